@@ -1,0 +1,136 @@
+# harden: a compliance scanner for VMware vSphere and NSX.
+#
+#   make demo     install what is missing, build, scan the built-in lab
+#   make check    install what is missing, build, run every test
+#   make bench    scan 2,000- and 10,000-VM labs and print the figures
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+DATADIR = $(PREFIX)/share/harden
+MANDIR = $(PREFIX)/share/man
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS = libcurl libxml-2.0 yaml-0.1 sqlite3 jansson
+CFLAGS ?= -O2 -g
+WARNINGS = -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+	-Wstrict-prototypes -Wwrite-strings
+B ?= build
+
+# Recursively expanded so that pkg-config runs after 'deps' installed it.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
+ALL_CFLAGS = $(WARNINGS) $(CFLAGS) $(SANITIZE) -D_GNU_SOURCE -Isrc -Icollectors \
+	-DHARDEN_DATADIR='"$(DATADIR)"' -include src/version.h $(PKG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE)
+
+LIB_SRC = $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c collectors/*/*.c))
+LIB_OBJ = $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC))
+UNIT_SRC = $(wildcard tests/unit/check_*.c)
+UNIT_BIN = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+INTEG_SRC = $(wildcard tests/integration/check_*.c)
+INTEG_BIN = $(patsubst tests/integration/%.c,$(B)/tests/%,$(INTEG_SRC))
+TESTLIB_SRC = $(wildcard tests/lib/*.c)
+TESTLIB_OBJ = $(patsubst %.c,$(B)/obj/%.o,$(TESTLIB_SRC))
+LAB_SRC = $(wildcard tests/lab/vcsim/*.go)
+GO_ENV = GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(B))/gocache
+
+.PHONY: all deps lab-bin lab demo check check-run unit integration asan valgrind bench \
+	install uninstall clean lint man-lint
+
+all: $(B)/harden
+
+deps:
+	@sh scripts/deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libharden.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/harden: $(B)/obj/src/main.o $(B)/libharden.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -c $< -o $@
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(B)/libharden.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+$(B)/tests/check_scan $(B)/tests/check_lab: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+# The vCenter lab: govmomi's simulator from Debian's packages, built offline.
+$(B)/harden-vclab: $(LAB_SRC)
+	@mkdir -p $(B)
+	cd tests/lab/vcsim && $(GO_ENV) go build -o $(abspath $@) .
+
+lab-bin: $(B)/harden-vclab
+
+lab: deps
+	@$(MAKE) --no-print-directory all lab-bin
+	sh scripts/lab.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all lab-bin
+	sh scripts/demo.sh
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all lab-bin $(UNIT_BIN) $(INTEG_BIN)
+	sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
+
+unit: all $(UNIT_BIN)
+	sh scripts/run-tests.sh $(B) $(UNIT_BIN)
+
+integration: all lab-bin $(INTEG_BIN)
+	sh scripts/run-tests.sh $(B) $(INTEG_BIN)
+
+# The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: deps
+	@$(MAKE) --no-print-directory B=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+		SANITIZE='-fsanitize=address,undefined -fno-sanitize-recover=all' check-run
+
+# Unit and integration suites under valgrind, in-process (CK_FORK=no).
+valgrind: deps
+	@$(MAKE) --no-print-directory all lab-bin $(UNIT_BIN) $(INTEG_BIN)
+	HARDEN_VALGRIND=1 sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory all lab-bin
+	sh scripts/bench.sh $(B)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--std=c11 -D_GNU_SOURCE -Isrc -Icollectors --suppress=missingIncludeSystem src collectors
+
+man-lint:
+	for m in man/*.[1-9]; do groff -mdoc -ww -z $$m || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/baselines $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(B)/harden $(DESTDIR)$(BINDIR)/harden
+	install -m 644 baselines/*.yaml $(DESTDIR)$(DATADIR)/baselines/
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/harden
+	rm -rf $(DESTDIR)$(DATADIR)
+	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$(basename $$m); done
+	for m in man/*.7; do rm -f $(DESTDIR)$(MANDIR)/man7/$$(basename $$m); done
+
+clean:
+	rm -rf build build-asan .lab
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,318 @@
+/* vim25 SOAP transport: one libcurl handle per connection, responses
+ * streamed into the SAX parser of soap.c. */
+#include "vcenter/vc.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+#include "vcenter/vc_internal.h"
+
+#define ENVELOPE_HEAD \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>" \
+	"<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" " \
+	"xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" " \
+	"xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body>"
+#define ENVELOPE_TAIL "</soapenv:Body></soapenv:Envelope>"
+
+static const char *const service_names[] = {
+	"rootFolder", "propertyCollector", "viewManager", "sessionManager",
+};
+
+struct vc {
+	CURL *curl;
+	struct curl_slist *headers;
+	char *url;
+	char *target;
+	char *user;
+	char *password;
+	char *service[ARRAY_SIZE(service_names)];
+	char *api_version;
+	long long calls;
+	long long bytes;
+	int page_size;
+	bool progress;
+	bool logged_in;
+	char curl_err[CURL_ERROR_SIZE];
+	struct soap_parser *parser;
+};
+
+static void secure_free(char *s)
+{
+	if (!s)
+		return;
+	volatile char *p = s;
+	while (*p)
+		*p++ = '\0';
+	free(s);
+}
+
+static size_t on_write(char *data, size_t size, size_t n, void *ud)
+{
+	struct vc *v = ud;
+	size_t len = size * n;
+	v->bytes += (long long)len;
+	if (soap_parser_feed(v->parser, data, len) < 0)
+		return 0;	/* aborts the transfer; the parser holds the reason */
+	return len;
+}
+
+const char *vc_service(const struct vc *v, const char *name)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(service_names); i++)
+		if (!strcmp(service_names[i], name))
+			return v->service[i];
+	return NULL;
+}
+
+long long vc_api_calls(const struct vc *v)
+{
+	return v->calls;
+}
+
+long long vc_bytes_received(const struct vc *v)
+{
+	return v->bytes;
+}
+
+int vc_page_size(const struct vc *v)
+{
+	return v->page_size;
+}
+
+bool vc_progress(const struct vc *v)
+{
+	return v->progress;
+}
+
+static int transport_error(struct vc *v, CURLcode cc)
+{
+	const char *detail = v->curl_err[0] ? v->curl_err : curl_easy_strerror(cc);
+	switch (cc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+		err_set("TLS verification failed for target '%s' at %s: %s", v->target, v->url, detail);
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		err_set("timed out talking to vCenter for target '%s' at %s: %s", v->target, v->url, detail);
+		break;
+	default:
+		err_set("cannot reach vCenter for target '%s' at %s: %s", v->target, v->url, detail);
+	}
+	return VC_ERR;
+}
+
+/* One HTTP exchange, no re-login. */
+static int call_once(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, struct soap_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	struct buf req = BUF_INIT;
+	buf_puts(&req, ENVELOPE_HEAD);
+	buf_puts(&req, body);
+	buf_puts(&req, ENVELOPE_TAIL);
+	v->parser = soap_parser_new(fn, ctx);
+	if (!v->parser) {
+		secure_free(buf_detach(&req));
+		err_set("cannot create an XML parser");
+		return VC_ERR;
+	}
+	v->curl_err[0] = '\0';
+	curl_easy_setopt(v->curl, CURLOPT_POSTFIELDS, req.data);
+	curl_easy_setopt(v->curl, CURLOPT_POSTFIELDSIZE, (long)req.len);
+	v->calls++;
+	CURLcode cc = curl_easy_perform(v->curl);
+	/* The request may hold the password (Login). */
+	curl_easy_setopt(v->curl, CURLOPT_POSTFIELDS, NULL);
+	secure_free(buf_detach(&req));
+	long status = 0;
+	curl_easy_getinfo(v->curl, CURLINFO_RESPONSE_CODE, &status);
+	int rc = 0;
+	if (cc == CURLE_WRITE_ERROR || (cc == CURLE_OK && (status == 200 || status == 500))) {
+		if (soap_parser_finish(v->parser, res) < 0) {
+			if (status != 200 && status != 500)
+				err_set("unexpected HTTP status %ld from vCenter for target '%s' at %s", status, v->target, v->url);
+			else
+				err_set("malformed SOAP response from vCenter for target '%s' at %s: %s",
+					v->target, v->url, res->error ? res->error : "unreadable");
+			rc = VC_ERR;
+		} else if (res->fault) {
+			rc = VC_EFAULT;
+		}
+	} else if (cc != CURLE_OK) {
+		rc = transport_error(v, cc);
+	} else {
+		err_set("unexpected HTTP status %ld from vCenter for target '%s' at %s", status, v->target, v->url);
+		rc = VC_ERR;
+	}
+	soap_parser_free(v->parser);
+	v->parser = NULL;
+	return rc;
+}
+
+static int login(struct vc *v)
+{
+	/* vcsim refuses Login on a request that carries a live session cookie,
+	 * and a fresh session is what we want anyway. */
+	curl_easy_setopt(v->curl, CURLOPT_COOKIELIST, "ALL");
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "<Login xmlns=\"urn:vim25\"><_this type=\"SessionManager\">");
+	buf_xml_escape(&b, v->service[3]);
+	buf_puts(&b, "</_this><userName>");
+	buf_xml_escape(&b, v->user);
+	buf_puts(&b, "</userName><password>");
+	buf_xml_escape(&b, v->password);
+	buf_puts(&b, "</password></Login>");
+	struct soap_result res;
+	int rc = call_once(v, b.data, NULL, NULL, &res);
+	secure_free(buf_detach(&b));
+	if (rc == VC_EFAULT) {
+		if (!strcmp(res.fault_name, "InvalidLogin"))
+			err_set("authentication failed for user '%s' on target '%s' at %s: the user name or password was refused",
+				v->user, v->target, v->url);
+		else
+			err_set("login to target '%s' at %s failed: %s: %s", v->target, v->url, res.fault_name,
+				res.fault_string);
+		rc = !strcmp(res.fault_name, "InvalidLogin") || !strcmp(res.fault_name, "NoPermission")
+			? VC_EAUTH : VC_ERR;
+	}
+	soap_result_release(&res);
+	if (rc == 0)
+		v->logged_in = true;
+	return rc;
+}
+
+int vc_call(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, struct soap_result *res)
+{
+	int rc = call_once(v, body, fn, ctx, res);
+	if (rc == VC_EFAULT && !strcmp(res->fault_name, "NotAuthenticated") && v->logged_in) {
+		/* The session expired mid-scan: log in again, once, and retry. */
+		soap_result_release(res);
+		if ((rc = login(v)) < 0)
+			return rc;
+		rc = call_once(v, body, fn, ctx, res);
+		if (rc == VC_EFAULT && !strcmp(res->fault_name, "NotAuthenticated")) {
+			err_set("vCenter for target '%s' at %s keeps refusing the session after logging in again",
+				v->target, v->url);
+			return rc;
+		}
+	}
+	if (rc == VC_EFAULT)
+		err_set("vCenter for target '%s' at %s answered with fault %s: %s", v->target, v->url,
+			res->fault_name, res->fault_string ? res->fault_string : "");
+	return rc;
+}
+
+static int service_content(struct vc *v)
+{
+	struct soap_result res;
+	int rc = call_once(v, "<RetrieveServiceContent xmlns=\"urn:vim25\">"
+			      "<_this type=\"ServiceInstance\">ServiceInstance</_this></RetrieveServiceContent>",
+			   NULL, NULL, &res);
+	if (rc == VC_EFAULT) {
+		err_set("vCenter for target '%s' at %s refused RetrieveServiceContent: %s", v->target, v->url,
+			res.fault_name);
+		rc = VC_ERR;
+	}
+	if (rc < 0) {
+		soap_result_release(&res);
+		return rc;
+	}
+	const struct xnode *sc = xnode_child(res.body, "returnval");
+	for (unsigned i = 0; i < ARRAY_SIZE(service_names); i++) {
+		const char *m = xnode_text(sc, service_names[i]);
+		if (!m || !*m) {
+			err_set("vCenter for target '%s' at %s returned a ServiceContent without %s", v->target,
+				v->url, service_names[i]);
+			soap_result_release(&res);
+			return VC_ERR;
+		}
+		v->service[i] = xstrdup(m);
+	}
+	const char *api = xnode_text(xnode_child(sc, "about"), "apiVersion");
+	v->api_version = xstrdup(api ? api : "");
+	soap_result_release(&res);
+	return 0;
+}
+
+int vc_connect(struct vc **out, const struct vc_opts *o)
+{
+	*out = NULL;
+	struct vc *v = xcalloc(1, sizeof(*v));
+	v->url = xstrdup(o->url);
+	v->target = xstrdup(o->target ? o->target : "");
+	v->user = xstrdup(o->user ? o->user : "");
+	v->password = xstrdup(o->password ? o->password : "");
+	v->page_size = o->page_size > 0 ? o->page_size : 500;
+	v->progress = o->progress;
+	v->curl = curl_easy_init();
+	if (!v->curl) {
+		err_set("cannot initialise libcurl");
+		vc_close(v);
+		return VC_ERR;
+	}
+	v->headers = curl_slist_append(NULL, "Content-Type: text/xml; charset=utf-8");
+	v->headers = curl_slist_append(v->headers, "SOAPAction: \"urn:vim25/8.0.2.0\"");
+	CURL *c = v->curl;
+	curl_easy_setopt(c, CURLOPT_URL, v->url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, v->headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, v);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, v->curl_err);
+	curl_easy_setopt(c, CURLOPT_COOKIEFILE, "");
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "harden/" HARDEN_VERSION);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s > 0 ? o->timeout_s : 60L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->timeout_s > 0 && o->timeout_s < 15 ? o->timeout_s : 15L);
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (o->insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+		if (o->ca_file)
+			curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+	}
+	int rc = service_content(v);
+	if (rc == 0)
+		rc = login(v);
+	if (rc < 0) {
+		vc_close(v);
+		return rc;
+	}
+	*out = v;
+	return 0;
+}
+
+void vc_close(struct vc *v)
+{
+	if (!v)
+		return;
+	if (v->logged_in && v->service[3]) {
+		struct buf b = BUF_INIT;
+		buf_puts(&b, "<Logout xmlns=\"urn:vim25\"><_this type=\"SessionManager\">");
+		buf_xml_escape(&b, v->service[3]);
+		buf_puts(&b, "</_this></Logout>");
+		struct soap_result res;
+		call_once(v, b.data, NULL, NULL, &res);
+		soap_result_release(&res);
+		buf_release(&b);
+	}
+	if (v->curl)
+		curl_easy_cleanup(v->curl);
+	curl_slist_free_all(v->headers);
+	for (unsigned i = 0; i < ARRAY_SIZE(service_names); i++)
+		free(v->service[i]);
+	free(v->api_version);
+	free(v->url);
+	free(v->target);
+	free(v->user);
+	secure_free(v->password);
+	free(v);
+}

@@ -1,0 +1,46 @@
+/* The vCenter collector: vim25 SOAP over libcurl, parsed with libxml2.
+ * RetrieveServiceContent, Login, one ContainerView and one paged
+ * RetrievePropertiesEx per object type, the host advanced settings in one
+ * paged call, DestroyView, Logout. */
+#ifndef HARDEN_VC_H
+#define HARDEN_VC_H
+
+#include <stdbool.h>
+
+#include "store/store.h"
+#include "vcenter/soap.h"
+
+/* Results: 0, or one of these. The message is in err_get(). */
+#define VC_ERR (-1)	/* unreachable, TLS, timeout, HTTP or protocol error */
+#define VC_EAUTH (-2)	/* the credentials were refused */
+#define VC_ESTORE (-3)	/* writing the twin failed */
+#define VC_EFULL (-4)	/* the twin's disk or database is full */
+#define VC_EFAULT (-5)	/* a SOAP fault (vc_call only) */
+
+struct vc_opts {
+	const char *target;	/* for messages */
+	const char *url;	/* https://vc/sdk */
+	const char *user;
+	const char *password;
+	const char *ca_file;
+	bool insecure;
+	long timeout_s;
+	int page_size;		/* maxObjects per RetrievePropertiesEx page */
+	bool progress;		/* progress line on stderr */
+};
+
+struct vc;
+
+int vc_connect(struct vc **out, const struct vc_opts *o);
+int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats *stats);
+/* Sends one SOAP body (the element inside soapenv:Body, with xmlns="urn:vim25"),
+ * logging in again once on NotAuthenticated.  On VC_EFAULT res holds the fault. */
+int vc_call(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, struct soap_result *res);
+/* A manager's moref from the ServiceContent, e.g. "propertyCollector". */
+const char *vc_service(const struct vc *v, const char *name);
+long long vc_api_calls(const struct vc *v);
+long long vc_bytes_received(const struct vc *v);
+/* Logs out (best effort) and frees. */
+void vc_close(struct vc *v);
+
+#endif

@@ -1,0 +1,762 @@
+/* What harden collects from vCenter, and how each vSphere property maps to
+ * the property vocabulary (see vocab.c and harden-properties(7)). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/util.h"
+#include "vcenter/vc.h"
+#include "vcenter/vc_internal.h"
+
+struct host_rec {
+	char *moref;
+	char *name;
+	long long obj;
+	char *optmgr;
+	bool options_seen;
+};
+
+struct pair {
+	char *key;
+	char *val;
+};
+
+struct collect {
+	struct vc *v;
+	struct store *st;
+	long long snap;
+	struct pair *clusters;
+	size_t nclusters, capclusters;
+	struct host_rec *hosts;
+	size_t nhosts, caphosts;
+	struct pair *ds_hosts;	/* datastore moref -> host name */
+	size_t nds_hosts, capds_hosts;
+	long long objects;
+	long long page_objects;
+	const char *phase;
+	int store_rc;
+	char *store_err;
+	double store_ms;
+};
+
+#define MAXP 16
+
+/* One ObjectContent: the values by requested path, and which paths faulted. */
+struct oc {
+	const char *moref;
+	const char *mtype;
+	const struct xnode *val[MAXP];
+	bool missing[MAXP];
+};
+
+static void oc_parse(const struct xnode *objects, const char *const *paths, struct oc *oc)
+{
+	memset(oc, 0, sizeof(*oc));
+	for (const struct xnode *n = objects->child; n; n = n->next) {
+		if (!strcmp(n->name, "obj")) {
+			oc->moref = n->text ? n->text : "";
+			oc->mtype = n->mtype;
+		} else if (!strcmp(n->name, "propSet") || !strcmp(n->name, "missingSet")) {
+			bool missing = n->name[0] == 'm';
+			const char *name = xnode_text(n, missing ? "path" : "name");
+			if (!name)
+				continue;
+			for (int i = 0; paths[i] && i < MAXP; i++) {
+				if (strcmp(paths[i], name))
+					continue;
+				if (missing)
+					oc->missing[i] = true;
+				else
+					oc->val[i] = xnode_child(n, "val");
+			}
+		}
+	}
+}
+
+static void pairs_add(struct pair **v, size_t *n, size_t *cap, const char *k, const char *val)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[*n].key = xstrdup(k);
+	(*v)[*n].val = xstrdup(val);
+	(*n)++;
+}
+
+static void pairs_free(struct pair *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].key);
+		free(v[i].val);
+	}
+	free(v);
+}
+
+static const char *pairs_get(const struct pair *v, size_t n, const char *k)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].key, k))
+			return v[i].val;
+	return NULL;
+}
+
+static int host_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct host_rec *)a)->moref, ((const struct host_rec *)b)->moref);
+}
+
+static struct host_rec *host_find(struct collect *c, const char *moref)
+{
+	struct host_rec key = { .moref = (char *)moref };
+	return bsearch(&key, c->hosts, c->nhosts, sizeof(*c->hosts), host_cmp);
+}
+
+static void store_failed(struct collect *c, int rc)
+{
+	if (c->store_rc)
+		return;
+	c->store_rc = rc;
+	c->store_err = xstrdup(err_get());
+}
+
+static long long add_object(struct collect *c, const char *type, const char *moref, const char *name)
+{
+	long long id = 0;
+	if (c->store_rc)
+		return 0;
+	double t0 = now_ms();
+	int rc = store_object_add(c->st, c->snap, type, moref, name, &id);
+	c->store_ms += now_ms() - t0;
+	if (rc < 0)
+		store_failed(c, rc);
+	c->objects++;
+	c->page_objects++;
+	return id;
+}
+
+static void put(struct collect *c, long long obj, const char *name, enum ptype t, const char *value)
+{
+	if (c->store_rc)
+		return;
+	double t0 = now_ms();
+	int rc = store_prop(c->st, obj, name, t, value);
+	c->store_ms += now_ms() - t0;
+	if (rc < 0)
+		store_failed(c, rc);
+}
+
+static const char *bool_of(const char *s)
+{
+	if (!s)
+		return NULL;
+	return !strcmp(s, "true") || !strcmp(s, "1") ? "true" : "false";
+}
+
+/* A simple-typed value, or NULL (not collected) when unset or faulted. */
+static const char *simple(const struct oc *oc, int i)
+{
+	return oc->val[i] ? xnode_text(oc->val[i], NULL) : NULL;
+}
+
+static void put_simple(struct collect *c, long long obj, const char *name, enum ptype t, const char *v)
+{
+	if (v && t == PT_BOOL)
+		v = bool_of(v);
+	put(c, obj, name, t, v);
+}
+
+static char *json_list_dump(json_t *a)
+{
+	char *s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+static void put_list(struct collect *c, long long obj, const char *name, json_t *a)
+{
+	char *s = json_list_dump(a);
+	put(c, obj, name, PT_LIST, s);
+	free(s);
+}
+
+static void progress(struct collect *c)
+{
+	if (!vc_progress(c->v))
+		return;
+	fprintf(stderr, "\rharden: collecting %s: %lld objects   ", c->phase, c->objects);
+	fflush(stderr);
+}
+
+/* CreateContainerView over the root folder, RetrievePropertiesEx with the
+ * token loop, DestroyView. */
+static int retrieve_view(struct collect *c, const char *type, const char *const *paths, soap_obj_fn fn)
+{
+	struct vc *v = c->v;
+	struct buf b = BUF_INIT;
+	struct soap_result res;
+	buf_puts(&b, "<CreateContainerView xmlns=\"urn:vim25\"><_this type=\"ViewManager\">");
+	buf_xml_escape(&b, vc_service(v, "viewManager"));
+	buf_puts(&b, "</_this><container type=\"Folder\">");
+	buf_xml_escape(&b, vc_service(v, "rootFolder"));
+	buf_printf(&b, "</container><type>%s</type><recursive>true</recursive></CreateContainerView>", type);
+	int rc = vc_call(v, b.data, NULL, NULL, &res);
+	buf_reset(&b);
+	if (rc < 0) {
+		soap_result_release(&res);
+		buf_release(&b);
+		return rc == VC_EFAULT ? VC_ERR : rc;
+	}
+	const char *vt = xnode_text(res.body, "returnval");
+	char *view = xstrdup(vt ? vt : "");
+	soap_result_release(&res);
+
+	buf_puts(&b, "<RetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
+	buf_xml_escape(&b, vc_service(v, "propertyCollector"));
+	buf_printf(&b, "</_this><specSet><propSet><type>%s</type><all>false</all>", type);
+	for (int i = 0; paths[i]; i++)
+		buf_printf(&b, "<pathSet>%s</pathSet>", paths[i]);
+	buf_puts(&b, "</propSet><objectSet><obj type=\"ContainerView\">");
+	buf_xml_escape(&b, view);
+	buf_printf(&b, "</obj><skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>view</name>"
+		       "<type>ContainerView</type><path>view</path><skip>false</skip></selectSet>"
+		       "</objectSet></specSet><options><maxObjects>%d</maxObjects></options>"
+		       "</RetrievePropertiesEx>", vc_page_size(v));
+	c->phase = type;
+	for (;;) {
+		rc = vc_call(v, b.data, fn, c, &res);
+		if (rc < 0) {
+			soap_result_release(&res);
+			break;
+		}
+		progress(c);
+		const char *tok = xnode_text(xnode_child(res.body, "returnval"), "token");
+		if (!tok || !*tok) {
+			soap_result_release(&res);
+			break;
+		}
+		/* vCenter may page even when maxObjects is not reached. */
+		buf_reset(&b);
+		buf_puts(&b, "<ContinueRetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
+		buf_xml_escape(&b, vc_service(v, "propertyCollector"));
+		buf_puts(&b, "</_this><token>");
+		buf_xml_escape(&b, tok);
+		buf_puts(&b, "</token></ContinueRetrievePropertiesEx>");
+		soap_result_release(&res);
+	}
+	int rc_main = rc;
+	buf_reset(&b);
+	buf_puts(&b, "<DestroyView xmlns=\"urn:vim25\"><_this type=\"ContainerView\">");
+	buf_xml_escape(&b, view);
+	buf_puts(&b, "</_this></DestroyView>");
+	if (rc_main == 0 || rc_main == VC_EFAULT) {
+		const char *saved = rc_main ? xstrdup(err_get()) : NULL;
+		rc = vc_call(v, b.data, NULL, NULL, &res);
+		soap_result_release(&res);
+		if (saved) {
+			err_set("%s", saved);
+			free((char *)saved);
+		}
+		if (rc_main == 0 && rc < 0 && rc != VC_EFAULT)
+			rc_main = rc;
+	}
+	free(view);
+	buf_release(&b);
+	if (c->store_rc) {
+		err_set("%s", c->store_err);
+		return c->store_rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
+	}
+	return rc_main == VC_EFAULT ? VC_ERR : rc_main;
+}
+
+/* ---- clusters ---- */
+
+static const char *const cluster_paths[] = { "name", NULL };
+
+static int on_cluster(void *ctx, const struct xnode *objects)
+{
+	struct collect *c = ctx;
+	struct oc oc;
+	oc_parse(objects, cluster_paths, &oc);
+	if (oc.moref && oc.val[0])
+		pairs_add(&c->clusters, &c->nclusters, &c->capclusters, oc.moref, xnode_text(oc.val[0], NULL));
+	return 0;
+}
+
+/* ---- hosts ---- */
+
+enum { H_NAME, H_PARENT, H_PRODUCT, H_CONN, H_MAINT, H_LOCKDOWN, H_SERVICE, H_DATETIME, H_FIREWALL,
+       H_OPTMGR, H_DATASTORE };
+static const char *const host_paths[] = {
+	"name", "parent", "summary.config.product", "runtime.connectionState", "runtime.inMaintenanceMode",
+	"config.lockdownMode", "config.service", "config.dateTimeInfo", "config.firewall",
+	"configManager.advancedOption", "datastore", NULL,
+};
+
+static void host_services(struct collect *c, long long obj, const struct xnode *info)
+{
+	put(c, obj, "service.*", PT_GROUP, info ? "" : NULL);
+	if (!info)
+		return;
+	for (const struct xnode *s = info->child; s; s = s->next) {
+		if (strcmp(s->name, "service"))
+			continue;
+		const char *key = xnode_text(s, "key");
+		if (!key || !*key)
+			continue;
+		char *n = xasprintf("service.%s.running", key);
+		put_simple(c, obj, n, PT_BOOL, xnode_text(s, "running"));
+		free(n);
+		n = xasprintf("service.%s.policy", key);
+		put(c, obj, n, PT_STRING, xnode_text(s, "policy"));
+		free(n);
+	}
+}
+
+static void host_firewall(struct collect *c, long long obj, const struct xnode *fw)
+{
+	const struct xnode *pol = xnode_child(fw, "defaultPolicy");
+	put_simple(c, obj, "firewall.incoming_blocked", PT_BOOL, pol ? xnode_text(pol, "incomingBlocked") : NULL);
+	put_simple(c, obj, "firewall.outgoing_blocked", PT_BOOL, pol ? xnode_text(pol, "outgoingBlocked") : NULL);
+	put(c, obj, "firewall.ruleset.*", PT_GROUP, fw ? "" : NULL);
+	if (!fw)
+		return;
+	for (const struct xnode *r = fw->child; r; r = r->next) {
+		if (strcmp(r->name, "ruleset"))
+			continue;
+		const char *key = xnode_text(r, "key");
+		if (!key || !*key)
+			continue;
+		char *n = xasprintf("firewall.ruleset.%s.enabled", key);
+		put_simple(c, obj, n, PT_BOOL, xnode_text(r, "enabled"));
+		free(n);
+		const struct xnode *ah = xnode_child(r, "allowedHosts");
+		n = xasprintf("firewall.ruleset.%s.allowed_all_ip", key);
+		/* No allowedHosts means the ruleset is not restricted. */
+		put_simple(c, obj, n, PT_BOOL, ah ? xnode_text(ah, "allIp") : "true");
+		free(n);
+		json_t *a = json_array();
+		for (const struct xnode *h = ah ? ah->child : NULL; h; h = h->next) {
+			if (!strcmp(h->name, "ipAddress") && h->text) {
+				json_array_append_new(a, json_string(h->text));
+			} else if (!strcmp(h->name, "ipNetwork")) {
+				const char *net = xnode_text(h, "network"), *len = xnode_text(h, "prefixLength");
+				if (net) {
+					char *s = xasprintf("%s/%s", net, len ? len : "32");
+					json_array_append_new(a, json_string(s));
+					free(s);
+				}
+			}
+		}
+		n = xasprintf("firewall.ruleset.%s.allowed_ips", key);
+		put_list(c, obj, n, a);
+		free(n);
+	}
+}
+
+static int on_host(void *ctx, const struct xnode *objects)
+{
+	struct collect *c = ctx;
+	struct oc oc;
+	oc_parse(objects, host_paths, &oc);
+	if (!oc.moref)
+		return 0;
+	const char *name = simple(&oc, H_NAME);
+	long long obj = add_object(c, "host", oc.moref, name ? name : oc.moref);
+	if (c->store_rc)
+		return -1;
+	put(c, obj, "name", PT_STRING, name);
+
+	const struct xnode *parent = oc.val[H_PARENT];
+	const char *cluster = NULL;
+	if (parent && parent->mtype && !strcmp(parent->mtype, "ClusterComputeResource"))
+		cluster = pairs_get(c->clusters, c->nclusters, parent->text ? parent->text : "");
+	else if (parent)
+		cluster = "";	/* standalone host */
+	put(c, obj, "cluster", PT_STRING, cluster);
+
+	const struct xnode *prod = oc.val[H_PRODUCT];
+	put(c, obj, "version", PT_VERSION, prod ? xnode_text(prod, "version") : NULL);
+	put(c, obj, "build", PT_INT, prod ? xnode_text(prod, "build") : NULL);
+	put(c, obj, "connection_state", PT_STRING, simple(&oc, H_CONN));
+	put_simple(c, obj, "maintenance_mode", PT_BOOL, simple(&oc, H_MAINT));
+	put(c, obj, "lockdown_mode", PT_STRING, simple(&oc, H_LOCKDOWN));
+	host_services(c, obj, oc.val[H_SERVICE]);
+
+	const struct xnode *dt = oc.val[H_DATETIME];
+	if (dt) {
+		json_t *a = json_array();
+		const struct xnode *ntp = xnode_child(dt, "ntpConfig");
+		for (const struct xnode *s = ntp ? ntp->child : NULL; s; s = s->next)
+			if (!strcmp(s->name, "server") && s->text && *s->text)
+				json_array_append_new(a, json_string(s->text));
+		put_list(c, obj, "ntp.servers", a);
+	} else {
+		put(c, obj, "ntp.servers", PT_LIST, NULL);
+	}
+	host_firewall(c, obj, oc.val[H_FIREWALL]);
+
+	long long nds = 0;
+	const struct xnode *ds = oc.val[H_DATASTORE];
+	for (const struct xnode *d = ds ? ds->child : NULL; d; d = d->next) {
+		if (!d->text)
+			continue;
+		pairs_add(&c->ds_hosts, &c->nds_hosts, &c->capds_hosts, d->text, name ? name : oc.moref);
+		nds++;
+	}
+	char num[32];
+	snprintf(num, sizeof(num), "%lld", nds);
+	/* An empty list comes back as no value at all; a fault is not collected. */
+	put(c, obj, "datastore_count", PT_INT, oc.missing[H_DATASTORE] ? NULL : num);
+
+	if (c->nhosts == c->caphosts) {
+		c->caphosts = c->caphosts ? c->caphosts * 2 : 16;
+		c->hosts = xrealloc(c->hosts, c->caphosts * sizeof(*c->hosts));
+	}
+	struct host_rec *h = &c->hosts[c->nhosts++];
+	memset(h, 0, sizeof(*h));
+	h->moref = xstrdup(oc.moref);
+	h->name = xstrdup(name ? name : oc.moref);
+	h->obj = obj;
+	const char *om = simple(&oc, H_OPTMGR);
+	h->optmgr = om && *om ? xstrdup(om) : NULL;
+	return c->store_rc ? -1 : 0;
+}
+
+/* ---- advanced settings: OptionManager.setting of every host in one call ---- */
+
+static const char *const option_paths[] = { "setting", NULL };
+
+static enum ptype option_type(const struct xnode *value)
+{
+	const char *t = value ? value->xtype : NULL;
+	if (!t)
+		return PT_STRING;
+	if (!strcmp(t, "long") || !strcmp(t, "int") || !strcmp(t, "short") || !strcmp(t, "byte"))
+		return PT_INT;
+	if (!strcmp(t, "boolean"))
+		return PT_BOOL;
+	return PT_STRING;
+}
+
+static int on_options(void *ctx, const struct xnode *objects)
+{
+	struct collect *c = ctx;
+	struct oc oc;
+	oc_parse(objects, option_paths, &oc);
+	struct host_rec *h = NULL;
+	for (size_t i = 0; i < c->nhosts && !h; i++)
+		if (c->hosts[i].optmgr && oc.moref && !strcmp(c->hosts[i].optmgr, oc.moref))
+			h = &c->hosts[i];
+	if (!h)
+		return 0;
+	h->options_seen = true;
+	put(c, h->obj, "option.*", PT_GROUP, oc.val[0] ? "" : NULL);
+	for (const struct xnode *o = oc.val[0] ? oc.val[0]->child : NULL; o; o = o->next) {
+		const char *key = xnode_text(o, "key");
+		if (!key || !*key)
+			continue;
+		const struct xnode *val = xnode_child(o, "value");
+		enum ptype t = option_type(val);
+		const char *text = val ? xnode_text(val, NULL) : "";
+		char *n = xasprintf("option.%s", key);
+		put_simple(c, h->obj, n, t, text);
+		free(n);
+	}
+	return c->store_rc ? -1 : 0;
+}
+
+static int collect_options(struct collect *c)
+{
+	struct vc *v = c->v;
+	bool any = false;
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "<RetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
+	buf_xml_escape(&b, vc_service(v, "propertyCollector"));
+	buf_puts(&b, "</_this><specSet><propSet><type>OptionManager</type><all>false</all>"
+		     "<pathSet>setting</pathSet></propSet>");
+	for (size_t i = 0; i < c->nhosts; i++) {
+		if (!c->hosts[i].optmgr)
+			continue;
+		any = true;
+		buf_puts(&b, "<objectSet><obj type=\"OptionManager\">");
+		buf_xml_escape(&b, c->hosts[i].optmgr);
+		buf_puts(&b, "</obj><skip>false</skip></objectSet>");
+	}
+	buf_printf(&b, "</specSet><options><maxObjects>%d</maxObjects></options></RetrievePropertiesEx>",
+		   vc_page_size(v) < 50 ? vc_page_size(v) : 50);
+	int rc = 0;
+	c->phase = "advanced settings";
+	while (any) {
+		struct soap_result res;
+		rc = vc_call(v, b.data, on_options, c, &res);
+		if (rc < 0) {
+			soap_result_release(&res);
+			break;
+		}
+		progress(c);
+		const char *tok = xnode_text(xnode_child(res.body, "returnval"), "token");
+		if (!tok || !*tok) {
+			soap_result_release(&res);
+			break;
+		}
+		buf_reset(&b);
+		buf_puts(&b, "<ContinueRetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
+		buf_xml_escape(&b, vc_service(v, "propertyCollector"));
+		buf_puts(&b, "</_this><token>");
+		buf_xml_escape(&b, tok);
+		buf_puts(&b, "</token></ContinueRetrievePropertiesEx>");
+		soap_result_release(&res);
+	}
+	buf_release(&b);
+	if (c->store_rc) {
+		err_set("%s", c->store_err);
+		return c->store_rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
+	}
+	if (rc < 0)
+		return rc == VC_EFAULT ? VC_ERR : rc;
+	/* Hosts without an OptionManager, or one the collector skipped. */
+	for (size_t i = 0; i < c->nhosts; i++)
+		if (!c->hosts[i].options_seen)
+			put(c, c->hosts[i].obj, "option.*", PT_GROUP, NULL);
+	return 0;
+}
+
+/* ---- virtual machines ---- */
+
+enum { V_NAME, V_UUID, V_POWER, V_TEMPLATE, V_VERSION, V_GUEST, V_EXTRA, V_DEVICE, V_TOOLS, V_HOST, V_CONFIG_NAME };
+static const char *const vm_paths[] = {
+	"name", "config.instanceUuid", "runtime.powerState", "config.template", "config.version",
+	"config.guestId", "config.extraConfig", "config.hardware.device", "guest.toolsStatus",
+	"runtime.host", "config.name", NULL,
+};
+
+struct optval {
+	const struct xnode *n;
+	size_t pos;
+};
+
+static int optval_cmp(const void *a, const void *b)
+{
+	const struct optval *x = a, *y = b;
+	int c = strcmp(xnode_text(x->n, "key"), xnode_text(y->n, "key"));
+	if (c)
+		return c;
+	/* Keep document order among equal keys: the last entry wins. */
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static void vm_extra(struct collect *c, long long obj, const struct oc *oc, bool config_seen)
+{
+	const struct xnode *ec = oc->val[V_EXTRA];
+	/* An empty extraConfig comes back as no value; a fault is not collected. */
+	bool collected = ec || (config_seen && !oc->missing[V_EXTRA]);
+	put(c, obj, "extra.*", PT_GROUP, collected ? "" : NULL);
+	if (!ec)
+		return;
+	size_t n = 0, cap = 0;
+	struct optval *v = NULL;
+	for (const struct xnode *o = ec->child; o; o = o->next) {
+		if (strcmp(o->name, "OptionValue") || !xnode_text(o, "key"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n].n = o;
+		v[n].pos = n;
+		n++;
+	}
+	/* vcsim appends a changed key instead of replacing it, and vCenter
+	 * itself applies entries in order: the last entry of a key wins. */
+	qsort(v, n, sizeof(*v), optval_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const char *key = xnode_text(v[i].n, "key");
+		if (i + 1 < n && !strcmp(key, xnode_text(v[i + 1].n, "key")))
+			continue;
+		const char *val = xnode_text(v[i].n, "value");
+		if (!val || !*val)
+			continue;	/* an empty value means unset */
+		char *name = xasprintf("extra.%s", key);
+		put(c, obj, name, PT_STRING, val);
+		free(name);
+	}
+	free(v);
+}
+
+static const struct {
+	const char *xtype;
+	int kind;
+} device_kinds[] = {
+	{ "VirtualFloppy", 0 }, { "VirtualSerialPort", 1 }, { "VirtualParallelPort", 2 },
+	{ "VirtualUSBController", 3 }, { "VirtualUSBXHCIController", 3 }, { "VirtualUSB", 3 },
+	{ "VirtualCdrom", 4 },
+};
+static const char *const kind_names[] = { "floppy", "serial", "parallel", "usb", "cdrom" };
+
+static void vm_devices(struct collect *c, long long obj, const struct oc *oc, bool config_seen)
+{
+	const struct xnode *devs = oc->val[V_DEVICE];
+	bool collected = devs || (config_seen && !oc->missing[V_DEVICE]);
+	put(c, obj, "device.*", PT_GROUP, collected ? "" : NULL);
+	if (!collected)
+		return;
+	long long count[5] = { 0 };
+	bool connected[5] = { false };
+	for (const struct xnode *d = devs ? devs->child : NULL; d; d = d->next) {
+		if (!d->xtype)
+			continue;
+		for (unsigned k = 0; k < ARRAY_SIZE(device_kinds); k++) {
+			if (strcmp(d->xtype, device_kinds[k].xtype))
+				continue;
+			int kind = device_kinds[k].kind;
+			count[kind]++;
+			const struct xnode *con = xnode_child(d, "connectable");
+			const char *now = xnode_text(con, "connected"), *boot = xnode_text(con, "startConnected");
+			if ((now && !strcmp(now, "true")) || (boot && !strcmp(boot, "true")))
+				connected[kind] = true;
+		}
+	}
+	for (int k = 0; k < 5; k++) {
+		char name[64], num[32];
+		snprintf(name, sizeof(name), "device.%s.present", kind_names[k]);
+		put(c, obj, name, PT_BOOL, count[k] ? "true" : "false");
+		snprintf(name, sizeof(name), "device.%s.connected", kind_names[k]);
+		put(c, obj, name, PT_BOOL, connected[k] ? "true" : "false");
+		snprintf(name, sizeof(name), "device.%s.count", kind_names[k]);
+		snprintf(num, sizeof(num), "%lld", count[k]);
+		put(c, obj, name, PT_INT, num);
+	}
+}
+
+static int on_vm(void *ctx, const struct xnode *objects)
+{
+	struct collect *c = ctx;
+	struct oc oc;
+	oc_parse(objects, vm_paths, &oc);
+	if (!oc.moref)
+		return 0;
+	const char *name = simple(&oc, V_NAME);
+	long long obj = add_object(c, "vm", oc.moref, name ? name : oc.moref);
+	if (c->store_rc)
+		return -1;
+	put(c, obj, "name", PT_STRING, name);
+	put(c, obj, "uuid", PT_STRING, simple(&oc, V_UUID));
+	put(c, obj, "power_state", PT_STRING, simple(&oc, V_POWER));
+	put_simple(c, obj, "template", PT_BOOL, simple(&oc, V_TEMPLATE));
+	const char *hv = simple(&oc, V_VERSION);
+	char num[32];
+	if (hv && !strncmp(hv, "vmx-", 4)) {
+		long long n;
+		if (parse_int64(hv + 4, &n)) {
+			snprintf(num, sizeof(num), "%lld", n);
+			hv = num;
+		} else {
+			hv = NULL;
+		}
+	} else {
+		hv = NULL;
+	}
+	put(c, obj, "hw_version", PT_INT, hv);
+	put(c, obj, "guest_id", PT_STRING, simple(&oc, V_GUEST));
+	put(c, obj, "tools_status", PT_STRING, simple(&oc, V_TOOLS));
+	const struct xnode *host = oc.val[V_HOST];
+	struct host_rec *h = host && host->text ? host_find(c, host->text) : NULL;
+	put(c, obj, "host", PT_STRING, h ? h->name : NULL);
+	bool config_seen = oc.val[V_CONFIG_NAME] != NULL;
+	vm_extra(c, obj, &oc, config_seen);
+	vm_devices(c, obj, &oc, config_seen);
+	return c->store_rc ? -1 : 0;
+}
+
+/* ---- datastores ---- */
+
+enum { D_NAME, D_SUMMARY };
+static const char *const ds_paths[] = { "name", "summary", NULL };
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : strcmp(x->val, y->val);
+}
+
+static int on_datastore(void *ctx, const struct xnode *objects)
+{
+	struct collect *c = ctx;
+	struct oc oc;
+	oc_parse(objects, ds_paths, &oc);
+	if (!oc.moref)
+		return 0;
+	const char *name = simple(&oc, D_NAME);
+	long long obj = add_object(c, "datastore", oc.moref, name ? name : oc.moref);
+	if (c->store_rc)
+		return -1;
+	put(c, obj, "name", PT_STRING, name);
+	const struct xnode *s = oc.val[D_SUMMARY];
+	put(c, obj, "type", PT_STRING, s ? xnode_text(s, "type") : NULL);
+	put(c, obj, "capacity", PT_INT, s ? xnode_text(s, "capacity") : NULL);
+	put(c, obj, "free_space", PT_INT, s ? xnode_text(s, "freeSpace") : NULL);
+	put_simple(c, obj, "accessible", PT_BOOL, s ? xnode_text(s, "accessible") : NULL);
+	put(c, obj, "url", PT_STRING, s ? xnode_text(s, "url") : NULL);
+	/* Datastore.host is wrong in vcsim (last host only); HostSystem.datastore
+	 * is right everywhere, so the mounts come from the hosts. */
+	json_t *a = json_array();
+	size_t lo = 0, hi = c->nds_hosts;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(c->ds_hosts[mid].key, oc.moref) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	const struct pair *p = lo < c->nds_hosts ? &c->ds_hosts[lo] : NULL;
+	for (; p && p < c->ds_hosts + c->nds_hosts && !strcmp(p->key, oc.moref); p++)
+		json_array_append_new(a, json_string(p->val));
+	put_list(c, obj, "hosts", a);
+	return c->store_rc ? -1 : 0;
+}
+
+int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats *stats)
+{
+	struct collect c;
+	memset(&c, 0, sizeof(c));
+	c.v = v;
+	c.st = st;
+	c.snap = snap;
+	double t0 = now_ms();
+	int rc = retrieve_view(&c, "ClusterComputeResource", cluster_paths, on_cluster);
+	if (!rc)
+		rc = retrieve_view(&c, "HostSystem", host_paths, on_host);
+	if (!rc) {
+		qsort(c.hosts, c.nhosts, sizeof(*c.hosts), host_cmp);
+		rc = collect_options(&c);
+	}
+	if (!rc)
+		rc = retrieve_view(&c, "VirtualMachine", vm_paths, on_vm);
+	if (!rc) {
+		qsort(c.ds_hosts, c.nds_hosts, sizeof(*c.ds_hosts), pair_cmp);
+		rc = retrieve_view(&c, "Datastore", ds_paths, on_datastore);
+	}
+	if (vc_progress(v)) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+	stats->objects = c.objects;
+	stats->api_calls = vc_api_calls(v);
+	stats->bytes_received = vc_bytes_received(v);
+	stats->store_ms = c.store_ms;
+	stats->collect_ms = now_ms() - t0 - c.store_ms;
+	pairs_free(c.clusters, c.nclusters);
+	pairs_free(c.ds_hosts, c.nds_hosts);
+	for (size_t i = 0; i < c.nhosts; i++) {
+		free(c.hosts[i].moref);
+		free(c.hosts[i].name);
+		free(c.hosts[i].optmgr);
+	}
+	free(c.hosts);
+	free(c.store_err);
+	return rc;
+}

@@ -1,0 +1,10 @@
+/* Shared between the vCenter transport and the collection logic. */
+#ifndef HARDEN_VC_INTERNAL_H
+#define HARDEN_VC_INTERNAL_H
+
+#include "vcenter/vc.h"
+
+int vc_page_size(const struct vc *v);
+bool vc_progress(const struct vc *v);
+
+#endif

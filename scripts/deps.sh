@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian packages harden needs to build, test and run its lab,
+# and only those that are missing.
+set -eu
+pkgs="gcc make pkg-config ca-certificates libcurl4-openssl-dev libxml2-dev libyaml-dev
+libsqlite3-dev libjansson-dev check libsubunit-dev golang-go golang-github-vmware-govmomi-dev
+valgrind curl"
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+echo "harden: installing missing Debian packages:$missing"
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=sudo
+	else
+		echo "harden: run as root, or install:$missing" >&2
+		exit 1
+	fi
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

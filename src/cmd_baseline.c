@@ -1,0 +1,137 @@
+/* harden baseline list | show ID | validate FILE... */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "exitcode.h"
+#include "rules/rules.h"
+#include "util/util.h"
+
+static const char help[] =
+	"  list                  builtin and user baselines, with their rule counts\n"
+	"  show ID               a baseline's rules\n"
+	"  validate FILE...      check baseline files without scanning\n";
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int do_list(void)
+{
+	struct strlist dirs = { 0 }, seen = { 0 }, names = { 0 };
+	baseline_dirs(&dirs);
+	for (size_t i = 0; i < dirs.n; i++) {
+		DIR *d = opendir(dirs.v[i]);
+		if (!d)
+			continue;
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			size_t l = strlen(e->d_name);
+			if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml") && e->d_name[0] != '.') {
+				char *stem = xstrndup(e->d_name, l - 5);
+				if (!strlist_has(&seen, stem)) {
+					strlist_add(&seen, stem);
+					strlist_add_owned(&names, xasprintf("%s\t%s/%s", stem, dirs.v[i], e->d_name));
+				}
+				free(stem);
+			}
+		}
+		closedir(d);
+	}
+	qsort(names.v, names.n, sizeof(*names.v), name_cmp);
+	int rc = EXIT_CLEAN;
+	for (size_t i = 0; i < names.n; i++) {
+		char *path = strchr(names.v[i], '\t') + 1;
+		struct baseline *b;
+		if (baseline_load(&b, path) < 0) {
+			printf("%-32s invalid: %s\n", names.v[i], err_get());
+			rc = EXIT_USAGE;
+			continue;
+		}
+		printf("%-32s %3u rules  %s\n", b->id, b->nrules, b->title);
+		baseline_free(b);
+	}
+	strlist_release(&dirs);
+	strlist_release(&seen);
+	strlist_release(&names);
+	return rc;
+}
+
+static int do_show(const char *name)
+{
+	char *path = baseline_resolve(name);
+	struct baseline *b;
+	if (!path || baseline_load(&b, path) < 0) {
+		log_error("%s", err_get());
+		free(path);
+		return EXIT_USAGE;
+	}
+	printf("%s: %s", b->id, b->title);
+	if (b->version)
+		printf(" (version %s)", b->version);
+	printf("\n%s\n\n", path);
+	for (unsigned i = 0; i < b->nrules; i++) {
+		const struct rule *r = &b->rules[i];
+		printf("%-18s %-8s %-9s %s\n", r->id, severity_name(r->severity), r->object_type, r->title);
+	}
+	printf("\n%u rules\n", b->nrules);
+	baseline_free(b);
+	free(path);
+	return EXIT_CLEAN;
+}
+
+static int do_validate(int n, char **files)
+{
+	int rc = EXIT_CLEAN;
+	for (int i = 0; i < n; i++) {
+		struct baseline *b;
+		if (baseline_load(&b, files[i]) < 0) {
+			log_error("%s", err_get());
+			rc = EXIT_USAGE;
+			continue;
+		}
+		log_info("%s: ok, baseline '%s' with %u rules", files[i], b->id, b->nrules);
+		baseline_free(b);
+	}
+	return rc;
+}
+
+static int run(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CMD_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, r;
+	while ((opt = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+		if ((r = cmd_common(ctx, &cmd_baseline, opt)) != 0) {
+			if (r < 0)
+				return EXIT_CLEAN;
+			continue;
+		}
+		cmd_usage(&cmd_baseline, false);
+		return EXIT_USAGE;
+	}
+	if (optind >= argc)
+		return cmd_bad_usage(&cmd_baseline, "missing subcommand (list, show or validate)");
+	const char *sub = argv[optind++];
+	int rest = argc - optind;
+	if (!strcmp(sub, "list") && rest == 0)
+		return do_list();
+	if (!strcmp(sub, "show") && rest == 1)
+		return do_show(argv[optind]);
+	if (!strcmp(sub, "validate") && rest >= 1)
+		return do_validate(rest, argv + optind);
+	return cmd_bad_usage(&cmd_baseline, "unknown subcommand or wrong arguments: '%s'", sub);
+}
+
+const struct cmd cmd_baseline = {
+	"baseline",
+	"list | show ID | validate FILE...",
+	"List, show and validate baselines",
+	help,
+	run,
+};

@@ -1,0 +1,283 @@
+/* harden scan: collect a target into a new snapshot, evaluate baselines,
+ * report, and gate. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config/targets.h"
+#include "exitcode.h"
+#include "report/report.h"
+#include "rules/rules.h"
+#include "store/store.h"
+#include "util/util.h"
+#include "vcenter/vc.h"
+
+static const char help[] =
+	"  -t, --target T        target name from the targets file (required)\n"
+	"  -b, --baseline B      baseline name or file; repeat for several (required)\n"
+	"  --fail-on SEV         critical|high|medium|low|info|none (default critical)\n"
+	"  -f, --format F        table|json (default table)\n"
+	"  -a, --all             also list passing and not-applicable results\n"
+	"  --page-size N         objects per RetrievePropertiesEx page (default 500)\n"
+	"  --wait SECONDS        wait this long for another scan of the database (default 0)\n";
+
+static int parse_fail_on(const char *s, int *out)
+{
+	enum severity sev;
+	if (!strcmp(s, "none")) {
+		*out = -1;
+		return 0;
+	}
+	if (severity_parse(s, &sev) < 0)
+		return -1;
+	*out = (int)sev;
+	return 0;
+}
+
+static int scan_exit_for_vc(int rc)
+{
+	switch (rc) {
+	case VC_EAUTH: return EXIT_AUTH;
+	case VC_ESTORE:
+	case VC_EFULL: return EXIT_STORE;
+	default: return EXIT_COLLECT;
+	}
+}
+
+static int run(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "fail-on", required_argument, NULL, 0x200 },
+		{ "format", required_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "page-size", required_argument, NULL, 0x201 },
+		{ "wait", required_argument, NULL, 0x202 },
+		CMD_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *target_name = NULL;
+	struct strlist bnames = { 0 };
+	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL };
+	long long page = 500, wait_s = 0;
+	int opt, r, rc = EXIT_USAGE;
+	while ((opt = getopt_long(argc, argv, "t:b:f:aqh", opts, NULL)) != -1) {
+		if ((r = cmd_common(ctx, &cmd_scan, opt)) != 0) {
+			if (r < 0) {
+				strlist_release(&bnames);
+				return EXIT_CLEAN;
+			}
+			continue;
+		}
+		switch (opt) {
+		case 't': target_name = optarg; break;
+		case 'b': strlist_add(&bnames, optarg); break;
+		case 'a': ro.all = true; break;
+		case 'f':
+			if (report_format_parse(optarg, &ro.format) < 0) {
+				strlist_release(&bnames);
+				return cmd_bad_usage(&cmd_scan, "unknown format '%s' (table or json)", optarg);
+			}
+			break;
+		case 0x200:
+			if (parse_fail_on(optarg, &ro.fail_on) < 0) {
+				strlist_release(&bnames);
+				return cmd_bad_usage(&cmd_scan, "unknown severity '%s' for --fail-on", optarg);
+			}
+			break;
+		case 0x201:
+			if (!parse_int64(optarg, &page) || page < 1 || page > 100000) {
+				strlist_release(&bnames);
+				return cmd_bad_usage(&cmd_scan, "--page-size takes a number from 1 to 100000");
+			}
+			break;
+		case 0x202:
+			if (!parse_int64(optarg, &wait_s) || wait_s < 0 || wait_s > 86400) {
+				strlist_release(&bnames);
+				return cmd_bad_usage(&cmd_scan, "--wait takes a number of seconds");
+			}
+			break;
+		default:
+			strlist_release(&bnames);
+			cmd_usage(&cmd_scan, false);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		strlist_release(&bnames);
+		return cmd_bad_usage(&cmd_scan, "unexpected argument '%s'", argv[optind]);
+	}
+	if (!target_name || !bnames.n) {
+		strlist_release(&bnames);
+		return cmd_bad_usage(&cmd_scan, "--target and --baseline are required");
+	}
+
+	struct baseline **bl = xcalloc(bnames.n, sizeof(*bl));
+	struct targets tg = { 0 };
+	struct store *st = NULL;
+	struct vc *vc = NULL;
+	char *password = NULL, *cfg = NULL, *dbp = NULL;
+	long long snap = 0;
+	struct evaluation_info *evals = NULL;
+	struct snapshot_info si = { 0 };
+	struct strlist ids = { 0 };
+
+	/* Everything that can be wrong locally is checked before collecting. */
+	for (size_t i = 0; i < bnames.n; i++) {
+		char *path = baseline_resolve(bnames.v[i]);
+		if (!path || baseline_load(&bl[i], path) < 0) {
+			log_error("%s", err_get());
+			free(path);
+			goto out;
+		}
+		free(path);
+		if (strlist_has(&ids, bl[i]->id)) {
+			log_error("baseline '%s' given twice", bl[i]->id);
+			goto out;
+		}
+		strlist_add(&ids, bl[i]->id);
+	}
+	cfg = cmd_config_path(ctx);
+	if (targets_load(&tg, cfg) < 0) {
+		log_error("%s", err_get());
+		goto out;
+	}
+	const struct target *t = targets_find(&tg, target_name);
+	if (!t) {
+		log_error("unknown target '%s' in '%s'", target_name, cfg);
+		goto out;
+	}
+	if (endpoint_password(&t->vcenter, t->name, &password) < 0) {
+		log_error("%s", err_get());
+		goto out;
+	}
+	if (t->vcenter.insecure)
+		log_warn("target '%s': TLS verification is off (insecure: true); the vCenter at %s is not authenticated",
+			 t->name, t->vcenter.url);
+	if (t->nsx.present)
+		log_warn("target '%s': NSX collection is not available in this version; DFW rules are not scanned", t->name);
+
+	dbp = cmd_db_path(ctx);
+	if (store_open(&st, dbp, false) < 0) {
+		log_error("%s", err_get());
+		rc = EXIT_STORE;
+		goto out;
+	}
+	if (store_scan_lock(st, (int)wait_s) < 0) {
+		log_error("%s", err_get());
+		rc = EXIT_BUSY;
+		goto out;
+	}
+	struct buf joined = BUF_INIT;
+	for (size_t i = 0; i < ids.n; i++)
+		buf_printf(&joined, "%s%s", i ? "," : "", ids.v[i]);
+	r = store_snapshot_begin(st, t->name, joined.data, t->vcenter.url, &snap);
+	buf_release(&joined);
+	if (r < 0) {
+		log_error("%s", err_get());
+		rc = EXIT_STORE;
+		goto out;
+	}
+
+	struct vc_opts vo = {
+		.target = t->name, .url = t->vcenter.url, .user = t->vcenter.user, .password = password,
+		.ca_file = t->vcenter.ca_file, .insecure = t->vcenter.insecure, .timeout_s = t->vcenter.timeout_s,
+		.page_size = (int)page, .progress = !ctx->quiet && isatty(STDERR_FILENO),
+	};
+	struct scan_stats stats = { 0 };
+	r = vc_connect(&vc, &vo);
+	targets_password_free(password);
+	password = NULL;
+	if (r == 0) {
+		if ((r = store_begin(st)) < 0) {
+			r = VC_ESTORE;
+		} else {
+			r = vc_collect(vc, st, snap, &stats);
+			if (r == 0 && store_commit(st) < 0)
+				r = VC_ESTORE;
+			if (r < 0)
+				store_rollback(st);
+		}
+	}
+	if (r < 0) {
+		char *msg = xstrdup(err_get());
+		if (vc) {
+			stats.api_calls = vc_api_calls(vc);
+			stats.bytes_received = vc_bytes_received(vc);
+		}
+		store_snapshot_end(st, snap, "failed", msg, &stats);
+		log_error("scan of target '%s' failed: %s", t->name, msg);
+		log_info("snapshot %lld marked failed; earlier snapshots are unchanged", snap);
+		free(msg);
+		rc = scan_exit_for_vc(r);
+		goto out;
+	}
+	vc_close(vc);
+	vc = NULL;
+	if (store_snapshot_end(st, snap, "completed", NULL, &stats) < 0) {
+		log_error("%s", err_get());
+		rc = EXIT_STORE;
+		goto out;
+	}
+
+	evals = xcalloc(bnames.n, sizeof(*evals));
+	for (size_t i = 0; i < bnames.n; i++) {
+		struct eval_summary sum;
+		if (rules_evaluate(st, snap, bl[i], "scan", &sum) < 0) {
+			log_error("%s", err_get());
+			rc = EXIT_STORE;
+			goto out;
+		}
+		evals[i].id = sum.eval_id;
+		evals[i].snapshot_id = snap;
+		evals[i].baseline_id = xstrdup(bl[i]->id);
+		evals[i].baseline_title = xstrdup(bl[i]->title);
+		evals[i].baseline_version = xstrdup(bl[i]->version ? bl[i]->version : "");
+		evals[i].kind = xstrdup("scan");
+	}
+	if (store_snapshot_get(st, snap, &si) != 0) {
+		log_error("%s", err_get());
+		rc = EXIT_STORE;
+		goto out;
+	}
+	ro.color = ro.format == FMT_TABLE && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	struct counts total;
+	FILE *out = ctx->quiet ? fopen("/dev/null", "w") : stdout;
+	r = report_write(out ? out : stdout, st, &si, evals, (unsigned)bnames.n, &ro, &total);
+	if (out && out != stdout)
+		fclose(out);
+	if (r < 0) {
+		log_error("%s", err_get());
+		rc = EXIT_STORE;
+		goto out;
+	}
+	fflush(stdout);
+	rc = gate_exit(&total, ro.fail_on);
+out:
+	targets_password_free(password);
+	vc_close(vc);
+	store_close(st);
+	targets_release(&tg);
+	for (size_t i = 0; i < bnames.n; i++)
+		baseline_free(bl[i]);
+	free(bl);
+	if (evals)
+		evaluation_list_free(evals, (unsigned)bnames.n);
+	snapshot_info_release(&si);
+	strlist_release(&bnames);
+	strlist_release(&ids);
+	free(cfg);
+	free(dbp);
+	return rc;
+}
+
+const struct cmd cmd_scan = {
+	"scan",
+	"--target T --baseline B [--baseline B ...] [--fail-on SEV] [--format table|json] [--all]",
+	"Collect a target into a new snapshot and evaluate baselines against it",
+	help,
+	run,
+};

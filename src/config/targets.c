@@ -1,0 +1,296 @@
+#include "config/targets.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "util/util.h"
+
+struct tctx {
+	const char *file;
+	yaml_document_t *doc;
+};
+
+static int terr(struct tctx *y, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int terr(struct tctx *y, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n)
+		err_set("%s:%zu:%zu: %s", y->file, n->start_mark.line + 1, n->start_mark.column + 1, msg);
+	else
+		err_set("%s: %s", y->file, msg);
+	return -1;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+char *targets_default_path(void)
+{
+	const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	if (x && *x)
+		return xasprintf("%s/harden/targets.yaml", x);
+	return xasprintf("%s/.config/harden/targets.yaml", home && *home ? home : ".");
+}
+
+static char *resolve_against(const char *cfg, const char *p)
+{
+	if (p[0] == '/')
+		return xstrdup(p);
+	const char *slash = strrchr(cfg, '/');
+	if (!slash)
+		return xstrdup(p);
+	return xasprintf("%.*s/%s", (int)(slash - cfg), cfg, p);
+}
+
+static int parse_endpoint(struct tctx *y, yaml_node_t *n, const char *what, struct endpoint *e)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return terr(y, n, "'%s' must be a mapping", what);
+	e->present = true;
+	e->line = (int)n->start_mark.line + 1;
+	e->timeout_s = 60;
+	yaml_node_t *insecure_node = NULL;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
+		const char *k = scalar(kn), *s = scalar(v);
+		if (!k)
+			return terr(y, kn, "keys must be scalars");
+		if (!s)
+			return terr(y, v, "key '%s' must be a scalar", k);
+		if (!strcmp(k, "url")) {
+			if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
+				return terr(y, v, "key 'url': '%s' is not an http or https URL", s);
+			e->url = xstrdup(s);
+		} else if (!strcmp(k, "user")) {
+			e->user = xstrdup(s);
+		} else if (!strcmp(k, "password_env")) {
+			e->password_env = xstrdup(s);
+		} else if (!strcmp(k, "password_file")) {
+			e->password_file = resolve_against(y->file, s);
+		} else if (!strcmp(k, "ca_file")) {
+			e->ca_file = resolve_against(y->file, s);
+		} else if (!strcmp(k, "insecure")) {
+			if (strcmp(s, "true") && strcmp(s, "false"))
+				return terr(y, v, "key 'insecure' must be true or false");
+			e->insecure = !strcmp(s, "true");
+			insecure_node = v;
+		} else if (!strcmp(k, "timeout")) {
+			long long t;
+			if (!parse_int64(s, &t) || t <= 0 || t > 86400)
+				return terr(y, v, "key 'timeout' must be a number of seconds from 1 to 86400");
+			e->timeout_s = (long)t;
+		} else if (!strcmp(k, "password")) {
+			return terr(y, kn, "key 'password' is not allowed: use password_env or password_file (mode 0600)");
+		} else {
+			return terr(y, kn, "unknown key '%s' in %s", k, what);
+		}
+	}
+	(void)insecure_node;
+	if (!e->url)
+		return terr(y, n, "%s has no 'url'", what);
+	if (!e->user)
+		return terr(y, n, "%s has no 'user'", what);
+	if (!e->password_env == !e->password_file)
+		return terr(y, n, "%s needs exactly one of 'password_env' or 'password_file'", what);
+	return 0;
+}
+
+static int parse_target(struct tctx *y, const char *name, yaml_node_t *n, struct target *t)
+{
+	t->name = xstrdup(name);
+	t->line = (int)n->start_mark.line + 1;
+	if (n->type != YAML_MAPPING_NODE)
+		return terr(y, n, "target '%s' must be a mapping", name);
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
+		const char *k = scalar(kn);
+		if (!k)
+			return terr(y, kn, "keys must be scalars");
+		if (!strcmp(k, "vcenter")) {
+			if (parse_endpoint(y, v, "vcenter", &t->vcenter) < 0)
+				return -1;
+		} else if (!strcmp(k, "nsx")) {
+			if (parse_endpoint(y, v, "nsx", &t->nsx) < 0)
+				return -1;
+		} else {
+			return terr(y, kn, "unknown key '%s' in target '%s'", k, name);
+		}
+	}
+	if (!t->vcenter.present)
+		return terr(y, n, "target '%s' has no 'vcenter'", name);
+	return 0;
+}
+
+int targets_load(struct targets *t, const char *path)
+{
+	memset(t, 0, sizeof(*t));
+	t->path = xstrdup(path);
+	size_t len;
+	char *text = file_read(path, &len);
+	if (!text) {
+		err_set("cannot read targets file '%s': %s (create it or pass --config FILE)", path, strerror(errno));
+		return -1;
+	}
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	int rc = -1;
+	if (!yaml_parser_load(&parser, &doc)) {
+		err_set("%s:%zu:%zu: %s", path, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			parser.problem ? parser.problem : "invalid YAML");
+		goto out;
+	}
+	struct tctx y = { path, &doc };
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	yaml_node_t *targets = NULL;
+	if (!root || root->type != YAML_MAPPING_NODE) {
+		terr(&y, root, "the targets file must be a mapping with a 'targets' key");
+		goto out_doc;
+	}
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
+		const char *k = scalar(kn);
+		if (k && !strcmp(k, "targets")) {
+			targets = yaml_document_get_node(&doc, p->value);
+		} else {
+			terr(&y, kn, "unknown key '%s' at the top level", k ? k : "");
+			goto out_doc;
+		}
+	}
+	if (!targets || targets->type != YAML_MAPPING_NODE) {
+		terr(&y, targets ? targets : root, "'targets' must be a mapping of target names");
+		goto out_doc;
+	}
+	unsigned n = (unsigned)(targets->data.mapping.pairs.top - targets->data.mapping.pairs.start);
+	t->v = xcalloc(n, sizeof(*t->v));
+	for (yaml_node_pair_t *p = targets->data.mapping.pairs.start; p < targets->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
+		const char *k = scalar(kn);
+		if (!k) {
+			terr(&y, kn, "target names must be scalars");
+			goto out_doc;
+		}
+		if (targets_find(t, k)) {
+			terr(&y, kn, "duplicate target '%s'", k);
+			goto out_doc;
+		}
+		if (parse_target(&y, k, yaml_document_get_node(&doc, p->value), &t->v[t->n++]) < 0)
+			goto out_doc;
+	}
+	rc = 0;
+out_doc:
+	yaml_document_delete(&doc);
+out:
+	yaml_parser_delete(&parser);
+	free(text);
+	if (rc < 0) {
+		char *saved = xstrdup(err_get());
+		targets_release(t);
+		err_set("%s", saved);
+		free(saved);
+	}
+	return rc;
+}
+
+static void endpoint_release(struct endpoint *e)
+{
+	free(e->url);
+	free(e->user);
+	free(e->password_env);
+	free(e->password_file);
+	free(e->ca_file);
+}
+
+void targets_release(struct targets *t)
+{
+	for (unsigned i = 0; i < t->n; i++) {
+		free(t->v[i].name);
+		endpoint_release(&t->v[i].vcenter);
+		endpoint_release(&t->v[i].nsx);
+	}
+	free(t->v);
+	free(t->path);
+	memset(t, 0, sizeof(*t));
+}
+
+const struct target *targets_find(const struct targets *t, const char *name)
+{
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->v[i].name && !strcmp(t->v[i].name, name))
+			return &t->v[i];
+	return NULL;
+}
+
+int endpoint_password(const struct endpoint *e, const char *target, char **out)
+{
+	*out = NULL;
+	if (e->password_env) {
+		const char *v = getenv(e->password_env);
+		if (!v || !*v) {
+			err_set("target '%s': environment variable '%s' (password_env) is not set", target, e->password_env);
+			return -1;
+		}
+		*out = xstrdup(v);
+		return 0;
+	}
+	int fd = open(e->password_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		err_set("target '%s': cannot open password file '%s': %s", target, e->password_file, strerror(errno));
+		return -1;
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		err_set("target '%s': password file '%s' is not a regular file", target, e->password_file);
+		close(fd);
+		return -1;
+	}
+	if (sb.st_mode & 077) {
+		err_set("target '%s': password file '%s' has mode %04o; it must not be readable by group or others (chmod 600)",
+			target, e->password_file, (unsigned)(sb.st_mode & 07777));
+		close(fd);
+		return -1;
+	}
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0) {
+		err_set("target '%s': cannot read password file '%s': %s", target, e->password_file, strerror(errno));
+		return -1;
+	}
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (n == 0) {
+		err_set("target '%s': password file '%s' is empty", target, e->password_file);
+		return -1;
+	}
+	*out = xstrdup(buf);
+	volatile char *p = buf;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		p[i] = 0;
+	return 0;
+}
+
+void targets_password_free(char *pw)
+{
+	if (!pw)
+		return;
+	volatile char *p = pw;
+	while (*p)
+		*p++ = '\0';
+	free(pw);
+}

@@ -1,0 +1,43 @@
+/* The targets file: which vCenter (and NSX manager) each target names, and
+ * where its password comes from.  Passwords themselves are read only when
+ * a scan needs them, from the environment or a file of mode 0600. */
+#ifndef HARDEN_TARGETS_H
+#define HARDEN_TARGETS_H
+
+#include <stdbool.h>
+
+struct endpoint {
+	bool present;
+	char *url;
+	char *user;
+	char *password_env;
+	char *password_file;	/* resolved against the targets file's directory */
+	char *ca_file;
+	bool insecure;
+	long timeout_s;
+	int line;
+};
+
+struct target {
+	char *name;
+	struct endpoint vcenter;
+	struct endpoint nsx;
+	int line;
+};
+
+struct targets {
+	char *path;
+	struct target *v;
+	unsigned n;
+};
+
+/* The default path: $XDG_CONFIG_HOME/harden/targets.yaml. */
+char *targets_default_path(void);
+int targets_load(struct targets *t, const char *path);
+void targets_release(struct targets *t);
+const struct target *targets_find(const struct targets *t, const char *name);
+/* Reads the endpoint's password; the caller frees it with targets_password_free. */
+int endpoint_password(const struct endpoint *e, const char *target, char **out);
+void targets_password_free(char *pw);
+
+#endif

@@ -1,0 +1,387 @@
+#include "report/report.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "util/util.h"
+#include "version.h"
+
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define GREEN "\033[32m"
+#define DIM "\033[2m"
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
+
+int report_format_parse(const char *s, enum rformat *out)
+{
+	if (!strcmp(s, "table"))
+		*out = FMT_TABLE;
+	else if (!strcmp(s, "json"))
+		*out = FMT_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+long long counts_status(const struct counts *c, enum rstatus s)
+{
+	long long n = 0;
+	for (int i = 0; i < SEV_COUNT; i++)
+		n += c->by[s][i];
+	return n;
+}
+
+int gate_exit(const struct counts *c, int fail_on)
+{
+	if (fail_on < 0)
+		return EXIT_CLEAN;
+	long long fail = 0, unknown = 0;
+	for (int s = fail_on; s < SEV_COUNT; s++) {
+		fail += c->by[RS_FAIL][s];
+		unknown += c->by[RS_UNKNOWN][s];
+	}
+	if (fail)
+		return EXIT_FINDINGS;
+	return unknown ? EXIT_UNKNOWN : EXIT_CLEAN;
+}
+
+static void count_cb(void *ctx, const char *status, const char *severity, long long n)
+{
+	struct counts *c = ctx;
+	enum rstatus st;
+	enum severity sev;
+	if (rstatus_parse(status, &st) == 0 && severity_parse(severity, &sev) == 0)
+		c->by[st][sev] += n;
+}
+
+/* Object names come from vCenter: never let them drive the terminal. */
+static void put_safe(FILE *f, const char *s, int width)
+{
+	int n = 0;
+	for (; s && *s; s++, n++) {
+		unsigned char ch = (unsigned char)*s;
+		fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, f);
+	}
+	for (; n < width; n++)
+		fputc(' ', f);
+}
+
+static bool show(const struct report_opts *o, const char *status)
+{
+	return o->all || !strcmp(status, "fail") || !strcmp(status, "unknown");
+}
+
+struct table_ctx {
+	FILE *f;
+	const struct report_opts *o;
+	long long shown;
+};
+
+static const char *status_color(const char *status)
+{
+	if (!strcmp(status, "fail"))
+		return RED;
+	if (!strcmp(status, "unknown"))
+		return YELLOW;
+	if (!strcmp(status, "pass"))
+		return GREEN;
+	return DIM;
+}
+
+static int table_row(void *vctx, const struct finding_row *r)
+{
+	struct table_ctx *x = vctx;
+	if (!show(x->o, r->status))
+		return 0;
+	FILE *f = x->f;
+	const char *label = !strcmp(r->status, "not_applicable") ? "N/A" : r->status;
+	char up[16];
+	size_t i;
+	for (i = 0; label[i] && i < sizeof(up) - 1; i++)
+		up[i] = (char)(label[i] >= 'a' && label[i] <= 'z' ? label[i] - 32 : label[i]);
+	up[i] = '\0';
+	if (x->o->color)
+		fprintf(f, "%s%-7s" RESET " ", status_color(r->status), up);
+	else
+		fprintf(f, "%-7s ", up);
+	fprintf(f, "%-8s  %-16s  ", r->severity, r->rule_id);
+	put_safe(f, r->object_name, 0);
+	fprintf(f, "\n        %s\n", r->title);
+	if (r->property) {
+		fputs("        ", f);
+		if (x->o->color)
+			fputs(DIM, f);
+		put_safe(f, r->property, 0);
+		fputs(": ", f);
+		put_safe(f, r->observed, 0);
+		fputs(", expected ", f);
+		put_safe(f, r->expected, 0);
+		if (x->o->color)
+			fputs(RESET, f);
+		fputc('\n', f);
+	}
+	x->shown++;
+	return 0;
+}
+
+static void table_header(FILE *f, struct store *st, const struct snapshot_info *snap)
+{
+	char t[32];
+	time_iso8601(t, snap->ended_at ? snap->ended_at : snap->started_at);
+	long long h = 0, v = 0, d = 0;
+	store_object_count(st, snap->id, "host", &h);
+	store_object_count(st, snap->id, "vm", &v);
+	store_object_count(st, snap->id, "datastore", &d);
+	fputs("Target ", f);
+	put_safe(f, snap->target, 0);
+	fprintf(f, ", snapshot %lld (%s %s): %lld hosts, %lld VMs, %lld datastores\n",
+		snap->id, snap->status, t, h, v, d);
+}
+
+static void table_summary(FILE *f, const struct counts *c, const struct report_opts *o)
+{
+	long long total = 0;
+	for (int s = 0; s < RS_COUNT; s++)
+		total += counts_status(c, (enum rstatus)s);
+	fprintf(f, "Results: %lld pass, %lld fail, %lld unknown, %lld not applicable (%lld checks)\n",
+		counts_status(c, RS_PASS), counts_status(c, RS_FAIL), counts_status(c, RS_UNKNOWN),
+		counts_status(c, RS_NA), total);
+	fputs("Failing by severity:", f);
+	for (int s = SEV_COUNT - 1; s >= 0; s--)
+		fprintf(f, " %s %lld%s", severity_name((enum severity)s), c->by[RS_FAIL][s], s ? "," : "\n");
+	if (counts_status(c, RS_UNKNOWN)) {
+		fputs("Unknown by severity:", f);
+		for (int s = SEV_COUNT - 1; s >= 0; s--)
+			fprintf(f, " %s %lld%s", severity_name((enum severity)s), c->by[RS_UNKNOWN][s], s ? "," : "\n");
+	}
+	if (o->fail_on >= 0)
+		fprintf(f, "Gate: --fail-on %s\n", severity_name((enum severity)o->fail_on));
+}
+
+static json_t *typed_value(const char *type, const char *value)
+{
+	enum ptype t;
+	if (!value)
+		return json_null();
+	if (ptype_parse(type, &t) < 0)
+		t = PT_STRING;
+	long long n;
+	json_error_t je;
+	switch (t) {
+	case PT_INT:
+		if (parse_int64(value, &n))
+			return json_integer(n);
+		break;
+	case PT_BOOL:
+		return json_boolean(!strcmp(value, "true"));
+	case PT_LIST: {
+		json_t *a = json_loads(value, 0, &je);
+		if (a)
+			return a;
+		break;
+	}
+	default:
+		break;
+	}
+	return json_string(value);
+}
+
+struct json_ctx {
+	FILE *f;
+	const struct report_opts *o;
+	const char *baseline_id;
+	bool first;
+};
+
+static int json_row(void *vctx, const struct finding_row *r)
+{
+	struct json_ctx *x = vctx;
+	if (!show(x->o, r->status))
+		return 0;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}",
+			      "baseline_id", x->baseline_id, "rule_id", r->rule_id, "title", r->title,
+			      "severity", r->severity, "status", r->status, "object", "type", r->object_type,
+			      "id", r->moref, "name", r->object_name);
+	json_object_set_new(o, "property", r->property ? json_string(r->property) : json_null());
+	json_object_set_new(o, "observed", r->observed ? json_string(r->observed) : json_null());
+	json_object_set_new(o, "expected", r->expected ? json_string(r->expected) : json_null());
+	fputs(x->first ? "\n    " : ",\n    ", x->f);
+	x->first = false;
+	json_dumpf(o, x->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(o);
+	return 0;
+}
+
+static json_t *counts_json(const struct counts *c)
+{
+	json_t *by_status = json_object(), *by_sev = json_object();
+	for (int s = 0; s < RS_COUNT; s++)
+		json_object_set_new(by_status, rstatus_name((enum rstatus)s), json_integer(counts_status(c, (enum rstatus)s)));
+	for (int v = SEV_COUNT - 1; v >= 0; v--) {
+		json_t *o = json_object();
+		for (int s = 0; s < RS_COUNT; s++)
+			json_object_set_new(o, rstatus_name((enum rstatus)s), json_integer(c->by[s][v]));
+		json_object_set_new(by_sev, severity_name((enum severity)v), o);
+	}
+	return json_pack("{s:o, s:o}", "by_status", by_status, "by_severity", by_sev);
+}
+
+static void json_text(FILE *f, const char *key, json_t *v, bool comma)
+{
+	fprintf(f, "  \"%s\": ", key);
+	json_dumpf(v, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+	fputs(comma ? ",\n" : "\n", f);
+	json_decref(v);
+}
+
+int report_write(FILE *f, struct store *st, const struct snapshot_info *snap,
+		 const struct evaluation_info *evals, unsigned n, const struct report_opts *o,
+		 struct counts *total)
+{
+	memset(total, 0, sizeof(*total));
+	int rc = 0;
+	if (o->format == FMT_TABLE) {
+		table_header(f, st, snap);
+		for (unsigned i = 0; i < n && !rc; i++) {
+			struct counts c = { 0 };
+			if ((rc = store_eval_counts(st, evals[i].id, count_cb, &c)) < 0)
+				break;
+			fprintf(f, "Baseline %s", evals[i].baseline_id);
+			if (evals[i].baseline_version && *evals[i].baseline_version)
+				fprintf(f, " v%s", evals[i].baseline_version);
+			fprintf(f, " (%s evaluation %lld)\n\n", evals[i].kind, evals[i].id);
+			struct table_ctx x = { f, o, 0 };
+			if ((rc = store_findings_each(st, evals[i].id, table_row, &x)) < 0)
+				break;
+			if (!x.shown)
+				fputs(o->all ? "(no results)\n" : "No failing or unknown results.\n", f);
+			fputc('\n', f);
+			table_summary(f, &c, o);
+			for (int s = 0; s < RS_COUNT; s++)
+				for (int v = 0; v < SEV_COUNT; v++)
+					total->by[s][v] += c.by[s][v];
+			if (i + 1 < n)
+				fputc('\n', f);
+		}
+		return rc;
+	}
+
+	/* JSON: the envelope is written here and each finding is encoded by
+	 * jansson as it streams out of the store, so memory stays flat. */
+	char started[32], ended[32];
+	time_iso8601(started, snap->started_at);
+	time_iso8601(ended, snap->ended_at);
+	fputs("{\n", f);
+	json_text(f, "schema", json_string(REPORT_JSON_SCHEMA), true);
+	json_text(f, "schema_version", json_integer(REPORT_JSON_VERSION), true);
+	json_text(f, "harden_version", json_string(HARDEN_VERSION), true);
+	json_text(f, "target", json_string(snap->target), true);
+	json_text(f, "snapshot_id", json_integer(snap->id), true);
+	json_t *sj = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I}", "id", (json_int_t)snap->id,
+			       "status", snap->status, "started_at", started, "ended_at", ended,
+			       "objects", (json_int_t)snap->stats.objects, "api_calls", (json_int_t)snap->stats.api_calls,
+			       "bytes_received", (json_int_t)snap->stats.bytes_received);
+	json_text(f, "snapshot", sj, true);
+	json_t *bl = json_array();
+	struct counts *per = xcalloc(n ? n : 1, sizeof(*per));
+	for (unsigned i = 0; i < n; i++) {
+		if ((rc = store_eval_counts(st, evals[i].id, count_cb, &per[i])) < 0)
+			break;
+		for (int s = 0; s < RS_COUNT; s++)
+			for (int v = 0; v < SEV_COUNT; v++)
+				total->by[s][v] += per[i].by[s][v];
+		json_t *c = counts_json(&per[i]);
+		json_array_append_new(bl, json_pack("{s:s, s:s, s:s, s:I, s:s, s:o, s:o}", "id", evals[i].baseline_id,
+						    "title", evals[i].baseline_title, "version", evals[i].baseline_version,
+						    "evaluation_id", (json_int_t)evals[i].id, "kind", evals[i].kind,
+						    "counts", json_incref(json_object_get(c, "by_status")),
+						    "counts_by_severity", json_incref(json_object_get(c, "by_severity"))));
+		json_decref(c);
+	}
+	free(per);
+	json_text(f, "baselines", bl, true);
+	json_t *c = counts_json(total);
+	json_text(f, "counts", json_incref(json_object_get(c, "by_status")), true);
+	json_text(f, "counts_by_severity", json_incref(json_object_get(c, "by_severity")), true);
+	json_decref(c);
+	json_text(f, "fail_on", o->fail_on >= 0 ? json_string(severity_name((enum severity)o->fail_on)) : json_string("none"), true);
+	json_text(f, "findings_include", json_string(o->all ? "all" : "fail,unknown"), true);
+	fputs("  \"findings\": [", f);
+	struct json_ctx x = { f, o, NULL, true };
+	for (unsigned i = 0; i < n && rc >= 0; i++) {
+		x.baseline_id = evals[i].baseline_id;
+		rc = store_findings_each(st, evals[i].id, json_row, &x);
+	}
+	fputs(x.first ? "]\n}\n" : "\n  ]\n}\n", f);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- inventory ---- */
+
+struct inv_ctx {
+	FILE *f;
+	enum rformat fmt;
+	bool first;
+};
+
+static int inv_object(void *vctx, const struct sobject *o)
+{
+	struct inv_ctx *x = vctx;
+	if (x->fmt == FMT_TABLE) {
+		fprintf(x->f, "%s ", o->type);
+		put_safe(x->f, o->name, 0);
+		fprintf(x->f, " (%s)\n", o->moref);
+		for (unsigned i = 0; i < o->nprops; i++) {
+			const struct sprop *p = &o->props[i];
+			if (p->type == PT_GROUP) {
+				if (!p->collected)
+					fprintf(x->f, "  %-48s (not collected)\n", p->name);
+				continue;
+			}
+			fputs("  ", x->f);
+			put_safe(x->f, p->name, 48);
+			fputc(' ', x->f);
+			put_safe(x->f, p->collected ? p->value : "(not collected)", 0);
+			fputc('\n', x->f);
+		}
+		return 0;
+	}
+	json_t *props = json_object(), *missing = json_array();
+	for (unsigned i = 0; i < o->nprops; i++) {
+		const struct sprop *p = &o->props[i];
+		if (!p->collected)
+			json_array_append_new(missing, json_string(p->name));
+		else if (p->type != PT_GROUP)
+			json_object_set_new(props, p->name, typed_value(ptype_name(p->type), p->value));
+	}
+	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o}", "type", o->type, "id", o->moref, "name", o->name,
+			      "properties", props, "not_collected", missing);
+	fputs(x->first ? "\n    " : ",\n    ", x->f);
+	x->first = false;
+	json_dumpf(j, x->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(j);
+	return 0;
+}
+
+int inventory_write(FILE *f, struct store *st, const struct snapshot_info *snap, enum rformat fmt)
+{
+	struct inv_ctx x = { f, fmt, true };
+	if (fmt == FMT_TABLE) {
+		table_header(f, st, snap);
+		fputc('\n', f);
+		return store_objects_each(st, snap->id, NULL, inv_object, &x);
+	}
+	fputs("{\n", f);
+	json_text(f, "schema", json_string(INVENTORY_JSON_SCHEMA), true);
+	json_text(f, "schema_version", json_integer(INVENTORY_JSON_VERSION), true);
+	json_text(f, "target", json_string(snap->target), true);
+	json_text(f, "snapshot_id", json_integer(snap->id), true);
+	fputs("  \"objects\": [", f);
+	int rc = store_objects_each(st, snap->id, NULL, inv_object, &x);
+	fputs(x.first ? "]\n}\n" : "\n  ]\n}\n", f);
+	return rc;
+}

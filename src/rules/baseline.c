@@ -1,0 +1,660 @@
+#include "rules/rules.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "util/util.h"
+
+#ifndef HARDEN_DATADIR
+#define HARDEN_DATADIR "/usr/local/share/harden"
+#endif
+
+static const char *const sev_names[] = { "info", "low", "medium", "high", "critical" };
+static const char *const status_names[] = { "pass", "fail", "not_applicable", "unknown" };
+
+const char *severity_name(enum severity s) { return sev_names[s]; }
+const char *rstatus_name(enum rstatus s) { return status_names[s]; }
+
+int severity_parse(const char *s, enum severity *out)
+{
+	for (int i = 0; i < SEV_COUNT; i++)
+		if (!strcmp(s, sev_names[i])) {
+			*out = (enum severity)i;
+			return 0;
+		}
+	return -1;
+}
+
+int rstatus_parse(const char *s, enum rstatus *out)
+{
+	for (int i = 0; i < RS_COUNT; i++)
+		if (!strcmp(s, status_names[i])) {
+			*out = (enum rstatus)i;
+			return 0;
+		}
+	return -1;
+}
+
+static const struct {
+	const char *key;
+	enum op op;
+} leaf_ops[] = {
+	{ "eq", OP_EQ }, { "ne", OP_NE }, { "lt", OP_LT }, { "le", OP_LE }, { "gt", OP_GT }, { "ge", OP_GE },
+	{ "in", OP_IN }, { "not_in", OP_NOT_IN }, { "matches", OP_MATCHES }, { "not_matches", OP_NOT_MATCHES },
+	{ "contains", OP_CONTAINS }, { "not_contains", OP_NOT_CONTAINS }, { "empty", OP_EMPTY },
+	{ "present", OP_PRESENT }, { "version_eq", OP_VERSION_EQ }, { "version_lt", OP_VERSION_LT },
+	{ "version_le", OP_VERSION_LE }, { "version_gt", OP_VERSION_GT }, { "version_ge", OP_VERSION_GE },
+};
+
+struct yctx {
+	const char *file;
+	yaml_document_t *doc;
+};
+
+static int yerr(struct yctx *y, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int yerr(struct yctx *y, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n)
+		err_set("%s:%zu:%zu: %s", y->file, n->start_mark.line + 1, n->start_mark.column + 1, msg);
+	else
+		err_set("%s: %s", y->file, msg);
+	return -1;
+}
+
+static yaml_node_t *node(struct yctx *y, int i)
+{
+	return yaml_document_get_node(y->doc, i);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int want_scalar(struct yctx *y, const yaml_node_t *n, const char *key, const char **out)
+{
+	*out = scalar(n);
+	if (!*out)
+		return yerr(y, n, "key '%s' must be a scalar", key);
+	return 0;
+}
+
+static int want_bool(struct yctx *y, const yaml_node_t *n, const char *key, bool *out)
+{
+	const char *s = scalar(n);
+	if (s && (!strcmp(s, "true") || !strcmp(s, "false"))) {
+		*out = !strcmp(s, "true");
+		return 0;
+	}
+	return yerr(y, n, "key '%s' must be true or false", key);
+}
+
+static bool is_bool_text(const char *s)
+{
+	return !strcasecmp(s, "true") || !strcasecmp(s, "false");
+}
+
+static bool is_version_text(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!(*s >= '0' && *s <= '9') && *s != '.')
+			return false;
+	return true;
+}
+
+/* Checks that an operand fits the property's type. */
+static int check_operand(struct yctx *y, const yaml_node_t *n, enum ptype t, enum op op, const char *v)
+{
+	long long iv;
+	if (op >= OP_VERSION_EQ && !is_version_text(v))
+		return yerr(y, n, "'%s' is not a version such as 8.0.2", v);
+	if (op >= OP_VERSION_EQ || op == OP_MATCHES || op == OP_NOT_MATCHES)
+		return 0;
+	switch (t) {
+	case PT_INT:
+		if (!parse_int64(v, &iv))
+			return yerr(y, n, "'%s' is not an integer", v);
+		break;
+	case PT_BOOL:
+		if (!is_bool_text(v))
+			return yerr(y, n, "'%s' is not true or false", v);
+		if (op >= OP_LT && op <= OP_GE)
+			return yerr(y, n, "ordering comparison on a boolean property");
+		break;
+	case PT_VERSION:
+		if (!is_version_text(v))
+			return yerr(y, n, "'%s' is not a version such as 8.0.2", v);
+		break;
+	case PT_STRING:
+		if (op >= OP_LT && op <= OP_GE)
+			return yerr(y, n, "ordering comparison on a string property; use a version_ operator or an integer property");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void check_free(struct check *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < c->nkids; i++)
+		check_free(c->kids[i]);
+	free(c->kids);
+	free(c->property);
+	free(c->value);
+	free(c->deflt);
+	strlist_release(&c->values);
+	if (c->has_re)
+		regfree(&c->re);
+	free(c);
+}
+
+static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct check **out, int depth);
+
+static int parse_group(struct yctx *y, yaml_node_t *v, const char *key, const char *otype,
+		       struct check *c, int depth)
+{
+	if (!strcmp(key, "not")) {
+		c->kids = xcalloc(1, sizeof(*c->kids));
+		c->nkids = 1;
+		return parse_check(y, v, otype, &c->kids[0], depth + 1);
+	}
+	if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+		return yerr(y, v, "'%s' takes a non-empty list of checks", key);
+	unsigned n = (unsigned)(v->data.sequence.items.top - v->data.sequence.items.start);
+	c->kids = xcalloc(n, sizeof(*c->kids));
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		if (parse_check(y, node(y, *it), otype, &c->kids[c->nkids++], depth + 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct check **out, int depth)
+{
+	*out = NULL;
+	if (depth > 32)
+		return yerr(y, n, "checks nested too deeply");
+	if (!n || n->type != YAML_MAPPING_NODE)
+		return yerr(y, n, "a check must be a mapping with all, any, not or property");
+	struct check *c = xcalloc(1, sizeof(*c));
+	*out = c;
+	c->line = (int)n->start_mark.line + 1;
+	c->op = OP_COUNT;
+	yaml_node_t *opnode = NULL;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
+		const char *k = scalar(kn);
+		if (!k)
+			return yerr(y, kn, "keys must be scalars");
+		if (!strcmp(k, "all") || !strcmp(k, "any") || !strcmp(k, "not")) {
+			if (c->op != OP_COUNT || c->property)
+				return yerr(y, kn, "a check has exactly one of all, any, not or property with one operator");
+			c->op = !strcmp(k, "all") ? OP_ALL : !strcmp(k, "any") ? OP_ANY : OP_NOT;
+			if (parse_group(y, v, k, otype, c, depth) < 0)
+				return -1;
+			continue;
+		}
+		if (!strcmp(k, "property")) {
+			const char *s;
+			if (want_scalar(y, v, k, &s) < 0)
+				return -1;
+			const struct vocab_entry *e = vocab_lookup(otype, s);
+			if (!e)
+				return yerr(y, v, "unknown property '%s' for object type '%s' (see harden-properties(7))", s, otype);
+			c->property = xstrdup(s);
+			c->ptype = e->type;
+			continue;
+		}
+		if (!strcmp(k, "default")) {
+			const char *s;
+			if (want_scalar(y, v, k, &s) < 0)
+				return -1;
+			c->deflt = xstrdup(s);
+			continue;
+		}
+		if (!strcmp(k, "nocase")) {
+			if (want_bool(y, v, k, &c->nocase) < 0)
+				return -1;
+			continue;
+		}
+		unsigned i;
+		for (i = 0; i < ARRAY_SIZE(leaf_ops); i++)
+			if (!strcmp(k, leaf_ops[i].key))
+				break;
+		if (i == ARRAY_SIZE(leaf_ops))
+			return yerr(y, kn, "unknown key '%s' in check", k);
+		if (c->op != OP_COUNT)
+			return yerr(y, kn, "a check has exactly one operator; '%s' is a second", k);
+		c->op = leaf_ops[i].op;
+		opnode = v;
+	}
+	if (c->op == OP_COUNT)
+		return yerr(y, n, "check has no operator (all, any, not, or property with eq, ne, lt, ...)");
+	if (c->op <= OP_NOT) {
+		if (c->property)
+			return yerr(y, n, "'property' cannot stand beside all, any or not");
+		return 0;
+	}
+	if (!c->property)
+		return yerr(y, n, "operator '%s' needs a property", leaf_ops[c->op - OP_EQ].key);
+	yaml_node_t *v = opnode;
+	switch (c->op) {
+	case OP_IN:
+	case OP_NOT_IN:
+		if (v->type != YAML_SEQUENCE_NODE)
+			return yerr(y, v, "'in' and 'not_in' take a list");
+		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			const char *s = scalar(node(y, *it));
+			if (!s)
+				return yerr(y, node(y, *it), "list items must be scalars");
+			if (check_operand(y, node(y, *it), c->ptype, c->op, s) < 0)
+				return -1;
+			strlist_add(&c->values, s);
+		}
+		break;
+	case OP_EMPTY:
+	case OP_PRESENT:
+		if (want_bool(y, v, leaf_ops[c->op - OP_EQ].key, &c->flag) < 0)
+			return -1;
+		break;
+	default: {
+		const char *s;
+		if (want_scalar(y, v, leaf_ops[c->op - OP_EQ].key, &s) < 0)
+			return -1;
+		if (c->op == OP_CONTAINS || c->op == OP_NOT_CONTAINS) {
+			if (c->ptype != PT_LIST && c->ptype != PT_STRING && c->ptype != PT_DYNAMIC)
+				return yerr(y, v, "'contains' applies to list and string properties");
+		} else if (check_operand(y, v, c->ptype, c->op, s) < 0) {
+			return -1;
+		}
+		if (c->ptype == PT_LIST && c->op != OP_CONTAINS && c->op != OP_NOT_CONTAINS)
+			return yerr(y, v, "list property '%s' takes contains, not_contains or empty", c->property);
+		c->value = xstrdup(s);
+		if (c->op == OP_MATCHES || c->op == OP_NOT_MATCHES) {
+			int rc = regcomp(&c->re, s, REG_EXTENDED | REG_NOSUB | (c->nocase ? REG_ICASE : 0));
+			if (rc) {
+				char eb[256];
+				regerror(rc, &c->re, eb, sizeof(eb));
+				return yerr(y, v, "bad regular expression '%s': %s", s, eb);
+			}
+			c->has_re = true;
+		}
+	}
+	}
+	if (c->deflt && check_operand(y, v, c->ptype, OP_EQ, c->deflt) < 0)
+		return -1;
+	return 0;
+}
+
+static json_t *yaml_to_json(struct yctx *y, yaml_node_t *n, int depth)
+{
+	if (!n || depth > 16)
+		return json_null();
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return json_string((const char *)n->data.scalar.value);
+	case YAML_SEQUENCE_NODE: {
+		json_t *a = json_array();
+		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+			json_array_append_new(a, yaml_to_json(y, node(y, *it), depth + 1));
+		return a;
+	}
+	case YAML_MAPPING_NODE: {
+		json_t *o = json_object();
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			const char *k = scalar(node(y, p->key));
+			if (k)
+				json_object_set_new(o, k, yaml_to_json(y, node(y, p->value), depth + 1));
+		}
+		return o;
+	}
+	default:
+		return json_null();
+	}
+}
+
+static int string_list(struct yctx *y, yaml_node_t *v, const char *key, json_t **out)
+{
+	if (v->type != YAML_SEQUENCE_NODE)
+		return yerr(y, v, "'%s' must be a list of strings", key);
+	json_t *a = json_array();
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		const char *s = scalar(node(y, *it));
+		if (!s) {
+			json_decref(a);
+			return yerr(y, node(y, *it), "'%s' must be a list of strings", key);
+		}
+		json_array_append_new(a, json_string(s));
+	}
+	*out = a;
+	return 0;
+}
+
+static int parse_remediation(struct yctx *y, yaml_node_t *n, json_t *details)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return yerr(y, n, "'remediation' must be a mapping");
+	json_t *r = json_object();
+	json_object_set_new(details, "remediation", r);
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
+		const char *k = scalar(kn), *s;
+		if (!k)
+			return yerr(y, kn, "keys must be scalars");
+		if (!strcmp(k, "summary") || !strcmp(k, "mcp_tool")) {
+			if (want_scalar(y, v, k, &s) < 0)
+				return -1;
+			json_object_set_new(r, k, json_string(s));
+		} else if (!strcmp(k, "risk")) {
+			if (want_scalar(y, v, k, &s) < 0)
+				return -1;
+			if (strcmp(s, "low") && strcmp(s, "medium") && strcmp(s, "high"))
+				return yerr(y, v, "risk must be low, medium or high, not '%s'", s);
+			json_object_set_new(r, k, json_string(s));
+		} else if (!strcmp(k, "steps")) {
+			json_t *a;
+			if (string_list(y, v, k, &a) < 0)
+				return -1;
+			json_object_set_new(r, k, a);
+		} else if (!strcmp(k, "params")) {
+			if (v->type != YAML_MAPPING_NODE)
+				return yerr(y, v, "'params' must be a mapping");
+			json_object_set_new(r, k, yaml_to_json(y, v, 0));
+		} else {
+			return yerr(y, kn, "unknown key '%s' in remediation", k);
+		}
+	}
+	if (!json_object_get(r, "summary"))
+		return yerr(y, n, "remediation needs a summary");
+	return 0;
+}
+
+static int parse_review(struct yctx *y, yaml_node_t *n, json_t *details)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return yerr(y, n, "'review' must be a mapping");
+	json_t *r = json_object();
+	json_object_set_new(details, "review", r);
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
+		const char *k = scalar(kn), *s;
+		if (!k)
+			return yerr(y, kn, "keys must be scalars");
+		if (!strcmp(k, "human_review_required")) {
+			bool b;
+			if (want_bool(y, v, k, &b) < 0)
+				return -1;
+			json_object_set_new(r, k, json_boolean(b));
+		} else if (!strcmp(k, "min_confidence")) {
+			if (want_scalar(y, v, k, &s) < 0)
+				return -1;
+			char *end;
+			double d = strtod(s, &end);
+			if (*end || d < 0 || d > 1)
+				return yerr(y, v, "min_confidence must be a number from 0 to 1");
+			json_object_set_new(r, k, json_real(d));
+		} else {
+			return yerr(y, kn, "unknown key '%s' in review", k);
+		}
+	}
+	return 0;
+}
+
+static void rule_release(struct rule *r)
+{
+	free(r->id);
+	free(r->title);
+	free(r->object_type);
+	check_free(r->when);
+	check_free(r->check);
+	json_decref(r->details);
+}
+
+static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (n->type != YAML_MAPPING_NODE)
+		return yerr(y, n, "a rule must be a mapping");
+	r->line = (int)n->start_mark.line + 1;
+	r->details = json_object();
+	bool have_sev = false;
+	yaml_node_t *check = NULL, *when = NULL;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
+		const char *k = scalar(kn), *s;
+		if (!k)
+			return yerr(y, kn, "keys must be scalars");
+		if (!strcmp(k, "id") || !strcmp(k, "title") || !strcmp(k, "object")) {
+			if (want_scalar(y, v, k, &s) < 0)
+				return -1;
+			char **dst = !strcmp(k, "id") ? &r->id : !strcmp(k, "title") ? &r->title : &r->object_type;
+			free(*dst);
+			*dst = xstrdup(s);
+			if (dst == &r->object_type && !vocab_known_type(s))
+				return yerr(y, v, "unknown object type '%s' (host, vm or datastore)", s);
+		} else if (!strcmp(k, "severity")) {
+			if (want_scalar(y, v, k, &s) < 0)
+				return -1;
+			enum severity sev;
+			if (severity_parse(s, &sev) < 0)
+				return yerr(y, v, "unknown severity '%s' (critical, high, medium, low, info)", s);
+			r->severity = sev;
+			have_sev = true;
+		} else if (!strcmp(k, "description") || !strcmp(k, "rationale")) {
+			if (want_scalar(y, v, k, &s) < 0)
+				return -1;
+			json_object_set_new(r->details, k, json_string(s));
+		} else if (!strcmp(k, "references")) {
+			json_t *a;
+			if (string_list(y, v, k, &a) < 0)
+				return -1;
+			json_object_set_new(r->details, k, a);
+		} else if (!strcmp(k, "remediation")) {
+			if (parse_remediation(y, v, r->details) < 0)
+				return -1;
+		} else if (!strcmp(k, "review")) {
+			if (parse_review(y, v, r->details) < 0)
+				return -1;
+		} else if (!strcmp(k, "check")) {
+			check = v;
+		} else if (!strcmp(k, "when")) {
+			when = v;
+		} else {
+			return yerr(y, kn, "unknown key '%s' in rule", k);
+		}
+	}
+	if (!r->id)
+		return yerr(y, n, "rule has no id");
+	if (!r->title)
+		return yerr(y, n, "rule '%s' has no title", r->id);
+	if (!have_sev)
+		return yerr(y, n, "rule '%s' has no severity", r->id);
+	if (!r->object_type)
+		return yerr(y, n, "rule '%s' has no object (host, vm or datastore)", r->id);
+	if (!check)
+		return yerr(y, n, "rule '%s' has no check", r->id);
+	if (parse_check(y, check, r->object_type, &r->check, 0) < 0)
+		return -1;
+	if (when && parse_check(y, when, r->object_type, &r->when, 0) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
+{
+	if (!root)
+		return yerr(y, NULL, "empty baseline");
+	if (root->type != YAML_MAPPING_NODE)
+		return yerr(y, root, "a baseline must be a mapping");
+	yaml_node_t *rules = NULL;
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
+		const char *k = scalar(kn), *s;
+		if (!k)
+			return yerr(y, kn, "keys must be scalars");
+		if (!strcmp(k, "id") || !strcmp(k, "title") || !strcmp(k, "version") || !strcmp(k, "description")) {
+			if (want_scalar(y, v, k, &s) < 0)
+				return -1;
+			char **dst = !strcmp(k, "id") ? &b->id : !strcmp(k, "title") ? &b->title
+				   : !strcmp(k, "version") ? &b->version : &b->description;
+			free(*dst);
+			*dst = xstrdup(s);
+		} else if (!strcmp(k, "framework") || !strcmp(k, "references")) {
+			/* Informational. */
+		} else if (!strcmp(k, "rules")) {
+			rules = v;
+		} else {
+			return yerr(y, kn, "unknown key '%s' in baseline", k);
+		}
+	}
+	if (!b->id)
+		return yerr(y, root, "baseline has no id");
+	if (!b->title)
+		return yerr(y, root, "baseline has no title");
+	if (!rules || rules->type != YAML_SEQUENCE_NODE)
+		return yerr(y, rules ? rules : root, "baseline needs a list of rules");
+	unsigned n = (unsigned)(rules->data.sequence.items.top - rules->data.sequence.items.start);
+	b->rules = xcalloc(n, sizeof(*b->rules));
+	for (yaml_node_item_t *it = rules->data.sequence.items.start; it < rules->data.sequence.items.top; it++) {
+		struct rule *r = &b->rules[b->nrules++];
+		if (parse_rule(y, node(y, *it), r) < 0)
+			return -1;
+		for (unsigned j = 0; j + 1 < b->nrules; j++)
+			if (!strcmp(b->rules[j].id, r->id))
+				return yerr(y, node(y, *it), "duplicate rule id '%s' (first at line %d)", r->id, b->rules[j].line);
+	}
+	return 0;
+}
+
+int baseline_load(struct baseline **out, const char *path)
+{
+	*out = NULL;
+	size_t len;
+	char *text = file_read(path, &len);
+	if (!text)
+		return -1;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	struct baseline *b = xcalloc(1, sizeof(*b));
+	b->path = xstrdup(path);
+	int rc = -1;
+	if (!yaml_parser_load(&parser, &doc)) {
+		err_set("%s:%zu:%zu: %s", path, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			parser.problem ? parser.problem : "invalid YAML");
+		goto out_parser;
+	}
+	struct yctx y = { path, &doc };
+	rc = parse_baseline(&y, yaml_document_get_root_node(&doc), b);
+	yaml_document_delete(&doc);
+out_parser:
+	yaml_parser_delete(&parser);
+	free(text);
+	if (rc < 0) {
+		baseline_free(b);
+		return -1;
+	}
+	*out = b;
+	return 0;
+}
+
+void baseline_free(struct baseline *b)
+{
+	if (!b)
+		return;
+	for (unsigned i = 0; i < b->nrules; i++)
+		rule_release(&b->rules[i]);
+	free(b->rules);
+	free(b->id);
+	free(b->title);
+	free(b->version);
+	free(b->description);
+	free(b->path);
+	free(b);
+}
+
+void baseline_dirs(struct strlist *out)
+{
+	const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	if (x && *x)
+		strlist_add_owned(out, xasprintf("%s/harden/baselines", x));
+	else if (home && *home)
+		strlist_add_owned(out, xasprintf("%s/.config/harden/baselines", home));
+	const char *env = getenv("HARDEN_BASELINE_DIR");
+	if (env && *env)
+		strlist_add(out, env);
+	/* Running from a build tree: the baselines beside the binary's parent. */
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char *d = xasprintf("%s/../baselines", exe);
+			struct stat sb;
+			if (stat(d, &sb) == 0 && S_ISDIR(sb.st_mode))
+				strlist_add_owned(out, d);
+			else
+				free(d);
+		}
+	}
+	strlist_add(out, HARDEN_DATADIR "/baselines");
+}
+
+static bool name_is_safe(const char *name)
+{
+	if (!*name || name[0] == '.')
+		return false;
+	for (const char *s = name; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '-' || *s == '_' || *s == '.'))
+			return false;
+	return !strstr(name, "..");
+}
+
+char *baseline_resolve(const char *name)
+{
+	size_t l = strlen(name);
+	if (strchr(name, '/') || (l > 5 && !strcmp(name + l - 5, ".yaml"))) {
+		if (access(name, R_OK) < 0) {
+			err_set("cannot read baseline '%s': %s", name, strerror(errno));
+			return NULL;
+		}
+		return xstrdup(name);
+	}
+	if (!name_is_safe(name)) {
+		err_set("invalid baseline name '%s': letters, digits, '.', '-' and '_' only", name);
+		return NULL;
+	}
+	struct strlist dirs = { 0 };
+	baseline_dirs(&dirs);
+	char *found = NULL;
+	for (size_t i = 0; i < dirs.n && !found; i++) {
+		char *p = xasprintf("%s/%s.yaml", dirs.v[i], name);
+		if (access(p, R_OK) == 0)
+			found = p;
+		else
+			free(p);
+	}
+	strlist_release(&dirs);
+	if (!found)
+		err_set("unknown baseline '%s' (see 'harden baseline list')", name);
+	return found;
+}

@@ -1,0 +1,406 @@
+#include "rules/rules.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/util.h"
+
+#define ABSENT "(absent)"
+#define NOT_COLLECTED "(not collected)"
+
+void evidence_release(struct evidence *ev)
+{
+	free(ev->property);
+	free(ev->observed);
+	free(ev->expected);
+	memset(ev, 0, sizeof(*ev));
+}
+
+static void ev_set(struct evidence *ev, const char *prop, const char *obs, char *exp_owned)
+{
+	evidence_release(ev);
+	ev->property = xstrdup(prop);
+	ev->observed = xstrdup(obs);
+	ev->expected = exp_owned;
+}
+
+/* Compares dotted versions numerically: 8.0.10 > 8.0.9, 8.0 == 8.0.0. */
+static int version_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		char *ea = (char *)a, *eb = (char *)b;
+		unsigned long long x = 0, y = 0;
+		if (*a >= '0' && *a <= '9')
+			x = strtoull(a, &ea, 10);
+		if (*b >= '0' && *b <= '9')
+			y = strtoull(b, &eb, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		if ((ea == a && *a) || (eb == b && *b)) {
+			int c = strcmp(a, b);	/* not numeric: fall back to text */
+			return c < 0 ? -1 : c > 0;
+		}
+		a = *ea == '.' ? ea + 1 : ea;
+		b = *eb == '.' ? eb + 1 : eb;
+	}
+	return 0;
+}
+
+static bool bool_text(const char *s, bool *out)
+{
+	if (!strcasecmp(s, "true")) {
+		*out = true;
+		return true;
+	}
+	if (!strcasecmp(s, "false")) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+/* -2 when the two cannot be ordered, else -1, 0 or 1. */
+static int typed_cmp(enum ptype t, const char *obs, const char *want, bool nocase)
+{
+	long long a, b;
+	bool x, y;
+	switch (t) {
+	case PT_INT:
+	case PT_DYNAMIC:
+		if (parse_int64(obs, &a) && parse_int64(want, &b))
+			return a < b ? -1 : a > b;
+		if (t == PT_INT)
+			return -2;
+		/* fall through */
+	case PT_BOOL:
+		if (bool_text(obs, &x) && bool_text(want, &y))
+			return x == y ? 0 : 2;
+		if (t == PT_BOOL)
+			return -2;
+		/* fall through */
+	case PT_STRING:
+	default: {
+		int c = nocase ? strcasecmp(obs, want) : strcmp(obs, want);
+		return c ? 2 : 0;	/* equal or not, no order */
+	}
+	case PT_VERSION:
+		return version_cmp(obs, want);
+	}
+}
+
+static bool value_equal(enum ptype t, const char *obs, const char *want, bool nocase)
+{
+	return typed_cmp(t, obs, want, nocase) == 0;
+}
+
+static char *describe(const struct check *c)
+{
+	struct buf b = BUF_INIT;
+	switch (c->op) {
+	case OP_EQ: buf_puts(&b, c->value); break;
+	case OP_NE: buf_printf(&b, "not %s", c->value); break;
+	case OP_LT: case OP_VERSION_LT: buf_printf(&b, "< %s", c->value); break;
+	case OP_LE: case OP_VERSION_LE: buf_printf(&b, "<= %s", c->value); break;
+	case OP_GT: case OP_VERSION_GT: buf_printf(&b, "> %s", c->value); break;
+	case OP_GE: case OP_VERSION_GE: buf_printf(&b, ">= %s", c->value); break;
+	case OP_VERSION_EQ: buf_printf(&b, "version %s", c->value); break;
+	case OP_IN:
+	case OP_NOT_IN:
+		buf_puts(&b, c->op == OP_IN ? "one of [" : "none of [");
+		for (size_t i = 0; i < c->values.n; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "", c->values.v[i]);
+		buf_putc(&b, ']');
+		break;
+	case OP_MATCHES: buf_printf(&b, "matches /%s/", c->value); break;
+	case OP_NOT_MATCHES: buf_printf(&b, "does not match /%s/", c->value); break;
+	case OP_CONTAINS: buf_printf(&b, "contains %s", c->value); break;
+	case OP_NOT_CONTAINS: buf_printf(&b, "does not contain %s", c->value); break;
+	case OP_EMPTY: buf_puts(&b, c->flag ? "empty" : "not empty"); break;
+	case OP_PRESENT: buf_puts(&b, c->flag ? "present" : "absent"); break;
+	default: break;
+	}
+	if (c->deflt)
+		buf_printf(&b, " (%s when absent)", c->deflt);
+	return buf_detach(&b);
+}
+
+static bool list_elems(const char *json_text, json_t **out)
+{
+	json_error_t je;
+	*out = json_loads(json_text, 0, &je);
+	if (!*out || !json_is_array(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return false;
+	}
+	return true;
+}
+
+static enum rstatus leaf_on_value(const struct check *c, enum ptype t, const char *v)
+{
+	bool ok;
+	switch (c->op) {
+	case OP_PRESENT:
+		return c->flag ? RS_PASS : RS_FAIL;
+	case OP_EMPTY: {
+		bool empty;
+		if (t == PT_LIST) {
+			json_t *a;
+			empty = list_elems(v, &a) ? json_array_size(a) == 0 : false;
+			json_decref(a);
+		} else {
+			empty = *v == '\0';
+		}
+		return empty == c->flag ? RS_PASS : RS_FAIL;
+	}
+	case OP_EQ:
+		return value_equal(t, v, c->value, c->nocase) ? RS_PASS : RS_FAIL;
+	case OP_NE:
+		return value_equal(t, v, c->value, c->nocase) ? RS_FAIL : RS_PASS;
+	case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
+		int r = typed_cmp(t, v, c->value, c->nocase);
+		if (r == -2 || r == 2)
+			return RS_FAIL;	/* not a number: cannot satisfy an ordering */
+		ok = c->op == OP_LT ? r < 0 : c->op == OP_LE ? r <= 0 : c->op == OP_GT ? r > 0 : r >= 0;
+		return ok ? RS_PASS : RS_FAIL;
+	}
+	case OP_VERSION_EQ: case OP_VERSION_LT: case OP_VERSION_LE: case OP_VERSION_GT: case OP_VERSION_GE: {
+		int r = version_cmp(v, c->value);
+		ok = c->op == OP_VERSION_EQ ? r == 0 : c->op == OP_VERSION_LT ? r < 0 : c->op == OP_VERSION_LE ? r <= 0
+		   : c->op == OP_VERSION_GT ? r > 0 : r >= 0;
+		return ok ? RS_PASS : RS_FAIL;
+	}
+	case OP_IN:
+	case OP_NOT_IN:
+		ok = false;
+		for (size_t i = 0; i < c->values.n && !ok; i++)
+			ok = value_equal(t, v, c->values.v[i], c->nocase);
+		return ok == (c->op == OP_IN) ? RS_PASS : RS_FAIL;
+	case OP_MATCHES:
+	case OP_NOT_MATCHES:
+		ok = false;
+		if (t == PT_LIST) {
+			json_t *a, *e;
+			size_t i;
+			if (list_elems(v, &a))
+				json_array_foreach(a, i, e)
+					if (json_is_string(e) && regexec(&c->re, json_string_value(e), 0, NULL, 0) == 0)
+						ok = true;
+			json_decref(a);
+		} else {
+			ok = regexec(&c->re, v, 0, NULL, 0) == 0;
+		}
+		return ok == (c->op == OP_MATCHES) ? RS_PASS : RS_FAIL;
+	case OP_CONTAINS:
+	case OP_NOT_CONTAINS:
+		ok = false;
+		if (t == PT_LIST) {
+			json_t *a, *e;
+			size_t i;
+			if (list_elems(v, &a))
+				json_array_foreach(a, i, e)
+					if (json_is_string(e) && value_equal(PT_STRING, json_string_value(e), c->value, c->nocase))
+						ok = true;
+			json_decref(a);
+		} else {
+			ok = c->nocase ? strcasestr(v, c->value) != NULL : strstr(v, c->value) != NULL;
+		}
+		return ok == (c->op == OP_CONTAINS) ? RS_PASS : RS_FAIL;
+	default:
+		return RS_UNKNOWN;
+	}
+}
+
+/* Is the property absent on the object (its family was collected), or was
+ * it not collected at all? */
+static bool family_collected(const struct sobject *o, const char *prop)
+{
+	const struct vocab_entry *e = vocab_lookup(o->type, prop);
+	if (!e || !e->group)
+		return false;
+	const struct sprop *g = sobject_find(o, e->group);
+	return g && g->collected;
+}
+
+static enum rstatus eval_leaf(const struct check *c, const struct sobject *o, struct evidence *ev)
+{
+	const struct sprop *p = sobject_find(o, c->property);
+	if (p && !p->collected) {
+		ev_set(ev, c->property, NOT_COLLECTED, describe(c));
+		return RS_UNKNOWN;
+	}
+	if (!p && !family_collected(o, c->property)) {
+		ev_set(ev, c->property, NOT_COLLECTED, describe(c));
+		return RS_UNKNOWN;
+	}
+	enum rstatus r;
+	if (!p) {
+		if (c->op == OP_PRESENT)
+			r = c->flag ? RS_FAIL : RS_PASS;
+		else if (c->deflt)
+			r = leaf_on_value(c, c->ptype, c->deflt);
+		else if (c->op == OP_EMPTY)
+			r = c->flag ? RS_PASS : RS_FAIL;
+		else if (c->op == OP_NE || c->op == OP_NOT_IN || c->op == OP_NOT_MATCHES || c->op == OP_NOT_CONTAINS)
+			r = RS_PASS;	/* absence satisfies a negative test */
+		else
+			r = RS_FAIL;
+		ev_set(ev, c->property, ABSENT, describe(c));
+		return r;
+	}
+	r = leaf_on_value(c, p->type, p->value ? p->value : "");
+	ev_set(ev, c->property, p->value ? p->value : "", describe(c));
+	return r;
+}
+
+static void ev_join(struct evidence *acc, const struct evidence *ev)
+{
+	if (!acc->property) {
+		acc->property = xstrdup(ev->property);
+		acc->observed = xstrdup(ev->observed);
+		acc->expected = xstrdup(ev->expected);
+		return;
+	}
+	char *p = xasprintf("%s; %s", acc->property, ev->property);
+	char *o = xasprintf("%s; %s", acc->observed, ev->observed);
+	char *e = xasprintf("%s; %s", acc->expected, ev->expected);
+	evidence_release(acc);
+	acc->property = p;
+	acc->observed = o;
+	acc->expected = e;
+}
+
+static void ev_move(struct evidence *dst, struct evidence *src)
+{
+	evidence_release(dst);
+	*dst = *src;
+	memset(src, 0, sizeof(*src));
+}
+
+static enum rstatus eval_check(const struct check *c, const struct sobject *o, struct evidence *ev)
+{
+	if (c->op > OP_NOT)
+		return eval_leaf(c, o, ev);
+	if (c->op == OP_NOT) {
+		enum rstatus r = eval_check(c->kids[0], o, ev);
+		if (r == RS_UNKNOWN)
+			return r;
+		char *e = xasprintf("not (%s)", ev->expected);
+		free(ev->expected);
+		ev->expected = e;
+		return r == RS_PASS ? RS_FAIL : RS_PASS;
+	}
+	/* all: a failure decides; any: a pass decides.  Otherwise an unknown
+	 * child makes the whole unknown; only then the remaining verdict. */
+	enum rstatus decide = c->op == OP_ALL ? RS_FAIL : RS_PASS;
+	struct evidence unknown = { 0 }, joined = { 0 }, cur = { 0 };
+	bool have_unknown = false;
+	for (unsigned i = 0; i < c->nkids; i++) {
+		enum rstatus r = eval_check(c->kids[i], o, &cur);
+		if (r == decide) {
+			evidence_release(&unknown);
+			evidence_release(&joined);
+			ev_move(ev, &cur);
+			return r;
+		}
+		if (r == RS_UNKNOWN && !have_unknown) {
+			have_unknown = true;
+			ev_move(&unknown, &cur);
+		} else {
+			ev_join(&joined, &cur);
+		}
+		evidence_release(&cur);
+	}
+	if (have_unknown) {
+		evidence_release(&joined);
+		ev_move(ev, &unknown);
+		return RS_UNKNOWN;
+	}
+	ev_move(ev, &joined);
+	return decide == RS_FAIL ? RS_PASS : RS_FAIL;
+}
+
+enum rstatus rule_eval(const struct rule *r, const struct sobject *o, struct evidence *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	if (r->when) {
+		enum rstatus a = eval_check(r->when, o, ev);
+		if (a == RS_UNKNOWN)
+			return RS_UNKNOWN;
+		if (a == RS_FAIL)
+			return RS_NA;
+		evidence_release(ev);
+	}
+	return eval_check(r->check, o, ev);
+}
+
+struct eval_ctx {
+	struct store *st;
+	const struct baseline *b;
+	const char *otype;
+	long long eval_id;
+	struct eval_summary *sum;
+};
+
+static int eval_object(void *vctx, const struct sobject *o)
+{
+	struct eval_ctx *x = vctx;
+	for (unsigned i = 0; i < x->b->nrules; i++) {
+		const struct rule *r = &x->b->rules[i];
+		if (strcmp(r->object_type, x->otype))
+			continue;
+		struct evidence ev;
+		enum rstatus s = rule_eval(r, o, &ev);
+		x->sum->by_status[s]++;
+		x->sum->by_sev[s][r->severity]++;
+		int rc = store_finding(x->st, x->eval_id, r->id, o->id, rstatus_name(s), ev.property,
+				       ev.observed, ev.expected);
+		evidence_release(&ev);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int rules_evaluate(struct store *st, long long snap, const struct baseline *b, const char *kind,
+		   struct eval_summary *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	double t0 = now_ms();
+	int rc = store_begin(st);
+	if (rc < 0)
+		return rc;
+	struct eval_meta m = { b->id, b->title, b->version, b->path, kind };
+	if ((rc = store_evaluation_begin(st, snap, &m, &sum->eval_id)) < 0)
+		goto fail;
+	for (unsigned i = 0; i < b->nrules; i++) {
+		const struct rule *r = &b->rules[i];
+		char *details = json_dumps(r->details, JSON_COMPACT | JSON_SORT_KEYS);
+		rc = store_eval_rule(st, sum->eval_id, r->id, r->title, severity_name(r->severity),
+				     r->object_type, details);
+		free(details);
+		if (rc < 0)
+			goto fail;
+	}
+	struct strlist types = { 0 };
+	for (unsigned i = 0; i < b->nrules; i++)
+		if (!strlist_has(&types, b->rules[i].object_type))
+			strlist_add(&types, b->rules[i].object_type);
+	for (size_t i = 0; i < types.n; i++) {
+		struct eval_ctx x = { st, b, types.v[i], sum->eval_id, sum };
+		if ((rc = store_objects_each(st, snap, types.v[i], eval_object, &x)) < 0)
+			break;
+	}
+	strlist_release(&types);
+	if (rc < 0)
+		goto fail;
+	sum->ms = now_ms() - t0;
+	if ((rc = store_evaluation_end(st, sum->eval_id, sum->ms)) < 0)
+		goto fail;
+	return store_commit(st);
+fail:
+	store_rollback(st);
+	return rc;
+}

@@ -1,0 +1,99 @@
+/* Baselines (YAML, read with libyaml) and their evaluation against a
+ * snapshot.  A result is pass, fail, not_applicable or unknown; unknown
+ * means the data was not collected and is never counted as a pass. */
+#ifndef HARDEN_RULES_H
+#define HARDEN_RULES_H
+
+#include <jansson.h>
+#include <regex.h>
+#include <stdbool.h>
+
+#include "store/store.h"
+#include "util/util.h"
+
+enum severity { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL, SEV_COUNT };
+enum rstatus { RS_PASS, RS_FAIL, RS_NA, RS_UNKNOWN, RS_COUNT };
+
+const char *severity_name(enum severity s);
+int severity_parse(const char *s, enum severity *out);
+const char *rstatus_name(enum rstatus s);
+int rstatus_parse(const char *s, enum rstatus *out);
+
+enum op {
+	OP_ALL, OP_ANY, OP_NOT,
+	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+	OP_IN, OP_NOT_IN, OP_MATCHES, OP_NOT_MATCHES,
+	OP_CONTAINS, OP_NOT_CONTAINS, OP_EMPTY, OP_PRESENT,
+	OP_VERSION_EQ, OP_VERSION_LT, OP_VERSION_LE, OP_VERSION_GT, OP_VERSION_GE,
+	OP_COUNT
+};
+
+struct check {
+	enum op op;
+	struct check **kids;	/* all, any, not */
+	unsigned nkids;
+	char *property;
+	enum ptype ptype;	/* from the vocabulary */
+	char *value;		/* scalar operand */
+	struct strlist values;	/* in, not_in */
+	bool flag;		/* empty, present: the boolean operand */
+	bool has_re;
+	regex_t re;
+	char *deflt;		/* value to assume when absent on the object */
+	bool nocase;
+	int line;
+};
+
+struct rule {
+	char *id;
+	char *title;
+	enum severity severity;
+	char *object_type;
+	struct check *when;	/* applicability, or NULL */
+	struct check *check;
+	json_t *details;	/* description, rationale, remediation, review, references */
+	int line;
+};
+
+struct baseline {
+	char *id;
+	char *title;
+	char *version;
+	char *description;
+	char *path;
+	struct rule *rules;
+	unsigned nrules;
+};
+
+/* Loads and validates a baseline file.  Errors read "file:line:col: reason". */
+int baseline_load(struct baseline **out, const char *path);
+void baseline_free(struct baseline *b);
+/* Resolves a baseline name (or a path containing '/' or ending in .yaml)
+ * to a file; returns a new string or NULL with the error set. */
+char *baseline_resolve(const char *name);
+/* Directories searched for builtin and user baselines, highest priority first. */
+void baseline_dirs(struct strlist *out);
+
+struct evidence {
+	char *property;
+	char *observed;
+	char *expected;
+};
+void evidence_release(struct evidence *ev);
+
+/* Evaluates one rule on one object. */
+enum rstatus rule_eval(const struct rule *r, const struct sobject *o, struct evidence *ev);
+
+struct eval_summary {
+	long long eval_id;
+	long long by_status[RS_COUNT];
+	long long by_sev[RS_COUNT][SEV_COUNT];
+	double ms;
+};
+
+/* Evaluates every rule of b against snapshot snap and stores the results
+ * as a new evaluation of kind "scan" or "evaluate". */
+int rules_evaluate(struct store *st, long long snap, const struct baseline *b, const char *kind,
+		   struct eval_summary *sum);
+
+#endif

@@ -1,0 +1,703 @@
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+enum {
+	Q_OBJ_ADD,
+	Q_PROP_ADD,
+	Q_FINDING_ADD,
+	Q_EVAL_RULE_ADD,
+	Q_COUNT
+};
+
+static const char *const queries[Q_COUNT] = {
+	[Q_OBJ_ADD] = "INSERT INTO object(snapshot_id, type, moref, name) VALUES (?,?,?,?)",
+	[Q_PROP_ADD] = "INSERT OR REPLACE INTO property(object_id, name, type, collected, value) VALUES (?,?,?,?,?)",
+	[Q_FINDING_ADD] = "INSERT INTO finding(evaluation_id, rule_id, object_id, status, property, observed, expected) VALUES (?,?,?,?,?,?,?)",
+	[Q_EVAL_RULE_ADD] = "INSERT OR REPLACE INTO eval_rule(evaluation_id, rule_id, title, severity, object_type, details) VALUES (?,?,?,?,?,?)",
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int lock_fd;
+	sqlite3_stmt *q[Q_COUNT];
+};
+
+/* Migrations: migrations[i] takes the schema from version i to i + 1. */
+static const char *const migrations[] = {
+	"CREATE TABLE snapshot("
+	"  id INTEGER PRIMARY KEY,"
+	"  target TEXT NOT NULL,"
+	"  baselines TEXT NOT NULL DEFAULT '',"
+	"  source_url TEXT,"
+	"  started_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),"
+	"  error TEXT,"
+	"  objects INTEGER NOT NULL DEFAULT 0,"
+	"  api_calls INTEGER NOT NULL DEFAULT 0,"
+	"  bytes_received INTEGER NOT NULL DEFAULT 0,"
+	"  collect_ms REAL NOT NULL DEFAULT 0,"
+	"  store_ms REAL NOT NULL DEFAULT 0);"
+	"CREATE INDEX snapshot_by_target ON snapshot(target, status, id);"
+	"CREATE TABLE object("
+	"  id INTEGER PRIMARY KEY,"
+	"  snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  type TEXT NOT NULL,"
+	"  moref TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  UNIQUE (snapshot_id, type, moref));"
+	"CREATE TABLE property("
+	"  object_id INTEGER NOT NULL REFERENCES object(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  collected INTEGER NOT NULL,"
+	"  value TEXT,"
+	"  PRIMARY KEY (object_id, name)) WITHOUT ROWID;"
+	"CREATE TABLE evaluation("
+	"  id INTEGER PRIMARY KEY,"
+	"  snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  baseline_id TEXT NOT NULL,"
+	"  baseline_title TEXT NOT NULL DEFAULT '',"
+	"  baseline_version TEXT NOT NULL DEFAULT '',"
+	"  baseline_path TEXT NOT NULL DEFAULT '',"
+	"  kind TEXT NOT NULL CHECK (kind IN ('scan', 'evaluate')),"
+	"  created_at INTEGER NOT NULL,"
+	"  eval_ms REAL NOT NULL DEFAULT 0);"
+	"CREATE INDEX evaluation_by_snapshot ON evaluation(snapshot_id);"
+	"CREATE TABLE eval_rule("
+	"  evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE,"
+	"  rule_id TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  severity TEXT NOT NULL,"
+	"  object_type TEXT NOT NULL,"
+	"  details TEXT,"
+	"  PRIMARY KEY (evaluation_id, rule_id)) WITHOUT ROWID;"
+	"CREATE TABLE finding("
+	"  id INTEGER PRIMARY KEY,"
+	"  evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE,"
+	"  rule_id TEXT NOT NULL,"
+	"  object_id INTEGER NOT NULL REFERENCES object(id) ON DELETE CASCADE,"
+	"  status TEXT NOT NULL,"
+	"  property TEXT,"
+	"  observed TEXT,"
+	"  expected TEXT);"
+	"CREATE INDEX finding_by_evaluation ON finding(evaluation_id);"
+	"CREATE INDEX finding_by_object ON finding(object_id);",
+};
+
+static int db_error(struct store *st, const char *what)
+{
+	int code = sqlite3_errcode(st->db);
+	err_set("cannot %s database '%s': %s", what, st->path, sqlite3_errmsg(st->db));
+	return code == SQLITE_FULL || code == SQLITE_IOERR ? STORE_EFULL : -1;
+}
+
+static int exec(struct store *st, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int code = sqlite3_errcode(st->db);
+		err_set("cannot %s database '%s': %s", what, st->path, msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return code == SQLITE_FULL || code == SQLITE_IOERR ? STORE_EFULL : -1;
+	}
+	return 0;
+}
+
+static int migrate(struct store *st)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "read");
+	int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (version > STORE_SCHEMA_VERSION) {
+		err_set("database '%s' has schema version %d; this harden knows up to %d",
+			st->path, version, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	for (int v = version; v < STORE_SCHEMA_VERSION; v++) {
+		int rc;
+		if ((rc = exec(st, "BEGIN IMMEDIATE", "migrate")) < 0)
+			return rc;
+		char *sql = xasprintf("%s; PRAGMA user_version = %d;", migrations[v], v + 1);
+		rc = exec(st, sql, "migrate");
+		free(sql);
+		if (rc < 0) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		if ((rc = exec(st, "COMMIT", "migrate")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int store_open(struct store **out, const char *path, bool readonly)
+{
+	*out = NULL;
+	struct store *st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	st->lock_fd = -1;
+	if (!readonly && mkdir_parents(path) < 0)
+		goto fail;
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		err_set("cannot open database '%s': %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 0);
+	if (exec(st, "PRAGMA foreign_keys = ON", "configure") < 0)
+		goto fail;
+	if (!readonly) {
+		if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", "configure") < 0)
+			goto fail;
+		if (migrate(st) < 0)
+			goto fail;
+	} else {
+		sqlite3_stmt *s;
+		if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) {
+			db_error(st, "read");
+			goto fail;
+		}
+		int v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+		sqlite3_finalize(s);
+		if (v != STORE_SCHEMA_VERSION) {
+			err_set("database '%s' is not a harden twin of schema version %d", path, STORE_SCHEMA_VERSION);
+			goto fail;
+		}
+	}
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(st->q[i]);
+	if (st->db)
+		sqlite3_close(st->db);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	free(st->path);
+	free(st);
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->path;
+}
+
+static sqlite3_stmt *stmt(struct store *st, int q)
+{
+	if (!st->q[q]) {
+		if (sqlite3_prepare_v3(st->db, queries[q], -1, SQLITE_PREPARE_PERSISTENT, &st->q[q], NULL) != SQLITE_OK) {
+			db_error(st, "prepare a statement on");
+			return NULL;
+		}
+	} else {
+		sqlite3_reset(st->q[q]);
+		sqlite3_clear_bindings(st->q[q]);
+	}
+	return st->q[q];
+}
+
+static int step_done(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE) {
+		int r = db_error(st, what);
+		sqlite3_reset(s);
+		return r;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int store_scan_lock(struct store *st, int wait_s)
+{
+	char *lp = xasprintf("%s.lock", st->path);
+	int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_set("cannot open lock file '%s': %s", lp, strerror(errno));
+		free(lp);
+		return -1;
+	}
+	double deadline = now_ms() + wait_s * 1000.0;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK || now_ms() >= deadline) {
+			err_set("another scan is using database '%s' (lock '%s' held)", st->path, lp);
+			close(fd);
+			free(lp);
+			return -1;
+		}
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	free(lp);
+	st->lock_fd = fd;
+	/* We hold the only scan lock: whatever still says running was killed. */
+	return exec(st, "UPDATE snapshot SET status = 'failed', "
+			"error = 'scan interrupted before it finished', "
+			"ended_at = COALESCE(ended_at, started_at) WHERE status = 'running'",
+		    "update");
+}
+
+int store_begin(struct store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE", "write");
+}
+
+int store_commit(struct store *st)
+{
+	return exec(st, "COMMIT", "write");
+}
+
+void store_rollback(struct store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_snapshot_begin(struct store *st, const char *target, const char *baselines,
+			 const char *source_url, long long *id)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO snapshot(target, baselines, source_url, started_at, status) "
+			       "VALUES (?,?,?,?, 'running')", -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "write");
+	bind_text(s, 1, target);
+	bind_text(s, 2, baselines);
+	bind_text(s, 3, source_url);
+	sqlite3_bind_int64(s, 4, (long long)time(NULL));
+	int rc = step_done(st, s, "write");
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return rc;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_snapshot_end(struct store *st, long long id, const char *status, const char *error,
+		       const struct scan_stats *x)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "UPDATE snapshot SET status = ?, error = ?, ended_at = ?, objects = ?, "
+			       "api_calls = ?, bytes_received = ?, collect_ms = ?, store_ms = ? WHERE id = ?",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "write");
+	bind_text(s, 1, status);
+	bind_text(s, 2, error);
+	sqlite3_bind_int64(s, 3, (long long)time(NULL));
+	sqlite3_bind_int64(s, 4, x ? x->objects : 0);
+	sqlite3_bind_int64(s, 5, x ? x->api_calls : 0);
+	sqlite3_bind_int64(s, 6, x ? x->bytes_received : 0);
+	sqlite3_bind_double(s, 7, x ? x->collect_ms : 0);
+	sqlite3_bind_double(s, 8, x ? x->store_ms : 0);
+	sqlite3_bind_int64(s, 9, id);
+	int rc = step_done(st, s, "write");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+int store_snapshot_get(struct store *st, long long id, struct snapshot_info *o)
+{
+	memset(o, 0, sizeof(*o));
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, target, baselines, status, error, source_url, started_at, ended_at, "
+			       "objects, api_calls, bytes_received, collect_ms, store_ms FROM snapshot WHERE id = ?",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "read");
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		o->id = sqlite3_column_int64(s, 0);
+		o->target = col_dup(s, 1);
+		o->baselines = col_dup(s, 2);
+		o->status = col_dup(s, 3);
+		o->error = col_dup(s, 4);
+		o->source_url = col_dup(s, 5);
+		o->started_at = sqlite3_column_int64(s, 6);
+		o->ended_at = sqlite3_column_int64(s, 7);
+		o->stats.objects = sqlite3_column_int64(s, 8);
+		o->stats.api_calls = sqlite3_column_int64(s, 9);
+		o->stats.bytes_received = sqlite3_column_int64(s, 10);
+		o->stats.collect_ms = sqlite3_column_double(s, 11);
+		o->stats.store_ms = sqlite3_column_double(s, 12);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = 1;
+	} else {
+		rc = db_error(st, "read");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+void snapshot_info_release(struct snapshot_info *si)
+{
+	free(si->target);
+	free(si->baselines);
+	free(si->status);
+	free(si->error);
+	free(si->source_url);
+	memset(si, 0, sizeof(*si));
+}
+
+int store_snapshot_latest(struct store *st, const char *target, long long *id)
+{
+	sqlite3_stmt *s;
+	const char *sql = target
+		? "SELECT max(id) FROM snapshot WHERE status = 'completed' AND target = ?"
+		: "SELECT max(id) FROM snapshot WHERE status = 'completed'";
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "read");
+	if (target)
+		bind_text(s, 1, target);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*id = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else if (rc == SQLITE_ROW) {
+		rc = 1;
+	} else {
+		rc = db_error(st, "read");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_object_add(struct store *st, long long snap, const char *type, const char *moref,
+		     const char *name, long long *id)
+{
+	sqlite3_stmt *s = stmt(st, Q_OBJ_ADD);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, snap);
+	bind_text(s, 2, type);
+	bind_text(s, 3, moref);
+	bind_text(s, 4, name ? name : "");
+	int rc = step_done(st, s, "write");
+	if (rc < 0)
+		return rc;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_prop(struct store *st, long long obj, const char *name, enum ptype type, const char *value)
+{
+	sqlite3_stmt *s = stmt(st, Q_PROP_ADD);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, obj);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, ptype_name(type), -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, value != NULL);
+	bind_text(s, 5, value);
+	return step_done(st, s, "write");
+}
+
+const struct sprop *sobject_find(const struct sobject *o, const char *name)
+{
+	unsigned lo = 0, hi = o->nprops;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		int c = strcmp(o->props[mid].name, name);
+		if (!c)
+			return &o->props[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void sobject_clear(struct sobject *o, unsigned *cap)
+{
+	for (unsigned i = 0; i < o->nprops; i++) {
+		free(o->props[i].name);
+		free(o->props[i].value);
+	}
+	free(o->type);
+	free(o->moref);
+	free(o->name);
+	o->type = o->moref = o->name = NULL;
+	o->nprops = 0;
+	(void)cap;
+}
+
+int store_objects_each(struct store *st, long long snap, const char *type, store_object_fn fn, void *ctx)
+{
+	sqlite3_stmt *s;
+	const char *sql = type
+		? "SELECT o.id, o.type, o.moref, o.name, p.name, p.type, p.collected, p.value "
+		  "FROM object o LEFT JOIN property p ON p.object_id = o.id "
+		  "WHERE o.snapshot_id = ?1 AND o.type = ?2 ORDER BY o.id, p.name"
+		: "SELECT o.id, o.type, o.moref, o.name, p.name, p.type, p.collected, p.value "
+		  "FROM object o LEFT JOIN property p ON p.object_id = o.id "
+		  "WHERE o.snapshot_id = ?1 ORDER BY o.type, o.name, o.id, p.name";
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "read");
+	sqlite3_bind_int64(s, 1, snap);
+	if (type)
+		bind_text(s, 2, type);
+	struct sobject o;
+	memset(&o, 0, sizeof(o));
+	unsigned cap = 0;
+	int rc = 0, r;
+	bool have = false;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(s, 0);
+		if (have && id != o.id) {
+			if ((rc = fn(ctx, &o)) != 0)
+				goto out;
+			sobject_clear(&o, &cap);
+			have = false;
+		}
+		if (!have) {
+			o.id = id;
+			o.type = col_dup(s, 1);
+			o.moref = col_dup(s, 2);
+			o.name = col_dup(s, 3);
+			have = true;
+		}
+		if (sqlite3_column_type(s, 4) == SQLITE_NULL)
+			continue;
+		if (o.nprops == cap) {
+			cap = cap ? cap * 2 : 32;
+			o.props = xrealloc(o.props, cap * sizeof(*o.props));
+		}
+		struct sprop *p = &o.props[o.nprops++];
+		p->name = col_dup(s, 4);
+		const char *t = (const char *)sqlite3_column_text(s, 5);
+		if (!t || ptype_parse(t, &p->type) < 0)
+			p->type = PT_STRING;
+		p->collected = sqlite3_column_int(s, 6) != 0;
+		p->value = col_dup(s, 7);
+	}
+	if (r != SQLITE_DONE) {
+		rc = db_error(st, "read");
+		goto out;
+	}
+	if (have)
+		rc = fn(ctx, &o);
+out:
+	sobject_clear(&o, &cap);
+	free(o.props);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_evaluation_begin(struct store *st, long long snap, const struct eval_meta *m, long long *id)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO evaluation(snapshot_id, baseline_id, baseline_title, baseline_version, "
+			       "baseline_path, kind, created_at) VALUES (?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "write");
+	sqlite3_bind_int64(s, 1, snap);
+	bind_text(s, 2, m->baseline_id);
+	bind_text(s, 3, m->baseline_title ? m->baseline_title : "");
+	bind_text(s, 4, m->baseline_version ? m->baseline_version : "");
+	bind_text(s, 5, m->baseline_path ? m->baseline_path : "");
+	bind_text(s, 6, m->kind);
+	sqlite3_bind_int64(s, 7, (long long)time(NULL));
+	int rc = step_done(st, s, "write");
+	sqlite3_finalize(s);
+	if (rc < 0)
+		return rc;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_evaluation_end(struct store *st, long long id, double eval_ms)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "UPDATE evaluation SET eval_ms = ? WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "write");
+	sqlite3_bind_double(s, 1, eval_ms);
+	sqlite3_bind_int64(s, 2, id);
+	int rc = step_done(st, s, "write");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_eval_rule(struct store *st, long long eval, const char *rule_id, const char *title,
+		    const char *severity, const char *object_type, const char *details_json)
+{
+	sqlite3_stmt *s = stmt(st, Q_EVAL_RULE_ADD);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, eval);
+	bind_text(s, 2, rule_id);
+	bind_text(s, 3, title);
+	bind_text(s, 4, severity);
+	bind_text(s, 5, object_type);
+	bind_text(s, 6, details_json);
+	return step_done(st, s, "write");
+}
+
+int store_finding(struct store *st, long long eval, const char *rule_id, long long obj,
+		  const char *status, const char *property, const char *observed, const char *expected)
+{
+	sqlite3_stmt *s = stmt(st, Q_FINDING_ADD);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, eval);
+	bind_text(s, 2, rule_id);
+	sqlite3_bind_int64(s, 3, obj);
+	bind_text(s, 4, status);
+	bind_text(s, 5, property);
+	bind_text(s, 6, observed);
+	bind_text(s, 7, expected);
+	return step_done(st, s, "write");
+}
+
+int store_findings_each(struct store *st, long long eval, store_finding_fn fn, void *ctx)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT f.rule_id, r.title, r.severity, r.object_type, r.details, f.status, "
+			       "f.property, f.observed, f.expected, o.moref, o.name, o.id "
+			       "FROM finding f JOIN eval_rule r ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "
+			       "JOIN object o ON o.id = f.object_id WHERE f.evaluation_id = ? "
+			       "ORDER BY CASE r.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
+			       "WHEN 'low' THEN 3 ELSE 4 END, f.rule_id, o.name, o.moref",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "read");
+	sqlite3_bind_int64(s, 1, eval);
+	int rc = 0, r;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct finding_row f = {
+			.rule_id = (const char *)sqlite3_column_text(s, 0),
+			.title = (const char *)sqlite3_column_text(s, 1),
+			.severity = (const char *)sqlite3_column_text(s, 2),
+			.object_type = (const char *)sqlite3_column_text(s, 3),
+			.details_json = (const char *)sqlite3_column_text(s, 4),
+			.status = (const char *)sqlite3_column_text(s, 5),
+			.property = (const char *)sqlite3_column_text(s, 6),
+			.observed = (const char *)sqlite3_column_text(s, 7),
+			.expected = (const char *)sqlite3_column_text(s, 8),
+			.moref = (const char *)sqlite3_column_text(s, 9),
+			.object_name = (const char *)sqlite3_column_text(s, 10),
+			.object_id = sqlite3_column_int64(s, 11),
+		};
+		if ((rc = fn(ctx, &f)) != 0)
+			break;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = db_error(st, "read");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_evaluations(struct store *st, long long snap, struct evaluation_info **out, unsigned *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, snapshot_id, baseline_id, baseline_title, baseline_version, kind, "
+			       "created_at, eval_ms FROM evaluation WHERE snapshot_id = ? ORDER BY id",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "read");
+	sqlite3_bind_int64(s, 1, snap);
+	unsigned cap = 0;
+	int r;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		struct evaluation_info *e = &(*out)[(*n)++];
+		e->id = sqlite3_column_int64(s, 0);
+		e->snapshot_id = sqlite3_column_int64(s, 1);
+		e->baseline_id = col_dup(s, 2);
+		e->baseline_title = col_dup(s, 3);
+		e->baseline_version = col_dup(s, 4);
+		e->kind = col_dup(s, 5);
+		e->created_at = sqlite3_column_int64(s, 6);
+		e->eval_ms = sqlite3_column_double(s, 7);
+	}
+	int rc = r == SQLITE_DONE ? 0 : db_error(st, "read");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+void evaluation_list_free(struct evaluation_info *v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		free(v[i].baseline_id);
+		free(v[i].baseline_title);
+		free(v[i].baseline_version);
+		free(v[i].kind);
+	}
+	free(v);
+}
+
+int store_object_count(struct store *st, long long snap, const char *type, long long *n)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM object WHERE snapshot_id = ? AND type = ?",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "read");
+	sqlite3_bind_int64(s, 1, snap);
+	bind_text(s, 2, type);
+	int rc = sqlite3_step(s) == SQLITE_ROW ? 0 : db_error(st, "read");
+	if (!rc)
+		*n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_eval_counts(struct store *st, long long eval, store_count_fn fn, void *ctx)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT f.status, r.severity, count(*) FROM finding f JOIN eval_rule r "
+			       "ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "
+			       "WHERE f.evaluation_id = ? GROUP BY 1, 2", -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "read");
+	sqlite3_bind_int64(s, 1, eval);
+	int r;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW)
+		fn(ctx, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
+		   sqlite3_column_int64(s, 2));
+	int rc = r == SQLITE_DONE ? 0 : db_error(st, "read");
+	sqlite3_finalize(s);
+	return rc;
+}

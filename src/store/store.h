@@ -1,0 +1,133 @@
+/* The twin: a SQLite file holding one snapshot per scan per target, the
+ * objects and typed properties collected, and the evaluations of
+ * baselines against snapshots. */
+#ifndef HARDEN_STORE_H
+#define HARDEN_STORE_H
+
+#include <stdbool.h>
+
+#include "vocab.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Errors: -1 general, STORE_EFULL when the disk or database is full. */
+#define STORE_EFULL (-2)
+
+struct store;
+
+int store_open(struct store **out, const char *path, bool readonly);
+void store_close(struct store *st);
+const char *store_path(const struct store *st);
+
+/* Serialises scans on one database: an advisory lock on "<db>.lock".
+ * Waits up to wait_s seconds; returns 0, or -1 when another scan holds it.
+ * Once held, snapshots left 'running' by a killed scan are marked failed. */
+int store_scan_lock(struct store *st, int wait_s);
+
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+struct scan_stats {
+	long long objects;
+	long long api_calls;
+	long long bytes_received;
+	double collect_ms;
+	double store_ms;
+};
+
+int store_snapshot_begin(struct store *st, const char *target, const char *baselines,
+			 const char *source_url, long long *id);
+/* status: "completed" or "failed"; part: the vCenter part's own status. */
+int store_snapshot_end(struct store *st, long long id, const char *status, const char *error,
+		       const struct scan_stats *stats);
+
+struct snapshot_info {
+	long long id;
+	char *target;
+	char *baselines;
+	char *status;
+	char *error;
+	char *source_url;
+	long long started_at, ended_at;
+	struct scan_stats stats;
+};
+/* Returns 0, 1 when there is no such snapshot, -1 on error. */
+int store_snapshot_get(struct store *st, long long id, struct snapshot_info *out);
+void snapshot_info_release(struct snapshot_info *si);
+/* The newest completed snapshot of target (any target when NULL).
+ * Returns 0, 1 when there is none, -1 on error. */
+int store_snapshot_latest(struct store *st, const char *target, long long *id);
+
+/* Objects and properties of a snapshot being written. */
+int store_object_add(struct store *st, long long snap, const char *type, const char *moref,
+		     const char *name, long long *id);
+/* value NULL records the property as not collected. */
+int store_prop(struct store *st, long long obj, const char *name, enum ptype type, const char *value);
+
+struct sprop {
+	char *name;
+	enum ptype type;
+	bool collected;
+	char *value;
+};
+
+struct sobject {
+	long long id;
+	char *type;
+	char *moref;
+	char *name;
+	struct sprop *props;	/* sorted by name */
+	unsigned nprops;
+};
+const struct sprop *sobject_find(const struct sobject *o, const char *name);
+
+typedef int (*store_object_fn)(void *ctx, const struct sobject *o);
+/* Calls fn for each object of type (all types when NULL), one at a time. */
+int store_objects_each(struct store *st, long long snap, const char *type, store_object_fn fn, void *ctx);
+
+/* Evaluations. */
+struct eval_meta {
+	const char *baseline_id;
+	const char *baseline_title;
+	const char *baseline_version;
+	const char *baseline_path;
+	const char *kind;	/* scan or evaluate */
+};
+int store_evaluation_begin(struct store *st, long long snap, const struct eval_meta *m, long long *id);
+int store_evaluation_end(struct store *st, long long id, double eval_ms);
+int store_eval_rule(struct store *st, long long eval, const char *rule_id, const char *title,
+		    const char *severity, const char *object_type, const char *details_json);
+int store_finding(struct store *st, long long eval, const char *rule_id, long long obj,
+		  const char *status, const char *property, const char *observed, const char *expected);
+
+struct finding_row {
+	const char *rule_id, *title, *severity, *object_type, *details_json;
+	const char *status, *property, *observed, *expected;
+	const char *moref, *object_name;
+	long long object_id;
+};
+typedef int (*store_finding_fn)(void *ctx, const struct finding_row *f);
+/* Findings of an evaluation, ordered by severity (highest first), rule and object name. */
+int store_findings_each(struct store *st, long long eval, store_finding_fn fn, void *ctx);
+
+struct evaluation_info {
+	long long id;
+	long long snapshot_id;
+	char *baseline_id, *baseline_title, *baseline_version, *kind;
+	long long created_at;
+	double eval_ms;
+};
+/* Evaluations of a snapshot, oldest first; caller frees with evaluation_list_free. */
+int store_evaluations(struct store *st, long long snap, struct evaluation_info **out, unsigned *n);
+void evaluation_list_free(struct evaluation_info *v, unsigned n);
+
+/* Object counts of a snapshot per type, "host=6 vm=12 ..." style. */
+int store_object_count(struct store *st, long long snap, const char *type, long long *n);
+
+
+
+/* Result counts of an evaluation, one call per (status, severity) present. */
+typedef void (*store_count_fn)(void *ctx, const char *status, const char *severity, long long n);
+int store_eval_counts(struct store *st, long long eval, store_count_fn fn, void *ctx);
+#endif

@@ -1,0 +1,73 @@
+/* Small shared helpers: allocation that aborts on OOM, growable strings,
+ * error messages and logging. */
+#ifndef HARDEN_UTIL_H
+#define HARDEN_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* A growable NUL-terminated byte buffer. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+#define BUF_INIT { NULL, 0, 0 }
+void buf_grow(struct buf *b, size_t extra);
+void buf_add(struct buf *b, const char *s, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_reset(struct buf *b);
+void buf_release(struct buf *b);
+char *buf_detach(struct buf *b);
+/* Appends s with XML's five special characters escaped. */
+void buf_xml_escape(struct buf *b, const char *s);
+
+/* A list of owned strings. */
+struct strlist {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+void strlist_add(struct strlist *l, const char *s);
+void strlist_add_owned(struct strlist *l, char *s);
+void strlist_release(struct strlist *l);
+bool strlist_has(const struct strlist *l, const char *s);
+
+/* Error message: one line, set by the failing layer, read by the caller. */
+void err_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *err_get(void);
+void err_clear(void);
+
+/* Diagnostics on stderr, prefixed "harden: ". */
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int log_quiet;
+
+/* Reads a whole file; returns NULL and sets the error on failure. */
+char *file_read(const char *path, size_t *len);
+/* Creates every missing directory leading to path's parent. */
+int mkdir_parents(const char *path);
+/* Milliseconds from a monotonic clock. */
+double now_ms(void);
+/* Wall-clock time as "YYYY-MM-DDTHH:MM:SSZ". */
+void time_iso8601(char out[32], long long t);
+/* Peak resident set size of this process in KiB, or 0. */
+long peak_rss_kib(void);
+/* True when s is a whole base-10 integer; stores it. */
+bool parse_int64(const char *s, long long *out);
+
+#endif

@@ -1,0 +1,34 @@
+/* The property vocabulary: every property a collector fills, its type and
+ * the vSphere path it comes from.  Rules may read only these. */
+#ifndef HARDEN_VOCAB_H
+#define HARDEN_VOCAB_H
+
+#include <stdbool.h>
+
+enum ptype {
+	PT_STRING,
+	PT_INT,
+	PT_BOOL,
+	PT_LIST,	/* list of strings, stored as a JSON array */
+	PT_VERSION,	/* dotted version such as 8.0.2 */
+	PT_DYNAMIC,	/* typed as collected (advanced settings) */
+	PT_GROUP,	/* marker: a keyed family was collected for the object */
+};
+
+struct vocab_entry {
+	const char *otype;	/* host, vm, datastore */
+	const char *name;	/* may hold one '*' standing for a key */
+	enum ptype type;
+	const char *group;	/* for keyed families: the group marker, else NULL */
+	const char *keys;	/* '|'-separated keys '*' may stand for, or NULL for any */
+	const char *path;	/* where it comes from in vSphere */
+	const char *desc;
+};
+
+const struct vocab_entry *vocab_lookup(const char *otype, const char *name);
+const struct vocab_entry *vocab_all(unsigned *n);
+bool vocab_known_type(const char *otype);
+const char *ptype_name(enum ptype t);
+int ptype_parse(const char *s, enum ptype *out);
+
+#endif
