@@ -182,6 +182,14 @@ static xmlEntityPtr on_entity(void *ud, const xmlChar *name)
 	return NULL;
 }
 
+static void on_doctype(void *ud, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+	struct soap_parser *p = ((xmlParserCtxtPtr)ud)->_private;
+	(void)name, (void)ext, (void)sys;
+	/* SOAP 1.1 forbids DTDs; refusing them rules out entity expansion. */
+	fail(p, "a document type declaration is not allowed in SOAP");
+}
+
 struct soap_parser *soap_parser_new(soap_obj_fn fn, void *ctx)
 {
 	xmlSAXHandler sax;
@@ -193,6 +201,7 @@ struct soap_parser *soap_parser_new(soap_obj_fn fn, void *ctx)
 	sax.error = on_error;
 	sax.warning = on_error;
 	sax.getEntity = on_entity;
+	sax.internalSubset = on_doctype;
 
 	struct soap_parser *p = xcalloc(1, sizeof(*p));
 	p->fn = fn;

@@ -1,0 +1,50 @@
+#include "lib/testutil.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+char *tu_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *t = xasprintf("%s/harden-test-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(t))
+		abort();
+	return t;
+}
+
+void tu_rmdir(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	free(cmd);
+}
+
+char *tu_write(const char *dir, const char *name, const char *text, int mode)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	if (fd < 0)
+		abort();
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len)
+		abort();
+	fchmod(fd, (mode_t)mode);
+	close(fd);
+	return p;
+}
+
+int tu_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed;
+}

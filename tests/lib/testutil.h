@@ -1,0 +1,16 @@
+/* Helpers shared by the Check suites. */
+#ifndef HARDEN_TESTUTIL_H
+#define HARDEN_TESTUTIL_H
+
+#include <check.h>
+#include <stdbool.h>
+
+/* A fresh directory under $TMPDIR, removed by tu_rmdir. */
+char *tu_tmpdir(void);
+void tu_rmdir(const char *dir);
+/* Writes text to dir/name with the given mode; returns the path. */
+char *tu_write(const char *dir, const char *name, const char *text, int mode);
+/* Runs a suite and returns the number of failures. */
+int tu_run(Suite *s);
+
+#endif

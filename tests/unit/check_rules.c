@@ -1,0 +1,408 @@
+/* The baseline loader and the rule engine. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/testutil.h"
+#include "rules/rules.h"
+#include "util/util.h"
+
+static char *dir;
+
+static void setup(void)
+{
+	dir = tu_tmpdir();
+}
+
+static void teardown(void)
+{
+	tu_rmdir(dir);
+	free(dir);
+}
+
+static const char head[] = "id: t\ntitle: Test\nrules:\n";
+
+/* Loads head + rules text; returns 0 or -1 with the error in err_get(). */
+static int load(const char *rules, struct baseline **b)
+{
+	char *text = xasprintf("%s%s", head, rules);
+	char *p = tu_write(dir, "b.yaml", text, 0644);
+	int rc = baseline_load(b, p);
+	free(text);
+	free(p);
+	return rc;
+}
+
+static void expect_error(const char *rules, const char *where, const char *what)
+{
+	struct baseline *b = NULL;
+	ck_assert_int_eq(load(rules, &b), -1);
+	ck_assert_ptr_null(b);
+	const char *e = err_get();
+	ck_assert_msg(strstr(e, where) != NULL, "error '%s' lacks '%s'", e, where);
+	ck_assert_msg(strstr(e, what) != NULL, "error '%s' lacks '%s'", e, what);
+}
+
+START_TEST(test_valid_rule_loads)
+{
+	struct baseline *b;
+	ck_assert_int_eq(load("  - id: r1\n    title: NTP\n    severity: high\n    object: host\n"
+			      "    when: { property: connection_state, eq: connected }\n"
+			      "    check:\n      all:\n        - { property: service.ntpd.running, eq: true }\n"
+			      "        - { property: ntp.servers, empty: false }\n"
+			      "    remediation: { summary: fix it, mcp_tool: a.b, params: { x: 1 }, risk: low }\n"
+			      "    review: { human_review_required: true, min_confidence: 0.8 }\n"
+			      "    references: [CIS 2.1]\n", &b), 0);
+	ck_assert_uint_eq(b->nrules, 1);
+	ck_assert_str_eq(b->rules[0].id, "r1");
+	ck_assert_int_eq(b->rules[0].severity, SEV_HIGH);
+	ck_assert_int_eq(b->rules[0].check->op, OP_ALL);
+	ck_assert_uint_eq(b->rules[0].check->nkids, 2);
+	ck_assert_ptr_nonnull(b->rules[0].when);
+	json_t *rem = json_object_get(b->rules[0].details, "remediation");
+	ck_assert_str_eq(json_string_value(json_object_get(rem, "mcp_tool")), "a.b");
+	baseline_free(b);
+}
+END_TEST
+
+START_TEST(test_unknown_key_names_line_and_column)
+{
+	expect_error("  - id: r1\n    title: x\n    severty: high\n", "b.yaml:6:5", "unknown key 'severty'");
+}
+END_TEST
+
+START_TEST(test_unknown_severity)
+{
+	expect_error("  - id: r1\n    title: x\n    severity: urgent\n    object: host\n"
+		     "    check: { property: name, eq: a }\n", "b.yaml:6:15", "unknown severity 'urgent'");
+}
+END_TEST
+
+START_TEST(test_unknown_property)
+{
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: host\n"
+		     "    check: { property: ntp_enabled, eq: true }\n", "b.yaml:8", "unknown property 'ntp_enabled'");
+}
+END_TEST
+
+START_TEST(test_unknown_device_kind)
+{
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: vm\n"
+		     "    check: { property: device.sound.present, eq: false }\n", "b.yaml:8",
+		     "unknown property 'device.sound.present'");
+}
+END_TEST
+
+START_TEST(test_wrong_operand_type)
+{
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: host\n"
+		     "    check: { property: build, ge: latest }\n", "b.yaml:8", "'latest' is not an integer");
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: host\n"
+		     "    check: { property: maintenance_mode, eq: yes }\n", "b.yaml:8", "not true or false");
+}
+END_TEST
+
+START_TEST(test_bad_regex)
+{
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: host\n"
+		     "    check: { property: name, matches: 'a(b' }\n", "b.yaml:8", "bad regular expression");
+}
+END_TEST
+
+START_TEST(test_two_operators_refused)
+{
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: host\n"
+		     "    check: { property: name, eq: a, ne: b }\n", "b.yaml:8", "exactly one operator");
+}
+END_TEST
+
+START_TEST(test_missing_check_and_duplicate_id)
+{
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: host\n", "b.yaml:4", "has no check");
+	expect_error("  - { id: r1, title: x, severity: low, object: host, check: { property: name, eq: a } }\n"
+		     "  - { id: r1, title: y, severity: low, object: host, check: { property: name, eq: b } }\n",
+		     "b.yaml:5", "duplicate rule id 'r1'");
+}
+END_TEST
+
+START_TEST(test_malformed_yaml)
+{
+	expect_error("  - id: r1\n    title: [unclosed\n", "b.yaml:", "");
+}
+END_TEST
+
+START_TEST(test_unknown_object_type)
+{
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: cluster\n"
+		     "    check: { property: name, eq: a }\n", "b.yaml:7", "unknown object type 'cluster'");
+}
+END_TEST
+
+/* ---- evaluation ---- */
+
+struct objb {
+	struct sobject o;
+	unsigned cap;
+};
+
+static void prop(struct objb *b, const char *name, enum ptype t, const char *value)
+{
+	if (b->o.nprops == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 8;
+		b->o.props = xrealloc(b->o.props, b->cap * sizeof(*b->o.props));
+	}
+	struct sprop *p = &b->o.props[b->o.nprops++];
+	p->name = xstrdup(name);
+	p->type = t;
+	p->collected = value != NULL;
+	p->value = value ? xstrdup(value) : NULL;
+}
+
+static int sprop_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sprop *)a)->name, ((const struct sprop *)b)->name);
+}
+
+static void finish(struct objb *b, const char *type)
+{
+	b->o.type = xstrdup(type);
+	b->o.name = xstrdup("obj");
+	b->o.moref = xstrdup("host-1");
+	qsort(b->o.props, b->o.nprops, sizeof(*b->o.props), sprop_cmp);
+}
+
+static void release(struct objb *b)
+{
+	for (unsigned i = 0; i < b->o.nprops; i++) {
+		free(b->o.props[i].name);
+		free(b->o.props[i].value);
+	}
+	free(b->o.props);
+	free(b->o.type);
+	free(b->o.name);
+	free(b->o.moref);
+	memset(b, 0, sizeof(*b));
+}
+
+static struct objb host;
+
+static void host_setup(void)
+{
+	setup();
+	memset(&host, 0, sizeof(host));
+	prop(&host, "connection_state", PT_STRING, "connected");
+	prop(&host, "version", PT_VERSION, "8.0.10");
+	prop(&host, "build", PT_INT, "22380479");
+	prop(&host, "lockdown_mode", PT_STRING, NULL);	/* not collected */
+	prop(&host, "service.*", PT_GROUP, "");
+	prop(&host, "service.ntpd.running", PT_BOOL, "true");
+	prop(&host, "service.ntpd.policy", PT_STRING, "on");
+	prop(&host, "ntp.servers", PT_LIST, "[\"0.pool\",\"1.pool\"]");
+	prop(&host, "option.*", PT_GROUP, "");
+	prop(&host, "option.UserVars.ESXiShellTimeOut", PT_INT, "600");
+	prop(&host, "option.Syslog.global.logHost", PT_STRING, "");
+	finish(&host, "host");
+}
+
+static void host_teardown(void)
+{
+	release(&host);
+	teardown();
+}
+
+/* Evaluates a single check given as YAML flow text against the host. */
+static enum rstatus eval_on(const struct sobject *o, const char *check, const char *when, struct evidence *ev)
+{
+	char *rules = xasprintf("  - id: r\n    title: t\n    severity: high\n    object: %s\n%s%s%s    check: %s\n",
+				o->type, when ? "    when: " : "", when ? when : "", when ? "\n" : "", check);
+	struct baseline *b;
+	int rc = load(rules, &b);
+	free(rules);
+	ck_assert_msg(rc == 0, "load failed: %s", err_get());
+	enum rstatus s = rule_eval(&b->rules[0], o, ev);
+	baseline_free(b);
+	return s;
+}
+
+static enum rstatus ev(const char *check)
+{
+	struct evidence e;
+	enum rstatus s = eval_on(&host.o, check, NULL, &e);
+	evidence_release(&e);
+	return s;
+}
+
+START_TEST(test_eval_typed_comparisons)
+{
+	ck_assert_int_eq(ev("{ property: service.ntpd.running, eq: true }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: service.ntpd.running, eq: TRUE }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: service.ntpd.policy, eq: \"off\" }"), RS_FAIL);
+	ck_assert_int_eq(ev("{ property: build, ge: 22380479 }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: build, gt: 22380479 }"), RS_FAIL);
+	ck_assert_int_eq(ev("{ property: version, version_ge: \"8.0.9\" }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: version, version_lt: \"8.0.9\" }"), RS_FAIL);
+	ck_assert_int_eq(ev("{ property: version, ge: \"8.0.2\" }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: option.UserVars.ESXiShellTimeOut, le: 600 }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: option.UserVars.ESXiShellTimeOut, lt: 600 }"), RS_FAIL);
+	ck_assert_int_eq(ev("{ property: service.ntpd.policy, in: [on, automatic] }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: service.ntpd.policy, not_in: [on, automatic] }"), RS_FAIL);
+	ck_assert_int_eq(ev("{ property: connection_state, matches: '^conn' }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: connection_state, matches: '^CONN', nocase: true }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: connection_state, matches: '^CONN' }"), RS_FAIL);
+	ck_assert_int_eq(ev("{ property: ntp.servers, contains: 1.pool }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: ntp.servers, contains: 2.pool }"), RS_FAIL);
+	ck_assert_int_eq(ev("{ property: ntp.servers, empty: false }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: option.Syslog.global.logHost, empty: true }"), RS_PASS);
+}
+END_TEST
+
+START_TEST(test_eval_not_collected_is_unknown)
+{
+	struct evidence e;
+	ck_assert_int_eq(eval_on(&host.o, "{ property: lockdown_mode, eq: lockdownNormal }", NULL, &e), RS_UNKNOWN);
+	ck_assert_str_eq(e.observed, "(not collected)");
+	evidence_release(&e);
+	/* A negative test on uncollected data is still unknown, never pass. */
+	ck_assert_int_eq(ev("{ property: lockdown_mode, ne: lockdownDisabled }"), RS_UNKNOWN);
+	ck_assert_int_eq(ev("{ not: { property: lockdown_mode, eq: lockdownDisabled } }"), RS_UNKNOWN);
+	/* A fixed property with no row at all was not collected either. */
+	ck_assert_int_eq(ev("{ property: maintenance_mode, eq: false }"), RS_UNKNOWN);
+	/* A family that was never collected: firewall rulesets. */
+	ck_assert_int_eq(ev("{ property: firewall.ruleset.sshServer.enabled, eq: false }"), RS_UNKNOWN);
+}
+END_TEST
+
+START_TEST(test_eval_absent_in_collected_family)
+{
+	struct evidence e;
+	ck_assert_int_eq(eval_on(&host.o, "{ property: option.Net.BlockGuestBPDU, eq: 1 }", NULL, &e), RS_FAIL);
+	ck_assert_str_eq(e.observed, "(absent)");
+	evidence_release(&e);
+	ck_assert_int_eq(ev("{ property: option.Net.BlockGuestBPDU, eq: 1, default: 1 }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: option.Net.BlockGuestBPDU, le: 5, default: 0 }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: option.Net.BlockGuestBPDU, present: false }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: option.UserVars.ESXiShellTimeOut, present: false }"), RS_FAIL);
+	ck_assert_int_eq(ev("{ property: service.snmpd.running, eq: false }"), RS_FAIL);
+	ck_assert_int_eq(ev("{ property: service.snmpd.running, ne: true }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: option.Net.DVFilterBindIpAddress, empty: true }"), RS_PASS);
+}
+END_TEST
+
+START_TEST(test_eval_tristate_combinators)
+{
+	const char *known_fail = "{ property: service.ntpd.policy, eq: \"off\" }";
+	const char *known_pass = "{ property: service.ntpd.policy, eq: \"on\" }";
+	const char *unknown = "{ property: lockdown_mode, eq: lockdownNormal }";
+	char *c;
+	c = xasprintf("{ all: [ %s, %s ] }", unknown, known_fail);
+	ck_assert_int_eq(ev(c), RS_FAIL);	/* a failure decides */
+	free(c);
+	c = xasprintf("{ all: [ %s, %s ] }", known_pass, unknown);
+	ck_assert_int_eq(ev(c), RS_UNKNOWN);	/* never pass on a gap */
+	free(c);
+	c = xasprintf("{ any: [ %s, %s ] }", unknown, known_pass);
+	ck_assert_int_eq(ev(c), RS_PASS);
+	free(c);
+	c = xasprintf("{ any: [ %s, %s ] }", known_fail, unknown);
+	ck_assert_int_eq(ev(c), RS_UNKNOWN);
+	free(c);
+	c = xasprintf("{ not: %s }", known_fail);
+	ck_assert_int_eq(ev(c), RS_PASS);
+	free(c);
+}
+END_TEST
+
+START_TEST(test_eval_evidence)
+{
+	struct evidence e;
+	ck_assert_int_eq(eval_on(&host.o, "{ all: [ { property: service.ntpd.running, eq: true }, "
+				 "{ property: option.UserVars.ESXiShellTimeOut, le: 300 } ] }", NULL, &e), RS_FAIL);
+	ck_assert_str_eq(e.property, "option.UserVars.ESXiShellTimeOut");
+	ck_assert_str_eq(e.observed, "600");
+	ck_assert_str_eq(e.expected, "<= 300");
+	evidence_release(&e);
+	ck_assert_int_eq(eval_on(&host.o, "{ all: [ { property: service.ntpd.running, eq: true }, "
+				 "{ property: ntp.servers, empty: false } ] }", NULL, &e), RS_PASS);
+	ck_assert_str_eq(e.property, "service.ntpd.running; ntp.servers");
+	ck_assert_str_eq(e.observed, "true; [\"0.pool\",\"1.pool\"]");
+	evidence_release(&e);
+}
+END_TEST
+
+START_TEST(test_eval_applicability)
+{
+	struct evidence e;
+	ck_assert_int_eq(eval_on(&host.o, "{ property: build, gt: 0 }", "{ property: connection_state, eq: disconnected }", &e), RS_NA);
+	evidence_release(&e);
+	ck_assert_int_eq(eval_on(&host.o, "{ property: build, gt: 0 }", "{ property: connection_state, eq: connected }", &e), RS_PASS);
+	evidence_release(&e);
+	/* Unknown applicability is unknown, not pass and not n/a. */
+	ck_assert_int_eq(eval_on(&host.o, "{ property: build, gt: 0 }", "{ property: lockdown_mode, eq: lockdownNormal }", &e), RS_UNKNOWN);
+	evidence_release(&e);
+}
+END_TEST
+
+START_TEST(test_builtin_baselines_load)
+{
+	const char *d = getenv("HARDEN_BASELINE_DIR");
+	ck_assert_ptr_nonnull(d);
+	char *p = xasprintf("%s/cis-vmware-esxi-8.0-subset.yaml", d);
+	struct baseline *b;
+	ck_assert_msg(baseline_load(&b, p) == 0, "%s", err_get());
+	ck_assert_uint_ge(b->nrules, 20);
+	bool ntp = false;
+	for (unsigned i = 0; i < b->nrules; i++)
+		ntp |= !strcmp(b->rules[i].id, "cis-esxi-2.1.1");
+	ck_assert(ntp);
+	baseline_free(b);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_resolve_refuses_escaping_names)
+{
+	ck_assert_ptr_null(baseline_resolve("..cis"));
+	ck_assert_ptr_null(baseline_resolve("cis;rm"));
+	ck_assert_ptr_null(baseline_resolve("no-such-baseline"));
+	ck_assert_ptr_nonnull(strstr(err_get(), "unknown baseline"));
+	char *p = baseline_resolve("cis-vmware-esxi-8.0-subset");
+	ck_assert_ptr_nonnull(p);
+	free(p);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("rules");
+	TCase *tc = tcase_create("load");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_valid_rule_loads);
+	tcase_add_test(tc, test_unknown_key_names_line_and_column);
+	tcase_add_test(tc, test_unknown_severity);
+	tcase_add_test(tc, test_unknown_property);
+	tcase_add_test(tc, test_unknown_device_kind);
+	tcase_add_test(tc, test_wrong_operand_type);
+	tcase_add_test(tc, test_bad_regex);
+	tcase_add_test(tc, test_two_operators_refused);
+	tcase_add_test(tc, test_missing_check_and_duplicate_id);
+	tcase_add_test(tc, test_malformed_yaml);
+	tcase_add_test(tc, test_unknown_object_type);
+	tcase_add_test(tc, test_builtin_baselines_load);
+	tcase_add_test(tc, test_resolve_refuses_escaping_names);
+	suite_add_tcase(s, tc);
+	TCase *te = tcase_create("eval");
+	tcase_add_checked_fixture(te, host_setup, host_teardown);
+	tcase_add_test(te, test_eval_typed_comparisons);
+	tcase_add_test(te, test_eval_not_collected_is_unknown);
+	tcase_add_test(te, test_eval_absent_in_collected_family);
+	tcase_add_test(te, test_eval_tristate_combinators);
+	tcase_add_test(te, test_eval_evidence);
+	tcase_add_test(te, test_eval_applicability);
+	suite_add_tcase(s, te);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(suite()) ? 1 : 0;
+}
