@@ -21,7 +21,8 @@ static const char help[] =
 	"  -f, --format F        table|json (default table)\n"
 	"  -a, --all             also list passing and not-applicable results\n"
 	"  --page-size N         objects per RetrievePropertiesEx page (default 500)\n"
-	"  --wait SECONDS        wait this long for another scan of the database (default 0)\n";
+	"  --wait SECONDS        wait this long for another scan of the database (default 0)\n"
+	"  --stats               print timings, API calls, bytes and peak RSS on stderr\n";
 
 static int parse_fail_on(const char *s, int *out)
 {
@@ -56,6 +57,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "page-size", required_argument, NULL, 0x201 },
 		{ "wait", required_argument, NULL, 0x202 },
+		{ "stats", no_argument, NULL, 0x203 },
 		CMD_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -63,6 +65,8 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	struct strlist bnames = { 0 };
 	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL };
 	long long page = 500, wait_s = 0;
+	bool want_stats = false;
+	double t_start = now_ms(), eval_ms = 0;
 	int opt, r, rc = EXIT_USAGE;
 	while ((opt = getopt_long(argc, argv, "t:b:f:aqh", opts, NULL)) != -1) {
 		if ((r = cmd_common(ctx, &cmd_scan, opt)) != 0) {
@@ -94,6 +98,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 				return cmd_bad_usage(&cmd_scan, "--page-size takes a number from 1 to 100000");
 			}
 			break;
+		case 0x203: want_stats = true; break;
 		case 0x202:
 			if (!parse_int64(optarg, &wait_s) || wait_s < 0 || wait_s > 86400) {
 				strlist_release(&bnames);
@@ -231,6 +236,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 			rc = EXIT_STORE;
 			goto out;
 		}
+		eval_ms += sum.ms;
 		evals[i].id = sum.eval_id;
 		evals[i].snapshot_id = snap;
 		evals[i].baseline_id = xstrdup(bl[i]->id);
@@ -256,6 +262,11 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	fflush(stdout);
 	rc = gate_exit(&total, ro.fail_on);
+	if (want_stats)
+		fprintf(stderr, "harden: stats: wall_ms=%.0f collect_ms=%.0f store_ms=%.0f eval_ms=%.0f "
+			"objects=%lld api_calls=%lld bytes_received=%lld peak_rss_kib=%ld\n",
+			now_ms() - t_start, stats.collect_ms, stats.store_ms, eval_ms, stats.objects,
+			stats.api_calls, stats.bytes_received, peak_rss_kib());
 out:
 	targets_password_free(password);
 	vc_close(vc);

@@ -1,0 +1,35 @@
+#!/bin/sh
+# make bench: scan a 50-host / 2,000-VM lab and a 50-host / 10,000-VM lab,
+# print harden's figures (wall time split into collection, storage and
+# evaluation; API calls; bytes received; peak RSS), and time a govmomi
+# property-collector client fetching the same properties from the same lab.
+set -u
+B=${1:-build}
+LAB_DIR=${LAB_DIR:-.lab-bench}
+. scripts/lab-env.sh
+trap lab_stop EXIT INT TERM
+GO_ENV="GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(pwd)/$B/gocache"
+(cd tests/lab/govmomi-bench && env $GO_ENV go build -o "../../../$B/harden-govmomi-bench" .) || exit 1
+
+bench() {
+	label=$1
+	shift
+	echo "== $label"
+	t0=$(date +%s%N)
+	lab_start "$B" 127.0.0.1:0 "$@" || exit 1
+	t1=$(date +%s%N)
+	echo "lab: started in $(( (t1 - t0) / 1000000 )) ms"
+	rm -f "$LAB_DIR"/twin.db*
+	for i in 1 2 3; do
+		"$B/harden" --quiet --config "$LAB_DIR/targets.yaml" --db "$LAB_DIR/twin.db" scan --target lab \
+			--baseline cis-vmware-esxi-8.0-subset --fail-on none --stats 2>&1 | sed "s/^harden: /harden run $i: /"
+	done
+	for i in 1 2 3; do
+		"$B/harden-govmomi-bench" -url "$LAB_URL" -password-file "$LAB_DIR/vc.pw" | sed "s/^/run $i: /"
+	done
+	lab_stop
+}
+
+bench "50 hosts, 2,000 VMs" -clusters 5 -hosts 10 -vms 40
+bench "50 hosts, 10,000 VMs" -clusters 5 -hosts 10 -vms 200
+rm -rf "$LAB_DIR"

@@ -1,0 +1,510 @@
+/* harden scan against the vCenter lab over real SOAP: state changed through
+ * the same methods a vCenter offers, exact findings and exit codes asserted. */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "lib/lab.h"
+#include "lib/testutil.h"
+#include "util/util.h"
+
+#define CIS "cis-vmware-esxi-8.0-subset"
+
+static struct lab lab;
+
+static void start_clean(void)
+{
+	static const char *const f[] = { "-seed=false", NULL };
+	lab_start(&lab, f);
+}
+
+static void start_seeded(void)
+{
+	lab_start(&lab, NULL);
+}
+
+static void stop(void)
+{
+	lab_stop(&lab);
+}
+
+static const char *const scan_cis_json[] = { "scan", "--target", "lab", "--baseline", CIS, "--format", "json",
+					     "--all", NULL };
+
+static json_t *scan_json(struct run *r, const char *const *args, int want_status)
+{
+	harden_run(&lab, r, args);
+	ck_assert_msg(r->status == want_status, "exit %d, want %d; stderr: %s", r->status, want_status, r->err);
+	json_error_t je;
+	json_t *j = json_loads(r->out, 0, &je);
+	ck_assert_msg(j != NULL, "not JSON: %s\n%s", je.text, r->out);
+	return j;
+}
+
+static long long count(json_t *j, const char *status)
+{
+	return json_integer_value(json_object_get(json_object_get(j, "counts"), status));
+}
+
+/* Every (rule, object, status) of a report, as "rule object status" lines, sorted. */
+static char *results(json_t *j, const char *status)
+{
+	struct strlist l = { 0 };
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		const char *s = json_string_value(json_object_get(f, "status"));
+		if (status && strcmp(s, status))
+			continue;
+		strlist_add_owned(&l, xasprintf("%s %s", json_string_value(json_object_get(f, "rule_id")),
+						json_string_value(json_object_get(json_object_get(f, "object"), "name"))));
+	}
+	for (size_t a = 0; a < l.n; a++)
+		for (size_t b = a + 1; b < l.n; b++)
+			if (strcmp(l.v[a], l.v[b]) > 0) {
+				char *t = l.v[a];
+				l.v[a] = l.v[b];
+				l.v[b] = t;
+			}
+	struct buf b = BUF_INIT;
+	for (size_t a = 0; a < l.n; a++)
+		buf_printf(&b, "%s\n", l.v[a]);
+	strlist_release(&l);
+	return buf_detach(&b);
+}
+
+START_TEST(test_clean_lab_passes_every_rule_with_no_unknown)
+{
+	struct run r;
+	json_t *j = scan_json(&r, scan_cis_json, EXIT_CLEAN);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "schema")), "harden.scan");
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "schema_version")), 1);
+	ck_assert_int_gt(count(j, "pass"), 0);
+	ck_assert_int_eq(count(j, "fail"), 0);
+	ck_assert_int_eq(count(j, "unknown"), 0);
+	ck_assert_int_eq(count(j, "not_applicable"), 0);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_host_changes_through_soap_are_found)
+{
+	struct run r;
+	json_t *j = scan_json(&r, scan_cis_json, EXIT_CLEAN);
+	long long passes = count(j, "pass");
+	json_decref(j);
+	run_release(&r);
+
+	struct vc *v = lab_session(&lab);
+	char *host = lab_moref(v, "HostSystem", "DC0_C0_H0");
+	char *svc = lab_host_manager(v, host, "serviceSystem");
+	char *dt = lab_host_manager(v, host, "dateTimeSystem");
+	char *opt = lab_host_manager(v, host, "advancedOption");
+	lab_soap(v, "<StartService xmlns=\"urn:vim25\"><_this type=\"HostServiceSystem\">%s</_this>"
+		    "<id>TSM-SSH</id></StartService>", svc);
+	lab_soap(v, "<UpdateServicePolicy xmlns=\"urn:vim25\"><_this type=\"HostServiceSystem\">%s</_this>"
+		    "<id>TSM-SSH</id><policy>on</policy></UpdateServicePolicy>", svc);
+	lab_soap(v, "<UpdateDateTimeConfig xmlns=\"urn:vim25\"><_this type=\"HostDateTimeSystem\">%s</_this>"
+		    "<config><ntpConfig></ntpConfig></config></UpdateDateTimeConfig>", dt);
+	lab_soap(v, "<UpdateOptions xmlns=\"urn:vim25\"><_this type=\"OptionManager\">%s</_this>"
+		    "<changedValue><key>UserVars.ESXiShellTimeOut</key><value xsi:type=\"xsd:long\">0</value>"
+		    "</changedValue></UpdateOptions>", opt);
+	vc_close(v);
+
+	j = scan_json(&r, scan_cis_json, EXIT_FINDINGS);
+	char *fails = results(j, "fail");
+	ck_assert_str_eq(fails, "cis-esxi-2.1.1 DC0_C0_H0\ncis-esxi-5.3 DC0_C0_H0\ncis-esxi-5.6 DC0_C0_H0\n");
+	ck_assert_int_eq(count(j, "pass"), passes - 3);
+	ck_assert_int_eq(count(j, "unknown"), 0);
+	/* The evidence is what was seen and what was wanted. */
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		if (strcmp(json_string_value(json_object_get(f, "status")), "fail"))
+			continue;
+		const char *rule = json_string_value(json_object_get(f, "rule_id"));
+		const char *prop = json_string_value(json_object_get(f, "property"));
+		const char *seen = json_string_value(json_object_get(f, "observed"));
+		if (!strcmp(rule, "cis-esxi-5.3")) {
+			ck_assert_str_eq(prop, "service.TSM-SSH.running");
+			ck_assert_str_eq(seen, "true");
+		} else if (!strcmp(rule, "cis-esxi-2.1.1")) {
+			ck_assert_str_eq(prop, "ntp.servers");
+			ck_assert_str_eq(seen, "[]");
+		} else {
+			ck_assert_str_eq(prop, "option.UserVars.ESXiShellTimeOut");
+			ck_assert_str_eq(seen, "0");
+			ck_assert_str_eq(json_string_value(json_object_get(f, "expected")), "> 0");
+		}
+		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(f, "object"), "id")), host);
+	}
+	free(fails);
+	json_decref(j);
+	run_release(&r);
+
+	/* --fail-on none never fails the gate; --fail-on high still does. */
+	static const char *const none[] = { "scan", "-t", "lab", "-b", CIS, "--fail-on", "none", "-q", NULL };
+	harden_run(&lab, &r, none);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	ck_assert_str_eq(r.out, "");
+	run_release(&r);
+	free(host);
+	free(svc);
+	free(dt);
+	free(opt);
+}
+END_TEST
+
+START_TEST(test_vm_and_datastore_changes_are_found)
+{
+	static const char *const args[] = { "scan", "--target", "lab", "--baseline", "tests/data/vm-rules.yaml",
+					    "--format", "json", "--fail-on", "medium", NULL };
+	struct run r;
+	json_t *j = scan_json(&r, args, EXIT_CLEAN);
+	ck_assert_int_eq(count(j, "unknown"), 0);
+	ck_assert_int_gt(count(j, "pass"), 0);
+	json_decref(j);
+	run_release(&r);
+
+	struct vc *v = lab_session(&lab);
+	char *vm = lab_moref(v, "VirtualMachine", "DC0_C0_RP0_VM0");
+	lab_soap_task(v, "<ReconfigVM_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">%s</_this><spec>"
+			 "<deviceChange><operation>add</operation><device xsi:type=\"VirtualFloppy\"><key>-1</key>"
+			 "<backing xsi:type=\"VirtualFloppyRemoteDeviceBackingInfo\"><deviceName></deviceName></backing>"
+			 "<connectable><startConnected>false</startConnected><allowGuestControl>false</allowGuestControl>"
+			 "<connected>false</connected></connectable></device></deviceChange>"
+			 "</spec></ReconfigVM_Task>", vm);
+	lab_soap_task(v, "<ReconfigVM_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">%s</_this><spec>"
+			 "<extraConfig><key>isolation.tools.copy.disable</key><value xsi:type=\"xsd:string\">FALSE</value>"
+			 "</extraConfig></spec></ReconfigVM_Task>", vm);
+	vc_close(v);
+
+	j = scan_json(&r, args, EXIT_FINDINGS);
+	char *fails = results(j, "fail");
+	ck_assert_str_eq(fails, "t-vm-copy DC0_C0_RP0_VM0\nt-vm-floppy DC0_C0_RP0_VM0\n");
+	free(fails);
+	json_decref(j);
+	run_release(&r);
+	free(vm);
+}
+END_TEST
+
+START_TEST(test_seeded_lab_shows_real_findings)
+{
+	struct run r;
+	json_t *j = scan_json(&r, scan_cis_json, EXIT_FINDINGS);
+	ck_assert_int_gt(count(j, "fail"), 0);
+	ck_assert_int_gt(count(j, "pass"), 0);
+	/* Against the lab no builtin rule is unknown: every property is collected. */
+	ck_assert_int_eq(count(j, "unknown"), 0);
+	/* Every rule fails somewhere and passes somewhere in the seeded estate. */
+	json_t *rules = json_object();
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		const char *id = json_string_value(json_object_get(f, "rule_id"));
+		const char *s = json_string_value(json_object_get(f, "status"));
+		json_t *e = json_object_get(rules, id);
+		if (!e) {
+			e = json_object();
+			json_object_set_new(rules, id, e);
+		}
+		json_object_set_new(e, s, json_true());
+	}
+	const char *id;
+	json_t *e;
+	json_object_foreach(rules, id, e) {
+		ck_assert_msg(json_object_get(e, "pass") != NULL, "rule %s never passes in the seeded lab", id);
+		ck_assert_msg(json_object_get(e, "fail") != NULL, "rule %s never fails in the seeded lab", id);
+	}
+	json_decref(rules);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_wrong_password_keeps_earlier_snapshots)
+{
+	struct run r;
+	json_t *j = scan_json(&r, scan_cis_json, EXIT_CLEAN);
+	long long good = json_integer_value(json_object_get(j, "snapshot_id"));
+	json_decref(j);
+	run_release(&r);
+
+	free(tu_write(lab.dir, "vc.pw", "not-the-password\n", 0600));
+	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", CIS, NULL };
+	harden_run(&lab, &r, scan);
+	ck_assert_int_eq(r.status, EXIT_AUTH);
+	ck_assert_ptr_nonnull(strstr(r.err, "authentication failed for user 'harden'"));
+	ck_assert_ptr_nonnull(strstr(r.err, lab.url));
+	ck_assert_ptr_null(strstr(r.err, "not-the-password"));
+	ck_assert_ptr_null(strstr(r.out, "not-the-password"));
+	run_release(&r);
+
+	/* The latest completed snapshot is still the good one. */
+	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", NULL };
+	j = scan_json(&r, rep, EXIT_CLEAN);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), good);
+	json_decref(j);
+	run_release(&r);
+	/* The failed scan is recorded as failed. */
+	char *id = xasprintf("%lld", good + 1);
+	const char *const failed[] = { "report", "--snapshot", id, NULL };
+	harden_run(&lab, &r, failed);
+	ck_assert_int_eq(r.status, EXIT_COLLECT);
+	ck_assert_ptr_nonnull(strstr(r.err, "is failed"));
+	run_release(&r);
+	free(id);
+	/* The password never reaches the database. */
+	char *db = file_read(lab.db, NULL);
+	ck_assert_ptr_null(strstr(db ? db : "", "not-the-password"));
+	ck_assert_ptr_null(strstr(db ? db : "", LAB_PASSWORD));
+	free(db);
+}
+END_TEST
+
+static int closed_port(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	socklen_t len = sizeof(a);
+	getsockname(s, (struct sockaddr *)&a, &len);
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+START_TEST(test_unreachable_host_names_url)
+{
+	char *url = xasprintf("http://127.0.0.1:%d/sdk", closed_port());
+	lab_config(&lab, url, NULL);
+	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", CIS, NULL };
+	struct run r;
+	harden_run(&lab, &r, scan);
+	ck_assert_int_eq(r.status, EXIT_COLLECT);
+	ck_assert_ptr_nonnull(strstr(r.err, "cannot reach vCenter for target 'lab'"));
+	ck_assert_ptr_nonnull(strstr(r.err, url));
+	run_release(&r);
+	free(url);
+}
+END_TEST
+
+START_TEST(test_malformed_baseline_fails_before_collecting)
+{
+	free(tu_write(lab.dir, "bad.yaml", "id: bad\ntitle: Bad\nrules:\n  - id: r\n    title: t\n    severty: high\n", 0644));
+	char *path = xasprintf("%s/bad.yaml", lab.dir);
+	const char *const scan[] = { "scan", "--target", "lab", "--baseline", path, NULL };
+	struct run r;
+	harden_run(&lab, &r, scan);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "bad.yaml:6:5: unknown key 'severty'"));
+	run_release(&r);
+	/* Nothing was collected: the twin has no snapshot at all. */
+	static const char *const rep[] = { "report", "--target", "lab", NULL };
+	harden_run(&lab, &r, rep);
+	ck_assert_int_ne(r.status, EXIT_CLEAN);
+	run_release(&r);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_malformed_targets_file)
+{
+	free(tu_write(lab.dir, "targets.yaml", "targets:\n  lab:\n    vcenter:\n      url: http://x/sdk\n      usr: x\n", 0644));
+	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", CIS, NULL };
+	struct run r;
+	harden_run(&lab, &r, scan);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "targets.yaml:5:7: unknown key 'usr'"));
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_password_file_mode_is_enforced)
+{
+	free(tu_write(lab.dir, "vc.pw", LAB_PASSWORD "\n", 0644));
+	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", CIS, NULL };
+	struct run r;
+	harden_run(&lab, &r, scan);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "mode 0644"));
+	ck_assert_ptr_null(strstr(r.err, LAB_PASSWORD));
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_paging_gives_identical_results)
+{
+	static const char *const small[] = { "scan", "-t", "lab", "-b", CIS, "-f", "json", "--all", "--page-size", "1", NULL };
+	struct run r1, r2;
+	json_t *a = scan_json(&r1, scan_cis_json, EXIT_FINDINGS);
+	json_t *b = scan_json(&r2, small, EXIT_FINDINGS);
+	char *ra = results(a, NULL), *rb = results(b, NULL);
+	ck_assert_str_eq(ra, rb);
+	long long calls_a = json_integer_value(json_object_get(json_object_get(a, "snapshot"), "api_calls"));
+	long long calls_b = json_integer_value(json_object_get(json_object_get(b, "snapshot"), "api_calls"));
+	/* One object per page: the token loop ran. */
+	ck_assert_int_gt(calls_b, calls_a + 10);
+	free(ra);
+	free(rb);
+	json_decref(a);
+	json_decref(b);
+	run_release(&r1);
+	run_release(&r2);
+}
+END_TEST
+
+START_TEST(test_session_expiry_mid_scan_logs_in_again)
+{
+	struct run r1, r2;
+	json_t *a = scan_json(&r1, scan_cis_json, EXIT_FINDINGS);
+	lab_control(&lab, "/lab/expire-sessions-after?calls=4");
+	json_t *b = scan_json(&r2, scan_cis_json, EXIT_FINDINGS);
+	char *ra = results(a, NULL), *rb = results(b, NULL);
+	ck_assert_str_eq(ra, rb);
+	free(ra);
+	free(rb);
+	json_decref(a);
+	json_decref(b);
+	run_release(&r1);
+	run_release(&r2);
+}
+END_TEST
+
+START_TEST(test_missing_property_is_unknown_never_pass)
+{
+	struct vc *v = lab_session(&lab);
+	char *host = lab_moref(v, "HostSystem", "DC0_C0_H0");
+	vc_close(v);
+	char *ctl = xasprintf("/lab/missing?moref=%s&path=config.dateTimeInfo", host);
+	lab_control(&lab, ctl);
+	static const char *const args[] = { "scan", "-t", "lab", "-b", CIS, "-f", "json", "--fail-on", "high", NULL };
+	struct run r;
+	json_t *j = scan_json(&r, args, EXIT_UNKNOWN);
+	char *unknown = results(j, "unknown");
+	ck_assert_str_eq(unknown, "cis-esxi-2.1.1 DC0_C0_H0\n");
+	ck_assert_int_eq(count(j, "fail"), 0);
+	free(unknown);
+	json_decref(j);
+	run_release(&r);
+	/* inventory names what was not collected. */
+	static const char *const inv[] = { "inventory", "--target", "lab", "--format", "json", NULL };
+	harden_run(&lab, &r, inv);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	j = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	size_t i;
+	json_t *o;
+	bool seen = false;
+	json_array_foreach(json_object_get(j, "objects"), i, o) {
+		if (strcmp(json_string_value(json_object_get(o, "id")), host))
+			continue;
+		json_t *nc = json_object_get(o, "not_collected");
+		ck_assert_int_eq(json_array_size(nc), 1);
+		ck_assert_str_eq(json_string_value(json_array_get(nc, 0)), "ntp.servers");
+		ck_assert_ptr_null(json_object_get(json_object_get(o, "properties"), "ntp.servers"));
+		seen = true;
+	}
+	ck_assert(seen);
+	json_decref(j);
+	run_release(&r);
+	free(ctl);
+	free(host);
+}
+END_TEST
+
+START_TEST(test_malformed_soap_fails_the_scan_cleanly)
+{
+	struct run r;
+	json_t *j = scan_json(&r, scan_cis_json, EXIT_CLEAN);
+	long long good = json_integer_value(json_object_get(j, "snapshot_id"));
+	json_decref(j);
+	run_release(&r);
+	lab_control(&lab, "/lab/malformed?count=1");
+	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", CIS, NULL };
+	harden_run(&lab, &r, scan);
+	ck_assert_int_eq(r.status, EXIT_COLLECT);
+	ck_assert_ptr_nonnull(strstr(r.err, "malformed SOAP response"));
+	ck_assert_ptr_nonnull(strstr(r.err, lab.url));
+	run_release(&r);
+	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", NULL };
+	j = scan_json(&r, rep, EXIT_CLEAN);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), good);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_tls_verification)
+{
+	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", CIS, "-q", NULL };
+	struct run r;
+	/* Verified with the lab's certificate as CA file. */
+	harden_run(&lab, &r, scan);
+	ck_assert_msg(r.status == EXIT_CLEAN, "exit %d: %s", r.status, r.err);
+	run_release(&r);
+	/* Without it, verification fails and names the target and URL. */
+	lab_config(&lab, lab.url, "      password_file: vc.pw\n");
+	harden_run(&lab, &r, scan);
+	ck_assert_int_eq(r.status, EXIT_COLLECT);
+	ck_assert_ptr_nonnull(strstr(r.err, "TLS verification failed for target 'lab'"));
+	ck_assert_ptr_nonnull(strstr(r.err, lab.url));
+	run_release(&r);
+	/* insecure: true works, and says so on every run. */
+	lab_config(&lab, lab.url, "      password_file: vc.pw\n      insecure: true\n");
+	harden_run(&lab, &r, scan);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	ck_assert_ptr_nonnull(strstr(r.err, "TLS verification is off"));
+	run_release(&r);
+}
+END_TEST
+
+static void start_tls(void)
+{
+	static const char *const f[] = { "-seed=false", "-tls", NULL };
+	lab_start(&lab, f);
+}
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("scan");
+	TCase *clean = tcase_create("clean-lab");
+	tcase_set_timeout(clean, 120);
+	tcase_add_checked_fixture(clean, start_clean, stop);
+	tcase_add_test(clean, test_clean_lab_passes_every_rule_with_no_unknown);
+	tcase_add_test(clean, test_host_changes_through_soap_are_found);
+	tcase_add_test(clean, test_vm_and_datastore_changes_are_found);
+	tcase_add_test(clean, test_wrong_password_keeps_earlier_snapshots);
+	tcase_add_test(clean, test_unreachable_host_names_url);
+	tcase_add_test(clean, test_malformed_baseline_fails_before_collecting);
+	tcase_add_test(clean, test_malformed_targets_file);
+	tcase_add_test(clean, test_password_file_mode_is_enforced);
+	tcase_add_test(clean, test_missing_property_is_unknown_never_pass);
+	tcase_add_test(clean, test_malformed_soap_fails_the_scan_cleanly);
+	suite_add_tcase(s, clean);
+	TCase *seeded = tcase_create("seeded-lab");
+	tcase_set_timeout(seeded, 120);
+	tcase_add_checked_fixture(seeded, start_seeded, stop);
+	tcase_add_test(seeded, test_seeded_lab_shows_real_findings);
+	tcase_add_test(seeded, test_paging_gives_identical_results);
+	tcase_add_test(seeded, test_session_expiry_mid_scan_logs_in_again);
+	suite_add_tcase(s, seeded);
+	TCase *tls = tcase_create("tls");
+	tcase_set_timeout(tls, 120);
+	tcase_add_checked_fixture(tls, start_tls, stop);
+	tcase_add_test(tls, test_tls_verification);
+	suite_add_tcase(s, tls);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(suite()) ? 1 : 0;
+}

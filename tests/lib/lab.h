@@ -1,0 +1,57 @@
+/* Integration-test helpers: a vCenter lab process on a free loopback port,
+ * the real harden binary run against it, and SOAP changes to the lab. */
+#ifndef HARDEN_TEST_LAB_H
+#define HARDEN_TEST_LAB_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "vcenter/vc.h"
+
+#define LAB_USER "harden"
+#define LAB_PASSWORD "lab-secret-pw"
+
+struct lab {
+	pid_t pid;
+	char *dir;		/* scratch: targets.yaml, password file, twin.db */
+	char *url;		/* http://127.0.0.1:PORT/sdk */
+	char *base;		/* http://127.0.0.1:PORT */
+	char *config;
+	char *db;
+	char *cert;		/* with tls: the server certificate */
+};
+
+/* Starts the lab with extra flags (NULL-terminated) and writes a targets
+ * file naming it as target "lab". */
+void lab_start(struct lab *l, const char *const *flags);
+void lab_stop(struct lab *l);
+/* Rewrites the targets file: target "lab" with the given vcenter keys
+ * appended after url/user (e.g. "password_file: pw\n"). */
+void lab_config(struct lab *l, const char *url, const char *extra);
+
+struct run {
+	int status;	/* exit code, or 128 + signal */
+	char *out;
+	char *err;
+};
+/* Runs build/harden with --db and --config of the lab, then args. */
+void harden_run(struct lab *l, struct run *r, const char *const *args);
+void run_release(struct run *r);
+
+/* A SOAP session with the lab, for changing state as vCenter allows. */
+struct vc *lab_session(struct lab *l);
+/* Sends a SOAP body and asserts success; returns nothing. */
+void lab_soap(struct vc *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Waits for a task returned by the last call to finish (ReconfigVM_Task). */
+void lab_soap_task(struct vc *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Looks up a managed object by inventory name, e.g. ("HostSystem", "DC0_C0_H0"). */
+char *lab_moref(struct vc *v, const char *type, const char *name);
+/* A host's configManager child, e.g. "advancedOption", "serviceSystem". */
+char *lab_host_manager(struct vc *v, const char *host_moref, const char *which);
+/* POST to the lab's control endpoint, e.g. "/lab/reset-faults". */
+void lab_control(struct lab *l, const char *path);
+
+/* Counts findings in a JSON report with the given rule, status (and object name, or NULL). */
+int json_count(const char *json, const char *rule, const char *status, const char *object);
+
+#endif
