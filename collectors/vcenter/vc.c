@@ -35,6 +35,7 @@ struct vc {
 	int page_size;
 	bool progress;
 	bool logged_in;
+	int logins;
 	char curl_err[CURL_ERROR_SIZE];
 	struct soap_parser *parser;
 };
@@ -70,6 +71,11 @@ const char *vc_service(const struct vc *v, const char *name)
 long long vc_api_calls(const struct vc *v)
 {
 	return v->calls;
+}
+
+int vc_logins(const struct vc *v)
+{
+	return v->logins;
 }
 
 long long vc_bytes_received(const struct vc *v)
@@ -180,8 +186,10 @@ static int login(struct vc *v)
 			? VC_EAUTH : VC_ERR;
 	}
 	soap_result_release(&res);
-	if (rc == 0)
+	if (rc == 0) {
 		v->logged_in = true;
+		v->logins++;
+	}
 	return rc;
 }
 

@@ -719,26 +719,65 @@ static int on_datastore(void *ctx, const struct xnode *objects)
 	return c->store_rc ? -1 : 0;
 }
 
+static void collect_release(struct collect *c)
+{
+	pairs_free(c->clusters, c->nclusters);
+	pairs_free(c->ds_hosts, c->nds_hosts);
+	for (size_t i = 0; i < c->nhosts; i++) {
+		free(c->hosts[i].moref);
+		free(c->hosts[i].name);
+		free(c->hosts[i].optmgr);
+	}
+	free(c->hosts);
+	free(c->store_err);
+}
+
+static int collect_all(struct collect *c)
+{
+	int rc = retrieve_view(c, "ClusterComputeResource", cluster_paths, on_cluster);
+	if (!rc)
+		rc = retrieve_view(c, "HostSystem", host_paths, on_host);
+	if (!rc) {
+		qsort(c->hosts, c->nhosts, sizeof(*c->hosts), host_cmp);
+		rc = collect_options(c);
+	}
+	if (!rc)
+		rc = retrieve_view(c, "VirtualMachine", vm_paths, on_vm);
+	if (!rc) {
+		qsort(c->ds_hosts, c->nds_hosts, sizeof(*c->ds_hosts), pair_cmp);
+		rc = retrieve_view(c, "Datastore", ds_paths, on_datastore);
+	}
+	return rc;
+}
+
 int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats *stats)
 {
 	struct collect c;
-	memset(&c, 0, sizeof(c));
-	c.v = v;
-	c.st = st;
-	c.snap = snap;
-	double t0 = now_ms();
-	int rc = retrieve_view(&c, "ClusterComputeResource", cluster_paths, on_cluster);
-	if (!rc)
-		rc = retrieve_view(&c, "HostSystem", host_paths, on_host);
-	if (!rc) {
-		qsort(c.hosts, c.nhosts, sizeof(*c.hosts), host_cmp);
-		rc = collect_options(&c);
-	}
-	if (!rc)
-		rc = retrieve_view(&c, "VirtualMachine", vm_paths, on_vm);
-	if (!rc) {
-		qsort(c.ds_hosts, c.nds_hosts, sizeof(*c.ds_hosts), pair_cmp);
-		rc = retrieve_view(&c, "Datastore", ds_paths, on_datastore);
+	double t0 = now_ms(), store_ms = 0;
+	int rc;
+	for (int attempt = 0;; attempt++) {
+		memset(&c, 0, sizeof(c));
+		c.v = v;
+		c.st = st;
+		c.snap = snap;
+		if ((rc = store_savepoint(st)) < 0) {
+			rc = rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
+			break;
+		}
+		int logins = vc_logins(v);
+		rc = collect_all(&c);
+		store_ms += c.store_ms;
+		/* Views and paging tokens belong to the session: when it expired
+		 * and was renewed mid-scan they are gone, so start over, once. */
+		if (rc == VC_ERR && vc_logins(v) != logins && attempt == 0) {
+			collect_release(&c);
+			if (store_rollback_savepoint(st) < 0) {
+				rc = VC_ESTORE;
+				break;
+			}
+			continue;
+		}
+		break;
 	}
 	if (vc_progress(v)) {
 		fputs("\r\033[K", stderr);
@@ -747,16 +786,8 @@ int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats
 	stats->objects = c.objects;
 	stats->api_calls = vc_api_calls(v);
 	stats->bytes_received = vc_bytes_received(v);
-	stats->store_ms = c.store_ms;
-	stats->collect_ms = now_ms() - t0 - c.store_ms;
-	pairs_free(c.clusters, c.nclusters);
-	pairs_free(c.ds_hosts, c.nds_hosts);
-	for (size_t i = 0; i < c.nhosts; i++) {
-		free(c.hosts[i].moref);
-		free(c.hosts[i].name);
-		free(c.hosts[i].optmgr);
-	}
-	free(c.hosts);
-	free(c.store_err);
+	stats->store_ms = store_ms;
+	stats->collect_ms = now_ms() - t0 - store_ms;
+	collect_release(&c);
 	return rc;
 }

@@ -273,6 +273,16 @@ int store_begin(struct store *st)
 	return exec(st, "BEGIN IMMEDIATE", "write");
 }
 
+int store_savepoint(struct store *st)
+{
+	return exec(st, "SAVEPOINT harden_sp", "write");
+}
+
+int store_rollback_savepoint(struct store *st)
+{
+	return exec(st, "ROLLBACK TO harden_sp", "write");
+}
+
 int store_commit(struct store *st)
 {
 	return exec(st, "COMMIT", "write");

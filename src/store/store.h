@@ -25,6 +25,9 @@ const char *store_path(const struct store *st);
 int store_scan_lock(struct store *st, int wait_s);
 
 int store_begin(struct store *st);
+/* A savepoint inside the open transaction, to undo part of it. */
+int store_savepoint(struct store *st);
+int store_rollback_savepoint(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
