@@ -342,6 +342,21 @@ static char *col_dup(sqlite3_stmt *s, int i)
 	return t ? xstrdup((const char *)t) : NULL;
 }
 
+/* True when no scan holds the database's scan lock. */
+static bool scan_lock_free(struct store *st)
+{
+	if (st->lock_fd >= 0)
+		return false;	/* we are the scan */
+	char *lp = xasprintf("%s.lock", st->path);
+	int fd = open(lp, O_RDONLY | O_CLOEXEC);
+	free(lp);
+	if (fd < 0)
+		return true;
+	bool free_ = flock(fd, LOCK_SH | LOCK_NB) == 0;
+	close(fd);
+	return free_;
+}
+
 int store_snapshot_get(struct store *st, long long id, struct snapshot_info *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -368,6 +383,14 @@ int store_snapshot_get(struct store *st, long long id, struct snapshot_info *o)
 		o->stats.collect_ms = sqlite3_column_double(s, 11);
 		o->stats.store_ms = sqlite3_column_double(s, 12);
 		rc = 0;
+		/* A scan killed with -9 leaves 'running' behind until the next
+		 * scan records it; readers already see it for what it is. */
+		if (!strcmp(o->status, "running") && scan_lock_free(st)) {
+			free(o->status);
+			free(o->error);
+			o->status = xstrdup("failed");
+			o->error = xstrdup("scan interrupted before it finished");
+		}
 	} else if (rc == SQLITE_DONE) {
 		rc = 1;
 	} else {

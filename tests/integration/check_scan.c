@@ -1,6 +1,9 @@
 /* harden scan against the vCenter lab over real SOAP: state changed through
  * the same methods a vCenter offers, exact findings and exit codes asserted. */
+#include <fcntl.h>
 #include <jansson.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -506,11 +509,89 @@ START_TEST(test_tls_verification)
 }
 END_TEST
 
+static void start_big(void)
+{
+	static const char *const f[] = { "-vms", "100", NULL };
+	lab_start(&lab, f);
+}
+
 static void start_tls(void)
 {
 	static const char *const f[] = { "-seed=false", "-tls", NULL };
 	lab_start(&lab, f);
 }
+
+static int snapshot_status(const char *db, long long id, char *out, size_t n)
+{
+	sqlite3 *h;
+	int found = 0;
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+		sqlite3_stmt *s;
+		sqlite3_busy_timeout(h, 1000);
+		if (sqlite3_prepare_v2(h, "SELECT status FROM snapshot WHERE id = ?", -1, &s, NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(s, 1, id);
+			if (sqlite3_step(s) == SQLITE_ROW) {
+				snprintf(out, n, "%s", sqlite3_column_text(s, 0));
+				found = 1;
+			}
+			sqlite3_finalize(s);
+		}
+	}
+	sqlite3_close(h);
+	return found;
+}
+
+START_TEST(test_killed_scan_is_failed_and_never_latest)
+{
+	struct run r;
+	json_t *j = scan_json(&r, scan_cis_json, EXIT_FINDINGS);
+	long long good = json_integer_value(json_object_get(j, "snapshot_id"));
+	json_decref(j);
+	run_release(&r);
+
+	/* A slow scan (one object per page) killed with SIGKILL half-way. */
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(getenv("HARDEN_BIN"), "harden", "--db", lab.db, "--config", lab.config, "scan", "-t", "lab",
+		      "-b", CIS, "--page-size", "1", (char *)NULL);
+		_exit(127);
+	}
+	char status[32] = "";
+	for (int i = 0; i < 2000 && !snapshot_status(lab.db, good + 1, status, sizeof(status)); i++)
+		usleep(5000);
+	ck_assert_str_eq(status, "running");
+	usleep(200 * 1000);
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	ck_assert(WIFSIGNALED(st));
+
+	/* Earlier snapshots stay; the killed one reads as failed, never latest. */
+	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", NULL };
+	j = scan_json(&r, rep, EXIT_CLEAN);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), good);
+	json_decref(j);
+	run_release(&r);
+	char *id = xasprintf("%lld", good + 1);
+	const char *const killed[] = { "report", "--snapshot", id, NULL };
+	harden_run(&lab, &r, killed);
+	ck_assert_int_eq(r.status, EXIT_COLLECT);
+	ck_assert_ptr_nonnull(strstr(r.err, "interrupted"));
+	run_release(&r);
+	/* The next scan records it as failed for good, and succeeds. */
+	j = scan_json(&r, scan_cis_json, EXIT_FINDINGS);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), good + 2);
+	json_decref(j);
+	run_release(&r);
+	ck_assert(snapshot_status(lab.db, good + 1, status, sizeof(status)));
+	ck_assert_str_eq(status, "failed");
+	free(id);
+}
+END_TEST
 
 static Suite *suite(void)
 {
@@ -536,6 +617,11 @@ static Suite *suite(void)
 	tcase_add_test(seeded, test_paging_gives_identical_results);
 	tcase_add_test(seeded, test_session_expiry_mid_scan_logs_in_again);
 	suite_add_tcase(s, seeded);
+	TCase *big = tcase_create("big-lab");
+	tcase_set_timeout(big, 180);
+	tcase_add_checked_fixture(big, start_big, stop);
+	tcase_add_test(big, test_killed_scan_is_failed_and_never_latest);
+	suite_add_tcase(s, big);
 	TCase *tls = tcase_create("tls");
 	tcase_set_timeout(tls, 120);
 	tcase_add_checked_fixture(tls, start_tls, stop);
