@@ -8,8 +8,10 @@ B=${1:-build}
 LAB_DIR=${LAB_DIR:-.lab-bench}
 . scripts/lab-env.sh
 trap lab_stop EXIT INT TERM
-GO_ENV="GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(pwd)/$B/gocache"
-(cd tests/lab/govmomi-bench && env $GO_ENV go build -o "../../../$B/harden-govmomi-bench" .) || exit 1
+GO_ENV="GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(cd "$B" && pwd)/gocache"
+B=$(cd "$B" && pwd)
+export HARDEN_BASELINE_DIR="$(pwd)/baselines"
+(cd tests/lab/govmomi-bench && env $GO_ENV go build -o "$B/harden-govmomi-bench" .) || exit 1
 
 bench() {
 	label=$1

@@ -19,5 +19,5 @@ for t in "$@"; do
 		"$t" || fail=$((fail + 1))
 	fi
 done
-echo "test programs: $((total - fail)) passed, $fail failed"
+echo "programs: $((total - fail)) passed, $fail failed"
 [ "$fail" = 0 ]

@@ -47,11 +47,15 @@ static int do_list(void)
 		char *path = strchr(names.v[i], '\t') + 1;
 		struct baseline *b;
 		if (baseline_load(&b, path) < 0) {
+			*strchr(names.v[i], '\t') = '\0';
 			printf("%-32s invalid: %s\n", names.v[i], err_get());
 			rc = EXIT_USAGE;
 			continue;
 		}
-		printf("%-32s %3u rules  %s\n", b->id, b->nrules, b->title);
+		*strchr(names.v[i], '\t') = '\0';
+		printf("%-32s %3u rules  %s\n", names.v[i], b->nrules, b->title);
+		if (strcmp(b->id, names.v[i]))
+			log_warn("baseline file '%s' declares id '%s'; it is found by its file name", path, b->id);
 		baseline_free(b);
 	}
 	strlist_release(&dirs);

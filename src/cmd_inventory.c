@@ -69,6 +69,11 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = r > 0 ? EXIT_USAGE : EXIT_STORE;
 		goto out;
 	}
+	if (strcmp(si.status, "completed")) {
+		log_error("snapshot %lld of target '%s' is %s: %s", id, si.target, si.status, si.error ? si.error : "");
+		rc = EXIT_COLLECT;
+		goto out;
+	}
 	rc = inventory_write(stdout, st, &si, fmt) < 0 ? EXIT_STORE : EXIT_CLEAN;
 	if (rc)
 		log_error("%s", err_get());

@@ -123,7 +123,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = EXIT_STORE;
 		goto out;
 	}
-	ro.color = ro.format == FMT_TABLE && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	ro.color = ro.format == FMT_TABLE && isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	struct counts total;
 	if (report_write(stdout, st, &si, ev, nev, &ro, &total) < 0) {
 		log_error("%s", err_get());

@@ -249,7 +249,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = EXIT_STORE;
 		goto out;
 	}
-	ro.color = ro.format == FMT_TABLE && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	ro.color = ro.format == FMT_TABLE && isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	struct counts total;
 	FILE *out = ctx->quiet ? fopen("/dev/null", "w") : stdout;
 	r = report_write(out ? out : stdout, st, &si, evals, (unsigned)bnames.n, &ro, &total);
@@ -287,7 +287,8 @@ out:
 
 const struct cmd cmd_scan = {
 	"scan",
-	"--target T --baseline B [--baseline B ...] [--fail-on SEV] [--format table|json] [--all]",
+	"--target T --baseline B [--baseline B ...] [--fail-on SEV] [--format table|json] [--all]\n"
+	"                   [--page-size N] [--wait SECONDS] [--stats]",
 	"Collect a target into a new snapshot and evaluate baselines against it",
 	help,
 	run,

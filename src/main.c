@@ -44,7 +44,7 @@ void cmd_usage(const struct cmd *c, bool full)
 	fprintf(f, "\n%s.\n\n%s", c->summary, c->help);
 	fputs("  --db FILE          twin database (default $HARDEN_DB or $XDG_DATA_HOME/harden/twin.db)\n"
 	      "  --config FILE      targets file (default $HARDEN_CONFIG or $XDG_CONFIG_HOME/harden/targets.yaml)\n"
-	      "  -q, --quiet        print nothing but errors\n"
+	      "  -q, --quiet        no progress, report or information lines; warnings and errors still print\n"
 	      "  -h, --help         show this help\n\n", f);
 	fputs(exit_help, f);
 }

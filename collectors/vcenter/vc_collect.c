@@ -35,6 +35,7 @@ struct collect {
 	size_t nds_hosts, capds_hosts;
 	long long objects;
 	long long page_objects;
+	bool mounts_incomplete;	/* a host's datastore list was not collected */
 	const char *phase;
 	int store_rc;
 	char *store_err;
@@ -410,6 +411,8 @@ static int on_host(void *ctx, const struct xnode *objects)
 	snprintf(num, sizeof(num), "%lld", nds);
 	/* An empty list comes back as no value at all; a fault is not collected. */
 	put(c, obj, "datastore_count", PT_INT, oc.missing[H_DATASTORE] ? NULL : num);
+	if (oc.missing[H_DATASTORE])
+		c->mounts_incomplete = true;
 
 	if (c->nhosts == c->caphosts) {
 		c->caphosts = c->caphosts ? c->caphosts * 2 : 16;
@@ -715,7 +718,13 @@ static int on_datastore(void *ctx, const struct xnode *objects)
 	const struct pair *p = lo < c->nds_hosts ? &c->ds_hosts[lo] : NULL;
 	for (; p && p < c->ds_hosts + c->nds_hosts && !strcmp(p->key, oc.moref); p++)
 		json_array_append_new(a, json_string(p->val));
-	put_list(c, obj, "hosts", a);
+	if (c->mounts_incomplete) {
+		/* Some host's mounts are unknown: so is every datastore's host list. */
+		json_decref(a);
+		put(c, obj, "hosts", PT_LIST, NULL);
+	} else {
+		put_list(c, obj, "hosts", a);
+	}
 	return c->store_rc ? -1 : 0;
 }
 

@@ -142,6 +142,8 @@ int targets_load(struct targets *t, const char *path)
 	char *text = file_read(path, &len);
 	if (!text) {
 		err_set("cannot read targets file '%s': %s (create it or pass --config FILE)", path, strerror(errno));
+		free(t->path);
+		t->path = NULL;
 		return -1;
 	}
 	yaml_parser_t parser;

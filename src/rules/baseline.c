@@ -256,6 +256,9 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 	switch (c->op) {
 	case OP_IN:
 	case OP_NOT_IN:
+		if (c->ptype == PT_LIST)
+			return yerr(y, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
+				    c->property);
 		if (v->type != YAML_SEQUENCE_NODE)
 			return yerr(y, v, "'in' and 'not_in' take a list");
 		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
@@ -282,8 +285,10 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 		} else if (check_operand(y, v, c->ptype, c->op, s) < 0) {
 			return -1;
 		}
-		if (c->ptype == PT_LIST && c->op != OP_CONTAINS && c->op != OP_NOT_CONTAINS)
-			return yerr(y, v, "list property '%s' takes contains, not_contains or empty", c->property);
+		if (c->ptype == PT_LIST && c->op != OP_CONTAINS && c->op != OP_NOT_CONTAINS &&
+		    c->op != OP_MATCHES && c->op != OP_NOT_MATCHES)
+			return yerr(y, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
+				    c->property);
 		c->value = xstrdup(s);
 		if (c->op == OP_MATCHES || c->op == OP_NOT_MATCHES) {
 			int rc = regcomp(&c->re, s, REG_EXTENDED | REG_NOSUB | (c->nocase ? REG_ICASE : 0));

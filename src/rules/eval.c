@@ -160,6 +160,9 @@ static enum rstatus leaf_on_value(const struct check *c, enum ptype t, const cha
 	case OP_NE:
 		return value_equal(t, v, c->value, c->nocase) ? RS_FAIL : RS_PASS;
 	case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
+		long long a, b;
+		if (t != PT_VERSION && !(parse_int64(v, &a) && parse_int64(c->value, &b)))
+			return RS_FAIL;	/* not a number: cannot satisfy an ordering */
 		int r = typed_cmp(t, v, c->value, c->nocase);
 		if (r == -2 || r == 2)
 			return RS_FAIL;	/* not a number: cannot satisfy an ordering */

@@ -41,7 +41,7 @@ struct scan_stats {
 
 int store_snapshot_begin(struct store *st, const char *target, const char *baselines,
 			 const char *source_url, long long *id);
-/* status: "completed" or "failed"; part: the vCenter part's own status. */
+/* status: "completed" or "failed". */
 int store_snapshot_end(struct store *st, long long id, const char *status, const char *error,
 		       const struct scan_stats *stats);
 

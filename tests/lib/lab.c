@@ -59,6 +59,7 @@ void lab_start(struct lab *l, const char *const *flags)
 		argv[n++] = "-cert-out";
 		argv[n++] = l->cert;
 	}
+	argv[n++] = "-exit-with-parent";
 	for (int i = 0; flags && flags[i] && n < 62; i++)
 		argv[n++] = flags[i];
 	argv[n] = NULL;
@@ -141,12 +142,17 @@ static char *drain(int fd)
 	return buf_detach(&b);
 }
 
+const char *harden_bin(void)
+{
+	return env_or("HARDEN_BIN", "build/harden");
+}
+
 void harden_run(struct lab *l, struct run *r, const char *const *args)
 {
 	memset(r, 0, sizeof(*r));
 	const char *argv[64];
 	int n = 0;
-	argv[n++] = env_or("HARDEN_BIN", "build/harden");
+	argv[n++] = harden_bin();
 	argv[n++] = "--db";
 	argv[n++] = l->db;
 	argv[n++] = "--config";

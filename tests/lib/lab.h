@@ -34,6 +34,8 @@ struct run {
 	char *out;
 	char *err;
 };
+/* The harden binary under test ($HARDEN_BIN, else build/harden). */
+const char *harden_bin(void);
 /* Runs build/harden with --db and --config of the lab, then args. */
 void harden_run(struct lab *l, struct run *r, const char *const *args);
 void run_release(struct run *r);

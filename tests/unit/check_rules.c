@@ -102,6 +102,15 @@ START_TEST(test_wrong_operand_type)
 }
 END_TEST
 
+START_TEST(test_list_takes_list_operators)
+{
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: host\n"
+		     "    check: { property: ntp.servers, in: [a, b] }\n", "b.yaml:8", "list property 'ntp.servers'");
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: host\n"
+		     "    check: { property: ntp.servers, eq: a }\n", "b.yaml:8", "list property 'ntp.servers'");
+}
+END_TEST
+
 START_TEST(test_bad_regex)
 {
 	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: host\n"
@@ -253,6 +262,10 @@ START_TEST(test_eval_typed_comparisons)
 	ck_assert_int_eq(ev("{ property: ntp.servers, contains: 2.pool }"), RS_FAIL);
 	ck_assert_int_eq(ev("{ property: ntp.servers, empty: false }"), RS_PASS);
 	ck_assert_int_eq(ev("{ property: option.Syslog.global.logHost, empty: true }"), RS_PASS);
+	/* Orderings need numbers: equal text is not "<=". */
+	ck_assert_int_eq(ev("{ property: option.Syslog.global.logHost, ge: \"\" }"), RS_FAIL);
+	ck_assert_int_eq(ev("{ property: ntp.servers, matches: '^1\\.' }"), RS_PASS);
+	ck_assert_int_eq(ev("{ property: ntp.servers, not_matches: '^2\\.' }"), RS_PASS);
 }
 END_TEST
 
@@ -383,6 +396,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_unknown_device_kind);
 	tcase_add_test(tc, test_wrong_operand_type);
 	tcase_add_test(tc, test_bad_regex);
+	tcase_add_test(tc, test_list_takes_list_operators);
 	tcase_add_test(tc, test_two_operators_refused);
 	tcase_add_test(tc, test_missing_check_and_duplicate_id);
 	tcase_add_test(tc, test_malformed_yaml);
