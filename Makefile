@@ -38,7 +38,9 @@ TESTLIB_OBJ = $(patsubst %.c,$(B)/obj/%.o,$(TESTLIB_SRC))
 LAB_SRC = $(wildcard tests/lab/vcsim/*.go)
 GO_ENV = GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(B))/gocache
 
-.PHONY: all deps lab-bin lab demo check check-run unit integration asan valgrind bench \
+.SECONDARY:
+
+.PHONY: all deps lab-bin lab demo check check-run unit integration asan asan-run valgrind valgrind-run bench \
 	install uninstall clean lint man-lint
 
 all: $(B)/harden
@@ -84,8 +86,11 @@ demo: deps
 	@$(MAKE) --no-print-directory all lab-bin
 	sh scripts/demo.sh
 
+# The suites three times: plain, under ASan+UBSan, and under valgrind.
 check: deps
 	@$(MAKE) --no-print-directory check-run
+	@$(MAKE) --no-print-directory asan-run
+	@$(MAKE) --no-print-directory valgrind-run
 
 check-run: all lab-bin $(UNIT_BIN) $(INTEG_BIN)
 	sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
@@ -96,14 +101,20 @@ unit: all $(UNIT_BIN)
 integration: all lab-bin $(INTEG_BIN)
 	sh scripts/run-tests.sh $(B) $(INTEG_BIN)
 
-# The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
+# The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer;
+# the integration suites then run the sanitised harden binary too.
 asan: deps
+	@$(MAKE) --no-print-directory asan-run
+
+asan-run:
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 		SANITIZE='-fsanitize=address,undefined -fno-sanitize-recover=all' check-run
 
 # Unit and integration suites under valgrind, in-process (CK_FORK=no).
 valgrind: deps
-	@$(MAKE) --no-print-directory all lab-bin $(UNIT_BIN) $(INTEG_BIN)
+	@$(MAKE) --no-print-directory valgrind-run
+
+valgrind-run: all lab-bin $(UNIT_BIN) $(INTEG_BIN)
 	HARDEN_VALGRIND=1 sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
 
 bench: deps

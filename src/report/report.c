@@ -117,7 +117,7 @@ static int table_row(void *vctx, const struct finding_row *r)
 			fputs(DIM, f);
 		put_safe(f, r->property, 0);
 		fputs(": ", f);
-		put_safe(f, r->observed, 0);
+		put_safe(f, r->observed && *r->observed ? r->observed : "\"\"", 0);
 		fputs(", expected ", f);
 		put_safe(f, r->expected, 0);
 		if (x->o->color)
