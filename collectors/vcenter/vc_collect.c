@@ -599,10 +599,12 @@ static const struct {
 };
 static const char *const kind_names[] = { "floppy", "serial", "parallel", "usb", "cdrom" };
 
-static void vm_devices(struct collect *c, long long obj, const struct oc *oc, bool config_seen)
+static void vm_devices(struct collect *c, long long obj, const struct oc *oc)
 {
 	const struct xnode *devs = oc->val[V_DEVICE];
-	bool collected = devs || (config_seen && !oc->missing[V_DEVICE]);
+	/* Every VM has devices (controllers at least): a list that did not
+	 * come back is a gap, never "no floppy". */
+	bool collected = devs != NULL;
 	put(c, obj, "device.*", PT_GROUP, collected ? "" : NULL);
 	if (!collected)
 		return;
@@ -670,7 +672,7 @@ static int on_vm(void *ctx, const struct xnode *objects)
 	put(c, obj, "host", PT_STRING, h ? h->name : NULL);
 	bool config_seen = oc.val[V_CONFIG_NAME] != NULL;
 	vm_extra(c, obj, &oc, config_seen);
-	vm_devices(c, obj, &oc, config_seen);
+	vm_devices(c, obj, &oc);
 	return c->store_rc ? -1 : 0;
 }
 
