@@ -64,7 +64,7 @@ static void oc_parse(const struct xnode *objects, const char *const *paths, stru
 			const char *name = xnode_text(n, missing ? "path" : "name");
 			if (!name)
 				continue;
-			for (int i = 0; paths[i] && i < MAXP; i++) {
+			for (int i = 0; i < MAXP && paths[i]; i++) {
 				if (strcmp(paths[i], name))
 					continue;
 				if (missing)
@@ -574,7 +574,8 @@ static void vm_extra(struct collect *c, long long obj, const struct oc *oc, bool
 	}
 	/* vcsim appends a changed key instead of replacing it, and vCenter
 	 * itself applies entries in order: the last entry of a key wins. */
-	qsort(v, n, sizeof(*v), optval_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), optval_cmp);
 	for (size_t i = 0; i < n; i++) {
 		const char *key = xnode_text(v[i].n, "key");
 		if (i + 1 < n && !strcmp(key, xnode_text(v[i + 1].n, "key")))
@@ -749,13 +750,15 @@ static int collect_all(struct collect *c)
 	if (!rc)
 		rc = retrieve_view(c, "HostSystem", host_paths, on_host);
 	if (!rc) {
-		qsort(c->hosts, c->nhosts, sizeof(*c->hosts), host_cmp);
+		if (c->nhosts > 1)
+			qsort(c->hosts, c->nhosts, sizeof(*c->hosts), host_cmp);
 		rc = collect_options(c);
 	}
 	if (!rc)
 		rc = retrieve_view(c, "VirtualMachine", vm_paths, on_vm);
 	if (!rc) {
-		qsort(c->ds_hosts, c->nds_hosts, sizeof(*c->ds_hosts), pair_cmp);
+		if (c->nds_hosts > 1)
+			qsort(c->ds_hosts, c->nds_hosts, sizeof(*c->ds_hosts), pair_cmp);
 		rc = retrieve_view(c, "Datastore", ds_paths, on_datastore);
 	}
 	return rc;

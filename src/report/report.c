@@ -101,7 +101,7 @@ static int table_row(void *vctx, const struct finding_row *r)
 	const char *label = !strcmp(r->status, "not_applicable") ? "N/A" : r->status;
 	char up[16];
 	size_t i;
-	for (i = 0; label[i] && i < sizeof(up) - 1; i++)
+	for (i = 0; i < sizeof(up) - 1 && label[i]; i++)
 		up[i] = (char)(label[i] >= 'a' && label[i] <= 'z' ? label[i] - 32 : label[i]);
 	up[i] = '\0';
 	if (x->o->color)

@@ -594,6 +594,15 @@ void baseline_free(struct baseline *b)
 	free(b);
 }
 
+static void add_if_dir(struct strlist *out, char *d)
+{
+	struct stat sb;
+	if (stat(d, &sb) == 0 && S_ISDIR(sb.st_mode) && !strlist_has(out, d))
+		strlist_add_owned(out, d);
+	else
+		free(d);
+}
+
 void baseline_dirs(struct strlist *out)
 {
 	const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
@@ -604,21 +613,15 @@ void baseline_dirs(struct strlist *out)
 	const char *env = getenv("HARDEN_BASELINE_DIR");
 	if (env && *env)
 		strlist_add(out, env);
-	/* Running from a build tree: the baselines beside the binary's parent. */
 	char exe[4096];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			char *d = xasprintf("%s/../baselines", exe);
-			struct stat sb;
-			if (stat(d, &sb) == 0 && S_ISDIR(sb.st_mode))
-				strlist_add_owned(out, d);
-			else
-				free(d);
-		}
+	char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+	if (slash) {
+		*slash = '\0';
+		/* A build tree (build/harden beside baselines/), and a relocated
+		 * install (a DESTDIR tree: share/ beside bin/). */
+		add_if_dir(out, xasprintf("%s/../baselines", exe));
+		add_if_dir(out, xasprintf("%s/../share/harden/baselines", exe));
 	}
 	strlist_add(out, HARDEN_DATADIR "/baselines");
 }
