@@ -191,6 +191,41 @@ static void progress(struct collect *c)
 	fflush(stderr);
 }
 
+/* Runs a RetrievePropertiesEx body, then ContinueRetrievePropertiesEx
+ * while vCenter hands back a token; fn sees every object of every page. */
+static int retrieve_pages(struct collect *c, const char *first, soap_obj_fn fn)
+{
+	struct vc *v = c->v;
+	struct buf next = BUF_INIT;
+	const char *body = first;
+	int rc;
+	for (;;) {
+		struct soap_result res;
+		rc = vc_call(v, body, fn, c, &res);
+		if (rc < 0) {
+			soap_result_release(&res);
+			break;
+		}
+		progress(c);
+		const char *tok = xnode_text(xnode_child(res.body, "returnval"), "token");
+		if (!tok || !*tok) {
+			soap_result_release(&res);
+			break;
+		}
+		/* vCenter may page even when maxObjects is not reached. */
+		buf_reset(&next);
+		buf_puts(&next, "<ContinueRetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
+		buf_xml_escape(&next, vc_service(v, "propertyCollector"));
+		buf_puts(&next, "</_this><token>");
+		buf_xml_escape(&next, tok);
+		buf_puts(&next, "</token></ContinueRetrievePropertiesEx>");
+		soap_result_release(&res);
+		body = next.data;
+	}
+	buf_release(&next);
+	return rc;
+}
+
 /* CreateContainerView over the root folder, RetrievePropertiesEx with the
  * token loop, DestroyView. */
 static int retrieve_view(struct collect *c, const char *type, const char *const *paths, soap_obj_fn fn)
@@ -226,39 +261,20 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 		       "</objectSet></specSet><options><maxObjects>%d</maxObjects></options>"
 		       "</RetrievePropertiesEx>", vc_page_size(v));
 	c->phase = type;
-	for (;;) {
-		rc = vc_call(v, b.data, fn, c, &res);
-		if (rc < 0) {
-			soap_result_release(&res);
-			break;
-		}
-		progress(c);
-		const char *tok = xnode_text(xnode_child(res.body, "returnval"), "token");
-		if (!tok || !*tok) {
-			soap_result_release(&res);
-			break;
-		}
-		/* vCenter may page even when maxObjects is not reached. */
-		buf_reset(&b);
-		buf_puts(&b, "<ContinueRetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
-		buf_xml_escape(&b, vc_service(v, "propertyCollector"));
-		buf_puts(&b, "</_this><token>");
-		buf_xml_escape(&b, tok);
-		buf_puts(&b, "</token></ContinueRetrievePropertiesEx>");
-		soap_result_release(&res);
-	}
+	rc = retrieve_pages(c, b.data, fn);
 	int rc_main = rc;
 	buf_reset(&b);
 	buf_puts(&b, "<DestroyView xmlns=\"urn:vim25\"><_this type=\"ContainerView\">");
 	buf_xml_escape(&b, view);
 	buf_puts(&b, "</_this></DestroyView>");
 	if (rc_main == 0 || rc_main == VC_EFAULT) {
-		const char *saved = rc_main ? xstrdup(err_get()) : NULL;
+		/* Keep the first error's message through the clean-up call. */
+		char *saved = rc_main ? xstrdup(err_get()) : NULL;
 		rc = vc_call(v, b.data, NULL, NULL, &res);
 		soap_result_release(&res);
 		if (saved) {
 			err_set("%s", saved);
-			free((char *)saved);
+			free(saved);
 		}
 		if (rc_main == 0 && rc < 0 && rc != VC_EFAULT)
 			rc_main = rc;
@@ -490,29 +506,8 @@ static int collect_options(struct collect *c)
 	}
 	buf_printf(&b, "</specSet><options><maxObjects>%d</maxObjects></options></RetrievePropertiesEx>",
 		   vc_page_size(v) < 50 ? vc_page_size(v) : 50);
-	int rc = 0;
 	c->phase = "advanced settings";
-	while (any) {
-		struct soap_result res;
-		rc = vc_call(v, b.data, on_options, c, &res);
-		if (rc < 0) {
-			soap_result_release(&res);
-			break;
-		}
-		progress(c);
-		const char *tok = xnode_text(xnode_child(res.body, "returnval"), "token");
-		if (!tok || !*tok) {
-			soap_result_release(&res);
-			break;
-		}
-		buf_reset(&b);
-		buf_puts(&b, "<ContinueRetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
-		buf_xml_escape(&b, vc_service(v, "propertyCollector"));
-		buf_puts(&b, "</_this><token>");
-		buf_xml_escape(&b, tok);
-		buf_puts(&b, "</token></ContinueRetrievePropertiesEx>");
-		soap_result_release(&res);
-	}
+	int rc = any ? retrieve_pages(c, b.data, on_options) : 0;
 	buf_release(&b);
 	if (c->store_rc) {
 		err_set("%s", c->store_err);
