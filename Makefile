@@ -40,7 +40,7 @@ GO_ENV = GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(B
 
 .SECONDARY:
 
-.PHONY: all deps lab-bin lab demo check check-run unit integration asan asan-run valgrind valgrind-run bench \
+.PHONY: all deps lab-bin lab demo check check-run unit integration asan asan-run valgrind valgrind-run bench fuzz fuzz-run \
 	install uninstall clean lint man-lint
 
 all: $(B)/harden
@@ -117,6 +117,21 @@ valgrind: deps
 valgrind-run: all lab-bin $(UNIT_BIN) $(INTEG_BIN)
 	HARDEN_VALGRIND=1 sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
 
+# Coverage-guided fuzzing of the parsers of untrusted input, FUZZ_SECONDS each.
+FUZZERS = soap baseline targets
+FUZZ_SECONDS ?= 60
+fuzz:
+	@sh scripts/deps.sh clang libclang-rt-14-dev
+	@$(MAKE) --no-print-directory B=build-fuzz CC=clang CFLAGS='-O1 -g' \
+		SANITIZE='-fsanitize=fuzzer-no-link,address,undefined' fuzz-run
+
+fuzz-run: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZERS))
+	sh scripts/fuzz.sh $(B) $(FUZZ_SECONDS) $(FUZZERS)
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/libharden.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(B)/libharden.a $(PKG_LIBS)
+
 bench: deps
 	@$(MAKE) --no-print-directory all lab-bin
 	sh scripts/bench.sh $(B)
@@ -145,6 +160,6 @@ uninstall:
 	for m in man/*.7; do rm -f $(DESTDIR)$(MANDIR)/man7/$$(basename $$m); done
 
 clean:
-	rm -rf build build-asan .lab
+	rm -rf build build-asan build-fuzz .lab .lab-bench
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "util/util.h"
+#include "util/yamlx.h"
 
 struct tctx {
 	const char *file;
@@ -59,6 +60,9 @@ static int parse_endpoint(struct tctx *y, yaml_node_t *n, const char *what, stru
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return terr(y, n, "'%s' must be a mapping", what);
+	yaml_node_t *dup = yamlx_duplicate_key(y->doc, n);
+	if (dup)
+		return terr(y, dup, "duplicate key '%s' in %s", (const char *)dup->data.scalar.value, what);
 	e->present = true;
 	e->line = (int)n->start_mark.line + 1;
 	e->timeout_s = 60;
@@ -114,6 +118,9 @@ static int parse_target(struct tctx *y, const char *name, yaml_node_t *n, struct
 	t->line = (int)n->start_mark.line + 1;
 	if (n->type != YAML_MAPPING_NODE)
 		return terr(y, n, "target '%s' must be a mapping", name);
+	yaml_node_t *dup = yamlx_duplicate_key(y->doc, n);
+	if (dup)
+		return terr(y, dup, "duplicate key '%s' in target '%s'", (const char *)dup->data.scalar.value, name);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
 		const char *k = scalar(kn);
@@ -137,15 +144,21 @@ static int parse_target(struct tctx *y, const char *name, yaml_node_t *n, struct
 int targets_load(struct targets *t, const char *path)
 {
 	memset(t, 0, sizeof(*t));
-	t->path = xstrdup(path);
 	size_t len;
 	char *text = file_read(path, &len);
 	if (!text) {
 		err_set("cannot read targets file '%s': %s (create it or pass --config FILE)", path, strerror(errno));
-		free(t->path);
-		t->path = NULL;
 		return -1;
 	}
+	int rc = targets_parse(t, path, text, len);
+	free(text);
+	return rc;
+}
+
+int targets_parse(struct targets *t, const char *path, const char *text, size_t len)
+{
+	memset(t, 0, sizeof(*t));
+	t->path = xstrdup(path);
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_parser_initialize(&parser);
@@ -161,6 +174,10 @@ int targets_load(struct targets *t, const char *path)
 	yaml_node_t *targets = NULL;
 	if (!root || root->type != YAML_MAPPING_NODE) {
 		terr(&y, root, "the targets file must be a mapping with a 'targets' key");
+		goto out_doc;
+	}
+	if (yamlx_duplicate_key(&doc, root)) {
+		terr(&y, yamlx_duplicate_key(&doc, root), "duplicate key at the top level");
 		goto out_doc;
 	}
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
@@ -198,7 +215,6 @@ out_doc:
 	yaml_document_delete(&doc);
 out:
 	yaml_parser_delete(&parser);
-	free(text);
 	if (rc < 0) {
 		char *saved = xstrdup(err_get());
 		targets_release(t);

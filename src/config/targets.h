@@ -5,6 +5,7 @@
 #define HARDEN_TARGETS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct endpoint {
 	bool present;
@@ -34,6 +35,9 @@ struct targets {
 /* The default path: $XDG_CONFIG_HOME/harden/targets.yaml. */
 char *targets_default_path(void);
 int targets_load(struct targets *t, const char *path);
+/* The same from memory; path names the file in messages and anchors
+ * relative password and CA files. */
+int targets_parse(struct targets *t, const char *path, const char *text, size_t len);
 void targets_release(struct targets *t);
 const struct target *targets_find(const struct targets *t, const char *name);
 /* Reads the endpoint's password; the caller frees it with targets_password_free. */

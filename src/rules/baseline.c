@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include "util/util.h"
+#include "util/yamlx.h"
 
 #ifndef HARDEN_DATADIR
 #define HARDEN_DATADIR "/usr/local/share/harden"
@@ -69,6 +70,15 @@ static int yerr(struct yctx *y, const yaml_node_t *n, const char *fmt, ...)
 	else
 		err_set("%s: %s", y->file, msg);
 	return -1;
+}
+
+/* Refuses a mapping that repeats a key. */
+static int no_duplicates(struct yctx *y, yaml_node_t *mapping)
+{
+	yaml_node_t *dup = yamlx_duplicate_key(y->doc, mapping);
+	if (dup)
+		return yerr(y, dup, "duplicate key '%s'", (const char *)dup->data.scalar.value);
+	return 0;
 }
 
 static yaml_node_t *node(struct yctx *y, int i)
@@ -191,6 +201,8 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 		return yerr(y, n, "checks nested too deeply");
 	if (!n || n->type != YAML_MAPPING_NODE)
 		return yerr(y, n, "a check must be a mapping with all, any, not or property");
+	if (no_duplicates(y, n) < 0)
+		return -1;
 	struct check *c = xcalloc(1, sizeof(*c));
 	*out = c;
 	c->line = (int)n->start_mark.line + 1;
@@ -354,6 +366,8 @@ static int parse_remediation(struct yctx *y, yaml_node_t *n, json_t *details)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return yerr(y, n, "'remediation' must be a mapping");
+	if (no_duplicates(y, n) < 0)
+		return -1;
 	json_t *r = json_object();
 	json_object_set_new(details, "remediation", r);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -393,6 +407,8 @@ static int parse_review(struct yctx *y, yaml_node_t *n, json_t *details)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return yerr(y, n, "'review' must be a mapping");
+	if (no_duplicates(y, n) < 0)
+		return -1;
 	json_t *r = json_object();
 	json_object_set_new(details, "review", r);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -435,6 +451,8 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 	memset(r, 0, sizeof(*r));
 	if (n->type != YAML_MAPPING_NODE)
 		return yerr(y, n, "a rule must be a mapping");
+	if (no_duplicates(y, n) < 0)
+		return -1;
 	r->line = (int)n->start_mark.line + 1;
 	r->details = json_object();
 	bool have_sev = false;
@@ -506,6 +524,8 @@ static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 		return yerr(y, NULL, "empty baseline");
 	if (root->type != YAML_MAPPING_NODE)
 		return yerr(y, root, "a baseline must be a mapping");
+	if (no_duplicates(y, root) < 0)
+		return -1;
 	yaml_node_t *rules = NULL;
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
@@ -546,6 +566,34 @@ static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 	return 0;
 }
 
+int baseline_parse(struct baseline **out, const char *name, const char *text, size_t len)
+{
+	*out = NULL;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	struct baseline *b = xcalloc(1, sizeof(*b));
+	b->path = xstrdup(name);
+	int rc = -1;
+	if (!yaml_parser_load(&parser, &doc)) {
+		err_set("%s:%zu:%zu: %s", name, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			parser.problem ? parser.problem : "invalid YAML");
+		goto out_parser;
+	}
+	struct yctx y = { name, &doc };
+	rc = parse_baseline(&y, yaml_document_get_root_node(&doc), b);
+	yaml_document_delete(&doc);
+out_parser:
+	yaml_parser_delete(&parser);
+	if (rc < 0) {
+		baseline_free(b);
+		return -1;
+	}
+	*out = b;
+	return 0;
+}
+
 int baseline_load(struct baseline **out, const char *path)
 {
 	*out = NULL;
@@ -553,30 +601,9 @@ int baseline_load(struct baseline **out, const char *path)
 	char *text = file_read(path, &len);
 	if (!text)
 		return -1;
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	struct baseline *b = xcalloc(1, sizeof(*b));
-	b->path = xstrdup(path);
-	int rc = -1;
-	if (!yaml_parser_load(&parser, &doc)) {
-		err_set("%s:%zu:%zu: %s", path, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			parser.problem ? parser.problem : "invalid YAML");
-		goto out_parser;
-	}
-	struct yctx y = { path, &doc };
-	rc = parse_baseline(&y, yaml_document_get_root_node(&doc), b);
-	yaml_document_delete(&doc);
-out_parser:
-	yaml_parser_delete(&parser);
+	int rc = baseline_parse(out, path, text, len);
 	free(text);
-	if (rc < 0) {
-		baseline_free(b);
-		return -1;
-	}
-	*out = b;
-	return 0;
+	return rc;
 }
 
 void baseline_free(struct baseline *b)

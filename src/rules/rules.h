@@ -67,6 +67,8 @@ struct baseline {
 
 /* Loads and validates a baseline file.  Errors read "file:line:col: reason". */
 int baseline_load(struct baseline **out, const char *path);
+/* The same from memory; name stands for the file in messages. */
+int baseline_parse(struct baseline **out, const char *name, const char *text, size_t len);
 void baseline_free(struct baseline *b);
 /* Resolves a baseline name (or a path containing '/' or ending in .yaml)
  * to a file; returns a new string or NULL with the error set. */

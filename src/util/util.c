@@ -201,6 +201,7 @@ void err_clear(void)
 	errbuf[0] = '\0';
 }
 
+static void vlog(const char *kind, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vlog(const char *kind, const char *fmt, va_list ap)
 {
 	fputs("harden: ", stderr);

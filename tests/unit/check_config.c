@@ -83,6 +83,8 @@ START_TEST(test_errors_name_file_line_key)
 	expect_error("targets:\n  x:\n    vcenter:\n      url: https://a/sdk\n      user: u\n", "t.yaml:4", "exactly one of");
 	expect_error("targets: [\n", "t.yaml:", "");
 	expect_error("targets:\n  x:\n    vcenter:\n      url: https://a/sdk\n      user: u\n      password_env: E\n"
+		     "      ca_file: a.pem\n      ca_file: b.pem\n", "t.yaml:8:7", "duplicate key 'ca_file'");
+	expect_error("targets:\n  x:\n    vcenter:\n      url: https://a/sdk\n      user: u\n      password_env: E\n"
 		     "      timeout: soon\n", "t.yaml:7", "'timeout'");
 }
 END_TEST

@@ -134,6 +134,15 @@ START_TEST(test_missing_check_and_duplicate_id)
 }
 END_TEST
 
+START_TEST(test_duplicate_keys_refused)
+{
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    severity: high\n", "b.yaml:7:5",
+		     "duplicate key 'severity'");
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: host\n"
+		     "    check: { property: name, eq: a, property: cluster }\n", "b.yaml:8", "duplicate key 'property'");
+}
+END_TEST
+
 START_TEST(test_malformed_yaml)
 {
 	expect_error("  - id: r1\n    title: [unclosed\n", "b.yaml:", "");
@@ -400,6 +409,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_two_operators_refused);
 	tcase_add_test(tc, test_missing_check_and_duplicate_id);
 	tcase_add_test(tc, test_malformed_yaml);
+	tcase_add_test(tc, test_duplicate_keys_refused);
 	tcase_add_test(tc, test_unknown_object_type);
 	tcase_add_test(tc, test_builtin_baselines_load);
 	tcase_add_test(tc, test_resolve_refuses_escaping_names);
