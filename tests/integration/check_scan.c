@@ -313,6 +313,34 @@ START_TEST(test_wrong_password_keeps_earlier_snapshots)
 }
 END_TEST
 
+START_TEST(test_full_disk_fails_cleanly)
+{
+	struct run r;
+	json_t *j = scan_json(&r, scan_cis_json, EXIT_CLEAN);
+	long long good = json_integer_value(json_object_get(j, "snapshot_id"));
+	json_decref(j);
+	run_release(&r);
+	/* Room for the snapshot row, not for the objects. */
+	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", CIS, "-q", NULL };
+	harden_run_limited(&lab, &r, scan, 64 * 1024);
+	ck_assert_msg(r.status == EXIT_STORE, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, lab.db));
+	run_release(&r);
+	/* Nothing lost: the earlier snapshot is still the latest, and whole. */
+	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", "--all", NULL };
+	j = scan_json(&r, rep, EXIT_CLEAN);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), good);
+	ck_assert_int_eq(count(j, "pass"), 6 * 35);
+	json_decref(j);
+	run_release(&r);
+	/* With room again, scanning works. */
+	j = scan_json(&r, scan_cis_json, EXIT_CLEAN);
+	ck_assert_int_gt(json_integer_value(json_object_get(j, "snapshot_id")), good);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
 static int closed_port(void)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -605,6 +633,7 @@ static Suite *suite(void)
 	tcase_add_test(clean, test_password_file_mode_is_enforced);
 	tcase_add_test(clean, test_missing_property_is_unknown_never_pass);
 	tcase_add_test(clean, test_malformed_soap_fails_the_scan_cleanly);
+	tcase_add_test(clean, test_full_disk_fails_cleanly);
 	suite_add_tcase(s, clean);
 	TCase *seeded = tcase_create("seeded-lab");
 	tcase_set_timeout(seeded, 120);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -149,6 +150,11 @@ const char *harden_bin(void)
 
 void harden_run(struct lab *l, struct run *r, const char *const *args)
 {
+	harden_run_limited(l, r, args, 0);
+}
+
+void harden_run_limited(struct lab *l, struct run *r, const char *const *args, long fsize)
+{
 	memset(r, 0, sizeof(*r));
 	const char *argv[64];
 	int n = 0;
@@ -169,6 +175,11 @@ void harden_run(struct lab *l, struct run *r, const char *const *args)
 		dup2(o, 1);
 		dup2(e, 2);
 		unsetenv("NO_COLOR");
+		if (fsize > 0) {
+			struct rlimit rl = { (rlim_t)fsize, (rlim_t)fsize };
+			signal(SIGXFSZ, SIG_IGN);
+			setrlimit(RLIMIT_FSIZE, &rl);
+		}
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}

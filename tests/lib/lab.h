@@ -39,6 +39,9 @@ const char *harden_bin(void);
 /* Runs build/harden with --db and --config of the lab, then args. */
 void harden_run(struct lab *l, struct run *r, const char *const *args);
 void run_release(struct run *r);
+/* The same with writes capped at fsize bytes a file (RLIMIT_FSIZE, SIGXFSZ
+ * ignored), as a full disk would refuse them. */
+void harden_run_limited(struct lab *l, struct run *r, const char *const *args, long fsize);
 
 /* A SOAP session with the lab, for changing state as vCenter allows. */
 struct vc *lab_session(struct lab *l);
