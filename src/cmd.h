@@ -19,7 +19,7 @@ struct cmd {
 	int (*run)(struct cmd_ctx *ctx, int argc, char **argv);
 };
 
-extern const struct cmd cmd_scan, cmd_report, cmd_inventory, cmd_baseline;
+extern const struct cmd cmd_scan, cmd_evaluate, cmd_report, cmd_inventory, cmd_baseline;
 
 /* Long options every command accepts. */
 #define CMD_COMMON_OPTIONS \
@@ -38,6 +38,8 @@ struct store;
 /* The snapshot a command means: an id, or the target's latest completed
  * one.  Returns 0 or an exit code, with the error set. */
 int cmd_pick_snapshot(struct store *st, const char *target, const char *which, long long *id);
+/* --fail-on: a severity, or "none" (-1). */
+int cmd_parse_fail_on(const char *s, int *out);
 char *cmd_db_path(const struct cmd_ctx *ctx);
 char *cmd_config_path(const struct cmd_ctx *ctx);
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "cmd_common.h"
 #include "exitcode.h"
 #include "report/report.h"
 #include "store/store.h"
@@ -52,28 +52,12 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	struct store *st = NULL;
 	struct snapshot_info si = { 0 };
 	int rc = EXIT_STORE;
-	long long id;
 	if (store_open(&st, dbp, true) < 0) {
 		log_error("%s", err_get());
 		goto out;
 	}
-	if ((rc = cmd_pick_snapshot(st, target, which, &id)) != 0) {
-		log_error("%s", err_get());
+	if ((rc = cmd_completed_snapshot(st, target, which, 0, &si)) != 0)
 		goto out;
-	}
-	if ((r = store_snapshot_get(st, id, &si)) != 0) {
-		if (r > 0)
-			log_error("no snapshot %lld in '%s'", id, dbp);
-		else
-			log_error("%s", err_get());
-		rc = r > 0 ? EXIT_USAGE : EXIT_STORE;
-		goto out;
-	}
-	if (strcmp(si.status, "completed")) {
-		log_error("snapshot %lld of target '%s' is %s: %s", id, si.target, si.status, si.error ? si.error : "");
-		rc = EXIT_COLLECT;
-		goto out;
-	}
 	rc = inventory_write(stdout, st, &si, fmt) < 0 ? EXIT_STORE : EXIT_CLEAN;
 	if (rc)
 		log_error("%s", err_get());

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "cmd_common.h"
 #include "exitcode.h"
 #include "report/report.h"
 #include "store/store.h"
@@ -15,29 +15,8 @@ static const char help[] =
 	"  -s, --snapshot ID     a snapshot by id, or 'latest'\n"
 	"  -f, --format F        table|json (default table)\n"
 	"  -a, --all             also list passing and not-applicable results\n"
+	"  -e, --evaluation ID   one evaluation, e.g. from 'harden evaluate' (default: the scan's own)\n"
 	"  --fail-on SEV         exit as scan would for this threshold (default: exit 0)\n";
-
-int cmd_pick_snapshot(struct store *st, const char *target, const char *which, long long *id)
-{
-	if (which && strcmp(which, "latest")) {
-		if (!parse_int64(which, id) || *id <= 0) {
-			err_set("invalid snapshot id '%s'", which);
-			return EXIT_USAGE;
-		}
-		return 0;
-	}
-	int r = store_snapshot_latest(st, target, id);
-	if (r < 0)
-		return EXIT_STORE;
-	if (r > 0) {
-		if (target)
-			err_set("no completed snapshot of target '%s' in '%s' (run 'harden scan' first)", target, store_path(st));
-		else
-			err_set("no completed snapshot in '%s' (run 'harden scan' first)", store_path(st));
-		return EXIT_USAGE;
-	}
-	return 0;
-}
 
 static int run(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -46,14 +25,16 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "snapshot", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "evaluation", required_argument, NULL, 'e' },
 		{ "fail-on", required_argument, NULL, 0x200 },
 		CMD_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *target = NULL, *which = NULL;
+	long long only_eval = 0;
 	struct report_opts ro = { FMT_TABLE, false, false, -1 };
 	int opt, r;
-	while ((opt = getopt_long(argc, argv, "t:s:f:aqh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:s:f:e:aqh", opts, NULL)) != -1) {
 		if ((r = cmd_common(ctx, &cmd_report, opt)) != 0) {
 			if (r < 0)
 				return EXIT_CLEAN;
@@ -63,20 +44,18 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		case 't': target = optarg; break;
 		case 's': which = optarg; break;
 		case 'a': ro.all = true; break;
+		case 'e':
+			if (!parse_int64(optarg, &only_eval) || only_eval <= 0)
+				return cmd_bad_usage(&cmd_report, "invalid evaluation id '%s'", optarg);
+			break;
 		case 'f':
 			if (report_format_parse(optarg, &ro.format) < 0)
 				return cmd_bad_usage(&cmd_report, "unknown format '%s' (table or json)", optarg);
 			break;
-		case 0x200: {
-			enum severity s;
-			if (!strcmp(optarg, "none"))
-				ro.fail_on = -1;
-			else if (severity_parse(optarg, &s) == 0)
-				ro.fail_on = (int)s;
-			else
+		case 0x200:
+			if (cmd_parse_fail_on(optarg, &ro.fail_on) < 0)
 				return cmd_bad_usage(&cmd_report, "unknown severity '%s' for --fail-on", optarg);
 			break;
-		}
 		default:
 			cmd_usage(&cmd_report, false);
 			return EXIT_USAGE;
@@ -95,37 +74,47 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		log_error("%s", err_get());
 		goto out;
 	}
-	if ((rc = cmd_pick_snapshot(st, target, which, &id)) != 0) {
-		log_error("%s", err_get());
-		goto out;
+	if (only_eval && !which && !target) {
+		/* The evaluation names its snapshot. */
+		if ((r = store_evaluation_snapshot(st, only_eval, &id)) != 0) {
+			if (r > 0)
+				log_error("no evaluation %lld in '%s'", only_eval, dbp);
+			else
+				log_error("%s", err_get());
+			rc = r > 0 ? EXIT_USAGE : EXIT_STORE;
+			goto out;
+		}
+	} else {
+		id = 0;
 	}
-	r = store_snapshot_get(st, id, &si);
-	if (r != 0) {
-		if (r > 0)
-			log_error("no snapshot %lld in '%s'", id, dbp);
-		else
-			log_error("%s", err_get());
-		rc = r > 0 ? EXIT_USAGE : EXIT_STORE;
+	if ((rc = cmd_completed_snapshot(st, target, which, id, &si)) != 0)
 		goto out;
-	}
-	if (target && strcmp(si.target, target)) {
-		log_error("snapshot %lld belongs to target '%s', not '%s'", id, si.target, target);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (strcmp(si.status, "completed")) {
-		log_error("snapshot %lld of target '%s' is %s: %s", id, si.target, si.status, si.error ? si.error : "");
-		rc = EXIT_COLLECT;
-		goto out;
-	}
+	id = si.id;
+	rc = EXIT_STORE;
 	if (store_evaluations(st, id, &ev, &nev) < 0) {
 		log_error("%s", err_get());
 		rc = EXIT_STORE;
 		goto out;
 	}
-	ro.color = ro.format == FMT_TABLE && isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+	/* Keep the scan's own evaluations, or the one asked for. */
+	unsigned kept = 0;
+	for (unsigned i = 0; i < nev; i++) {
+		bool keep = only_eval ? ev[i].id == only_eval : !strcmp(ev[i].kind, "scan");
+		if (keep) {
+			struct evaluation_info t = ev[kept];
+			ev[kept++] = ev[i];
+			ev[i] = t;
+		}
+	}
+	if (only_eval && !kept) {
+		log_error("evaluation %lld is not of snapshot %lld", only_eval, id);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	const char *nc = getenv("NO_COLOR");
+	ro.color = ro.format == FMT_TABLE && isatty(STDOUT_FILENO) && !(nc && *nc);
 	struct counts total;
-	if (report_write(stdout, st, &si, ev, nev, &ro, &total) < 0) {
+	if (report_write(stdout, st, &si, ev, kept, &ro, &total) < 0) {
 		log_error("%s", err_get());
 		rc = EXIT_STORE;
 		goto out;
@@ -141,7 +130,7 @@ out:
 
 const struct cmd cmd_report = {
 	"report",
-	"[--target T] [--snapshot ID|latest] [--format table|json] [--all] [--fail-on SEV]",
+	"[--target T] [--snapshot ID|latest] [--evaluation ID] [--format table|json] [--all] [--fail-on SEV]",
 	"Show the results of a stored scan again",
 	help,
 	run,

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "cmd_common.h"
 #include "config/targets.h"
 #include "exitcode.h"
 #include "report/report.h"
@@ -23,19 +23,6 @@ static const char help[] =
 	"  --page-size N         objects per RetrievePropertiesEx page (default 500)\n"
 	"  --wait SECONDS        wait this long for another scan of the database (default 0)\n"
 	"  --stats               print timings, API calls, bytes and peak RSS on stderr\n";
-
-static int parse_fail_on(const char *s, int *out)
-{
-	enum severity sev;
-	if (!strcmp(s, "none")) {
-		*out = -1;
-		return 0;
-	}
-	if (severity_parse(s, &sev) < 0)
-		return -1;
-	*out = (int)sev;
-	return 0;
-}
 
 static int scan_exit_for_vc(int rc)
 {
@@ -66,7 +53,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL };
 	long long page = 500, wait_s = 0;
 	bool want_stats = false;
-	double t_start = now_ms(), eval_ms = 0;
+	double t_start = now_ms();
 	int opt, r, rc = EXIT_USAGE;
 	while ((opt = getopt_long(argc, argv, "t:b:f:aqh", opts, NULL)) != -1) {
 		if ((r = cmd_common(ctx, &cmd_scan, opt)) != 0) {
@@ -87,7 +74,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 			}
 			break;
 		case 0x200:
-			if (parse_fail_on(optarg, &ro.fail_on) < 0) {
+			if (cmd_parse_fail_on(optarg, &ro.fail_on) < 0) {
 				strlist_release(&bnames);
 				return cmd_bad_usage(&cmd_scan, "unknown severity '%s' for --fail-on", optarg);
 			}
@@ -120,31 +107,18 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_bad_usage(&cmd_scan, "--target and --baseline are required");
 	}
 
-	struct baseline **bl = xcalloc(bnames.n, sizeof(*bl));
+	struct baseline **bl = NULL;
 	struct targets tg = { 0 };
 	struct store *st = NULL;
 	struct vc *vc = NULL;
 	char *password = NULL, *cfg = NULL, *dbp = NULL;
 	long long snap = 0;
-	struct evaluation_info *evals = NULL;
 	struct snapshot_info si = { 0 };
-	struct strlist ids = { 0 };
+	double eval_ms = 0;
 
 	/* Everything that can be wrong locally is checked before collecting. */
-	for (size_t i = 0; i < bnames.n; i++) {
-		char *path = baseline_resolve(bnames.v[i]);
-		if (!path || baseline_load(&bl[i], path) < 0) {
-			log_error("%s", err_get());
-			free(path);
-			goto out;
-		}
-		free(path);
-		if (strlist_has(&ids, bl[i]->id)) {
-			log_error("baseline '%s' given twice", bl[i]->id);
-			goto out;
-		}
-		strlist_add(&ids, bl[i]->id);
-	}
+	if (cmd_load_baselines(&bnames, &bl) != 0)
+		goto out;
 	cfg = cmd_config_path(ctx);
 	if (targets_load(&tg, cfg) < 0) {
 		log_error("%s", err_get());
@@ -177,8 +151,8 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	struct buf joined = BUF_INIT;
-	for (size_t i = 0; i < ids.n; i++)
-		buf_printf(&joined, "%s%s", i ? "," : "", ids.v[i]);
+	for (size_t i = 0; i < bnames.n; i++)
+		buf_printf(&joined, "%s%s", i ? "," : "", bl[i]->id);
 	r = store_snapshot_begin(st, t->name, joined.data, t->vcenter.url, &snap);
 	buf_release(&joined);
 	if (r < 0) {
@@ -228,41 +202,13 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 
-	evals = xcalloc(bnames.n, sizeof(*evals));
-	for (size_t i = 0; i < bnames.n; i++) {
-		struct eval_summary sum;
-		if (rules_evaluate(st, snap, bl[i], "scan", &sum) < 0) {
-			log_error("%s", err_get());
-			rc = EXIT_STORE;
-			goto out;
-		}
-		eval_ms += sum.ms;
-		evals[i].id = sum.eval_id;
-		evals[i].snapshot_id = snap;
-		evals[i].baseline_id = xstrdup(bl[i]->id);
-		evals[i].baseline_title = xstrdup(bl[i]->title);
-		evals[i].baseline_version = xstrdup(bl[i]->version ? bl[i]->version : "");
-		evals[i].kind = xstrdup("scan");
-	}
 	if (store_snapshot_get(st, snap, &si) != 0) {
 		log_error("%s", err_get());
 		rc = EXIT_STORE;
 		goto out;
 	}
-	ro.color = ro.format == FMT_TABLE && isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
-	struct counts total;
-	FILE *out = ctx->quiet ? fopen("/dev/null", "w") : stdout;
-	r = report_write(out ? out : stdout, st, &si, evals, (unsigned)bnames.n, &ro, &total);
-	if (out && out != stdout)
-		fclose(out);
-	if (r < 0) {
-		log_error("%s", err_get());
-		rc = EXIT_STORE;
-		goto out;
-	}
-	fflush(stdout);
-	rc = gate_exit(&total, ro.fail_on);
-	if (want_stats)
+	rc = cmd_evaluate_and_report(ctx, st, &si, bl, bnames.n, "scan", &ro, &eval_ms);
+	if (want_stats && rc != EXIT_STORE)
 		fprintf(stderr, "harden: stats: wall_ms=%.0f collect_ms=%.0f store_ms=%.0f eval_ms=%.0f "
 			"objects=%lld api_calls=%lld bytes_received=%lld peak_rss_kib=%ld\n",
 			now_ms() - t_start, stats.collect_ms, stats.store_ms, eval_ms, stats.objects,
@@ -272,14 +218,9 @@ out:
 	vc_close(vc);
 	store_close(st);
 	targets_release(&tg);
-	for (size_t i = 0; i < bnames.n; i++)
-		baseline_free(bl[i]);
-	free(bl);
-	if (evals)
-		evaluation_list_free(evals, (unsigned)bnames.n);
+	cmd_free_baselines(bl, bnames.n);
 	snapshot_info_release(&si);
 	strlist_release(&bnames);
-	strlist_release(&ids);
 	free(cfg);
 	free(dbp);
 	return rc;

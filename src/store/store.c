@@ -734,3 +734,20 @@ int store_eval_counts(struct store *st, long long eval, store_count_fn fn, void 
 	sqlite3_finalize(s);
 	return rc;
 }
+
+int store_evaluation_snapshot(struct store *st, long long eval, long long *snap)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT snapshot_id FROM evaluation WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "read");
+	sqlite3_bind_int64(s, 1, eval);
+	int r = sqlite3_step(s), rc;
+	if (r == SQLITE_ROW) {
+		*snap = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = r == SQLITE_DONE ? 1 : db_error(st, "read");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -124,6 +124,8 @@ struct evaluation_info {
 /* Evaluations of a snapshot, oldest first; caller frees with evaluation_list_free. */
 int store_evaluations(struct store *st, long long snap, struct evaluation_info **out, unsigned *n);
 void evaluation_list_free(struct evaluation_info *v, unsigned n);
+/* The snapshot an evaluation belongs to: 0, 1 when there is none, -1. */
+int store_evaluation_snapshot(struct store *st, long long eval, long long *snap);
 
 /* Object counts of a snapshot per type, "host=6 vm=12 ..." style. */
 int store_object_count(struct store *st, long long snap, const char *type, long long *n);

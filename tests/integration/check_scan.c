@@ -617,6 +617,54 @@ START_TEST(test_killed_scan_is_failed_and_never_latest)
 }
 END_TEST
 
+START_TEST(test_evaluate_offline_against_stored_snapshot)
+{
+	struct run r;
+	json_t *j = scan_json(&r, scan_cis_json, EXIT_FINDINGS);
+	long long snap = json_integer_value(json_object_get(j, "snapshot_id"));
+	json_decref(j);
+	run_release(&r);
+	/* vCenter is gone: evaluate must not need it. */
+	kill(lab.pid, SIGTERM);
+	waitpid(lab.pid, NULL, 0);
+	lab.pid = 0;
+
+	static const char *const ev[] = { "evaluate", "--target", "lab", "--baseline", "tests/data/vm-rules.yaml",
+					  "--format", "json", "--fail-on", "medium", NULL };
+	j = scan_json(&r, ev, EXIT_FINDINGS);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), snap);
+	json_t *b = json_array_get(json_object_get(j, "baselines"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(b, "kind")), "evaluate");
+	ck_assert_str_eq(json_string_value(json_object_get(b, "id")), "test-vm-rules");
+	long long eval_id = json_integer_value(json_object_get(b, "evaluation_id"));
+	/* The seeded VMs of tests/lab/README.md. */
+	char *fails = results(j, "fail");
+	ck_assert_str_eq(fails, "t-vm-copy DC0_C0_H0_VM1\nt-vm-copy DC0_C0_H1_VM0\n"
+				"t-vm-floppy DC0_C0_H1_VM1\nt-vm-serial DC0_C0_H2_VM0\n");
+	ck_assert_int_eq(count(j, "unknown"), 0);
+	free(fails);
+	json_decref(j);
+	run_release(&r);
+
+	/* report shows the scan's own results by default, the evaluation on request. */
+	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", NULL };
+	j = scan_json(&r, rep, EXIT_CLEAN);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "baselines")), 1);
+	b = json_array_get(json_object_get(j, "baselines"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(b, "kind")), "scan");
+	ck_assert_int_eq(count(j, "fail"), 35);
+	json_decref(j);
+	run_release(&r);
+	char *id = xasprintf("%lld", eval_id);
+	const char *const one[] = { "report", "--evaluation", id, "--format", "json", NULL };
+	j = scan_json(&r, one, EXIT_CLEAN);
+	ck_assert_int_eq(count(j, "fail"), 4);
+	json_decref(j);
+	run_release(&r);
+	free(id);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("scan");
@@ -642,6 +690,7 @@ static Suite *suite(void)
 	tcase_add_test(seeded, test_paging_gives_identical_results);
 	tcase_add_test(seeded, test_session_expiry_mid_scan_logs_in_again);
 	tcase_add_test(seeded, test_killed_scan_is_failed_and_never_latest);
+	tcase_add_test(seeded, test_evaluate_offline_against_stored_snapshot);
 	suite_add_tcase(s, seeded);
 	TCase *tls = tcase_create("tls");
 	tcase_set_timeout(tls, 120);

@@ -1,0 +1,143 @@
+#include "cmd_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "util/util.h"
+
+int cmd_parse_fail_on(const char *s, int *out)
+{
+	enum severity sev;
+	if (!strcmp(s, "none")) {
+		*out = -1;
+		return 0;
+	}
+	if (severity_parse(s, &sev) < 0)
+		return -1;
+	*out = (int)sev;
+	return 0;
+}
+
+int cmd_pick_snapshot(struct store *st, const char *target, const char *which, long long *id)
+{
+	if (which && strcmp(which, "latest")) {
+		if (!parse_int64(which, id) || *id <= 0) {
+			err_set("invalid snapshot id '%s'", which);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	int r = store_snapshot_latest(st, target, id);
+	if (r < 0)
+		return EXIT_STORE;
+	if (r > 0) {
+		if (target)
+			err_set("no completed snapshot of target '%s' in '%s' (run 'harden scan' first)", target, store_path(st));
+		else
+			err_set("no completed snapshot in '%s' (run 'harden scan' first)", store_path(st));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_completed_snapshot(struct store *st, const char *target, const char *which, long long known_id,
+			   struct snapshot_info *si)
+{
+	long long id = known_id;
+	int rc;
+	if (id <= 0 && (rc = cmd_pick_snapshot(st, target, which, &id)) != 0) {
+		log_error("%s", err_get());
+		return rc;
+	}
+	int r = store_snapshot_get(st, id, si);
+	if (r != 0) {
+		if (r > 0)
+			log_error("no snapshot %lld in '%s'", id, store_path(st));
+		else
+			log_error("%s", err_get());
+		return r > 0 ? EXIT_USAGE : EXIT_STORE;
+	}
+	if (target && strcmp(si->target, target)) {
+		log_error("snapshot %lld belongs to target '%s', not '%s'", id, si->target, target);
+		return EXIT_USAGE;
+	}
+	if (strcmp(si->status, "completed")) {
+		log_error("snapshot %lld of target '%s' is %s: %s", id, si->target, si->status, si->error ? si->error : "");
+		return EXIT_COLLECT;
+	}
+	return 0;
+}
+
+int cmd_load_baselines(const struct strlist *names, struct baseline ***out)
+{
+	struct baseline **bl = xcalloc(names->n ? names->n : 1, sizeof(*bl));
+	*out = bl;
+	for (size_t i = 0; i < names->n; i++) {
+		char *path = baseline_resolve(names->v[i]);
+		if (!path || baseline_load(&bl[i], path) < 0) {
+			log_error("%s", err_get());
+			free(path);
+			return EXIT_USAGE;
+		}
+		free(path);
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(bl[j]->id, bl[i]->id)) {
+				log_error("baseline '%s' given twice", bl[i]->id);
+				return EXIT_USAGE;
+			}
+		}
+	}
+	return 0;
+}
+
+void cmd_free_baselines(struct baseline **bl, size_t n)
+{
+	if (!bl)
+		return;
+	for (size_t i = 0; i < n; i++)
+		baseline_free(bl[i]);
+	free(bl);
+}
+
+int cmd_evaluate_and_report(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
+			    struct baseline **bl, size_t n, const char *kind, struct report_opts *ro,
+			    double *eval_ms)
+{
+	struct evaluation_info *evals = xcalloc(n ? n : 1, sizeof(*evals));
+	unsigned nev = 0;
+	int rc = EXIT_STORE;
+	*eval_ms = 0;
+	for (size_t i = 0; i < n; i++, nev++) {
+		struct eval_summary sum;
+		if (rules_evaluate(st, si->id, bl[i], kind, &sum) < 0) {
+			log_error("%s", err_get());
+			goto out;
+		}
+		*eval_ms += sum.ms;
+		evals[i].id = sum.eval_id;
+		evals[i].snapshot_id = si->id;
+		evals[i].baseline_id = xstrdup(bl[i]->id);
+		evals[i].baseline_title = xstrdup(bl[i]->title);
+		evals[i].baseline_version = xstrdup(bl[i]->version ? bl[i]->version : "");
+		evals[i].kind = xstrdup(kind);
+	}
+	const char *nc = getenv("NO_COLOR");
+	ro->color = ro->format == FMT_TABLE && isatty(STDOUT_FILENO) && !(nc && *nc);
+	FILE *f = ctx->quiet ? fopen("/dev/null", "w") : stdout;
+	struct counts total;
+	int r = report_write(f ? f : stdout, st, si, evals, nev, ro, &total);
+	if (f && f != stdout)
+		fclose(f);
+	fflush(stdout);
+	if (r < 0) {
+		log_error("%s", err_get());
+		goto out;
+	}
+	rc = gate_exit(&total, ro->fail_on);
+out:
+	evaluation_list_free(evals, nev);
+	return rc;
+}

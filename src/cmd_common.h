@@ -1,0 +1,25 @@
+/* Steps that several commands share: choosing a stored snapshot, loading
+ * baselines, evaluating and reporting.  Each logs its own error and returns
+ * 0 or the exit code to use. */
+#ifndef HARDEN_CMD_COMMON_H
+#define HARDEN_CMD_COMMON_H
+
+#include "cmd.h"
+#include "report/report.h"
+#include "rules/rules.h"
+#include "store/store.h"
+
+/* The completed snapshot a command means: snapshot id `which` (or 'latest'),
+ * or the target's latest; with known_id > 0, that one.  Fills si. */
+int cmd_completed_snapshot(struct store *st, const char *target, const char *which, long long known_id,
+			   struct snapshot_info *si);
+/* Resolves and loads baselines by name or path, refusing an id given twice. */
+int cmd_load_baselines(const struct strlist *names, struct baseline ***out);
+void cmd_free_baselines(struct baseline **bl, size_t n);
+/* Evaluates each baseline against snapshot si as a new evaluation of kind,
+ * writes the report (nowhere with --quiet), and returns the gate's exit code. */
+int cmd_evaluate_and_report(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
+			    struct baseline **bl, size_t n, const char *kind, struct report_opts *ro,
+			    double *eval_ms);
+
+#endif

@@ -1,0 +1,110 @@
+/* harden evaluate: run baselines against a stored snapshot, offline. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd_common.h"
+#include "exitcode.h"
+#include "report/report.h"
+#include "rules/rules.h"
+#include "store/store.h"
+#include "util/util.h"
+
+static const char help[] =
+	"  -s, --snapshot ID     a snapshot by id, or 'latest' (default)\n"
+	"  -t, --target T        with latest: the target's latest completed snapshot\n"
+	"  -b, --baseline B      baseline name or file; repeat for several (required)\n"
+	"  --fail-on SEV         critical|high|medium|low|info|none (default critical)\n"
+	"  -f, --format F        table|json (default table)\n"
+	"  -a, --all             also list passing and not-applicable results\n"
+	"\nNothing is collected: vCenter and NSX are not contacted.  The results are\n"
+	"stored as an evaluation of kind 'evaluate', apart from the scan's own.\n\n";
+
+static int run(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "snapshot", required_argument, NULL, 's' },
+		{ "target", required_argument, NULL, 't' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "fail-on", required_argument, NULL, 0x200 },
+		{ "format", required_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
+		CMD_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *target = NULL, *which = NULL;
+	struct strlist bnames = { 0 };
+	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL };
+	int opt, r, rc;
+	while ((opt = getopt_long(argc, argv, "s:t:b:f:aqh", opts, NULL)) != -1) {
+		if ((r = cmd_common(ctx, &cmd_evaluate, opt)) != 0) {
+			if (r < 0) {
+				strlist_release(&bnames);
+				return EXIT_CLEAN;
+			}
+			continue;
+		}
+		switch (opt) {
+		case 's': which = optarg; break;
+		case 't': target = optarg; break;
+		case 'b': strlist_add(&bnames, optarg); break;
+		case 'a': ro.all = true; break;
+		case 'f':
+			if (report_format_parse(optarg, &ro.format) < 0) {
+				strlist_release(&bnames);
+				return cmd_bad_usage(&cmd_evaluate, "unknown format '%s' (table or json)", optarg);
+			}
+			break;
+		case 0x200:
+			if (cmd_parse_fail_on(optarg, &ro.fail_on) < 0) {
+				strlist_release(&bnames);
+				return cmd_bad_usage(&cmd_evaluate, "unknown severity '%s' for --fail-on", optarg);
+			}
+			break;
+		default:
+			strlist_release(&bnames);
+			cmd_usage(&cmd_evaluate, false);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc || !bnames.n) {
+		strlist_release(&bnames);
+		return cmd_bad_usage(&cmd_evaluate, optind < argc ? "unexpected argument" : "--baseline is required");
+	}
+	struct baseline **bl = NULL;
+	struct store *st = NULL;
+	struct snapshot_info si = { 0 };
+	char *dbp = cmd_db_path(ctx);
+	double eval_ms;
+	if ((rc = cmd_load_baselines(&bnames, &bl)) != 0)
+		goto out;
+	if (access(dbp, F_OK) < 0) {
+		log_error("no twin database at '%s' (run 'harden scan' first)", dbp);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (store_open(&st, dbp, false) < 0) {
+		log_error("%s", err_get());
+		rc = EXIT_STORE;
+		goto out;
+	}
+	if ((rc = cmd_completed_snapshot(st, target, which, 0, &si)) != 0)
+		goto out;
+	rc = cmd_evaluate_and_report(ctx, st, &si, bl, bnames.n, "evaluate", &ro, &eval_ms);
+out:
+	cmd_free_baselines(bl, bnames.n);
+	snapshot_info_release(&si);
+	store_close(st);
+	strlist_release(&bnames);
+	free(dbp);
+	return rc;
+}
+
+const struct cmd cmd_evaluate = {
+	"evaluate",
+	"--baseline B [--baseline B ...] [--snapshot ID|latest] [--target T] [--fail-on SEV] [--format table|json] [--all]",
+	"Evaluate baselines against a stored snapshot without contacting vCenter",
+	help,
+	run,
+};
