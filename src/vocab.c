@@ -34,7 +34,7 @@ static const struct vocab_entry vocab[] = {
 	{ "vm", "guest_id", PT_STRING, NULL, NULL, "VirtualMachine.config.guestId", "configured guest OS identifier" },
 	{ "vm", "tools_status", PT_STRING, NULL, NULL, "VirtualMachine.guest.toolsStatus", "toolsOk, toolsOld, toolsNotRunning or toolsNotInstalled" },
 	{ "vm", "host", PT_STRING, NULL, NULL, "VirtualMachine.runtime.host -> HostSystem.name", "host the VM runs on" },
-	{ "vm", "extra.*", PT_STRING, "extra.*", NULL, "VirtualMachine.config.extraConfig[key=*]", "advanced configuration parameter; the last entry of a key wins, an empty value is unset" },
+	{ "vm", "extra.*", PT_DYNAMIC, "extra.*", NULL, "VirtualMachine.config.extraConfig[key=*]", "advanced configuration parameter (text, compared as a number or boolean when both sides are); the last entry of a key wins, an empty value is unset" },
 	{ "vm", "device.*.present", PT_BOOL, "device.*", "floppy|serial|parallel|usb|cdrom", "VirtualMachine.config.hardware.device", "a device of this kind (floppy, serial, parallel, usb, cdrom) is present" },
 	{ "vm", "device.*.connected", PT_BOOL, "device.*", "floppy|serial|parallel|usb|cdrom", "VirtualMachine.config.hardware.device[].connectable", "a device of this kind is connected or connects at power on" },
 	{ "vm", "device.*.count", PT_INT, "device.*", "floppy|serial|parallel|usb|cdrom", "VirtualMachine.config.hardware.device", "number of devices of this kind" },

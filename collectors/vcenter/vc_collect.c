@@ -579,7 +579,9 @@ static void vm_extra(struct collect *c, long long obj, const struct oc *oc, bool
 		if (!val || !*val)
 			continue;	/* an empty value means unset */
 		char *name = xasprintf("extra.%s", key);
-		put(c, obj, name, PT_STRING, val);
+		/* extraConfig values are text; "dynamic" lets rules compare
+		 * numbers and booleans as such (RemoteDisplay.maxConnections <= 1). */
+		put(c, obj, name, PT_DYNAMIC, val);
 		free(name);
 	}
 	free(v);

@@ -665,6 +665,117 @@ START_TEST(test_evaluate_offline_against_stored_snapshot)
 }
 END_TEST
 
+#define SCG_SEEDED \
+	"scg-esxi-account-lockout DC0_C1_H0\n" \
+	"scg-esxi-account-unlock DC0_C1_H0\n" \
+	"scg-esxi-bpdu DC0_C1_H1\n" \
+	"scg-esxi-lockdown DC0_C0_H1\n" \
+	"scg-esxi-shell-interactive-timeout DC0_C0_H1\n" \
+	"scg-esxi-ssh-disabled DC0_C0_H1\n" \
+	"scg-vm-cdrom-disconnected DC0_C1_H0_VM1\n" \
+	"scg-vm-console-connections DC0_C1_H2_VM0\n" \
+	"scg-vm-copy-disable DC0_C0_H0_VM1\n"
+
+START_TEST(test_scg_every_rule_fails_and_passes)
+{
+	static const char *const scg[] = { "scan", "-t", "lab", "-b", "vsphere-scg-v8-subset", "-f", "json", "--all",
+					   "--fail-on", "none", NULL };
+	struct run r;
+	json_t *j = scan_json(&r, scg, EXIT_CLEAN);
+	char *fails = results(j, "fail");
+	ck_assert_str_eq(fails, SCG_SEEDED
+			 "scg-vm-hw-version DC0_C1_H1_VM0\n"
+			 "scg-vm-no-floppy DC0_C0_H1_VM1\n"
+			 "scg-vm-no-parallel DC0_C0_H2_VM1\n"
+			 "scg-vm-no-serial DC0_C0_H2_VM0\n"
+			 "scg-vm-no-usb DC0_C1_H0_VM0\n"
+			 "scg-vm-no-usb DC0_C1_H2_VM1\n"
+			 "scg-vm-paste-disable DC0_C0_H0_VM1\n"
+			 "scg-vm-tools-ok DC0_C1_H1_VM1\n"
+			 "scg-vm-tools-ok DC0_C1_H2_VM0\n");
+	/* Absent copy/paste keys take vSphere 8's secure default; a powered-off
+	 * VM's Tools are not applicable. */
+	ck_assert_int_eq(json_count(r.out, "scg-vm-copy-disable", "pass", "DC0_C0_H1_VM0"), 1);
+	ck_assert_int_eq(json_count(r.out, "scg-vm-tools-ok", "not_applicable", "DC0_C1_H2_VM1"), 1);
+	ck_assert_int_eq(count(j, "unknown"), 0);
+	free(fails);
+	json_decref(j);
+	run_release(&r);
+
+	/* The rules no seeded VM breaks, broken on a compliant VM through the API. */
+	struct vc *v = lab_session(&lab);
+	char *vm = lab_moref(v, "VirtualMachine", "DC0_C0_H0_VM0");
+	static const char *const bad[][2] = {
+		{ "isolation.tools.dnd.disable", "FALSE" }, { "isolation.tools.setGUIOptions.enable", "TRUE" },
+		{ "isolation.tools.diskShrink.disable", "FALSE" }, { "isolation.tools.diskWiper.disable", "FALSE" },
+		{ "isolation.device.connectable.disable", "FALSE" }, { "mks.enable3d", "TRUE" },
+		{ "tools.setInfo.sizeLimit", "10485760" }, { "log.keepOld", "100" }, { "log.rotateSize", "" },
+		{ "tools.guest.desktop.autolock", "FALSE" },
+	};
+	struct buf spec = BUF_INIT;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		buf_printf(&spec, "<extraConfig><key>%s</key><value xsi:type=\"xsd:string\">%s</value></extraConfig>",
+			   bad[i][0], bad[i][1]);
+	lab_soap_task(v, "<ReconfigVM_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">%s</_this><spec>%s"
+			 "</spec></ReconfigVM_Task>", vm, spec.data);
+	buf_release(&spec);
+	vc_close(v);
+	free(vm);
+	j = scan_json(&r, scg, EXIT_CLEAN);
+	fails = results(j, "fail");
+	ck_assert_str_eq(fails,
+			 "scg-esxi-account-lockout DC0_C1_H0\n"
+			 "scg-esxi-account-unlock DC0_C1_H0\n"
+			 "scg-esxi-bpdu DC0_C1_H1\n"
+			 "scg-esxi-lockdown DC0_C0_H1\n"
+			 "scg-esxi-shell-interactive-timeout DC0_C0_H1\n"
+			 "scg-esxi-ssh-disabled DC0_C0_H1\n"
+			 "scg-vm-3d-disabled DC0_C0_H0_VM0\n"
+			 "scg-vm-autolock DC0_C0_H0_VM0\n"
+			 "scg-vm-cdrom-disconnected DC0_C1_H0_VM1\n"
+			 "scg-vm-console-connections DC0_C1_H2_VM0\n"
+			 "scg-vm-copy-disable DC0_C0_H0_VM1\n"
+			 "scg-vm-device-connectable DC0_C0_H0_VM0\n"
+			 "scg-vm-disk-shrink DC0_C0_H0_VM0\n"
+			 "scg-vm-disk-wiper DC0_C0_H0_VM0\n"
+			 "scg-vm-dnd-disable DC0_C0_H0_VM0\n"
+			 "scg-vm-gui-options DC0_C0_H0_VM0\n"
+			 "scg-vm-hw-version DC0_C1_H1_VM0\n"
+			 "scg-vm-log-keep DC0_C0_H0_VM0\n"
+			 "scg-vm-log-rotate DC0_C0_H0_VM0\n"
+			 "scg-vm-no-floppy DC0_C0_H1_VM1\n"
+			 "scg-vm-no-parallel DC0_C0_H2_VM1\n"
+			 "scg-vm-no-serial DC0_C0_H2_VM0\n"
+			 "scg-vm-no-usb DC0_C1_H0_VM0\n"
+			 "scg-vm-no-usb DC0_C1_H2_VM1\n"
+			 "scg-vm-paste-disable DC0_C0_H0_VM1\n"
+			 "scg-vm-setinfo-limit DC0_C0_H0_VM0\n"
+			 "scg-vm-tools-ok DC0_C1_H1_VM1\n"
+			 "scg-vm-tools-ok DC0_C1_H2_VM0\n");
+	free(fails);
+	/* Every rule now both fails and passes somewhere. */
+	json_t *seen = json_object();
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		const char *id = json_string_value(json_object_get(f, "rule_id"));
+		json_t *e = json_object_get(seen, id);
+		if (!e)
+			json_object_set_new(seen, id, e = json_object());
+		json_object_set_new(e, json_string_value(json_object_get(f, "status")), json_true());
+	}
+	ck_assert_int_eq(json_object_size(seen), 26);
+	const char *id;
+	json_t *e;
+	json_object_foreach(seen, id, e) {
+		ck_assert_msg(json_object_get(e, "pass") && json_object_get(e, "fail"), "rule %s lacks a pass or a fail", id);
+	}
+	json_decref(seen);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("scan");
@@ -691,6 +802,7 @@ static Suite *suite(void)
 	tcase_add_test(seeded, test_session_expiry_mid_scan_logs_in_again);
 	tcase_add_test(seeded, test_killed_scan_is_failed_and_never_latest);
 	tcase_add_test(seeded, test_evaluate_offline_against_stored_snapshot);
+	tcase_add_test(seeded, test_scg_every_rule_fails_and_passes);
 	suite_add_tcase(s, seeded);
 	TCase *tls = tcase_create("tls");
 	tcase_set_timeout(tls, 120);
