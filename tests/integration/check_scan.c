@@ -341,6 +341,90 @@ START_TEST(test_full_disk_fails_cleanly)
 }
 END_TEST
 
+START_TEST(test_cis_rules_fail_through_the_api)
+{
+	struct vc *v = lab_session(&lab);
+	char *host = lab_moref(v, "HostSystem", "DC0_C0_H0");
+	char *opt = lab_host_manager(v, host, "advancedOption");
+	char *svc = lab_host_manager(v, host, "serviceSystem");
+	char *dt = lab_host_manager(v, host, "dateTimeSystem");
+	char *fw = lab_host_manager(v, host, "firewallSystem");
+	char *acc = lab_host_manager(v, host, "hostAccessManager");
+	/* Advanced settings: one insecure value per rule. */
+	static const char *const bad[][3] = {
+		{ "Config.HostAgent.plugins.solo.enableMob", "boolean", "true" },
+		{ "Net.DVFilterBindIpAddress", "string", "10.9.9.9" },
+		{ "Net.BlockGuestBPDU", "long", "0" },
+		{ "Syslog.global.logHost", "string", "" },
+		{ "Syslog.global.logDir", "string", "[] /scratch/log" },
+		{ "Config.HostAgent.log.level", "string", "verbose" },
+		{ "Syslog.global.auditRecord.storageEnable", "boolean", "false" },
+		{ "Syslog.global.certificate.checkSSLCerts", "boolean", "false" },
+		{ "Security.PasswordQualityControl", "string", "retry=3 min=disabled,disabled,disabled,8,8" },
+		{ "Security.AccountLockFailures", "long", "10" },
+		{ "Security.AccountUnlockTime", "long", "120" },
+		{ "Security.PasswordHistory", "long", "1" },
+		{ "Security.PasswordMaxDays", "long", "365" },
+		{ "UserVars.DcuiTimeOut", "long", "0" },
+		{ "UserVars.ESXiShellTimeOut", "long", "3600" },
+		{ "UserVars.ESXiShellInteractiveTimeOut", "long", "900" },
+		{ "UserVars.SuppressShellWarning", "long", "1" },
+		{ "UserVars.HostClientSessionTimeout", "long", "3600" },
+		{ "Annotations.WelcomeMessage", "string", "" },
+		{ "Config.Etc.issue", "string", "" },
+		{ "Mem.ShareForceSalting", "long", "1" },
+		{ "VMkernel.Boot.execInstalledOnly", "boolean", "false" },
+		{ "UserVars.ESXiVPsDisabledProtocols", "string", "sslv3,tlsv1" },
+		{ "Mem.MemEagerZero", "long", "0" },
+		{ "UserVars.SuppressHyperthreadWarning", "long", "1" },
+	};
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		buf_printf(&b, "<changedValue><key>%s</key><value xsi:type=\"xsd:%s\">%s</value></changedValue>",
+			   bad[i][0], bad[i][1], bad[i][2]);
+	lab_soap(v, "<UpdateOptions xmlns=\"urn:vim25\"><_this type=\"OptionManager\">%s</_this>%s</UpdateOptions>",
+		 opt, b.data);
+	buf_release(&b);
+	/* Services, NTP, firewall and lockdown through their own managers. */
+	static const char *const services[] = { "TSM", "TSM-SSH", "snmpd", "sfcbd-watchdog", "slpd" };
+	for (size_t i = 0; i < ARRAY_SIZE(services); i++) {
+		lab_soap(v, "<StartService xmlns=\"urn:vim25\"><_this type=\"HostServiceSystem\">%s</_this>"
+			    "<id>%s</id></StartService>", svc, services[i]);
+		lab_soap(v, "<UpdateServicePolicy xmlns=\"urn:vim25\"><_this type=\"HostServiceSystem\">%s</_this>"
+			    "<id>%s</id><policy>on</policy></UpdateServicePolicy>", svc, services[i]);
+	}
+	lab_soap(v, "<StopService xmlns=\"urn:vim25\"><_this type=\"HostServiceSystem\">%s</_this>"
+		    "<id>ntpd</id></StopService>", svc);
+	lab_soap(v, "<UpdateDefaultPolicy xmlns=\"urn:vim25\"><_this type=\"HostFirewallSystem\">%s</_this>"
+		    "<defaultPolicy><incomingBlocked>false</incomingBlocked><outgoingBlocked>true</outgoingBlocked>"
+		    "</defaultPolicy></UpdateDefaultPolicy>", fw);
+	lab_soap(v, "<UpdateRuleset xmlns=\"urn:vim25\"><_this type=\"HostFirewallSystem\">%s</_this>"
+		    "<id>sshServer</id><spec><allowedHosts><allIp>true</allIp></allowedHosts></spec></UpdateRuleset>", fw);
+	lab_soap(v, "<ChangeLockdownMode xmlns=\"urn:vim25\"><_this type=\"HostAccessManager\">%s</_this>"
+		    "<mode>lockdownDisabled</mode></ChangeLockdownMode>", acc);
+	vc_close(v);
+
+	static const char *const args[] = { "scan", "-t", "lab", "-b", CIS, "-f", "json", "--all", "--fail-on", "none", NULL };
+	struct run r;
+	json_t *j = scan_json(&r, args, EXIT_CLEAN);
+	/* Every rule fails on the changed host, but cis-esxi-1.1: the product
+	 * version is not something vCenter lets a client change. */
+	ck_assert_int_eq(count(j, "fail"), 34);
+	ck_assert_int_eq(json_count(r.out, NULL, "fail", "DC0_C0_H0"), 34);
+	ck_assert_int_eq(json_count(r.out, "cis-esxi-1.1", "pass", "DC0_C0_H0"), 1);
+	ck_assert_int_eq(json_count(r.out, NULL, "pass", "DC0_C0_H1"), 35);
+	ck_assert_int_eq(count(j, "unknown"), 0);
+	json_decref(j);
+	run_release(&r);
+	free(host);
+	free(opt);
+	free(svc);
+	free(dt);
+	free(fw);
+	free(acc);
+}
+END_TEST
+
 static int closed_port(void)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -793,6 +877,7 @@ static Suite *suite(void)
 	tcase_add_test(clean, test_missing_property_is_unknown_never_pass);
 	tcase_add_test(clean, test_malformed_soap_fails_the_scan_cleanly);
 	tcase_add_test(clean, test_full_disk_fails_cleanly);
+	tcase_add_test(clean, test_cis_rules_fail_through_the_api);
 	suite_add_tcase(s, clean);
 	TCase *seeded = tcase_create("seeded-lab");
 	tcase_set_timeout(seeded, 120);
