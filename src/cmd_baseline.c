@@ -76,7 +76,10 @@ static int do_show(const char *name)
 	printf("%s: %s", b->id, b->title);
 	if (b->version)
 		printf(" (version %s)", b->version);
-	printf("\n%s\n\n", path);
+	printf("\n%s\n", path);
+	for (size_t i = 0; i < b->parents.n; i++)
+		printf("extends %s\n", b->parents.v[i]);
+	putchar('\n');
 	for (unsigned i = 0; i < b->nrules; i++) {
 		const struct rule *r = &b->rules[i];
 		printf("%-18s %-8s %-9s %s\n", r->id, severity_name(r->severity), r->object_type, r->title);

@@ -55,6 +55,7 @@ static const struct {
 struct yctx {
 	const char *file;
 	yaml_document_t *doc;
+	struct strlist *where;	/* "file:line:col" of each extends entry */
 };
 
 static int yerr(struct yctx *y, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -518,6 +519,28 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 	return 0;
 }
 
+static int add_parent(struct yctx *y, yaml_node_t *n, struct baseline *b)
+{
+	const char *s = scalar(n);
+	if (!s || !*s)
+		return yerr(y, n, "'extends' takes a baseline name or a list of them");
+	strlist_add(&b->parents, s);
+	if (y->where)
+		strlist_add_owned(y->where, xasprintf("%s:%zu:%zu", y->file, n->start_mark.line + 1,
+						      n->start_mark.column + 1));
+	return 0;
+}
+
+static int parse_extends(struct yctx *y, yaml_node_t *v, struct baseline *b)
+{
+	if (v->type != YAML_SEQUENCE_NODE)
+		return add_parent(y, v, b);
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+		if (add_parent(y, node(y, *it), b) < 0)
+			return -1;
+	return 0;
+}
+
 static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 {
 	if (!root)
@@ -541,6 +564,9 @@ static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 			*dst = xstrdup(s);
 		} else if (!strcmp(k, "framework") || !strcmp(k, "references")) {
 			/* Informational. */
+		} else if (!strcmp(k, "extends")) {
+			if (parse_extends(y, v, b) < 0)
+				return -1;
 		} else if (!strcmp(k, "rules")) {
 			rules = v;
 		} else {
@@ -551,6 +577,8 @@ static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 		return yerr(y, root, "baseline has no id");
 	if (!b->title)
 		return yerr(y, root, "baseline has no title");
+	if (!rules && b->parents.n)
+		return 0;	/* everything is inherited */
 	if (!rules || rules->type != YAML_SEQUENCE_NODE)
 		return yerr(y, rules ? rules : root, "baseline needs a list of rules");
 	unsigned n = (unsigned)(rules->data.sequence.items.top - rules->data.sequence.items.start);
@@ -566,7 +594,8 @@ static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 	return 0;
 }
 
-int baseline_parse(struct baseline **out, const char *name, const char *text, size_t len)
+static int parse_text(struct baseline **out, const char *name, const char *text, size_t len,
+		      struct strlist *where)
 {
 	*out = NULL;
 	yaml_parser_t parser;
@@ -581,7 +610,7 @@ int baseline_parse(struct baseline **out, const char *name, const char *text, si
 			parser.problem ? parser.problem : "invalid YAML");
 		goto out_parser;
 	}
-	struct yctx y = { name, &doc };
+	struct yctx y = { name, &doc, where };
 	rc = parse_baseline(&y, yaml_document_get_root_node(&doc), b);
 	yaml_document_delete(&doc);
 out_parser:
@@ -594,15 +623,145 @@ out_parser:
 	return 0;
 }
 
-int baseline_load(struct baseline **out, const char *path)
+int baseline_parse(struct baseline **out, const char *name, const char *text, size_t len)
+{
+	return parse_text(out, name, text, len, NULL);
+}
+
+/* Moves the parent's rules that the child does not redefine in front of
+ * the child's own: the child, then earlier parents, take precedence. */
+static void inherit(struct baseline *child, struct baseline *parent)
+{
+	struct rule *v = xcalloc(parent->nrules + child->nrules + 1, sizeof(*v));
+	unsigned n = 0;
+	for (unsigned i = 0; i < parent->nrules; i++) {
+		bool redefined = false;
+		for (unsigned j = 0; j < child->nrules && !redefined; j++)
+			redefined = !strcmp(child->rules[j].id, parent->rules[i].id);
+		if (redefined)
+			continue;
+		v[n++] = parent->rules[i];
+		memset(&parent->rules[i], 0, sizeof(parent->rules[i]));
+	}
+	for (unsigned j = 0; j < child->nrules; j++)
+		v[n++] = child->rules[j];
+	free(child->rules);
+	child->rules = v;
+	child->nrules = n;
+}
+
+/* Finds a parent baseline, skipping files already in the chain of
+ * extends (so a user baseline may extend the builtin of its own name). */
+static char *resolve_parent(const char *name, const char *child_path, const struct strlist *chain, bool *looped)
+{
+	*looped = false;
+	struct strlist cand = { 0 };
+	size_t l = strlen(name);
+	if (strchr(name, '/') || (l > 5 && !strcmp(name + l - 5, ".yaml"))) {
+		const char *slash = strrchr(child_path, '/');
+		if (name[0] == '/' || !slash)
+			strlist_add(&cand, name);
+		else
+			strlist_add_owned(&cand, xasprintf("%.*s/%s", (int)(slash - child_path), child_path, name));
+	} else {
+		char *check = baseline_resolve(name);	/* validates the name */
+		if (!check)
+			return NULL;
+		free(check);
+		struct strlist dirs = { 0 };
+		baseline_dirs(&dirs);
+		for (size_t i = 0; i < dirs.n; i++)
+			strlist_add_owned(&cand, xasprintf("%s/%s.yaml", dirs.v[i], name));
+		strlist_release(&dirs);
+	}
+	char *found = NULL;
+	for (size_t i = 0; i < cand.n && !found; i++) {
+		char *real = realpath(cand.v[i], NULL);
+		if (!real)
+			continue;
+		if (strlist_has(chain, real))
+			*looped = true;
+		else
+			found = xstrdup(cand.v[i]);
+		free(real);
+	}
+	if (!found && !*looped)
+		err_set("unknown baseline '%s'", name);
+	strlist_release(&cand);
+	return found;
+}
+
+static int load_chain(struct baseline **out, const char *path, struct strlist *chain)
 {
 	*out = NULL;
-	size_t len;
-	char *text = file_read(path, &len);
-	if (!text)
+	if (chain->n >= 16) {
+		err_set("%s: extends nested more than 16 deep", path);
 		return -1;
-	int rc = baseline_parse(out, path, text, len);
+	}
+	char *real = realpath(path, NULL);
+	size_t len;
+	char *text = real ? file_read(path, &len) : NULL;
+	if (!text) {
+		if (!real)
+			err_set("cannot read baseline '%s': %s", path, strerror(errno));
+		free(real);
+		return -1;
+	}
+	strlist_add_owned(chain, real);
+	struct strlist where = { 0 };
+	struct baseline *b;
+	int rc = parse_text(&b, path, text, len, &where);
 	free(text);
+	for (size_t i = 0; rc == 0 && i < b->parents.n; i++) {
+		bool looped;
+		char *ppath = resolve_parent(b->parents.v[i], path, chain, &looped);
+		if (!ppath) {
+			if (looped) {
+				struct buf cyc = BUF_INIT;
+				for (size_t k = 0; k < chain->n; k++) {
+					const char *base = strrchr(chain->v[k], '/');
+					buf_printf(&cyc, "%s -> ", base ? base + 1 : chain->v[k]);
+				}
+				buf_puts(&cyc, b->parents.v[i]);
+				err_set("%s: extends '%s' makes a cycle: %s", where.v[i], b->parents.v[i], cyc.data);
+				buf_release(&cyc);
+			} else {
+				char *why = xstrdup(err_get());
+				err_set("%s: extends '%s': %s", where.v[i], b->parents.v[i], why);
+				free(why);
+			}
+			rc = -1;
+			break;
+		}
+		struct baseline *parent;
+		rc = load_chain(&parent, ppath, chain);
+		free(ppath);
+		if (rc < 0)
+			break;
+		inherit(b, parent);
+		baseline_free(parent);
+	}
+	strlist_release(&where);
+	free(chain->v[--chain->n]);
+	if (rc < 0) {
+		if (b)
+			baseline_free(b);
+		return -1;
+	}
+	if (!b->nrules) {
+		err_set("%s: baseline '%s' has no rules, even inherited", path, b->id);
+		baseline_free(b);
+		return -1;
+	}
+	*out = b;
+	return 0;
+}
+
+int baseline_load(struct baseline **out, const char *path)
+{
+	struct strlist chain = { 0 };
+	int rc = load_chain(out, path, &chain);
+	strlist_release(&chain);
 	return rc;
 }
 
@@ -618,6 +777,7 @@ void baseline_free(struct baseline *b)
 	free(b->version);
 	free(b->description);
 	free(b->path);
+	strlist_release(&b->parents);
 	free(b);
 }
 

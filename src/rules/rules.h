@@ -61,13 +61,15 @@ struct baseline {
 	char *version;
 	char *description;
 	char *path;
+	struct strlist parents;	/* the baselines it extends, as named */
 	struct rule *rules;
 	unsigned nrules;
 };
 
 /* Loads and validates a baseline file.  Errors read "file:line:col: reason". */
 int baseline_load(struct baseline **out, const char *path);
-/* The same from memory; name stands for the file in messages. */
+/* The same from memory; name stands for the file in messages.  An
+ * `extends:` is recorded in parents but not followed. */
 int baseline_parse(struct baseline **out, const char *name, const char *text, size_t len);
 void baseline_free(struct baseline *b);
 /* Resolves a baseline name (or a path containing '/' or ending in .yaml)

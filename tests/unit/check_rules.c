@@ -396,6 +396,88 @@ START_TEST(test_builtin_baselines_load)
 }
 END_TEST
 
+static const char parent_yaml[] =
+	"id: parent\ntitle: Parent\nrules:\n"
+	"  - { id: r1, title: old, severity: low, object: host, check: { property: name, eq: a } }\n"
+	"  - { id: r2, title: kept, severity: low, object: host, check: { property: name, eq: b } }\n";
+
+START_TEST(test_extends_inherits_and_overrides)
+{
+	free(tu_write(dir, "parent.yaml", parent_yaml, 0644));
+	char *p = tu_write(dir, "child.yaml",
+			   "id: child\ntitle: Child\nextends: parent.yaml\nrules:\n"
+			   "  - { id: r1, title: new, severity: high, object: host, check: { property: name, eq: c } }\n"
+			   "  - { id: r3, title: added, severity: low, object: host, check: { property: name, eq: d } }\n",
+			   0644);
+	struct baseline *b;
+	ck_assert_msg(baseline_load(&b, p) == 0, "%s", err_get());
+	ck_assert_str_eq(b->id, "child");
+	ck_assert_uint_eq(b->nrules, 3);
+	ck_assert_str_eq(b->rules[0].id, "r2");
+	ck_assert_str_eq(b->rules[1].id, "r1");
+	ck_assert_str_eq(b->rules[1].title, "new");
+	ck_assert_int_eq(b->rules[1].severity, SEV_HIGH);
+	ck_assert_str_eq(b->rules[2].id, "r3");
+	ck_assert_str_eq(b->parents.v[0], "parent.yaml");
+	baseline_free(b);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_extends_cycles_and_missing_parents)
+{
+	free(tu_write(dir, "a.yaml", "id: a\ntitle: A\nextends: b.yaml\n", 0644));
+	char *b_path = tu_write(dir, "b.yaml", "id: b\ntitle: B\nextends: [a.yaml]\n", 0644);
+	struct baseline *b;
+	ck_assert_int_eq(baseline_load(&b, b_path), -1);
+	ck_assert_msg(strstr(err_get(), "a.yaml:3:10: extends 'b.yaml' makes a cycle: b.yaml -> a.yaml -> b.yaml"),
+		      "%s", err_get());
+	char *self = tu_write(dir, "self.yaml", "id: s\ntitle: S\nextends: self.yaml\n", 0644);
+	ck_assert_int_eq(baseline_load(&b, self), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), "makes a cycle"));
+	char *orphan = tu_write(dir, "orphan.yaml", "id: o\ntitle: O\nextends: no-such-baseline\n", 0644);
+	ck_assert_int_eq(baseline_load(&b, orphan), -1);
+	ck_assert_msg(strstr(err_get(), "orphan.yaml:3:10: extends 'no-such-baseline': unknown baseline"), "%s", err_get());
+	free(b_path);
+	free(self);
+	free(orphan);
+}
+END_TEST
+
+START_TEST(test_user_baseline_overrides_builtin_of_the_same_name)
+{
+	char *userdir = xasprintf("%s/harden/baselines", dir);
+	char *mk = xasprintf("mkdir -p '%s'", userdir);
+	ck_assert_int_eq(system(mk), 0);
+	free(mk);
+	char *name = xasprintf("harden/baselines/cis-vmware-esxi-8.0-subset.yaml");
+	free(tu_write(dir, name,
+		      "id: cis-vmware-esxi-8.0-subset\ntitle: CIS, site edition\nextends: cis-vmware-esxi-8.0-subset\n"
+		      "rules:\n  - { id: cis-esxi-5.6, title: Shell time-out (site), severity: low, object: host,\n"
+		      "      check: { property: option.UserVars.ESXiShellTimeOut, le: 900 } }\n", 0644));
+	free(name);
+	char *old = getenv("XDG_CONFIG_HOME") ? xstrdup(getenv("XDG_CONFIG_HOME")) : NULL;
+	setenv("XDG_CONFIG_HOME", dir, 1);
+	char *p = baseline_resolve("cis-vmware-esxi-8.0-subset");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(strstr(p, userdir));
+	struct baseline *b;
+	ck_assert_msg(baseline_load(&b, p) == 0, "%s", err_get());
+	ck_assert_str_eq(b->title, "CIS, site edition");
+	ck_assert_uint_eq(b->nrules, 35);
+	ck_assert_str_eq(b->rules[b->nrules - 1].id, "cis-esxi-5.6");
+	ck_assert_int_eq(b->rules[b->nrules - 1].severity, SEV_LOW);
+	baseline_free(b);
+	free(p);
+	if (old)
+		setenv("XDG_CONFIG_HOME", old, 1);
+	else
+		unsetenv("XDG_CONFIG_HOME");
+	free(old);
+	free(userdir);
+}
+END_TEST
+
 START_TEST(test_resolve_refuses_escaping_names)
 {
 	ck_assert_ptr_null(baseline_resolve("..cis"));
@@ -428,6 +510,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_unknown_object_type);
 	tcase_add_test(tc, test_builtin_baselines_load);
 	tcase_add_test(tc, test_resolve_refuses_escaping_names);
+	tcase_add_test(tc, test_extends_inherits_and_overrides);
+	tcase_add_test(tc, test_extends_cycles_and_missing_parents);
+	tcase_add_test(tc, test_user_baseline_overrides_builtin_of_the_same_name);
 	suite_add_tcase(s, tc);
 	TCase *te = tcase_create("eval");
 	tcase_add_checked_fixture(te, host_setup, host_teardown);
