@@ -93,6 +93,43 @@ int cmd_load_baselines(const struct strlist *names, struct baseline ***out)
 	return 0;
 }
 
+int cmd_bind_params(struct baseline **bl, size_t n, const struct target *t, const struct strlist *sets)
+{
+	size_t nt = t ? t->param_names.n : 0, cap = nt + sets->n + 1;
+	struct param_override *ov = xcalloc(cap, sizeof(*ov));
+	size_t k = 0;
+	int rc = EXIT_USAGE;
+	for (size_t i = 0; i < nt; i++)
+		ov[k++] = (struct param_override){ t->param_names.v[i], t->param_values.v[i], t->param_sources.v[i] };
+	for (size_t i = 0; i < sets->n; i++) {
+		char *eq = strchr(sets->v[i], '=');
+		if (!eq || eq == sets->v[i]) {
+			log_error("--set takes NAME=VALUE, not '%s'", sets->v[i]);
+			goto out;
+		}
+		*eq = '\0';	/* the strlist owns it: split in place */
+		bool known = false;
+		for (size_t j = 0; j < n && !known; j++)
+			known = baseline_has_param(bl[j], sets->v[i]);
+		if (!known) {
+			log_error("--set %s: no baseline given declares parameter '%s'", sets->v[i], sets->v[i]);
+			*eq = '=';
+			goto out;
+		}
+		ov[k++] = (struct param_override){ sets->v[i], eq + 1, "--set" };
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (baseline_bind(bl[j], ov, k) < 0) {
+			log_error("%s", err_get());
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(ov);
+	return rc;
+}
+
 void cmd_free_baselines(struct baseline **bl, size_t n)
 {
 	if (!bl)

@@ -5,6 +5,7 @@
 #define HARDEN_CMD_COMMON_H
 
 #include "cmd.h"
+#include "config/targets.h"
 #include "report/report.h"
 #include "rules/rules.h"
 #include "store/store.h"
@@ -16,6 +17,10 @@ int cmd_completed_snapshot(struct store *st, const char *target, const char *whi
 /* Resolves and loads baselines by name or path, refusing an id given twice. */
 int cmd_load_baselines(const struct strlist *names, struct baseline ***out);
 void cmd_free_baselines(struct baseline **bl, size_t n);
+/* Binds site parameters: the target's own (t may be NULL), then each
+ * --set NAME=VALUE, the last winning.  A --set that no baseline declares is
+ * refused; a target's parameter for another baseline is ignored. */
+int cmd_bind_params(struct baseline **bl, size_t n, const struct target *t, const struct strlist *sets);
 /* Evaluates each baseline against snapshot si as a new evaluation of kind,
  * writes the report (nowhere with --quiet), and returns the gate's exit code. */
 int cmd_evaluate_and_report(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,

@@ -15,6 +15,7 @@ static const char help[] =
 	"  -s, --snapshot ID     a snapshot by id, or 'latest' (default)\n"
 	"  -t, --target T        with latest: the target's latest completed snapshot\n"
 	"  -b, --baseline B      baseline name or file; repeat for several (required)\n"
+	"  --set NAME=VALUE      override a baseline's site parameter (a list: a,b,c)\n"
 	"  --fail-on SEV         critical|high|medium|low|info|none (default critical)\n"
 	"  -f, --format F        table|json (default table)\n"
 	"  -a, --all             also list passing and not-applicable results\n"
@@ -27,6 +28,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "snapshot", required_argument, NULL, 's' },
 		{ "target", required_argument, NULL, 't' },
 		{ "baseline", required_argument, NULL, 'b' },
+		{ "set", required_argument, NULL, 0x210 },
 		{ "fail-on", required_argument, NULL, 0x200 },
 		{ "format", required_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
@@ -34,13 +36,14 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *target = NULL, *which = NULL;
-	struct strlist bnames = { 0 };
+	struct strlist bnames = { 0 }, sets = { 0 };
 	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL };
 	int opt, r, rc;
 	while ((opt = getopt_long(argc, argv, "s:t:b:f:aqh", opts, NULL)) != -1) {
 		if ((r = cmd_common(ctx, &cmd_evaluate, opt)) != 0) {
 			if (r < 0) {
 				strlist_release(&bnames);
+				strlist_release(&sets);
 				return EXIT_CLEAN;
 			}
 			continue;
@@ -49,27 +52,32 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		case 's': which = optarg; break;
 		case 't': target = optarg; break;
 		case 'b': strlist_add(&bnames, optarg); break;
+		case 0x210: strlist_add(&sets, optarg); break;
 		case 'a': ro.all = true; break;
 		case 'f':
 			if (report_format_parse(optarg, &ro.format) < 0) {
 				strlist_release(&bnames);
+				strlist_release(&sets);
 				return cmd_bad_usage(&cmd_evaluate, "unknown format '%s' (table or json)", optarg);
 			}
 			break;
 		case 0x200:
 			if (cmd_parse_fail_on(optarg, &ro.fail_on) < 0) {
 				strlist_release(&bnames);
+				strlist_release(&sets);
 				return cmd_bad_usage(&cmd_evaluate, "unknown severity '%s' for --fail-on", optarg);
 			}
 			break;
 		default:
 			strlist_release(&bnames);
+			strlist_release(&sets);
 			cmd_usage(&cmd_evaluate, false);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc || !bnames.n) {
 		strlist_release(&bnames);
+		strlist_release(&sets);
 		return cmd_bad_usage(&cmd_evaluate, optind < argc ? "unexpected argument" : "--baseline is required");
 	}
 	struct baseline **bl = NULL;
@@ -77,7 +85,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	struct snapshot_info si = { 0 };
 	char *dbp = cmd_db_path(ctx);
 	double eval_ms;
-	if ((rc = cmd_load_baselines(&bnames, &bl)) != 0)
+	if ((rc = cmd_load_baselines(&bnames, &bl)) != 0 || (rc = cmd_bind_params(bl, bnames.n, NULL, &sets)) != 0)
 		goto out;
 	if (access(dbp, F_OK) < 0) {
 		log_error("no twin database at '%s' (run 'harden scan' first)", dbp);
@@ -97,13 +105,15 @@ out:
 	snapshot_info_release(&si);
 	store_close(st);
 	strlist_release(&bnames);
+	strlist_release(&sets);
 	free(dbp);
 	return rc;
 }
 
 const struct cmd cmd_evaluate = {
 	"evaluate",
-	"--baseline B [--baseline B ...] [--snapshot ID|latest] [--target T] [--fail-on SEV] [--format table|json] [--all]",
+	"--baseline B [--baseline B ...] [--set NAME=VALUE ...] [--snapshot ID|latest] [--target T]\n"
+	"                   [--fail-on SEV] [--format table|json] [--all]",
 	"Evaluate baselines against a stored snapshot without contacting vCenter",
 	help,
 	run,

@@ -17,6 +17,7 @@
 static const char help[] =
 	"  -t, --target T        target name from the targets file (required)\n"
 	"  -b, --baseline B      baseline name or file; repeat for several (required)\n"
+	"  --set NAME=VALUE      override a baseline's site parameter (a list: a,b,c)\n"
 	"  --fail-on SEV         critical|high|medium|low|info|none (default critical)\n"
 	"  -f, --format F        table|json (default table)\n"
 	"  -a, --all             also list passing and not-applicable results\n"
@@ -39,6 +40,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "target", required_argument, NULL, 't' },
 		{ "baseline", required_argument, NULL, 'b' },
+		{ "set", required_argument, NULL, 0x210 },
 		{ "fail-on", required_argument, NULL, 0x200 },
 		{ "format", required_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
@@ -49,7 +51,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *target_name = NULL;
-	struct strlist bnames = { 0 };
+	struct strlist bnames = { 0 }, sets = { 0 };
 	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL };
 	long long page = 500, wait_s = 0;
 	bool want_stats = false;
@@ -59,6 +61,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		if ((r = cmd_common(ctx, &cmd_scan, opt)) != 0) {
 			if (r < 0) {
 				strlist_release(&bnames);
+				strlist_release(&sets);
 				return EXIT_CLEAN;
 			}
 			continue;
@@ -66,22 +69,26 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		switch (opt) {
 		case 't': target_name = optarg; break;
 		case 'b': strlist_add(&bnames, optarg); break;
+		case 0x210: strlist_add(&sets, optarg); break;
 		case 'a': ro.all = true; break;
 		case 'f':
 			if (report_format_parse(optarg, &ro.format) < 0) {
 				strlist_release(&bnames);
+				strlist_release(&sets);
 				return cmd_bad_usage(&cmd_scan, "unknown format '%s' (table or json)", optarg);
 			}
 			break;
 		case 0x200:
 			if (cmd_parse_fail_on(optarg, &ro.fail_on) < 0) {
 				strlist_release(&bnames);
+				strlist_release(&sets);
 				return cmd_bad_usage(&cmd_scan, "unknown severity '%s' for --fail-on", optarg);
 			}
 			break;
 		case 0x201:
 			if (!parse_int64(optarg, &page) || page < 1 || page > 100000) {
 				strlist_release(&bnames);
+				strlist_release(&sets);
 				return cmd_bad_usage(&cmd_scan, "--page-size takes a number from 1 to 100000");
 			}
 			break;
@@ -89,21 +96,25 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		case 0x202:
 			if (!parse_int64(optarg, &wait_s) || wait_s < 0 || wait_s > 86400) {
 				strlist_release(&bnames);
+				strlist_release(&sets);
 				return cmd_bad_usage(&cmd_scan, "--wait takes a number of seconds");
 			}
 			break;
 		default:
 			strlist_release(&bnames);
+			strlist_release(&sets);
 			cmd_usage(&cmd_scan, false);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		strlist_release(&bnames);
+		strlist_release(&sets);
 		return cmd_bad_usage(&cmd_scan, "unexpected argument '%s'", argv[optind]);
 	}
 	if (!target_name || !bnames.n) {
 		strlist_release(&bnames);
+		strlist_release(&sets);
 		return cmd_bad_usage(&cmd_scan, "--target and --baseline are required");
 	}
 
@@ -129,6 +140,8 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		log_error("unknown target '%s' in '%s'", target_name, cfg);
 		goto out;
 	}
+	if (cmd_bind_params(bl, bnames.n, t, &sets) != 0)
+		goto out;
 	if (endpoint_password(&t->vcenter, t->name, &password) < 0) {
 		log_error("%s", err_get());
 		goto out;
@@ -221,6 +234,7 @@ out:
 	cmd_free_baselines(bl, bnames.n);
 	snapshot_info_release(&si);
 	strlist_release(&bnames);
+	strlist_release(&sets);
 	free(cfg);
 	free(dbp);
 	return rc;
@@ -228,8 +242,8 @@ out:
 
 const struct cmd cmd_scan = {
 	"scan",
-	"--target T --baseline B [--baseline B ...] [--fail-on SEV] [--format table|json] [--all]\n"
-	"                   [--page-size N] [--wait SECONDS] [--stats]",
+	"--target T --baseline B [--baseline B ...] [--set NAME=VALUE ...] [--fail-on SEV]\n"
+	"                   [--format table|json] [--all] [--page-size N] [--wait SECONDS] [--stats]",
 	"Collect a target into a new snapshot and evaluate baselines against it",
 	help,
 	run,

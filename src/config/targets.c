@@ -112,6 +112,41 @@ static int parse_endpoint(struct tctx *y, yaml_node_t *n, const char *what, stru
 	return 0;
 }
 
+static int parse_params(struct tctx *y, yaml_node_t *n, struct target *t)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return terr(y, n, "'parameters' must be a mapping of names to values");
+	yaml_node_t *dup = yamlx_duplicate_key(y->doc, n);
+	if (dup)
+		return terr(y, dup, "duplicate key '%s' in parameters", (const char *)dup->data.scalar.value);
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
+		const char *k = scalar(kn);
+		if (!k || !*k)
+			return terr(y, kn, "parameter names must be scalars");
+		struct buf val = BUF_INIT;
+		if (v->type == YAML_SCALAR_NODE) {
+			buf_puts(&val, scalar(v));
+		} else if (v->type == YAML_SEQUENCE_NODE) {
+			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+				const char *s = scalar(yaml_document_get_node(y->doc, *it));
+				if (!s || strchr(s, ',')) {
+					buf_release(&val);
+					return terr(y, v, "parameter '%s': list items must be scalars without commas", k);
+				}
+				buf_printf(&val, "%s%s", it == v->data.sequence.items.start ? "" : ",", s);
+			}
+		} else {
+			return terr(y, v, "parameter '%s' takes a value or a list of values", k);
+		}
+		strlist_add(&t->param_names, k);
+		strlist_add_owned(&t->param_values, buf_detach(&val));
+		strlist_add_owned(&t->param_sources, xasprintf("%s:%zu:%zu", y->file, kn->start_mark.line + 1,
+							       kn->start_mark.column + 1));
+	}
+	return 0;
+}
+
 static int parse_target(struct tctx *y, const char *name, yaml_node_t *n, struct target *t)
 {
 	t->name = xstrdup(name);
@@ -131,6 +166,9 @@ static int parse_target(struct tctx *y, const char *name, yaml_node_t *n, struct
 				return -1;
 		} else if (!strcmp(k, "nsx")) {
 			if (parse_endpoint(y, v, "nsx", &t->nsx) < 0)
+				return -1;
+		} else if (!strcmp(k, "parameters")) {
+			if (parse_params(y, v, t) < 0)
 				return -1;
 		} else {
 			return terr(y, kn, "unknown key '%s' in target '%s'", k, name);
@@ -239,6 +277,9 @@ void targets_release(struct targets *t)
 		free(t->v[i].name);
 		endpoint_release(&t->v[i].vcenter);
 		endpoint_release(&t->v[i].nsx);
+		strlist_release(&t->v[i].param_names);
+		strlist_release(&t->v[i].param_values);
+		strlist_release(&t->v[i].param_sources);
 	}
 	free(t->v);
 	free(t->path);

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/util.h"
+
 struct endpoint {
 	bool present;
 	char *url;
@@ -23,6 +25,9 @@ struct target {
 	char *name;
 	struct endpoint vcenter;
 	struct endpoint nsx;
+	/* Site parameters for baselines: name, value (a list joined with
+	 * commas) and where it was set, index by index. */
+	struct strlist param_names, param_values, param_sources;
 	int line;
 };
 

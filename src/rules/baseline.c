@@ -125,37 +125,52 @@ static bool is_version_text(const char *s)
 	return true;
 }
 
-/* Checks that an operand fits the property's type. */
-static int check_operand(struct yctx *y, const yaml_node_t *n, enum ptype t, enum op op, const char *v)
+/* Why an operand does not fit the property's type, or NULL when it does. */
+static const char *operand_problem(enum ptype t, enum op op, const char *v)
 {
+	static char msg[512];
 	long long iv;
-	if (op >= OP_VERSION_EQ && !is_version_text(v))
-		return yerr(y, n, "'%s' is not a version such as 8.0.2", v);
+	if (op >= OP_VERSION_EQ && !is_version_text(v)) {
+		snprintf(msg, sizeof(msg), "'%s' is not a version such as 8.0.2", v);
+		return msg;
+	}
 	if (op >= OP_VERSION_EQ || op == OP_MATCHES || op == OP_NOT_MATCHES)
-		return 0;
+		return NULL;
 	switch (t) {
 	case PT_INT:
-		if (!parse_int64(v, &iv))
-			return yerr(y, n, "'%s' is not an integer", v);
+		if (!parse_int64(v, &iv)) {
+			snprintf(msg, sizeof(msg), "'%s' is not an integer", v);
+			return msg;
+		}
 		break;
 	case PT_BOOL:
-		if (!is_bool_text(v))
-			return yerr(y, n, "'%s' is not true or false", v);
+		if (!is_bool_text(v)) {
+			snprintf(msg, sizeof(msg), "'%s' is not true or false", v);
+			return msg;
+		}
 		if (op >= OP_LT && op <= OP_GE)
-			return yerr(y, n, "ordering comparison on a boolean property");
+			return "ordering comparison on a boolean property";
 		break;
 	case PT_VERSION:
-		if (!is_version_text(v))
-			return yerr(y, n, "'%s' is not a version such as 8.0.2", v);
+		if (!is_version_text(v)) {
+			snprintf(msg, sizeof(msg), "'%s' is not a version such as 8.0.2", v);
+			return msg;
+		}
 		break;
 	case PT_STRING:
 		if (op >= OP_LT && op <= OP_GE)
-			return yerr(y, n, "ordering comparison on a string property; use a version_ operator or an integer property");
+			return "ordering comparison on a string property; use a version_ operator or an integer property";
 		break;
 	default:
 		break;
 	}
-	return 0;
+	return NULL;
+}
+
+static int check_operand(struct yctx *y, const yaml_node_t *n, enum ptype t, enum op op, const char *v)
+{
+	const char *why = operand_problem(t, op, v);
+	return why ? yerr(y, n, "%s", why) : 0;
 }
 
 static void check_free(struct check *c)
@@ -168,6 +183,8 @@ static void check_free(struct check *c)
 	free(c->property);
 	free(c->value);
 	free(c->deflt);
+	free(c->param);
+	free(c->param_where);
 	strlist_release(&c->values);
 	if (c->has_re)
 		regfree(&c->re);
@@ -266,6 +283,21 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 	if (!c->property)
 		return yerr(y, n, "operator '%s' needs a property", leaf_ops[c->op - OP_EQ].key);
 	yaml_node_t *v = opnode;
+	if (v->type == YAML_MAPPING_NODE && c->op != OP_EMPTY && c->op != OP_PRESENT) {
+		/* { param: NAME }: the operand is a site parameter, bound later. */
+		yaml_node_pair_t *p0 = v->data.mapping.pairs.start;
+		const char *k0 = p0 < v->data.mapping.pairs.top ? scalar(node(y, p0->key)) : NULL;
+		const char *pn = k0 ? scalar(node(y, p0->value)) : NULL;
+		if (!k0 || strcmp(k0, "param") || !pn || p0 + 1 != v->data.mapping.pairs.top)
+			return yerr(y, v, "an operand is a value, or { param: NAME } for a site parameter");
+		if (c->ptype == PT_LIST && c->op != OP_CONTAINS && c->op != OP_NOT_CONTAINS &&
+		    c->op != OP_MATCHES && c->op != OP_NOT_MATCHES)
+			return yerr(y, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
+				    c->property);
+		c->param = xstrdup(pn);
+		c->param_where = xasprintf("%s:%zu:%zu", y->file, v->start_mark.line + 1, v->start_mark.column + 1);
+		return 0;
+	}
 	switch (c->op) {
 	case OP_IN:
 	case OP_NOT_IN:
@@ -541,6 +573,60 @@ static int parse_extends(struct yctx *y, yaml_node_t *v, struct baseline *b)
 	return 0;
 }
 
+static int param_values(struct yctx *y, yaml_node_t *v, struct param *p)
+{
+	if (v->type == YAML_SCALAR_NODE) {
+		strlist_add(&p->values, scalar(v));
+		return 0;
+	}
+	if (v->type != YAML_SEQUENCE_NODE)
+		return yerr(y, v, "parameter '%s' takes a value or a list of values", p->name);
+	p->list = true;
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		const char *s = scalar(node(y, *it));
+		if (!s)
+			return yerr(y, node(y, *it), "list items must be scalars");
+		strlist_add(&p->values, s);
+	}
+	return 0;
+}
+
+static int parse_parameters(struct yctx *y, yaml_node_t *v, struct baseline *b)
+{
+	if (v->type != YAML_MAPPING_NODE)
+		return yerr(y, v, "'parameters' must be a mapping of names to defaults");
+	if (no_duplicates(y, v) < 0)
+		return -1;
+	unsigned n = (unsigned)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+	b->params = xcalloc(n ? n : 1, sizeof(*b->params));
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = node(y, p->key), *val = node(y, p->value);
+		const char *k = scalar(kn);
+		if (!k || !*k)
+			return yerr(y, kn, "parameter names must be scalars");
+		struct param *pr = &b->params[b->nparams++];
+		pr->name = xstrdup(k);
+		pr->where = xasprintf("%s:%zu:%zu", y->file, kn->start_mark.line + 1, kn->start_mark.column + 1);
+		if (val->type == YAML_MAPPING_NODE) {
+			/* { default: V, description: text } */
+			yaml_node_t *d = NULL;
+			for (yaml_node_pair_t *q = val->data.mapping.pairs.start; q < val->data.mapping.pairs.top; q++) {
+				const char *qk = scalar(node(y, q->key));
+				if (qk && !strcmp(qk, "default"))
+					d = node(y, q->value);
+				else if (!qk || strcmp(qk, "description"))
+					return yerr(y, node(y, q->key), "unknown key '%s' in parameter '%s'", qk ? qk : "", k);
+			}
+			if (!d)
+				return yerr(y, val, "parameter '%s' has no default", k);
+			val = d;
+		}
+		if (param_values(y, val, pr) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 {
 	if (!root)
@@ -566,6 +652,9 @@ static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 			/* Informational. */
 		} else if (!strcmp(k, "extends")) {
 			if (parse_extends(y, v, b) < 0)
+				return -1;
+		} else if (!strcmp(k, "parameters")) {
+			if (parse_parameters(y, v, b) < 0)
 				return -1;
 		} else if (!strcmp(k, "rules")) {
 			rules = v;
@@ -648,6 +737,123 @@ static void inherit(struct baseline *child, struct baseline *parent)
 	free(child->rules);
 	child->rules = v;
 	child->nrules = n;
+	/* Parameters too: the child's defaults win. */
+	struct param *pv = xcalloc(child->nparams + parent->nparams + 1, sizeof(*pv));
+	unsigned np = 0;
+	for (unsigned j = 0; j < child->nparams; j++)
+		pv[np++] = child->params[j];
+	for (unsigned i = 0; i < parent->nparams; i++) {
+		if (baseline_has_param(child, parent->params[i].name))
+			continue;
+		pv[np++] = parent->params[i];
+		memset(&parent->params[i], 0, sizeof(parent->params[i]));
+	}
+	free(child->params);
+	child->params = pv;
+	child->nparams = np;
+}
+
+bool baseline_has_param(const struct baseline *b, const char *name)
+{
+	for (unsigned i = 0; i < b->nparams; i++)
+		if (b->params[i].name && !strcmp(b->params[i].name, name))
+			return true;
+	return false;
+}
+
+static const struct param *find_param(const struct baseline *b, const char *name)
+{
+	for (unsigned i = 0; i < b->nparams; i++)
+		if (b->params[i].name && !strcmp(b->params[i].name, name))
+			return &b->params[i];
+	return NULL;
+}
+
+static int bind_check(const struct baseline *b, const struct rule *r, struct check *c,
+		      const struct param_override *ov, size_t nov)
+{
+	for (unsigned i = 0; i < c->nkids; i++)
+		if (bind_check(b, r, c->kids[i], ov, nov) < 0)
+			return -1;
+	if (!c->param)
+		return 0;
+	const struct param *p = find_param(b, c->param);
+	if (!p) {
+		err_set("%s: rule '%s' uses unknown parameter '%s'", c->param_where, r->id, c->param);
+		return -1;
+	}
+	const struct param_override *o = NULL;
+	for (size_t i = 0; i < nov; i++)
+		if (!strcmp(ov[i].name, p->name))
+			o = &ov[i];
+	struct strlist vals = { 0 };
+	if (o && p->list) {
+		for (const char *s = o->value; *s;) {
+			const char *comma = strchr(s, ',');
+			size_t len = comma ? (size_t)(comma - s) : strlen(s);
+			strlist_add_owned(&vals, xstrndup(s, len));
+			s += len + (comma ? 1 : 0);
+		}
+	} else if (o) {
+		strlist_add(&vals, o->value);
+	} else {
+		for (size_t i = 0; i < p->values.n; i++)
+			strlist_add(&vals, p->values.v[i]);
+	}
+	const char *from = o ? o->source : p->where;
+	bool many = c->op == OP_IN || c->op == OP_NOT_IN;
+	int rc = -1;
+	if (!many && vals.n != 1) {
+		err_set("%s: rule '%s': parameter '%s' (from %s) is a list; '%s' takes one value", c->param_where,
+			r->id, p->name, from, leaf_ops[c->op - OP_EQ].key);
+		goto out;
+	}
+	for (size_t i = 0; i < vals.n; i++) {
+		const char *why = c->op == OP_CONTAINS || c->op == OP_NOT_CONTAINS ? NULL
+				: operand_problem(c->ptype, c->op, vals.v[i]);
+		if (why) {
+			err_set("%s: rule '%s': parameter '%s' (from %s): %s", c->param_where, r->id, p->name, from, why);
+			goto out;
+		}
+	}
+	free(c->value);
+	c->value = NULL;
+	strlist_release(&c->values);
+	if (c->has_re) {
+		regfree(&c->re);
+		c->has_re = false;
+	}
+	if (many) {
+		c->values = vals;
+		memset(&vals, 0, sizeof(vals));
+	} else {
+		c->value = xstrdup(vals.v[0]);
+	}
+	if (c->op == OP_MATCHES || c->op == OP_NOT_MATCHES) {
+		int e = regcomp(&c->re, c->value, REG_EXTENDED | REG_NOSUB | (c->nocase ? REG_ICASE : 0));
+		if (e) {
+			char eb[256];
+			regerror(e, &c->re, eb, sizeof(eb));
+			err_set("%s: rule '%s': parameter '%s' (from %s): bad regular expression '%s': %s",
+				c->param_where, r->id, p->name, from, c->value, eb);
+			goto out;
+		}
+		c->has_re = true;
+	}
+	rc = 0;
+out:
+	strlist_release(&vals);
+	return rc;
+}
+
+int baseline_bind(struct baseline *b, const struct param_override *ov, size_t n)
+{
+	for (unsigned i = 0; i < b->nrules; i++) {
+		struct rule *r = &b->rules[i];
+		if (bind_check(b, r, r->check, ov, n) < 0 || (r->when && bind_check(b, r, r->when, ov, n) < 0))
+			return -1;
+	}
+	return 0;
 }
 
 /* Finds a parent baseline, skipping files already in the chain of
@@ -762,6 +968,11 @@ int baseline_load(struct baseline **out, const char *path)
 	struct strlist chain = { 0 };
 	int rc = load_chain(out, path, &chain);
 	strlist_release(&chain);
+	if (rc == 0 && baseline_bind(*out, NULL, 0) < 0) {
+		baseline_free(*out);
+		*out = NULL;
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -778,6 +989,12 @@ void baseline_free(struct baseline *b)
 	free(b->description);
 	free(b->path);
 	strlist_release(&b->parents);
+	for (unsigned i = 0; i < b->nparams; i++) {
+		free(b->params[i].name);
+		free(b->params[i].where);
+		strlist_release(&b->params[i].values);
+	}
+	free(b->params);
 	free(b);
 }
 

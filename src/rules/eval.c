@@ -229,6 +229,11 @@ static bool family_collected(const struct sobject *o, const char *prop)
 
 static enum rstatus eval_leaf(const struct check *c, const struct sobject *o, struct evidence *ev)
 {
+	if (c->param && !c->value && !c->values.n) {
+		/* Only baseline_parse leaves parameters unbound; never guess. */
+		ev_set(ev, c->property, "", xasprintf("parameter '%s' (unbound)", c->param));
+		return RS_UNKNOWN;
+	}
 	const struct sprop *p = sobject_find(o, c->property);
 	if (p && !p->collected) {
 		ev_set(ev, c->property, NOT_COLLECTED, describe(c));

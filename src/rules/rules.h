@@ -41,7 +41,24 @@ struct check {
 	regex_t re;
 	char *deflt;		/* value to assume when absent on the object */
 	bool nocase;
+	char *param;		/* operand is this site parameter */
+	char *param_where;	/* file:line:col of the reference */
 	int line;
+};
+
+/* A site parameter: a default in the baseline, overridable per target or
+ * with --set. */
+struct param {
+	char *name;
+	struct strlist values;	/* the default: one value, or a list */
+	bool list;
+	char *where;		/* file:line:col of its definition */
+};
+
+struct param_override {
+	const char *name;
+	const char *value;	/* a list parameter splits it at commas */
+	const char *source;	/* "--set", or the targets file's file:line */
 };
 
 struct rule {
@@ -62,6 +79,8 @@ struct baseline {
 	char *description;
 	char *path;
 	struct strlist parents;	/* the baselines it extends, as named */
+	struct param *params;
+	unsigned nparams;
 	struct rule *rules;
 	unsigned nrules;
 };
@@ -72,6 +91,12 @@ int baseline_load(struct baseline **out, const char *path);
  * `extends:` is recorded in parents but not followed. */
 int baseline_parse(struct baseline **out, const char *name, const char *text, size_t len);
 void baseline_free(struct baseline *b);
+/* Binds every parameter reference to its override (the last given wins) or
+ * to its default, and checks the values against the properties' types.
+ * baseline_load binds the defaults already. */
+int baseline_bind(struct baseline *b, const struct param_override *ov, size_t n);
+bool baseline_has_param(const struct baseline *b, const char *name);
+
 /* Resolves a baseline name (or a path containing '/' or ending in .yaml)
  * to a file; returns a new string or NULL with the error set. */
 char *baseline_resolve(const char *name);

@@ -11,6 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct baseline *b;
 	if (baseline_parse(&b, "fuzz.yaml", (const char *)data, size) < 0)
 		return 0;
+	static const struct param_override ov[] = { { "p", "1,2", "fuzz" } };
+	baseline_bind(b, ov, 1);
 	struct sprop grp = { (char *)"option.*", PT_GROUP, true, (char *)"" };
 	for (unsigned i = 0; i < b->nrules; i++) {
 		struct sobject o = { 1, b->rules[i].object_type, (char *)"x-1", (char *)"x", &grp, 1 };

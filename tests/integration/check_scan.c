@@ -425,6 +425,43 @@ START_TEST(test_cis_rules_fail_through_the_api)
 }
 END_TEST
 
+START_TEST(test_site_parameters_from_targets_and_set)
+{
+	static const char *const base[] = { "scan", "-t", "lab", "-b", "tests/data/site-params.yaml", "-f", "json",
+					    "--fail-on", "high", NULL };
+	struct run r;
+	json_t *j = scan_json(&r, base, EXIT_CLEAN);
+	ck_assert_int_eq(count(j, "pass"), 12);
+	json_decref(j);
+	run_release(&r);
+	/* --set tightens the limit below the lab's 600 s. */
+	static const char *const set[] = { "scan", "-t", "lab", "-b", "tests/data/site-params.yaml", "-f", "json",
+					   "--fail-on", "high", "--set", "max_shell_timeout=300", NULL };
+	j = scan_json(&r, set, EXIT_FINDINGS);
+	ck_assert_int_eq(json_count(r.out, "site-shell-timeout", "fail", NULL), 6);
+	ck_assert_int_eq(json_count(r.out, "site-lockdown", "fail", NULL), 0);
+	json_decref(j);
+	run_release(&r);
+	/* The target's own parameters, and --set over them. */
+	lab_config(&lab, lab.url, "      password_file: vc.pw\n    parameters:\n      lockdown_modes: [lockdownStrict]\n"
+		   "      max_shell_timeout: 60\n");
+	static const char *const tgt[] = { "scan", "-t", "lab", "-b", "tests/data/site-params.yaml", "-f", "json",
+					   "--fail-on", "high", "--set", "max_shell_timeout=900", NULL };
+	j = scan_json(&r, tgt, EXIT_FINDINGS);
+	ck_assert_int_eq(json_count(r.out, "site-lockdown", "fail", NULL), 6);
+	ck_assert_int_eq(json_count(r.out, "site-shell-timeout", "fail", NULL), 0);
+	json_decref(j);
+	run_release(&r);
+	/* A --set no baseline declares is refused before anything is collected. */
+	static const char *const unknown[] = { "scan", "-t", "lab", "-b", "tests/data/site-params.yaml",
+					       "--set", "ntp_servers=a", NULL };
+	harden_run(&lab, &r, unknown);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "no baseline given declares parameter 'ntp_servers'"));
+	run_release(&r);
+}
+END_TEST
+
 static int closed_port(void)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -878,6 +915,7 @@ static Suite *suite(void)
 	tcase_add_test(clean, test_malformed_soap_fails_the_scan_cleanly);
 	tcase_add_test(clean, test_full_disk_fails_cleanly);
 	tcase_add_test(clean, test_cis_rules_fail_through_the_api);
+	tcase_add_test(clean, test_site_parameters_from_targets_and_set);
 	suite_add_tcase(s, clean);
 	TCase *seeded = tcase_create("seeded-lab");
 	tcase_set_timeout(seeded, 120);

@@ -478,6 +478,60 @@ START_TEST(test_user_baseline_overrides_builtin_of_the_same_name)
 }
 END_TEST
 
+static const char params_yaml[] =
+	"id: p\ntitle: P\nparameters:\n  min_build: 100\n  states: { default: [connected], description: d }\n"
+	"rules:\n"
+	"  - { id: r-build, title: b, severity: high, object: host, check: { property: build, ge: { param: min_build } } }\n"
+	"  - { id: r-state, title: s, severity: high, object: host, check: { property: connection_state, in: { param: states } } }\n";
+
+START_TEST(test_parameters_bind_defaults_and_overrides)
+{
+	char *p = tu_write(dir, "p.yaml", params_yaml, 0644);
+	struct baseline *b;
+	ck_assert_msg(baseline_load(&b, p) == 0, "%s", err_get());
+	struct evidence e;
+	ck_assert_int_eq(rule_eval(&b->rules[0], &host.o, &e), RS_PASS);
+	ck_assert_str_eq(e.expected, ">= 100");
+	evidence_release(&e);
+	ck_assert_int_eq(rule_eval(&b->rules[1], &host.o, &e), RS_PASS);
+	evidence_release(&e);
+	struct param_override ov[] = { { "min_build", "99999999", "--set" }, { "states", "disconnected,notResponding", "--set" } };
+	ck_assert_int_eq(baseline_bind(b, ov, 2), 0);
+	ck_assert_int_eq(rule_eval(&b->rules[0], &host.o, &e), RS_FAIL);
+	ck_assert_str_eq(e.expected, ">= 99999999");
+	evidence_release(&e);
+	ck_assert_int_eq(rule_eval(&b->rules[1], &host.o, &e), RS_FAIL);
+	ck_assert_str_eq(e.expected, "one of [disconnected, notResponding]");
+	evidence_release(&e);
+	/* A bad override names its source and leaves the rule as it was bound. */
+	struct param_override bad[] = { { "min_build", "latest", "--set" } };
+	ck_assert_int_eq(baseline_bind(b, bad, 1), -1);
+	ck_assert_msg(strstr(err_get(), "rule 'r-build': parameter 'min_build' (from --set): 'latest' is not an integer"),
+		      "%s", err_get());
+	baseline_free(b);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_parameter_errors_at_load)
+{
+	expect_error("  - { id: r1, title: x, severity: low, object: host, check: { property: build, ge: { param: nope } } }\n",
+		     "b.yaml:4:", "rule 'r1' uses unknown parameter 'nope'");
+	char *p = tu_write(dir, "q.yaml", "id: q\ntitle: Q\nparameters:\n  m: abc\n  l: [1, 2]\nrules:\n"
+			   "  - { id: r1, title: x, severity: low, object: host, check: { property: build, ge: { param: m } } }\n", 0644);
+	struct baseline *b;
+	ck_assert_int_eq(baseline_load(&b, p), -1);
+	ck_assert_msg(strstr(err_get(), "parameter 'm' (from ") && strstr(err_get(), "q.yaml:4:3): 'abc' is not an integer"),
+		      "%s", err_get());
+	free(p);
+	p = tu_write(dir, "l.yaml", "id: l\ntitle: L\nparameters:\n  l: [1, 2]\nrules:\n"
+		     "  - { id: r1, title: x, severity: low, object: host, check: { property: build, ge: { param: l } } }\n", 0644);
+	ck_assert_int_eq(baseline_load(&b, p), -1);
+	ck_assert_ptr_nonnull(strstr(err_get(), "is a list; 'ge' takes one value"));
+	free(p);
+}
+END_TEST
+
 START_TEST(test_resolve_refuses_escaping_names)
 {
 	ck_assert_ptr_null(baseline_resolve("..cis"));
@@ -522,6 +576,8 @@ static Suite *suite(void)
 	tcase_add_test(te, test_eval_tristate_combinators);
 	tcase_add_test(te, test_eval_evidence);
 	tcase_add_test(te, test_eval_applicability);
+	tcase_add_test(te, test_parameters_bind_defaults_and_overrides);
+	tcase_add_test(te, test_parameter_errors_at_load);
 	suite_add_tcase(s, te);
 	return s;
 }
