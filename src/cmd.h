@@ -19,7 +19,7 @@ struct cmd {
 	int (*run)(struct cmd_ctx *ctx, int argc, char **argv);
 };
 
-extern const struct cmd cmd_scan, cmd_evaluate, cmd_report, cmd_inventory, cmd_baseline;
+extern const struct cmd cmd_scan, cmd_evaluate, cmd_report, cmd_inventory, cmd_baseline, cmd_waiver;
 
 /* Long options every command accepts. */
 #define CMD_COMMON_OPTIONS \

@@ -139,9 +139,27 @@ void cmd_free_baselines(struct baseline **bl, size_t n)
 	free(bl);
 }
 
+int cmd_load_waivers(const char *path, struct waivers *w)
+{
+	memset(w, 0, sizeof(*w));
+	if (!path)
+		return 0;
+	char today[11];
+	waivers_today(today);
+	if (waivers_load(w, path, today) < 0) {
+		log_error("%s", err_get());
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i].expired)
+			log_warn("%s: waiver for '%s' expired on %s and no longer applies", w->v[i].where, w->v[i].rule,
+				 w->v[i].expires);
+	return 0;
+}
+
 int cmd_evaluate_and_report(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
-			    struct baseline **bl, size_t n, const char *kind, struct report_opts *ro,
-			    double *eval_ms)
+			    struct baseline **bl, size_t n, const char *kind, const struct waivers *w,
+			    const char *waiver_source, struct report_opts *ro, double *eval_ms)
 {
 	struct evaluation_info *evals = xcalloc(n ? n : 1, sizeof(*evals));
 	unsigned nev = 0;
@@ -149,7 +167,7 @@ int cmd_evaluate_and_report(const struct cmd_ctx *ctx, struct store *st, const s
 	*eval_ms = 0;
 	for (size_t i = 0; i < n; i++, nev++) {
 		struct eval_summary sum;
-		if (rules_evaluate(st, si->id, bl[i], kind, &sum) < 0) {
+		if (rules_evaluate(st, si->id, bl[i], kind, w, waiver_source, &sum) < 0) {
 			log_error("%s", err_get());
 			goto out;
 		}

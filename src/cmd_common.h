@@ -8,6 +8,7 @@
 #include "config/targets.h"
 #include "report/report.h"
 #include "rules/rules.h"
+#include "rules/waiver.h"
 #include "store/store.h"
 
 /* The completed snapshot a command means: snapshot id `which` (or 'latest'),
@@ -24,7 +25,9 @@ int cmd_bind_params(struct baseline **bl, size_t n, const struct target *t, cons
 /* Evaluates each baseline against snapshot si as a new evaluation of kind,
  * writes the report (nowhere with --quiet), and returns the gate's exit code. */
 int cmd_evaluate_and_report(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
-			    struct baseline **bl, size_t n, const char *kind, struct report_opts *ro,
-			    double *eval_ms);
+			    struct baseline **bl, size_t n, const char *kind, const struct waivers *w,
+			    const char *waiver_source, struct report_opts *ro, double *eval_ms);
+/* Loads a waiver file (path may be NULL: none), warning about expired ones. */
+int cmd_load_waivers(const char *path, struct waivers *w);
 
 #endif

@@ -16,6 +16,7 @@ static const char help[] =
 	"  -t, --target T        with latest: the target's latest completed snapshot\n"
 	"  -b, --baseline B      baseline name or file; repeat for several (required)\n"
 	"  --set NAME=VALUE      override a baseline's site parameter (a list: a,b,c)\n"
+	"  --waivers FILE        waivers to apply (scan: default the target's 'waivers')\n"
 	"  --fail-on SEV         critical|high|medium|low|info|none (default critical)\n"
 	"  -f, --format F        table|json (default table)\n"
 	"  -a, --all             also list passing and not-applicable results\n"
@@ -29,6 +30,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "target", required_argument, NULL, 't' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "set", required_argument, NULL, 0x210 },
+		{ "waivers", required_argument, NULL, 0x211 },
 		{ "fail-on", required_argument, NULL, 0x200 },
 		{ "format", required_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
@@ -37,6 +39,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	};
 	const char *target = NULL, *which = NULL;
 	struct strlist bnames = { 0 }, sets = { 0 };
+	const char *waiver_file = NULL;
 	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL };
 	int opt, r, rc;
 	while ((opt = getopt_long(argc, argv, "s:t:b:f:aqh", opts, NULL)) != -1) {
@@ -53,6 +56,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		case 't': target = optarg; break;
 		case 'b': strlist_add(&bnames, optarg); break;
 		case 0x210: strlist_add(&sets, optarg); break;
+		case 0x211: waiver_file = optarg; break;
 		case 'a': ro.all = true; break;
 		case 'f':
 			if (report_format_parse(optarg, &ro.format) < 0) {
@@ -85,7 +89,9 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	struct snapshot_info si = { 0 };
 	char *dbp = cmd_db_path(ctx);
 	double eval_ms;
-	if ((rc = cmd_load_baselines(&bnames, &bl)) != 0 || (rc = cmd_bind_params(bl, bnames.n, NULL, &sets)) != 0)
+	struct waivers wv = { 0 };
+	if ((rc = cmd_load_baselines(&bnames, &bl)) != 0 || (rc = cmd_bind_params(bl, bnames.n, NULL, &sets)) != 0 ||
+	    (rc = cmd_load_waivers(waiver_file, &wv)) != 0)
 		goto out;
 	if (access(dbp, F_OK) < 0) {
 		log_error("no twin database at '%s' (run 'harden scan' first)", dbp);
@@ -99,9 +105,10 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if ((rc = cmd_completed_snapshot(st, target, which, 0, &si)) != 0)
 		goto out;
-	rc = cmd_evaluate_and_report(ctx, st, &si, bl, bnames.n, "evaluate", &ro, &eval_ms);
+	rc = cmd_evaluate_and_report(ctx, st, &si, bl, bnames.n, "evaluate", &wv, waiver_file, &ro, &eval_ms);
 out:
 	cmd_free_baselines(bl, bnames.n);
+	waivers_release(&wv);
 	snapshot_info_release(&si);
 	store_close(st);
 	strlist_release(&bnames);
@@ -112,8 +119,8 @@ out:
 
 const struct cmd cmd_evaluate = {
 	"evaluate",
-	"--baseline B [--baseline B ...] [--set NAME=VALUE ...] [--snapshot ID|latest] [--target T]\n"
-	"                   [--fail-on SEV] [--format table|json] [--all]",
+	"--baseline B [--baseline B ...] [--set NAME=VALUE ...] [--waivers FILE] [--snapshot ID|latest]\n"
+	"                   [--target T] [--fail-on SEV] [--format table|json] [--all]",
 	"Evaluate baselines against a stored snapshot without contacting vCenter",
 	help,
 	run,

@@ -18,6 +18,7 @@ static const char help[] =
 	"  -t, --target T        target name from the targets file (required)\n"
 	"  -b, --baseline B      baseline name or file; repeat for several (required)\n"
 	"  --set NAME=VALUE      override a baseline's site parameter (a list: a,b,c)\n"
+	"  --waivers FILE        waivers to apply (scan: default the target's 'waivers')\n"
 	"  --fail-on SEV         critical|high|medium|low|info|none (default critical)\n"
 	"  -f, --format F        table|json (default table)\n"
 	"  -a, --all             also list passing and not-applicable results\n"
@@ -41,6 +42,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "target", required_argument, NULL, 't' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "set", required_argument, NULL, 0x210 },
+		{ "waivers", required_argument, NULL, 0x211 },
 		{ "fail-on", required_argument, NULL, 0x200 },
 		{ "format", required_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
@@ -52,6 +54,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	};
 	const char *target_name = NULL;
 	struct strlist bnames = { 0 }, sets = { 0 };
+	const char *waiver_file = NULL;
 	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL };
 	long long page = 500, wait_s = 0;
 	bool want_stats = false;
@@ -70,6 +73,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		case 't': target_name = optarg; break;
 		case 'b': strlist_add(&bnames, optarg); break;
 		case 0x210: strlist_add(&sets, optarg); break;
+		case 0x211: waiver_file = optarg; break;
 		case 'a': ro.all = true; break;
 		case 'f':
 			if (report_format_parse(optarg, &ro.format) < 0) {
@@ -126,6 +130,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	long long snap = 0;
 	struct snapshot_info si = { 0 };
 	double eval_ms = 0;
+	struct waivers wv = { 0 };
 
 	/* Everything that can be wrong locally is checked before collecting. */
 	if (cmd_load_baselines(&bnames, &bl) != 0)
@@ -141,6 +146,10 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (cmd_bind_params(bl, bnames.n, t, &sets) != 0)
+		goto out;
+	if (!waiver_file)
+		waiver_file = t->waivers;
+	if (cmd_load_waivers(waiver_file, &wv) != 0)
 		goto out;
 	if (endpoint_password(&t->vcenter, t->name, &password) < 0) {
 		log_error("%s", err_get());
@@ -220,7 +229,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = EXIT_STORE;
 		goto out;
 	}
-	rc = cmd_evaluate_and_report(ctx, st, &si, bl, bnames.n, "scan", &ro, &eval_ms);
+	rc = cmd_evaluate_and_report(ctx, st, &si, bl, bnames.n, "scan", &wv, waiver_file, &ro, &eval_ms);
 	if (want_stats && rc != EXIT_STORE)
 		fprintf(stderr, "harden: stats: wall_ms=%.0f collect_ms=%.0f store_ms=%.0f eval_ms=%.0f "
 			"objects=%lld api_calls=%lld bytes_received=%lld peak_rss_kib=%ld\n",
@@ -232,6 +241,7 @@ out:
 	store_close(st);
 	targets_release(&tg);
 	cmd_free_baselines(bl, bnames.n);
+	waivers_release(&wv);
 	snapshot_info_release(&si);
 	strlist_release(&bnames);
 	strlist_release(&sets);
@@ -242,8 +252,8 @@ out:
 
 const struct cmd cmd_scan = {
 	"scan",
-	"--target T --baseline B [--baseline B ...] [--set NAME=VALUE ...] [--fail-on SEV]\n"
-	"                   [--format table|json] [--all] [--page-size N] [--wait SECONDS] [--stats]",
+	"--target T --baseline B [--baseline B ...] [--set NAME=VALUE ...] [--waivers FILE]\n"
+	"                   [--fail-on SEV] [--format table|json] [--all] [--page-size N] [--wait SECONDS] [--stats]",
 	"Collect a target into a new snapshot and evaluate baselines against it",
 	help,
 	run,

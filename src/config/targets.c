@@ -170,6 +170,11 @@ static int parse_target(struct tctx *y, const char *name, yaml_node_t *n, struct
 		} else if (!strcmp(k, "parameters")) {
 			if (parse_params(y, v, t) < 0)
 				return -1;
+		} else if (!strcmp(k, "waivers")) {
+			const char *s = scalar(v);
+			if (!s || !*s)
+				return terr(y, v, "'waivers' takes the path of a waiver file");
+			t->waivers = resolve_against(y->file, s);
 		} else {
 			return terr(y, kn, "unknown key '%s' in target '%s'", k, name);
 		}
@@ -280,6 +285,7 @@ void targets_release(struct targets *t)
 		strlist_release(&t->v[i].param_names);
 		strlist_release(&t->v[i].param_values);
 		strlist_release(&t->v[i].param_sources);
+		free(t->v[i].waivers);
 	}
 	free(t->v);
 	free(t->path);

@@ -28,6 +28,7 @@ struct target {
 	/* Site parameters for baselines: name, value (a list joined with
 	 * commas) and where it was set, index by index. */
 	struct strlist param_names, param_values, param_sources;
+	char *waivers;		/* waiver file, resolved against the targets file */
 	int line;
 };
 

@@ -13,6 +13,7 @@
 #define YELLOW "\033[33m"
 #define GREEN "\033[32m"
 #define DIM "\033[2m"
+#define CYAN "\033[36m"
 #define BOLD "\033[1m"
 #define RESET "\033[0m"
 
@@ -72,7 +73,7 @@ static void put_safe(FILE *f, const char *s, int width)
 
 static bool show(const struct report_opts *o, const char *status)
 {
-	return o->all || !strcmp(status, "fail") || !strcmp(status, "unknown");
+	return o->all || !strcmp(status, "fail") || !strcmp(status, "unknown") || !strcmp(status, "waived");
 }
 
 struct table_ctx {
@@ -89,6 +90,8 @@ static const char *status_color(const char *status)
 		return YELLOW;
 	if (!strcmp(status, "pass"))
 		return GREEN;
+	if (!strcmp(status, "waived"))
+		return CYAN;
 	return DIM;
 }
 
@@ -124,6 +127,20 @@ static int table_row(void *vctx, const struct finding_row *r)
 			fputs(RESET, f);
 		fputc('\n', f);
 	}
+	if (r->waiver_justification) {
+		fputs(r->waiver_expired ? "        waiver expired " : "        waived until ", f);
+		put_safe(f, r->waiver_expires, 0);
+		fputs(" by ", f);
+		put_safe(f, r->waiver_approver, 0);
+		if (r->waiver_ticket) {
+			fputs(" (", f);
+			put_safe(f, r->waiver_ticket, 0);
+			fputc(')', f);
+		}
+		fputs(": ", f);
+		put_safe(f, r->waiver_justification, 0);
+		fputc('\n', f);
+	}
 	x->shown++;
 	return 0;
 }
@@ -147,9 +164,9 @@ static void table_summary(FILE *f, const struct counts *c, const struct report_o
 	long long total = 0;
 	for (int s = 0; s < RS_COUNT; s++)
 		total += counts_status(c, (enum rstatus)s);
-	fprintf(f, "Results: %lld pass, %lld fail, %lld unknown, %lld not applicable (%lld checks)\n",
+	fprintf(f, "Results: %lld pass, %lld fail, %lld unknown, %lld waived, %lld not applicable (%lld checks)\n",
 		counts_status(c, RS_PASS), counts_status(c, RS_FAIL), counts_status(c, RS_UNKNOWN),
-		counts_status(c, RS_NA), total);
+		counts_status(c, RS_WAIVED), counts_status(c, RS_NA), total);
 	fputs("Failing by severity:", f);
 	for (int s = SEV_COUNT - 1; s >= 0; s--)
 		fprintf(f, " %s %lld%s", severity_name((enum severity)s), c->by[RS_FAIL][s], s ? "," : "\n");
@@ -209,6 +226,15 @@ static int json_row(void *vctx, const struct finding_row *r)
 	json_object_set_new(o, "property", r->property ? json_string(r->property) : json_null());
 	json_object_set_new(o, "observed", r->observed ? json_string(r->observed) : json_null());
 	json_object_set_new(o, "expected", r->expected ? json_string(r->expected) : json_null());
+	if (r->waiver_justification) {
+		json_t *w = json_pack("{s:s, s:s, s:s, s:b}", "justification", r->waiver_justification,
+				      "approver", r->waiver_approver, "expires", r->waiver_expires,
+				      "expired", r->waiver_expired);
+		json_object_set_new(w, "ticket", r->waiver_ticket ? json_string(r->waiver_ticket) : json_null());
+		json_object_set_new(o, "waiver", w);
+	} else {
+		json_object_set_new(o, "waiver", json_null());
+	}
 	fputs(x->first ? "\n    " : ",\n    ", x->f);
 	x->first = false;
 	json_dumpf(o, x->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
@@ -309,7 +335,7 @@ int report_write(FILE *f, struct store *st, const struct snapshot_info *snap,
 	json_text(f, "counts_by_severity", json_incref(json_object_get(c, "by_severity")), true);
 	json_decref(c);
 	json_text(f, "fail_on", o->fail_on >= 0 ? json_string(severity_name((enum severity)o->fail_on)) : json_string("none"), true);
-	json_text(f, "findings_include", json_string(o->all ? "all" : "fail,unknown"), true);
+	json_text(f, "findings_include", json_string(o->all ? "all" : "fail,unknown,waived"), true);
 	fputs("  \"findings\": [", f);
 	struct json_ctx x = { f, o, NULL, true };
 	for (unsigned i = 0; i < n && rc >= 0; i++) {

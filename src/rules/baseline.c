@@ -16,7 +16,7 @@
 #endif
 
 static const char *const sev_names[] = { "info", "low", "medium", "high", "critical" };
-static const char *const status_names[] = { "pass", "fail", "not_applicable", "unknown" };
+static const char *const status_names[] = { "pass", "fail", "not_applicable", "unknown", "waived" };
 
 const char *severity_name(enum severity s) { return sev_names[s]; }
 const char *rstatus_name(enum rstatus s) { return status_names[s]; }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rules/waiver.h"
 #include "util/util.h"
 
 #define ABSENT "(absent)"
@@ -349,6 +350,7 @@ struct eval_ctx {
 	const struct baseline *b;
 	const char *otype;
 	long long eval_id;
+	const struct waivers *w;
 	struct eval_summary *sum;
 };
 
@@ -361,10 +363,21 @@ static int eval_object(void *vctx, const struct sobject *o)
 			continue;
 		struct evidence ev;
 		enum rstatus s = rule_eval(r, o, &ev);
+		long long waiver = 0;
+		if (s == RS_FAIL) {
+			/* An active waiver turns a failure into waived; an expired
+			 * one stays attached to the failure so reports can say so. */
+			const struct waiver *wv = waivers_match(x->w, r->id, o);
+			if (wv) {
+				waiver = wv->id;
+				if (!wv->expired)
+					s = RS_WAIVED;
+			}
+		}
 		x->sum->by_status[s]++;
 		x->sum->by_sev[s][r->severity]++;
 		int rc = store_finding(x->st, x->eval_id, r->id, o->id, rstatus_name(s), ev.property,
-				       ev.observed, ev.expected);
+				       ev.observed, ev.expected, waiver);
 		evidence_release(&ev);
 		if (rc < 0)
 			return rc;
@@ -372,8 +385,32 @@ static int eval_object(void *vctx, const struct sobject *o)
 	return 0;
 }
 
+static int store_waivers(struct store *st, long long eval, const struct waivers *w, const char *source)
+{
+	for (size_t i = 0; w && i < w->n; i++) {
+		struct waiver *x = &w->v[i];
+		json_t *sel = json_object();
+		if (x->moref)
+			json_object_set_new(sel, "moref", json_string(x->moref));
+		if (x->name)
+			json_object_set_new(sel, "name", json_string(x->name));
+		if (x->cluster)
+			json_object_set_new(sel, "cluster", json_string(x->cluster));
+		char *js = json_dumps(sel, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(sel);
+		char *src = xasprintf("%s (%s)", source ? source : "", x->where);
+		int rc = store_waiver(st, eval, x->rule, js, x->justification, x->approver, x->expires, x->ticket,
+				      src, x->expired, &x->id);
+		free(js);
+		free(src);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int rules_evaluate(struct store *st, long long snap, const struct baseline *b, const char *kind,
-		   struct eval_summary *sum)
+		   const struct waivers *w, const char *waiver_source, struct eval_summary *sum)
 {
 	memset(sum, 0, sizeof(*sum));
 	double t0 = now_ms();
@@ -382,6 +419,8 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 		return rc;
 	struct eval_meta m = { b->id, b->title, b->version, b->path, kind };
 	if ((rc = store_evaluation_begin(st, snap, &m, &sum->eval_id)) < 0)
+		goto fail;
+	if ((rc = store_waivers(st, sum->eval_id, w, waiver_source)) < 0)
 		goto fail;
 	for (unsigned i = 0; i < b->nrules; i++) {
 		const struct rule *r = &b->rules[i];
@@ -397,7 +436,7 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 		if (!strlist_has(&types, b->rules[i].object_type))
 			strlist_add(&types, b->rules[i].object_type);
 	for (size_t i = 0; i < types.n; i++) {
-		struct eval_ctx x = { st, b, types.v[i], sum->eval_id, sum };
+		struct eval_ctx x = { st, b, types.v[i], sum->eval_id, w, sum };
 		if ((rc = store_objects_each(st, snap, types.v[i], eval_object, &x)) < 0)
 			break;
 	}

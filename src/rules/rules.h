@@ -12,7 +12,7 @@
 #include "util/util.h"
 
 enum severity { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL, SEV_COUNT };
-enum rstatus { RS_PASS, RS_FAIL, RS_NA, RS_UNKNOWN, RS_COUNT };
+enum rstatus { RS_PASS, RS_FAIL, RS_NA, RS_UNKNOWN, RS_WAIVED, RS_COUNT };
 
 const char *severity_name(enum severity s);
 int severity_parse(const char *s, enum severity *out);
@@ -122,7 +122,9 @@ struct eval_summary {
 
 /* Evaluates every rule of b against snapshot snap and stores the results
  * as a new evaluation of kind "scan" or "evaluate". */
+struct waivers;
+/* w may be NULL; its waivers are recorded with the evaluation. */
 int rules_evaluate(struct store *st, long long snap, const struct baseline *b, const char *kind,
-		   struct eval_summary *sum);
+		   const struct waivers *w, const char *waiver_source, struct eval_summary *sum);
 
 #endif

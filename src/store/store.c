@@ -22,7 +22,7 @@ enum {
 static const char *const queries[Q_COUNT] = {
 	[Q_OBJ_ADD] = "INSERT INTO object(snapshot_id, type, moref, name) VALUES (?,?,?,?)",
 	[Q_PROP_ADD] = "INSERT OR REPLACE INTO property(object_id, name, type, collected, value) VALUES (?,?,?,?,?)",
-	[Q_FINDING_ADD] = "INSERT INTO finding(evaluation_id, rule_id, object_id, status, property, observed, expected) VALUES (?,?,?,?,?,?,?)",
+	[Q_FINDING_ADD] = "INSERT INTO finding(evaluation_id, rule_id, object_id, status, property, observed, expected, waiver_id) VALUES (?,?,?,?,?,?,?,?)",
 	[Q_EVAL_RULE_ADD] = "INSERT OR REPLACE INTO eval_rule(evaluation_id, rule_id, title, severity, object_type, details) VALUES (?,?,?,?,?,?)",
 };
 
@@ -94,6 +94,20 @@ static const char *const migrations[] = {
 	"  expected TEXT);"
 	"CREATE INDEX finding_by_evaluation ON finding(evaluation_id);"
 	"CREATE INDEX finding_by_object ON finding(object_id);",
+	/* 2: waivers in force for each evaluation, and the one a finding used. */
+	"CREATE TABLE waiver("
+	"  id INTEGER PRIMARY KEY,"
+	"  evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE,"
+	"  rule_id TEXT NOT NULL,"
+	"  selector TEXT NOT NULL,"
+	"  justification TEXT NOT NULL,"
+	"  approver TEXT NOT NULL,"
+	"  expires TEXT NOT NULL,"
+	"  ticket TEXT,"
+	"  source TEXT NOT NULL,"
+	"  expired INTEGER NOT NULL);"
+	"CREATE INDEX waiver_by_evaluation ON waiver(evaluation_id);"
+	"ALTER TABLE finding ADD COLUMN waiver_id INTEGER REFERENCES waiver(id) ON DELETE SET NULL;",
 };
 
 static int db_error(struct store *st, const char *what)
@@ -604,8 +618,34 @@ int store_eval_rule(struct store *st, long long eval, const char *rule_id, const
 	return step_done(st, s, "write");
 }
 
+int store_waiver(struct store *st, long long eval, const char *rule_id, const char *selector,
+		 const char *justification, const char *approver, const char *expires, const char *ticket,
+		 const char *source, bool expired, long long *id)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO waiver(evaluation_id, rule_id, selector, justification, approver, expires, "
+			       "ticket, source, expired) VALUES (?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "write");
+	sqlite3_bind_int64(s, 1, eval);
+	bind_text(s, 2, rule_id);
+	bind_text(s, 3, selector);
+	bind_text(s, 4, justification);
+	bind_text(s, 5, approver);
+	bind_text(s, 6, expires);
+	bind_text(s, 7, ticket);
+	bind_text(s, 8, source);
+	sqlite3_bind_int(s, 9, expired);
+	int rc = step_done(st, s, "write");
+	sqlite3_finalize(s);
+	if (rc == 0)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
 int store_finding(struct store *st, long long eval, const char *rule_id, long long obj,
-		  const char *status, const char *property, const char *observed, const char *expected)
+		  const char *status, const char *property, const char *observed, const char *expected,
+		  long long waiver)
 {
 	sqlite3_stmt *s = stmt(st, Q_FINDING_ADD);
 	if (!s)
@@ -617,6 +657,10 @@ int store_finding(struct store *st, long long eval, const char *rule_id, long lo
 	bind_text(s, 5, property);
 	bind_text(s, 6, observed);
 	bind_text(s, 7, expected);
+	if (waiver)
+		sqlite3_bind_int64(s, 8, waiver);
+	else
+		sqlite3_bind_null(s, 8);
 	return step_done(st, s, "write");
 }
 
@@ -625,9 +669,11 @@ int store_findings_each(struct store *st, long long eval, store_finding_fn fn, v
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT f.rule_id, r.title, r.severity, r.object_type, r.details, f.status, "
-			       "f.property, f.observed, f.expected, o.moref, o.name, o.id "
+			       "f.property, f.observed, f.expected, o.moref, o.name, o.id, "
+			       "w.justification, w.approver, w.expires, w.ticket, w.expired "
 			       "FROM finding f JOIN eval_rule r ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "
-			       "JOIN object o ON o.id = f.object_id WHERE f.evaluation_id = ? "
+			       "JOIN object o ON o.id = f.object_id LEFT JOIN waiver w ON w.id = f.waiver_id "
+			       "WHERE f.evaluation_id = ? "
 			       "ORDER BY CASE r.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
 			       "WHEN 'low' THEN 3 ELSE 4 END, f.rule_id, o.name, o.moref",
 			       -1, &s, NULL) != SQLITE_OK)
@@ -648,6 +694,11 @@ int store_findings_each(struct store *st, long long eval, store_finding_fn fn, v
 			.moref = (const char *)sqlite3_column_text(s, 9),
 			.object_name = (const char *)sqlite3_column_text(s, 10),
 			.object_id = sqlite3_column_int64(s, 11),
+			.waiver_justification = (const char *)sqlite3_column_text(s, 12),
+			.waiver_approver = (const char *)sqlite3_column_text(s, 13),
+			.waiver_expires = (const char *)sqlite3_column_text(s, 14),
+			.waiver_ticket = (const char *)sqlite3_column_text(s, 15),
+			.waiver_expired = sqlite3_column_int(s, 16) != 0,
 		};
 		if ((rc = fn(ctx, &f)) != 0)
 			break;

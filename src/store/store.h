@@ -8,7 +8,7 @@
 
 #include "vocab.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Errors: -1 general, STORE_EFULL when the disk or database is full. */
 #define STORE_EFULL (-2)
@@ -101,14 +101,23 @@ int store_evaluation_begin(struct store *st, long long snap, const struct eval_m
 int store_evaluation_end(struct store *st, long long id, double eval_ms);
 int store_eval_rule(struct store *st, long long eval, const char *rule_id, const char *title,
 		    const char *severity, const char *object_type, const char *details_json);
+/* waiver: the row of the waiver that matched, or 0. */
 int store_finding(struct store *st, long long eval, const char *rule_id, long long obj,
-		  const char *status, const char *property, const char *observed, const char *expected);
+		  const char *status, const char *property, const char *observed, const char *expected,
+		  long long waiver);
+/* Records a waiver in force for an evaluation. */
+int store_waiver(struct store *st, long long eval, const char *rule_id, const char *selector,
+		 const char *justification, const char *approver, const char *expires, const char *ticket,
+		 const char *source, bool expired, long long *id);
 
 struct finding_row {
 	const char *rule_id, *title, *severity, *object_type, *details_json;
 	const char *status, *property, *observed, *expected;
 	const char *moref, *object_name;
 	long long object_id;
+	/* The waiver that matched, if any (justification NULL when none). */
+	const char *waiver_justification, *waiver_approver, *waiver_expires, *waiver_ticket;
+	bool waiver_expired;
 };
 typedef int (*store_finding_fn)(void *ctx, const struct finding_row *f);
 /* Findings of an evaluation, ordered by severity (highest first), rule and object name. */

@@ -786,6 +786,82 @@ START_TEST(test_evaluate_offline_against_stored_snapshot)
 }
 END_TEST
 
+START_TEST(test_waivers_active_and_expired)
+{
+	free(tu_write(lab.dir, "waivers.yaml",
+		      "waivers:\n"
+		      "  - rule: cis-esxi-5.3\n"
+		      "    objects: { name: 'DC0_C0_H1' }\n"
+		      "    justification: SSH kept on for a vendor support case\n"
+		      "    approver: alice@example.com\n"
+		      "    expires: 2099-12-31\n"
+		      "    ticket: CHG-1\n"
+		      "  - rule: cis-esxi-5.2\n"
+		      "    objects: { cluster: 'DC0_C*' }\n"
+		      "    justification: ESXi Shell used during the migration\n"
+		      "    approver: bob@example.com\n"
+		      "    expires: 2020-01-31\n"
+		      "    ticket: CHG-2\n", 0644));
+	char *wf = xasprintf("%s/waivers.yaml", lab.dir);
+	const char *const args[] = { "scan", "-t", "lab", "-b", CIS, "-f", "json", "--waivers", wf, NULL };
+	struct run r;
+	json_t *j = scan_json(&r, args, EXIT_FINDINGS);
+	ck_assert_int_eq(count(j, "waived"), 1);
+	ck_assert_int_eq(count(j, "fail"), 34);
+	ck_assert_ptr_nonnull(strstr(r.err, "expired on 2020-01-31"));
+	size_t i;
+	json_t *f;
+	int seen = 0;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		const char *rule = json_string_value(json_object_get(f, "rule_id"));
+		json_t *w = json_object_get(f, "waiver");
+		if (!strcmp(rule, "cis-esxi-5.3")) {
+			ck_assert_str_eq(json_string_value(json_object_get(f, "status")), "waived");
+			ck_assert_str_eq(json_string_value(json_object_get(w, "ticket")), "CHG-1");
+			ck_assert(json_is_false(json_object_get(w, "expired")));
+			seen++;
+		} else if (!strcmp(rule, "cis-esxi-5.2")) {
+			/* An expired waiver no longer applies, and the report says so. */
+			ck_assert_str_eq(json_string_value(json_object_get(f, "status")), "fail");
+			ck_assert(json_is_true(json_object_get(w, "expired")));
+			seen++;
+		} else {
+			ck_assert(json_is_null(w));
+		}
+	}
+	ck_assert_int_eq(seen, 2);
+	json_decref(j);
+	run_release(&r);
+	/* The waivers in force are stored with the evaluation: report replays them. */
+	static const char *const rep[] = { "report", "-t", "lab", "-f", "json", NULL };
+	j = scan_json(&r, rep, EXIT_CLEAN);
+	ck_assert_int_eq(count(j, "waived"), 1);
+	json_decref(j);
+	run_release(&r);
+	/* With the shell waived too, nothing critical fails the gate. */
+	free(tu_write(lab.dir, "waivers.yaml",
+		      "waivers:\n"
+		      "  - { rule: cis-esxi-5.3, objects: { name: DC0_C0_H1 }, justification: vendor support case, "
+		      "approver: alice, expires: 2099-12-31 }\n"
+		      "  - { rule: cis-esxi-5.2, objects: { moref: host-31 }, justification: migration in progress, "
+		      "approver: bob, expires: 2099-12-31 }\n", 0644));
+	harden_run(&lab, &r, args);
+	ck_assert_msg(r.status == EXIT_CLEAN, "exit %d: %s", r.status, r.err);
+	run_release(&r);
+	/* waiver lint checks a file before any scan. */
+	free(tu_write(lab.dir, "bad.yaml", "waivers:\n  - { rule: x, objects: { name: y }, approver: a, expires: 2030-01-01 }\n", 0644));
+	char *bad = xasprintf("%s/bad.yaml", lab.dir);
+	const char *const lint[] = { "waiver", "lint", wf, bad, NULL };
+	harden_run(&lab, &r, lint);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "bad.yaml:2:5: waiver for 'x' needs a justification"));
+	ck_assert_ptr_nonnull(strstr(r.err, "waivers.yaml: ok, 2 waivers, 0 expired"));
+	run_release(&r);
+	free(bad);
+	free(wf);
+}
+END_TEST
+
 #define SCG_SEEDED \
 	"scg-esxi-account-lockout DC0_C1_H0\n" \
 	"scg-esxi-account-unlock DC0_C1_H0\n" \
@@ -926,6 +1002,7 @@ static Suite *suite(void)
 	tcase_add_test(seeded, test_killed_scan_is_failed_and_never_latest);
 	tcase_add_test(seeded, test_evaluate_offline_against_stored_snapshot);
 	tcase_add_test(seeded, test_scg_every_rule_fails_and_passes);
+	tcase_add_test(seeded, test_waivers_active_and_expired);
 	suite_add_tcase(s, seeded);
 	TCase *tls = tcase_create("tls");
 	tcase_set_timeout(tls, 120);

@@ -6,6 +6,7 @@
 
 #include "lib/testutil.h"
 #include "rules/rules.h"
+#include "rules/waiver.h"
 #include "util/util.h"
 
 static char *dir;
@@ -532,6 +533,56 @@ START_TEST(test_parameter_errors_at_load)
 }
 END_TEST
 
+static void waiver_error(const char *body, const char *where, const char *what)
+{
+	char *text = xasprintf("waivers:\n%s", body);
+	char *p = tu_write(dir, "w.yaml", text, 0644);
+	struct waivers w;
+	ck_assert_int_eq(waivers_load(&w, p, "2026-11-21"), -1);
+	ck_assert_msg(strstr(err_get(), where) && strstr(err_get(), what), "'%s' lacks '%s' or '%s'", err_get(), where, what);
+	free(text);
+	free(p);
+}
+
+START_TEST(test_waiver_file_errors)
+{
+	waiver_error("  - { rule: r, objects: { name: h }, approver: a, expires: 2027-01-01 }\n", "w.yaml:2:5",
+		     "needs a justification");
+	waiver_error("  - { rule: r, objects: { name: h }, justification: long enough text, approver: a, expires: 2027-02-30 }\n",
+		     "w.yaml:2:", "not a date");
+	waiver_error("  - { rule: r, justification: long enough text, approver: a, expires: 2027-01-01 }\n", "w.yaml:2:5",
+		     "no objects selector");
+	waiver_error("  - { rule: r, objects: { host: h }, justification: long enough text, approver: a, expires: 2027-01-01 }\n",
+		     "w.yaml:2:", "unknown selector 'host'");
+	waiver_error("  - { rule: r, objects: { name: h }, justification: long enough text, approver: a }\n", "w.yaml:2:5",
+		     "waivers must expire");
+	waiver_error("  - { rule: r, objects: { name: h }, justification: long enough text, approver: a, expires: 2027-01-01, "
+		     "owner: x }\n", "w.yaml:2:", "unknown key 'owner'");
+}
+END_TEST
+
+START_TEST(test_waiver_matching_and_expiry)
+{
+	char *p = tu_write(dir, "w.yaml",
+			   "waivers:\n"
+			   "  - { rule: r1, objects: { name: 'ob*' }, justification: expired exception, approver: a, expires: 2026-11-20 }\n"
+			   "  - { rule: r1, objects: { cluster: C1 }, justification: the live exception, approver: b, expires: 2026-11-21 }\n"
+			   "  - { rule: r2, objects: { moref: host-9 }, justification: other object only, approver: c, expires: 2030-01-01 }\n",
+			   0644);
+	struct waivers w;
+	ck_assert_int_eq(waivers_load(&w, p, "2026-11-21"), 0);
+	ck_assert(w.v[0].expired);
+	ck_assert(!w.v[1].expired);	/* expires is the last day it applies */
+	/* host fixture: name "obj", moref host-1, no cluster collected. */
+	const struct waiver *m = waivers_match(&w, "r1", &host.o);
+	ck_assert_ptr_eq(m, &w.v[0]);	/* only the expired one selects it */
+	ck_assert_ptr_null(waivers_match(&w, "r2", &host.o));
+	ck_assert_ptr_null(waivers_match(&w, "r3", &host.o));
+	waivers_release(&w);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_resolve_refuses_escaping_names)
 {
 	ck_assert_ptr_null(baseline_resolve("..cis"));
@@ -578,6 +629,8 @@ static Suite *suite(void)
 	tcase_add_test(te, test_eval_applicability);
 	tcase_add_test(te, test_parameters_bind_defaults_and_overrides);
 	tcase_add_test(te, test_parameter_errors_at_load);
+	tcase_add_test(te, test_waiver_file_errors);
+	tcase_add_test(te, test_waiver_matching_and_expiry);
 	suite_add_tcase(s, te);
 	return s;
 }

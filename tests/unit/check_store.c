@@ -163,7 +163,7 @@ START_TEST(test_evaluation_findings_and_counts)
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
 	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", "high", "host", "{}"), 0);
-	ck_assert_int_eq(store_finding(st, ev, "r1", obj, "fail", "name", "esx-01", "x"), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", obj, "fail", "name", "esx-01", "x", 0), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 	struct evaluation_info *v;
 	unsigned n;
