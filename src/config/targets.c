@@ -21,21 +21,11 @@ struct tctx {
 static int terr(struct tctx *y, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int terr(struct tctx *y, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	yamlx_verror(y->file, n, fmt, ap);
 	va_end(ap);
-	if (n)
-		err_set("%s:%zu:%zu: %s", y->file, n->start_mark.line + 1, n->start_mark.column + 1, msg);
-	else
-		err_set("%s: %s", y->file, msg);
 	return -1;
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
 char *targets_default_path(void)
@@ -69,7 +59,7 @@ static int parse_endpoint(struct tctx *y, yaml_node_t *n, const char *what, stru
 	yaml_node_t *insecure_node = NULL;
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
-		const char *k = scalar(kn), *s = scalar(v);
+		const char *k = yamlx_scalar(kn), *s = yamlx_scalar(v);
 		if (!k)
 			return terr(y, kn, "keys must be scalars");
 		if (!s)
@@ -121,15 +111,15 @@ static int parse_params(struct tctx *y, yaml_node_t *n, struct target *t)
 		return terr(y, dup, "duplicate key '%s' in parameters", (const char *)dup->data.scalar.value);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
-		const char *k = scalar(kn);
+		const char *k = yamlx_scalar(kn);
 		if (!k || !*k)
 			return terr(y, kn, "parameter names must be scalars");
 		struct buf val = BUF_INIT;
 		if (v->type == YAML_SCALAR_NODE) {
-			buf_puts(&val, scalar(v));
+			buf_puts(&val, yamlx_scalar(v));
 		} else if (v->type == YAML_SEQUENCE_NODE) {
 			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-				const char *s = scalar(yaml_document_get_node(y->doc, *it));
+				const char *s = yamlx_scalar(yaml_document_get_node(y->doc, *it));
 				if (!s || strchr(s, ',')) {
 					buf_release(&val);
 					return terr(y, v, "parameter '%s': list items must be scalars without commas", k);
@@ -158,7 +148,7 @@ static int parse_target(struct tctx *y, const char *name, yaml_node_t *n, struct
 		return terr(y, dup, "duplicate key '%s' in target '%s'", (const char *)dup->data.scalar.value, name);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
-		const char *k = scalar(kn);
+		const char *k = yamlx_scalar(kn);
 		if (!k)
 			return terr(y, kn, "keys must be scalars");
 		if (!strcmp(k, "vcenter")) {
@@ -171,7 +161,7 @@ static int parse_target(struct tctx *y, const char *name, yaml_node_t *n, struct
 			if (parse_params(y, v, t) < 0)
 				return -1;
 		} else if (!strcmp(k, "waivers")) {
-			const char *s = scalar(v);
+			const char *s = yamlx_scalar(v);
 			if (!s || !*s)
 				return terr(y, v, "'waivers' takes the path of a waiver file");
 			t->waivers = resolve_against(y->file, s);
@@ -202,16 +192,10 @@ int targets_parse(struct targets *t, const char *path, const char *text, size_t 
 {
 	memset(t, 0, sizeof(*t));
 	t->path = xstrdup(path);
-	yaml_parser_t parser;
 	yaml_document_t doc;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	int rc = -1;
-	if (!yaml_parser_load(&parser, &doc)) {
-		err_set("%s:%zu:%zu: %s", path, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			parser.problem ? parser.problem : "invalid YAML");
+	if (yamlx_parse(&doc, path, text, len) < 0)
 		goto out;
-	}
 	struct tctx y = { path, &doc };
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	yaml_node_t *targets = NULL;
@@ -225,7 +209,7 @@ int targets_parse(struct targets *t, const char *path, const char *text, size_t 
 	}
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
-		const char *k = scalar(kn);
+		const char *k = yamlx_scalar(kn);
 		if (k && !strcmp(k, "targets")) {
 			targets = yaml_document_get_node(&doc, p->value);
 		} else {
@@ -241,7 +225,7 @@ int targets_parse(struct targets *t, const char *path, const char *text, size_t 
 	t->v = xcalloc(n, sizeof(*t->v));
 	for (yaml_node_pair_t *p = targets->data.mapping.pairs.start; p < targets->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
-		const char *k = scalar(kn);
+		const char *k = yamlx_scalar(kn);
 		if (!k) {
 			terr(&y, kn, "target names must be scalars");
 			goto out_doc;
@@ -257,7 +241,6 @@ int targets_parse(struct targets *t, const char *path, const char *text, size_t 
 out_doc:
 	yaml_document_delete(&doc);
 out:
-	yaml_parser_delete(&parser);
 	if (rc < 0) {
 		char *saved = xstrdup(err_get());
 		targets_release(t);

@@ -61,15 +61,10 @@ struct yctx {
 static int yerr(struct yctx *y, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int yerr(struct yctx *y, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	yamlx_verror(y->file, n, fmt, ap);
 	va_end(ap);
-	if (n)
-		err_set("%s:%zu:%zu: %s", y->file, n->start_mark.line + 1, n->start_mark.column + 1, msg);
-	else
-		err_set("%s: %s", y->file, msg);
 	return -1;
 }
 
@@ -87,14 +82,9 @@ static yaml_node_t *node(struct yctx *y, int i)
 	return yaml_document_get_node(y->doc, i);
 }
 
-static const char *scalar(const yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
 static int want_scalar(struct yctx *y, const yaml_node_t *n, const char *key, const char **out)
 {
-	*out = scalar(n);
+	*out = yamlx_scalar(n);
 	if (!*out)
 		return yerr(y, n, "key '%s' must be a scalar", key);
 	return 0;
@@ -102,7 +92,7 @@ static int want_scalar(struct yctx *y, const yaml_node_t *n, const char *key, co
 
 static int want_bool(struct yctx *y, const yaml_node_t *n, const char *key, bool *out)
 {
-	const char *s = scalar(n);
+	const char *s = yamlx_scalar(n);
 	if (s && (!strcmp(s, "true") || !strcmp(s, "false"))) {
 		*out = !strcmp(s, "true");
 		return 0;
@@ -228,7 +218,7 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 	yaml_node_t *opnode = NULL;
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
-		const char *k = scalar(kn);
+		const char *k = yamlx_scalar(kn);
 		if (!k)
 			return yerr(y, kn, "keys must be scalars");
 		if (!strcmp(k, "all") || !strcmp(k, "any") || !strcmp(k, "not")) {
@@ -286,8 +276,8 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 	if (v->type == YAML_MAPPING_NODE && c->op != OP_EMPTY && c->op != OP_PRESENT) {
 		/* { param: NAME }: the operand is a site parameter, bound later. */
 		yaml_node_pair_t *p0 = v->data.mapping.pairs.start;
-		const char *k0 = p0 < v->data.mapping.pairs.top ? scalar(node(y, p0->key)) : NULL;
-		const char *pn = k0 ? scalar(node(y, p0->value)) : NULL;
+		const char *k0 = p0 < v->data.mapping.pairs.top ? yamlx_scalar(node(y, p0->key)) : NULL;
+		const char *pn = k0 ? yamlx_scalar(node(y, p0->value)) : NULL;
 		if (!k0 || strcmp(k0, "param") || !pn || p0 + 1 != v->data.mapping.pairs.top)
 			return yerr(y, v, "an operand is a value, or { param: NAME } for a site parameter");
 		if (c->ptype == PT_LIST && c->op != OP_CONTAINS && c->op != OP_NOT_CONTAINS &&
@@ -307,7 +297,7 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 		if (v->type != YAML_SEQUENCE_NODE)
 			return yerr(y, v, "'in' and 'not_in' take a list");
 		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-			const char *s = scalar(node(y, *it));
+			const char *s = yamlx_scalar(node(y, *it));
 			if (!s)
 				return yerr(y, node(y, *it), "list items must be scalars");
 			if (check_operand(y, node(y, *it), c->ptype, c->op, s) < 0)
@@ -367,7 +357,7 @@ static json_t *yaml_to_json(struct yctx *y, yaml_node_t *n, int depth)
 	case YAML_MAPPING_NODE: {
 		json_t *o = json_object();
 		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-			const char *k = scalar(node(y, p->key));
+			const char *k = yamlx_scalar(node(y, p->key));
 			if (k)
 				json_object_set_new(o, k, yaml_to_json(y, node(y, p->value), depth + 1));
 		}
@@ -384,7 +374,7 @@ static int string_list(struct yctx *y, yaml_node_t *v, const char *key, json_t *
 		return yerr(y, v, "'%s' must be a list of strings", key);
 	json_t *a = json_array();
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-		const char *s = scalar(node(y, *it));
+		const char *s = yamlx_scalar(node(y, *it));
 		if (!s) {
 			json_decref(a);
 			return yerr(y, node(y, *it), "'%s' must be a list of strings", key);
@@ -405,7 +395,7 @@ static int parse_remediation(struct yctx *y, yaml_node_t *n, json_t *details)
 	json_object_set_new(details, "remediation", r);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
-		const char *k = scalar(kn), *s;
+		const char *k = yamlx_scalar(kn), *s;
 		if (!k)
 			return yerr(y, kn, "keys must be scalars");
 		if (!strcmp(k, "summary") || !strcmp(k, "mcp_tool")) {
@@ -446,7 +436,7 @@ static int parse_review(struct yctx *y, yaml_node_t *n, json_t *details)
 	json_object_set_new(details, "review", r);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
-		const char *k = scalar(kn), *s;
+		const char *k = yamlx_scalar(kn), *s;
 		if (!k)
 			return yerr(y, kn, "keys must be scalars");
 		if (!strcmp(k, "human_review_required")) {
@@ -492,7 +482,7 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 	yaml_node_t *check = NULL, *when = NULL;
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
-		const char *k = scalar(kn), *s;
+		const char *k = yamlx_scalar(kn), *s;
 		if (!k)
 			return yerr(y, kn, "keys must be scalars");
 		if (!strcmp(k, "id") || !strcmp(k, "title") || !strcmp(k, "object")) {
@@ -553,7 +543,7 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 
 static int add_parent(struct yctx *y, yaml_node_t *n, struct baseline *b)
 {
-	const char *s = scalar(n);
+	const char *s = yamlx_scalar(n);
 	if (!s || !*s)
 		return yerr(y, n, "'extends' takes a baseline name or a list of them");
 	strlist_add(&b->parents, s);
@@ -576,14 +566,14 @@ static int parse_extends(struct yctx *y, yaml_node_t *v, struct baseline *b)
 static int param_values(struct yctx *y, yaml_node_t *v, struct param *p)
 {
 	if (v->type == YAML_SCALAR_NODE) {
-		strlist_add(&p->values, scalar(v));
+		strlist_add(&p->values, yamlx_scalar(v));
 		return 0;
 	}
 	if (v->type != YAML_SEQUENCE_NODE)
 		return yerr(y, v, "parameter '%s' takes a value or a list of values", p->name);
 	p->list = true;
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-		const char *s = scalar(node(y, *it));
+		const char *s = yamlx_scalar(node(y, *it));
 		if (!s)
 			return yerr(y, node(y, *it), "list items must be scalars");
 		strlist_add(&p->values, s);
@@ -601,7 +591,7 @@ static int parse_parameters(struct yctx *y, yaml_node_t *v, struct baseline *b)
 	b->params = xcalloc(n ? n : 1, sizeof(*b->params));
 	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = node(y, p->key), *val = node(y, p->value);
-		const char *k = scalar(kn);
+		const char *k = yamlx_scalar(kn);
 		if (!k || !*k)
 			return yerr(y, kn, "parameter names must be scalars");
 		struct param *pr = &b->params[b->nparams++];
@@ -611,7 +601,7 @@ static int parse_parameters(struct yctx *y, yaml_node_t *v, struct baseline *b)
 			/* { default: V, description: text } */
 			yaml_node_t *d = NULL;
 			for (yaml_node_pair_t *q = val->data.mapping.pairs.start; q < val->data.mapping.pairs.top; q++) {
-				const char *qk = scalar(node(y, q->key));
+				const char *qk = yamlx_scalar(node(y, q->key));
 				if (qk && !strcmp(qk, "default"))
 					d = node(y, q->value);
 				else if (!qk || strcmp(qk, "description"))
@@ -638,7 +628,7 @@ static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 	yaml_node_t *rules = NULL;
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
-		const char *k = scalar(kn), *s;
+		const char *k = yamlx_scalar(kn), *s;
 		if (!k)
 			return yerr(y, kn, "keys must be scalars");
 		if (!strcmp(k, "id") || !strcmp(k, "title") || !strcmp(k, "version") || !strcmp(k, "description")) {
@@ -687,23 +677,14 @@ static int parse_text(struct baseline **out, const char *name, const char *text,
 		      struct strlist *where)
 {
 	*out = NULL;
-	yaml_parser_t parser;
 	yaml_document_t doc;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (yamlx_parse(&doc, name, text, len) < 0)
+		return -1;
 	struct baseline *b = xcalloc(1, sizeof(*b));
 	b->path = xstrdup(name);
-	int rc = -1;
-	if (!yaml_parser_load(&parser, &doc)) {
-		err_set("%s:%zu:%zu: %s", name, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			parser.problem ? parser.problem : "invalid YAML");
-		goto out_parser;
-	}
 	struct yctx y = { name, &doc, where };
-	rc = parse_baseline(&y, yaml_document_get_root_node(&doc), b);
+	int rc = parse_baseline(&y, yaml_document_get_root_node(&doc), b);
 	yaml_document_delete(&doc);
-out_parser:
-	yaml_parser_delete(&parser);
 	if (rc < 0) {
 		baseline_free(b);
 		return -1;

@@ -19,21 +19,11 @@ struct wctx {
 static int werr(struct wctx *y, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int werr(struct wctx *y, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	yamlx_verror(y->file, n, fmt, ap);
 	va_end(ap);
-	if (n)
-		err_set("%s:%zu:%zu: %s", y->file, n->start_mark.line + 1, n->start_mark.column + 1, msg);
-	else
-		err_set("%s: %s", y->file, msg);
 	return -1;
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
 void waivers_today(char out[11])
@@ -77,7 +67,7 @@ static int parse_selector(struct wctx *y, yaml_node_t *n, struct waiver *w)
 		return werr(y, dup, "duplicate key '%s'", (const char *)dup->data.scalar.value);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
-		const char *k = scalar(kn), *s = scalar(v);
+		const char *k = yamlx_scalar(kn), *s = yamlx_scalar(v);
 		if (!k || !s || !*s)
 			return werr(y, kn, "selector keys take a non-empty scalar");
 		char **dst = !strcmp(k, "moref") ? &w->moref : !strcmp(k, "name") ? &w->name
@@ -102,7 +92,7 @@ static int parse_waiver(struct wctx *y, yaml_node_t *n, struct waiver *w, const 
 	yaml_node_t *expires_node = NULL;
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
-		const char *k = scalar(kn);
+		const char *k = yamlx_scalar(kn);
 		if (!k)
 			return werr(y, kn, "keys must be scalars");
 		if (!strcmp(k, "objects")) {
@@ -110,7 +100,7 @@ static int parse_waiver(struct wctx *y, yaml_node_t *n, struct waiver *w, const 
 				return -1;
 			continue;
 		}
-		const char *s = scalar(v);
+		const char *s = yamlx_scalar(v);
 		if (!s)
 			return werr(y, v, "key '%s' must be a scalar", k);
 		char **dst = !strcmp(k, "rule") ? &w->rule : !strcmp(k, "justification") ? &w->justification
@@ -145,16 +135,10 @@ int waivers_load(struct waivers *w, const char *path, const char *today)
 	char *text = file_read(path, &len);
 	if (!text)
 		return -1;
-	yaml_parser_t parser;
 	yaml_document_t doc;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	int rc = -1;
-	if (!yaml_parser_load(&parser, &doc)) {
-		err_set("%s:%zu:%zu: %s", path, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			parser.problem ? parser.problem : "invalid YAML");
+	if (yamlx_parse(&doc, path, text, len) < 0)
 		goto out;
-	}
 	struct wctx y = { path, &doc };
 	yaml_node_t *root = yaml_document_get_root_node(&doc), *list = NULL;
 	if (!root || root->type != YAML_MAPPING_NODE) {
@@ -163,7 +147,7 @@ int waivers_load(struct waivers *w, const char *path, const char *today)
 	}
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
-		const char *k = scalar(kn);
+		const char *k = yamlx_scalar(kn);
 		if (!k || strcmp(k, "waivers")) {
 			werr(&y, kn, "unknown key '%s' at the top level", k ? k : "");
 			goto out_doc;
@@ -184,7 +168,6 @@ int waivers_load(struct waivers *w, const char *path, const char *today)
 out_doc:
 	yaml_document_delete(&doc);
 out:
-	yaml_parser_delete(&parser);
 	free(text);
 	if (rc < 0) {
 		char *msg = xstrdup(err_get());
