@@ -176,6 +176,48 @@ START_TEST(test_evaluation_findings_and_counts)
 }
 END_TEST
 
+static int count_findings(void *ctx, const struct finding_row *f)
+{
+	ck_assert_str_eq(f->status, "fail");
+	ck_assert_ptr_null(f->waiver_justification);
+	(*(int *)ctx)++;
+	return 0;
+}
+
+START_TEST(test_migration_from_v1_keeps_data)
+{
+	/* A twin as version 1 left it: no waiver table, no finding.waiver_id. */
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	long long snap = completed_snapshot(st, "lab"), ev;
+	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan" };
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", "high", "host", "{}"), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", 1, "fail", "name", "esx-01", "x", 0), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	store_close(st);
+	sqlite3 *raw;
+	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
+				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	/* Opening migrates it, and what it held is still there. */
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	long long latest;
+	ck_assert_int_eq(store_snapshot_latest(st, "lab", &latest), 0);
+	ck_assert_int_eq(latest, snap);
+	int n = 0;
+	ck_assert_int_eq(store_findings_each(st, ev, count_findings, &n), 0);
+	ck_assert_int_eq(n, 1);
+	long long w;
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_waiver(st, ev, "r1", "{}", "a justification", "me", "2030-01-01", NULL, "t", false, &w), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	store_close(st);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("store");
@@ -187,6 +229,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_scan_lock_and_interrupted_scans);
 	tcase_add_test(tc, test_schema_version_and_foreign_files);
 	tcase_add_test(tc, test_evaluation_findings_and_counts);
+	tcase_add_test(tc, test_migration_from_v1_keeps_data);
 	suite_add_tcase(s, tc);
 	return s;
 }
