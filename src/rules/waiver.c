@@ -135,6 +135,14 @@ int waivers_load(struct waivers *w, const char *path, const char *today)
 	char *text = file_read(path, &len);
 	if (!text)
 		return -1;
+	int rc = waivers_parse(w, path, text, len, today);
+	free(text);
+	return rc;
+}
+
+int waivers_parse(struct waivers *w, const char *path, const char *text, size_t len, const char *today)
+{
+	memset(w, 0, sizeof(*w));
 	yaml_document_t doc;
 	int rc = -1;
 	if (yamlx_parse(&doc, path, text, len) < 0)
@@ -168,7 +176,6 @@ int waivers_load(struct waivers *w, const char *path, const char *today)
 out_doc:
 	yaml_document_delete(&doc);
 out:
-	free(text);
 	if (rc < 0) {
 		char *msg = xstrdup(err_get());
 		waivers_release(w);

@@ -30,6 +30,8 @@ struct waivers {
 
 /* Loads a waiver file; today is "YYYY-MM-DD" (UTC) and decides expiry. */
 int waivers_load(struct waivers *w, const char *path, const char *today);
+/* The same from memory; name stands for the file in messages. */
+int waivers_parse(struct waivers *w, const char *name, const char *text, size_t len, const char *today);
 void waivers_release(struct waivers *w);
 /* Today's date in UTC, as waivers compare it. */
 void waivers_today(char out[11]);
