@@ -12,7 +12,9 @@
 static const char help[] =
 	"  list                  builtin and user baselines, with their rule counts\n"
 	"  show ID               a baseline's rules\n"
-	"  validate FILE...      check baseline files without scanning\n";
+	"  validate FILE...      check baseline files without scanning\n"
+	"  conflicts A B...      rules of different baselines that demand incompatible values\n"
+	"                        of the same property (exit 1 when there are any)\n";
 
 static int name_cmp(const void *a, const void *b)
 {
@@ -106,6 +108,52 @@ static int do_validate(int n, char **files)
 	return rc;
 }
 
+struct conflict_print {
+	const struct baseline *a, *b;
+};
+
+static void print_conflict(void *vctx, const struct rule *ra, const struct check *ca, const struct rule *rb,
+			   const struct check *cb)
+{
+	struct conflict_print *x = vctx;
+	char *ea = check_describe(ca), *eb = check_describe(cb);
+	printf("%s %s:\n  %s %s (%s:%d) wants %s\n  %s %s (%s:%d) wants %s\n", ra->object_type, ca->property,
+	       x->a->id, ra->id, x->a->path, ra->line, ea, x->b->id, rb->id, x->b->path, rb->line, eb);
+	free(ea);
+	free(eb);
+}
+
+static int do_conflicts(int n, char **names)
+{
+	struct baseline **bl = xcalloc((size_t)n, sizeof(*bl));
+	int rc = EXIT_CLEAN, found = 0;
+	for (int i = 0; i < n; i++) {
+		char *path = baseline_resolve(names[i]);
+		if (!path || baseline_load(&bl[i], path) < 0) {
+			log_error("%s", err_get());
+			free(path);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		free(path);
+	}
+	for (int i = 0; i < n; i++) {
+		for (int j = i + 1; j < n; j++) {
+			struct conflict_print x = { bl[i], bl[j] };
+			found += baselines_conflicts(bl[i], bl[j], print_conflict, &x);
+		}
+	}
+	if (found)
+		rc = EXIT_FINDINGS;
+	else
+		log_info("no conflicts among %d baselines", n);
+out:
+	for (int i = 0; i < n; i++)
+		baseline_free(bl[i]);
+	free(bl);
+	return rc;
+}
+
 static int run(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -123,7 +171,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (optind >= argc)
-		return cmd_bad_usage(&cmd_baseline, "missing subcommand (list, show or validate)");
+		return cmd_bad_usage(&cmd_baseline, "missing subcommand (list, show, validate or conflicts)");
 	const char *sub = argv[optind++];
 	int rest = argc - optind;
 	if (!strcmp(sub, "list") && rest == 0)
@@ -132,12 +180,14 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		return do_show(argv[optind]);
 	if (!strcmp(sub, "validate") && rest >= 1)
 		return do_validate(rest, argv + optind);
+	if (!strcmp(sub, "conflicts") && rest >= 2)
+		return do_conflicts(rest, argv + optind);
 	return cmd_bad_usage(&cmd_baseline, "unknown subcommand or wrong arguments: '%s'", sub);
 }
 
 const struct cmd cmd_baseline = {
 	"baseline",
-	"list | show ID | validate FILE...",
+	"list | show ID | validate FILE... | conflicts A B...",
 	"List, show and validate baselines",
 	help,
 	run,

@@ -96,7 +96,7 @@ static bool value_equal(enum ptype t, const char *obs, const char *want, bool no
 	return typed_cmp(t, obs, want, nocase) == 0;
 }
 
-static char *describe(const struct check *c)
+char *check_describe(const struct check *c)
 {
 	struct buf b = BUF_INIT;
 	switch (c->op) {
@@ -139,7 +139,7 @@ static bool list_elems(const char *json_text, json_t **out)
 	return true;
 }
 
-static enum rstatus leaf_on_value(const struct check *c, enum ptype t, const char *v)
+enum rstatus check_value(const struct check *c, enum ptype t, const char *v)
 {
 	bool ok;
 	switch (c->op) {
@@ -237,11 +237,11 @@ static enum rstatus eval_leaf(const struct check *c, const struct sobject *o, st
 	}
 	const struct sprop *p = sobject_find(o, c->property);
 	if (p && !p->collected) {
-		ev_set(ev, c->property, NOT_COLLECTED, describe(c));
+		ev_set(ev, c->property, NOT_COLLECTED, check_describe(c));
 		return RS_UNKNOWN;
 	}
 	if (!p && !family_collected(o, c->property)) {
-		ev_set(ev, c->property, NOT_COLLECTED, describe(c));
+		ev_set(ev, c->property, NOT_COLLECTED, check_describe(c));
 		return RS_UNKNOWN;
 	}
 	enum rstatus r;
@@ -249,18 +249,18 @@ static enum rstatus eval_leaf(const struct check *c, const struct sobject *o, st
 		if (c->op == OP_PRESENT)
 			r = c->flag ? RS_FAIL : RS_PASS;
 		else if (c->deflt)
-			r = leaf_on_value(c, c->ptype, c->deflt);
+			r = check_value(c, c->ptype, c->deflt);
 		else if (c->op == OP_EMPTY)
 			r = c->flag ? RS_PASS : RS_FAIL;
 		else if (c->op == OP_NE || c->op == OP_NOT_IN || c->op == OP_NOT_MATCHES || c->op == OP_NOT_CONTAINS)
 			r = RS_PASS;	/* absence satisfies a negative test */
 		else
 			r = RS_FAIL;
-		ev_set(ev, c->property, ABSENT, describe(c));
+		ev_set(ev, c->property, ABSENT, check_describe(c));
 		return r;
 	}
-	r = leaf_on_value(c, p->type, p->value ? p->value : "");
-	ev_set(ev, c->property, p->value ? p->value : "", describe(c));
+	r = check_value(c, p->type, p->value ? p->value : "");
+	ev_set(ev, c->property, p->value ? p->value : "", check_describe(c));
 	return r;
 }
 

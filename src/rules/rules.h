@@ -110,6 +110,17 @@ struct evidence {
 };
 void evidence_release(struct evidence *ev);
 
+/* A leaf check on a value of type t, as the engine judges it. */
+enum rstatus check_value(const struct check *c, enum ptype t, const char *v);
+/* What a leaf expects, in words ("<= 600", "one of [a, b]"). */
+char *check_describe(const struct check *c);
+
+/* Conflicts: two rules, one from each baseline, whose required checks on
+ * the same property of the same object type no value can satisfy. */
+typedef void (*conflict_fn)(void *ctx, const struct rule *ra, const struct check *ca, const struct rule *rb,
+			    const struct check *cb);
+int baselines_conflicts(const struct baseline *a, const struct baseline *b, conflict_fn fn, void *ctx);
+
 /* Evaluates one rule on one object. */
 enum rstatus rule_eval(const struct rule *r, const struct sobject *o, struct evidence *ev);
 

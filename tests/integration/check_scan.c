@@ -462,6 +462,45 @@ START_TEST(test_site_parameters_from_targets_and_set)
 }
 END_TEST
 
+START_TEST(test_several_baselines_and_their_conflicts)
+{
+	static const char *const two[] = { "scan", "-t", "lab", "-b", CIS, "-b", "vsphere-scg-v8-subset", "-f", "json",
+					   "--all", NULL };
+	struct run r;
+	json_t *j = scan_json(&r, two, EXIT_CLEAN);
+	json_t *bl = json_object_get(j, "baselines");
+	ck_assert_int_eq(json_array_size(bl), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(bl, 0), "id")), CIS);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(bl, 1), "id")), "vsphere-scg-v8-subset");
+	/* Each finding is reported under its own baseline, in one snapshot. */
+	size_t i, cis = 0, scg = 0;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		const char *b = json_string_value(json_object_get(f, "baseline_id"));
+		cis += !strcmp(b, CIS);
+		scg += !strcmp(b, "vsphere-scg-v8-subset");
+	}
+	ck_assert_uint_eq(cis, 6 * 35);
+	ck_assert_uint_gt(scg, 0);
+	ck_assert_uint_eq(cis + scg, json_array_size(json_object_get(j, "findings")));
+	json_decref(j);
+	run_release(&r);
+	/* SCG and a STIG-like baseline disagree on the lockout threshold. */
+	static const char *const conf[] = { "baseline", "conflicts", "tests/data/lockout-5.yaml", "tests/data/lockout-3.yaml", NULL };
+	harden_run(&lab, &r, conf);
+	ck_assert_int_eq(r.status, EXIT_FINDINGS);
+	ck_assert_ptr_nonnull(strstr(r.out, "host option.Security.AccountLockFailures:"));
+	ck_assert_ptr_nonnull(strstr(r.out, "test-lockout-5 lock-5 (tests/data/lockout-5.yaml:5) wants 5"));
+	ck_assert_ptr_nonnull(strstr(r.out, "test-lockout-3 lock-3 (tests/data/lockout-3.yaml:5) wants 3"));
+	ck_assert_ptr_null(strstr(r.out, "ESXiShellInteractiveTimeOut"));
+	run_release(&r);
+	static const char *const none[] = { "baseline", "conflicts", CIS, "vsphere-scg-v8-subset", NULL };
+	harden_run(&lab, &r, none);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	run_release(&r);
+}
+END_TEST
+
 static int closed_port(void)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -992,6 +1031,7 @@ static Suite *suite(void)
 	tcase_add_test(clean, test_full_disk_fails_cleanly);
 	tcase_add_test(clean, test_cis_rules_fail_through_the_api);
 	tcase_add_test(clean, test_site_parameters_from_targets_and_set);
+	tcase_add_test(clean, test_several_baselines_and_their_conflicts);
 	suite_add_tcase(s, clean);
 	TCase *seeded = tcase_create("seeded-lab");
 	tcase_set_timeout(seeded, 120);

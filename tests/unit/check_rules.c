@@ -583,6 +583,59 @@ START_TEST(test_waiver_matching_and_expiry)
 }
 END_TEST
 
+static void count_conflict(void *ctx, const struct rule *ra, const struct check *ca, const struct rule *rb,
+			   const struct check *cb)
+{
+	(void)ra, (void)rb;
+	ck_assert_str_eq(ca->property, cb->property);
+	(*(int *)ctx)++;
+}
+
+/* How many conflicts between one-rule baselines with these checks. */
+static int conflicts_between(const char *check_a, const char *check_b)
+{
+	char *ta = xasprintf("id: a\ntitle: A\nrules:\n  - { id: ra, title: t, severity: low, object: host, check: %s }\n", check_a);
+	char *tb = xasprintf("id: b\ntitle: B\nrules:\n  - { id: rb, title: t, severity: low, object: host, check: %s }\n", check_b);
+	char *pa = tu_write(dir, "ca.yaml", ta, 0644), *pb = tu_write(dir, "cb.yaml", tb, 0644);
+	struct baseline *a, *b;
+	ck_assert_msg(baseline_load(&a, pa) == 0, "%s", err_get());
+	ck_assert_msg(baseline_load(&b, pb) == 0, "%s", err_get());
+	int n = 0;
+	ck_assert_int_eq(baselines_conflicts(a, b, count_conflict, &n), n);
+	baseline_free(a);
+	baseline_free(b);
+	free(ta);
+	free(tb);
+	free(pa);
+	free(pb);
+	return n;
+}
+
+START_TEST(test_conflicts_use_the_engine_semantics)
+{
+	const char *lock5 = "{ property: option.Security.AccountLockFailures, eq: 5 }";
+	ck_assert_int_eq(conflicts_between(lock5, "{ property: option.Security.AccountLockFailures, eq: 3 }"), 1);
+	ck_assert_int_eq(conflicts_between(lock5, "{ property: option.Security.AccountLockFailures, le: 5 }"), 0);
+	ck_assert_int_eq(conflicts_between(lock5, "{ property: option.Security.AccountLockFailures, lt: 5 }"), 1);
+	ck_assert_int_eq(conflicts_between("{ property: option.Security.AccountUnlockTime, ge: 900 }",
+					   "{ all: [ { property: option.Security.AccountUnlockTime, gt: 0 }, "
+					   "{ property: option.Security.AccountUnlockTime, le: 600 } ] }"), 1);
+	ck_assert_int_eq(conflicts_between("{ property: lockdown_mode, in: [lockdownNormal, lockdownStrict] }",
+					   "{ property: lockdown_mode, eq: lockdownDisabled }"), 1);
+	ck_assert_int_eq(conflicts_between("{ property: lockdown_mode, in: [lockdownNormal, lockdownStrict] }",
+					   "{ property: lockdown_mode, ne: lockdownNormal }"), 0);
+	ck_assert_int_eq(conflicts_between("{ property: service.TSM.running, eq: true }",
+					   "{ property: service.TSM.running, eq: TRUE }"), 0);
+	ck_assert_int_eq(conflicts_between("{ property: service.TSM.running, eq: true }",
+					   "{ property: service.TSM.running, ne: true }"), 1);
+	/* 'any' and 'not' do not require a value outright: no claim is made. */
+	ck_assert_int_eq(conflicts_between(lock5, "{ any: [ { property: option.Security.AccountLockFailures, eq: 3 }, "
+					   "{ property: name, eq: x } ] }"), 0);
+	/* Different properties never conflict. */
+	ck_assert_int_eq(conflicts_between(lock5, "{ property: option.Security.AccountUnlockTime, eq: 3 }"), 0);
+}
+END_TEST
+
 START_TEST(test_resolve_refuses_escaping_names)
 {
 	ck_assert_ptr_null(baseline_resolve("..cis"));
@@ -631,6 +684,7 @@ static Suite *suite(void)
 	tcase_add_test(te, test_parameter_errors_at_load);
 	tcase_add_test(te, test_waiver_file_errors);
 	tcase_add_test(te, test_waiver_matching_and_expiry);
+	tcase_add_test(te, test_conflicts_use_the_engine_semantics);
 	suite_add_tcase(s, te);
 	return s;
 }
