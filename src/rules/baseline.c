@@ -466,6 +466,9 @@ static void rule_release(struct rule *r)
 	free(r->object_type);
 	check_free(r->when);
 	check_free(r->check);
+	free(r->sql);
+	free(r->sql_expected);
+	strlist_release(&r->reads);
 	json_decref(r->details);
 }
 
@@ -479,7 +482,7 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 	r->line = (int)n->start_mark.line + 1;
 	r->details = json_object();
 	bool have_sev = false;
-	yaml_node_t *check = NULL, *when = NULL;
+	yaml_node_t *check = NULL, *when = NULL, *reads = NULL;
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
 		const char *k = yamlx_scalar(kn), *s;
@@ -518,6 +521,27 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 				return -1;
 		} else if (!strcmp(k, "check")) {
 			check = v;
+		} else if (!strcmp(k, "sql")) {
+			if (want_scalar(y, v, k, &s) < 0)
+				return -1;
+			if (store_sql_validate(s) < 0)
+				return yerr(y, v, "sql check of rule '%s': %s", r->id ? r->id : "?", err_get());
+			r->sql = xstrdup(s);
+		} else if (!strcmp(k, "timeout")) {
+			long long t;
+			if (want_scalar(y, v, k, &s) < 0)
+				return -1;
+			if (!parse_int64(s, &t) || t < 1 || t > 60)
+				return yerr(y, v, "'timeout' is a number of seconds from 1 to 60");
+			r->sql_timeout_ms = (int)t * 1000;
+		} else if (!strcmp(k, "expected")) {
+			if (want_scalar(y, v, k, &s) < 0)
+				return -1;
+			r->sql_expected = xstrdup(s);
+		} else if (!strcmp(k, "reads")) {
+			if (v->type != YAML_SEQUENCE_NODE)
+				return yerr(y, v, "'reads' must be a list of properties");
+			reads = v;
 		} else if (!strcmp(k, "when")) {
 			when = v;
 		} else {
@@ -532,10 +556,20 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 		return yerr(y, n, "rule '%s' has no severity", r->id);
 	if (!r->object_type)
 		return yerr(y, n, "rule '%s' has no object (host, vm or datastore)", r->id);
-	if (!check)
-		return yerr(y, n, "rule '%s' has no check", r->id);
-	if (parse_check(y, check, r->object_type, &r->check, 0) < 0)
+	if (!check == !r->sql)
+		return yerr(y, n, "rule '%s' needs exactly one of check or sql", r->id);
+	if (check && parse_check(y, check, r->object_type, &r->check, 0) < 0)
 		return -1;
+	if (reads && !r->sql)
+		return yerr(y, reads, "'reads' goes with an sql check");
+	for (yaml_node_item_t *it = reads ? reads->data.sequence.items.start : NULL;
+	     reads && it < reads->data.sequence.items.top; it++) {
+		const char *pn = yamlx_scalar(node(y, *it));
+		if (!pn || !vocab_lookup(r->object_type, pn))
+			return yerr(y, node(y, *it), "unknown property '%s' for object type '%s' (see harden-properties(7))",
+				    pn ? pn : "", r->object_type);
+		strlist_add(&r->reads, pn);
+	}
 	if (when && parse_check(y, when, r->object_type, &r->when, 0) < 0)
 		return -1;
 	return 0;
@@ -831,7 +865,7 @@ int baseline_bind(struct baseline *b, const struct param_override *ov, size_t n)
 {
 	for (unsigned i = 0; i < b->nrules; i++) {
 		struct rule *r = &b->rules[i];
-		if (bind_check(b, r, r->check, ov, n) < 0 || (r->when && bind_check(b, r, r->when, ov, n) < 0))
+		if ((r->check && bind_check(b, r, r->check, ov, n) < 0) || (r->when && bind_check(b, r, r->when, ov, n) < 0))
 			return -1;
 	}
 	return 0;

@@ -57,11 +57,15 @@ int baselines_conflicts(const struct baseline *a, const struct baseline *b, conf
 	const struct check *la[64], *lb[64];
 	for (unsigned i = 0; i < a->nrules; i++) {
 		unsigned na = 0;
+		if (!a->rules[i].check)
+			continue;
 		required(a->rules[i].check, la, &na, 64);
 		for (unsigned j = 0; j < b->nrules; j++) {
 			if (strcmp(a->rules[i].object_type, b->rules[j].object_type))
 				continue;
 			unsigned nb = 0;
+			if (!b->rules[j].check)
+				continue;
 			required(b->rules[j].check, lb, &nb, 64);
 			for (unsigned x = 0; x < na; x++)
 				for (unsigned y = 0; y < nb; y++)

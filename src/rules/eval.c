@@ -342,7 +342,82 @@ enum rstatus rule_eval(const struct rule *r, const struct sobject *o, struct evi
 			return RS_NA;
 		evidence_release(ev);
 	}
+	if (!r->check)
+		return RS_UNKNOWN;	/* an SQL rule: see sql_rule_eval */
 	return eval_check(r->check, o, ev);
+}
+
+/* The failing objects an SQL check returned, sorted by moref. */
+struct sqlset {
+	char **moref;
+	char **observed;
+	size_t n, cap;
+	char *error;	/* the check could not run: every result is unknown */
+};
+
+static int sqlset_add(void *ctx, const char *moref, const char *observed)
+{
+	struct sqlset *s = ctx;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->moref = xrealloc(s->moref, s->cap * sizeof(*s->moref));
+		s->observed = xrealloc(s->observed, s->cap * sizeof(*s->observed));
+	}
+	s->moref[s->n] = xstrdup(moref);
+	s->observed[s->n] = observed ? xstrdup(observed) : NULL;
+	s->n++;
+	return 0;
+}
+
+static void sqlset_release(struct sqlset *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->moref[i]);
+		free(s->observed[i]);
+	}
+	free(s->moref);
+	free(s->observed);
+	free(s->error);
+	memset(s, 0, sizeof(*s));
+}
+
+static long sqlset_find(const struct sqlset *s, const char *moref)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->moref[i], moref))
+			return (long)i;
+	return -1;
+}
+
+static enum rstatus sql_rule_eval(const struct rule *r, const struct sobject *o, const struct sqlset *set,
+				  struct evidence *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	if (r->when) {
+		enum rstatus a = eval_check(r->when, o, ev);
+		if (a == RS_UNKNOWN)
+			return RS_UNKNOWN;
+		if (a == RS_FAIL)
+			return RS_NA;
+		evidence_release(ev);
+	}
+	const char *expected = r->sql_expected ? r->sql_expected : "not returned by the SQL check";
+	if (set->error) {
+		ev_set(ev, "sql", "(not evaluated)", xasprintf("%s; the check failed: %s", expected, set->error));
+		return RS_UNKNOWN;
+	}
+	/* What the query reads must have been collected for this object. */
+	for (size_t i = 0; i < r->reads.n; i++) {
+		const struct sprop *p = sobject_find(o, r->reads.v[i]);
+		if ((p && !p->collected) || (!p && !family_collected(o, r->reads.v[i]))) {
+			ev_set(ev, r->reads.v[i], NOT_COLLECTED, xstrdup(expected));
+			return RS_UNKNOWN;
+		}
+	}
+	long i = sqlset_find(set, o->moref);
+	ev_set(ev, "sql", i < 0 ? "(not returned)" : set->observed[i] ? set->observed[i] : "(returned)",
+	       xstrdup(expected));
+	return i < 0 ? RS_PASS : RS_FAIL;
 }
 
 struct eval_ctx {
@@ -351,6 +426,7 @@ struct eval_ctx {
 	const char *otype;
 	long long eval_id;
 	const struct waivers *w;
+	struct sqlset *sql;	/* per rule, for SQL rules */
 	struct eval_summary *sum;
 };
 
@@ -362,7 +438,7 @@ static int eval_object(void *vctx, const struct sobject *o)
 		if (strcmp(r->object_type, x->otype))
 			continue;
 		struct evidence ev;
-		enum rstatus s = rule_eval(r, o, &ev);
+		enum rstatus s = r->sql ? sql_rule_eval(r, o, &x->sql[i], &ev) : rule_eval(r, o, &ev);
 		long long waiver = 0;
 		if (s == RS_FAIL) {
 			/* An active waiver turns a failure into waived; an expired
@@ -431,16 +507,24 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 		if (rc < 0)
 			goto fail;
 	}
+	/* SQL checks run once each, on their own read-only connection. */
+	struct sqlset *sql = xcalloc(b->nrules ? b->nrules : 1, sizeof(*sql));
+	for (unsigned i = 0; i < b->nrules; i++)
+		if (b->rules[i].sql && store_sql_check(st, snap, b->rules[i].sql, b->rules[i].sql_timeout_ms, sqlset_add, &sql[i]) < 0)
+			sql[i].error = xstrdup(err_get());
 	struct strlist types = { 0 };
 	for (unsigned i = 0; i < b->nrules; i++)
 		if (!strlist_has(&types, b->rules[i].object_type))
 			strlist_add(&types, b->rules[i].object_type);
 	for (size_t i = 0; i < types.n; i++) {
-		struct eval_ctx x = { st, b, types.v[i], sum->eval_id, w, sum };
+		struct eval_ctx x = { st, b, types.v[i], sum->eval_id, w, sql, sum };
 		if ((rc = store_objects_each(st, snap, types.v[i], eval_object, &x)) < 0)
 			break;
 	}
 	strlist_release(&types);
+	for (unsigned i = 0; i < b->nrules; i++)
+		sqlset_release(&sql[i]);
+	free(sql);
 	if (rc < 0)
 		goto fail;
 	sum->ms = now_ms() - t0;

@@ -67,7 +67,11 @@ struct rule {
 	enum severity severity;
 	char *object_type;
 	struct check *when;	/* applicability, or NULL */
-	struct check *check;
+	struct check *check;	/* or, instead: */
+	char *sql;		/* a read-only SQL check returning failing morefs */
+	char *sql_expected;	/* what a passing object looks like, in words */
+	struct strlist reads;	/* properties the SQL reads: a gap makes unknown */
+	int sql_timeout_ms;
 	json_t *details;	/* description, rationale, remediation, review, references */
 	int line;
 };

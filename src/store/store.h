@@ -141,6 +141,18 @@ int store_object_count(struct store *st, long long snap, const char *type, long 
 
 
 
+/* Read-only SQL checks.  The query sees two views of one snapshot only:
+ *   objects(moref, type, name)
+ *   props(moref, type, name, value, collected)
+ * and returns the morefs of the objects that fail, with an optional second
+ * column for the value seen.  It runs on a read-only connection whose
+ * authorizer allows nothing but reading those views, under a time limit. */
+#define STORE_SQL_TIMEOUT_MS 10000
+typedef int (*store_sql_fn)(void *ctx, const char *moref, const char *observed);
+/* Checks that sql would be accepted; on failure the error says why. */
+int store_sql_validate(const char *sql);
+int store_sql_check(struct store *st, long long snap, const char *sql, int timeout_ms, store_sql_fn fn, void *ctx);
+
 /* Result counts of an evaluation, one call per (status, severity) present. */
 typedef void (*store_count_fn)(void *ctx, const char *status, const char *severity, long long n);
 int store_eval_counts(struct store *st, long long eval, store_count_fn fn, void *ctx);

@@ -129,7 +129,7 @@ END_TEST
 
 START_TEST(test_missing_check_and_duplicate_id)
 {
-	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: host\n", "b.yaml:4", "has no check");
+	expect_error("  - id: r1\n    title: x\n    severity: low\n    object: host\n", "b.yaml:4", "needs exactly one of check or sql");
 	expect_error("  - { id: r1, title: x, severity: low, object: host, check: { property: name, eq: a } }\n"
 		     "  - { id: r1, title: y, severity: low, object: host, check: { property: name, eq: b } }\n",
 		     "b.yaml:5", "duplicate rule id 'r1'");
@@ -636,6 +636,38 @@ START_TEST(test_conflicts_use_the_engine_semantics)
 }
 END_TEST
 
+START_TEST(test_sql_checks_are_read_only_and_scoped)
+{
+	static const struct {
+		const char *sql, *why;
+	} bad[] = {
+		{ "DELETE FROM objects", "cannot modify objects" },
+		{ "INSERT INTO object VALUES (1,1,'h','h','h')", "not authorized" },
+		{ "SELECT moref FROM object", "access to object.moref is prohibited" },
+		{ "SELECT moref FROM objects; DROP TABLE object", "single statement" },
+		{ "PRAGMA writable_schema = 1", "not authorized" },
+		{ "ATTACH '/tmp/x.db' AS x", "not authorized" },
+		{ "SELECT nosuch FROM objects", "no such column" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char *rule = xasprintf("  - id: s1\n    title: x\n    severity: low\n    object: host\n    sql: \"%s\"\n",
+				       bad[i].sql);
+		expect_error(rule, "b.yaml:8:10: sql check of rule 's1'", bad[i].why);
+		free(rule);
+	}
+	expect_error("  - { id: s1, title: x, severity: low, object: host, sql: 'SELECT moref FROM objects', "
+		     "check: { property: name, eq: a } }\n", "b.yaml:4", "exactly one of check or sql");
+	expect_error("  - { id: s1, title: x, severity: low, object: host, sql: 'SELECT moref FROM objects', "
+		     "reads: [ntp_enabled] }\n", "b.yaml:4", "unknown property 'ntp_enabled'");
+	struct baseline *b;
+	ck_assert_msg(load("  - { id: s1, title: x, severity: low, object: host, reads: [cluster], timeout: 2,\n"
+			   "      sql: 'SELECT p.moref FROM props p, json_each(''[\"a\"]'') j "
+			   "WHERE p.name = ''cluster'' AND p.value = j.value' }\n", &b) == 0, "%s", err_get());
+	ck_assert_int_eq(b->rules[0].sql_timeout_ms, 2000);
+	baseline_free(b);
+}
+END_TEST
+
 START_TEST(test_resolve_refuses_escaping_names)
 {
 	ck_assert_ptr_null(baseline_resolve("..cis"));
@@ -685,6 +717,7 @@ static Suite *suite(void)
 	tcase_add_test(te, test_waiver_file_errors);
 	tcase_add_test(te, test_waiver_matching_and_expiry);
 	tcase_add_test(te, test_conflicts_use_the_engine_semantics);
+	tcase_add_test(te, test_sql_checks_are_read_only_and_scoped);
 	suite_add_tcase(s, te);
 	return s;
 }
