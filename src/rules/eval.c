@@ -331,17 +331,24 @@ static enum rstatus eval_check(const struct check *c, const struct sobject *o, s
 	return decide == RS_FAIL ? RS_PASS : RS_FAIL;
 }
 
-enum rstatus rule_eval(const struct rule *r, const struct sobject *o, struct evidence *ev)
+/* RS_PASS when the rule applies to o; otherwise RS_NA, or RS_UNKNOWN when
+ * its applicability rests on data that was not collected (ev says which). */
+static enum rstatus applies(const struct rule *r, const struct sobject *o, struct evidence *ev)
 {
 	memset(ev, 0, sizeof(*ev));
-	if (r->when) {
-		enum rstatus a = eval_check(r->when, o, ev);
-		if (a == RS_UNKNOWN)
-			return RS_UNKNOWN;
-		if (a == RS_FAIL)
-			return RS_NA;
+	if (!r->when)
+		return RS_PASS;
+	enum rstatus a = eval_check(r->when, o, ev);
+	if (a == RS_PASS)
 		evidence_release(ev);
-	}
+	return a == RS_FAIL ? RS_NA : a;
+}
+
+enum rstatus rule_eval(const struct rule *r, const struct sobject *o, struct evidence *ev)
+{
+	enum rstatus a = applies(r, o, ev);
+	if (a != RS_PASS)
+		return a;
 	if (!r->check)
 		return RS_UNKNOWN;	/* an SQL rule: see sql_rule_eval */
 	return eval_check(r->check, o, ev);
@@ -392,15 +399,9 @@ static long sqlset_find(const struct sqlset *s, const char *moref)
 static enum rstatus sql_rule_eval(const struct rule *r, const struct sobject *o, const struct sqlset *set,
 				  struct evidence *ev)
 {
-	memset(ev, 0, sizeof(*ev));
-	if (r->when) {
-		enum rstatus a = eval_check(r->when, o, ev);
-		if (a == RS_UNKNOWN)
-			return RS_UNKNOWN;
-		if (a == RS_FAIL)
-			return RS_NA;
-		evidence_release(ev);
-	}
+	enum rstatus a = applies(r, o, ev);
+	if (a != RS_PASS)
+		return a;
 	const char *expected = r->sql_expected ? r->sql_expected : "not returned by the SQL check";
 	if (set->error) {
 		ev_set(ev, "sql", "(not evaluated)", xasprintf("%s; the check failed: %s", expected, set->error));
