@@ -42,12 +42,17 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	const char *waiver_file = NULL;
 	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL };
 	int opt, r, rc;
+	struct baseline **bl = NULL;
+	struct store *st = NULL;
+	struct snapshot_info si = { 0 };
+	char *dbp = NULL;
+	double eval_ms;
+	struct waivers wv = { 0 };
 	while ((opt = getopt_long(argc, argv, "s:t:b:f:aqh", opts, NULL)) != -1) {
 		if ((r = cmd_common(ctx, &cmd_evaluate, opt)) != 0) {
 			if (r < 0) {
-				strlist_release(&bnames);
-				strlist_release(&sets);
-				return EXIT_CLEAN;
+				rc = EXIT_CLEAN;
+				goto out;
 			}
 			continue;
 		}
@@ -60,36 +65,27 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'a': ro.all = true; break;
 		case 'f':
 			if (report_format_parse(optarg, &ro.format) < 0) {
-				strlist_release(&bnames);
-				strlist_release(&sets);
-				return cmd_bad_usage(&cmd_evaluate, "unknown format '%s' (table or json)", optarg);
+				rc = cmd_bad_usage(&cmd_evaluate, "unknown format '%s' (table or json)", optarg);
+				goto out;
 			}
 			break;
 		case 0x200:
 			if (cmd_parse_fail_on(optarg, &ro.fail_on) < 0) {
-				strlist_release(&bnames);
-				strlist_release(&sets);
-				return cmd_bad_usage(&cmd_evaluate, "unknown severity '%s' for --fail-on", optarg);
+				rc = cmd_bad_usage(&cmd_evaluate, "unknown severity '%s' for --fail-on", optarg);
+				goto out;
 			}
 			break;
 		default:
-			strlist_release(&bnames);
-			strlist_release(&sets);
 			cmd_usage(&cmd_evaluate, false);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (optind < argc || !bnames.n) {
-		strlist_release(&bnames);
-		strlist_release(&sets);
-		return cmd_bad_usage(&cmd_evaluate, optind < argc ? "unexpected argument" : "--baseline is required");
+		rc = cmd_bad_usage(&cmd_evaluate, optind < argc ? "unexpected argument" : "--baseline is required");
+		goto out;
 	}
-	struct baseline **bl = NULL;
-	struct store *st = NULL;
-	struct snapshot_info si = { 0 };
-	char *dbp = cmd_db_path(ctx);
-	double eval_ms;
-	struct waivers wv = { 0 };
+	dbp = cmd_db_path(ctx);
 	if ((rc = cmd_load_baselines(&bnames, &bl)) != 0 || (rc = cmd_bind_params(bl, bnames.n, NULL, &sets)) != 0 ||
 	    (rc = cmd_load_waivers(waiver_file, &wv)) != 0)
 		goto out;

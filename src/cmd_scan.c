@@ -60,12 +60,20 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	bool want_stats = false;
 	double t_start = now_ms();
 	int opt, r, rc = EXIT_USAGE;
+	struct baseline **bl = NULL;
+	struct targets tg = { 0 };
+	struct store *st = NULL;
+	struct vc *vc = NULL;
+	char *password = NULL, *cfg = NULL, *dbp = NULL;
+	long long snap = 0;
+	struct snapshot_info si = { 0 };
+	double eval_ms = 0;
+	struct waivers wv = { 0 };
 	while ((opt = getopt_long(argc, argv, "t:b:f:aqh", opts, NULL)) != -1) {
 		if ((r = cmd_common(ctx, &cmd_scan, opt)) != 0) {
 			if (r < 0) {
-				strlist_release(&bnames);
-				strlist_release(&sets);
-				return EXIT_CLEAN;
+				rc = EXIT_CLEAN;
+				goto out;
 			}
 			continue;
 		}
@@ -77,60 +85,43 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'a': ro.all = true; break;
 		case 'f':
 			if (report_format_parse(optarg, &ro.format) < 0) {
-				strlist_release(&bnames);
-				strlist_release(&sets);
-				return cmd_bad_usage(&cmd_scan, "unknown format '%s' (table or json)", optarg);
+				rc = cmd_bad_usage(&cmd_scan, "unknown format '%s' (table or json)", optarg);
+				goto out;
 			}
 			break;
 		case 0x200:
 			if (cmd_parse_fail_on(optarg, &ro.fail_on) < 0) {
-				strlist_release(&bnames);
-				strlist_release(&sets);
-				return cmd_bad_usage(&cmd_scan, "unknown severity '%s' for --fail-on", optarg);
+				rc = cmd_bad_usage(&cmd_scan, "unknown severity '%s' for --fail-on", optarg);
+				goto out;
 			}
 			break;
 		case 0x201:
 			if (!parse_int64(optarg, &page) || page < 1 || page > 100000) {
-				strlist_release(&bnames);
-				strlist_release(&sets);
-				return cmd_bad_usage(&cmd_scan, "--page-size takes a number from 1 to 100000");
+				rc = cmd_bad_usage(&cmd_scan, "--page-size takes a number from 1 to 100000");
+				goto out;
 			}
 			break;
 		case 0x203: want_stats = true; break;
 		case 0x202:
 			if (!parse_int64(optarg, &wait_s) || wait_s < 0 || wait_s > 86400) {
-				strlist_release(&bnames);
-				strlist_release(&sets);
-				return cmd_bad_usage(&cmd_scan, "--wait takes a number of seconds");
+				rc = cmd_bad_usage(&cmd_scan, "--wait takes a number of seconds");
+				goto out;
 			}
 			break;
 		default:
-			strlist_release(&bnames);
-			strlist_release(&sets);
 			cmd_usage(&cmd_scan, false);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 	}
 	if (optind < argc) {
-		strlist_release(&bnames);
-		strlist_release(&sets);
-		return cmd_bad_usage(&cmd_scan, "unexpected argument '%s'", argv[optind]);
+		rc = cmd_bad_usage(&cmd_scan, "unexpected argument '%s'", argv[optind]);
+		goto out;
 	}
 	if (!target_name || !bnames.n) {
-		strlist_release(&bnames);
-		strlist_release(&sets);
-		return cmd_bad_usage(&cmd_scan, "--target and --baseline are required");
+		rc = cmd_bad_usage(&cmd_scan, "--target and --baseline are required");
+		goto out;
 	}
-
-	struct baseline **bl = NULL;
-	struct targets tg = { 0 };
-	struct store *st = NULL;
-	struct vc *vc = NULL;
-	char *password = NULL, *cfg = NULL, *dbp = NULL;
-	long long snap = 0;
-	struct snapshot_info si = { 0 };
-	double eval_ms = 0;
-	struct waivers wv = { 0 };
 
 	/* Everything that can be wrong locally is checked before collecting. */
 	if (cmd_load_baselines(&bnames, &bl) != 0)
