@@ -732,7 +732,7 @@ START_TEST(test_killed_scan_is_failed_and_never_latest)
 	run_release(&r);
 
 	/* A slow vCenter: the scan is killed with SIGKILL half-way. */
-	lab_control(&lab, "/lab/delay?ms=20");
+	lab_control(&lab, "/lab/delay?ms=100");
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
