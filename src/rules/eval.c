@@ -354,10 +354,15 @@ enum rstatus rule_eval(const struct rule *r, const struct sobject *o, struct evi
 	return eval_check(r->check, o, ev);
 }
 
-/* The failing objects an SQL check returned, sorted by moref. */
+/* The failing objects an SQL check returned, sorted by moref once the
+ * query is done, so each object's lookup is a binary search. */
+struct sqlrow {
+	char *moref;
+	char *observed;
+};
+
 struct sqlset {
-	char **moref;
-	char **observed;
+	struct sqlrow *v;
 	size_t n, cap;
 	char *error;	/* the check could not run: every result is unknown */
 };
@@ -367,33 +372,34 @@ static int sqlset_add(void *ctx, const char *moref, const char *observed)
 	struct sqlset *s = ctx;
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
-		s->moref = xrealloc(s->moref, s->cap * sizeof(*s->moref));
-		s->observed = xrealloc(s->observed, s->cap * sizeof(*s->observed));
+		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
 	}
-	s->moref[s->n] = xstrdup(moref);
-	s->observed[s->n] = observed ? xstrdup(observed) : NULL;
+	s->v[s->n].moref = xstrdup(moref);
+	s->v[s->n].observed = observed ? xstrdup(observed) : NULL;
 	s->n++;
 	return 0;
+}
+
+static int sqlrow_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sqlrow *)a)->moref, ((const struct sqlrow *)b)->moref);
 }
 
 static void sqlset_release(struct sqlset *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		free(s->moref[i]);
-		free(s->observed[i]);
+		free(s->v[i].moref);
+		free(s->v[i].observed);
 	}
-	free(s->moref);
-	free(s->observed);
+	free(s->v);
 	free(s->error);
 	memset(s, 0, sizeof(*s));
 }
 
-static long sqlset_find(const struct sqlset *s, const char *moref)
+static const struct sqlrow *sqlset_find(const struct sqlset *s, const char *moref)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->moref[i], moref))
-			return (long)i;
-	return -1;
+	struct sqlrow key = { (char *)moref, NULL };
+	return s->n ? bsearch(&key, s->v, s->n, sizeof(*s->v), sqlrow_cmp) : NULL;
 }
 
 static enum rstatus sql_rule_eval(const struct rule *r, const struct sobject *o, const struct sqlset *set,
@@ -415,10 +421,9 @@ static enum rstatus sql_rule_eval(const struct rule *r, const struct sobject *o,
 			return RS_UNKNOWN;
 		}
 	}
-	long i = sqlset_find(set, o->moref);
-	ev_set(ev, "sql", i < 0 ? "(not returned)" : set->observed[i] ? set->observed[i] : "(returned)",
-	       xstrdup(expected));
-	return i < 0 ? RS_PASS : RS_FAIL;
+	const struct sqlrow *row = sqlset_find(set, o->moref);
+	ev_set(ev, "sql", !row ? "(not returned)" : row->observed ? row->observed : "(returned)", xstrdup(expected));
+	return row ? RS_FAIL : RS_PASS;
 }
 
 struct eval_ctx {
@@ -513,6 +518,8 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 	for (unsigned i = 0; i < b->nrules; i++)
 		if (b->rules[i].sql && store_sql_check(st, snap, b->rules[i].sql, b->rules[i].sql_timeout_ms, sqlset_add, &sql[i]) < 0)
 			sql[i].error = xstrdup(err_get());
+		else if (sql[i].n > 1)
+			qsort(sql[i].v, sql[i].n, sizeof(*sql[i].v), sqlrow_cmp);
 	struct strlist types = { 0 };
 	for (unsigned i = 0; i < b->nrules; i++)
 		if (!strlist_has(&types, b->rules[i].object_type))
