@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +16,6 @@ struct tctx {
 	const char *file;
 	yaml_document_t *doc;
 };
-
-static int terr(struct tctx *y, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int terr(struct tctx *y, const yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	yamlx_verror(y->file, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 char *targets_default_path(void)
 {
@@ -49,10 +38,10 @@ static char *resolve_against(const char *cfg, const char *p)
 static int parse_endpoint(struct tctx *y, yaml_node_t *n, const char *what, struct endpoint *e)
 {
 	if (n->type != YAML_MAPPING_NODE)
-		return terr(y, n, "'%s' must be a mapping", what);
+		return yamlx_error(y->file, n, "'%s' must be a mapping", what);
 	yaml_node_t *dup = yamlx_duplicate_key(y->doc, n);
 	if (dup)
-		return terr(y, dup, "duplicate key '%s' in %s", (const char *)dup->data.scalar.value, what);
+		return yamlx_error(y->file, dup, "duplicate key '%s' in %s", (const char *)dup->data.scalar.value, what);
 	e->present = true;
 	e->line = (int)n->start_mark.line + 1;
 	e->timeout_s = 60;
@@ -61,12 +50,12 @@ static int parse_endpoint(struct tctx *y, yaml_node_t *n, const char *what, stru
 		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
 		const char *k = yamlx_scalar(kn), *s = yamlx_scalar(v);
 		if (!k)
-			return terr(y, kn, "keys must be scalars");
+			return yamlx_error(y->file, kn, "keys must be scalars");
 		if (!s)
-			return terr(y, v, "key '%s' must be a scalar", k);
+			return yamlx_error(y->file, v, "key '%s' must be a scalar", k);
 		if (!strcmp(k, "url")) {
 			if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
-				return terr(y, v, "key 'url': '%s' is not an http or https URL", s);
+				return yamlx_error(y->file, v, "key 'url': '%s' is not an http or https URL", s);
 			e->url = xstrdup(s);
 		} else if (!strcmp(k, "user")) {
 			e->user = xstrdup(s);
@@ -78,42 +67,42 @@ static int parse_endpoint(struct tctx *y, yaml_node_t *n, const char *what, stru
 			e->ca_file = resolve_against(y->file, s);
 		} else if (!strcmp(k, "insecure")) {
 			if (strcmp(s, "true") && strcmp(s, "false"))
-				return terr(y, v, "key 'insecure' must be true or false");
+				return yamlx_error(y->file, v, "key 'insecure' must be true or false");
 			e->insecure = !strcmp(s, "true");
 			insecure_node = v;
 		} else if (!strcmp(k, "timeout")) {
 			long long t;
 			if (!parse_int64(s, &t) || t <= 0 || t > 86400)
-				return terr(y, v, "key 'timeout' must be a number of seconds from 1 to 86400");
+				return yamlx_error(y->file, v, "key 'timeout' must be a number of seconds from 1 to 86400");
 			e->timeout_s = (long)t;
 		} else if (!strcmp(k, "password")) {
-			return terr(y, kn, "key 'password' is not allowed: use password_env or password_file (mode 0600)");
+			return yamlx_error(y->file, kn, "key 'password' is not allowed: use password_env or password_file (mode 0600)");
 		} else {
-			return terr(y, kn, "unknown key '%s' in %s", k, what);
+			return yamlx_error(y->file, kn, "unknown key '%s' in %s", k, what);
 		}
 	}
 	(void)insecure_node;
 	if (!e->url)
-		return terr(y, n, "%s has no 'url'", what);
+		return yamlx_error(y->file, n, "%s has no 'url'", what);
 	if (!e->user)
-		return terr(y, n, "%s has no 'user'", what);
+		return yamlx_error(y->file, n, "%s has no 'user'", what);
 	if (!e->password_env == !e->password_file)
-		return terr(y, n, "%s needs exactly one of 'password_env' or 'password_file'", what);
+		return yamlx_error(y->file, n, "%s needs exactly one of 'password_env' or 'password_file'", what);
 	return 0;
 }
 
 static int parse_params(struct tctx *y, yaml_node_t *n, struct target *t)
 {
 	if (n->type != YAML_MAPPING_NODE)
-		return terr(y, n, "'parameters' must be a mapping of names to values");
+		return yamlx_error(y->file, n, "'parameters' must be a mapping of names to values");
 	yaml_node_t *dup = yamlx_duplicate_key(y->doc, n);
 	if (dup)
-		return terr(y, dup, "duplicate key '%s' in parameters", (const char *)dup->data.scalar.value);
+		return yamlx_error(y->file, dup, "duplicate key '%s' in parameters", (const char *)dup->data.scalar.value);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
 		const char *k = yamlx_scalar(kn);
 		if (!k || !*k)
-			return terr(y, kn, "parameter names must be scalars");
+			return yamlx_error(y->file, kn, "parameter names must be scalars");
 		struct buf val = BUF_INIT;
 		if (v->type == YAML_SCALAR_NODE) {
 			buf_puts(&val, yamlx_scalar(v));
@@ -122,12 +111,12 @@ static int parse_params(struct tctx *y, yaml_node_t *n, struct target *t)
 				const char *s = yamlx_scalar(yaml_document_get_node(y->doc, *it));
 				if (!s || strchr(s, ',')) {
 					buf_release(&val);
-					return terr(y, v, "parameter '%s': list items must be scalars without commas", k);
+					return yamlx_error(y->file, v, "parameter '%s': list items must be scalars without commas", k);
 				}
 				buf_printf(&val, "%s%s", it == v->data.sequence.items.start ? "" : ",", s);
 			}
 		} else {
-			return terr(y, v, "parameter '%s' takes a value or a list of values", k);
+			return yamlx_error(y->file, v, "parameter '%s' takes a value or a list of values", k);
 		}
 		strlist_add(&t->param_names, k);
 		strlist_add_owned(&t->param_values, buf_detach(&val));
@@ -142,15 +131,15 @@ static int parse_target(struct tctx *y, const char *name, yaml_node_t *n, struct
 	t->name = xstrdup(name);
 	t->line = (int)n->start_mark.line + 1;
 	if (n->type != YAML_MAPPING_NODE)
-		return terr(y, n, "target '%s' must be a mapping", name);
+		return yamlx_error(y->file, n, "target '%s' must be a mapping", name);
 	yaml_node_t *dup = yamlx_duplicate_key(y->doc, n);
 	if (dup)
-		return terr(y, dup, "duplicate key '%s' in target '%s'", (const char *)dup->data.scalar.value, name);
+		return yamlx_error(y->file, dup, "duplicate key '%s' in target '%s'", (const char *)dup->data.scalar.value, name);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
 		const char *k = yamlx_scalar(kn);
 		if (!k)
-			return terr(y, kn, "keys must be scalars");
+			return yamlx_error(y->file, kn, "keys must be scalars");
 		if (!strcmp(k, "vcenter")) {
 			if (parse_endpoint(y, v, "vcenter", &t->vcenter) < 0)
 				return -1;
@@ -163,14 +152,14 @@ static int parse_target(struct tctx *y, const char *name, yaml_node_t *n, struct
 		} else if (!strcmp(k, "waivers")) {
 			const char *s = yamlx_scalar(v);
 			if (!s || !*s)
-				return terr(y, v, "'waivers' takes the path of a waiver file");
+				return yamlx_error(y->file, v, "'waivers' takes the path of a waiver file");
 			t->waivers = resolve_against(y->file, s);
 		} else {
-			return terr(y, kn, "unknown key '%s' in target '%s'", k, name);
+			return yamlx_error(y->file, kn, "unknown key '%s' in target '%s'", k, name);
 		}
 	}
 	if (!t->vcenter.present)
-		return terr(y, n, "target '%s' has no 'vcenter'", name);
+		return yamlx_error(y->file, n, "target '%s' has no 'vcenter'", name);
 	return 0;
 }
 
@@ -200,11 +189,11 @@ int targets_parse(struct targets *t, const char *path, const char *text, size_t 
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	yaml_node_t *targets = NULL;
 	if (!root || root->type != YAML_MAPPING_NODE) {
-		terr(&y, root, "the targets file must be a mapping with a 'targets' key");
+		yamlx_error(y.file, root, "the targets file must be a mapping with a 'targets' key");
 		goto out_doc;
 	}
 	if (yamlx_duplicate_key(&doc, root)) {
-		terr(&y, yamlx_duplicate_key(&doc, root), "duplicate key at the top level");
+		yamlx_error(y.file, yamlx_duplicate_key(&doc, root), "duplicate key at the top level");
 		goto out_doc;
 	}
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
@@ -213,12 +202,12 @@ int targets_parse(struct targets *t, const char *path, const char *text, size_t 
 		if (k && !strcmp(k, "targets")) {
 			targets = yaml_document_get_node(&doc, p->value);
 		} else {
-			terr(&y, kn, "unknown key '%s' at the top level", k ? k : "");
+			yamlx_error(y.file, kn, "unknown key '%s' at the top level", k ? k : "");
 			goto out_doc;
 		}
 	}
 	if (!targets || targets->type != YAML_MAPPING_NODE) {
-		terr(&y, targets ? targets : root, "'targets' must be a mapping of target names");
+		yamlx_error(y.file, targets ? targets : root, "'targets' must be a mapping of target names");
 		goto out_doc;
 	}
 	unsigned n = (unsigned)(targets->data.mapping.pairs.top - targets->data.mapping.pairs.start);
@@ -227,11 +216,11 @@ int targets_parse(struct targets *t, const char *path, const char *text, size_t 
 		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
 		const char *k = yamlx_scalar(kn);
 		if (!k) {
-			terr(&y, kn, "target names must be scalars");
+			yamlx_error(y.file, kn, "target names must be scalars");
 			goto out_doc;
 		}
 		if (targets_find(t, k)) {
-			terr(&y, kn, "duplicate target '%s'", k);
+			yamlx_error(y.file, kn, "duplicate target '%s'", k);
 			goto out_doc;
 		}
 		if (parse_target(&y, k, yaml_document_get_node(&doc, p->value), &t->v[t->n++]) < 0)

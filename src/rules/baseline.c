@@ -58,22 +58,12 @@ struct yctx {
 	struct strlist *where;	/* "file:line:col" of each extends entry */
 };
 
-static int yerr(struct yctx *y, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int yerr(struct yctx *y, const yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	yamlx_verror(y->file, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Refuses a mapping that repeats a key. */
 static int no_duplicates(struct yctx *y, yaml_node_t *mapping)
 {
 	yaml_node_t *dup = yamlx_duplicate_key(y->doc, mapping);
 	if (dup)
-		return yerr(y, dup, "duplicate key '%s'", (const char *)dup->data.scalar.value);
+		return yamlx_error(y->file, dup, "duplicate key '%s'", (const char *)dup->data.scalar.value);
 	return 0;
 }
 
@@ -86,7 +76,7 @@ static int want_scalar(struct yctx *y, const yaml_node_t *n, const char *key, co
 {
 	*out = yamlx_scalar(n);
 	if (!*out)
-		return yerr(y, n, "key '%s' must be a scalar", key);
+		return yamlx_error(y->file, n, "key '%s' must be a scalar", key);
 	return 0;
 }
 
@@ -97,7 +87,7 @@ static int want_bool(struct yctx *y, const yaml_node_t *n, const char *key, bool
 		*out = !strcmp(s, "true");
 		return 0;
 	}
-	return yerr(y, n, "key '%s' must be true or false", key);
+	return yamlx_error(y->file, n, "key '%s' must be true or false", key);
 }
 
 static bool is_bool_text(const char *s)
@@ -160,7 +150,7 @@ static const char *operand_problem(enum ptype t, enum op op, const char *v)
 static int check_operand(struct yctx *y, const yaml_node_t *n, enum ptype t, enum op op, const char *v)
 {
 	const char *why = operand_problem(t, op, v);
-	return why ? yerr(y, n, "%s", why) : 0;
+	return why ? yamlx_error(y->file, n, "%s", why) : 0;
 }
 
 static void check_free(struct check *c)
@@ -192,7 +182,7 @@ static int parse_group(struct yctx *y, yaml_node_t *v, const char *key, const ch
 		return parse_check(y, v, otype, &c->kids[0], depth + 1);
 	}
 	if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
-		return yerr(y, v, "'%s' takes a non-empty list of checks", key);
+		return yamlx_error(y->file, v, "'%s' takes a non-empty list of checks", key);
 	unsigned n = (unsigned)(v->data.sequence.items.top - v->data.sequence.items.start);
 	c->kids = xcalloc(n, sizeof(*c->kids));
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
@@ -206,9 +196,9 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 {
 	*out = NULL;
 	if (depth > 32)
-		return yerr(y, n, "checks nested too deeply");
+		return yamlx_error(y->file, n, "checks nested too deeply");
 	if (!n || n->type != YAML_MAPPING_NODE)
-		return yerr(y, n, "a check must be a mapping with all, any, not or property");
+		return yamlx_error(y->file, n, "a check must be a mapping with all, any, not or property");
 	if (no_duplicates(y, n) < 0)
 		return -1;
 	struct check *c = xcalloc(1, sizeof(*c));
@@ -220,10 +210,10 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
 		const char *k = yamlx_scalar(kn);
 		if (!k)
-			return yerr(y, kn, "keys must be scalars");
+			return yamlx_error(y->file, kn, "keys must be scalars");
 		if (!strcmp(k, "all") || !strcmp(k, "any") || !strcmp(k, "not")) {
 			if (c->op != OP_COUNT || c->property)
-				return yerr(y, kn, "a check has exactly one of all, any, not or property with one operator");
+				return yamlx_error(y->file, kn, "a check has exactly one of all, any, not or property with one operator");
 			c->op = !strcmp(k, "all") ? OP_ALL : !strcmp(k, "any") ? OP_ANY : OP_NOT;
 			if (parse_group(y, v, k, otype, c, depth) < 0)
 				return -1;
@@ -235,7 +225,7 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 				return -1;
 			const struct vocab_entry *e = vocab_lookup(otype, s);
 			if (!e)
-				return yerr(y, v, "unknown property '%s' for object type '%s' (see harden-properties(7))", s, otype);
+				return yamlx_error(y->file, v, "unknown property '%s' for object type '%s' (see harden-properties(7))", s, otype);
 			c->property = xstrdup(s);
 			c->ptype = e->type;
 			continue;
@@ -257,21 +247,21 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 			if (!strcmp(k, leaf_ops[i].key))
 				break;
 		if (i == ARRAY_SIZE(leaf_ops))
-			return yerr(y, kn, "unknown key '%s' in check", k);
+			return yamlx_error(y->file, kn, "unknown key '%s' in check", k);
 		if (c->op != OP_COUNT)
-			return yerr(y, kn, "a check has exactly one operator; '%s' is a second", k);
+			return yamlx_error(y->file, kn, "a check has exactly one operator; '%s' is a second", k);
 		c->op = leaf_ops[i].op;
 		opnode = v;
 	}
 	if (c->op == OP_COUNT)
-		return yerr(y, n, "check has no operator (all, any, not, or property with eq, ne, lt, ...)");
+		return yamlx_error(y->file, n, "check has no operator (all, any, not, or property with eq, ne, lt, ...)");
 	if (c->op <= OP_NOT) {
 		if (c->property)
-			return yerr(y, n, "'property' cannot stand beside all, any or not");
+			return yamlx_error(y->file, n, "'property' cannot stand beside all, any or not");
 		return 0;
 	}
 	if (!c->property)
-		return yerr(y, n, "operator '%s' needs a property", leaf_ops[c->op - OP_EQ].key);
+		return yamlx_error(y->file, n, "operator '%s' needs a property", leaf_ops[c->op - OP_EQ].key);
 	yaml_node_t *v = opnode;
 	if (v->type == YAML_MAPPING_NODE && c->op != OP_EMPTY && c->op != OP_PRESENT) {
 		/* { param: NAME }: the operand is a site parameter, bound later. */
@@ -279,10 +269,10 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 		const char *k0 = p0 < v->data.mapping.pairs.top ? yamlx_scalar(node(y, p0->key)) : NULL;
 		const char *pn = k0 ? yamlx_scalar(node(y, p0->value)) : NULL;
 		if (!k0 || strcmp(k0, "param") || !pn || p0 + 1 != v->data.mapping.pairs.top)
-			return yerr(y, v, "an operand is a value, or { param: NAME } for a site parameter");
+			return yamlx_error(y->file, v, "an operand is a value, or { param: NAME } for a site parameter");
 		if (c->ptype == PT_LIST && c->op != OP_CONTAINS && c->op != OP_NOT_CONTAINS &&
 		    c->op != OP_MATCHES && c->op != OP_NOT_MATCHES)
-			return yerr(y, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
+			return yamlx_error(y->file, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
 				    c->property);
 		c->param = xstrdup(pn);
 		c->param_where = xasprintf("%s:%zu:%zu", y->file, v->start_mark.line + 1, v->start_mark.column + 1);
@@ -292,14 +282,14 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 	case OP_IN:
 	case OP_NOT_IN:
 		if (c->ptype == PT_LIST)
-			return yerr(y, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
+			return yamlx_error(y->file, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
 				    c->property);
 		if (v->type != YAML_SEQUENCE_NODE)
-			return yerr(y, v, "'in' and 'not_in' take a list");
+			return yamlx_error(y->file, v, "'in' and 'not_in' take a list");
 		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
 			const char *s = yamlx_scalar(node(y, *it));
 			if (!s)
-				return yerr(y, node(y, *it), "list items must be scalars");
+				return yamlx_error(y->file, node(y, *it), "list items must be scalars");
 			if (check_operand(y, node(y, *it), c->ptype, c->op, s) < 0)
 				return -1;
 			strlist_add(&c->values, s);
@@ -316,13 +306,13 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 			return -1;
 		if (c->op == OP_CONTAINS || c->op == OP_NOT_CONTAINS) {
 			if (c->ptype != PT_LIST && c->ptype != PT_STRING && c->ptype != PT_DYNAMIC)
-				return yerr(y, v, "'contains' applies to list and string properties");
+				return yamlx_error(y->file, v, "'contains' applies to list and string properties");
 		} else if (check_operand(y, v, c->ptype, c->op, s) < 0) {
 			return -1;
 		}
 		if (c->ptype == PT_LIST && c->op != OP_CONTAINS && c->op != OP_NOT_CONTAINS &&
 		    c->op != OP_MATCHES && c->op != OP_NOT_MATCHES)
-			return yerr(y, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
+			return yamlx_error(y->file, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
 				    c->property);
 		c->value = xstrdup(s);
 		if (c->op == OP_MATCHES || c->op == OP_NOT_MATCHES) {
@@ -330,7 +320,7 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 			if (rc) {
 				char eb[256];
 				regerror(rc, &c->re, eb, sizeof(eb));
-				return yerr(y, v, "bad regular expression '%s': %s", s, eb);
+				return yamlx_error(y->file, v, "bad regular expression '%s': %s", s, eb);
 			}
 			c->has_re = true;
 		}
@@ -371,13 +361,13 @@ static json_t *yaml_to_json(struct yctx *y, yaml_node_t *n, int depth)
 static int string_list(struct yctx *y, yaml_node_t *v, const char *key, json_t **out)
 {
 	if (v->type != YAML_SEQUENCE_NODE)
-		return yerr(y, v, "'%s' must be a list of strings", key);
+		return yamlx_error(y->file, v, "'%s' must be a list of strings", key);
 	json_t *a = json_array();
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
 		const char *s = yamlx_scalar(node(y, *it));
 		if (!s) {
 			json_decref(a);
-			return yerr(y, node(y, *it), "'%s' must be a list of strings", key);
+			return yamlx_error(y->file, node(y, *it), "'%s' must be a list of strings", key);
 		}
 		json_array_append_new(a, json_string(s));
 	}
@@ -388,7 +378,7 @@ static int string_list(struct yctx *y, yaml_node_t *v, const char *key, json_t *
 static int parse_remediation(struct yctx *y, yaml_node_t *n, json_t *details)
 {
 	if (n->type != YAML_MAPPING_NODE)
-		return yerr(y, n, "'remediation' must be a mapping");
+		return yamlx_error(y->file, n, "'remediation' must be a mapping");
 	if (no_duplicates(y, n) < 0)
 		return -1;
 	json_t *r = json_object();
@@ -397,7 +387,7 @@ static int parse_remediation(struct yctx *y, yaml_node_t *n, json_t *details)
 		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
 		const char *k = yamlx_scalar(kn), *s;
 		if (!k)
-			return yerr(y, kn, "keys must be scalars");
+			return yamlx_error(y->file, kn, "keys must be scalars");
 		if (!strcmp(k, "summary") || !strcmp(k, "mcp_tool")) {
 			if (want_scalar(y, v, k, &s) < 0)
 				return -1;
@@ -406,7 +396,7 @@ static int parse_remediation(struct yctx *y, yaml_node_t *n, json_t *details)
 			if (want_scalar(y, v, k, &s) < 0)
 				return -1;
 			if (strcmp(s, "low") && strcmp(s, "medium") && strcmp(s, "high"))
-				return yerr(y, v, "risk must be low, medium or high, not '%s'", s);
+				return yamlx_error(y->file, v, "risk must be low, medium or high, not '%s'", s);
 			json_object_set_new(r, k, json_string(s));
 		} else if (!strcmp(k, "steps")) {
 			json_t *a;
@@ -415,21 +405,21 @@ static int parse_remediation(struct yctx *y, yaml_node_t *n, json_t *details)
 			json_object_set_new(r, k, a);
 		} else if (!strcmp(k, "params")) {
 			if (v->type != YAML_MAPPING_NODE)
-				return yerr(y, v, "'params' must be a mapping");
+				return yamlx_error(y->file, v, "'params' must be a mapping");
 			json_object_set_new(r, k, yaml_to_json(y, v, 0));
 		} else {
-			return yerr(y, kn, "unknown key '%s' in remediation", k);
+			return yamlx_error(y->file, kn, "unknown key '%s' in remediation", k);
 		}
 	}
 	if (!json_object_get(r, "summary"))
-		return yerr(y, n, "remediation needs a summary");
+		return yamlx_error(y->file, n, "remediation needs a summary");
 	return 0;
 }
 
 static int parse_review(struct yctx *y, yaml_node_t *n, json_t *details)
 {
 	if (n->type != YAML_MAPPING_NODE)
-		return yerr(y, n, "'review' must be a mapping");
+		return yamlx_error(y->file, n, "'review' must be a mapping");
 	if (no_duplicates(y, n) < 0)
 		return -1;
 	json_t *r = json_object();
@@ -438,7 +428,7 @@ static int parse_review(struct yctx *y, yaml_node_t *n, json_t *details)
 		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
 		const char *k = yamlx_scalar(kn), *s;
 		if (!k)
-			return yerr(y, kn, "keys must be scalars");
+			return yamlx_error(y->file, kn, "keys must be scalars");
 		if (!strcmp(k, "human_review_required")) {
 			bool b;
 			if (want_bool(y, v, k, &b) < 0)
@@ -450,10 +440,10 @@ static int parse_review(struct yctx *y, yaml_node_t *n, json_t *details)
 			char *end;
 			double d = strtod(s, &end);
 			if (*end || d < 0 || d > 1)
-				return yerr(y, v, "min_confidence must be a number from 0 to 1");
+				return yamlx_error(y->file, v, "min_confidence must be a number from 0 to 1");
 			json_object_set_new(r, k, json_real(d));
 		} else {
-			return yerr(y, kn, "unknown key '%s' in review", k);
+			return yamlx_error(y->file, kn, "unknown key '%s' in review", k);
 		}
 	}
 	return 0;
@@ -476,7 +466,7 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 {
 	memset(r, 0, sizeof(*r));
 	if (n->type != YAML_MAPPING_NODE)
-		return yerr(y, n, "a rule must be a mapping");
+		return yamlx_error(y->file, n, "a rule must be a mapping");
 	if (no_duplicates(y, n) < 0)
 		return -1;
 	r->line = (int)n->start_mark.line + 1;
@@ -487,7 +477,7 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
 		const char *k = yamlx_scalar(kn), *s;
 		if (!k)
-			return yerr(y, kn, "keys must be scalars");
+			return yamlx_error(y->file, kn, "keys must be scalars");
 		if (!strcmp(k, "id") || !strcmp(k, "title") || !strcmp(k, "object")) {
 			if (want_scalar(y, v, k, &s) < 0)
 				return -1;
@@ -495,13 +485,13 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 			free(*dst);
 			*dst = xstrdup(s);
 			if (dst == &r->object_type && !vocab_known_type(s))
-				return yerr(y, v, "unknown object type '%s' (host, vm or datastore)", s);
+				return yamlx_error(y->file, v, "unknown object type '%s' (host, vm or datastore)", s);
 		} else if (!strcmp(k, "severity")) {
 			if (want_scalar(y, v, k, &s) < 0)
 				return -1;
 			enum severity sev;
 			if (severity_parse(s, &sev) < 0)
-				return yerr(y, v, "unknown severity '%s' (critical, high, medium, low, info)", s);
+				return yamlx_error(y->file, v, "unknown severity '%s' (critical, high, medium, low, info)", s);
 			r->severity = sev;
 			have_sev = true;
 		} else if (!strcmp(k, "description") || !strcmp(k, "rationale")) {
@@ -525,14 +515,14 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 			if (want_scalar(y, v, k, &s) < 0)
 				return -1;
 			if (store_sql_validate(s) < 0)
-				return yerr(y, v, "sql check of rule '%s': %s", r->id ? r->id : "?", err_get());
+				return yamlx_error(y->file, v, "sql check of rule '%s': %s", r->id ? r->id : "?", err_get());
 			r->sql = xstrdup(s);
 		} else if (!strcmp(k, "timeout")) {
 			long long t;
 			if (want_scalar(y, v, k, &s) < 0)
 				return -1;
 			if (!parse_int64(s, &t) || t < 1 || t > 60)
-				return yerr(y, v, "'timeout' is a number of seconds from 1 to 60");
+				return yamlx_error(y->file, v, "'timeout' is a number of seconds from 1 to 60");
 			r->sql_timeout_ms = (int)t * 1000;
 		} else if (!strcmp(k, "expected")) {
 			if (want_scalar(y, v, k, &s) < 0)
@@ -540,33 +530,33 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 			r->sql_expected = xstrdup(s);
 		} else if (!strcmp(k, "reads")) {
 			if (v->type != YAML_SEQUENCE_NODE)
-				return yerr(y, v, "'reads' must be a list of properties");
+				return yamlx_error(y->file, v, "'reads' must be a list of properties");
 			reads = v;
 		} else if (!strcmp(k, "when")) {
 			when = v;
 		} else {
-			return yerr(y, kn, "unknown key '%s' in rule", k);
+			return yamlx_error(y->file, kn, "unknown key '%s' in rule", k);
 		}
 	}
 	if (!r->id)
-		return yerr(y, n, "rule has no id");
+		return yamlx_error(y->file, n, "rule has no id");
 	if (!r->title)
-		return yerr(y, n, "rule '%s' has no title", r->id);
+		return yamlx_error(y->file, n, "rule '%s' has no title", r->id);
 	if (!have_sev)
-		return yerr(y, n, "rule '%s' has no severity", r->id);
+		return yamlx_error(y->file, n, "rule '%s' has no severity", r->id);
 	if (!r->object_type)
-		return yerr(y, n, "rule '%s' has no object (host, vm or datastore)", r->id);
+		return yamlx_error(y->file, n, "rule '%s' has no object (host, vm or datastore)", r->id);
 	if (!check == !r->sql)
-		return yerr(y, n, "rule '%s' needs exactly one of check or sql", r->id);
+		return yamlx_error(y->file, n, "rule '%s' needs exactly one of check or sql", r->id);
 	if (check && parse_check(y, check, r->object_type, &r->check, 0) < 0)
 		return -1;
 	if (reads && !r->sql)
-		return yerr(y, reads, "'reads' goes with an sql check");
+		return yamlx_error(y->file, reads, "'reads' goes with an sql check");
 	for (yaml_node_item_t *it = reads ? reads->data.sequence.items.start : NULL;
 	     reads && it < reads->data.sequence.items.top; it++) {
 		const char *pn = yamlx_scalar(node(y, *it));
 		if (!pn || !vocab_lookup(r->object_type, pn))
-			return yerr(y, node(y, *it), "unknown property '%s' for object type '%s' (see harden-properties(7))",
+			return yamlx_error(y->file, node(y, *it), "unknown property '%s' for object type '%s' (see harden-properties(7))",
 				    pn ? pn : "", r->object_type);
 		strlist_add(&r->reads, pn);
 	}
@@ -579,7 +569,7 @@ static int add_parent(struct yctx *y, yaml_node_t *n, struct baseline *b)
 {
 	const char *s = yamlx_scalar(n);
 	if (!s || !*s)
-		return yerr(y, n, "'extends' takes a baseline name or a list of them");
+		return yamlx_error(y->file, n, "'extends' takes a baseline name or a list of them");
 	strlist_add(&b->parents, s);
 	if (y->where)
 		strlist_add_owned(y->where, xasprintf("%s:%zu:%zu", y->file, n->start_mark.line + 1,
@@ -604,12 +594,12 @@ static int param_values(struct yctx *y, yaml_node_t *v, struct param *p)
 		return 0;
 	}
 	if (v->type != YAML_SEQUENCE_NODE)
-		return yerr(y, v, "parameter '%s' takes a value or a list of values", p->name);
+		return yamlx_error(y->file, v, "parameter '%s' takes a value or a list of values", p->name);
 	p->list = true;
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
 		const char *s = yamlx_scalar(node(y, *it));
 		if (!s)
-			return yerr(y, node(y, *it), "list items must be scalars");
+			return yamlx_error(y->file, node(y, *it), "list items must be scalars");
 		strlist_add(&p->values, s);
 	}
 	return 0;
@@ -618,7 +608,7 @@ static int param_values(struct yctx *y, yaml_node_t *v, struct param *p)
 static int parse_parameters(struct yctx *y, yaml_node_t *v, struct baseline *b)
 {
 	if (v->type != YAML_MAPPING_NODE)
-		return yerr(y, v, "'parameters' must be a mapping of names to defaults");
+		return yamlx_error(y->file, v, "'parameters' must be a mapping of names to defaults");
 	if (no_duplicates(y, v) < 0)
 		return -1;
 	unsigned n = (unsigned)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
@@ -627,7 +617,7 @@ static int parse_parameters(struct yctx *y, yaml_node_t *v, struct baseline *b)
 		yaml_node_t *kn = node(y, p->key), *val = node(y, p->value);
 		const char *k = yamlx_scalar(kn);
 		if (!k || !*k)
-			return yerr(y, kn, "parameter names must be scalars");
+			return yamlx_error(y->file, kn, "parameter names must be scalars");
 		struct param *pr = &b->params[b->nparams++];
 		pr->name = xstrdup(k);
 		pr->where = xasprintf("%s:%zu:%zu", y->file, kn->start_mark.line + 1, kn->start_mark.column + 1);
@@ -639,10 +629,10 @@ static int parse_parameters(struct yctx *y, yaml_node_t *v, struct baseline *b)
 				if (qk && !strcmp(qk, "default"))
 					d = node(y, q->value);
 				else if (!qk || strcmp(qk, "description"))
-					return yerr(y, node(y, q->key), "unknown key '%s' in parameter '%s'", qk ? qk : "", k);
+					return yamlx_error(y->file, node(y, q->key), "unknown key '%s' in parameter '%s'", qk ? qk : "", k);
 			}
 			if (!d)
-				return yerr(y, val, "parameter '%s' has no default", k);
+				return yamlx_error(y->file, val, "parameter '%s' has no default", k);
 			val = d;
 		}
 		if (param_values(y, val, pr) < 0)
@@ -654,9 +644,9 @@ static int parse_parameters(struct yctx *y, yaml_node_t *v, struct baseline *b)
 static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 {
 	if (!root)
-		return yerr(y, NULL, "empty baseline");
+		return yamlx_error(y->file, NULL, "empty baseline");
 	if (root->type != YAML_MAPPING_NODE)
-		return yerr(y, root, "a baseline must be a mapping");
+		return yamlx_error(y->file, root, "a baseline must be a mapping");
 	if (no_duplicates(y, root) < 0)
 		return -1;
 	yaml_node_t *rules = NULL;
@@ -664,7 +654,7 @@ static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 		yaml_node_t *kn = node(y, p->key), *v = node(y, p->value);
 		const char *k = yamlx_scalar(kn), *s;
 		if (!k)
-			return yerr(y, kn, "keys must be scalars");
+			return yamlx_error(y->file, kn, "keys must be scalars");
 		if (!strcmp(k, "id") || !strcmp(k, "title") || !strcmp(k, "version") || !strcmp(k, "description")) {
 			if (want_scalar(y, v, k, &s) < 0)
 				return -1;
@@ -683,17 +673,17 @@ static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 		} else if (!strcmp(k, "rules")) {
 			rules = v;
 		} else {
-			return yerr(y, kn, "unknown key '%s' in baseline", k);
+			return yamlx_error(y->file, kn, "unknown key '%s' in baseline", k);
 		}
 	}
 	if (!b->id)
-		return yerr(y, root, "baseline has no id");
+		return yamlx_error(y->file, root, "baseline has no id");
 	if (!b->title)
-		return yerr(y, root, "baseline has no title");
+		return yamlx_error(y->file, root, "baseline has no title");
 	if (!rules && b->parents.n)
 		return 0;	/* everything is inherited */
 	if (!rules || rules->type != YAML_SEQUENCE_NODE)
-		return yerr(y, rules ? rules : root, "baseline needs a list of rules");
+		return yamlx_error(y->file, rules ? rules : root, "baseline needs a list of rules");
 	unsigned n = (unsigned)(rules->data.sequence.items.top - rules->data.sequence.items.start);
 	b->rules = xcalloc(n, sizeof(*b->rules));
 	for (yaml_node_item_t *it = rules->data.sequence.items.start; it < rules->data.sequence.items.top; it++) {
@@ -702,7 +692,7 @@ static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 			return -1;
 		for (unsigned j = 0; j + 1 < b->nrules; j++)
 			if (!strcmp(b->rules[j].id, r->id))
-				return yerr(y, node(y, *it), "duplicate rule id '%s' (first at line %d)", r->id, b->rules[j].line);
+				return yamlx_error(y->file, node(y, *it), "duplicate rule id '%s' (first at line %d)", r->id, b->rules[j].line);
 	}
 	return 0;
 }

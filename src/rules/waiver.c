@@ -1,7 +1,6 @@
 #include "rules/waiver.h"
 
 #include <fnmatch.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +14,6 @@ struct wctx {
 	const char *file;
 	yaml_document_t *doc;
 };
-
-static int werr(struct wctx *y, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int werr(struct wctx *y, const yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	yamlx_verror(y->file, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 void waivers_today(char out[11])
 {
@@ -61,40 +50,40 @@ static void waiver_release(struct waiver *w)
 static int parse_selector(struct wctx *y, yaml_node_t *n, struct waiver *w)
 {
 	if (n->type != YAML_MAPPING_NODE)
-		return werr(y, n, "'objects' must be a mapping of moref, name or cluster");
+		return yamlx_error(y->file, n, "'objects' must be a mapping of moref, name or cluster");
 	yaml_node_t *dup = yamlx_duplicate_key(y->doc, n);
 	if (dup)
-		return werr(y, dup, "duplicate key '%s'", (const char *)dup->data.scalar.value);
+		return yamlx_error(y->file, dup, "duplicate key '%s'", (const char *)dup->data.scalar.value);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
 		const char *k = yamlx_scalar(kn), *s = yamlx_scalar(v);
 		if (!k || !s || !*s)
-			return werr(y, kn, "selector keys take a non-empty scalar");
+			return yamlx_error(y->file, kn, "selector keys take a non-empty scalar");
 		char **dst = !strcmp(k, "moref") ? &w->moref : !strcmp(k, "name") ? &w->name
 			   : !strcmp(k, "cluster") ? &w->cluster : NULL;
 		if (!dst)
-			return werr(y, kn, "unknown selector '%s' (moref, name or cluster)", k);
+			return yamlx_error(y->file, kn, "unknown selector '%s' (moref, name or cluster)", k);
 		*dst = xstrdup(s);
 	}
 	if (!w->moref && !w->name && !w->cluster)
-		return werr(y, n, "'objects' selects nothing; give moref, name or cluster");
+		return yamlx_error(y->file, n, "'objects' selects nothing; give moref, name or cluster");
 	return 0;
 }
 
 static int parse_waiver(struct wctx *y, yaml_node_t *n, struct waiver *w, const char *today)
 {
 	if (n->type != YAML_MAPPING_NODE)
-		return werr(y, n, "a waiver must be a mapping");
+		return yamlx_error(y->file, n, "a waiver must be a mapping");
 	yaml_node_t *dup = yamlx_duplicate_key(y->doc, n);
 	if (dup)
-		return werr(y, dup, "duplicate key '%s'", (const char *)dup->data.scalar.value);
+		return yamlx_error(y->file, dup, "duplicate key '%s'", (const char *)dup->data.scalar.value);
 	w->where = xasprintf("%s:%zu:%zu", y->file, n->start_mark.line + 1, n->start_mark.column + 1);
 	yaml_node_t *expires_node = NULL;
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
 		const char *k = yamlx_scalar(kn);
 		if (!k)
-			return werr(y, kn, "keys must be scalars");
+			return yamlx_error(y->file, kn, "keys must be scalars");
 		if (!strcmp(k, "objects")) {
 			if (parse_selector(y, v, w) < 0)
 				return -1;
@@ -102,28 +91,28 @@ static int parse_waiver(struct wctx *y, yaml_node_t *n, struct waiver *w, const 
 		}
 		const char *s = yamlx_scalar(v);
 		if (!s)
-			return werr(y, v, "key '%s' must be a scalar", k);
+			return yamlx_error(y->file, v, "key '%s' must be a scalar", k);
 		char **dst = !strcmp(k, "rule") ? &w->rule : !strcmp(k, "justification") ? &w->justification
 			   : !strcmp(k, "approver") ? &w->approver : !strcmp(k, "expires") ? &w->expires
 			   : !strcmp(k, "ticket") ? &w->ticket : NULL;
 		if (!dst)
-			return werr(y, kn, "unknown key '%s' in waiver", k);
+			return yamlx_error(y->file, kn, "unknown key '%s' in waiver", k);
 		*dst = xstrdup(s);
 		if (dst == &w->expires)
 			expires_node = v;
 	}
 	if (!w->rule || !*w->rule)
-		return werr(y, n, "waiver has no rule");
+		return yamlx_error(y->file, n, "waiver has no rule");
 	if (!w->moref && !w->name && !w->cluster)
-		return werr(y, n, "waiver for '%s' has no objects selector", w->rule);
+		return yamlx_error(y->file, n, "waiver for '%s' has no objects selector", w->rule);
 	if (!w->justification || strlen(w->justification) < 10)
-		return werr(y, n, "waiver for '%s' needs a justification of at least 10 characters", w->rule);
+		return yamlx_error(y->file, n, "waiver for '%s' needs a justification of at least 10 characters", w->rule);
 	if (!w->approver || !*w->approver)
-		return werr(y, n, "waiver for '%s' has no approver", w->rule);
+		return yamlx_error(y->file, n, "waiver for '%s' has no approver", w->rule);
 	if (!w->expires)
-		return werr(y, n, "waiver for '%s' has no expires date; waivers must expire", w->rule);
+		return yamlx_error(y->file, n, "waiver for '%s' has no expires date; waivers must expire", w->rule);
 	if (!valid_date(w->expires))
-		return werr(y, expires_node, "expires '%s' is not a date such as 2026-12-31", w->expires);
+		return yamlx_error(y->file, expires_node, "expires '%s' is not a date such as 2026-12-31", w->expires);
 	w->expired = strcmp(w->expires, today) < 0;
 	return 0;
 }
@@ -150,20 +139,20 @@ int waivers_parse(struct waivers *w, const char *path, const char *text, size_t 
 	struct wctx y = { path, &doc };
 	yaml_node_t *root = yaml_document_get_root_node(&doc), *list = NULL;
 	if (!root || root->type != YAML_MAPPING_NODE) {
-		werr(&y, root, "a waiver file is a mapping with a 'waivers' list");
+		yamlx_error(y.file, root, "a waiver file is a mapping with a 'waivers' list");
 		goto out_doc;
 	}
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
 		const char *k = yamlx_scalar(kn);
 		if (!k || strcmp(k, "waivers")) {
-			werr(&y, kn, "unknown key '%s' at the top level", k ? k : "");
+			yamlx_error(y.file, kn, "unknown key '%s' at the top level", k ? k : "");
 			goto out_doc;
 		}
 		list = yaml_document_get_node(&doc, p->value);
 	}
 	if (!list || list->type != YAML_SEQUENCE_NODE) {
-		werr(&y, list ? list : root, "'waivers' must be a list");
+		yamlx_error(y.file, list ? list : root, "'waivers' must be a list");
 		goto out_doc;
 	}
 	size_t n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
