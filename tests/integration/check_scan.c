@@ -82,6 +82,43 @@ static char *results(json_t *j, const char *status)
 	return buf_detach(&b);
 }
 
+/* The snapshot `report --target lab` shows: the latest completed one. */
+static long long latest_snapshot(void)
+{
+	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", NULL };
+	struct run r;
+	json_t *j = scan_json(&r, rep, EXIT_CLEAN);
+	long long id = json_integer_value(json_object_get(j, "snapshot_id"));
+	json_decref(j);
+	run_release(&r);
+	return id;
+}
+
+/* Asserts that every rule of a report both fails and passes on some
+ * object; returns how many rules the report holds. */
+static size_t every_rule_fails_and_passes(json_t *j)
+{
+	json_t *seen = json_object();
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		const char *id = json_string_value(json_object_get(f, "rule_id"));
+		json_t *e = json_object_get(seen, id);
+		if (!e)
+			json_object_set_new(seen, id, e = json_object());
+		json_object_set_new(e, json_string_value(json_object_get(f, "status")), json_true());
+	}
+	const char *id;
+	json_t *e;
+	json_object_foreach(seen, id, e) {
+		ck_assert_msg(json_object_get(e, "pass") != NULL, "rule %s never passes", id);
+		ck_assert_msg(json_object_get(e, "fail") != NULL, "rule %s never fails", id);
+	}
+	size_t n = json_object_size(seen);
+	json_decref(seen);
+	return n;
+}
+
 START_TEST(test_clean_lab_passes_every_rule_with_no_unknown)
 {
 	struct run r;
@@ -248,26 +285,7 @@ START_TEST(test_seeded_lab_shows_real_findings)
 	/* Against the lab no builtin rule is unknown: every property is collected. */
 	ck_assert_int_eq(count(j, "unknown"), 0);
 	/* Every rule fails somewhere and passes somewhere in the seeded estate. */
-	json_t *rules = json_object();
-	size_t i;
-	json_t *f;
-	json_array_foreach(json_object_get(j, "findings"), i, f) {
-		const char *id = json_string_value(json_object_get(f, "rule_id"));
-		const char *s = json_string_value(json_object_get(f, "status"));
-		json_t *e = json_object_get(rules, id);
-		if (!e) {
-			e = json_object();
-			json_object_set_new(rules, id, e);
-		}
-		json_object_set_new(e, s, json_true());
-	}
-	const char *id;
-	json_t *e;
-	json_object_foreach(rules, id, e) {
-		ck_assert_msg(json_object_get(e, "pass") != NULL, "rule %s never passes in the seeded lab", id);
-		ck_assert_msg(json_object_get(e, "fail") != NULL, "rule %s never fails in the seeded lab", id);
-	}
-	json_decref(rules);
+	ck_assert_uint_eq(every_rule_fails_and_passes(j), 35);
 	json_decref(j);
 	run_release(&r);
 }
@@ -292,11 +310,7 @@ START_TEST(test_wrong_password_keeps_earlier_snapshots)
 	run_release(&r);
 
 	/* The latest completed snapshot is still the good one. */
-	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", NULL };
-	j = scan_json(&r, rep, EXIT_CLEAN);
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), good);
-	json_decref(j);
-	run_release(&r);
+	ck_assert_int_eq(latest_snapshot(), good);
 	/* The failed scan is recorded as failed. */
 	char *id = xasprintf("%lld", good + 1);
 	const char *const failed[] = { "report", "--snapshot", id, NULL };
@@ -537,7 +551,8 @@ START_TEST(test_malformed_baseline_fails_before_collecting)
 	ck_assert_int_eq(r.status, EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(r.err, "bad.yaml:6:5: unknown key 'severty'"));
 	run_release(&r);
-	/* Nothing was collected: the twin has no snapshot at all. */
+	/* Nothing was collected: no twin was even created, and report says so. */
+	ck_assert_int_ne(access(lab.db, F_OK), 0);
 	static const char *const rep[] = { "report", "--target", "lab", NULL };
 	harden_run(&lab, &r, rep);
 	ck_assert_int_ne(r.status, EXIT_CLEAN);
@@ -597,7 +612,10 @@ START_TEST(test_session_expiry_mid_scan_logs_in_again)
 	struct run r1, r2;
 	json_t *a = scan_json(&r1, scan_cis_json, EXIT_FINDINGS);
 	lab_control(&lab, "/lab/expire-sessions-after?calls=4");
+	long long logins = lab_stat(&lab, "logins");
 	json_t *b = scan_json(&r2, scan_cis_json, EXIT_FINDINGS);
+	/* The session did expire mid-scan: harden logged in, then once more. */
+	ck_assert_int_eq(lab_stat(&lab, "logins") - logins, 2);
 	char *ra = results(a, NULL), *rb = results(b, NULL);
 	ck_assert_str_eq(ra, rb);
 	free(ra);
@@ -665,11 +683,7 @@ START_TEST(test_malformed_soap_fails_the_scan_cleanly)
 	ck_assert_ptr_nonnull(strstr(r.err, "malformed SOAP response"));
 	ck_assert_ptr_nonnull(strstr(r.err, lab.url));
 	run_release(&r);
-	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", NULL };
-	j = scan_json(&r, rep, EXIT_CLEAN);
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), good);
-	json_decref(j);
-	run_release(&r);
+	ck_assert_int_eq(latest_snapshot(), good);
 }
 END_TEST
 
@@ -755,11 +769,7 @@ START_TEST(test_killed_scan_is_failed_and_never_latest)
 	ck_assert(WIFSIGNALED(st));
 
 	/* Earlier snapshots stay; the killed one reads as failed, never latest. */
-	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", NULL };
-	j = scan_json(&r, rep, EXIT_CLEAN);
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), good);
-	json_decref(j);
-	run_release(&r);
+	ck_assert_int_eq(latest_snapshot(), good);
 	char *id = xasprintf("%lld", good + 1);
 	const char *const killed[] = { "report", "--snapshot", id, NULL };
 	harden_run(&lab, &r, killed);
@@ -1030,23 +1040,7 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 			 "scg-vm-tools-ok DC0_C1_H2_VM0\n");
 	free(fails);
 	/* Every rule now both fails and passes somewhere. */
-	json_t *seen = json_object();
-	size_t i;
-	json_t *f;
-	json_array_foreach(json_object_get(j, "findings"), i, f) {
-		const char *id = json_string_value(json_object_get(f, "rule_id"));
-		json_t *e = json_object_get(seen, id);
-		if (!e)
-			json_object_set_new(seen, id, e = json_object());
-		json_object_set_new(e, json_string_value(json_object_get(f, "status")), json_true());
-	}
-	ck_assert_int_eq(json_object_size(seen), 26);
-	const char *id;
-	json_t *e;
-	json_object_foreach(seen, id, e) {
-		ck_assert_msg(json_object_get(e, "pass") && json_object_get(e, "fail"), "rule %s lacks a pass or a fail", id);
-	}
-	json_decref(seen);
+	ck_assert_uint_eq(every_rule_fails_and_passes(j), 26);
 	json_decref(j);
 	run_release(&r);
 }

@@ -317,6 +317,34 @@ static size_t sink(char *d, size_t s, size_t n, void *u)
 	return s * n;
 }
 
+static size_t keep(char *d, size_t s, size_t n, void *u)
+{
+	buf_add(u, d, s * n);
+	return s * n;
+}
+
+long long lab_stat(struct lab *l, const char *key)
+{
+	CURL *c = curl_easy_init();
+	char *url = xasprintf("%s/lab/stats", l->base);
+	struct buf body = BUF_INIT;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	if (l->cert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, l->cert);
+	CURLcode cc = curl_easy_perform(c);
+	curl_easy_cleanup(c);
+	ck_assert_msg(cc == CURLE_OK, "GET %s failed", url);
+	json_t *j = json_loads(body.data ? body.data : "", 0, NULL);
+	ck_assert_msg(j && json_is_integer(json_object_get(j, key)), "no counter '%s' in %s", key, url);
+	long long v = json_integer_value(json_object_get(j, key));
+	json_decref(j);
+	buf_release(&body);
+	free(url);
+	return v;
+}
+
 void lab_control(struct lab *l, const char *path)
 {
 	CURL *c = curl_easy_init();

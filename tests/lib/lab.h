@@ -53,6 +53,8 @@ void lab_soap_task(struct vc *v, const char *fmt, ...) __attribute__((format(pri
 char *lab_moref(struct vc *v, const char *type, const char *name);
 /* A host's configManager child, e.g. "advancedOption", "serviceSystem". */
 char *lab_host_manager(struct vc *v, const char *host_moref, const char *which);
+/* A counter from the lab's GET /lab/stats, e.g. "logins". */
+long long lab_stat(struct lab *l, const char *key);
 /* POST to the lab's control endpoint, e.g. "/lab/reset-faults". */
 void lab_control(struct lab *l, const char *path);
 
