@@ -36,6 +36,7 @@ INTEG_BIN = $(patsubst tests/integration/%.c,$(B)/tests/%,$(INTEG_SRC))
 TESTLIB_SRC = $(wildcard tests/lib/*.c)
 TESTLIB_OBJ = $(patsubst %.c,$(B)/obj/%.o,$(TESTLIB_SRC))
 LAB_SRC = $(wildcard tests/lab/vcsim/*.go)
+NSXLAB_SRC = $(wildcard tests/lab/nsx/*.go)
 GO_ENV = GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(B))/gocache
 
 .SECONDARY:
@@ -67,7 +68,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
-$(B)/tests/check_scan $(B)/tests/check_lab: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
+$(B)/tests/check_scan $(B)/tests/check_lab $(B)/tests/check_nsx $(B)/tests/check_drift: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
@@ -76,7 +77,12 @@ $(B)/harden-vclab: $(LAB_SRC)
 	@mkdir -p $(B)
 	cd tests/lab/vcsim && $(GO_ENV) go build -o $(abspath $@) .
 
-lab-bin: $(B)/harden-vclab
+# The NSX Policy API lab: the project's own, standard library only.
+$(B)/harden-nsxlab: $(NSXLAB_SRC)
+	@mkdir -p $(B)
+	cd tests/lab/nsx && $(GO_ENV) go build -o $(abspath $@) .
+
+lab-bin: $(B)/harden-vclab $(B)/harden-nsxlab
 
 lab: deps
 	@$(MAKE) --no-print-directory all lab-bin

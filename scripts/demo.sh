@@ -1,17 +1,17 @@
 #!/bin/sh
-# make demo: start the built-in vCenter lab, scan it against the CIS ESXi
-# 8.0 subset, show the result, stop the lab.
+# make demo: start the built-in vCenter and NSX labs, scan them against the
+# CIS ESXi 8.0 subset and PCI DSS v4.0, show the result, stop the labs.
 set -u
 B=${B:-build}
 . scripts/lab-env.sh
 trap lab_stop EXIT INT TERM
 lab_start "$B" 127.0.0.1:0 || exit 1
 rm -f "$LAB_DIR/twin.db" "$LAB_DIR/twin.db-wal" "$LAB_DIR/twin.db-shm"
-echo "harden: vCenter lab at $LAB_URL (targets file $LAB_DIR/targets.yaml)"
-echo "\$ harden scan --target lab --baseline cis-vmware-esxi-8.0-subset"
+echo "harden: vCenter lab at $LAB_URL, NSX lab at $NSX_URL (targets file $LAB_DIR/targets.yaml)"
+echo "\$ harden scan --target lab --baseline cis-vmware-esxi-8.0-subset --baseline pci-dss-4.0-vmware"
 echo
 "$B/harden" --config "$LAB_DIR/targets.yaml" --db "$LAB_DIR/twin.db" \
-	scan --target lab --baseline cis-vmware-esxi-8.0-subset
+	scan --target lab --baseline cis-vmware-esxi-8.0-subset --baseline pci-dss-4.0-vmware
 rc=$?
 echo
 case $rc in
@@ -23,4 +23,5 @@ esac
 echo "harden: the twin is in $LAB_DIR/twin.db; try:"
 echo "  $B/harden --db $LAB_DIR/twin.db report --target lab --format json"
 echo "  $B/harden --db $LAB_DIR/twin.db inventory --target lab"
+echo "  $B/harden --db $LAB_DIR/twin.db drift --target lab     (after a second scan)"
 exit 0

@@ -5,7 +5,7 @@
 set -eu
 pkgs="gcc make pkg-config ca-certificates libcurl4-openssl-dev libxml2-dev libyaml-dev
 libsqlite3-dev libjansson-dev check libsubunit-dev golang-go golang-github-vmware-govmomi-dev
-valgrind curl $*"
+valgrind curl libxml2-utils python3 python3-jsonschema $*"
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

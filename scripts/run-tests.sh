@@ -6,6 +6,7 @@ B=$1
 shift
 export HARDEN_BIN="$(cd "$B" && pwd)/harden"
 export HARDEN_LAB_BIN="$(cd "$B" && pwd)/harden-vclab"
+export HARDEN_NSXLAB_BIN="$(cd "$B" && pwd)/harden-nsxlab"
 export HARDEN_BASELINE_DIR="$(pwd)/baselines"
 fail=0
 total=0

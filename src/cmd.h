@@ -19,7 +19,8 @@ struct cmd {
 	int (*run)(struct cmd_ctx *ctx, int argc, char **argv);
 };
 
-extern const struct cmd cmd_scan, cmd_evaluate, cmd_report, cmd_inventory, cmd_baseline, cmd_waiver;
+extern const struct cmd cmd_scan, cmd_evaluate, cmd_report, cmd_drift, cmd_history, cmd_inventory, cmd_prune,
+	cmd_baseline, cmd_waiver;
 
 /* Long options every command accepts. */
 #define CMD_COMMON_OPTIONS \

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "store/drift.h"
 #include "util/util.h"
 
 int cmd_parse_fail_on(const char *s, int *out)
@@ -157,42 +158,167 @@ int cmd_load_waivers(const char *path, struct waivers *w)
 	return 0;
 }
 
-int cmd_evaluate_and_report(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
-			    struct baseline **bl, size_t n, const char *kind, const struct waivers *w,
-			    const char *waiver_source, struct report_opts *ro, double *eval_ms)
+int cmd_write_reports(bool quiet, struct store *st, const struct snapshot_info *si,
+		      const struct evaluation_info *evals, unsigned n, struct report_opts *ro,
+		      const struct report_output *outs, unsigned nouts, const struct report_extra *x,
+		      struct counts *total)
+{
+	/* Only the table uses colour, and only on a terminal. */
+	const char *nc = getenv("NO_COLOR");
+	ro->color = isatty(STDOUT_FILENO) && !(nc && *nc);
+	int r = 0;
+	if (!quiet && !report_outputs_stdout(outs, nouts))
+		r = report_write_ex(stdout, st, si, evals, n, ro, x, total);
+	fflush(stdout);
+	/* Fills total again, the same, and with --quiet the first time. */
+	if (r >= 0)
+		r = report_write_outputs(outs, nouts, st, si, evals, n, ro, x, total);
+	if (r < 0) {
+		log_error("%s", err_get());
+		return EXIT_STORE;
+	}
+	return 0;
+}
+
+int cmd_run_evaluations(struct store *st, const struct snapshot_info *si, struct baseline **bl, size_t n, const char *kind,
+		 const struct waivers *w, const char *waiver_source, struct evaluation_info **out, unsigned *nout,
+		 double *eval_ms)
 {
 	struct evaluation_info *evals = xcalloc(n ? n : 1, sizeof(*evals));
 	unsigned nev = 0;
-	int rc = EXIT_STORE;
 	*eval_ms = 0;
+	*out = evals;
+	*nout = 0;
 	for (size_t i = 0; i < n; i++, nev++) {
 		struct eval_summary sum;
 		if (rules_evaluate(st, si->id, bl[i], kind, w, waiver_source, &sum) < 0) {
 			log_error("%s", err_get());
-			goto out;
+			*nout = nev;
+			return EXIT_STORE;
 		}
 		*eval_ms += sum.ms;
 		evals[i].id = sum.eval_id;
+		evals[i].eval_ms = sum.ms;
 		evals[i].snapshot_id = si->id;
 		evals[i].baseline_id = xstrdup(bl[i]->id);
 		evals[i].baseline_title = xstrdup(bl[i]->title);
 		evals[i].baseline_version = xstrdup(bl[i]->version ? bl[i]->version : "");
 		evals[i].kind = xstrdup(kind);
 	}
-	const char *nc = getenv("NO_COLOR");
-	ro->color = ro->format == FMT_TABLE && isatty(STDOUT_FILENO) && !(nc && *nc);
-	FILE *f = ctx->quiet ? fopen("/dev/null", "w") : stdout;
+	*nout = nev;
+	return 0;
+}
+
+int cmd_evaluate_and_report_to(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
+			       struct baseline **bl, size_t n, const char *kind, const struct waivers *w,
+			       const char *waiver_source, struct report_opts *ro, const struct report_output *outs,
+			       unsigned nouts, double *eval_ms)
+{
+	struct evaluation_info *evals;
+	unsigned nev;
+	int rc = cmd_run_evaluations(st, si, bl, n, kind, w, waiver_source, &evals, &nev, eval_ms);
 	struct counts total;
-	int r = report_write(f ? f : stdout, st, si, evals, nev, ro, &total);
-	if (f && f != stdout)
-		fclose(f);
-	fflush(stdout);
-	if (r < 0) {
-		log_error("%s", err_get());
-		goto out;
-	}
-	rc = gate_exit(&total, ro->fail_on);
-out:
+	if (rc == 0 && (rc = cmd_write_reports(ctx->quiet, st, si, evals, nev, ro, outs, nouts, NULL, &total)) == 0)
+		rc = gate_exit(&total, ro->fail_on);
 	evaluation_list_free(evals, nev);
+	return rc;
+}
+
+int cmd_gate_option(const struct cmd *c, int opt, const char *arg, struct gate *g)
+{
+	long long v;
+	char *end;
+	switch (opt) {
+	case 0x300:
+		if (cmd_parse_fail_on(arg, &g->fail_on) < 0)
+			return cmd_bad_usage(c, "unknown severity '%s' for --fail-on", arg);
+		return 1;
+	case 0x301:
+		g->fail_on_new = true;
+		return 1;
+	case 0x302:
+		if (!parse_int64(arg, &v) || v < 1)
+			return cmd_bad_usage(c, "--since takes a snapshot id");
+		g->since = v;
+		g->fail_on_new = true;
+		return 1;
+	case 0x303:
+		if (!parse_int64(arg, &v) || v < 0)
+			return cmd_bad_usage(c, "--max-unknown takes a number, 0 or more");
+		g->max_unknown = v;
+		return 1;
+	case 0x304:
+		g->min_score = strtod(arg, &end);
+		if (end == arg || *end || !(g->min_score >= 0 && g->min_score <= 100))
+			return cmd_bad_usage(c, "--min-score takes a percentage from 0 to 100");
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void count_new(void *ctx, const char *status, const char *severity, long long n)
+{
+	struct counts *c = ctx;
+	enum rstatus st;
+	enum severity sev;
+	if (rstatus_parse(status, &st) == 0 && severity_parse(severity, &sev) == 0)
+		c->by[st][sev] += n;
+}
+
+int cmd_gate(struct store *st, const struct snapshot_info *si, const struct evaluation_info *evals, unsigned nev,
+	     const struct counts *total, const struct gate *g)
+{
+	int rc;
+	if (g->fail_on_new && g->fail_on >= 0) {
+		long long ref = g->since;
+		int r = ref ? 0 : store_snapshot_previous(st, si->target, si->id, &ref);
+		if (r < 0) {
+			log_error("%s", err_get());
+			return EXIT_STORE;
+		}
+		struct snapshot_info ri = { 0 };
+		if (r == 0 && (rc = cmd_completed_snapshot(st, si->target, NULL, ref, &ri)) != 0) {
+			snapshot_info_release(&ri);
+			return rc;
+		}
+		snapshot_info_release(&ri);
+		struct counts fresh;
+		if (r > 0) {
+			/* Nothing to compare with: everything is new. */
+			fresh = *total;
+			log_info("gate: no earlier completed snapshot of target '%s'; every result counts as new", si->target);
+		} else {
+			memset(&fresh, 0, sizeof(fresh));
+			for (unsigned i = 0; i < nev; i++)
+				if (store_new_results(st, evals[i].id, ref, "fail", count_new, &fresh) < 0 ||
+				    store_new_results(st, evals[i].id, ref, "unknown", count_new, &fresh) < 0) {
+					log_error("%s", err_get());
+					return EXIT_STORE;
+				}
+			log_info("gate: %lld failing and %lld unknown results are new since snapshot %lld",
+				 counts_status(&fresh, RS_FAIL), counts_status(&fresh, RS_UNKNOWN), ref);
+		}
+		rc = gate_exit(&fresh, g->fail_on);
+	} else {
+		rc = gate_exit(total, g->fail_on);
+	}
+	long long unknown = counts_status(total, RS_UNKNOWN);
+	if (g->max_unknown >= 0 && unknown > g->max_unknown && rc == EXIT_CLEAN) {
+		log_error("gate: %lld results are unknown, more than --max-unknown %lld", unknown, g->max_unknown);
+		rc = EXIT_UNKNOWN;
+	}
+	double pct;
+	if (g->min_score >= 0) {
+		if (!report_score(total, &pct)) {
+			log_error("gate: no compliance score (nothing passed or failed) to hold to --min-score %g",
+				  g->min_score);
+			if (rc == EXIT_CLEAN)
+				rc = EXIT_UNKNOWN;
+		} else if (pct < g->min_score) {
+			log_error("gate: compliance score %.1f%% is below --min-score %g", pct, g->min_score);
+			rc = EXIT_FINDINGS;
+		}
+	}
 	return rc;
 }

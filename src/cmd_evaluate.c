@@ -18,7 +18,9 @@ static const char help[] =
 	"  --set NAME=VALUE      override a baseline's site parameter (a list: a,b,c)\n"
 	"  --waivers FILE        waivers to apply (scan: default the target's 'waivers')\n"
 	"  --fail-on SEV         critical|high|medium|low|info|none (default critical)\n"
-	"  -f, --format F        table|json (default table)\n"
+	"  -f, --format F        table|json|sarif|junit|csv|html (default table)\n"
+	"  --output F:PATH       also write format F to PATH ('-': standard output, instead of --format);\n"
+	"                        may be repeated\n"
 	"  -a, --all             also list passing and not-applicable results\n"
 	"\nNothing is collected: vCenter and NSX are not contacted.  The results are\n"
 	"stored as an evaluation of kind 'evaluate', apart from the scan's own.\n\n";
@@ -34,6 +36,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "fail-on", required_argument, NULL, 0x200 },
 		{ "format", required_argument, NULL, 'f' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "output", required_argument, NULL, 0x212 },
 		CMD_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -41,6 +44,8 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	struct strlist bnames = { 0 }, sets = { 0 };
 	const char *waiver_file = NULL;
 	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL };
+	struct report_output *outs = NULL;
+	unsigned nouts = 0;
 	int opt, r, rc;
 	struct baseline **bl = NULL;
 	struct store *st = NULL;
@@ -65,13 +70,20 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'a': ro.all = true; break;
 		case 'f':
 			if (report_format_parse(optarg, &ro.format) < 0) {
-				rc = cmd_bad_usage(&cmd_evaluate, "unknown format '%s' (table or json)", optarg);
+				rc = cmd_bad_usage(&cmd_evaluate, "unknown format '%s' (table, json, sarif, junit, csv or html)",
+						   optarg);
 				goto out;
 			}
 			break;
 		case 0x200:
 			if (cmd_parse_fail_on(optarg, &ro.fail_on) < 0) {
 				rc = cmd_bad_usage(&cmd_evaluate, "unknown severity '%s' for --fail-on", optarg);
+				goto out;
+			}
+			break;
+		case 0x212:
+			if (report_outputs_add(&outs, &nouts, optarg) < 0) {
+				rc = cmd_bad_usage(&cmd_evaluate, "%s", err_get());
 				goto out;
 			}
 			break;
@@ -101,8 +113,10 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if ((rc = cmd_completed_snapshot(st, target, which, 0, &si)) != 0)
 		goto out;
-	rc = cmd_evaluate_and_report(ctx, st, &si, bl, bnames.n, "evaluate", &wv, waiver_file, &ro, &eval_ms);
+	rc = cmd_evaluate_and_report_to(ctx, st, &si, bl, bnames.n, "evaluate", &wv, waiver_file, &ro, outs, nouts,
+					&eval_ms);
 out:
+	report_outputs_free(outs, nouts);
 	cmd_free_baselines(bl, bnames.n);
 	waivers_release(&wv);
 	snapshot_info_release(&si);
@@ -116,7 +130,7 @@ out:
 const struct cmd cmd_evaluate = {
 	"evaluate",
 	"--baseline B [--baseline B ...] [--set NAME=VALUE ...] [--waivers FILE] [--snapshot ID|latest]\n"
-	"                   [--target T] [--fail-on SEV] [--format table|json] [--all]",
+	"                   [--target T] [--fail-on SEV] [--format F] [--output F:PATH ...] [--all]",
 	"Evaluate baselines against a stored snapshot without contacting vCenter",
 	help,
 	run,

@@ -36,7 +36,8 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		case 't': target = optarg; break;
 		case 's': which = optarg; break;
 		case 'f':
-			if (report_format_parse(optarg, &fmt) < 0)
+			/* The other report formats are for results, not objects. */
+			if (report_format_parse(optarg, &fmt) < 0 || (fmt != FMT_TABLE && fmt != FMT_JSON))
 				return cmd_bad_usage(&cmd_inventory, "unknown format '%s' (table or json)", optarg);
 			break;
 		default:

@@ -13,7 +13,9 @@
 static const char help[] =
 	"  -t, --target T        the target's latest completed snapshot (default: any target)\n"
 	"  -s, --snapshot ID     a snapshot by id, or 'latest'\n"
-	"  -f, --format F        table|json (default table)\n"
+	"  -f, --format F        table|json|sarif|junit|csv|html (default table)\n"
+	"  --output F:PATH       also write format F to PATH ('-': standard output, instead of --format);\n"
+	"                        may be repeated\n"
 	"  -a, --all             also list passing and not-applicable results\n"
 	"  -e, --evaluation ID   one evaluation, e.g. from 'harden evaluate' (default: the scan's own)\n"
 	"  --fail-on SEV         exit as scan would for this threshold (default: exit 0)\n";
@@ -27,17 +29,22 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "evaluation", required_argument, NULL, 'e' },
 		{ "fail-on", required_argument, NULL, 0x200 },
+		{ "output", required_argument, NULL, 0x212 },
 		CMD_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *target = NULL, *which = NULL;
 	long long only_eval = 0;
 	struct report_opts ro = { FMT_TABLE, false, false, -1 };
+	struct report_output *outs = NULL;
+	unsigned nouts = 0;
 	int opt, r;
 	while ((opt = getopt_long(argc, argv, "t:s:f:e:aqh", opts, NULL)) != -1) {
 		if ((r = cmd_common(ctx, &cmd_report, opt)) != 0) {
-			if (r < 0)
+			if (r < 0) {
+				report_outputs_free(outs, nouts);
 				return EXIT_CLEAN;
+			}
 			continue;
 		}
 		switch (opt) {
@@ -46,23 +53,35 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'a': ro.all = true; break;
 		case 'e':
 			if (!parse_int64(optarg, &only_eval) || only_eval <= 0)
-				return cmd_bad_usage(&cmd_report, "invalid evaluation id '%s'", optarg);
+				r = cmd_bad_usage(&cmd_report, "invalid evaluation id '%s'", optarg);
 			break;
 		case 'f':
 			if (report_format_parse(optarg, &ro.format) < 0)
-				return cmd_bad_usage(&cmd_report, "unknown format '%s' (table or json)", optarg);
+				r = cmd_bad_usage(&cmd_report, "unknown format '%s' (table, json, sarif, junit, csv or html)",
+						  optarg);
 			break;
 		case 0x200:
 			if (cmd_parse_fail_on(optarg, &ro.fail_on) < 0)
-				return cmd_bad_usage(&cmd_report, "unknown severity '%s' for --fail-on", optarg);
+				r = cmd_bad_usage(&cmd_report, "unknown severity '%s' for --fail-on", optarg);
+			break;
+		case 0x212:
+			if (report_outputs_add(&outs, &nouts, optarg) < 0)
+				r = cmd_bad_usage(&cmd_report, "%s", err_get());
 			break;
 		default:
 			cmd_usage(&cmd_report, false);
-			return EXIT_USAGE;
+			r = EXIT_USAGE;
+			break;
+		}
+		if (r) {
+			report_outputs_free(outs, nouts);
+			return r;
 		}
 	}
-	if (optind < argc)
+	if (optind < argc) {
+		report_outputs_free(outs, nouts);
 		return cmd_bad_usage(&cmd_report, "unexpected argument '%s'", argv[optind]);
+	}
 	char *dbp = cmd_db_path(ctx);
 	struct store *st = NULL;
 	struct snapshot_info si = { 0 };
@@ -111,16 +130,14 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	const char *nc = getenv("NO_COLOR");
-	ro.color = ro.format == FMT_TABLE && isatty(STDOUT_FILENO) && !(nc && *nc);
 	struct counts total;
-	if (report_write(stdout, st, &si, ev, kept, &ro, &total) < 0) {
-		log_error("%s", err_get());
-		rc = EXIT_STORE;
+	/* report is not quiet: the report is what it is run for. */
+	struct report_extra x = { report_html_drift, NULL };
+	if ((rc = cmd_write_reports(false, st, &si, ev, kept, &ro, outs, nouts, &x, &total)) != 0)
 		goto out;
-	}
 	rc = gate_exit(&total, ro.fail_on);
 out:
+	report_outputs_free(outs, nouts);
 	evaluation_list_free(ev, nev);
 	snapshot_info_release(&si);
 	store_close(st);
@@ -130,7 +147,8 @@ out:
 
 const struct cmd cmd_report = {
 	"report",
-	"[--target T] [--snapshot ID|latest] [--evaluation ID] [--format table|json] [--all] [--fail-on SEV]",
+	"[--target T] [--snapshot ID|latest] [--evaluation ID] [--format F] [--output F:PATH ...]\n"
+	"                   [--all] [--fail-on SEV]",
 	"Show the results of a stored scan again",
 	help,
 	run,

@@ -11,7 +11,8 @@
 #include "util/util.h"
 
 static const struct cmd *const commands[] = {
-	&cmd_scan, &cmd_evaluate, &cmd_report, &cmd_inventory, &cmd_baseline, &cmd_waiver,
+	&cmd_scan, &cmd_evaluate, &cmd_report, &cmd_drift, &cmd_history, &cmd_inventory, &cmd_prune, &cmd_baseline,
+	&cmd_waiver,
 };
 
 static const char exit_help[] =

@@ -47,6 +47,62 @@ static const struct vocab_entry vocab[] = {
 	{ "datastore", "accessible", PT_BOOL, NULL, NULL, "Datastore.summary.accessible", "datastore is accessible" },
 	{ "datastore", "url", PT_STRING, NULL, NULL, "Datastore.summary.url", "datastore URL" },
 	{ "datastore", "hosts", PT_LIST, NULL, NULL, "HostSystem.datastore (inverted)", "names of the hosts that mount it" },
+
+	/* dfw_policy: NSX Policy API SecurityPolicy */
+	{ "dfw_policy", "name", PT_STRING, NULL, NULL, "SecurityPolicy.display_name", "display name (free text set by NSX users)" },
+	{ "dfw_policy", "id", PT_STRING, NULL, NULL, "SecurityPolicy.id", "policy id" },
+	{ "dfw_policy", "path", PT_STRING, NULL, NULL, "SecurityPolicy.path", "policy path, e.g. /infra/domains/default/security-policies/web" },
+	{ "dfw_policy", "domain", PT_STRING, NULL, NULL, "Domain.id (parent)", "domain the policy belongs to" },
+	{ "dfw_policy", "category", PT_STRING, NULL, NULL, "SecurityPolicy.category", "Ethernet, Emergency, Infrastructure, Environment or Application" },
+	{ "dfw_policy", "sequence_number", PT_INT, NULL, NULL, "SecurityPolicy.sequence_number", "position of the policy within its category" },
+	{ "dfw_policy", "stateful", PT_BOOL, NULL, NULL, "SecurityPolicy.stateful", "the policy's rules are stateful" },
+	{ "dfw_policy", "tcp_strict", PT_BOOL, NULL, NULL, "SecurityPolicy.tcp_strict", "TCP strict mode (drops TCP without a three-way handshake)" },
+	{ "dfw_policy", "scope", PT_LIST, NULL, NULL, "SecurityPolicy.scope", "groups the policy is applied to, [\"ANY\"] for all" },
+	{ "dfw_policy", "scope_any", PT_BOOL, NULL, NULL, "SecurityPolicy.scope (derived)", "the policy applies to everything: scope is ANY alone" },
+	{ "dfw_policy", "locked", PT_BOOL, NULL, NULL, "SecurityPolicy.locked", "the policy is locked against other users' changes" },
+	{ "dfw_policy", "rule_count", PT_INT, NULL, NULL, "SecurityPolicy rules (counted)", "number of rules collected in the policy" },
+
+	/* dfw_rule: NSX Policy API Rule */
+	{ "dfw_rule", "name", PT_STRING, NULL, NULL, "Rule.display_name", "display name (free text set by NSX users)" },
+	{ "dfw_rule", "id", PT_STRING, NULL, NULL, "Rule.id", "rule id" },
+	{ "dfw_rule", "path", PT_STRING, NULL, NULL, "Rule.path", "rule path, .../security-policies/P/rules/R" },
+	{ "dfw_rule", "policy", PT_STRING, NULL, NULL, "SecurityPolicy.path (parent)", "path of the rule's policy" },
+	{ "dfw_rule", "domain", PT_STRING, NULL, NULL, "Domain.id (parent)", "domain of the rule's policy" },
+	{ "dfw_rule", "category", PT_STRING, NULL, NULL, "SecurityPolicy.category (parent)", "category of the rule's policy" },
+	{ "dfw_rule", "policy_sequence_number", PT_INT, NULL, NULL, "SecurityPolicy.sequence_number (parent)", "sequence number of the rule's policy" },
+	{ "dfw_rule", "sequence_number", PT_INT, NULL, NULL, "Rule.sequence_number", "position of the rule within its policy" },
+	{ "dfw_rule", "order", PT_INT, NULL, NULL, "(derived)", "effective position in the whole DFW, from 1: category (Ethernet, Emergency, Infrastructure, Environment, Application), policy sequence number, rule sequence number" },
+	{ "dfw_rule", "source_groups", PT_LIST, NULL, NULL, "Rule.source_groups", "source group paths or addresses, [\"ANY\"] for any" },
+	{ "dfw_rule", "destination_groups", PT_LIST, NULL, NULL, "Rule.destination_groups", "destination group paths or addresses, [\"ANY\"] for any" },
+	{ "dfw_rule", "sources_excluded", PT_BOOL, NULL, NULL, "Rule.sources_excluded", "the sources are negated" },
+	{ "dfw_rule", "destinations_excluded", PT_BOOL, NULL, NULL, "Rule.destinations_excluded", "the destinations are negated" },
+	{ "dfw_rule", "services", PT_LIST, NULL, NULL, "Rule.services", "service paths, [\"ANY\"] for any" },
+	{ "dfw_rule", "scope", PT_LIST, NULL, NULL, "Rule.scope", "groups the rule is applied to, [\"ANY\"] for all" },
+	{ "dfw_rule", "action", PT_STRING, NULL, NULL, "Rule.action", "ALLOW, DROP, REJECT or JUMP_TO_APPLICATION" },
+	{ "dfw_rule", "direction", PT_STRING, NULL, NULL, "Rule.direction", "IN, OUT or IN_OUT" },
+	{ "dfw_rule", "ip_protocol", PT_STRING, NULL, NULL, "Rule.ip_protocol", "IPV4, IPV6 or IPV4_IPV6" },
+	{ "dfw_rule", "logged", PT_BOOL, NULL, NULL, "Rule.logged", "hits are logged" },
+	{ "dfw_rule", "disabled", PT_BOOL, NULL, NULL, "Rule.disabled", "the rule is disabled" },
+	{ "dfw_rule", "source_any", PT_BOOL, NULL, NULL, "Rule.source_groups, sources_excluded (derived)", "the source is any: [\"ANY\"] alone (any case) and not negated" },
+	{ "dfw_rule", "destination_any", PT_BOOL, NULL, NULL, "Rule.destination_groups, destinations_excluded (derived)", "the destination is any: [\"ANY\"] alone (any case) and not negated" },
+	{ "dfw_rule", "service_any", PT_BOOL, NULL, NULL, "Rule.services (derived)", "the service is any: [\"ANY\"] alone (any case)" },
+	{ "dfw_rule", "applied_to_any", PT_BOOL, NULL, NULL, "Rule.scope, SecurityPolicy.scope (derived)", "the rule applies everywhere: its scope and its policy's scope are both ANY" },
+
+	/* nsx_group, nsx_service: NSX Policy API Group and Service */
+	{ "nsx_group", "name", PT_STRING, NULL, NULL, "Group.display_name", "display name (free text set by NSX users)" },
+	{ "nsx_group", "id", PT_STRING, NULL, NULL, "Group.id", "group id" },
+	{ "nsx_group", "path", PT_STRING, NULL, NULL, "Group.path", "group path" },
+	{ "nsx_group", "domain", PT_STRING, NULL, NULL, "Domain.id (parent)", "domain the group belongs to" },
+	{ "nsx_service", "name", PT_STRING, NULL, NULL, "Service.display_name", "display name (free text set by NSX users)" },
+	{ "nsx_service", "id", PT_STRING, NULL, NULL, "Service.id", "service id" },
+	{ "nsx_service", "path", PT_STRING, NULL, NULL, "Service.path", "service path" },
+
+	/* nsx_manager: one per snapshot, collected or not */
+	{ "nsx_manager", "url", PT_STRING, NULL, NULL, "the targets file", "NSX manager URL; not collected when the target names none" },
+	{ "nsx_manager", "policy_count", PT_INT, NULL, NULL, "security-policies (counted)", "security policies collected; not collected when the NSX part failed" },
+	{ "nsx_manager", "rule_count", PT_INT, NULL, NULL, "rules (counted)", "DFW rules collected; not collected when the NSX part failed" },
+	{ "nsx_manager", "group_count", PT_INT, NULL, NULL, "groups (counted)", "groups collected" },
+	{ "nsx_manager", "service_count", PT_INT, NULL, NULL, "services (counted)", "services collected" },
 };
 
 static bool key_listed(const char *keys, const char *key, size_t len)
@@ -88,6 +144,15 @@ const struct vocab_entry *vocab_all(unsigned *n)
 {
 	*n = ARRAY_SIZE(vocab);
 	return vocab;
+}
+
+const char *vocab_part(const char *otype)
+{
+	static const char *const nsx_types[] = { "dfw_policy", "dfw_rule", "nsx_group", "nsx_service", "nsx_manager" };
+	for (unsigned i = 0; i < ARRAY_SIZE(nsx_types); i++)
+		if (!strcmp(nsx_types[i], otype))
+			return "nsx";
+	return "vcenter";
 }
 
 bool vocab_known_type(const char *otype)

@@ -16,7 +16,7 @@ enum ptype {
 };
 
 struct vocab_entry {
-	const char *otype;	/* host, vm, datastore */
+	const char *otype;	/* host, vm, datastore, dfw_rule, ... */
 	const char *name;	/* may hold one '*' standing for a key */
 	enum ptype type;
 	const char *group;	/* for keyed families: the group marker, else NULL */
@@ -28,6 +28,11 @@ struct vocab_entry {
 const struct vocab_entry *vocab_lookup(const char *otype, const char *name);
 const struct vocab_entry *vocab_all(unsigned *n);
 bool vocab_known_type(const char *otype);
+/* The object of the NSX part itself (one per snapshot): rules over NSX
+ * types are unknown on it when the part was not collected. */
+#define NSX_PART_OBJECT "nsx_manager"
+/* The snapshot part that collects objects of otype: "vcenter" or "nsx". */
+const char *vocab_part(const char *otype);
 const char *ptype_name(enum ptype t);
 int ptype_parse(const char *s, enum ptype *out);
 

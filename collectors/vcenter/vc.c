@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/util.h"
+#include "common/transport.h"
 #include "vcenter/vc_internal.h"
 
 #define ENVELOPE_HEAD \
@@ -39,16 +40,6 @@ struct vc {
 	char curl_err[CURL_ERROR_SIZE];
 	struct soap_parser *parser;
 };
-
-static void secure_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *p = s;
-	while (*p)
-		*p++ = '\0';
-	free(s);
-}
 
 static size_t on_write(char *data, size_t size, size_t n, void *ud)
 {
@@ -96,19 +87,12 @@ bool vc_progress(const struct vc *v)
 static int transport_error(struct vc *v, CURLcode cc)
 {
 	const char *detail = v->curl_err[0] ? v->curl_err : curl_easy_strerror(cc);
-	switch (cc) {
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CERTPROBLEM:
+	if (transport_tls_error(cc))
 		err_set("TLS verification failed for target '%s' at %s: %s", v->target, v->url, detail);
-		break;
-	case CURLE_OPERATION_TIMEDOUT:
+	else if (cc == CURLE_OPERATION_TIMEDOUT)
 		err_set("timed out talking to vCenter for target '%s' at %s: %s", v->target, v->url, detail);
-		break;
-	default:
+	else
 		err_set("cannot reach vCenter for target '%s' at %s: %s", v->target, v->url, detail);
-	}
 	return VC_ERR;
 }
 
@@ -122,7 +106,7 @@ static int call_once(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, 
 	buf_puts(&req, ENVELOPE_TAIL);
 	v->parser = soap_parser_new(fn, ctx);
 	if (!v->parser) {
-		secure_free(buf_detach(&req));
+		free_secret(buf_detach(&req));
 		err_set("cannot create an XML parser");
 		return VC_ERR;
 	}
@@ -133,7 +117,7 @@ static int call_once(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, 
 	CURLcode cc = curl_easy_perform(v->curl);
 	/* The request may hold the password (Login). */
 	curl_easy_setopt(v->curl, CURLOPT_POSTFIELDS, NULL);
-	secure_free(buf_detach(&req));
+	free_secret(buf_detach(&req));
 	long status = 0;
 	curl_easy_getinfo(v->curl, CURLINFO_RESPONSE_CODE, &status);
 	int rc = 0;
@@ -174,7 +158,7 @@ static int login(struct vc *v)
 	buf_puts(&b, "</password></Login>");
 	struct soap_result res;
 	int rc = call_once(v, b.data, NULL, NULL, &res);
-	secure_free(buf_detach(&b));
+	free_secret(buf_detach(&b));
 	if (rc == VC_EFAULT) {
 		if (!strcmp(res.fault_name, "InvalidLogin"))
 			err_set("authentication failed for user '%s' on target '%s' at %s: the user name or password was refused",
@@ -267,26 +251,8 @@ int vc_connect(struct vc **out, const struct vc_opts *o)
 	CURL *c = v->curl;
 	curl_easy_setopt(c, CURLOPT_URL, v->url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, v->headers);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, v);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, v->curl_err);
-	curl_easy_setopt(c, CURLOPT_COOKIEFILE, "");
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "harden/" HARDEN_VERSION);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s > 0 ? o->timeout_s : 60L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->timeout_s > 0 && o->timeout_s < 15 ? o->timeout_s : 15L);
-	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	if (o->insecure) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-		if (o->ca_file)
-			curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
-	}
+	struct transport_opts to = { o->timeout_s, o->insecure, o->ca_file, on_write, v, v->curl_err };
+	transport_setup(c, &to);
 	int rc = service_content(v);
 	if (rc == 0)
 		rc = login(v);
@@ -321,6 +287,6 @@ void vc_close(struct vc *v)
 	free(v->url);
 	free(v->target);
 	free(v->user);
-	secure_free(v->password);
+	free_secret(v->password);
 	free(v);
 }

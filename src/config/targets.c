@@ -75,6 +75,10 @@ static int parse_endpoint(struct tctx *y, yaml_node_t *n, const char *what, stru
 			if (!parse_int64(s, &t) || t <= 0 || t > 86400)
 				return yamlx_error(y->file, v, "key 'timeout' must be a number of seconds from 1 to 86400");
 			e->timeout_s = (long)t;
+		} else if (!strcmp(k, "auth") && !strcmp(what, "nsx")) {
+			if (strcmp(s, "session") && strcmp(s, "basic"))
+				return yamlx_error(y->file, v, "key 'auth' must be session or basic");
+			e->auth_basic = !strcmp(s, "basic");
 		} else if (!strcmp(k, "password")) {
 			return yamlx_error(y->file, kn, "key 'password' is not allowed: use password_env or password_file (mode 0600)");
 		} else {
@@ -324,10 +328,5 @@ int endpoint_password(const struct endpoint *e, const char *target, char **out)
 
 void targets_password_free(char *pw)
 {
-	if (!pw)
-		return;
-	volatile char *p = pw;
-	while (*p)
-		*p++ = '\0';
-	free(pw);
+	free_secret(pw);
 }

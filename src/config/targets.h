@@ -18,6 +18,7 @@ struct endpoint {
 	char *ca_file;
 	bool insecure;
 	long timeout_s;
+	bool auth_basic;	/* nsx: HTTP Basic on every request instead of a session */
 	int line;
 };
 

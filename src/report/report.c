@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "report/report_int.h"
 #include "util/util.h"
 #include "version.h"
 
@@ -17,15 +18,25 @@
 #define BOLD "\033[1m"
 #define RESET "\033[0m"
 
+static const char *const format_names[] = {
+	[FMT_TABLE] = "table", [FMT_JSON] = "json", [FMT_SARIF] = "sarif",
+	[FMT_JUNIT] = "junit", [FMT_CSV] = "csv", [FMT_HTML] = "html",
+};
+
 int report_format_parse(const char *s, enum rformat *out)
 {
-	if (!strcmp(s, "table"))
-		*out = FMT_TABLE;
-	else if (!strcmp(s, "json"))
-		*out = FMT_JSON;
-	else
-		return -1;
-	return 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(format_names); i++) {
+		if (!strcmp(s, format_names[i])) {
+			*out = (enum rformat)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *report_format_name(enum rformat f)
+{
+	return (unsigned)f < ARRAY_SIZE(format_names) ? format_names[f] : "?";
 }
 
 long long counts_status(const struct counts *c, enum rstatus s)
@@ -71,11 +82,6 @@ static void put_safe(FILE *f, const char *s, int width)
 		fputc(' ', f);
 }
 
-static bool show(const struct report_opts *o, const char *status)
-{
-	return o->all || !strcmp(status, "fail") || !strcmp(status, "unknown") || !strcmp(status, "waived");
-}
-
 struct table_ctx {
 	FILE *f;
 	const struct report_opts *o;
@@ -98,7 +104,7 @@ static const char *status_color(const char *status)
 static int table_row(void *vctx, const struct finding_row *r)
 {
 	struct table_ctx *x = vctx;
-	if (!show(x->o, r->status))
+	if (!rpt_show(x->o, r->status))
 		return 0;
 	FILE *f = x->f;
 	const char *label = !strcmp(r->status, "not_applicable") ? "N/A" : r->status;
@@ -175,8 +181,21 @@ static void table_summary(FILE *f, const struct counts *c, const struct report_o
 		for (int s = SEV_COUNT - 1; s >= 0; s--)
 			fprintf(f, " %s %lld%s", severity_name((enum severity)s), c->by[RS_UNKNOWN][s], s ? "," : "\n");
 	}
+	double pct;
+	if (rpt_score(c, &pct))
+		fprintf(f, "Score: %.1f%% = passed / (passed + failed) = %lld / (%lld + %lld); "
+			"waived %lld and unknown %lld are not counted\n", pct, counts_status(c, RS_PASS),
+			counts_status(c, RS_PASS), counts_status(c, RS_FAIL), counts_status(c, RS_WAIVED),
+			counts_status(c, RS_UNKNOWN));
+	else
+		fputs("Score: none (nothing passed or failed)\n", f);
 	if (o->fail_on >= 0)
 		fprintf(f, "Gate: --fail-on %s\n", severity_name((enum severity)o->fail_on));
+}
+
+bool report_score(const struct counts *c, double *pct)
+{
+	return rpt_score(c, pct);
 }
 
 static json_t *typed_value(const char *type, const char *value)
@@ -217,7 +236,7 @@ struct json_ctx {
 static int json_row(void *vctx, const struct finding_row *r)
 {
 	struct json_ctx *x = vctx;
-	if (!show(x->o, r->status))
+	if (!rpt_show(x->o, r->status))
 		return 0;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}",
 			      "baseline_id", x->baseline_id, "rule_id", r->rule_id, "title", r->title,
@@ -268,6 +287,20 @@ int report_write(FILE *f, struct store *st, const struct snapshot_info *snap,
 		 const struct evaluation_info *evals, unsigned n, const struct report_opts *o,
 		 struct counts *total)
 {
+	return report_write_ex(f, st, snap, evals, n, o, NULL, total);
+}
+
+int report_write_ex(FILE *f, struct store *st, const struct snapshot_info *snap,
+		    const struct evaluation_info *evals, unsigned n, const struct report_opts *o,
+		    const struct report_extra *xt, struct counts *total)
+{
+	switch (o->format) {
+	case FMT_SARIF: return sarif_write(f, st, snap, evals, n, o, total);
+	case FMT_JUNIT: return junit_write(f, st, snap, evals, n, o, total);
+	case FMT_CSV: return csv_write(f, st, snap, evals, n, o, total);
+	case FMT_HTML: return html_write(f, st, snap, evals, n, o, xt, total);
+	default: break;
+	}
 	memset(total, 0, sizeof(*total));
 	int rc = 0;
 	if (o->format == FMT_TABLE) {
@@ -334,6 +367,9 @@ int report_write(FILE *f, struct store *st, const struct snapshot_info *snap,
 	json_text(f, "counts", json_incref(json_object_get(c, "by_status")), true);
 	json_text(f, "counts_by_severity", json_incref(json_object_get(c, "by_severity")), true);
 	json_decref(c);
+	double pct;
+	json_text(f, "score", rpt_score(total, &pct) ? json_real((double)(long long)(pct * 10 + 0.5) / 10) : json_null(),
+		  true);
 	json_text(f, "fail_on", o->fail_on >= 0 ? json_string(severity_name((enum severity)o->fail_on)) : json_string("none"), true);
 	json_text(f, "findings_include", json_string(o->all ? "all" : "fail,unknown,waived"), true);
 	fputs("  \"findings\": [", f);

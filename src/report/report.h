@@ -1,7 +1,9 @@
-/* Report writers: the table for people, JSON as a versioned contract. */
+/* Report writers: the table and HTML for people, JSON and CSV as versioned
+ * contracts, SARIF 2.1.0 and JUnit XML as their external schemas say. */
 #ifndef HARDEN_REPORT_H
 #define HARDEN_REPORT_H
 
+#include <libxml/xmlwriter.h>
 #include <stdio.h>
 
 #include "rules/rules.h"
@@ -12,20 +14,48 @@
 #define INVENTORY_JSON_SCHEMA "harden.inventory"
 #define INVENTORY_JSON_VERSION 1
 
-enum rformat { FMT_TABLE, FMT_JSON };
+enum rformat { FMT_TABLE, FMT_JSON, FMT_SARIF, FMT_JUNIT, FMT_CSV, FMT_HTML };
 int report_format_parse(const char *s, enum rformat *out);
+const char *report_format_name(enum rformat f);
+
+/* An extra section of the HTML report (such as drift since the previous
+ * scan): called once, after the baselines and before the closing tags,
+ * inside <body>.  It writes whole elements with w; the text it writes is
+ * escaped by the writer.  Returns 0, or -1 with the error set, which fails
+ * the report. */
+typedef int (*report_html_section_fn)(void *ctx, xmlTextWriterPtr w, struct store *st,
+				      const struct snapshot_info *snap);
+
+/* --output FORMAT:PATH; path "-" is standard output. */
+struct report_output {
+	enum rformat format;
+	char *path;
+};
 
 struct report_opts {
 	enum rformat format;
 	bool all;		/* include pass and not_applicable results */
-	bool color;
+	bool color;		/* the table may colour standard output */
 	int fail_on;		/* a severity, or -1 for none */
 };
+
+/* What some formats add; NULL for none.  Apart from report_opts so that
+ * positional initialisers of report_opts stay complete. */
+struct report_extra {
+	report_html_section_fn html_section;	/* or NULL */
+	void *html_ctx;
+};
+/* A report_html_section_fn: the drift stored between the target's previous
+ * completed snapshot and snap (the scan stores it before reporting). */
+int report_html_drift(void *ctx, xmlTextWriterPtr w, struct store *st, const struct snapshot_info *snap);
 
 struct counts {
 	long long by[RS_COUNT][SEV_COUNT];
 };
 long long counts_status(const struct counts *c, enum rstatus s);
+/* The compliance score in percent: passed / (passed + failed), waived and
+ * unknown results left out; false when nothing passed or failed. */
+bool report_score(const struct counts *c, double *pct);
 /* The CI gate: EXIT_FINDINGS, EXIT_UNKNOWN or EXIT_CLEAN. */
 int gate_exit(const struct counts *c, int fail_on);
 
@@ -33,6 +63,36 @@ int gate_exit(const struct counts *c, int fail_on);
 int report_write(FILE *f, struct store *st, const struct snapshot_info *snap,
 		 const struct evaluation_info *evals, unsigned n, const struct report_opts *o,
 		 struct counts *total);
+/* The same with extras (x may be NULL). */
+int report_write_ex(FILE *f, struct store *st, const struct snapshot_info *snap,
+		    const struct evaluation_info *evals, unsigned n, const struct report_opts *o,
+		    const struct report_extra *x, struct counts *total);
 int inventory_write(FILE *f, struct store *st, const struct snapshot_info *snap, enum rformat fmt);
+
+/* Several outputs at once.  report_output_parse splits "FORMAT:PATH" at its
+ * first colon; unknown formats and empty paths fail with the error set. */
+int report_output_parse(const char *spec, struct report_output *out);
+void report_output_release(struct report_output *out);
+/* Checks before any work that path can be written: its directory exists
+ * and is writable, and it is not a directory. */
+int report_output_check(const struct report_output *out);
+/* Parses and checks spec, and appends it to the list *v of *n outputs. */
+int report_outputs_add(struct report_output **v, unsigned *n, const char *spec);
+void report_outputs_free(struct report_output *v, unsigned n);
+/* True when one of the outputs is standard output: --format's report is
+ * then not written there. */
+bool report_outputs_stdout(const struct report_output *v, unsigned n);
+
+/* Returned when an output cannot be written (as against a store error). */
+#define REPORT_EOUTPUT (-3)
+/* Writes each output in its format with o's other options: a file goes to
+ * a temporary file in its directory, renamed into place once complete, so
+ * a reader never sees half a report; on a write error (such as ENOSPC) the
+ * temporary file is removed and REPORT_EOUTPUT returned with the error
+ * naming the path.  total is filled with the counts even when n is 0.
+ * Returns 0, REPORT_EOUTPUT, or a store error. */
+int report_write_outputs(const struct report_output *v, unsigned n, struct store *st,
+			 const struct snapshot_info *snap, const struct evaluation_info *evals, unsigned nev,
+			 const struct report_opts *o, const struct report_extra *x, struct counts *total);
 
 #endif

@@ -485,7 +485,7 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 			free(*dst);
 			*dst = xstrdup(s);
 			if (dst == &r->object_type && !vocab_known_type(s))
-				return yamlx_error(y->file, v, "unknown object type '%s' (host, vm or datastore)", s);
+				return yamlx_error(y->file, v, "unknown object type '%s' (host, vm, datastore, dfw_policy, dfw_rule, nsx_group, nsx_service or nsx_manager)", s);
 		} else if (!strcmp(k, "severity")) {
 			if (want_scalar(y, v, k, &s) < 0)
 				return -1;
@@ -545,7 +545,7 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 	if (!have_sev)
 		return yamlx_error(y->file, n, "rule '%s' has no severity", r->id);
 	if (!r->object_type)
-		return yamlx_error(y->file, n, "rule '%s' has no object (host, vm or datastore)", r->id);
+		return yamlx_error(y->file, n, "rule '%s' has no object (host, vm, datastore, dfw_rule, ...)", r->id);
 	if (!check == !r->sql)
 		return yamlx_error(y->file, n, "rule '%s' needs exactly one of check or sql", r->id);
 	if (check && parse_check(y, check, r->object_type, &r->check, 0) < 0)

@@ -467,6 +467,41 @@ static int eval_object(void *vctx, const struct sobject *o)
 	return 0;
 }
 
+static int find_first(void *ctx, const struct sobject *o)
+{
+	*(long long *)ctx = o->id;
+	return 1;
+}
+
+/* When the part that collects otype did not complete (the NSX part failed,
+ * or the target names no NSX manager), every rule over otype is unknown:
+ * one result each, on the part's own object, saying why. */
+static int eval_missing_part(struct eval_ctx *x, long long snap, const struct part_info *p)
+{
+	long long mgr = 0;
+	int rc = store_objects_each(x->st, snap, NSX_PART_OBJECT, find_first, &mgr);
+	if (rc < 0)
+		return rc;
+	if (!mgr)
+		return 0;	/* a snapshot from before parts were recorded */
+	char *why = !p || !strcmp(p->status, "not_configured")
+			    ? xstrdup("(not collected: the target names no NSX manager)")
+			    : xasprintf("(not collected: the NSX part failed: %s)", p->error ? p->error : "unknown error");
+	for (unsigned i = 0; rc >= 0 && i < x->b->nrules; i++) {
+		const struct rule *r = &x->b->rules[i];
+		if (strcmp(r->object_type, x->otype))
+			continue;
+		char *expected = r->check ? check_describe(r->check)
+					  : xstrdup(r->sql_expected ? r->sql_expected : "not returned by the SQL check");
+		x->sum->by_status[RS_UNKNOWN]++;
+		x->sum->by_sev[RS_UNKNOWN][r->severity]++;
+		rc = store_finding(x->st, x->eval_id, r->id, mgr, rstatus_name(RS_UNKNOWN), "nsx", why, expected, 0);
+		free(expected);
+	}
+	free(why);
+	return rc < 0 ? rc : 0;
+}
+
 static int store_waivers(struct store *st, long long eval, const struct waivers *w, const char *source)
 {
 	for (size_t i = 0; w && i < w->n; i++) {
@@ -524,11 +559,22 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 	for (unsigned i = 0; i < b->nrules; i++)
 		if (!strlist_has(&types, b->rules[i].object_type))
 			strlist_add(&types, b->rules[i].object_type);
+	struct part_info *parts = NULL;
+	unsigned nparts = 0;
+	if (types.n && (rc = store_parts(st, snap, &parts, &nparts)) < 0)
+		types.n = 0;
 	for (size_t i = 0; i < types.n; i++) {
 		struct eval_ctx x = { st, b, types.v[i], sum->eval_id, w, sql, sum };
-		if ((rc = store_objects_each(st, snap, types.v[i], eval_object, &x)) < 0)
+		const char *part = vocab_part(types.v[i]);
+		const struct part_info *p = part_find(parts, nparts, part);
+		if (strcmp(part, "vcenter") && (!p || strcmp(p->status, "completed")))
+			rc = eval_missing_part(&x, snap, p);
+		else
+			rc = store_objects_each(st, snap, types.v[i], eval_object, &x);
+		if (rc < 0)
 			break;
 	}
+	part_list_free(parts, nparts);
 	strlist_release(&types);
 	for (unsigned i = 0; i < b->nrules; i++)
 		sqlset_release(&sql[i]);

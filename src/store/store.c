@@ -9,15 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/store_int.h"
 #include "util/util.h"
-
-enum {
-	Q_OBJ_ADD,
-	Q_PROP_ADD,
-	Q_FINDING_ADD,
-	Q_EVAL_RULE_ADD,
-	Q_COUNT
-};
 
 static const char *const queries[Q_COUNT] = {
 	[Q_OBJ_ADD] = "INSERT INTO object(snapshot_id, type, moref, name) VALUES (?,?,?,?)",
@@ -26,12 +19,6 @@ static const char *const queries[Q_COUNT] = {
 	[Q_EVAL_RULE_ADD] = "INSERT OR REPLACE INTO eval_rule(evaluation_id, rule_id, title, severity, object_type, details) VALUES (?,?,?,?,?,?)",
 };
 
-struct store {
-	sqlite3 *db;
-	char *path;
-	int lock_fd;
-	sqlite3_stmt *q[Q_COUNT];
-};
 
 /* Migrations: migrations[i] takes the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -108,16 +95,48 @@ static const char *const migrations[] = {
 	"  expired INTEGER NOT NULL);"
 	"CREATE INDEX waiver_by_evaluation ON waiver(evaluation_id);"
 	"ALTER TABLE finding ADD COLUMN waiver_id INTEGER REFERENCES waiver(id) ON DELETE SET NULL;",
+	/* 3: what each collector of a snapshot achieved (vCenter, NSX). */
+	"CREATE TABLE snapshot_part("
+	"  snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  part TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('completed', 'failed', 'not_configured')),"
+	"  url TEXT,"
+	"  error TEXT,"
+	"  objects INTEGER NOT NULL DEFAULT 0,"
+	"  api_calls INTEGER NOT NULL DEFAULT 0,"
+	"  bytes_received INTEGER NOT NULL DEFAULT 0,"
+	"  collect_ms REAL NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (snapshot_id, part)) WITHOUT ROWID;",
+	/* 4: drift between consecutive completed snapshots of a target. */
+	"CREATE TABLE drift_pair("
+	"  from_snapshot INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  to_snapshot INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  computed_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (from_snapshot, to_snapshot)) WITHOUT ROWID;"
+	"CREATE TABLE drift_event("
+	"  id INTEGER PRIMARY KEY,"
+	"  from_snapshot INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  to_snapshot INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"
+	"  object_type TEXT NOT NULL,"
+	"  moref TEXT NOT NULL,"
+	"  object_name TEXT NOT NULL,"
+	"  property TEXT,"
+	"  baseline_id TEXT,"
+	"  old_value TEXT,"
+	"  new_value TEXT);"
+	"CREATE INDEX drift_by_pair ON drift_event(to_snapshot, from_snapshot);"
+	"CREATE INDEX drift_by_from ON drift_event(from_snapshot);",
 };
 
-static int db_error(struct store *st, const char *what)
+int store_db_error(struct store *st, const char *what)
 {
 	int code = sqlite3_errcode(st->db);
 	err_set("cannot %s database '%s': %s", what, st->path, sqlite3_errmsg(st->db));
 	return code == SQLITE_FULL || code == SQLITE_IOERR ? STORE_EFULL : -1;
 }
 
-static int exec(struct store *st, const char *sql, const char *what)
+int store_exec(struct store *st, const char *sql, const char *what)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -133,7 +152,7 @@ static int migrate(struct store *st)
 {
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "read");
+		return store_db_error(st, "read");
 	int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 	sqlite3_finalize(s);
 	if (version > STORE_SCHEMA_VERSION) {
@@ -143,16 +162,16 @@ static int migrate(struct store *st)
 	}
 	for (int v = version; v < STORE_SCHEMA_VERSION; v++) {
 		int rc;
-		if ((rc = exec(st, "BEGIN IMMEDIATE", "migrate")) < 0)
+		if ((rc = store_exec(st, "BEGIN IMMEDIATE", "migrate")) < 0)
 			return rc;
 		char *sql = xasprintf("%s; PRAGMA user_version = %d;", migrations[v], v + 1);
-		rc = exec(st, sql, "migrate");
+		rc = store_exec(st, sql, "migrate");
 		free(sql);
 		if (rc < 0) {
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return rc;
 		}
-		if ((rc = exec(st, "COMMIT", "migrate")) < 0)
+		if ((rc = store_exec(st, "COMMIT", "migrate")) < 0)
 			return rc;
 	}
 	return 0;
@@ -173,17 +192,17 @@ int store_open(struct store **out, const char *path, bool readonly)
 	}
 	sqlite3_busy_timeout(st->db, 10000);
 	sqlite3_extended_result_codes(st->db, 0);
-	if (exec(st, "PRAGMA foreign_keys = ON", "configure") < 0)
+	if (store_exec(st, "PRAGMA foreign_keys = ON", "configure") < 0)
 		goto fail;
 	if (!readonly) {
-		if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", "configure") < 0)
+		if (store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", "configure") < 0)
 			goto fail;
 		if (migrate(st) < 0)
 			goto fail;
 	} else {
 		sqlite3_stmt *s;
 		if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) {
-			db_error(st, "read");
+			store_db_error(st, "read");
 			goto fail;
 		}
 		int v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
@@ -223,7 +242,7 @@ static sqlite3_stmt *stmt(struct store *st, int q)
 {
 	if (!st->q[q]) {
 		if (sqlite3_prepare_v3(st->db, queries[q], -1, SQLITE_PREPARE_PERSISTENT, &st->q[q], NULL) != SQLITE_OK) {
-			db_error(st, "prepare a statement on");
+			store_db_error(st, "prepare a statement on");
 			return NULL;
 		}
 	} else {
@@ -233,11 +252,11 @@ static sqlite3_stmt *stmt(struct store *st, int q)
 	return st->q[q];
 }
 
-static int step_done(struct store *st, sqlite3_stmt *s, const char *what)
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE) {
-		int r = db_error(st, what);
+		int r = store_db_error(st, what);
 		sqlite3_reset(s);
 		return r;
 	}
@@ -245,7 +264,7 @@ static int step_done(struct store *st, sqlite3_stmt *s, const char *what)
 	return 0;
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+void store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
@@ -276,7 +295,7 @@ int store_scan_lock(struct store *st, int wait_s)
 	free(lp);
 	st->lock_fd = fd;
 	/* We hold the only scan lock: whatever still says running was killed. */
-	return exec(st, "UPDATE snapshot SET status = 'failed', "
+	return store_exec(st, "UPDATE snapshot SET status = 'failed', "
 			"error = 'scan interrupted before it finished', "
 			"ended_at = COALESCE(ended_at, started_at) WHERE status = 'running'",
 		    "update");
@@ -284,22 +303,22 @@ int store_scan_lock(struct store *st, int wait_s)
 
 int store_begin(struct store *st)
 {
-	return exec(st, "BEGIN IMMEDIATE", "write");
+	return store_exec(st, "BEGIN IMMEDIATE", "write");
 }
 
 int store_savepoint(struct store *st)
 {
-	return exec(st, "SAVEPOINT harden_sp", "write");
+	return store_exec(st, "SAVEPOINT harden_sp", "write");
 }
 
 int store_rollback_savepoint(struct store *st)
 {
-	return exec(st, "ROLLBACK TO harden_sp", "write");
+	return store_exec(st, "ROLLBACK TO harden_sp", "write");
 }
 
 int store_commit(struct store *st)
 {
-	return exec(st, "COMMIT", "write");
+	return store_exec(st, "COMMIT", "write");
 }
 
 void store_rollback(struct store *st)
@@ -314,12 +333,12 @@ int store_snapshot_begin(struct store *st, const char *target, const char *basel
 	if (sqlite3_prepare_v2(st->db,
 			       "INSERT INTO snapshot(target, baselines, source_url, started_at, status) "
 			       "VALUES (?,?,?,?, 'running')", -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "write");
-	bind_text(s, 1, target);
-	bind_text(s, 2, baselines);
-	bind_text(s, 3, source_url);
+		return store_db_error(st, "write");
+	store_bind_text(s, 1, target);
+	store_bind_text(s, 2, baselines);
+	store_bind_text(s, 3, source_url);
 	sqlite3_bind_int64(s, 4, (long long)time(NULL));
-	int rc = step_done(st, s, "write");
+	int rc = store_step_done(st, s, "write");
 	sqlite3_finalize(s);
 	if (rc < 0)
 		return rc;
@@ -335,9 +354,9 @@ int store_snapshot_end(struct store *st, long long id, const char *status, const
 			       "UPDATE snapshot SET status = ?, error = ?, ended_at = ?, objects = ?, "
 			       "api_calls = ?, bytes_received = ?, collect_ms = ?, store_ms = ? WHERE id = ?",
 			       -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "write");
-	bind_text(s, 1, status);
-	bind_text(s, 2, error);
+		return store_db_error(st, "write");
+	store_bind_text(s, 1, status);
+	store_bind_text(s, 2, error);
 	sqlite3_bind_int64(s, 3, (long long)time(NULL));
 	sqlite3_bind_int64(s, 4, x ? x->objects : 0);
 	sqlite3_bind_int64(s, 5, x ? x->api_calls : 0);
@@ -345,15 +364,95 @@ int store_snapshot_end(struct store *st, long long id, const char *status, const
 	sqlite3_bind_double(s, 7, x ? x->collect_ms : 0);
 	sqlite3_bind_double(s, 8, x ? x->store_ms : 0);
 	sqlite3_bind_int64(s, 9, id);
-	int rc = step_done(st, s, "write");
+	int rc = store_step_done(st, s, "write");
 	sqlite3_finalize(s);
 	return rc;
 }
 
-static char *col_dup(sqlite3_stmt *s, int i)
+char *store_col_dup(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 	return t ? xstrdup((const char *)t) : NULL;
+}
+
+int store_part_set(struct store *st, long long snap, const char *part, const char *status, const char *url,
+		   const char *error, const struct scan_stats *x)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO snapshot_part(snapshot_id, part, status, url, error, objects, "
+			       "api_calls, bytes_received, collect_ms) VALUES (?,?,?,?,?,?,?,?,?)",
+			       -1, &s, NULL) != SQLITE_OK)
+		return store_db_error(st, "write");
+	sqlite3_bind_int64(s, 1, snap);
+	store_bind_text(s, 2, part);
+	store_bind_text(s, 3, status);
+	store_bind_text(s, 4, url);
+	store_bind_text(s, 5, error);
+	sqlite3_bind_int64(s, 6, x ? x->objects : 0);
+	sqlite3_bind_int64(s, 7, x ? x->api_calls : 0);
+	sqlite3_bind_int64(s, 8, x ? x->bytes_received : 0);
+	sqlite3_bind_double(s, 9, x ? x->collect_ms + x->store_ms : 0);
+	int rc = store_step_done(st, s, "write");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_parts(struct store *st, long long snap, struct part_info **out, unsigned *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT part, status, url, error, objects, api_calls, bytes_received, collect_ms "
+			       "FROM snapshot_part WHERE snapshot_id = ? ORDER BY part = 'nsx', part",
+			       -1, &s, NULL) != SQLITE_OK)
+		return store_db_error(st, "read");
+	sqlite3_bind_int64(s, 1, snap);
+	int rc;
+	unsigned cap = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		struct part_info *p = &(*out)[(*n)++];
+		p->part = store_col_dup(s, 0);
+		p->status = store_col_dup(s, 1);
+		p->url = store_col_dup(s, 2);
+		p->error = store_col_dup(s, 3);
+		p->objects = sqlite3_column_int64(s, 4);
+		p->api_calls = sqlite3_column_int64(s, 5);
+		p->bytes_received = sqlite3_column_int64(s, 6);
+		p->ms = sqlite3_column_double(s, 7);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		part_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return store_db_error(st, "read");
+	}
+	return 0;
+}
+
+const struct part_info *part_find(const struct part_info *v, unsigned n, const char *part)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(v[i].part, part))
+			return &v[i];
+	return NULL;
+}
+
+void part_list_free(struct part_info *v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		free(v[i].part);
+		free(v[i].status);
+		free(v[i].url);
+		free(v[i].error);
+	}
+	free(v);
 }
 
 /* True when no scan holds the database's scan lock. */
@@ -379,16 +478,16 @@ int store_snapshot_get(struct store *st, long long id, struct snapshot_info *o)
 			       "SELECT id, target, baselines, status, error, source_url, started_at, ended_at, "
 			       "objects, api_calls, bytes_received, collect_ms, store_ms FROM snapshot WHERE id = ?",
 			       -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "read");
+		return store_db_error(st, "read");
 	sqlite3_bind_int64(s, 1, id);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		o->id = sqlite3_column_int64(s, 0);
-		o->target = col_dup(s, 1);
-		o->baselines = col_dup(s, 2);
-		o->status = col_dup(s, 3);
-		o->error = col_dup(s, 4);
-		o->source_url = col_dup(s, 5);
+		o->target = store_col_dup(s, 1);
+		o->baselines = store_col_dup(s, 2);
+		o->status = store_col_dup(s, 3);
+		o->error = store_col_dup(s, 4);
+		o->source_url = store_col_dup(s, 5);
 		o->started_at = sqlite3_column_int64(s, 6);
 		o->ended_at = sqlite3_column_int64(s, 7);
 		o->stats.objects = sqlite3_column_int64(s, 8);
@@ -408,7 +507,7 @@ int store_snapshot_get(struct store *st, long long id, struct snapshot_info *o)
 	} else if (rc == SQLITE_DONE) {
 		rc = 1;
 	} else {
-		rc = db_error(st, "read");
+		rc = store_db_error(st, "read");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -431,9 +530,9 @@ int store_snapshot_latest(struct store *st, const char *target, long long *id)
 		? "SELECT max(id) FROM snapshot WHERE status = 'completed' AND target = ?"
 		: "SELECT max(id) FROM snapshot WHERE status = 'completed'";
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "read");
+		return store_db_error(st, "read");
 	if (target)
-		bind_text(s, 1, target);
+		store_bind_text(s, 1, target);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*id = sqlite3_column_int64(s, 0);
@@ -441,7 +540,7 @@ int store_snapshot_latest(struct store *st, const char *target, long long *id)
 	} else if (rc == SQLITE_ROW) {
 		rc = 1;
 	} else {
-		rc = db_error(st, "read");
+		rc = store_db_error(st, "read");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -454,10 +553,10 @@ int store_object_add(struct store *st, long long snap, const char *type, const c
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, snap);
-	bind_text(s, 2, type);
-	bind_text(s, 3, moref);
-	bind_text(s, 4, name ? name : "");
-	int rc = step_done(st, s, "write");
+	store_bind_text(s, 2, type);
+	store_bind_text(s, 3, moref);
+	store_bind_text(s, 4, name ? name : "");
+	int rc = store_step_done(st, s, "write");
 	if (rc < 0)
 		return rc;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -473,8 +572,8 @@ int store_prop(struct store *st, long long obj, const char *name, enum ptype typ
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 3, ptype_name(type), -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 4, value != NULL);
-	bind_text(s, 5, value);
-	return step_done(st, s, "write");
+	store_bind_text(s, 5, value);
+	return store_step_done(st, s, "write");
 }
 
 const struct sprop *sobject_find(const struct sobject *o, const char *name)
@@ -518,10 +617,10 @@ int store_objects_each(struct store *st, long long snap, const char *type, store
 		  "FROM object o LEFT JOIN property p ON p.object_id = o.id "
 		  "WHERE o.snapshot_id = ?1 ORDER BY o.type, o.name, o.id, p.name";
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "read");
+		return store_db_error(st, "read");
 	sqlite3_bind_int64(s, 1, snap);
 	if (type)
-		bind_text(s, 2, type);
+		store_bind_text(s, 2, type);
 	struct sobject o;
 	memset(&o, 0, sizeof(o));
 	unsigned cap = 0;
@@ -537,9 +636,9 @@ int store_objects_each(struct store *st, long long snap, const char *type, store
 		}
 		if (!have) {
 			o.id = id;
-			o.type = col_dup(s, 1);
-			o.moref = col_dup(s, 2);
-			o.name = col_dup(s, 3);
+			o.type = store_col_dup(s, 1);
+			o.moref = store_col_dup(s, 2);
+			o.name = store_col_dup(s, 3);
 			have = true;
 		}
 		if (sqlite3_column_type(s, 4) == SQLITE_NULL)
@@ -549,15 +648,15 @@ int store_objects_each(struct store *st, long long snap, const char *type, store
 			o.props = xrealloc(o.props, cap * sizeof(*o.props));
 		}
 		struct sprop *p = &o.props[o.nprops++];
-		p->name = col_dup(s, 4);
+		p->name = store_col_dup(s, 4);
 		const char *t = (const char *)sqlite3_column_text(s, 5);
 		if (!t || ptype_parse(t, &p->type) < 0)
 			p->type = PT_STRING;
 		p->collected = sqlite3_column_int(s, 6) != 0;
-		p->value = col_dup(s, 7);
+		p->value = store_col_dup(s, 7);
 	}
 	if (r != SQLITE_DONE) {
-		rc = db_error(st, "read");
+		rc = store_db_error(st, "read");
 		goto out;
 	}
 	if (have)
@@ -575,15 +674,15 @@ int store_evaluation_begin(struct store *st, long long snap, const struct eval_m
 	if (sqlite3_prepare_v2(st->db,
 			       "INSERT INTO evaluation(snapshot_id, baseline_id, baseline_title, baseline_version, "
 			       "baseline_path, kind, created_at) VALUES (?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "write");
+		return store_db_error(st, "write");
 	sqlite3_bind_int64(s, 1, snap);
-	bind_text(s, 2, m->baseline_id);
-	bind_text(s, 3, m->baseline_title ? m->baseline_title : "");
-	bind_text(s, 4, m->baseline_version ? m->baseline_version : "");
-	bind_text(s, 5, m->baseline_path ? m->baseline_path : "");
-	bind_text(s, 6, m->kind);
+	store_bind_text(s, 2, m->baseline_id);
+	store_bind_text(s, 3, m->baseline_title ? m->baseline_title : "");
+	store_bind_text(s, 4, m->baseline_version ? m->baseline_version : "");
+	store_bind_text(s, 5, m->baseline_path ? m->baseline_path : "");
+	store_bind_text(s, 6, m->kind);
 	sqlite3_bind_int64(s, 7, (long long)time(NULL));
-	int rc = step_done(st, s, "write");
+	int rc = store_step_done(st, s, "write");
 	sqlite3_finalize(s);
 	if (rc < 0)
 		return rc;
@@ -595,10 +694,10 @@ int store_evaluation_end(struct store *st, long long id, double eval_ms)
 {
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(st->db, "UPDATE evaluation SET eval_ms = ? WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "write");
+		return store_db_error(st, "write");
 	sqlite3_bind_double(s, 1, eval_ms);
 	sqlite3_bind_int64(s, 2, id);
-	int rc = step_done(st, s, "write");
+	int rc = store_step_done(st, s, "write");
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -610,12 +709,12 @@ int store_eval_rule(struct store *st, long long eval, const char *rule_id, const
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, eval);
-	bind_text(s, 2, rule_id);
-	bind_text(s, 3, title);
-	bind_text(s, 4, severity);
-	bind_text(s, 5, object_type);
-	bind_text(s, 6, details_json);
-	return step_done(st, s, "write");
+	store_bind_text(s, 2, rule_id);
+	store_bind_text(s, 3, title);
+	store_bind_text(s, 4, severity);
+	store_bind_text(s, 5, object_type);
+	store_bind_text(s, 6, details_json);
+	return store_step_done(st, s, "write");
 }
 
 int store_waiver(struct store *st, long long eval, const char *rule_id, const char *selector,
@@ -626,17 +725,17 @@ int store_waiver(struct store *st, long long eval, const char *rule_id, const ch
 	if (sqlite3_prepare_v2(st->db,
 			       "INSERT INTO waiver(evaluation_id, rule_id, selector, justification, approver, expires, "
 			       "ticket, source, expired) VALUES (?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "write");
+		return store_db_error(st, "write");
 	sqlite3_bind_int64(s, 1, eval);
-	bind_text(s, 2, rule_id);
-	bind_text(s, 3, selector);
-	bind_text(s, 4, justification);
-	bind_text(s, 5, approver);
-	bind_text(s, 6, expires);
-	bind_text(s, 7, ticket);
-	bind_text(s, 8, source);
+	store_bind_text(s, 2, rule_id);
+	store_bind_text(s, 3, selector);
+	store_bind_text(s, 4, justification);
+	store_bind_text(s, 5, approver);
+	store_bind_text(s, 6, expires);
+	store_bind_text(s, 7, ticket);
+	store_bind_text(s, 8, source);
 	sqlite3_bind_int(s, 9, expired);
-	int rc = step_done(st, s, "write");
+	int rc = store_step_done(st, s, "write");
 	sqlite3_finalize(s);
 	if (rc == 0)
 		*id = sqlite3_last_insert_rowid(st->db);
@@ -651,17 +750,17 @@ int store_finding(struct store *st, long long eval, const char *rule_id, long lo
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, eval);
-	bind_text(s, 2, rule_id);
+	store_bind_text(s, 2, rule_id);
 	sqlite3_bind_int64(s, 3, obj);
-	bind_text(s, 4, status);
-	bind_text(s, 5, property);
-	bind_text(s, 6, observed);
-	bind_text(s, 7, expected);
+	store_bind_text(s, 4, status);
+	store_bind_text(s, 5, property);
+	store_bind_text(s, 6, observed);
+	store_bind_text(s, 7, expected);
 	if (waiver)
 		sqlite3_bind_int64(s, 8, waiver);
 	else
 		sqlite3_bind_null(s, 8);
-	return step_done(st, s, "write");
+	return store_step_done(st, s, "write");
 }
 
 int store_findings_each(struct store *st, long long eval, store_finding_fn fn, void *ctx)
@@ -677,7 +776,7 @@ int store_findings_each(struct store *st, long long eval, store_finding_fn fn, v
 			       "ORDER BY CASE r.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
 			       "WHEN 'low' THEN 3 ELSE 4 END, f.rule_id, o.name, o.moref",
 			       -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "read");
+		return store_db_error(st, "read");
 	sqlite3_bind_int64(s, 1, eval);
 	int rc = 0, r;
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -704,7 +803,7 @@ int store_findings_each(struct store *st, long long eval, store_finding_fn fn, v
 			break;
 	}
 	if (!rc && r != SQLITE_DONE)
-		rc = db_error(st, "read");
+		rc = store_db_error(st, "read");
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -718,7 +817,7 @@ int store_evaluations(struct store *st, long long snap, struct evaluation_info *
 			       "SELECT id, snapshot_id, baseline_id, baseline_title, baseline_version, kind, "
 			       "created_at, eval_ms FROM evaluation WHERE snapshot_id = ? ORDER BY id",
 			       -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "read");
+		return store_db_error(st, "read");
 	sqlite3_bind_int64(s, 1, snap);
 	unsigned cap = 0;
 	int r;
@@ -730,14 +829,14 @@ int store_evaluations(struct store *st, long long snap, struct evaluation_info *
 		struct evaluation_info *e = &(*out)[(*n)++];
 		e->id = sqlite3_column_int64(s, 0);
 		e->snapshot_id = sqlite3_column_int64(s, 1);
-		e->baseline_id = col_dup(s, 2);
-		e->baseline_title = col_dup(s, 3);
-		e->baseline_version = col_dup(s, 4);
-		e->kind = col_dup(s, 5);
+		e->baseline_id = store_col_dup(s, 2);
+		e->baseline_title = store_col_dup(s, 3);
+		e->baseline_version = store_col_dup(s, 4);
+		e->kind = store_col_dup(s, 5);
 		e->created_at = sqlite3_column_int64(s, 6);
 		e->eval_ms = sqlite3_column_double(s, 7);
 	}
-	int rc = r == SQLITE_DONE ? 0 : db_error(st, "read");
+	int rc = r == SQLITE_DONE ? 0 : store_db_error(st, "read");
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -758,10 +857,10 @@ int store_object_count(struct store *st, long long snap, const char *type, long 
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM object WHERE snapshot_id = ? AND type = ?",
 			       -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "read");
+		return store_db_error(st, "read");
 	sqlite3_bind_int64(s, 1, snap);
-	bind_text(s, 2, type);
-	int rc = sqlite3_step(s) == SQLITE_ROW ? 0 : db_error(st, "read");
+	store_bind_text(s, 2, type);
+	int rc = sqlite3_step(s) == SQLITE_ROW ? 0 : store_db_error(st, "read");
 	if (!rc)
 		*n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
@@ -775,13 +874,13 @@ int store_eval_counts(struct store *st, long long eval, store_count_fn fn, void 
 			       "SELECT f.status, r.severity, count(*) FROM finding f JOIN eval_rule r "
 			       "ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "
 			       "WHERE f.evaluation_id = ? GROUP BY 1, 2", -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "read");
+		return store_db_error(st, "read");
 	sqlite3_bind_int64(s, 1, eval);
 	int r;
 	while ((r = sqlite3_step(s)) == SQLITE_ROW)
 		fn(ctx, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
 		   sqlite3_column_int64(s, 2));
-	int rc = r == SQLITE_DONE ? 0 : db_error(st, "read");
+	int rc = r == SQLITE_DONE ? 0 : store_db_error(st, "read");
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -790,14 +889,14 @@ int store_evaluation_snapshot(struct store *st, long long eval, long long *snap)
 {
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(st->db, "SELECT snapshot_id FROM evaluation WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "read");
+		return store_db_error(st, "read");
 	sqlite3_bind_int64(s, 1, eval);
 	int r = sqlite3_step(s), rc;
 	if (r == SQLITE_ROW) {
 		*snap = sqlite3_column_int64(s, 0);
 		rc = 0;
 	} else {
-		rc = r == SQLITE_DONE ? 1 : db_error(st, "read");
+		rc = r == SQLITE_DONE ? 1 : store_db_error(st, "read");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -822,6 +921,9 @@ static int sql_authorizer(void *ud, int action, const char *a, const char *b, co
 		return SQLITE_OK;
 	case SQLITE_READ:
 		if (db && !strcmp(db, "temp"))
+			return SQLITE_OK;
+		/* A common table expression of the query itself has no database. */
+		if (!db)
 			return SQLITE_OK;
 		/* JSON lists (props.value of list properties) through SQLite's own
 		 * table-valued functions. */

@@ -8,7 +8,7 @@
 
 #include "vocab.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 4
 
 /* Errors: -1 general, STORE_EFULL when the disk or database is full. */
 #define STORE_EFULL (-2)
@@ -55,6 +55,20 @@ struct snapshot_info {
 	long long started_at, ended_at;
 	struct scan_stats stats;
 };
+/* Parts: what each collector (part "vcenter", "nsx") of a snapshot
+ * achieved.  status: completed, failed or not_configured. */
+int store_part_set(struct store *st, long long snap, const char *part, const char *status, const char *url,
+		   const char *error, const struct scan_stats *stats);
+struct part_info {
+	char *part, *status, *url, *error;
+	long long objects, api_calls, bytes_received;
+	double ms;
+};
+/* The parts of a snapshot, vcenter first; snapshots older than parts have none. */
+int store_parts(struct store *st, long long snap, struct part_info **out, unsigned *n);
+const struct part_info *part_find(const struct part_info *v, unsigned n, const char *part);
+void part_list_free(struct part_info *v, unsigned n);
+
 /* Returns 0, 1 when there is no such snapshot, -1 on error. */
 int store_snapshot_get(struct store *st, long long id, struct snapshot_info *out);
 void snapshot_info_release(struct snapshot_info *si);
@@ -135,6 +149,16 @@ int store_evaluations(struct store *st, long long snap, struct evaluation_info *
 void evaluation_list_free(struct evaluation_info *v, unsigned n);
 /* The snapshot an evaluation belongs to: 0, 1 when there is none, -1. */
 int store_evaluation_snapshot(struct store *st, long long eval, long long *snap);
+
+/* Pruning: the snapshots of target (every target when NULL) to remove,
+ * oldest first.  keep > 0 keeps the newest keep completed snapshots and
+ * whatever is newer than the oldest of them; before > 0 removes those
+ * started before that time.  Running snapshots and each target's latest
+ * completed snapshot are never chosen.  Caller frees *ids. */
+int store_prune_select(struct store *st, const char *target, long long keep, long long before, long long **ids,
+		       unsigned *n);
+/* Removes snapshots and everything that belongs to them, in one transaction. */
+int store_snapshots_delete(struct store *st, const long long *ids, unsigned n);
 
 /* Object counts of a snapshot per type, "host=6 vm=12 ..." style. */
 int store_object_count(struct store *st, long long snap, const char *type, long long *n);

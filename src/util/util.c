@@ -314,3 +314,24 @@ bool parse_int64(const char *s, long long *out)
 	*out = v;
 	return true;
 }
+
+void fput_safe(FILE *f, const char *s, int width)
+{
+	int n = 0;
+	for (; s && *s; s++, n++) {
+		unsigned char ch = (unsigned char)*s;
+		fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, f);
+	}
+	for (; n < width; n++)
+		fputc(' ', f);
+}
+
+void free_secret(char *s)
+{
+	if (!s)
+		return;
+	volatile char *p = s;
+	while (*p)
+		*p++ = '\0';
+	free(s);
+}

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -57,6 +58,11 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int log_quiet;
 
+/* Overwrites a secret (a password, a request holding one) and frees it. */
+void free_secret(char *s);
+/* Writes s with control characters shown as '?' (names from vCenter and
+ * NSX may carry escape sequences), padded with spaces to width. */
+void fput_safe(FILE *f, const char *s, int width);
 /* Reads a whole file; returns NULL and sets the error on failure. */
 char *file_read(const char *path, size_t *len);
 /* Creates every missing directory leading to path's parent. */

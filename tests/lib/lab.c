@@ -28,46 +28,19 @@ static const char *env_or(const char *name, const char *dflt)
 
 void lab_config(struct lab *l, const char *url, const char *extra)
 {
-	char *text = xasprintf("targets:\n  lab:\n    vcenter:\n      url: %s\n      user: %s\n%s",
-			       url, LAB_USER, extra ? extra : "      password_file: vc.pw\n");
+	char *text = xasprintf("targets:\n  lab:\n    vcenter:\n      url: %s\n      user: %s\n%s%s",
+			       url, LAB_USER, extra ? extra : "      password_file: vc.pw\n",
+			       l->nsx_section ? l->nsx_section : "");
 	free(tu_write(l->dir, "targets.yaml", text, 0644));
 	free(text);
 }
 
-void lab_start(struct lab *l, const char *const *flags)
+/* Starts a lab program and waits for the URL it writes once serving. */
+static char *spawn(const char *const *argv, const char *urlfile, const char *log, pid_t *pid)
 {
-	memset(l, 0, sizeof(*l));
-	l->dir = tu_tmpdir();
-	char *urlfile = xasprintf("%s/url", l->dir);
-	char *pwfile = tu_write(l->dir, "vc.pw", LAB_PASSWORD "\n", 0600);
-	bool tls = false;
-	for (int i = 0; flags && flags[i]; i++)
-		tls |= !strcmp(flags[i], "-tls");
-	if (tls)
-		l->cert = xasprintf("%s/lab-cert.pem", l->dir);
-	const char *argv[64];
-	int n = 0;
-	argv[n++] = env_or("HARDEN_LAB_BIN", "build/harden-vclab");
-	argv[n++] = "-listen";
-	argv[n++] = "127.0.0.1:0";
-	argv[n++] = "-url-file";
-	argv[n++] = urlfile;
-	argv[n++] = "-username";
-	argv[n++] = LAB_USER;
-	argv[n++] = "-password-file";
-	argv[n++] = pwfile;
-	if (tls) {
-		argv[n++] = "-cert-out";
-		argv[n++] = l->cert;
-	}
-	argv[n++] = "-exit-with-parent";
-	for (int i = 0; flags && flags[i] && n < 62; i++)
-		argv[n++] = flags[i];
-	argv[n] = NULL;
-	char *log = xasprintf("%s/lab.log", l->dir);
-	l->pid = fork();
-	ck_assert_int_ge(l->pid, 0);
-	if (l->pid == 0) {
+	*pid = fork();
+	ck_assert_int_ge(*pid, 0);
+	if (*pid == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (fd >= 0) {
 			dup2(fd, 1);
@@ -76,52 +49,103 @@ void lab_start(struct lab *l, const char *const *flags)
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	/* The lab writes its URL once it serves. */
 	for (int i = 0; i < 1200; i++) {
 		char *u = file_read(urlfile, NULL);
 		if (u && *u) {
 			size_t len = strlen(u);
 			while (len && (u[len - 1] == '\n' || u[len - 1] == ' '))
 				u[--len] = '\0';
-			l->url = u;
-			break;
+			return u;
 		}
 		free(u);
 		int st;
-		if (waitpid(l->pid, &st, WNOHANG) == l->pid)
-			ck_abort_msg("lab exited early; see %s", log);
+		if (waitpid(*pid, &st, WNOHANG) == *pid)
+			ck_abort_msg("%s exited early; see %s", argv[0], log);
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
-	ck_assert_msg(l->url != NULL, "lab did not start in time");
+	ck_abort_msg("%s did not start in time; see %s", argv[0], log);
+	return NULL;
+}
+
+static void reap(pid_t *pid)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGTERM);
+	int st;
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(*pid, &st, WNOHANG) == *pid) {
+			*pid = 0;
+			return;
+		}
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	kill(*pid, SIGKILL);
+	waitpid(*pid, &st, 0);
+	*pid = 0;
+}
+
+/* Starts one of the lab programs in l->dir as user with password, under
+ * the file names given by name (its URL file, password file, certificate and
+ * log); *cert is set when flags ask for TLS.  Returns the URL it serves. */
+static char *start_lab(struct lab *l, const char *bin, const char *name, const char *user, const char *password,
+		       const char *const *flags, char **cert, pid_t *pid)
+{
+	char *urlfile = xasprintf("%s/%s-url", l->dir, name);
+	char *pwname = xasprintf("%s.pw", name);
+	char *pwfile = tu_write(l->dir, pwname, password, 0600);
+	bool tls = false;
+	for (int i = 0; flags && flags[i]; i++)
+		tls |= !strcmp(flags[i], "-tls");
+	if (tls)
+		*cert = xasprintf("%s/%s-cert.pem", l->dir, name);
+	const char *argv[64];
+	int n = 0;
+	argv[n++] = bin;
+	argv[n++] = "-listen";
+	argv[n++] = "127.0.0.1:0";
+	argv[n++] = "-url-file";
+	argv[n++] = urlfile;
+	argv[n++] = "-username";
+	argv[n++] = user;
+	argv[n++] = "-password-file";
+	argv[n++] = pwfile;
+	if (tls) {
+		argv[n++] = "-cert-out";
+		argv[n++] = *cert;
+	}
+	argv[n++] = "-exit-with-parent";
+	for (int i = 0; flags && flags[i] && n < 62; i++)
+		argv[n++] = flags[i];
+	argv[n] = NULL;
+	char *log = xasprintf("%s/%s-lab.log", l->dir, name);
+	char *url = spawn(argv, urlfile, log, pid);
+	free(urlfile);
+	free(pwname);
+	free(pwfile);
+	free(log);
+	return url;
+}
+
+void lab_start(struct lab *l, const char *const *flags)
+{
+	memset(l, 0, sizeof(*l));
+	l->dir = tu_tmpdir();
+	l->url = start_lab(l, env_or("HARDEN_LAB_BIN", "build/harden-vclab"), "vc", LAB_USER, LAB_PASSWORD "\n", flags,
+			   &l->cert, &l->pid);
 	char *sdk = strstr(l->url, "/sdk");
 	l->base = sdk ? xstrndup(l->url, (size_t)(sdk - l->url)) : xstrdup(l->url);
 	l->config = xasprintf("%s/targets.yaml", l->dir);
 	l->db = xasprintf("%s/twin.db", l->dir);
-	lab_config(l, l->url, tls ? "      password_file: vc.pw\n      ca_file: lab-cert.pem\n" : NULL);
-	free(urlfile);
-	free(pwfile);
-	free(log);
+	lab_config(l, l->url, l->cert ? "      password_file: vc.pw\n      ca_file: vc-cert.pem\n" : NULL);
 }
 
 void lab_stop(struct lab *l)
 {
-	if (l->pid > 0) {
-		kill(l->pid, SIGTERM);
-		int st;
-		for (int i = 0; i < 100; i++) {
-			if (waitpid(l->pid, &st, WNOHANG) == l->pid) {
-				l->pid = 0;
-				break;
-			}
-			struct timespec ts = { 0, 50 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
-		if (l->pid) {
-			kill(l->pid, SIGKILL);
-			waitpid(l->pid, &st, 0);
-		}
-	}
+	reap(&l->nsx_pid);
+	reap(&l->pid);
 	if (l->dir && !getenv("HARDEN_KEEP_LAB"))
 		tu_rmdir(l->dir);
 	free(l->dir);
@@ -130,6 +154,9 @@ void lab_stop(struct lab *l)
 	free(l->config);
 	free(l->db);
 	free(l->cert);
+	free(l->nsx_url);
+	free(l->nsx_cert);
+	free(l->nsx_section);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -311,6 +338,21 @@ char *lab_host_manager(struct vc *v, const char *host, const char *which)
 	return m;
 }
 
+void lab_start_nsx(struct lab *l, const char *const *flags)
+{
+	l->nsx_url = start_lab(l, env_or("HARDEN_NSXLAB_BIN", "build/harden-nsxlab"), "nsx", NSX_LAB_USER,
+			       NSX_LAB_PASSWORD "\n", flags, &l->nsx_cert, &l->nsx_pid);
+	lab_config_nsx(l, l->nsx_cert ? "      ca_file: nsx-cert.pem\n" : NULL);
+}
+
+void lab_config_nsx(struct lab *l, const char *extra)
+{
+	free(l->nsx_section);
+	l->nsx_section = xasprintf("    nsx:\n      url: %s\n      user: %s\n      password_file: nsx.pw\n%s", l->nsx_url,
+				   NSX_LAB_USER, extra ? extra : "");
+	lab_config(l, l->url, l->cert ? "      password_file: vc.pw\n      ca_file: vc-cert.pem\n" : NULL);
+}
+
 static size_t sink(char *d, size_t s, size_t n, void *u)
 {
 	(void)d, (void)u;
@@ -377,6 +419,87 @@ int json_count(const char *json, const char *rule, const char *status, const cha
 		if (status && strcmp(json_string_value(json_object_get(f, "status")), status))
 			continue;
 		if (object && strcmp(json_string_value(json_object_get(json_object_get(f, "object"), "name")), object))
+			continue;
+		n++;
+	}
+	json_decref(j);
+	return n;
+}
+
+char *nsx_request(struct lab *l, const char *method, const char *path, const char *body, long *status)
+{
+	CURL *c = curl_easy_init();
+	char *url = xasprintf("%s%s", l->nsx_url, path);
+	struct buf out = BUF_INIT;
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (body)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_USERNAME, NSX_LAB_USER);
+	curl_easy_setopt(c, CURLOPT_PASSWORD, NSX_LAB_PASSWORD);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+	if (l->nsx_cert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, l->nsx_cert);
+	CURLcode cc = curl_easy_perform(c);
+	*status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	ck_assert_msg(cc == CURLE_OK, "%s %s failed: %s", method, url, curl_easy_strerror(cc));
+	free(url);
+	if (!out.data)
+		buf_puts(&out, "");
+	return buf_detach(&out);
+}
+
+void nsx_patch(struct lab *l, const char *path, const char *json)
+{
+	long status;
+	char *full = xasprintf("/policy/api/v1%s", path);
+	char *b = nsx_request(l, "PATCH", full, json, &status);
+	ck_assert_msg(status / 100 == 2, "PATCH %s answered %ld: %s", full, status, b);
+	free(b);
+	free(full);
+}
+
+void nsx_control(struct lab *l, const char *path)
+{
+	long status;
+	char *b = nsx_request(l, "POST", path, "", &status);
+	ck_assert_msg(status / 100 == 2, "NSX lab control %s answered %ld: %s", path, status, b);
+	free(b);
+}
+
+long long nsx_stat(struct lab *l, const char *key)
+{
+	long status;
+	char *b = nsx_request(l, "GET", "/lab/stats", NULL, &status);
+	json_t *j = json_loads(b, 0, NULL);
+	ck_assert_msg(j && json_is_integer(json_object_get(j, key)), "no counter '%s' in NSX lab stats: %s", key, b);
+	long long v = json_integer_value(json_object_get(j, key));
+	json_decref(j);
+	free(b);
+	return v;
+}
+
+int json_count_moref(const char *json, const char *rule, const char *status, const char *moref)
+{
+	json_error_t je;
+	json_t *j = json_loads(json, 0, &je);
+	ck_assert_msg(j != NULL, "report is not JSON: %s at line %d", je.text, je.line);
+	int n = 0;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		if (rule && strcmp(json_string_value(json_object_get(f, "rule_id")), rule))
+			continue;
+		if (status && strcmp(json_string_value(json_object_get(f, "status")), status))
+			continue;
+		const char *m = json_string_value(json_object_get(json_object_get(f, "object"), "id"));
+		if (moref && (!m || strcmp(m, moref)))
 			continue;
 		n++;
 	}

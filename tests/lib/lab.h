@@ -10,6 +10,8 @@
 
 #define LAB_USER "harden"
 #define LAB_PASSWORD "lab-secret-pw"
+#define NSX_LAB_USER "nsx-auditor"
+#define NSX_LAB_PASSWORD "nsx-lab-pw!&="
 
 struct lab {
 	pid_t pid;
@@ -19,6 +21,11 @@ struct lab {
 	char *config;
 	char *db;
 	char *cert;		/* with tls: the server certificate */
+	/* The NSX lab, once lab_start_nsx started it. */
+	pid_t nsx_pid;
+	char *nsx_url;		/* http://127.0.0.1:PORT */
+	char *nsx_cert;
+	char *nsx_section;	/* the targets file's nsx: block */
 };
 
 /* Starts the lab with extra flags (NULL-terminated) and writes a targets
@@ -28,6 +35,19 @@ void lab_stop(struct lab *l);
 /* Rewrites the targets file: target "lab" with the given vcenter keys
  * appended after url/user (e.g. "password_file: pw\n"). */
 void lab_config(struct lab *l, const char *url, const char *extra);
+
+/* Starts the NSX Policy API lab beside the vCenter lab and adds it to
+ * target "lab" (session auth); lab_stop stops both. */
+void lab_start_nsx(struct lab *l, const char *const *flags);
+/* Rewrites the target's nsx: block with extra keys (e.g. "      auth: basic\n"). */
+void lab_config_nsx(struct lab *l, const char *extra);
+/* An HTTP request to the NSX lab with Basic auth; returns the body. */
+char *nsx_request(struct lab *l, const char *method, const char *path, const char *body, long *status);
+/* PATCH path (under /policy/api/v1) with a JSON body, asserting success. */
+void nsx_patch(struct lab *l, const char *path, const char *json);
+/* POST to the NSX lab's control API, e.g. "/lab/fail?status=429&count=3". */
+void nsx_control(struct lab *l, const char *path);
+long long nsx_stat(struct lab *l, const char *key);
 
 struct run {
 	int status;	/* exit code, or 128 + signal */
@@ -60,5 +80,7 @@ void lab_control(struct lab *l, const char *path);
 
 /* Counts findings in a JSON report with the given rule, status (and object name, or NULL). */
 int json_count(const char *json, const char *rule, const char *status, const char *object);
+/* The same, matching the object's moref (an NSX path for DFW objects). */
+int json_count_moref(const char *json, const char *rule, const char *status, const char *moref);
 
 #endif

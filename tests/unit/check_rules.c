@@ -648,6 +648,9 @@ START_TEST(test_sql_checks_are_read_only_and_scoped)
 		{ "PRAGMA writable_schema = 1", "not authorized" },
 		{ "ATTACH '/tmp/x.db' AS x", "not authorized" },
 		{ "SELECT nosuch FROM objects", "no such column" },
+		/* A common table expression reads what its query reads: no more. */
+		{ "WITH x AS (SELECT moref FROM object) SELECT moref FROM x", "access to object.moref is prohibited" },
+		{ "WITH x AS (SELECT 1) SELECT name FROM property, x", "access to property.name is prohibited" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		char *rule = xasprintf("  - id: s1\n    title: x\n    severity: low\n    object: host\n    sql: \"%s\"\n",
@@ -664,6 +667,11 @@ START_TEST(test_sql_checks_are_read_only_and_scoped)
 			   "      sql: 'SELECT p.moref FROM props p, json_each(''[\"a\"]'') j "
 			   "WHERE p.name = ''cluster'' AND p.value = j.value' }\n", &b) == 0, "%s", err_get());
 	ck_assert_int_eq(b->rules[0].sql_timeout_ms, 2000);
+	baseline_free(b);
+	ck_assert_msg(load("  - { id: s1, title: x, severity: low, object: host, reads: [cluster],\n"
+			   "      sql: 'WITH c AS (SELECT moref FROM props WHERE name = ''cluster'') "
+			   "SELECT o.moref FROM objects o WHERE EXISTS (SELECT 1 FROM c) AND o.moref IN (SELECT moref FROM c)' }\n",
+			   &b) == 0, "%s", err_get());
 	baseline_free(b);
 }
 END_TEST

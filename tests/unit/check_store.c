@@ -186,7 +186,7 @@ static int count_findings(void *ctx, const struct finding_row *f)
 
 START_TEST(test_migration_from_v1_keeps_data)
 {
-	/* A twin as version 1 left it: no waiver table, no finding.waiver_id. */
+	/* A twin as version 1 left it: no waiver table, no finding.waiver_id, no parts. */
 	struct store *st;
 	ck_assert_int_eq(store_open(&st, db, false), 0);
 	long long snap = completed_snapshot(st, "lab"), ev;
@@ -199,7 +199,7 @@ START_TEST(test_migration_from_v1_keeps_data)
 	store_close(st);
 	sqlite3 *raw;
 	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
+	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE drift_event; DROP TABLE drift_pair; DROP TABLE snapshot_part; DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
 				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 	/* Opening migrates it, and what it held is still there. */
@@ -214,6 +214,26 @@ START_TEST(test_migration_from_v1_keeps_data)
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_waiver(st, ev, "r1", "{}", "a justification", "me", "2030-01-01", NULL, "t", false, &w), 0);
 	ck_assert_int_eq(store_commit(st), 0);
+	/* Version 3's parts: what each collector achieved, vCenter first. */
+	struct part_info *parts;
+	unsigned np;
+	ck_assert_int_eq(store_parts(st, snap, &parts, &np), 0);
+	ck_assert_uint_eq(np, 0);
+	struct scan_stats x = { .objects = 20, .api_calls = 7, .bytes_received = 900, .collect_ms = 3, .store_ms = 1 };
+	ck_assert_int_eq(store_part_set(st, snap, "nsx", "failed", "https://nsx.example", "HTTP 500", &x), 0);
+	ck_assert_int_eq(store_part_set(st, snap, "vcenter", "completed", "https://vc.example/sdk", NULL, NULL), 0);
+	ck_assert_int_ne(store_part_set(st, snap, "nsx", "half-done", NULL, NULL, NULL), 0);
+	ck_assert_int_eq(store_parts(st, snap, &parts, &np), 0);
+	ck_assert_uint_eq(np, 2);
+	ck_assert_str_eq(parts[0].part, "vcenter");
+	ck_assert_str_eq(parts[1].part, "nsx");
+	const struct part_info *p = part_find(parts, np, "nsx");
+	ck_assert_str_eq(p->status, "failed");
+	ck_assert_str_eq(p->error, "HTTP 500");
+	ck_assert_int_eq(p->api_calls, 7);
+	ck_assert_double_eq(p->ms, 4);
+	ck_assert_ptr_null(part_find(parts, np, "other"));
+	part_list_free(parts, np);
 	store_close(st);
 }
 END_TEST

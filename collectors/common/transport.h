@@ -1,0 +1,23 @@
+/* What the vCenter and NSX collectors set up alike on their libcurl
+ * handle: time limits, TLS verification, cookies, compression. */
+#ifndef HARDEN_TRANSPORT_H
+#define HARDEN_TRANSPORT_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+
+struct transport_opts {
+	long timeout_s;		/* per request; connecting takes at most 15 s of it */
+	bool insecure;		/* no certificate or host name verification */
+	const char *ca_file;	/* CAs instead of the system's, or NULL */
+	curl_write_callback on_write;
+	void *ctx;		/* for on_write */
+	char *errbuf;		/* CURL_ERROR_SIZE bytes */
+};
+
+void transport_setup(CURL *c, const struct transport_opts *o);
+
+/* Whether a libcurl error is one of TLS verification. */
+bool transport_tls_error(CURLcode cc);
+
+#endif

@@ -1,0 +1,458 @@
+/* NSX Policy API transport: one libcurl handle per connection, JSON bodies
+ * parsed with jansson, authentication, retries and cursor paging. */
+#include "nsx/nsx.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/transport.h"
+#include "nsx/nsx_internal.h"
+#include "util/util.h"
+
+/* A page of 1,000 rules is about 1 MB; anything far larger is not NSX. */
+#define MAX_BODY (64L * 1024 * 1024)
+#define DEFAULT_RETRIES 5
+#define MAX_RETRY_WAIT_MS 30000.0
+
+struct nsx {
+	CURL *curl;
+	struct curl_slist *headers;
+	char *base;		/* scheme://host[:port], no trailing slash */
+	char *target;
+	char *user;
+	char *password;
+	char *xsrf;		/* session mode: the X-XSRF-TOKEN to send back */
+	enum nsx_auth auth;
+	int page_size;
+	int max_retries;
+	bool progress;
+	bool in_session;
+	int sessions;
+	long long calls;
+	long long bytes;
+	struct buf body;
+	bool too_big;
+	char curl_err[CURL_ERROR_SIZE];
+};
+
+long long nsx_api_calls(const struct nsx *n)
+{
+	return n->calls;
+}
+
+long long nsx_bytes_received(const struct nsx *n)
+{
+	return n->bytes;
+}
+
+int nsx_sessions(const struct nsx *n)
+{
+	return n->sessions;
+}
+
+int nsx_page_size(const struct nsx *n)
+{
+	return n->page_size;
+}
+
+bool nsx_progress(const struct nsx *n)
+{
+	return n->progress;
+}
+
+const char *nsx_target(const struct nsx *n)
+{
+	return n->target;
+}
+
+const char *nsx_base(const struct nsx *n)
+{
+	return n->base;
+}
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct nsx *n = ud;
+	size_t len = size * nmemb;
+	n->bytes += (long long)len;
+	if (n->body.len + len > (size_t)MAX_BODY) {
+		n->too_big = true;
+		return 0;
+	}
+	buf_add(&n->body, data, len);
+	return len;
+}
+
+static void sleep_ms(double ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)((long long)ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int transport_error(struct nsx *n, CURLcode cc, const char *url)
+{
+	const char *detail = n->curl_err[0] ? n->curl_err : curl_easy_strerror(cc);
+	if (n->too_big)
+		err_set("NSX manager for target '%s' sent more than %ld MiB for %s", n->target, MAX_BODY >> 20, url);
+	else if (transport_tls_error(cc))
+		err_set("TLS verification failed for the NSX manager of target '%s' at %s: %s", n->target, url, detail);
+	else if (cc == CURLE_OPERATION_TIMEDOUT)
+		err_set("timed out talking to the NSX manager of target '%s' at %s: %s", n->target, url, detail);
+	else if (cc == CURLE_TOO_MANY_REDIRECTS)
+		err_set("the NSX manager of target '%s' redirected too often at %s", n->target, url);
+	else
+		err_set("cannot reach the NSX manager of target '%s' at %s: %s", n->target, url, detail);
+	return NSX_ERR;
+}
+
+/* The NSX error body: {"httpStatus", "error_code", "module_name",
+ * "error_message", "related_errors"}, error_code a number or a string. */
+static char *error_detail(const struct buf *body)
+{
+	json_t *j = body->len ? json_loadb(body->data, body->len, 0, NULL) : NULL;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return xstrdup("no NSX error body");
+	}
+	struct buf b = BUF_INIT;
+	json_t *code = json_object_get(j, "error_code");
+	const char *msg = json_string_value(json_object_get(j, "error_message"));
+	const char *module = json_string_value(json_object_get(j, "module_name"));
+	if (json_is_integer(code))
+		buf_printf(&b, "error_code %lld", (long long)json_integer_value(code));
+	else if (json_is_string(code))
+		buf_printf(&b, "error_code %s", json_string_value(code));
+	if (module)
+		buf_printf(&b, "%s%s", b.len ? " in " : "module ", module);
+	if (msg)
+		buf_printf(&b, "%s%s", b.len ? ": " : "", msg);
+	json_t *rel = json_object_get(j, "related_errors");
+	size_t i;
+	json_t *e;
+	json_array_foreach(rel, i, e) {
+		const char *rm = json_string_value(json_object_get(e, "error_message"));
+		if (rm)
+			buf_printf(&b, "; %s", rm);
+	}
+	json_decref(j);
+	if (!b.len)
+		buf_puts(&b, "an NSX error body without a message");
+	/* One line: the message is the manager's text. */
+	for (char *p = b.data; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	return buf_detach(&b);
+}
+
+/* One HTTP exchange: status in *status, body in n->body. */
+static int exchange(struct nsx *n, const char *method, const char *url, const char *form, long *status)
+{
+	CURL *c = n->curl;
+	buf_reset(&n->body);
+	n->too_big = false;
+	n->curl_err[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (form) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+	} else if (!strcmp(method, "POST")) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+	} else {
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	}
+	n->calls++;
+	CURLcode cc = curl_easy_perform(c);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	*status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (cc != CURLE_OK)
+		return transport_error(n, cc, url);
+	return 0;
+}
+
+static void use_session_headers(struct nsx *n)
+{
+	curl_slist_free_all(n->headers);
+	n->headers = curl_slist_append(NULL, "Accept: application/json");
+	if (n->xsrf) {
+		char *h = xasprintf("X-XSRF-TOKEN: %s", n->xsrf);
+		n->headers = curl_slist_append(n->headers, h);
+		free(h);
+	}
+	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, n->headers);
+}
+
+static int session_create(struct nsx *n)
+{
+	/* A fresh session: forget the old cookie and token. */
+	curl_easy_setopt(n->curl, CURLOPT_COOKIELIST, "ALL");
+	free(n->xsrf);
+	n->xsrf = NULL;
+	n->in_session = false;
+	use_session_headers(n);
+	char *u = curl_easy_escape(n->curl, n->user, 0);
+	char *p = curl_easy_escape(n->curl, n->password, 0);
+	if (!u || !p) {
+		curl_free(u);
+		curl_free(p);
+		err_set("cannot encode the NSX credentials");
+		return NSX_ERR;
+	}
+	char *form = xasprintf("j_username=%s&j_password=%s", u, p);
+	curl_free(u);
+	/* Wiped before libcurl frees it. */
+	for (volatile char *q = p; *q; q++)
+		*q = '\0';
+	curl_free(p);
+	char *url = xasprintf("%s/api/session/create", n->base);
+	long status;
+	int rc = exchange(n, "POST", url, form, &status);
+	free_secret(form);
+	if (rc == 0 && (status == 401 || status == 403)) {
+		char *d = error_detail(&n->body);
+		err_set("authentication failed for user '%s' on the NSX manager of target '%s' at %s: %s", n->user,
+			n->target, url, d);
+		free(d);
+		rc = NSX_EAUTH;
+	} else if (rc == 0 && (status < 200 || status > 299)) {
+		char *d = error_detail(&n->body);
+		err_set("the NSX manager of target '%s' refused a session at %s: HTTP %ld (%s)", n->target, url, status, d);
+		free(d);
+		rc = NSX_ERR;
+	} else if (rc == 0) {
+		struct curl_header *h = NULL;
+		if (curl_easy_header(n->curl, "X-XSRF-TOKEN", 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h->value[0]) {
+			err_set("the NSX manager of target '%s' created a session at %s without an X-XSRF-TOKEN header",
+				n->target, url);
+			rc = NSX_ERR;
+		} else {
+			n->xsrf = xstrdup(h->value);
+			n->in_session = true;
+			n->sessions++;
+			use_session_headers(n);
+		}
+	}
+	buf_release(&n->body);
+	free(url);
+	return rc;
+}
+
+static double retry_wait_ms(struct nsx *n, int attempt)
+{
+	curl_off_t ra = 0;
+	if (curl_easy_getinfo(n->curl, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+		return ra * 1000.0 < MAX_RETRY_WAIT_MS ? ra * 1000.0 : MAX_RETRY_WAIT_MS;
+	double ms = 250.0;
+	for (int i = 0; i < attempt && ms < 8000.0; i++)
+		ms *= 2;
+	return ms;
+}
+
+int nsx_get(struct nsx *n, const char *path, json_t **out)
+{
+	*out = NULL;
+	char *url = xasprintf("%s%s", n->base, path);
+	bool renewed = false;
+	int attempt = 0, rc;
+	long status;
+	for (;;) {
+		if ((rc = exchange(n, "GET", url, NULL, &status)) < 0)
+			break;
+		if ((status == 429 || status == 503) && attempt < n->max_retries) {
+			double ms = retry_wait_ms(n, attempt);
+			attempt++;
+			log_info("NSX manager of target '%s' answered %ld for %s; retry %d of %d in %.1f s", n->target,
+				 status, url, attempt, n->max_retries, ms / 1000);
+			sleep_ms(ms);
+			continue;
+		}
+		if (status == 401 && n->auth == NSX_AUTH_SESSION && n->in_session && !renewed) {
+			/* The session expired mid-collection: create a new one, once. */
+			renewed = true;
+			if ((rc = session_create(n)) < 0)
+				break;
+			continue;
+		}
+		break;
+	}
+	if (rc == 0 && (status < 200 || status > 299)) {
+		char *d = error_detail(&n->body);
+		if (status == 401 || status == 403) {
+			err_set("authentication failed for user '%s' on the NSX manager of target '%s' at %s: HTTP %ld (%s)",
+				n->user, n->target, url, status, d);
+			rc = NSX_EAUTH;
+		} else if (status == 429 || status == 503) {
+			err_set("the NSX manager of target '%s' was still busy after %d retries at %s: HTTP %ld (%s)",
+				n->target, n->max_retries, url, status, d);
+			rc = NSX_ERR;
+		} else {
+			err_set("the NSX manager of target '%s' answered HTTP %ld at %s: %s", n->target, status, url, d);
+			rc = NSX_ERR;
+		}
+		free(d);
+	} else if (rc == 0) {
+		json_error_t je;
+		json_t *j = json_loadb(n->body.data ? n->body.data : "", n->body.len, JSON_REJECT_DUPLICATES, &je);
+		if (!j) {
+			err_set("malformed JSON from the NSX manager of target '%s' at %s: %s (line %d, column %d)",
+				n->target, url, je.text, je.line, je.column);
+			rc = NSX_ERR;
+		} else if (!json_is_object(j)) {
+			err_set("unexpected JSON from the NSX manager of target '%s' at %s: not an object", n->target, url);
+			json_decref(j);
+			rc = NSX_ERR;
+		} else {
+			*out = j;
+		}
+	}
+	buf_release(&n->body);
+	free(url);
+	return rc;
+}
+
+char *nsx_escape(struct nsx *n, const char *s)
+{
+	char *e = curl_easy_escape(n->curl, s, 0);
+	if (!e)
+		return xstrdup("");
+	char *r = xstrdup(e);
+	curl_free(e);
+	return r;
+}
+
+int nsx_list(struct nsx *n, const char *path, nsx_item_fn fn, void *ctx)
+{
+	char *cursor = NULL;
+	int rc = 0;
+	for (long pages = 0;; pages++) {
+		struct buf p = BUF_INIT;
+		buf_printf(&p, "%s?page_size=%d", path, n->page_size);
+		if (cursor) {
+			char *e = nsx_escape(n, cursor);
+			buf_printf(&p, "&cursor=%s", e);
+			free(e);
+		}
+		json_t *j = NULL;
+		rc = nsx_get(n, p.data, &j);
+		if (rc < 0) {
+			buf_release(&p);
+			break;
+		}
+		json_t *results = json_object_get(j, "results");
+		if (!json_is_array(results)) {
+			err_set("unexpected JSON from the NSX manager of target '%s' at %s%s: no 'results' list", n->target,
+				n->base, p.data);
+			rc = NSX_ERR;
+		}
+		size_t i;
+		json_t *item;
+		json_array_foreach(results, i, item) {
+			if (rc < 0)
+				break;
+			if (!json_is_object(item)) {
+				err_set("unexpected JSON from the NSX manager of target '%s' at %s%s: result %zu is not an object",
+					n->target, n->base, p.data, i);
+				rc = NSX_ERR;
+				break;
+			}
+			rc = fn(ctx, item);
+		}
+		const char *next = json_string_value(json_object_get(j, "cursor"));
+		if (rc == 0 && next && *next && cursor && !strcmp(next, cursor)) {
+			err_set("the NSX manager of target '%s' handed back the same cursor twice at %s%s", n->target,
+				n->base, p.data);
+			rc = NSX_ERR;
+		}
+		free(cursor);
+		cursor = rc == 0 && next && *next ? xstrdup(next) : NULL;
+		json_decref(j);
+		buf_release(&p);
+		if (rc < 0 || !cursor)
+			break;
+	}
+	free(cursor);
+	return rc;
+}
+
+int nsx_connect(struct nsx **out, const struct nsx_opts *o)
+{
+	*out = NULL;
+	const char *url = o->url ? o->url : "";
+	bool https = !strncmp(url, "https://", 8);
+	if (!https && strncmp(url, "http://", 7)) {
+		err_set("the NSX URL of target '%s' must start with https:// (or http://): '%s'", o->target, url);
+		return NSX_ERR;
+	}
+	struct nsx *n = xcalloc(1, sizeof(*n));
+	n->base = xstrdup(url);
+	for (size_t l = strlen(n->base); l > 8 && n->base[l - 1] == '/'; l--)
+		n->base[l - 1] = '\0';
+	n->target = xstrdup(o->target ? o->target : "");
+	n->user = xstrdup(o->user ? o->user : "");
+	n->password = xstrdup(o->password ? o->password : "");
+	n->auth = o->auth;
+	n->page_size = o->page_size > 0 && o->page_size <= 1000 ? o->page_size : 1000;
+	n->max_retries = o->max_retries > 0 ? o->max_retries : DEFAULT_RETRIES;
+	n->progress = o->progress;
+	n->curl = curl_easy_init();
+	if (!n->curl) {
+		err_set("cannot initialise libcurl");
+		nsx_close(n);
+		return NSX_ERR;
+	}
+	CURL *c = n->curl;
+	struct transport_opts to = { o->timeout_s, o->insecure, o->ca_file, on_write, n, n->curl_err };
+	transport_setup(c, &to);
+	/* Follow the manager's 307s, but never from https down to http; curl
+	 * sends Basic credentials to the original host only. */
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
+	use_session_headers(n);
+	int rc = 0;
+	if (n->auth == NSX_AUTH_BASIC) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, n->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, n->password);
+	} else {
+		rc = session_create(n);
+	}
+	if (rc < 0) {
+		nsx_close(n);
+		return rc;
+	}
+	*out = n;
+	return 0;
+}
+
+void nsx_close(struct nsx *n)
+{
+	if (!n)
+		return;
+	if (n->in_session) {
+		char *url = xasprintf("%s/api/session/destroy", n->base);
+		long status;
+		if (exchange(n, "POST", url, NULL, &status) == 0 && (status < 200 || status > 299))
+			log_warn("the NSX manager of target '%s' did not destroy the session at %s: HTTP %ld", n->target,
+				 url, status);
+		free(url);
+	}
+	buf_release(&n->body);
+	if (n->curl)
+		curl_easy_cleanup(n->curl);
+	curl_slist_free_all(n->headers);
+	free(n->base);
+	free(n->target);
+	free(n->user);
+	free_secret(n->password);
+	free_secret(n->xsrf);
+	free(n);
+}

@@ -1,0 +1,57 @@
+/* The NSX collector: the distributed firewall from the NSX Policy API
+ * (/policy/api/v1) over libcurl, parsed with jansson.  Domains, security
+ * policies and their rules, groups and services, each list followed by
+ * cursor; HTTP Basic on every request or a session (JSESSIONID cookie plus
+ * X-XSRF-TOKEN); 429 and 503 retried with back-off. */
+#ifndef HARDEN_NSX_H
+#define HARDEN_NSX_H
+
+#include <stdbool.h>
+
+#include "store/store.h"
+
+/* Results: 0, or one of these.  The message is in err_get(). */
+#define NSX_ERR (-1)	/* unreachable, TLS, timeout, HTTP or protocol error */
+#define NSX_EAUTH (-2)	/* the credentials were refused */
+#define NSX_ESTORE (-3)	/* writing the twin failed */
+#define NSX_EFULL (-4)	/* the twin's disk or database is full */
+
+enum nsx_auth { NSX_AUTH_SESSION, NSX_AUTH_BASIC };
+
+struct nsx_opts {
+	const char *target;	/* for messages */
+	const char *url;	/* https://nsx-manager (no path) */
+	const char *user;
+	const char *password;
+	const char *ca_file;
+	bool insecure;
+	long timeout_s;
+	enum nsx_auth auth;
+	int page_size;		/* page_size asked of every list, 1..1000 */
+	int max_retries;	/* for 429 and 503; 0 picks the default */
+	bool progress;		/* progress line on stderr */
+};
+
+struct nsx;
+
+/* Checks the URL and, for session auth, creates the session. */
+int nsx_connect(struct nsx **out, const struct nsx_opts *o);
+/* Collects the DFW into snapshot snap inside the caller's transaction. */
+int nsx_collect(struct nsx *n, struct store *st, long long snap, struct scan_stats *stats);
+long long nsx_api_calls(const struct nsx *n);
+long long nsx_bytes_received(const struct nsx *n);
+/* How many sessions this connection created. */
+int nsx_sessions(const struct nsx *n);
+/* Destroys the session (best effort) and frees. */
+void nsx_close(struct nsx *n);
+
+/* The object the NSX part's own findings hang on: one per snapshot of a
+ * target, collected or not.  name is the manager's host, or NULL when the
+ * target names no NSX manager. */
+#define NSX_MANAGER_TYPE NSX_PART_OBJECT
+#define NSX_MANAGER_MOREF "nsx-manager"
+/* Records the manager object when the NSX part was not collected (failed,
+ * or url NULL: no NSX manager configured), every property not collected. */
+int nsx_record_unavailable(struct store *st, long long snap, const char *url);
+
+#endif

@@ -1,0 +1,163 @@
+/* JUnit XML (the Ant schema CI servers read): a testsuite per baseline, a
+ * testcase per rule and object, passes included. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_int.h"
+#include "version.h"
+
+struct junit_ctx {
+	xmlTextWriterPtr w;
+	const char *baseline;
+	bool bad;	/* a write failed */
+};
+
+static char *evidence(const struct finding_row *r)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "rule: %s (%s)\nobject: %s %s (%s)\n", r->rule_id, r->severity, r->object_type,
+		   r->object_name ? r->object_name : "", r->moref);
+	if (r->property)
+		buf_printf(&b, "property: %s\nobserved: %s\nexpected: %s\n", r->property,
+			   r->observed ? r->observed : "", r->expected ? r->expected : "");
+	if (r->waiver_justification)
+		buf_printf(&b, "waiver: %s by %s until %s%s%s%s: %s\n", r->waiver_expired ? "expired" : "in force",
+			   r->waiver_approver ? r->waiver_approver : "", r->waiver_expires ? r->waiver_expires : "",
+			   r->waiver_ticket ? " (" : "", r->waiver_ticket ? r->waiver_ticket : "",
+			   r->waiver_ticket ? ")" : "", r->waiver_justification);
+	return buf_detach(&b);
+}
+
+/* <failure>, <error> or <skipped>, with its message, type and text. */
+static int outcome(xmlTextWriterPtr w, const char *elem, const char *type, const char *msg, const char *text)
+{
+	if (xmlTextWriterStartElement(w, BAD_CAST elem) < 0 || rpt_xml_attr(w, "message", msg) < 0 ||
+	    rpt_xml_attr(w, "type", type) < 0 || rpt_xml_text(w, text) < 0)
+		return -1;
+	return xmlTextWriterFullEndElement(w);
+}
+
+static int junit_case(void *vctx, const struct finding_row *r)
+{
+	struct junit_ctx *x = vctx;
+	xmlTextWriterPtr w = x->w;
+	enum rstatus s;
+	/* Only what the counts count, so that the attributes match. */
+	if (rstatus_parse(r->status, &s) < 0)
+		return 0;
+	char *cls = xasprintf("%s.%s", x->baseline, r->rule_id), *ev = evidence(r), *msg = NULL;
+	int e = 0;
+	e |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
+	e |= rpt_xml_attr(w, "name", r->object_name ? r->object_name : r->moref) < 0;
+	e |= rpt_xml_attr(w, "classname", cls) < 0;
+	e |= rpt_xml_attr(w, "time", "0") < 0;
+	switch (s) {
+	case RS_FAIL:
+		e |= outcome(w, "failure", r->severity, r->title, ev) < 0;
+		break;
+	case RS_UNKNOWN:
+		msg = xasprintf("not collected: %s", r->title);
+		e |= outcome(w, "error", "unknown", msg, ev) < 0;
+		break;
+	case RS_WAIVED:
+		msg = xasprintf("waived: %s", r->waiver_justification ? r->waiver_justification : r->title);
+		e |= outcome(w, "skipped", NULL, msg, ev) < 0;
+		break;
+	case RS_NA:
+		msg = xasprintf("not applicable: %s", r->title);
+		e |= outcome(w, "skipped", NULL, msg, ev) < 0;
+		break;
+	default:
+		break;
+	}
+	e |= xmlTextWriterFullEndElement(w) < 0;
+	x->bad |= e != 0;
+	free(cls);
+	free(ev);
+	free(msg);
+	return 0;
+}
+
+static int property(xmlTextWriterPtr w, const char *name, const char *value)
+{
+	if (xmlTextWriterStartElement(w, BAD_CAST "property") < 0 || rpt_xml_attr(w, "name", name) < 0 ||
+	    rpt_xml_attr(w, "value", value ? value : "") < 0)
+		return -1;
+	return xmlTextWriterEndElement(w);
+}
+
+int junit_write(FILE *f, struct store *st, const struct snapshot_info *snap, const struct evaluation_info *evals,
+		unsigned n, const struct report_opts *o, struct counts *total)
+{
+	(void)o;	/* JUnit lists every result, passes too */
+	struct counts *per = xcalloc(n ? n : 1, sizeof(*per));
+	int rc = rpt_counts(st, evals, n, per, total);
+	xmlTextWriterPtr w = rc < 0 ? NULL : rpt_xml_open(f);
+	if (!w) {
+		free(per);
+		return rc < 0 ? rc : REPORT_EOUTPUT;
+	}
+	/* The schema's timestamp has no zone: UTC, without the Z. */
+	char ts[32];
+	time_iso8601(ts, snap->ended_at ? snap->ended_at : snap->started_at);
+	ts[strcspn(ts, "Z")] = '\0';
+	char *host = rpt_source_name(snap), *pkg = xasprintf("harden.%s", snap->target), *id = NULL;
+	struct junit_ctx x = { w, NULL, false };
+	int e = 0;
+	xmlTextWriterSetIndent(w, 1);
+	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
+	e |= xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0;
+	e |= xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0;
+	for (unsigned i = 0; i < n && rc >= 0; i++) {
+		const struct counts *c = &per[i];
+		long long tests = 0;
+		for (int s = 0; s < RS_COUNT; s++)
+			tests += counts_status(c, (enum rstatus)s);
+		e |= xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0;
+		e |= rpt_xml_attr(w, "name", evals[i].baseline_id) < 0;
+		e |= rpt_xml_attr(w, "package", pkg) < 0;
+		e |= rpt_xml_attrf(w, "id", "%u", i) < 0;
+		e |= rpt_xml_attr(w, "timestamp", ts) < 0;
+		e |= rpt_xml_attr(w, "hostname", *host ? host : "localhost") < 0;
+		e |= rpt_xml_attrf(w, "tests", "%lld", tests) < 0;
+		e |= rpt_xml_attrf(w, "failures", "%lld", counts_status(c, RS_FAIL)) < 0;
+		e |= rpt_xml_attrf(w, "errors", "%lld", counts_status(c, RS_UNKNOWN)) < 0;
+		e |= rpt_xml_attrf(w, "skipped", "%lld", counts_status(c, RS_NA) + counts_status(c, RS_WAIVED)) < 0;
+		e |= rpt_xml_attrf(w, "time", "%.3f", evals[i].eval_ms > 0 ? evals[i].eval_ms / 1000 : 0.0) < 0;
+
+		e |= xmlTextWriterStartElement(w, BAD_CAST "properties") < 0;
+		free(id);
+		id = xasprintf("%lld", snap->id);
+		e |= property(w, "target", snap->target) < 0;
+		e |= property(w, "snapshot_id", id) < 0;
+		free(id);
+		id = xasprintf("%lld", evals[i].id);
+		e |= property(w, "evaluation_id", id) < 0;
+		e |= property(w, "baseline_title", evals[i].baseline_title) < 0;
+		e |= property(w, "baseline_version", evals[i].baseline_version) < 0;
+		e |= property(w, "harden_version", HARDEN_VERSION) < 0;
+		e |= xmlTextWriterFullEndElement(w) < 0;
+
+		x.baseline = evals[i].baseline_id;
+		rc = store_findings_each(st, evals[i].id, junit_case, &x);
+
+		char *sum = xasprintf("%lld pass, %lld fail, %lld unknown, %lld waived, %lld not applicable",
+				      counts_status(c, RS_PASS), counts_status(c, RS_FAIL), counts_status(c, RS_UNKNOWN),
+				      counts_status(c, RS_WAIVED), counts_status(c, RS_NA));
+		e |= rpt_xml_elem(w, "system-out", sum) < 0;
+		free(sum);
+		e |= rpt_xml_elem(w, "system-err", "") < 0;
+		e |= xmlTextWriterFullEndElement(w) < 0;
+	}
+	e |= xmlTextWriterEndDocument(w) < 0;
+	rpt_xml_close(w);
+	free(id);
+	free(host);
+	free(pkg);
+	free(per);
+	if (rc >= 0 && (e || x.bad)) {
+		err_set("cannot write the JUnit report");
+		rc = REPORT_EOUTPUT;
+	}
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,339 @@
+/* SARIF 2.1.0: one run, one result per failing, unknown or waived finding.
+ * The envelope is written here and each piece encoded by jansson, so the
+ * results stream out of the store as the JSON report's findings do. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_int.h"
+#include "version.h"
+
+#define SARIF_SCHEMA_URI "https://json.schemastore.org/sarif-2.1.0.json"
+#define HARDEN_URI "https://github.com/harden-scanner/harden"
+#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII)
+
+/* A string jansson accepts: it refuses invalid UTF-8. */
+static json_t *jstr(const char *s)
+{
+	if (!s)
+		return json_null();
+	char *c = rpt_clean(s, false);
+	json_t *j = json_string(c);
+	free(c);
+	return j;
+}
+
+static const char *level_of(const char *severity)
+{
+	enum severity s;
+	if (severity_parse(severity, &s) < 0)
+		return "warning";
+	return s >= SEV_HIGH ? "error" : s == SEV_MEDIUM ? "warning" : "note";
+}
+
+/* GitHub code scanning ranks security alerts by this CVSS-like score. */
+static const char *security_severity(const char *severity)
+{
+	enum severity s;
+	static const char *const score[SEV_COUNT] = { "0.0", "3.0", "5.5", "8.0", "9.5" };
+	return severity_parse(severity, &s) < 0 ? "0.0" : score[s];
+}
+
+/* Where each host and VM sits, for logical locations: a host's cluster
+ * and a VM's host, by moref. */
+struct places {
+	json_t *cluster;	/* host moref -> cluster name */
+	json_t *host;		/* vm moref -> host name */
+};
+
+static int place_object(void *ctx, const struct sobject *o)
+{
+	struct places *p = ctx;
+	bool vm = !strcmp(o->type, "vm");
+	const struct sprop *v = sobject_find(o, vm ? "host" : "cluster");
+	if (v && v->collected && v->value && *v->value)
+		json_object_set_new_nocheck(vm ? p->host : p->cluster, o->moref, jstr(v->value));
+	return 0;
+}
+
+static const char *place_get(json_t *map, const char *moref)
+{
+	return json_string_value(json_object_get(map, moref));
+}
+
+/* The object's path: <vcenter>/<cluster>/<host>, <vcenter>/<host>/<vm>,
+ * <vcenter>/<datastore>, or an NSX object's policy path. */
+static char *object_path(const struct places *p, const char *vc, const struct finding_row *r)
+{
+	char *name = rpt_clean(r->object_name ? r->object_name : r->moref, false);
+	const char *mid = NULL;
+	char *path;
+	if (!strcmp(vocab_part(r->object_type), "nsx")) {
+		if (r->moref[0] == '/') {
+			free(name);
+			return rpt_clean(r->moref, false);
+		}
+		/* The NSX manager's own object is named by its URL. */
+		char *h = rpt_url_host(r->object_name);
+		if (h) {
+			free(name);
+			return h;
+		}
+	} else if (!strcmp(r->object_type, "host")) {
+		mid = place_get(p->cluster, r->moref);
+	} else if (!strcmp(r->object_type, "vm")) {
+		mid = place_get(p->host, r->moref);
+	}
+	path = mid ? xasprintf("%s/%s/%s", vc, mid, name) : xasprintf("%s/%s", vc, name);
+	free(name);
+	return path;
+}
+
+static void add_tag(json_t *tags, const char *t)
+{
+	if (!t || !*t)
+		return;
+	json_t *j = jstr(t);
+	size_t i;
+	json_t *v;
+	json_array_foreach(tags, i, v) {
+		if (json_equal(v, j)) {	/* SARIF wants the tags unique */
+			json_decref(j);
+			return;
+		}
+	}
+	json_array_append_new(tags, j);
+}
+
+/* A reportingDescriptor from the rule as stored with the evaluation. */
+static json_t *rule_descriptor(const char *baseline, const struct finding_row *r)
+{
+	json_error_t je;
+	json_t *d = r->details_json ? json_loads(r->details_json, 0, &je) : NULL;
+	const char *desc = json_string_value(json_object_get(d, "description"));
+	const char *why = json_string_value(json_object_get(d, "rationale"));
+	json_t *rem = json_object_get(d, "remediation");
+	const char *fix = json_string_value(json_object_get(rem, "summary"));
+	json_t *steps = json_object_get(rem, "steps"), *refs = json_object_get(d, "references"), *v;
+	size_t i;
+
+	struct buf help = BUF_INIT;
+	buf_puts(&help, why ? why : desc ? desc : r->title);
+	if (fix)
+		buf_printf(&help, "\n\nRemediation: %s", fix);
+	json_array_foreach(steps, i, v)
+		if (json_is_string(v))
+			buf_printf(&help, "\n%zu. %s", i + 1, json_string_value(v));
+	json_t *tags = json_array();
+	add_tag(tags, "security");
+	add_tag(tags, baseline);
+	if (json_array_size(refs))
+		buf_puts(&help, "\n\nReferences:");
+	json_array_foreach(refs, i, v) {
+		if (json_is_string(v)) {
+			buf_printf(&help, "\n- %s", json_string_value(v));
+			add_tag(tags, json_string_value(v));
+		}
+	}
+	char *name = xasprintf("%s/%s", baseline, r->rule_id);
+	json_t *o = json_pack("{s:o, s:o, s:{s:o}, s:{s:o}, s:{s:o}, s:{s:s}, s:{s:s, s:o, s:o, s:o, s:o}}",
+			      "id", jstr(r->rule_id), "name", jstr(name),
+			      "shortDescription", "text", jstr(r->title),
+			      "fullDescription", "text", jstr(desc ? desc : why ? why : r->title),
+			      "help", "text", jstr(help.data),
+			      "defaultConfiguration", "level", level_of(r->severity),
+			      "properties", "security-severity", security_severity(r->severity),
+			      "tags", tags, "severity", jstr(r->severity), "baseline", jstr(baseline),
+			      "object_type", jstr(r->object_type));
+	free(name);
+	buf_release(&help);
+	json_decref(d);
+	return o;
+}
+
+struct sarif_ctx {
+	FILE *f;
+	const struct snapshot_info *snap;
+	const char *baseline;
+	json_t *rules;		/* the descriptors, in order */
+	json_t *index;		/* "baseline\nrule" -> position in rules */
+	struct places places;
+	char *vc;
+	bool first;
+};
+
+static char *rule_key(const char *baseline, const char *rule)
+{
+	return xasprintf("%s\n%s", baseline, rule);
+}
+
+static int collect_rule(void *vctx, const struct finding_row *r)
+{
+	struct sarif_ctx *x = vctx;
+	char *key = rule_key(x->baseline, r->rule_id);
+	if (!json_object_get(x->index, key)) {
+		json_object_set_new_nocheck(x->index, key, json_integer((json_int_t)json_array_size(x->rules)));
+		json_array_append_new(x->rules, rule_descriptor(x->baseline, r));
+	}
+	free(key);
+	return 0;
+}
+
+static const char *or_empty(const char *s)
+{
+	return s && *s ? s : "\"\"";
+}
+
+static char *result_text(const struct finding_row *r)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s '%s' (%s)", r->object_type, r->object_name ? r->object_name : "", r->moref);
+	if (!strcmp(r->status, "unknown")) {
+		if (r->property)
+			buf_printf(&b, ": %s was not collected, so the rule could not be evaluated (seen %s, expected %s)",
+				   r->property, or_empty(r->observed), or_empty(r->expected));
+		else
+			buf_puts(&b, ": the data was not collected, so the rule could not be evaluated");
+		buf_printf(&b, " [%s]", r->title);
+	} else if (r->property) {
+		buf_printf(&b, ": %s is %s, expected %s [%s]", r->property, or_empty(r->observed),
+			   or_empty(r->expected), r->title);
+	} else {
+		buf_printf(&b, " fails: %s", r->title);
+	}
+	if (r->waiver_justification)
+		buf_printf(&b, r->waiver_expired ? ". A waiver by %s expired on %s: %s" : ". Waived by %s until %s: %s",
+			   r->waiver_approver ? r->waiver_approver : "?", r->waiver_expires ? r->waiver_expires : "?",
+			   r->waiver_justification);
+	return buf_detach(&b);
+}
+
+static json_t *waiver_json(const struct finding_row *r)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:b}", "justification", jstr(r->waiver_justification),
+			 "approver", jstr(r->waiver_approver), "expires", jstr(r->waiver_expires),
+			 "ticket", jstr(r->waiver_ticket), "expired", r->waiver_expired);
+}
+
+static int write_result(void *vctx, const struct finding_row *r)
+{
+	struct sarif_ctx *x = vctx;
+	bool unknown = !strcmp(r->status, "unknown"), waived = !strcmp(r->status, "waived");
+	if (!unknown && !waived && strcmp(r->status, "fail"))
+		return 0;
+	char *key = rule_key(x->baseline, r->rule_id);
+	json_int_t idx = json_integer_value(json_object_get(x->index, key));
+	free(key);
+
+	char fp[17];
+	const char *const fields[] = { x->snap->target, r->rule_id, r->object_type, r->moref };
+	snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)rpt_fnv1a64(fields, ARRAY_SIZE(fields)));
+	char *text = result_text(r), *path = object_path(&x->places, x->vc, r);
+	/* SARIF wants level "none" on any kind but "fail": an unknown result
+	 * stays a "fail" at level warning, told apart by its properties. */
+	json_t *res = json_pack("{s:o, s:I, s:s, s:s, s:{s:o}, s:[{s:[{s:o, s:o, s:s}]}], s:{s:s}}",
+				"ruleId", jstr(r->rule_id), "ruleIndex", idx, "kind", "fail",
+				"level", unknown ? "warning" : level_of(r->severity), "message", "text", jstr(text),
+				"locations", "logicalLocations", "name", jstr(r->object_name ? r->object_name : r->moref),
+				"fullyQualifiedName", jstr(path), "kind", "resource",
+				"partialFingerprints", "harden/v1", fp);
+	free(text);
+	free(path);
+	if (waived && r->waiver_justification)
+		json_object_set_new(res, "suppressions",
+				    json_pack("[{s:s, s:s, s:o}]", "kind", "external", "status", "accepted",
+					      "justification", jstr(r->waiver_justification)));
+	json_t *props = json_pack("{s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:o, s:o}", "status", jstr(r->status),
+				  "severity", jstr(r->severity), "baseline", jstr(x->baseline),
+				  "object", "type", jstr(r->object_type), "id", jstr(r->moref),
+				  "name", jstr(r->object_name), "property", jstr(r->property),
+				  "observed", jstr(r->observed), "expected", jstr(r->expected));
+	if (r->waiver_justification)
+		json_object_set_new(props, "waiver", waiver_json(r));
+	json_object_set_new(res, "properties", props);
+	fputs(x->first ? "\n        " : ",\n        ", x->f);
+	x->first = false;
+	json_dumpf(res, x->f, DUMP_FLAGS);
+	json_decref(res);
+	return 0;
+}
+
+static void member(FILE *f, const char *key, json_t *v, size_t flags)
+{
+	fprintf(f, "      \"%s\": ", key);
+	json_dumpf(v, f, flags);
+	fputs(",\n", f);
+	json_decref(v);
+}
+
+static json_t *counts_obj(const struct counts *c)
+{
+	json_t *o = json_object();
+	for (int s = 0; s < RS_COUNT; s++)
+		json_object_set_new(o, rstatus_name((enum rstatus)s), json_integer(counts_status(c, (enum rstatus)s)));
+	return o;
+}
+
+int sarif_write(FILE *f, struct store *st, const struct snapshot_info *snap, const struct evaluation_info *evals,
+		unsigned n, const struct report_opts *o, struct counts *total)
+{
+	(void)o;	/* SARIF lists fail, unknown and waived whatever --all says */
+	int rc = rpt_counts(st, evals, n, NULL, total);
+	if (rc < 0)
+		return rc;
+	struct sarif_ctx x = { f, snap, NULL, json_array(), json_object(), { json_object(), json_object() },
+			       rpt_source_name(snap), true };
+	char *vc = x.vc;
+	x.vc = rpt_clean(vc, false);
+	free(vc);
+	if ((rc = store_objects_each(st, snap->id, "host", place_object, &x.places)) < 0 ||
+	    (rc = store_objects_each(st, snap->id, "vm", place_object, &x.places)) < 0)
+		goto out;
+	for (unsigned i = 0; i < n; i++) {
+		x.baseline = evals[i].baseline_id;
+		if ((rc = store_findings_each(st, evals[i].id, collect_rule, &x)) < 0)
+			goto out;
+	}
+
+	char started[32], ended[32];
+	time_iso8601(started, snap->started_at);
+	time_iso8601(ended, snap->ended_at ? snap->ended_at : snap->started_at);
+	json_t *tool = json_pack("{s:{s:s, s:s, s:s, s:s, s:O}}", "driver", "name", "harden", "version",
+				 HARDEN_VERSION, "semanticVersion", HARDEN_VERSION, "informationUri", HARDEN_URI,
+				 "rules", x.rules);
+	json_t *inv = json_pack("[{s:b, s:s, s:s}]", "executionSuccessful", 1, "startTimeUtc", started,
+				"endTimeUtc", ended);
+	json_t *bl = json_array();
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(bl, json_pack("{s:o, s:o, s:o, s:I}", "id", jstr(evals[i].baseline_id),
+						    "title", jstr(evals[i].baseline_title),
+						    "version", jstr(evals[i].baseline_version),
+						    "evaluation_id", (json_int_t)evals[i].id));
+	double pct;
+	bool scored = rpt_score(total, &pct);
+	/* One decimal, as the HTML report prints it. */
+	json_t *score = scored ? json_real((double)(long long)(pct * 10 + 0.5) / 10) : json_null();
+	json_t *props = json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:s, s:o}", "target", jstr(snap->target),
+				  "snapshot_id", (json_int_t)snap->id, "source", jstr(x.vc), "baselines", bl,
+				  "counts", counts_obj(total), "score", score,
+				  "score_formula", "100 * pass / (pass + fail)",
+				  "findings_include", json_string("fail,unknown,waived"));
+
+	fputs("{\n  \"$schema\": \"" SARIF_SCHEMA_URI "\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n", f);
+	member(f, "tool", tool, DUMP_FLAGS);
+	member(f, "invocations", inv, DUMP_FLAGS);
+	member(f, "properties", props, DUMP_FLAGS | JSON_REAL_PRECISION(6));
+	fputs("      \"results\": [", f);
+	for (unsigned i = 0; i < n && rc >= 0; i++) {
+		x.baseline = evals[i].baseline_id;
+		rc = store_findings_each(st, evals[i].id, write_result, &x);
+	}
+	fputs(x.first ? "]\n    }\n  ]\n}\n" : "\n      ]\n    }\n  ]\n}\n", f);
+out:
+	json_decref(x.rules);
+	json_decref(x.index);
+	json_decref(x.places.cluster);
+	json_decref(x.places.host);
+	free(x.vc);
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,82 @@
+/* Drift: typed differences between two completed snapshots of a target,
+ * computed in the twin and stored, and the history of an object's
+ * properties across snapshots. */
+#ifndef HARDEN_DRIFT_H
+#define HARDEN_DRIFT_H
+
+#include <stdbool.h>
+
+#include "store/store.h"
+
+/* Event kinds.  Object and property events come from the collected data;
+ * posture events from the scan evaluations of baselines both snapshots
+ * were evaluated against. */
+#define DRIFT_KINDS \
+	X(OBJECT_ADDED, "object_added") \
+	X(OBJECT_REMOVED, "object_removed") \
+	X(PROPERTY_CHANGED, "property_changed") \
+	X(PROPERTY_COLLECTED, "property_collected") \
+	X(PROPERTY_UNCOLLECTED, "property_uncollected") \
+	X(REGRESSED, "regressed") \
+	X(FIXED, "fixed") \
+	X(BECAME_UNKNOWN, "became_unknown") \
+	X(WAIVER_EXPIRED, "waiver_expired")
+
+enum drift_kind {
+#define X(e, s) DK_##e,
+	DRIFT_KINDS
+#undef X
+	DK_COUNT
+};
+const char *drift_kind_name(enum drift_kind k);
+
+/* The newest completed snapshot of target older than snap: 0, 1 when
+ * there is none, -1 on error. */
+int store_snapshot_previous(struct store *st, const char *target, long long snap, long long *prev);
+
+/* Computes the drift from snapshot from to snapshot to (both completed, of
+ * one target) and stores it, replacing what was stored for the pair.
+ * Objects of a part (NSX) that did not complete in both are left out, so a
+ * failed NSX collection never reads as every DFW rule removed.  counts,
+ * if not NULL, gets the number of events per kind. */
+int drift_compute(struct store *st, long long from, long long to, long long counts[DK_COUNT]);
+/* Whether the pair's drift was computed: 0 yes, 1 no, -1 error. */
+int drift_stored(struct store *st, long long from, long long to);
+
+struct drift_event {
+	enum drift_kind kind;
+	const char *object_type, *moref, *object_name;
+	const char *property;	/* property events: its name; posture events: the rule id */
+	const char *baseline_id;	/* posture events */
+	const char *old_value, *new_value;	/* NULL: absent (property) */
+};
+typedef int (*drift_event_fn)(void *ctx, const struct drift_event *e);
+/* The stored events of a pair, objects by type and name; object, when not
+ * NULL, keeps those whose name or moref it equals. */
+int drift_events_each(struct store *st, long long from, long long to, const char *object, drift_event_fn fn,
+		      void *ctx);
+
+struct history_point {
+	long long snapshot_id;
+	long long started_at;
+	const char *object_type, *moref, *object_name;
+	const char *property;
+	bool present;		/* false: the property was absent on the object */
+	bool collected;
+	const char *value;
+};
+typedef int (*history_fn)(void *ctx, const struct history_point *p);
+/* Every completed snapshot of target holding an object whose name or moref
+ * is object, property by property (only property when not NULL), oldest
+ * snapshot first. */
+int store_history_each(struct store *st, const char *target, const char *object, const char *property,
+		       history_fn fn, void *ctx);
+
+/* Results of evaluation eval with status that are new relative to the
+ * snapshot ref_snap: no result of the same baseline, rule and object had
+ * that status in ref_snap's latest scan evaluation of the baseline.  fn
+ * gets the count per severity, as store_eval_counts gives them. */
+int store_new_results(struct store *st, long long eval, long long ref_snap, const char *status, store_count_fn fn,
+		      void *ctx);
+
+#endif

@@ -1,0 +1,533 @@
+/* Drift, history and pruning against the vCenter and NSX labs: scan,
+ * change the labs through their own APIs (a host setting, a service, a VM
+ * device, a DFW rule), scan again, and assert the exact events. */
+#include <jansson.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "lib/lab.h"
+#include "lib/testutil.h"
+#include "util/util.h"
+
+#define LEGACY "/infra/domains/default/security-policies/web-tier/rules/legacy-any-any"
+
+static struct lab lab;
+
+static void start(void)
+{
+	lab_start(&lab, NULL);
+	lab_start_nsx(&lab, NULL);
+}
+
+static void stop(void)
+{
+	lab_stop(&lab);
+}
+
+static const char *const scan_args[] = { "scan", "--target", "lab", "--baseline", "cis-vmware-esxi-8.0-subset",
+					 "--baseline", "pci-dss-4.0-vmware", "--baseline", "vsphere-scg-v8-subset",
+					 "--fail-on", "none", "--format", "json", NULL };
+
+static long long scan(void)
+{
+	struct run r;
+	harden_run(&lab, &r, scan_args);
+	ck_assert_msg(r.status == EXIT_CLEAN, "scan exit %d: %s", r.status, r.err);
+	json_t *j = json_loads(r.out, 0, NULL);
+	ck_assert(j != NULL);
+	long long id = json_integer_value(json_object_get(j, "snapshot_id"));
+	json_decref(j);
+	run_release(&r);
+	return id;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "-";
+}
+
+/* The events of `harden drift ... --format json` as sorted lines. */
+static char *drift_lines(const char *const *args, int want)
+{
+	struct run r;
+	harden_run(&lab, &r, args);
+	ck_assert_msg(r.status == want, "drift exit %d: %s", r.status, r.err);
+	if (want != EXIT_CLEAN) {
+		char *e = xstrdup(r.err);
+		run_release(&r);
+		return e;
+	}
+	json_error_t je;
+	json_t *j = json_loads(r.out, 0, &je);
+	ck_assert_msg(j != NULL, "not JSON: %s\n%s", je.text, r.out);
+	ck_assert_str_eq(str(j, "schema"), "harden.drift");
+	struct strlist l = { 0 };
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(j, "events"), i, e) {
+		json_t *o = json_object_get(e, "object");
+		/* The manager object is named by its URL, which changes with the
+		 * lab's port: show it by its fixed id. */
+		if (!strcmp(str(o, "type"), "nsx_manager"))
+			json_object_set(o, "name", json_object_get(o, "id"));
+		if (json_object_get(e, "rule_id"))
+			strlist_add_owned(&l, xasprintf("%s %s %s %s/%s %s->%s", str(e, "kind"), str(o, "name"),
+							str(e, "rule_id"), str(e, "baseline_id"), "",
+							str(e, "old_status"), str(e, "new_status")));
+		else if (json_object_get(e, "property"))
+			strlist_add_owned(&l, xasprintf("%s %s %s %s->%s", str(e, "kind"), str(o, "name"),
+							str(e, "property"), str(e, "old_value"), str(e, "new_value")));
+		else
+			strlist_add_owned(&l, xasprintf("%s %s %s", str(e, "kind"), str(o, "type"), str(o, "id")));
+	}
+	json_decref(j);
+	run_release(&r);
+	for (size_t a = 0; a < l.n; a++)
+		for (size_t b = a + 1; b < l.n; b++)
+			if (strcmp(l.v[a], l.v[b]) > 0) {
+				char *t = l.v[a];
+				l.v[a] = l.v[b];
+				l.v[b] = t;
+			}
+	struct buf b = BUF_INIT;
+	for (size_t a = 0; a < l.n; a++)
+		buf_printf(&b, "%s\n", l.v[a]);
+	strlist_release(&l);
+	return buf_detach(&b);
+}
+
+static void change_labs(const char *ntpd_call)
+{
+	struct vc *v = lab_session(&lab);
+	char *host = lab_moref(v, "HostSystem", "DC0_C0_H0");
+	char *svc = lab_host_manager(v, host, "serviceSystem");
+	char *opt = lab_host_manager(v, host, "advancedOption");
+	lab_soap(v, "<%s xmlns=\"urn:vim25\"><_this type=\"HostServiceSystem\">%s</_this><id>ntpd</id></%s>", ntpd_call,
+		 svc, ntpd_call);
+	if (!strcmp(ntpd_call, "StopService")) {
+		lab_soap(v, "<UpdateOptions xmlns=\"urn:vim25\"><_this type=\"OptionManager\">%s</_this>"
+			    "<changedValue><key>UserVars.DcuiTimeOut</key><value xsi:type=\"xsd:long\">3600</value>"
+			    "</changedValue></UpdateOptions>", opt);
+		char *vm = lab_moref(v, "VirtualMachine", "DC0_C0_H0_VM0");
+		lab_soap_task(v, "<ReconfigVM_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">%s</_this><spec>"
+				 "<deviceChange><operation>add</operation><device xsi:type=\"VirtualFloppy\"><key>-1</key>"
+				 "<backing xsi:type=\"VirtualFloppyRemoteDeviceBackingInfo\"><deviceName></deviceName></backing>"
+				 "<connectable><startConnected>false</startConnected><allowGuestControl>false</allowGuestControl>"
+				 "<connected>false</connected></connectable></device></deviceChange>"
+				 "</spec></ReconfigVM_Task>", vm);
+		free(vm);
+		nsx_patch(&lab, LEGACY, "{\"source_groups\": [\"/infra/domains/default/groups/mgmt-hosts\"]}");
+	}
+	free(host);
+	free(svc);
+	free(opt);
+	vc_close(v);
+}
+
+static const char want_drift[] =
+	"fixed legacy-any-any pci-r1-1 pci-dss-4.0-vmware/ fail->pass\n"
+	"fixed legacy-any-any pci-r1-4 pci-dss-4.0-vmware/ fail->not_applicable\n"
+	"fixed nsx-manager pci-r1-3 pci-dss-4.0-vmware/ fail->pass\n"
+	"property_changed DC0_C0_H0 option.UserVars.DcuiTimeOut 600->3600\n"
+	"property_changed DC0_C0_H0 service.ntpd.running true->false\n"
+	"property_changed DC0_C0_H0_VM0 device.floppy.count 0->1\n"
+	"property_changed DC0_C0_H0_VM0 device.floppy.present false->true\n"
+	"property_changed legacy-any-any source_any true->false\n"
+	"property_changed legacy-any-any source_groups [\"ANY\"]->[\"/infra/domains/default/groups/mgmt-hosts\"]\n"
+	"regressed DC0_C0_H0 cis-esxi-2.1.1 cis-vmware-esxi-8.0-subset/ pass->fail\n"
+	"regressed DC0_C0_H0 cis-esxi-5.1 cis-vmware-esxi-8.0-subset/ pass->fail\n"
+	"regressed DC0_C0_H0 pci-r10-6-1 pci-dss-4.0-vmware/ pass->fail\n"
+	"regressed DC0_C0_H0_VM0 scg-vm-no-floppy vsphere-scg-v8-subset/ pass->fail\n";
+
+START_TEST(test_drift_events_between_scans)
+{
+	long long s1 = scan();
+	change_labs("StopService");
+	long long s2 = scan();
+	static const char *const args[] = { "drift", "--target", "lab", "--format", "json", NULL };
+	char *got = drift_lines(args, EXIT_CLEAN);
+	ck_assert_str_eq(got, want_drift);
+	free(got);
+
+	/* The same pair named explicitly, and one object only. */
+	char f[32], t[32];
+	snprintf(f, sizeof(f), "%lld", s1);
+	snprintf(t, sizeof(t), "%lld", s2);
+	const char *const named[] = { "drift", "--target", "lab", "--from", f, "--to", t, "--object", "DC0_C0_H0",
+				      "--format", "json", NULL };
+	got = drift_lines(named, EXIT_CLEAN);
+	ck_assert_str_eq(got, "property_changed DC0_C0_H0 option.UserVars.DcuiTimeOut 600->3600\n"
+			      "property_changed DC0_C0_H0 service.ntpd.running true->false\n"
+			      "regressed DC0_C0_H0 cis-esxi-2.1.1 cis-vmware-esxi-8.0-subset/ pass->fail\n"
+			      "regressed DC0_C0_H0 cis-esxi-5.1 cis-vmware-esxi-8.0-subset/ pass->fail\n"
+			      "regressed DC0_C0_H0 pci-r10-6-1 pci-dss-4.0-vmware/ pass->fail\n");
+	free(got);
+
+	/* The table says the same in words. */
+	const char *const table[] = { "drift", "--target", "lab", "--object", "DC0_C0_H0", NULL };
+	struct run r;
+	harden_run(&lab, &r, table);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	ck_assert_msg(strstr(r.out, "service.ntpd.running: true -> false"), "%s", r.out);
+	run_release(&r);
+
+	/* Drift in reverse is computed on demand: the regressions read as fixes. */
+	const char *const rev[] = { "drift", "--target", "lab", "--from", t, "--to", f, "--object", "DC0_C0_H0",
+				    "--format", "json", NULL };
+	got = drift_lines(rev, EXIT_CLEAN);
+	ck_assert_ptr_nonnull(strstr(got, "fixed DC0_C0_H0 cis-esxi-2.1.1 cis-vmware-esxi-8.0-subset/ fail->pass\n"));
+	ck_assert_ptr_nonnull(strstr(got, "service.ntpd.running false->true\n"));
+	free(got);
+}
+END_TEST
+
+START_TEST(test_objects_added_and_removed)
+{
+	scan();
+	long status;
+	char *b = nsx_request(&lab, "DELETE", "/policy/api/v1" LEGACY, NULL, &status);
+	ck_assert_int_eq(status, 200);
+	free(b);
+	nsx_patch(&lab, "/infra/domains/default/security-policies/web-tier/rules/allow-ssh-admin",
+		  "{\"display_name\": \"allow-ssh-admin\", \"sequence_number\": 50, \"source_groups\": "
+		  "[\"/infra/domains/default/groups/mgmt-hosts\"], \"destination_groups\": [\"ANY\"], "
+		  "\"services\": [\"/infra/services/SSH\"], \"scope\": [\"ANY\"], \"action\": \"ALLOW\", "
+		  "\"direction\": \"IN_OUT\", \"ip_protocol\": \"IPV4_IPV6\", \"logged\": true, \"disabled\": false, "
+		  "\"sources_excluded\": false, \"destinations_excluded\": false}");
+	scan();
+	static const char *const args[] = { "drift", "--target", "lab", "--format", "json", NULL };
+	char *got = drift_lines(args, EXIT_CLEAN);
+	ck_assert_msg(strstr(got, "object_removed dfw_rule " LEGACY "\n") &&
+		      strstr(got, "object_added dfw_rule /infra/domains/default/security-policies/web-tier/rules/allow-ssh-admin\n"),
+		      "%s", got);
+	/* Moving the rule changes the order of the rules after it; nothing else
+	 * of the vCenter side changed. */
+	ck_assert_ptr_null(strstr(got, "DC0_"));
+	free(got);
+}
+END_TEST
+
+START_TEST(test_failed_scans_never_drift)
+{
+	long long s1 = scan();
+	/* The NSX part fails: the DFW drops out of the comparison instead of
+	 * reading as every rule removed. */
+	nsx_control(&lab, "/lab/fail?status=500&count=1000");
+	struct run r;
+	harden_run(&lab, &r, scan_args);
+	ck_assert_int_eq(r.status, EXIT_COLLECT);
+	run_release(&r);
+	static const char *const args[] = { "drift", "--target", "lab", "--format", "json", NULL };
+	char *got = drift_lines(args, EXIT_CLEAN);
+	ck_assert_msg(!strstr(got, "object_removed"), "%s", got);
+	ck_assert_msg(strstr(got, "property_uncollected nsx-manager rule_count 9->-\n"), "%s", got);
+	ck_assert_msg(strstr(got, "became_unknown legacy-any-any") == NULL, "%s", got);
+	free(got);
+	nsx_control(&lab, "/lab/reset-faults");
+
+	/* A vCenter failure fails the whole snapshot: the next drift skips it. */
+	lab_control(&lab, "/lab/malformed?count=1");
+	harden_run(&lab, &r, scan_args);
+	ck_assert_int_eq(r.status, EXIT_COLLECT);
+	run_release(&r);
+	long long s4 = scan();
+	(void)s1;
+	char t[32];
+	snprintf(t, sizeof(t), "%lld", s4);
+	const char *const named[] = { "drift", "--target", "lab", "--to", t, "--format", "json", NULL };
+	got = drift_lines(named, EXIT_CLEAN);
+	ck_assert_msg(strstr(got, "property_collected nsx-manager rule_count -->9\n"), "%s", got);
+	free(got);
+	/* A failed snapshot cannot be named either. */
+	snprintf(t, sizeof(t), "%lld", s4 - 1);
+	const char *const bad[] = { "drift", "--target", "lab", "--to", t, NULL };
+	got = drift_lines(bad, EXIT_COLLECT);
+	ck_assert_msg(strstr(got, "is failed"), "%s", got);
+	free(got);
+}
+END_TEST
+
+START_TEST(test_history_across_three_scans)
+{
+	long long s1 = scan();
+	change_labs("StopService");
+	long long s2 = scan();
+	change_labs("StartService");
+	long long s3 = scan();
+	static const char *const args[] = { "history", "--target", "lab", "--object", "DC0_C0_H0", "--property",
+					    "service.ntpd.running", "--format", "json", NULL };
+	struct run r;
+	harden_run(&lab, &r, args);
+	ck_assert_msg(r.status == EXIT_CLEAN, "%s", r.err);
+	json_t *j = json_loads(r.out, 0, NULL);
+	ck_assert(j != NULL);
+	json_t *spans = json_object_get(j, "spans");
+	ck_assert_uint_eq(json_array_size(spans), 3);
+	const char *want[] = { "true", "false", "true" };
+	long long at[] = { s1, s2, s3 };
+	for (size_t i = 0; i < 3; i++) {
+		json_t *sp = json_array_get(spans, i);
+		ck_assert_str_eq(json_string_value(json_object_get(sp, "value")), want[i]);
+		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(sp, "first"), "snapshot_id")), at[i]);
+		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(sp, "last"), "snapshot_id")), at[i]);
+	}
+	json_decref(j);
+	run_release(&r);
+
+	/* A property that never changed is one span over all three. */
+	static const char *const same[] = { "history", "--target", "lab", "--object", "DC0_C0_H0", "--property",
+					    "cluster", NULL };
+	harden_run(&lab, &r, same);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	char *line = xasprintf("snapshots %lld..%lld", s1, s3);
+	ck_assert_msg(strstr(r.out, "DC0_C0") && strstr(r.out, line), "%s", r.out);
+	free(line);
+	run_release(&r);
+
+	static const char *const none[] = { "history", "--target", "lab", "--object", "no-such-host", NULL };
+	harden_run(&lab, &r, none);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "no-such-host"));
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_prune_keeps_the_latest_completed)
+{
+	for (int i = 0; i < 3; i++)
+		scan();
+	lab_control(&lab, "/lab/malformed?count=1");
+	struct run r;
+	harden_run(&lab, &r, scan_args);
+	ck_assert_int_eq(r.status, EXIT_COLLECT);
+	run_release(&r);
+	/* Snapshots 1-3 completed, 4 failed. */
+	static const char *const dry[] = { "prune", "--keep", "1", "--dry-run", NULL };
+	harden_run(&lab, &r, dry);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	ck_assert_str_eq(r.out, "would remove snapshot 1\nwould remove snapshot 2\nwould remove 2 snapshots\n");
+	run_release(&r);
+	static const char *const keep[] = { "prune", "--keep", "2", NULL };
+	harden_run(&lab, &r, keep);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	ck_assert_str_eq(r.out, "removed snapshot 1\nremoved 1 snapshot\n");
+	run_release(&r);
+	/* Everything is older than -1 days, but the latest completed stays;
+	 * so does nothing else. */
+	static const char *const old[] = { "prune", "--older-than", "0", NULL };
+	harden_run(&lab, &r, old);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	ck_assert_str_eq(r.out, "removed snapshot 2\nremoved snapshot 4\nremoved 2 snapshots\n");
+	run_release(&r);
+	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", "--fail-on", "none", NULL };
+	harden_run(&lab, &r, rep);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	json_t *j = json_loads(r.out, 0, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), 3);
+	json_decref(j);
+	run_release(&r);
+	static const char *const bad[] = { "prune", "--keep", "0", NULL };
+	harden_run(&lab, &r, bad);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	run_release(&r);
+}
+END_TEST
+
+static int run_gate(const char *const *extra)
+{
+	const char *argv[32];
+	int n = 0;
+	static const char *const base[] = { "scan", "--target", "lab", "--baseline", "cis-vmware-esxi-8.0-subset",
+					     "--baseline", "pci-dss-4.0-vmware", "--format", "json", NULL };
+	for (int i = 0; base[i]; i++)
+		argv[n++] = base[i];
+	for (int i = 0; extra[i]; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	struct run r;
+	harden_run(&lab, &r, argv);
+	int st = r.status;
+	run_release(&r);
+	return st;
+}
+
+START_TEST(test_gates_for_ci)
+{
+	/* Years of known debt: the plain gate fails, the gate on what is new
+	 * passes once a first snapshot exists. */
+	static const char *const high[] = { "--fail-on", "high", NULL };
+	ck_assert_int_eq(run_gate(high), EXIT_FINDINGS);
+	long long s1 = scan();
+	static const char *const fresh[] = { "--fail-on", "high", "--fail-on-new", NULL };
+	ck_assert_int_eq(run_gate(fresh), EXIT_CLEAN);
+
+	/* A host regresses: that is new, and the gate says how much. */
+	change_labs("StopService");
+	const char *argv[] = { "scan", "--target", "lab", "--baseline", "cis-vmware-esxi-8.0-subset", "--baseline",
+			       "pci-dss-4.0-vmware", "--fail-on", "high", "--fail-on-new", "--format", "json", NULL };
+	struct run r;
+	harden_run(&lab, &r, argv);
+	ck_assert_int_eq(r.status, EXIT_FINDINGS);
+	ck_assert_msg(strstr(r.err, "gate: 3 failing and 0 unknown results are new since snapshot"), "%s", r.err);
+	run_release(&r);
+	/* Against the same snapshot again it is no longer new; against s1 it is. */
+	ck_assert_int_eq(run_gate(fresh), EXIT_CLEAN);
+	char since[32];
+	snprintf(since, sizeof(since), "%lld", s1);
+	const char *const old[] = { "--fail-on", "high", "--since", since, NULL };
+	ck_assert_int_eq(run_gate(old), EXIT_FINDINGS);
+	/* Medium-only news does not trip a high gate: the floppy is medium. */
+	static const char *const bad_since[] = { "--since", "999", NULL };
+	ck_assert_int_eq(run_gate(bad_since), EXIT_USAGE);
+
+	/* The score gate: the JSON report carries the score. */
+	static const char *const json[] = { "report", "--target", "lab", "--format", "json", NULL };
+	harden_run(&lab, &r, json);
+	json_t *j = json_loads(r.out, 0, NULL);
+	ck_assert(j != NULL);
+	double score = json_real_value(json_object_get(j, "score"));
+	json_t *c = json_object_get(j, "counts");
+	double pass = (double)json_integer_value(json_object_get(c, "pass"));
+	double fail = (double)json_integer_value(json_object_get(c, "fail"));
+	ck_assert_msg(score > 50 && score < 100 && score - 100 * pass / (pass + fail) < 0.06 &&
+		      100 * pass / (pass + fail) - score < 0.06, "score %f", score);
+	json_decref(j);
+	run_release(&r);
+	static const char *const min_ok[] = { "--fail-on", "none", "--min-score", "50", NULL };
+	ck_assert_int_eq(run_gate(min_ok), EXIT_CLEAN);
+	static const char *const min_bad[] = { "--fail-on", "none", "--min-score", "99.5", NULL };
+	ck_assert_int_eq(run_gate(min_bad), EXIT_FINDINGS);
+	static const char *const table[] = { "scan", "--target", "lab", "--baseline", "pci-dss-4.0-vmware", "--fail-on",
+					     "none", NULL };
+	harden_run(&lab, &r, table);
+	ck_assert_msg(strstr(r.out, "Score: ") && strstr(r.out, "= passed / (passed + failed) = "), "%s", r.out);
+	run_release(&r);
+
+	/* Unknowns: without an NSX manager the DFW rules are unknown. */
+	free(lab.nsx_section);
+	lab.nsx_section = NULL;
+	lab_config(&lab, lab.url, NULL);
+	static const char *const unk0[] = { "--fail-on", "none", "--max-unknown", "0", NULL };
+	ck_assert_int_eq(run_gate(unk0), EXIT_UNKNOWN);
+	static const char *const unk9[] = { "--fail-on", "none", "--max-unknown", "9", NULL };
+	ck_assert_int_eq(run_gate(unk9), EXIT_CLEAN);
+	static const char *const bad[] = { "--min-score", "101", NULL };
+	ck_assert_int_eq(run_gate(bad), EXIT_USAGE);
+}
+END_TEST
+
+/* The text of every element named tag in an HTML document. */
+static bool html_has(xmlNode *n, const char *tag, const char *text)
+{
+	for (; n; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE && !xmlStrcasecmp(n->name, BAD_CAST tag)) {
+			if (!text)
+				return true;
+			xmlChar *c = xmlNodeGetContent(n);
+			bool hit = c && strstr((const char *)c, text);
+			xmlFree(c);
+			if (hit)
+				return true;
+		}
+		if (html_has(n->children, tag, text))
+			return true;
+	}
+	return false;
+}
+
+#define HOSTILE_VM "<script>alert(1)</script>&\"vm"
+
+START_TEST(test_report_files_from_a_scan)
+{
+	scan();
+	/* An attacker names a VM with markup; harden shows it as text. */
+	struct vc *v = lab_session(&lab);
+	char *vm = lab_moref(v, "VirtualMachine", "DC0_C0_H0_VM0");
+	lab_soap_task(v, "<Rename_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">%s</_this>"
+			 "<newName>&lt;script&gt;alert(1)&lt;/script&gt;&amp;\"vm</newName></Rename_Task>", vm);
+	lab_soap_task(v, "<ReconfigVM_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">%s</_this><spec>"
+			 "<extraConfig><key>isolation.tools.copy.disable</key><value xsi:type=\"xsd:string\">FALSE</value>"
+			 "</extraConfig></spec></ReconfigVM_Task>", vm);
+	free(vm);
+	vc_close(v);
+	char *sarif = xasprintf("sarif:%s/r.sarif", lab.dir), *junit = xasprintf("junit:%s/r.xml", lab.dir);
+	char *html = xasprintf("html:%s/r.html", lab.dir), *csv = xasprintf("csv:%s/r.csv", lab.dir);
+	const char *const args[] = { "scan", "--target", "lab", "--baseline", "vsphere-scg-v8-subset", "--baseline",
+				     "pci-dss-4.0-vmware", "--fail-on", "none", "--quiet", "--output", sarif, "--output",
+				     junit, "--output", html, "--output", csv, NULL };
+	struct run r;
+	harden_run(&lab, &r, args);
+	ck_assert_msg(r.status == EXIT_CLEAN, "%s", r.err);
+	ck_assert_str_eq(r.out, "");
+	run_release(&r);
+
+	char *cmd = xasprintf("/usr/bin/python3 -c 'import json,jsonschema,sys; "
+			      "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' "
+			      "%s/r.sarif tests/schemas/sarif-schema-2.1.0.json", lab.dir);
+	ck_assert_msg(system(cmd) == 0, "SARIF does not validate: %s", cmd);
+	free(cmd);
+	cmd = xasprintf("xmllint --noout --schema tests/schemas/junit.xsd %s/r.xml 2>/dev/null", lab.dir);
+	ck_assert_msg(system(cmd) == 0, "JUnit does not validate: %s", cmd);
+	free(cmd);
+
+	/* The SARIF results name the VM by its full path. */
+	char *path = xasprintf("%s/r.sarif", lab.dir);
+	char *text = file_read(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(strstr(text, "DC0_C0_H0/<script>alert(1)</script>&\\\"vm\""), "%s", text);
+	free(text);
+	free(path);
+
+	/* HTML: the name is text, no script element, and the drift is there. */
+	path = xasprintf("%s/r.html", lab.dir);
+	htmlDocPtr doc = htmlReadFile(path, "UTF-8", HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	ck_assert_ptr_nonnull(doc);
+	xmlNode *root = xmlDocGetRootElement(doc);
+	ck_assert(!html_has(root, "script", NULL));
+	ck_assert(html_has(root, "td", HOSTILE_VM));
+	ck_assert(html_has(root, "h2", "Drift since the previous scan"));
+	ck_assert(html_has(root, "td", "isolation.tools.copy.disable"));
+	xmlFreeDoc(doc);
+	free(path);
+
+	/* CSV: a header and one row per failing, unknown or waived result. */
+	path = xasprintf("%s/r.csv", lab.dir);
+	text = file_read(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(!strncmp(text, "snapshot,target,baseline,rule_id,", 33), "%.80s", text);
+	ck_assert_ptr_nonnull(strstr(text, "\"<script>alert(1)</script>&\"\"vm\""));
+	free(text);
+	free(path);
+	free(sarif);
+	free(junit);
+	free(html);
+	free(csv);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("drift");
+	TCase *tc = tcase_create("drift");
+	tcase_set_timeout(tc, 240);
+	tcase_add_checked_fixture(tc, start, stop);
+	tcase_add_test(tc, test_drift_events_between_scans);
+	tcase_add_test(tc, test_objects_added_and_removed);
+	tcase_add_test(tc, test_failed_scans_never_drift);
+	tcase_add_test(tc, test_history_across_three_scans);
+	tcase_add_test(tc, test_prune_keeps_the_latest_completed);
+	tcase_add_test(tc, test_gates_for_ci);
+	tcase_add_test(tc, test_report_files_from_a_scan);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(suite()) ? 1 : 0;
+}

@@ -1,0 +1,596 @@
+/* harden scan against the vCenter lab and the NSX Policy API lab together,
+ * over real HTTP: the seeded DFW's exact findings, both ways of
+ * authenticating, paging, an expiring session, 429 bursts, redirects,
+ * failures of the NSX part alone, and a rule changed through PATCH. */
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "lib/lab.h"
+#include "lib/testutil.h"
+#include "util/util.h"
+
+#define PCI "pci-dss-4.0-vmware"
+#define POLICIES "/infra/domains/default/security-policies"
+#define RULE(p, r) POLICIES "/" p "/rules/" r
+#define MGR "nsx-manager"
+
+static struct lab lab;
+
+static void start_seeded(void)
+{
+	lab_start(&lab, NULL);
+	lab_start_nsx(&lab, NULL);
+}
+
+static void start_paged(void)
+{
+	static const char *const f[] = { "-max-page-size", "3", NULL };
+	lab_start(&lab, NULL);
+	lab_start_nsx(&lab, f);
+}
+
+static void start_tls(void)
+{
+	static const char *const f[] = { "-tls", NULL };
+	lab_start(&lab, NULL);
+	lab_start_nsx(&lab, f);
+}
+
+static void stop(void)
+{
+	lab_stop(&lab);
+}
+
+static const char *const scan_pci[] = { "scan", "--target", "lab", "--baseline", PCI, "--format", "json", "--all",
+					NULL };
+
+static json_t *run_json(struct run *r, const char *const *args, int want)
+{
+	harden_run(&lab, r, args);
+	ck_assert_msg(r->status == want, "exit %d, want %d; stderr: %s", r->status, want, r->err);
+	json_error_t je;
+	json_t *j = json_loads(r->out, 0, &je);
+	ck_assert_msg(j != NULL, "not JSON: %s\n%s", je.text, r->out);
+	return j;
+}
+
+/* "rule moref status" lines of the DFW results (NSX objects only), sorted. */
+static char *dfw_results(const char *json)
+{
+	json_t *j = json_loads(json, 0, NULL);
+	ck_assert(j != NULL);
+	struct strlist l = { 0 };
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		json_t *o = json_object_get(f, "object");
+		const char *type = json_string_value(json_object_get(o, "type"));
+		if (!strcmp(type, "host") || !strcmp(type, "vm") || !strcmp(type, "datastore"))
+			continue;
+		strlist_add_owned(&l, xasprintf("%s %s %s", json_string_value(json_object_get(f, "rule_id")),
+						json_string_value(json_object_get(o, "id")),
+						json_string_value(json_object_get(f, "status"))));
+	}
+	json_decref(j);
+	for (size_t a = 0; a < l.n; a++)
+		for (size_t b = a + 1; b < l.n; b++)
+			if (strcmp(l.v[a], l.v[b]) > 0) {
+				char *t = l.v[a];
+				l.v[a] = l.v[b];
+				l.v[b] = t;
+			}
+	struct buf b = BUF_INIT;
+	for (size_t a = 0; a < l.n; a++)
+		buf_printf(&b, "%s\n", l.v[a]);
+	strlist_release(&l);
+	return buf_detach(&b);
+}
+
+static int dfw_fail(const char *json, const char *rule, const char *moref)
+{
+	return json_count_moref(json, rule, "fail", moref);
+}
+
+/* The status and error of a snapshot's part, read from the twin itself. */
+static char *part_status(long long snap, const char *part)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open_v2(lab.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *s;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT status, coalesce(error, '') FROM snapshot_part "
+						"WHERE snapshot_id = ? AND part = ?", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, snap);
+	sqlite3_bind_text(s, 2, part, -1, SQLITE_STATIC);
+	char *out = sqlite3_step(s) == SQLITE_ROW
+		? xasprintf("%s %s", sqlite3_column_text(s, 0), sqlite3_column_text(s, 1)) : xstrdup("(none)");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return out;
+}
+
+static long long snapshot_of(json_t *j)
+{
+	return json_integer_value(json_object_get(j, "snapshot_id"));
+}
+
+/* The exact DFW verdicts of the seeded lab (see tests/lab/README.md). */
+static const char seeded_dfw[] =
+	"pci-r1-1 " RULE("db-tier", "allow-app-to-db") " pass\n"
+	"pci-r1-1 " RULE("default-layer3-section", "default-deny") " not_applicable\n"
+	"pci-r1-1 " RULE("infra-services", "allow-dns") " pass\n"
+	"pci-r1-1 " RULE("infra-services", "allow-mgmt-ssh") " pass\n"
+	"pci-r1-1 " RULE("quarantine", "drop-quarantined") " not_applicable\n"
+	"pci-r1-1 " RULE("web-tier", "allow-https-in") " pass\n"
+	"pci-r1-1 " RULE("web-tier", "allow-web-to-app") " pass\n"
+	"pci-r1-1 " RULE("web-tier", "legacy-any-any") " fail\n"
+	"pci-r1-1 " RULE("web-tier", "old-ftp") " not_applicable\n"
+	"pci-r1-2 " MGR " pass\n"
+	"pci-r1-3 " MGR " fail\n"
+	"pci-r1-4 " RULE("db-tier", "allow-app-to-db") " not_applicable\n"
+	"pci-r1-4 " RULE("default-layer3-section", "default-deny") " not_applicable\n"
+	"pci-r1-4 " RULE("infra-services", "allow-dns") " not_applicable\n"
+	"pci-r1-4 " RULE("infra-services", "allow-mgmt-ssh") " not_applicable\n"
+	"pci-r1-4 " RULE("quarantine", "drop-quarantined") " not_applicable\n"
+	"pci-r1-4 " RULE("web-tier", "allow-https-in") " pass\n"
+	"pci-r1-4 " RULE("web-tier", "allow-web-to-app") " not_applicable\n"
+	"pci-r1-4 " RULE("web-tier", "legacy-any-any") " fail\n"
+	"pci-r1-4 " RULE("web-tier", "old-ftp") " not_applicable\n"
+	"pci-r1-5 " RULE("db-tier", "allow-app-to-db") " pass\n"
+	"pci-r1-5 " RULE("default-layer3-section", "default-deny") " pass\n"
+	"pci-r1-5 " RULE("infra-services", "allow-dns") " pass\n"
+	"pci-r1-5 " RULE("infra-services", "allow-mgmt-ssh") " pass\n"
+	"pci-r1-5 " RULE("quarantine", "drop-quarantined") " pass\n"
+	"pci-r1-5 " RULE("web-tier", "allow-https-in") " pass\n"
+	"pci-r1-5 " RULE("web-tier", "allow-web-to-app") " pass\n"
+	"pci-r1-5 " RULE("web-tier", "legacy-any-any") " pass\n"
+	"pci-r1-5 " RULE("web-tier", "old-ftp") " fail\n"
+	"pci-r1-6 " POLICIES "/db-tier pass\n"
+	"pci-r1-6 " POLICIES "/default-layer3-section pass\n"
+	"pci-r1-6 " POLICIES "/infra-services pass\n"
+	"pci-r1-6 " POLICIES "/quarantine pass\n"
+	"pci-r1-6 " POLICIES "/web-tier pass\n"
+	"pci-r10-2-1 " RULE("db-tier", "allow-app-to-db") " pass\n"
+	"pci-r10-2-1 " RULE("default-layer3-section", "default-deny") " not_applicable\n"
+	"pci-r10-2-1 " RULE("infra-services", "allow-dns") " pass\n"
+	"pci-r10-2-1 " RULE("infra-services", "allow-mgmt-ssh") " pass\n"
+	"pci-r10-2-1 " RULE("quarantine", "drop-quarantined") " not_applicable\n"
+	"pci-r10-2-1 " RULE("web-tier", "allow-https-in") " pass\n"
+	"pci-r10-2-1 " RULE("web-tier", "allow-web-to-app") " fail\n"
+	"pci-r10-2-1 " RULE("web-tier", "legacy-any-any") " pass\n"
+	"pci-r10-2-1 " RULE("web-tier", "old-ftp") " not_applicable\n";
+
+/* Scans and asserts the seeded DFW's verdicts, exactly. */
+static void scan_expect_seeded(void)
+{
+	struct run r;
+	json_t *j = run_json(&r, scan_pci, EXIT_FINDINGS);
+	char *got = dfw_results(r.out);
+	ck_assert_str_eq(got, seeded_dfw);
+	free(got);
+	json_decref(j);
+	run_release(&r);
+}
+
+START_TEST(test_seeded_dfw_exact_findings)
+{
+	struct run r;
+	json_t *j = run_json(&r, scan_pci, EXIT_FINDINGS);
+	char *got = dfw_results(r.out);
+	ck_assert_str_eq(got, seeded_dfw);
+	free(got);
+	/* The evidence names the property, the value seen and the one expected. */
+	size_t i;
+	json_t *f;
+	bool seen = false;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		if (strcmp(json_string_value(json_object_get(f, "rule_id")), "pci-r1-1") ||
+		    strcmp(json_string_value(json_object_get(f, "status")), "fail"))
+			continue;
+		ck_assert_str_eq(json_string_value(json_object_get(f, "property")),
+				 "source_any; destination_any; applied_to_any");
+		ck_assert_str_eq(json_string_value(json_object_get(f, "observed")), "true; true; true");
+		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(f, "object"), "name")),
+				 "legacy-any-any");
+		seen = true;
+	}
+	ck_assert(seen);
+	long long snap = snapshot_of(j);
+	char *p = part_status(snap, "nsx");
+	ck_assert_str_eq(p, "completed ");
+	free(p);
+	p = part_status(snap, "vcenter");
+	ck_assert_str_eq(p, "completed ");
+	free(p);
+	/* Session authentication: one session, destroyed at the end. */
+	ck_assert_int_eq(nsx_stat(&lab, "sessions_created"), 1);
+	ck_assert_int_eq(nsx_stat(&lab, "sessions_destroyed"), 1);
+	ck_assert_int_eq(nsx_stat(&lab, "basic_auth"), 0);
+	json_decref(j);
+	run_release(&r);
+
+	/* The inventory holds every DFW object with its effective order. */
+	static const char *const inv[] = { "inventory", "--target", "lab", "--format", "json", NULL };
+	j = run_json(&r, inv, EXIT_CLEAN);
+	int rules = 0, policies = 0, groups = 0, services = 0;
+	long long order_legacy = 0, order_default = 0, order_quarantine = 0;
+	json_array_foreach(json_object_get(j, "objects"), i, f) {
+		const char *type = json_string_value(json_object_get(f, "type"));
+		const char *id = json_string_value(json_object_get(f, "id"));
+		json_t *props = json_object_get(f, "properties");
+		if (!strcmp(type, "dfw_rule")) {
+			rules++;
+			json_t *ord = json_object_get(props, "order");
+			ck_assert_msg(json_is_integer(ord), "%s has no order", id);
+			if (!strcmp(id, RULE("web-tier", "legacy-any-any")))
+				order_legacy = json_integer_value(ord);
+			if (!strcmp(id, RULE("default-layer3-section", "default-deny")))
+				order_default = json_integer_value(ord);
+			if (!strcmp(id, RULE("quarantine", "drop-quarantined")))
+				order_quarantine = json_integer_value(ord);
+		}
+		policies += !strcmp(type, "dfw_policy");
+		groups += !strcmp(type, "nsx_group");
+		services += !strcmp(type, "nsx_service");
+	}
+	ck_assert_int_eq(rules, 9);
+	ck_assert_int_eq(policies, 5);
+	ck_assert_int_eq(groups, 6);
+	ck_assert_int_eq(services, 8);
+	/* Emergency before Infrastructure before Application; the default last. */
+	ck_assert_int_eq(order_quarantine, 1);
+	ck_assert_int_eq(order_default, 9);
+	ck_assert_int_eq(order_legacy, 6);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_rule_scoped_through_patch_passes)
+{
+	struct run r;
+	json_t *j = run_json(&r, scan_pci, EXIT_FINDINGS);
+	ck_assert_int_eq(dfw_fail(r.out, "pci-r1-1", RULE("web-tier", "legacy-any-any")), 1);
+	ck_assert_int_eq(dfw_fail(r.out, "pci-r1-3", MGR), 1);
+	json_decref(j);
+	run_release(&r);
+
+	/* Scope the rule's sources, as the remediation proposes. */
+	nsx_patch(&lab, RULE("web-tier", "legacy-any-any"),
+		  "{\"source_groups\": [\"/infra/domains/default/groups/mgmt-hosts\"]}");
+	/* The only critical failure is gone: the gate opens. */
+	j = run_json(&r, scan_pci, EXIT_CLEAN);
+	ck_assert_int_eq(dfw_fail(r.out, "pci-r1-1", NULL), 0);
+	ck_assert_int_eq(json_count_moref(r.out, "pci-r1-1", "pass", RULE("web-tier", "legacy-any-any")), 1);
+	ck_assert_int_eq(json_count_moref(r.out, "pci-r1-3", "pass", MGR), 1);
+	json_decref(j);
+	run_release(&r);
+
+	/* Narrowing Applied To instead also scopes it. */
+	nsx_patch(&lab, RULE("web-tier", "legacy-any-any"), "{\"source_groups\": [\"ANY\"], "
+		  "\"scope\": [\"/infra/domains/default/groups/web-servers\"]}");
+	j = run_json(&r, scan_pci, EXIT_CLEAN);
+	ck_assert_int_eq(json_count_moref(r.out, "pci-r1-1", "pass", RULE("web-tier", "legacy-any-any")), 1);
+	json_decref(j);
+	run_release(&r);
+
+	/* "any" in lower case is still ANY (NSX itself refuses ANY beside
+	 * other values, so that case cannot be made through the API). */
+	nsx_patch(&lab, RULE("web-tier", "legacy-any-any"), "{\"source_groups\": [\"any\"], \"scope\": [\"ANY\"]}");
+	j = run_json(&r, scan_pci, EXIT_FINDINGS);
+	ck_assert_int_eq(dfw_fail(r.out, "pci-r1-1", RULE("web-tier", "legacy-any-any")), 1);
+	json_decref(j);
+	run_release(&r);
+	/* Negated sources are not ANY either. */
+	nsx_patch(&lab, RULE("web-tier", "legacy-any-any"), "{\"source_groups\": [\"ANY\"], \"sources_excluded\": true}");
+	j = run_json(&r, scan_pci, EXIT_CLEAN);
+	ck_assert_int_eq(dfw_fail(r.out, "pci-r1-1", NULL), 0);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_default_deny_rules_follow_the_api)
+{
+	struct run r;
+	json_t *j;
+	/* Delete the shadowing rule: the default deny becomes effective. */
+	long status;
+	char *b = nsx_request(&lab, "DELETE", "/policy/api/v1" RULE("web-tier", "legacy-any-any"), NULL, &status);
+	ck_assert_int_eq(status, 200);
+	free(b);
+	j = run_json(&r, scan_pci, EXIT_CLEAN);
+	ck_assert_int_eq(json_count_moref(r.out, "pci-r1-3", "pass", MGR), 1);
+	ck_assert_int_eq(json_count_moref(r.out, "pci-r1-2", "pass", MGR), 1);
+	json_decref(j);
+	run_release(&r);
+
+	/* The default rule turned into an ALLOW: no default deny any more. */
+	nsx_patch(&lab, RULE("default-layer3-section", "default-deny"), "{\"action\": \"ALLOW\"}");
+	j = run_json(&r, scan_pci, EXIT_FINDINGS);
+	ck_assert_int_eq(dfw_fail(r.out, "pci-r1-2", MGR), 1);
+	ck_assert_int_eq(dfw_fail(r.out, "pci-r1-1", RULE("default-layer3-section", "default-deny")), 1);
+	json_decref(j);
+	run_release(&r);
+
+	/* A deny that is disabled does not count either; nor does a scoped one. */
+	nsx_patch(&lab, RULE("default-layer3-section", "default-deny"), "{\"action\": \"DROP\", \"disabled\": true}");
+	j = run_json(&r, scan_pci, EXIT_CLEAN);
+	ck_assert_int_eq(dfw_fail(r.out, "pci-r1-2", MGR), 1);
+	json_decref(j);
+	run_release(&r);
+	nsx_patch(&lab, RULE("default-layer3-section", "default-deny"),
+		  "{\"disabled\": false, \"destination_groups\": [\"/infra/domains/default/groups/db-servers\"]}");
+	j = run_json(&r, scan_pci, EXIT_CLEAN);
+	ck_assert_int_eq(dfw_fail(r.out, "pci-r1-2", MGR), 1);
+	json_decref(j);
+	run_release(&r);
+
+	/* REJECT any to any is a default deny too; logging and disabled rules mended. */
+	nsx_patch(&lab, RULE("default-layer3-section", "default-deny"),
+		  "{\"action\": \"REJECT\", \"destination_groups\": [\"ANY\"]}");
+	nsx_patch(&lab, RULE("web-tier", "allow-web-to-app"), "{\"logged\": true}");
+	b = nsx_request(&lab, "DELETE", "/policy/api/v1" RULE("web-tier", "old-ftp"), NULL, &status);
+	ck_assert_int_eq(status, 200);
+	free(b);
+	j = run_json(&r, scan_pci, EXIT_CLEAN);
+	char *got = dfw_results(r.out);
+	ck_assert_msg(!strstr(got, " fail\n"), "DFW still fails:\n%s", got);
+	ck_assert_msg(!strstr(got, " unknown\n"), "DFW unknown:\n%s", got);
+	free(got);
+	json_decref(j);
+	run_release(&r);
+
+	/* A stateless policy fails pci-r1-6. */
+	nsx_patch(&lab, POLICIES "/db-tier", "{\"stateful\": false}");
+	j = run_json(&r, scan_pci, EXIT_CLEAN);
+	ck_assert_int_eq(dfw_fail(r.out, "pci-r1-6", POLICIES "/db-tier"), 1);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_basic_auth)
+{
+	lab_config_nsx(&lab, "      auth: basic\n");
+	scan_expect_seeded();
+	ck_assert_int_eq(nsx_stat(&lab, "sessions_created"), 0);
+	ck_assert_int_gt(nsx_stat(&lab, "basic_auth"), 5);
+}
+END_TEST
+
+START_TEST(test_session_expires_mid_collection)
+{
+	nsx_control(&lab, "/lab/expire-sessions-after?n=4");
+	scan_expect_seeded();
+	ck_assert_int_eq(nsx_stat(&lab, "sessions_created"), 2);
+	ck_assert_int_eq(nsx_stat(&lab, "sessions_expired"), 1);
+}
+END_TEST
+
+START_TEST(test_429_burst_then_success)
+{
+	nsx_control(&lab, "/lab/fail?status=429&count=2&retry_after=1");
+	scan_expect_seeded();
+	ck_assert_int_eq(nsx_stat(&lab, "faults_served"), 2);
+
+	/* 503 without Retry-After: exponential back-off, then success. */
+	nsx_control(&lab, "/lab/fail?status=503&count=2");
+	scan_expect_seeded();
+}
+END_TEST
+
+START_TEST(test_redirects_are_followed)
+{
+	nsx_control(&lab, "/lab/redirect?count=3");
+	scan_expect_seeded();
+	ck_assert_int_eq(nsx_stat(&lab, "redirects"), 3);
+}
+END_TEST
+
+/* Every DFW result is unknown, on the manager object; the hosts were evaluated. */
+static void assert_dfw_unknown(const char *json, const char *why)
+{
+	char *got = dfw_results(json);
+	ck_assert_msg(!strstr(got, " pass\n") && !strstr(got, " fail\n"), "DFW verdicts without NSX data:\n%s", got);
+	static const char *const rules[] = { "pci-r1-1", "pci-r1-2", "pci-r1-3", "pci-r1-4", "pci-r1-5", "pci-r1-6",
+					     "pci-r10-2-1" };
+	for (unsigned i = 0; i < ARRAY_SIZE(rules); i++)
+		ck_assert_msg(json_count_moref(json, rules[i], "unknown", MGR) == 1, "%s is not unknown once", rules[i]);
+	free(got);
+	ck_assert_ptr_nonnull(strstr(json, why));
+	/* The seeded vCenter estate still fails PCI host rules. */
+	ck_assert_int_gt(json_count(json, "pci-r2-2-4-ssh", "fail", "DC0_C0_H1"), 0);
+	ck_assert_int_gt(json_count(json, "pci-r2-2-4-ssh", "pass", "DC0_C0_H0"), 0);
+}
+
+START_TEST(test_nsx_500_fails_only_the_nsx_part)
+{
+	nsx_control(&lab, "/lab/fail?status=500&count=1000&path=/security-policies");
+	struct run r;
+	json_t *j = run_json(&r, scan_pci, EXIT_COLLECT);
+	ck_assert_msg(strstr(r.err, "NSX part of target 'lab' failed") && strstr(r.err, lab.nsx_url) &&
+		      strstr(r.err, "HTTP 500"), "stderr: %s", r.err);
+	assert_dfw_unknown(r.out, "the NSX part failed");
+	long long snap = snapshot_of(j);
+	char *p = part_status(snap, "nsx");
+	ck_assert_msg(!strncmp(p, "failed ", 7) && strstr(p, "HTTP 500"), "part: %s", p);
+	free(p);
+	p = part_status(snap, "vcenter");
+	ck_assert_str_eq(p, "completed ");
+	free(p);
+	json_decref(j);
+	run_release(&r);
+
+	/* The snapshot is usable: the report shows it, and nothing of a
+	 * failed part was kept. */
+	static const char *const inv[] = { "inventory", "--target", "lab", "--format", "json", NULL };
+	j = run_json(&r, inv, EXIT_CLEAN);
+	ck_assert_ptr_null(strstr(r.out, "\"dfw_rule\""));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"host\""));
+	json_decref(j);
+	run_release(&r);
+
+	/* Faults cleared: the next scan is whole again. */
+	nsx_control(&lab, "/lab/reset-faults");
+	j = run_json(&r, scan_pci, EXIT_FINDINGS);
+	char *got = dfw_results(r.out);
+	ck_assert_str_eq(got, seeded_dfw);
+	free(got);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_malformed_json_is_a_clear_error)
+{
+	nsx_control(&lab, "/lab/malformed?count=1&path=/rules");
+	struct run r;
+	json_t *j = run_json(&r, scan_pci, EXIT_COLLECT);
+	ck_assert_msg(strstr(r.err, "malformed JSON from the NSX manager of target 'lab' at ") &&
+		      strstr(r.err, lab.nsx_url) && strstr(r.err, "/rules"), "stderr: %s", r.err);
+	assert_dfw_unknown(r.out, "malformed JSON");
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_error_body_is_reported_either_way)
+{
+	nsx_control(&lab, "/lab/error-code-string?on=1");
+	nsx_control(&lab, "/lab/fail?status=404&count=1&path=/infra/services");
+	struct run r;
+	json_t *j = run_json(&r, scan_pci, EXIT_COLLECT);
+	ck_assert_msg(strstr(r.err, "HTTP 404") && strstr(r.err, "error_code"), "stderr: %s", r.err);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_wrong_nsx_password)
+{
+	char *pw = tu_write(lab.dir, "nsx.pw", "not-the-password\n", 0600);
+	free(pw);
+	struct run r;
+	json_t *j = run_json(&r, scan_pci, EXIT_AUTH);
+	ck_assert_msg(strstr(r.err, "authentication failed for user '" NSX_LAB_USER "'") && strstr(r.err, lab.nsx_url),
+		      "stderr: %s", r.err);
+	ck_assert_ptr_null(strstr(r.err, "not-the-password"));
+	assert_dfw_unknown(r.out, "authentication failed");
+	json_decref(j);
+	run_release(&r);
+	/* Basic auth is refused the same way (403 on the first request). */
+	lab_config_nsx(&lab, "      auth: basic\n");
+	j = run_json(&r, scan_pci, EXIT_AUTH);
+	ck_assert_msg(strstr(r.err, "HTTP 403"), "stderr: %s", r.err);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_unreachable_nsx_names_url)
+{
+	free(lab.nsx_url);
+	lab.nsx_url = xstrdup("http://127.0.0.1:9");
+	lab_config_nsx(&lab, "      timeout: 5\n");
+	struct run r;
+	json_t *j = run_json(&r, scan_pci, EXIT_COLLECT);
+	ck_assert_msg(strstr(r.err, "cannot reach the NSX manager of target 'lab' at http://127.0.0.1:9"), "stderr: %s",
+		      r.err);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_no_nsx_manager_means_unknown)
+{
+	free(lab.nsx_section);
+	lab.nsx_section = NULL;
+	lab_config(&lab, lab.url, NULL);
+	struct run r;
+	/* Unknown critical rules and no critical failure: exit 3, never 0. */
+	json_t *j = run_json(&r, scan_pci, EXIT_UNKNOWN);
+	assert_dfw_unknown(r.out, "the target names no NSX manager");
+	char *p = part_status(snapshot_of(j), "nsx");
+	ck_assert_str_eq(p, "not_configured ");
+	free(p);
+	json_decref(j);
+	run_release(&r);
+	/* A CIS scan of the same target reads no DFW and is not affected. */
+	static const char *const cis[] = { "scan", "--target", "lab", "--baseline", "cis-vmware-esxi-8.0-subset",
+					   "--format", "json", NULL };
+	j = run_json(&r, cis, EXIT_FINDINGS);
+	ck_assert_ptr_null(strstr(r.out, MGR));
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_paging_across_pages)
+{
+	scan_expect_seeded();
+	/* With 3 results a page: domains 1, groups 2, policies 2, rules
+	 * 1+1+2+1+1, services 3 pages. */
+	ck_assert_int_eq(nsx_stat(&lab, "list_pages"), 14);
+}
+END_TEST
+
+START_TEST(test_nsx_tls_is_verified)
+{
+	ck_assert_ptr_nonnull(strstr(lab.nsx_url, "https://"));
+	scan_expect_seeded();
+	/* Without the lab's CA the certificate is refused; insecure warns. */
+	lab_config_nsx(&lab, NULL);
+	struct run r;
+	json_t *j = run_json(&r, scan_pci, EXIT_COLLECT);
+	ck_assert_msg(strstr(r.err, "TLS verification failed for the NSX manager of target 'lab'"), "%s", r.err);
+	json_decref(j);
+	run_release(&r);
+	lab_config_nsx(&lab, "      insecure: true\n");
+	j = run_json(&r, scan_pci, EXIT_FINDINGS);
+	ck_assert_msg(strstr(r.err, "TLS verification is off (insecure: true); the NSX manager"), "%s", r.err);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("nsx");
+	TCase *seeded = tcase_create("seeded-dfw");
+	tcase_set_timeout(seeded, 180);
+	tcase_add_checked_fixture(seeded, start_seeded, stop);
+	tcase_add_test(seeded, test_seeded_dfw_exact_findings);
+	tcase_add_test(seeded, test_rule_scoped_through_patch_passes);
+	tcase_add_test(seeded, test_default_deny_rules_follow_the_api);
+	tcase_add_test(seeded, test_basic_auth);
+	tcase_add_test(seeded, test_session_expires_mid_collection);
+	tcase_add_test(seeded, test_429_burst_then_success);
+	tcase_add_test(seeded, test_redirects_are_followed);
+	tcase_add_test(seeded, test_nsx_500_fails_only_the_nsx_part);
+	tcase_add_test(seeded, test_malformed_json_is_a_clear_error);
+	tcase_add_test(seeded, test_error_body_is_reported_either_way);
+	tcase_add_test(seeded, test_wrong_nsx_password);
+	tcase_add_test(seeded, test_unreachable_nsx_names_url);
+	tcase_add_test(seeded, test_no_nsx_manager_means_unknown);
+	suite_add_tcase(s, seeded);
+	TCase *paged = tcase_create("paged");
+	tcase_set_timeout(paged, 180);
+	tcase_add_checked_fixture(paged, start_paged, stop);
+	tcase_add_test(paged, test_paging_across_pages);
+	suite_add_tcase(s, paged);
+	TCase *tls = tcase_create("tls");
+	tcase_set_timeout(tls, 180);
+	tcase_add_checked_fixture(tls, start_tls, stop);
+	tcase_add_test(tls, test_nsx_tls_is_verified);
+	suite_add_tcase(s, tls);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(suite()) ? 1 : 0;
+}
