@@ -130,9 +130,10 @@ static int scan_nsx(const struct target *t, struct store *st, long long snap, ch
 
 /* Drift against the target's previous completed snapshot, stored, with a
  * one-line summary on stderr. */
-static int scan_drift(struct store *st, const struct snapshot_info *si, bool quiet)
+static int scan_drift(struct store *st, const struct snapshot_info *si, bool quiet, double *ms)
 {
 	long long prev, n[DK_COUNT];
+	double t0 = now_ms();
 	int r = store_snapshot_previous(st, si->target, si->id, &prev);
 	if (r > 0)
 		return 0;
@@ -140,6 +141,7 @@ static int scan_drift(struct store *st, const struct snapshot_info *si, bool qui
 		log_error("%s", err_get());
 		return EXIT_STORE;
 	}
+	*ms = now_ms() - t0;
 	if (quiet)
 		return 0;
 	struct buf b = BUF_INIT;
@@ -190,7 +192,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	int part_rc = 0;
 	long long snap = 0;
 	struct snapshot_info si = { 0 };
-	double eval_ms = 0;
+	double eval_ms = 0, drift_ms = 0;
 	struct waivers wv = { 0 };
 	while ((opt = getopt_long(argc, argv, "t:b:f:o:aqh", opts, NULL)) != -1) {
 		if ((r = cmd_common(ctx, &cmd_scan, opt)) != 0) {
@@ -384,7 +386,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	 * shows it), report, then gate. */
 	struct counts total;
 	if ((rc = cmd_run_evaluations(st, &si, bl, bnames.n, "scan", &wv, waiver_file, &evals, &nev, &eval_ms)) == 0 &&
-	    (rc = scan_drift(st, &si, ctx->quiet)) == 0) {
+	    (rc = scan_drift(st, &si, ctx->quiet, &drift_ms)) == 0) {
 		struct report_extra x = { report_html_drift, NULL };
 		if ((rc = cmd_write_reports(ctx->quiet, st, &si, evals, nev, &ro, outs, nouts, &x, &total)) == 0)
 			rc = cmd_gate(st, &si, evals, nev, &total, &gate);
@@ -393,9 +395,9 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	if (part_rc && rc != EXIT_STORE && rc != EXIT_USAGE)
 		rc = part_rc;
 	if (want_stats && rc != EXIT_STORE)
-		fprintf(stderr, "harden: stats: wall_ms=%.0f collect_ms=%.0f store_ms=%.0f eval_ms=%.0f "
+		fprintf(stderr, "harden: stats: wall_ms=%.0f collect_ms=%.0f store_ms=%.0f eval_ms=%.0f drift_ms=%.0f "
 			"objects=%lld api_calls=%lld bytes_received=%lld peak_rss_kib=%ld\n",
-			now_ms() - t_start, stats.collect_ms, stats.store_ms, eval_ms, stats.objects,
+			now_ms() - t_start, stats.collect_ms, stats.store_ms, eval_ms, drift_ms, stats.objects,
 			stats.api_calls, stats.bytes_received, peak_rss_kib());
 out:
 	evaluation_list_free(evals, nev);

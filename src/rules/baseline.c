@@ -552,6 +552,11 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 		return -1;
 	if (reads && !r->sql)
 		return yamlx_error(y->file, reads, "'reads' goes with an sql check");
+	/* A query that never sees a missing row would pass on data that was
+	 * not collected: it must say what it reads. */
+	if (r->sql && !reads)
+		return yamlx_error(y->file, n, "rule '%s' has an sql check but no 'reads' list of the properties it depends on",
+				   r->id);
 	for (yaml_node_item_t *it = reads ? reads->data.sequence.items.start : NULL;
 	     reads && it < reads->data.sequence.items.top; it++) {
 		const char *pn = yamlx_scalar(node(y, *it));

@@ -104,27 +104,28 @@ static const char *const drift_sql[] = {
 	"WHERE n.snapshot_id = ?2 AND po.type <> 'group' AND po.collected AND " NSX_FILTER("n.type")
 	" AND NOT EXISTS (SELECT 1 FROM property pn WHERE pn.object_id = n.id AND pn.name = po.name)",
 	/* Posture: the latest scan evaluation of each baseline both snapshots
-	 * were evaluated against, finding by finding. */
+	 * were evaluated against, finding by finding.  Each new finding finds
+	 * its old one through the objects' and findings' indexes. */
 	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name, property, "
 	"  baseline_id, old_value, new_value) "
-	"WITH eo AS (SELECT max(id) AS id, baseline_id FROM evaluation WHERE snapshot_id = ?1 AND kind = 'scan' "
-	"            GROUP BY baseline_id), "
-	"     en AS (SELECT max(id) AS id, baseline_id FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' "
-	"            GROUP BY baseline_id), "
-	"     fo AS (SELECT eo.baseline_id, f.rule_id, o.type, o.moref, f.status "
-	"            FROM eo JOIN finding f ON f.evaluation_id = eo.id JOIN object o ON o.id = f.object_id), "
-	"     fn AS (SELECT en.baseline_id, f.rule_id, o.type, o.moref, o.name, f.status, "
-	"                   coalesce(w.expired, 0) AS expired "
-	"            FROM en JOIN finding f ON f.evaluation_id = en.id JOIN object o ON o.id = f.object_id "
-	"            LEFT JOIN waiver w ON w.id = f.waiver_id) "
-	"SELECT ?1, ?2, CASE WHEN fn.status = 'fail' AND fo.status = 'waived' AND fn.expired THEN 'waiver_expired' "
+	"SELECT ?1, ?2, CASE WHEN fn.status = 'fail' AND fo.status = 'waived' AND coalesce(w.expired, 0) "
+	"                    THEN 'waiver_expired' "
 	"                    WHEN fn.status = 'fail' THEN 'regressed' "
 	"                    WHEN fn.status = 'unknown' THEN 'became_unknown' ELSE 'fixed' END, "
-	"  fn.type, fn.moref, fn.name, fn.rule_id, fn.baseline_id, fo.status, fn.status "
-	"FROM fn JOIN fo ON fo.baseline_id = fn.baseline_id AND fo.rule_id = fn.rule_id AND fo.type = fn.type "
-	"  AND fo.moref = fn.moref "
-	"WHERE (fn.status = 'fail' AND fo.status <> 'fail') OR (fn.status = 'unknown' AND fo.status <> 'unknown') "
-	"   OR (fo.status = 'fail' AND fn.status IN ('pass', 'not_applicable'))",
+	"  n.type, n.moref, n.name, fn.rule_id, en.baseline_id, fo.status, fn.status "
+	"FROM evaluation en "
+	"JOIN evaluation eo ON eo.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?1 AND kind = 'scan' "
+	"                               AND baseline_id = en.baseline_id) "
+	"JOIN finding fn ON fn.evaluation_id = en.id "
+	"JOIN object n ON n.id = fn.object_id "
+	"JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
+	"JOIN finding fo ON fo.object_id = o.id AND fo.evaluation_id = eo.id AND fo.rule_id = fn.rule_id "
+	"LEFT JOIN waiver w ON w.id = fn.waiver_id "
+	"WHERE en.snapshot_id = ?2 AND en.kind = 'scan' "
+	"  AND en.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' "
+	"               AND baseline_id = en.baseline_id) "
+	"  AND ((fn.status = 'fail' AND fo.status <> 'fail') OR (fn.status = 'unknown' AND fo.status <> 'unknown') "
+	"       OR (fo.status = 'fail' AND fn.status IN ('pass', 'not_applicable')))",
 };
 
 static int run_pair(struct store *st, const char *sql, long long from, long long to, bool nsx_ok)
@@ -279,14 +280,14 @@ int store_new_results(struct store *st, long long eval, long long ref_snap, cons
 {
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(st->db,
-			       "WITH ref AS (SELECT max(id) AS id FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' "
-			       "             AND baseline_id = (SELECT baseline_id FROM evaluation WHERE id = ?1)), "
-			       "     old AS (SELECT f.rule_id, o.type, o.moref FROM finding f JOIN object o ON o.id = f.object_id "
-			       "             WHERE f.evaluation_id = (SELECT id FROM ref) AND f.status = ?3) "
 			       "SELECT r.severity, count(*) FROM finding f JOIN object o ON o.id = f.object_id "
 			       "JOIN eval_rule r ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "
-			       "WHERE f.evaluation_id = ?1 AND f.status = ?3 AND NOT EXISTS (SELECT 1 FROM old "
-			       "  WHERE old.rule_id = f.rule_id AND old.type = o.type AND old.moref = o.moref) "
+			       "WHERE f.evaluation_id = ?1 AND f.status = ?3 AND NOT EXISTS ("
+			       "  SELECT 1 FROM object po JOIN finding pf ON pf.object_id = po.id "
+			       "  WHERE po.snapshot_id = ?2 AND po.type = o.type AND po.moref = o.moref "
+			       "    AND pf.rule_id = f.rule_id AND pf.status = ?3 "
+			       "    AND pf.evaluation_id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' "
+			       "        AND baseline_id = (SELECT baseline_id FROM evaluation WHERE id = ?1))) "
 			       "GROUP BY r.severity",
 			       -1, &s, NULL) != SQLITE_OK)
 		return store_db_error(st, "read");

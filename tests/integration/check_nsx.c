@@ -557,6 +557,77 @@ START_TEST(test_nsx_tls_is_verified)
 }
 END_TEST
 
+/* Records which statuses each rule had; asserts nothing was unknown. */
+static void merge_statuses(json_t *seen, const char *const *args)
+{
+	struct run r;
+	json_t *j = run_json(&r, args, EXIT_CLEAN);
+	ck_assert_msg(json_integer_value(json_object_get(json_object_get(j, "counts"), "unknown")) == 0,
+		      "unknown results against the lab:\n%s", r.out);
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		const char *id = json_string_value(json_object_get(f, "rule_id"));
+		json_t *e = json_object_get(seen, id);
+		if (!e)
+			json_object_set_new(seen, id, e = json_object());
+		json_object_set_new(e, json_string_value(json_object_get(f, "status")), json_true());
+	}
+	json_decref(j);
+	run_release(&r);
+}
+
+/* Every rule of the PCI DSS and 等保 baselines both fails and passes
+ * against the labs, as seeded and once changed through their APIs, and no
+ * rule of any builtin baseline is ever unknown: every property they read is
+ * collected. */
+START_TEST(test_builtin_baselines_fail_pass_never_unknown)
+{
+	static const char *const all[] = { "scan", "--target", "lab", "-b", "cis-vmware-esxi-8.0-subset", "-b",
+					   "vsphere-scg-v8-subset", "-b", PCI, "-b", "dengbao-2.0-level3-vmware",
+					   "--format", "json", "--all", "--fail-on", "none", NULL };
+	json_t *seen = json_object();
+	merge_statuses(seen, all);
+
+	/* What the seeds do not break or mend: a PCI-grade lockout on one host,
+	 * a datastore only one host mounts, an allowing default rule with
+	 * nothing ANY/ANY before it, and a stateless policy. */
+	struct vc *v = lab_session(&lab);
+	char *host = lab_moref(v, "HostSystem", "DC0_C0_H0");
+	char *opt = lab_host_manager(v, host, "advancedOption");
+	char *dss = lab_host_manager(v, host, "datastoreSystem");
+	lab_soap(v, "<UpdateOptions xmlns=\"urn:vim25\"><_this type=\"OptionManager\">%s</_this>"
+		    "<changedValue><key>Security.AccountUnlockTime</key><value xsi:type=\"xsd:long\">1800</value>"
+		    "</changedValue></UpdateOptions>", opt);
+	lab_soap(v, "<CreateLocalDatastore xmlns=\"urn:vim25\"><_this type=\"HostDatastoreSystem\">%s</_this>"
+		    "<name>local-only</name><path>%s</path></CreateLocalDatastore>", dss, lab.dir);
+	free(host);
+	free(opt);
+	free(dss);
+	vc_close(v);
+	nsx_patch(&lab, RULE("default-layer3-section", "default-deny"), "{\"action\": \"ALLOW\"}");
+	nsx_patch(&lab, RULE("web-tier", "legacy-any-any"),
+		  "{\"source_groups\": [\"/infra/domains/default/groups/mgmt-hosts\"]}");
+	nsx_patch(&lab, POLICIES "/db-tier", "{\"stateful\": false}");
+	merge_statuses(seen, all);
+
+	int pci = 0, dengbao = 0;
+	const char *id;
+	json_t *e;
+	json_object_foreach(seen, id, e) {
+		bool ours = !strncmp(id, "pci-", 4) || !strncmp(id, "dengbao-", 8);
+		if (!ours)
+			continue;
+		pci += !strncmp(id, "pci-", 4);
+		dengbao += !strncmp(id, "dengbao-", 8);
+		ck_assert_msg(json_object_get(e, "fail") && json_object_get(e, "pass"), "%s does not both fail and pass", id);
+	}
+	ck_assert_int_eq(pci, 20);
+	ck_assert_int_eq(dengbao, 26);
+	json_decref(seen);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("nsx");
@@ -576,6 +647,7 @@ static Suite *suite(void)
 	tcase_add_test(seeded, test_wrong_nsx_password);
 	tcase_add_test(seeded, test_unreachable_nsx_names_url);
 	tcase_add_test(seeded, test_no_nsx_manager_means_unknown);
+	tcase_add_test(seeded, test_builtin_baselines_fail_pass_never_unknown);
 	suite_add_tcase(s, seeded);
 	TCase *paged = tcase_create("paged");
 	tcase_set_timeout(paged, 180);

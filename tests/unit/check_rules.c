@@ -662,6 +662,8 @@ START_TEST(test_sql_checks_are_read_only_and_scoped)
 		     "check: { property: name, eq: a } }\n", "b.yaml:4", "exactly one of check or sql");
 	expect_error("  - { id: s1, title: x, severity: low, object: host, sql: 'SELECT moref FROM objects', "
 		     "reads: [ntp_enabled] }\n", "b.yaml:4", "unknown property 'ntp_enabled'");
+	expect_error("  - { id: s1, title: x, severity: low, object: host, sql: 'SELECT moref FROM objects' }\n",
+		     "b.yaml:4", "no 'reads' list");
 	struct baseline *b;
 	ck_assert_msg(load("  - { id: s1, title: x, severity: low, object: host, reads: [cluster], timeout: 2,\n"
 			   "      sql: 'SELECT p.moref FROM props p, json_each(''[\"a\"]'') j "
@@ -688,6 +690,50 @@ START_TEST(test_resolve_refuses_escaping_names)
 }
 END_TEST
 
+/* Every builtin baseline loads, and each cross-reference it makes to a
+ * harden rule ("...(harden): id, id") names a rule of a builtin baseline. */
+START_TEST(test_builtin_cross_references_resolve)
+{
+	static const char *const names[] = { "cis-vmware-esxi-8.0-subset", "vsphere-scg-v8-subset", "pci-dss-4.0-vmware",
+					      "dengbao-2.0-level3-vmware" };
+	struct baseline *b[ARRAY_SIZE(names)];
+	struct strlist ids = { 0 };
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
+		char *p = baseline_resolve(names[i]);
+		ck_assert_msg(p != NULL, "%s", err_get());
+		ck_assert_msg(baseline_load(&b[i], p) == 0, "%s", err_get());
+		free(p);
+		for (unsigned r = 0; r < b[i]->nrules; r++)
+			strlist_add(&ids, b[i]->rules[r].id);
+	}
+	ck_assert_uint_eq(ids.n, 35 + 26 + 20 + 26);
+	unsigned refs = 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
+		for (unsigned r = 0; r < b[i]->nrules; r++) {
+			json_t *list = json_object_get(b[i]->rules[r].details, "references"), *e;
+			size_t k;
+			ck_assert_msg(json_array_size(list) > 0, "%s has no references", b[i]->rules[r].id);
+			json_array_foreach(list, k, e) {
+				const char *at = strstr(json_string_value(e), "(harden): ");
+				if (!at)
+					continue;
+				char *copy = xstrdup(at + strlen("(harden): "));
+				for (char *tok = strtok(copy, ", "); tok; tok = strtok(NULL, ", ")) {
+					ck_assert_msg(strlist_has(&ids, tok), "%s refers to unknown rule '%s'", b[i]->rules[r].id,
+						      tok);
+					refs++;
+				}
+				free(copy);
+			}
+		}
+	}
+	ck_assert_uint_gt(refs, 100);
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
+		baseline_free(b[i]);
+	strlist_release(&ids);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("rules");
@@ -706,6 +752,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_malformed_yaml);
 	tcase_add_test(tc, test_duplicate_keys_refused);
 	tcase_add_test(tc, test_unknown_object_type);
+	tcase_add_test(tc, test_builtin_cross_references_resolve);
 	tcase_add_test(tc, test_builtin_baselines_load);
 	tcase_add_test(tc, test_resolve_refuses_escaping_names);
 	tcase_add_test(tc, test_extends_inherits_and_overrides);
