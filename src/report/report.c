@@ -163,6 +163,23 @@ static void table_header(FILE *f, struct store *st, const struct snapshot_info *
 	put_safe(f, snap->target, 0);
 	fprintf(f, ", snapshot %lld (%s %s): %lld hosts, %lld VMs, %lld datastores\n",
 		snap->id, snap->status, t, h, v, d);
+	struct part_info *parts;
+	unsigned np;
+	if (store_parts(st, snap->id, &parts, &np) < 0)
+		return;
+	const struct part_info *p = part_find(parts, np, "nsx");
+	long long r = 0;
+	if (p && !strcmp(p->status, "completed")) {
+		store_object_count(st, snap->id, "dfw_rule", &r);
+		fprintf(f, "NSX: %lld DFW rules\n", r);
+	} else if (p && !strcmp(p->status, "failed")) {
+		fputs("NSX: not collected, the NSX part failed: ", f);
+		put_safe(f, p->error, 0);
+		fputs("; DFW rules are unknown\n", f);
+	} else if (p) {
+		fputs("NSX: no NSX manager configured; DFW rules are unknown\n", f);
+	}
+	part_list_free(parts, np);
 }
 
 static void table_summary(FILE *f, const struct counts *c, const struct report_opts *o)
@@ -344,6 +361,21 @@ int report_write_ex(FILE *f, struct store *st, const struct snapshot_info *snap,
 			       "status", snap->status, "started_at", started, "ended_at", ended,
 			       "objects", (json_int_t)snap->stats.objects, "api_calls", (json_int_t)snap->stats.api_calls,
 			       "bytes_received", (json_int_t)snap->stats.bytes_received);
+	/* What each collector achieved: a failed NSX part is why DFW rules
+	 * are unknown. */
+	struct part_info *parts = NULL;
+	unsigned np = 0;
+	json_t *pj = json_array();
+	if (store_parts(st, snap->id, &parts, &np) == 0) {
+		for (unsigned i = 0; i < np; i++) {
+			json_t *p = json_pack("{s:s, s:s}", "part", parts[i].part, "status", parts[i].status);
+			json_object_set_new(p, "url", parts[i].url ? json_string(parts[i].url) : json_null());
+			json_object_set_new(p, "error", parts[i].error ? json_string(parts[i].error) : json_null());
+			json_array_append_new(pj, p);
+		}
+		part_list_free(parts, np);
+	}
+	json_object_set_new(sj, "parts", pj);
 	json_text(f, "snapshot", sj, true);
 	json_t *bl = json_array();
 	struct counts *per = xcalloc(n ? n : 1, sizeof(*per));

@@ -338,6 +338,38 @@ START_TEST(test_prune_keeps_the_latest_completed)
 }
 END_TEST
 
+static void scan_waived(const char *expires)
+{
+	char *text = xasprintf("waivers:\n"
+			       "  - rule: cis-esxi-5.3\n"
+			       "    objects: { name: 'DC0_C0_H1' }\n"
+			       "    justification: SSH kept on for a vendor support case\n"
+			       "    approver: alice@example.com\n"
+			       "    expires: %s\n", expires);
+	free(tu_write(lab.dir, "waivers.yaml", text, 0644));
+	free(text);
+	char *wf = xasprintf("%s/waivers.yaml", lab.dir);
+	const char *const args[] = { "scan", "-t", "lab", "-b", "cis-vmware-esxi-8.0-subset", "--fail-on", "none",
+				     "--waivers", wf, NULL };
+	struct run r;
+	harden_run(&lab, &r, args);
+	ck_assert_msg(r.status == EXIT_CLEAN, "%s", r.err);
+	run_release(&r);
+	free(wf);
+}
+
+START_TEST(test_waiver_expiry_is_a_posture_event)
+{
+	scan_waived("2099-12-31");
+	scan_waived("2020-01-31");
+	static const char *const args[] = { "drift", "--target", "lab", "--object", "DC0_C0_H1", "--format", "json",
+					    NULL };
+	char *got = drift_lines(args, EXIT_CLEAN);
+	ck_assert_str_eq(got, "waiver_expired DC0_C0_H1 cis-esxi-5.3 cis-vmware-esxi-8.0-subset/ waived->fail\n");
+	free(got);
+}
+END_TEST
+
 static int run_gate(const char *const *extra)
 {
 	const char *argv[32];
@@ -522,6 +554,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_history_across_three_scans);
 	tcase_add_test(tc, test_prune_keeps_the_latest_completed);
 	tcase_add_test(tc, test_gates_for_ci);
+	tcase_add_test(tc, test_waiver_expiry_is_a_posture_event);
 	tcase_add_test(tc, test_report_files_from_a_scan);
 	suite_add_tcase(s, tc);
 	return s;

@@ -416,6 +416,11 @@ START_TEST(test_nsx_500_fails_only_the_nsx_part)
 		      strstr(r.err, "HTTP 500"), "stderr: %s", r.err);
 	assert_dfw_unknown(r.out, "the NSX part failed");
 	long long snap = snapshot_of(j);
+	/* The report says which part failed and why. */
+	json_t *parts = json_object_get(json_object_get(j, "snapshot"), "parts");
+	ck_assert_uint_eq(json_array_size(parts), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(parts, 1), "status")), "failed");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_array_get(parts, 1), "error")), "HTTP 500"));
 	char *p = part_status(snap, "nsx");
 	ck_assert_msg(!strncmp(p, "failed ", 7) && strstr(p, "HTTP 500"), "part: %s", p);
 	free(p);
@@ -427,6 +432,11 @@ START_TEST(test_nsx_500_fails_only_the_nsx_part)
 
 	/* The snapshot is usable: the report shows it, and nothing of a
 	 * failed part was kept. */
+	static const char *const table[] = { "report", "--target", "lab", NULL };
+	harden_run(&lab, &r, table);
+	ck_assert_msg(strstr(r.out, "NSX: not collected, the NSX part failed: ") && strstr(r.out, "DFW rules are unknown"),
+		      "%s", r.out);
+	run_release(&r);
 	static const char *const inv[] = { "inventory", "--target", "lab", "--format", "json", NULL };
 	j = run_json(&r, inv, EXIT_CLEAN);
 	ck_assert_ptr_null(strstr(r.out, "\"dfw_rule\""));
