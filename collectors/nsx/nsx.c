@@ -143,9 +143,12 @@ static char *error_detail(const struct buf *body)
 	json_decref(j);
 	if (!b.len)
 		buf_puts(&b, "an NSX error body without a message");
-	/* One line: the message is the manager's text. */
+	/* One line of at most 400 bytes: the message is the manager's text,
+	 * and reaches terminals and logs. */
+	if (b.len > 400)
+		strcpy(b.data + 397, "...");
 	for (char *p = b.data; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
 	return buf_detach(&b);
 }
