@@ -638,6 +638,92 @@ START_TEST(test_builtin_baselines_fail_pass_never_unknown)
 }
 END_TEST
 
+static void serve_body(const char *path, int count, const char *body)
+{
+	long status;
+	char *url = xasprintf("/lab/body?path=%s&count=%d", path, count);
+	char *b = nsx_request(&lab, "POST", url, body, &status);
+	ck_assert_msg(status == 200, "%s: %s", url, b);
+	free(b);
+	free(url);
+}
+
+/* Hostile or odd JSON from the manager: a field of the wrong type is not
+ * collected (its rules are unknown, never passing), a rule without an id,
+ * a page without results, a cursor that repeats and nesting past jansson's
+ * limit each fail the NSX part with a clear message. */
+START_TEST(test_hostile_json)
+{
+	serve_body("/web-tier/rules", 1,
+		   "{\"results\": [{\"id\": \"legacy-any-any\", \"path\": \"" RULE("web-tier", "legacy-any-any") "\", "
+		   "\"display_name\": \"\\u001b[31mred\", \"sequence_number\": \"30\", \"source_groups\": \"ANY\", "
+		   "\"destination_groups\": [\"ANY\"], \"services\": [\"ANY\", 7], \"scope\": [\"ANY\"], \"action\": \"ALLOW\", "
+		   "\"logged\": \"yes\", \"disabled\": false, \"sources_excluded\": false, \"destinations_excluded\": false}], "
+		   "\"result_count\": 1}");
+	struct run r;
+	json_t *j = run_json(&r, scan_pci, EXIT_UNKNOWN);
+	ck_assert_int_eq(json_count_moref(r.out, "pci-r1-1", "unknown", RULE("web-tier", "legacy-any-any")), 1);
+	ck_assert_int_eq(json_count_moref(r.out, "pci-r10-2-1", "unknown", RULE("web-tier", "legacy-any-any")), 1);
+	ck_assert_int_eq(json_count_moref(r.out, "pci-r1-4", "unknown", RULE("web-tier", "legacy-any-any")), 1);
+	json_decref(j);
+	run_release(&r);
+	static const char *const inv[] = { "inventory", "--target", "lab", "--format", "json", NULL };
+	j = run_json(&r, inv, EXIT_CLEAN);
+	size_t i;
+	json_t *o;
+	bool seen = false;
+	json_array_foreach(json_object_get(j, "objects"), i, o) {
+		if (strcmp(json_string_value(json_object_get(o, "id")), RULE("web-tier", "legacy-any-any")))
+			continue;
+		char *missing = json_dumps(json_object_get(o, "not_collected"), JSON_COMPACT);
+		/* direction and ip_protocol were not sent at all. */
+		ck_assert_str_eq(missing, "[\"direction\",\"ip_protocol\",\"logged\",\"sequence_number\",\"service_any\","
+					  "\"services\",\"source_any\",\"source_groups\"]");
+		free(missing);
+		/* Still ordered: an unknown sequence number sorts last in its policy. */
+		ck_assert(json_is_integer(json_object_get(json_object_get(o, "properties"), "order")));
+		seen = true;
+	}
+	ck_assert(seen);
+	json_decref(j);
+	run_release(&r);
+	/* The table shows the escape sequence in the name defused. */
+	static const char *const table[] = { "report", "--target", "lab", NULL };
+	harden_run(&lab, &r, table);
+	ck_assert_ptr_null(strchr(r.out, '\033'));
+	run_release(&r);
+
+	static const struct {
+		const char *path, *body, *why;
+		int count;
+	} bad[] = {
+		{ "/infra/services", "{\"results\": [{\"display_name\": \"no id\"}]}", "a service without an id", 1 },
+		{ "/infra/domains", "{\"result_count\": 1}", "no 'results' list", 1 },
+		{ "/infra/domains", "{\"results\": [7]}", "result 0 is not an object", 1 },
+		{ "/groups", "{\"results\": [], \"cursor\": \"b2Zmc2V0OjE\"}", "the same cursor twice", 2 },
+		{ "/infra/domains", "[1, 2]", "not an object", 1 },
+	};
+	for (unsigned k = 0; k < ARRAY_SIZE(bad); k++) {
+		serve_body(bad[k].path, bad[k].count, bad[k].body);
+		j = run_json(&r, scan_pci, EXIT_COLLECT);
+		ck_assert_msg(strstr(r.err, "NSX part of target 'lab' failed") && strstr(r.err, bad[k].why), "%s: %s",
+			      bad[k].why, r.err);
+		json_decref(j);
+		run_release(&r);
+		nsx_control(&lab, "/lab/reset-faults");
+	}
+	struct buf deep = BUF_INIT;
+	for (int d = 0; d < 5000; d++)
+		buf_putc(&deep, '[');
+	serve_body("/infra/domains", 1, deep.data);
+	buf_release(&deep);
+	j = run_json(&r, scan_pci, EXIT_COLLECT);
+	ck_assert_msg(strstr(r.err, "malformed JSON from the NSX manager"), "%s", r.err);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("nsx");
@@ -658,6 +744,7 @@ static Suite *suite(void)
 	tcase_add_test(seeded, test_unreachable_nsx_names_url);
 	tcase_add_test(seeded, test_no_nsx_manager_means_unknown);
 	tcase_add_test(seeded, test_builtin_baselines_fail_pass_never_unknown);
+	tcase_add_test(seeded, test_hostile_json);
 	suite_add_tcase(s, seeded);
 	TCase *paged = tcase_create("paged");
 	tcase_set_timeout(paged, 180);

@@ -7,6 +7,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ type faultRule struct {
 	retryAfter int    // seconds; -1 = no Retry-After header
 	path       string // "" = every API request; else a substring of the URL path
 	left       int
+	body       []byte // /lab/body only: what to serve instead
 }
 
 func (f *faultRule) matches(path string, api bool) bool {
@@ -34,6 +36,7 @@ type faultState struct {
 	mu         sync.Mutex
 	fails      []*faultRule
 	malformed  []*faultRule
+	bodies     []*faultRule
 	redirects  int
 	expireArm  bool
 	expireLeft int
@@ -44,7 +47,7 @@ type faultState struct {
 func (f *faultState) reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.fails, f.malformed = nil, nil
+	f.fails, f.malformed, f.bodies = nil, nil, nil
 	f.redirects = 0
 	f.expireArm, f.expireLeft = false, 0
 	f.delay = 0
@@ -76,6 +79,16 @@ func (f *faultState) takeMalformed(path string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return take(&f.malformed, path, true) != nil
+}
+
+// takeBody returns the body to serve instead of a successful GET's own.
+func (f *faultState) takeBody(path string) []byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r := take(&f.bodies, path, true); r != nil {
+		return r.body
+	}
+	return nil
 }
 
 func (f *faultState) takeRedirect() bool {
@@ -203,7 +216,7 @@ var labGET = map[string]bool{"/lab/stats": true, "/lab/seed": true, "/lab/faults
 
 var labPOST = map[string]bool{
 	"/lab/fail": true, "/lab/expire-sessions": true, "/lab/expire-sessions-after": true,
-	"/lab/malformed": true, "/lab/redirect": true, "/lab/error-code-string": true, "/lab/delay": true,
+	"/lab/malformed": true, "/lab/body": true, "/lab/redirect": true, "/lab/error-code-string": true, "/lab/delay": true,
 	"/lab/reset-faults": true, "/lab/reset": true, "/lab/reset-stats": true,
 }
 
@@ -278,6 +291,25 @@ func (s *server) serveLab(w http.ResponseWriter, r *http.Request) {
 		} else {
 			f.malformed = append(f.malformed, &faultRule{retryAfter: -1, path: q.Get("path"), left: count})
 		}
+		f.mu.Unlock()
+		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "count": count, "path": q.Get("path")})
+
+	case "/lab/body":
+		// The request's body is served, with status 200, in place of the
+		// next count successful GET answers (path-filtered): hostile or
+		// odd JSON that the API itself would never store.
+		count, err := intParam(r, "count", 1)
+		if err != nil {
+			bad(err)
+			return
+		}
+		raw, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+		if err != nil {
+			bad(err)
+			return
+		}
+		f.mu.Lock()
+		f.bodies = append(f.bodies, &faultRule{retryAfter: -1, path: q.Get("path"), left: count, body: raw})
 		f.mu.Unlock()
 		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "count": count, "path": q.Get("path")})
 

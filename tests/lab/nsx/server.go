@@ -367,6 +367,12 @@ func (s *server) apiRequest(w http.ResponseWriter, r *http.Request, sub string, 
 		inc(&s.stats.listPages)
 	}
 	out := rep.body
+	if r.Method == http.MethodGet && rep.status == http.StatusOK {
+		if b := s.faults.takeBody(r.URL.Path); b != nil {
+			inc(&s.stats.faultsServed)
+			out = b
+		}
+	}
 	if r.Method == http.MethodGet && rep.status == http.StatusOK && len(out) > 0 && s.faults.takeMalformed(r.URL.Path) {
 		inc(&s.stats.faultsServed)
 		out = out[:len(out)/2]
