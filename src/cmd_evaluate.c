@@ -131,7 +131,7 @@ const struct cmd cmd_evaluate = {
 	"evaluate",
 	"--baseline B [--baseline B ...] [--set NAME=VALUE ...] [--waivers FILE] [--snapshot ID|latest]\n"
 	"                   [--target T] [--fail-on SEV] [--format F] [--output F:PATH ...] [--all]",
-	"Evaluate baselines against a stored snapshot without contacting vCenter",
+	"Evaluate baselines against a stored snapshot without contacting vCenter or NSX",
 	help,
 	run,
 };

@@ -21,8 +21,8 @@ static const char exit_help[] =
 	"  1  failing findings at or above --fail-on (default critical)\n"
 	"  2  usage, targets file or baseline error\n"
 	"  3  no failure, but unknown results (data not collected) at or above --fail-on\n"
-	"  4  target unreachable, TLS, timeout or protocol error: collection failed\n"
-	"  5  authentication failed\n"
+	"  4  target unreachable, TLS, timeout or protocol error: collection failed (or its NSX part)\n"
+	"  5  authentication failed (vCenter or NSX)\n"
 	"  6  twin database error (cannot open, disk full)\n"
 	"  7  another scan holds the twin database\n";
 
