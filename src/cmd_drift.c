@@ -6,6 +6,7 @@
 
 #include "cmd_common.h"
 #include "exitcode.h"
+#include "report/report.h"
 #include "store/drift.h"
 #include "store/store.h"
 #include "util/util.h"
@@ -79,10 +80,7 @@ static int json_event(void *vctx, const struct drift_event *e)
 		json_object_set_new(j, "old_value", str_or_null(e->old_value));
 		json_object_set_new(j, "new_value", str_or_null(e->new_value));
 	}
-	fputs(x->first ? "\n    " : ",\n    ", x->f);
-	x->first = false;
-	json_dumpf(j, x->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-	json_decref(j);
+	json_stream_item(x->f, j, &x->first);
 	return 0;
 }
 
@@ -183,13 +181,9 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		json_t *head = json_pack("{s:s, s:i, s:s, s:{s:I, s:s}, s:{s:I, s:s}}", "schema", "harden.drift",
 					 "version", 1, "target", target, "from", "snapshot_id", (json_int_t)a.id,
 					 "started_at", ta, "to", "snapshot_id", (json_int_t)b.id, "started_at", tb);
-		char *h = json_dumps(head, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENSURE_ASCII);
-		json_decref(head);
-		/* The header, then the events streamed one by one. */
-		printf("%.*s, \"events\": [", (int)strlen(h) - 1, h);
-		free(h);
+		json_stream_open(stdout, head, "events");
 		r = drift_events_each(st, a.id, b.id, object, json_event, &x);
-		printf("%s]}\n", x.first ? "" : "\n  ");
+		json_stream_close(stdout, x.first);
 	} else {
 		printf("drift of target '");
 		fput_safe(stdout, target, 0);

@@ -8,6 +8,7 @@
 
 #include "cmd_common.h"
 #include "exitcode.h"
+#include "report/report.h"
 #include "store/drift.h"
 #include "store/store.h"
 #include "util/util.h"
@@ -70,10 +71,7 @@ static void emit(struct hist_ctx *x)
 				      "first", "snapshot_id", (json_int_t)s->first, "started_at", a, "last",
 				      "snapshot_id", (json_int_t)s->last, "started_at", b, "snapshots",
 				      (json_int_t)s->count);
-		fputs(x->first_json ? "\n    " : ",\n    ", stdout);
-		x->first_json = false;
-		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-		json_decref(j);
+		json_stream_item(stdout, j, &x->first_json);
 		return;
 	}
 	char *obj = xasprintf("%s/%s", s->type, s->moref);
@@ -175,10 +173,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		json_t *head = json_pack("{s:s, s:i, s:s, s:s}", "schema", "harden.history", "version", 1, "target",
 					 target, "object", object);
 		json_object_set_new(head, "property", property ? json_string(property) : json_null());
-		char *h = json_dumps(head, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENSURE_ASCII);
-		json_decref(head);
-		printf("%.*s, \"spans\": [", (int)strlen(h) - 1, h);
-		free(h);
+		json_stream_open(stdout, head, "spans");
 	}
 	r = store_history_each(st, target, object, property, on_point, &x);
 	if (r == 0 && x.have)
@@ -186,7 +181,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	span_release(&x.cur);
 	free(x.last_obj);
 	if (json)
-		printf("%s]}\n", x.first_json ? "" : "\n  ");
+		json_stream_close(stdout, x.first_json);
 	if (r < 0) {
 		log_error("%s", err_get());
 		goto out;

@@ -101,6 +101,7 @@ static const struct vocab_entry vocab[] = {
 	{ "nsx_manager", "url", PT_STRING, NULL, NULL, "the targets file", "NSX manager URL; not collected when the target names none" },
 	{ "nsx_manager", "policy_count", PT_INT, NULL, NULL, "security-policies (counted)", "security policies collected; not collected when the NSX part failed" },
 	{ "nsx_manager", "rule_count", PT_INT, NULL, NULL, "rules (counted)", "DFW rules collected; not collected when the NSX part failed" },
+	{ "nsx_manager", "rules_complete", PT_BOOL, NULL, NULL, "rules (derived)", "true when every DFW rule had the fields its order and ANY-ness need (action, disabled, category, sequence numbers, sources, destinations, services, scope); not collected otherwise, or when the NSX part failed" },
 	{ "nsx_manager", "group_count", PT_INT, NULL, NULL, "groups (counted)", "groups collected" },
 	{ "nsx_manager", "service_count", PT_INT, NULL, NULL, "services (counted)", "services collected" },
 };

@@ -32,7 +32,6 @@ struct nsx {
 	int max_retries;
 	bool progress;
 	bool in_session;
-	int sessions;
 	long long calls;
 	long long bytes;
 	struct buf body;
@@ -48,16 +47,6 @@ long long nsx_api_calls(const struct nsx *n)
 long long nsx_bytes_received(const struct nsx *n)
 {
 	return n->bytes;
-}
-
-int nsx_sessions(const struct nsx *n)
-{
-	return n->sessions;
-}
-
-int nsx_page_size(const struct nsx *n)
-{
-	return n->page_size;
 }
 
 bool nsx_progress(const struct nsx *n)
@@ -239,7 +228,6 @@ static int session_create(struct nsx *n)
 		} else {
 			n->xsrf = xstrdup(h->value);
 			n->in_session = true;
-			n->sessions++;
 			use_session_headers(n);
 		}
 	}

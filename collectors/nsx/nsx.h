@@ -40,8 +40,6 @@ int nsx_connect(struct nsx **out, const struct nsx_opts *o);
 int nsx_collect(struct nsx *n, struct store *st, long long snap, struct scan_stats *stats);
 long long nsx_api_calls(const struct nsx *n);
 long long nsx_bytes_received(const struct nsx *n);
-/* How many sessions this connection created. */
-int nsx_sessions(const struct nsx *n);
 /* Destroys the session (best effort) and frees. */
 void nsx_close(struct nsx *n);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/sink.h"
 #include "nsx/nsx_internal.h"
 #include "util/util.h"
 
@@ -35,12 +36,7 @@ struct rulekey {
 
 struct collect {
 	struct nsx *n;
-	struct store *st;
-	long long snap;
-	int store_rc;
-	char *store_err;
-	long long objects;
-	double store_ms;
+	struct sink out;	/* the twin */
 	const char *phase;
 	const char *domain;	/* the domain being listed */
 	struct policy *pol;
@@ -49,40 +45,18 @@ struct collect {
 	struct rulekey *rules;
 	size_t nrules, caprules;
 	long long ngroups, nservices;
+	bool gaps;		/* a rule lacked a field its order or ANY-ness needs */
 	struct strlist domains;
 };
 
-static void store_failed(struct collect *c, int rc)
-{
-	if (c->store_rc)
-		return;
-	c->store_rc = rc;
-	c->store_err = xstrdup(err_get());
-}
-
 static long long add_object(struct collect *c, const char *type, const char *path, const char *name)
 {
-	long long id = 0;
-	if (c->store_rc)
-		return 0;
-	double t0 = now_ms();
-	int rc = store_object_add(c->st, c->snap, type, path, name, &id);
-	c->store_ms += now_ms() - t0;
-	if (rc < 0)
-		store_failed(c, rc);
-	c->objects++;
-	return id;
+	return sink_object(&c->out, type, path, name);
 }
 
 static void put(struct collect *c, long long obj, const char *name, enum ptype t, const char *value)
 {
-	if (c->store_rc)
-		return;
-	double t0 = now_ms();
-	int rc = store_prop(c->st, obj, name, t, value);
-	c->store_ms += now_ms() - t0;
-	if (rc < 0)
-		store_failed(c, rc);
+	sink_prop(&c->out, obj, name, t, value);
 }
 
 /* Each field is stored as the API sent it; a field that is missing or of
@@ -180,7 +154,7 @@ static void progress(struct collect *c)
 {
 	if (!nsx_progress(c->n))
 		return;
-	fprintf(stderr, "\rharden: collecting NSX %s: %lld objects   ", c->phase, c->objects);
+	fprintf(stderr, "\rharden: collecting NSX %s: %lld objects   ", c->phase, c->out.objects);
 	fflush(stderr);
 }
 
@@ -209,7 +183,7 @@ static int on_group(void *ctx, json_t *item)
 	put(c, obj, "domain", PT_STRING, c->domain);
 	free(p);
 	c->ngroups++;
-	return c->store_rc;
+	return c->out.rc;
 }
 
 static int on_service(void *ctx, json_t *item)
@@ -226,7 +200,7 @@ static int on_service(void *ctx, json_t *item)
 	put(c, obj, "path", PT_STRING, p);
 	free(p);
 	c->nservices++;
-	return c->store_rc;
+	return c->out.rc;
 }
 
 static int on_policy(void *ctx, json_t *item)
@@ -266,7 +240,7 @@ static int on_policy(void *ctx, json_t *item)
 	put_list(c, obj, "scope", json_object_get(item, "scope"));
 	put_tri(c, obj, "scope_any", p->scope_any);
 	put_bool(c, obj, "locked", json_object_get(item, "locked"));
-	return c->store_rc;
+	return c->out.rc;
 }
 
 static int on_rule(void *ctx, json_t *item)
@@ -305,12 +279,18 @@ static int on_rule(void *ctx, json_t *item)
 	put_bool(c, obj, "logged", json_object_get(item, "logged"));
 	put_bool(c, obj, "disabled", json_object_get(item, "disabled"));
 	/* Derived, so that rules need not parse lists: */
-	put_tri(c, obj, "source_any", matches_any(src, src_ex));
-	put_tri(c, obj, "destination_any", matches_any(dst, dst_ex));
-	put_tri(c, obj, "service_any", is_any(json_object_get(item, "services")));
-	int rs = is_any(scope);
-	put_tri(c, obj, "applied_to_any", rs < 0 || p->scope_any < 0 ? -1 : rs && p->scope_any);
+	int src_any = matches_any(src, src_ex), dst_any = matches_any(dst, dst_ex);
+	int svc_any = is_any(json_object_get(item, "services")), rs = is_any(scope);
+	int all_any = rs < 0 || p->scope_any < 0 ? -1 : rs && p->scope_any;
+	put_tri(c, obj, "source_any", src_any);
+	put_tri(c, obj, "destination_any", dst_any);
+	put_tri(c, obj, "service_any", svc_any);
+	put_tri(c, obj, "applied_to_any", all_any);
 	free(rp);
+	if (src_any < 0 || dst_any < 0 || svc_any < 0 || all_any < 0 || !seq_known || p->seq == INT64_MAX ||
+	    !p->category || !json_is_string(json_object_get(item, "action")) ||
+	    !json_is_boolean(json_object_get(item, "disabled")))
+		c->gaps = true;
 
 	if (c->nrules == c->caprules) {
 		c->caprules = c->caprules ? c->caprules * 2 : 1024;
@@ -320,7 +300,7 @@ static int on_rule(void *ctx, json_t *item)
 	p->nrules++;
 	if (c->nrules % 1000 == 0)
 		progress(c);
-	return c->store_rc;
+	return c->out.rc;
 }
 
 /* The DFW's evaluation order: category, then policy sequence number, then
@@ -364,8 +344,8 @@ static int list(struct collect *c, nsx_item_fn fn, const char *path, const char 
 	int rc = nsx_list(c->n, url.data, fn, c);
 	buf_release(&url);
 	progress(c);
-	if (rc < 0 && c->store_rc)
-		err_set("%s", c->store_err);
+	if (rc < 0 && c->out.rc)
+		err_set("%s", c->out.err);
 	return rc;
 }
 
@@ -403,11 +383,14 @@ static int collect_all(struct collect *c)
 		put(c, m, "url", PT_STRING, nsx_base(c->n));
 		put_int(c, m, "policy_count", c->npol, true);
 		put_int(c, m, "rule_count", (long long)c->nrules, true);
+		/* Checks over the whole DFW (the default deny, what shadows it)
+		 * read this: one rule with a gap makes them unknown. */
+		put(c, m, "rules_complete", PT_BOOL, c->gaps ? NULL : "true");
 		put_int(c, m, "group_count", c->ngroups, true);
 		put_int(c, m, "service_count", c->nservices, true);
-		if (c->store_rc) {
-			err_set("%s", c->store_err);
-			rc = c->store_rc;
+		if (c->out.rc) {
+			err_set("%s", c->out.err);
+			rc = c->out.rc;
 		}
 	}
 	return rc;
@@ -415,21 +398,21 @@ static int collect_all(struct collect *c)
 
 int nsx_collect(struct nsx *n, struct store *st, long long snap, struct scan_stats *stats)
 {
-	struct collect c = { .n = n, .st = st, .snap = snap };
+	struct collect c = { .n = n, .out = { .st = st, .snap = snap } };
 	double t0 = now_ms();
 	long long calls0 = nsx_api_calls(n), bytes0 = nsx_bytes_received(n);
 	int rc = collect_all(&c);
-	if (c.store_rc)
-		rc = c.store_rc == STORE_EFULL ? NSX_EFULL : NSX_ESTORE;
+	if (c.out.rc)
+		rc = c.out.rc == STORE_EFULL ? NSX_EFULL : NSX_ESTORE;
 	if (nsx_progress(n)) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
 	}
-	stats->objects = c.objects;
+	stats->objects = c.out.objects;
 	stats->api_calls = nsx_api_calls(n) - calls0;
 	stats->bytes_received = nsx_bytes_received(n) - bytes0;
-	stats->store_ms = c.store_ms;
-	stats->collect_ms = now_ms() - t0 - c.store_ms;
+	stats->store_ms = c.out.ms;
+	stats->collect_ms = now_ms() - t0 - c.out.ms;
 	for (unsigned i = 0; i < c.npol; i++) {
 		free(c.pol[i].id);
 		free(c.pol[i].path);
@@ -441,7 +424,7 @@ int nsx_collect(struct nsx *n, struct store *st, long long snap, struct scan_sta
 		free(c.rules[i].id);
 	free(c.rules);
 	strlist_release(&c.domains);
-	free(c.store_err);
+	sink_release(&c.out);
 	return rc;
 }
 
@@ -454,5 +437,7 @@ int nsx_record_unavailable(struct store *st, long long snap, const char *url)
 	static const char *const counts[] = { "policy_count", "rule_count", "group_count", "service_count" };
 	for (unsigned i = 0; rc == 0 && i < ARRAY_SIZE(counts); i++)
 		rc = store_prop(st, m, counts[i], PT_INT, NULL);
+	if (rc == 0)
+		rc = store_prop(st, m, "rules_complete", PT_BOOL, NULL);
 	return rc;
 }

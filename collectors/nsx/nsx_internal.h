@@ -16,7 +16,6 @@ int nsx_list(struct nsx *n, const char *path, nsx_item_fn fn, void *ctx);
 /* s percent-encoded for a path segment or query value; caller frees. */
 char *nsx_escape(struct nsx *n, const char *s);
 
-int nsx_page_size(const struct nsx *n);
 bool nsx_progress(const struct nsx *n);
 const char *nsx_target(const struct nsx *n);
 const char *nsx_base(const struct nsx *n);

@@ -8,6 +8,7 @@
 
 #include "util/util.h"
 #include "vcenter/vc.h"
+#include "common/sink.h"
 #include "vcenter/vc_internal.h"
 
 struct host_rec {
@@ -25,21 +26,16 @@ struct pair {
 
 struct collect {
 	struct vc *v;
-	struct store *st;
-	long long snap;
+	struct sink out;	/* the twin */
 	struct pair *clusters;
 	size_t nclusters, capclusters;
 	struct host_rec *hosts;
 	size_t nhosts, caphosts;
 	struct pair *ds_hosts;	/* datastore moref -> host name */
 	size_t nds_hosts, capds_hosts;
-	long long objects;
 	long long page_objects;
 	bool mounts_incomplete;	/* a host's datastore list was not collected */
 	const char *phase;
-	int store_rc;
-	char *store_err;
-	double store_ms;
 };
 
 #define MAXP 16
@@ -115,38 +111,15 @@ static struct host_rec *host_find(struct collect *c, const char *moref)
 	return bsearch(&key, c->hosts, c->nhosts, sizeof(*c->hosts), host_cmp);
 }
 
-static void store_failed(struct collect *c, int rc)
-{
-	if (c->store_rc)
-		return;
-	c->store_rc = rc;
-	c->store_err = xstrdup(err_get());
-}
-
 static long long add_object(struct collect *c, const char *type, const char *moref, const char *name)
 {
-	long long id = 0;
-	if (c->store_rc)
-		return 0;
-	double t0 = now_ms();
-	int rc = store_object_add(c->st, c->snap, type, moref, name, &id);
-	c->store_ms += now_ms() - t0;
-	if (rc < 0)
-		store_failed(c, rc);
-	c->objects++;
 	c->page_objects++;
-	return id;
+	return sink_object(&c->out, type, moref, name);
 }
 
 static void put(struct collect *c, long long obj, const char *name, enum ptype t, const char *value)
 {
-	if (c->store_rc)
-		return;
-	double t0 = now_ms();
-	int rc = store_prop(c->st, obj, name, t, value);
-	c->store_ms += now_ms() - t0;
-	if (rc < 0)
-		store_failed(c, rc);
+	sink_prop(&c->out, obj, name, t, value);
 }
 
 static const char *bool_of(const char *s)
@@ -187,7 +160,7 @@ static void progress(struct collect *c)
 {
 	if (!vc_progress(c->v))
 		return;
-	fprintf(stderr, "\rharden: collecting %s: %lld objects   ", c->phase, c->objects);
+	fprintf(stderr, "\rharden: collecting %s: %lld objects   ", c->phase, c->out.objects);
 	fflush(stderr);
 }
 
@@ -281,9 +254,9 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 	}
 	free(view);
 	buf_release(&b);
-	if (c->store_rc) {
-		err_set("%s", c->store_err);
-		return c->store_rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
+	if (c->out.rc) {
+		err_set("%s", c->out.err);
+		return c->out.rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
 	}
 	return rc_main == VC_EFAULT ? VC_ERR : rc_main;
 }
@@ -382,7 +355,7 @@ static int on_host(void *ctx, const struct xnode *objects)
 		return 0;
 	const char *name = simple(&oc, H_NAME);
 	long long obj = add_object(c, "host", oc.moref, name ? name : oc.moref);
-	if (c->store_rc)
+	if (c->out.rc)
 		return -1;
 	put(c, obj, "name", PT_STRING, name);
 
@@ -441,7 +414,7 @@ static int on_host(void *ctx, const struct xnode *objects)
 	h->obj = obj;
 	const char *om = simple(&oc, H_OPTMGR);
 	h->optmgr = om && *om ? xstrdup(om) : NULL;
-	return c->store_rc ? -1 : 0;
+	return c->out.rc ? -1 : 0;
 }
 
 /* ---- advanced settings: OptionManager.setting of every host in one call ---- */
@@ -484,7 +457,7 @@ static int on_options(void *ctx, const struct xnode *objects)
 		put_simple(c, h->obj, n, t, text);
 		free(n);
 	}
-	return c->store_rc ? -1 : 0;
+	return c->out.rc ? -1 : 0;
 }
 
 static int collect_options(struct collect *c)
@@ -509,9 +482,9 @@ static int collect_options(struct collect *c)
 	c->phase = "advanced settings";
 	int rc = any ? retrieve_pages(c, b.data, on_options) : 0;
 	buf_release(&b);
-	if (c->store_rc) {
-		err_set("%s", c->store_err);
-		return c->store_rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
+	if (c->out.rc) {
+		err_set("%s", c->out.err);
+		return c->out.rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
 	}
 	if (rc < 0)
 		return rc == VC_EFAULT ? VC_ERR : rc;
@@ -643,7 +616,7 @@ static int on_vm(void *ctx, const struct xnode *objects)
 		return 0;
 	const char *name = simple(&oc, V_NAME);
 	long long obj = add_object(c, "vm", oc.moref, name ? name : oc.moref);
-	if (c->store_rc)
+	if (c->out.rc)
 		return -1;
 	put(c, obj, "name", PT_STRING, name);
 	put(c, obj, "uuid", PT_STRING, simple(&oc, V_UUID));
@@ -671,7 +644,7 @@ static int on_vm(void *ctx, const struct xnode *objects)
 	bool config_seen = oc.val[V_CONFIG_NAME] != NULL;
 	vm_extra(c, obj, &oc, config_seen);
 	vm_devices(c, obj, &oc);
-	return c->store_rc ? -1 : 0;
+	return c->out.rc ? -1 : 0;
 }
 
 /* ---- datastores ---- */
@@ -695,7 +668,7 @@ static int on_datastore(void *ctx, const struct xnode *objects)
 		return 0;
 	const char *name = simple(&oc, D_NAME);
 	long long obj = add_object(c, "datastore", oc.moref, name ? name : oc.moref);
-	if (c->store_rc)
+	if (c->out.rc)
 		return -1;
 	put(c, obj, "name", PT_STRING, name);
 	const struct xnode *s = oc.val[D_SUMMARY];
@@ -725,7 +698,7 @@ static int on_datastore(void *ctx, const struct xnode *objects)
 	} else {
 		put_list(c, obj, "hosts", a);
 	}
-	return c->store_rc ? -1 : 0;
+	return c->out.rc ? -1 : 0;
 }
 
 static void collect_release(struct collect *c)
@@ -738,7 +711,7 @@ static void collect_release(struct collect *c)
 		free(c->hosts[i].optmgr);
 	}
 	free(c->hosts);
-	free(c->store_err);
+	sink_release(&c->out);
 }
 
 static int collect_all(struct collect *c)
@@ -769,15 +742,15 @@ int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats
 	for (int attempt = 0;; attempt++) {
 		memset(&c, 0, sizeof(c));
 		c.v = v;
-		c.st = st;
-		c.snap = snap;
+		c.out.st = st;
+		c.out.snap = snap;
 		if ((rc = store_savepoint(st)) < 0) {
 			rc = rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
 			break;
 		}
 		int logins = vc_logins(v);
 		rc = collect_all(&c);
-		store_ms += c.store_ms;
+		store_ms += c.out.ms;
 		/* Views and paging tokens belong to the session: when it expired
 		 * and was renewed mid-scan they are gone, so start over, once. */
 		if (rc == VC_ERR && vc_logins(v) != logins && attempt == 0) {
@@ -794,7 +767,7 @@ int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
 	}
-	stats->objects = c.objects;
+	stats->objects = c.out.objects;
 	stats->api_calls = vc_api_calls(v);
 	stats->bytes_received = vc_bytes_received(v);
 	stats->store_ms = store_ms;

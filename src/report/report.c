@@ -71,17 +71,6 @@ static void count_cb(void *ctx, const char *status, const char *severity, long l
 }
 
 /* Object names come from vCenter: never let them drive the terminal. */
-static void put_safe(FILE *f, const char *s, int width)
-{
-	int n = 0;
-	for (; s && *s; s++, n++) {
-		unsigned char ch = (unsigned char)*s;
-		fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, f);
-	}
-	for (; n < width; n++)
-		fputc(' ', f);
-}
-
 struct table_ctx {
 	FILE *f;
 	const struct report_opts *o;
@@ -118,33 +107,33 @@ static int table_row(void *vctx, const struct finding_row *r)
 	else
 		fprintf(f, "%-7s ", up);
 	fprintf(f, "%-8s  %-16s  ", r->severity, r->rule_id);
-	put_safe(f, r->object_name, 0);
+	fput_safe(f, r->object_name, 0);
 	fprintf(f, "\n        %s\n", r->title);
 	if (r->property) {
 		fputs("        ", f);
 		if (x->o->color)
 			fputs(DIM, f);
-		put_safe(f, r->property, 0);
+		fput_safe(f, r->property, 0);
 		fputs(": ", f);
-		put_safe(f, r->observed && *r->observed ? r->observed : "\"\"", 0);
+		fput_safe(f, r->observed && *r->observed ? r->observed : "\"\"", 0);
 		fputs(", expected ", f);
-		put_safe(f, r->expected, 0);
+		fput_safe(f, r->expected, 0);
 		if (x->o->color)
 			fputs(RESET, f);
 		fputc('\n', f);
 	}
 	if (r->waiver_justification) {
 		fputs(r->waiver_expired ? "        waiver expired " : "        waived until ", f);
-		put_safe(f, r->waiver_expires, 0);
+		fput_safe(f, r->waiver_expires, 0);
 		fputs(" by ", f);
-		put_safe(f, r->waiver_approver, 0);
+		fput_safe(f, r->waiver_approver, 0);
 		if (r->waiver_ticket) {
 			fputs(" (", f);
-			put_safe(f, r->waiver_ticket, 0);
+			fput_safe(f, r->waiver_ticket, 0);
 			fputc(')', f);
 		}
 		fputs(": ", f);
-		put_safe(f, r->waiver_justification, 0);
+		fput_safe(f, r->waiver_justification, 0);
 		fputc('\n', f);
 	}
 	x->shown++;
@@ -160,7 +149,7 @@ static void table_header(FILE *f, struct store *st, const struct snapshot_info *
 	store_object_count(st, snap->id, "vm", &v);
 	store_object_count(st, snap->id, "datastore", &d);
 	fputs("Target ", f);
-	put_safe(f, snap->target, 0);
+	fput_safe(f, snap->target, 0);
 	fprintf(f, ", snapshot %lld (%s %s): %lld hosts, %lld VMs, %lld datastores\n",
 		snap->id, snap->status, t, h, v, d);
 	struct part_info *parts;
@@ -174,7 +163,7 @@ static void table_header(FILE *f, struct store *st, const struct snapshot_info *
 		fprintf(f, "NSX: %lld DFW rules\n", r);
 	} else if (p && !strcmp(p->status, "failed")) {
 		fputs("NSX: not collected, the NSX part failed: ", f);
-		put_safe(f, p->error, 0);
+		fput_safe(f, p->error, 0);
 		fputs("; DFW rules are unknown\n", f);
 	} else if (p) {
 		fputs("NSX: no NSX manager configured; DFW rules are unknown\n", f);
@@ -208,6 +197,28 @@ static void table_summary(FILE *f, const struct counts *c, const struct report_o
 		fputs("Score: none (nothing passed or failed)\n", f);
 	if (o->fail_on >= 0)
 		fprintf(f, "Gate: --fail-on %s\n", severity_name((enum severity)o->fail_on));
+}
+
+void json_stream_item(FILE *f, json_t *item, bool *first)
+{
+	fputs(*first ? "\n    " : ",\n    ", f);
+	*first = false;
+	json_dumpf(item, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(item);
+}
+
+void json_stream_open(FILE *f, json_t *head, const char *key)
+{
+	/* head's members, then the list left open for json_stream_item. */
+	char *h = json_dumps(head, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(head);
+	fprintf(f, "%.*s, \"%s\": [", (int)strlen(h) - 1, h, key);
+	free(h);
+}
+
+void json_stream_close(FILE *f, bool first)
+{
+	fprintf(f, "%s]}\n", first ? "" : "\n  ");
 }
 
 bool report_score(const struct counts *c, double *pct)
@@ -271,10 +282,7 @@ static int json_row(void *vctx, const struct finding_row *r)
 	} else {
 		json_object_set_new(o, "waiver", json_null());
 	}
-	fputs(x->first ? "\n    " : ",\n    ", x->f);
-	x->first = false;
-	json_dumpf(o, x->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-	json_decref(o);
+	json_stream_item(x->f, o, &x->first);
 	return 0;
 }
 
@@ -427,7 +435,7 @@ static int inv_object(void *vctx, const struct sobject *o)
 	struct inv_ctx *x = vctx;
 	if (x->fmt == FMT_TABLE) {
 		fprintf(x->f, "%s ", o->type);
-		put_safe(x->f, o->name, 0);
+		fput_safe(x->f, o->name, 0);
 		fprintf(x->f, " (%s)\n", o->moref);
 		for (unsigned i = 0; i < o->nprops; i++) {
 			const struct sprop *p = &o->props[i];
@@ -437,9 +445,9 @@ static int inv_object(void *vctx, const struct sobject *o)
 				continue;
 			}
 			fputs("  ", x->f);
-			put_safe(x->f, p->name, 48);
+			fput_safe(x->f, p->name, 48);
 			fputc(' ', x->f);
-			put_safe(x->f, p->collected ? p->value : "(not collected)", 0);
+			fput_safe(x->f, p->collected ? p->value : "(not collected)", 0);
 			fputc('\n', x->f);
 		}
 		return 0;
@@ -454,10 +462,7 @@ static int inv_object(void *vctx, const struct sobject *o)
 	}
 	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o}", "type", o->type, "id", o->moref, "name", o->name,
 			      "properties", props, "not_collected", missing);
-	fputs(x->first ? "\n    " : ",\n    ", x->f);
-	x->first = false;
-	json_dumpf(j, x->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-	json_decref(j);
+	json_stream_item(x->f, j, &x->first);
 	return 0;
 }
 

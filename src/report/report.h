@@ -4,6 +4,7 @@
 #define HARDEN_REPORT_H
 
 #include <libxml/xmlwriter.h>
+#include <jansson.h>
 #include <stdio.h>
 
 #include "rules/rules.h"
@@ -53,6 +54,13 @@ struct counts {
 	long long by[RS_COUNT][SEV_COUNT];
 };
 long long counts_status(const struct counts *c, enum rstatus s);
+/* JSON written an element at a time, so that memory stays flat: an
+ * object of head's members (taken) and a list under key, each item (taken)
+ * streamed, then the close; first starts true and tracks the list. */
+void json_stream_open(FILE *f, json_t *head, const char *key);
+void json_stream_item(FILE *f, json_t *item, bool *first);
+void json_stream_close(FILE *f, bool first);
+
 /* The compliance score in percent: passed / (passed + failed), waived and
  * unknown results left out; false when nothing passed or failed. */
 bool report_score(const struct counts *c, double *pct);

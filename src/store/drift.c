@@ -64,10 +64,10 @@ static int nsx_completed(struct store *st, long long snap, bool *yes)
 	return 0;
 }
 
-/* NSX object types drop out of the comparison unless both NSX parts
- * completed; the manager object itself always takes part. */
+/* Objects of the NSX part drop out of the comparison unless both NSX
+ * parts completed; the part's own manager object always takes part. */
 #define NSX_FILTER(t) \
-	"(?3 OR " t " NOT IN ('dfw_policy', 'dfw_rule', 'nsx_group', 'nsx_service'))"
+	"(?3 OR harden_part(" t ") <> 'nsx' OR " t " = '" NSX_PART_OBJECT "')"
 
 static const char *const drift_sql[] = {
 	/* Objects added. */

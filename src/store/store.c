@@ -177,6 +177,15 @@ static int migrate(struct store *st)
 	return 0;
 }
 
+/* harden_part(type): the snapshot part that collects objects of type, so
+ * that queries (drift) follow the vocabulary instead of listing types. */
+static void sql_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const unsigned char *t = sqlite3_value_text(argv[0]);
+	sqlite3_result_text(ctx, vocab_part(t ? (const char *)t : ""), -1, SQLITE_STATIC);
+}
+
 int store_open(struct store **out, const char *path, bool readonly)
 {
 	*out = NULL;
@@ -194,6 +203,11 @@ int store_open(struct store **out, const char *path, bool readonly)
 	sqlite3_extended_result_codes(st->db, 0);
 	if (store_exec(st, "PRAGMA foreign_keys = ON", "configure") < 0)
 		goto fail;
+	if (sqlite3_create_function(st->db, "harden_part", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_part, NULL,
+				    NULL) != SQLITE_OK) {
+		store_db_error(st, "configure");
+		goto fail;
+	}
 	if (!readonly) {
 		if (store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", "configure") < 0)
 			goto fail;

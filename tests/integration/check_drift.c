@@ -87,18 +87,7 @@ static char *drift_lines(const char *const *args, int want)
 	}
 	json_decref(j);
 	run_release(&r);
-	for (size_t a = 0; a < l.n; a++)
-		for (size_t b = a + 1; b < l.n; b++)
-			if (strcmp(l.v[a], l.v[b]) > 0) {
-				char *t = l.v[a];
-				l.v[a] = l.v[b];
-				l.v[b] = t;
-			}
-	struct buf b = BUF_INIT;
-	for (size_t a = 0; a < l.n; a++)
-		buf_printf(&b, "%s\n", l.v[a]);
-	strlist_release(&l);
-	return buf_detach(&b);
+	return tu_sorted_lines(&l);
 }
 
 static void change_labs(const char *ntpd_call)

@@ -68,18 +68,7 @@ static char *results(json_t *j, const char *status)
 		strlist_add_owned(&l, xasprintf("%s %s", json_string_value(json_object_get(f, "rule_id")),
 						json_string_value(json_object_get(json_object_get(f, "object"), "name"))));
 	}
-	for (size_t a = 0; a < l.n; a++)
-		for (size_t b = a + 1; b < l.n; b++)
-			if (strcmp(l.v[a], l.v[b]) > 0) {
-				char *t = l.v[a];
-				l.v[a] = l.v[b];
-				l.v[b] = t;
-			}
-	struct buf b = BUF_INIT;
-	for (size_t a = 0; a < l.n; a++)
-		buf_printf(&b, "%s\n", l.v[a]);
-	strlist_release(&l);
-	return buf_detach(&b);
+	return tu_sorted_lines(&l);
 }
 
 /* The snapshot `report --target lab` shows: the latest completed one. */
@@ -99,15 +88,7 @@ static long long latest_snapshot(void)
 static size_t every_rule_fails_and_passes(json_t *j)
 {
 	json_t *seen = json_object();
-	size_t i;
-	json_t *f;
-	json_array_foreach(json_object_get(j, "findings"), i, f) {
-		const char *id = json_string_value(json_object_get(f, "rule_id"));
-		json_t *e = json_object_get(seen, id);
-		if (!e)
-			json_object_set_new(seen, id, e = json_object());
-		json_object_set_new(e, json_string_value(json_object_get(f, "status")), json_true());
-	}
+	json_rule_statuses(seen, j);
 	const char *id;
 	json_t *e;
 	json_object_foreach(seen, id, e) {

@@ -506,3 +506,16 @@ int json_count_moref(const char *json, const char *rule, const char *status, con
 	json_decref(j);
 	return n;
 }
+
+void json_rule_statuses(json_t *seen, json_t *report)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(report, "findings"), i, f) {
+		const char *id = json_string_value(json_object_get(f, "rule_id"));
+		json_t *e = json_object_get(seen, id);
+		if (!e)
+			json_object_set_new(seen, id, e = json_object());
+		json_object_set_new(e, json_string_value(json_object_get(f, "status")), json_true());
+	}
+}

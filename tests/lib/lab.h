@@ -3,6 +3,7 @@
 #ifndef HARDEN_TEST_LAB_H
 #define HARDEN_TEST_LAB_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -80,6 +81,9 @@ void lab_control(struct lab *l, const char *path);
 
 /* Counts findings in a JSON report with the given rule, status (and object name, or NULL). */
 int json_count(const char *json, const char *rule, const char *status, const char *object);
+/* Adds to seen, rule id -> { status: true }, the statuses each rule of a
+ * parsed JSON report had. */
+void json_rule_statuses(json_t *seen, json_t *report);
 /* The same, matching the object's moref (an NSX path for DFW objects). */
 int json_count_moref(const char *json, const char *rule, const char *status, const char *moref);
 

@@ -48,3 +48,19 @@ int tu_run(Suite *s)
 	srunner_free(sr);
 	return failed;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *tu_sorted_lines(struct strlist *l)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < l->n; i++)
+		buf_printf(&b, "%s\n", l->v[i]);
+	strlist_release(l);
+	return buf_detach(&b);
+}

@@ -10,6 +10,9 @@ char *tu_tmpdir(void);
 void tu_rmdir(const char *dir);
 /* Writes text to dir/name with the given mode; returns the path. */
 char *tu_write(const char *dir, const char *name, const char *text, int mode);
+struct strlist;
+/* The strings of l sorted, one a line; releases l. */
+char *tu_sorted_lines(struct strlist *l);
 /* Runs a suite and returns the number of failures. */
 int tu_run(Suite *s);
 

@@ -1,0 +1,25 @@
+/* Where a collector writes a snapshot's objects and properties: the twin,
+ * keeping the first store error (later writes are skipped) and the time
+ * spent writing, apart from the time spent collecting. */
+#ifndef HARDEN_SINK_H
+#define HARDEN_SINK_H
+
+#include "store/store.h"
+
+struct sink {
+	struct store *st;
+	long long snap;
+	int rc;			/* the first store error, 0 while none */
+	char *err;		/* its message */
+	double ms;		/* time spent writing */
+	long long objects;
+};
+
+/* Adds an object; returns its row id (0 once a write has failed). */
+long long sink_object(struct sink *s, const char *type, const char *moref, const char *name);
+/* value NULL records the property as not collected. */
+void sink_prop(struct sink *s, long long obj, const char *name, enum ptype t, const char *value);
+/* Frees the kept message. */
+void sink_release(struct sink *s);
+
+#endif
