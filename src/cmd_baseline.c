@@ -5,24 +5,17 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "exitcode.h"
 #include "rules/rules.h"
-#include "util/util.h"
-
-static const char help[] =
-	"  list                  builtin and user baselines, with their rule counts\n"
-	"  show ID               a baseline's rules\n"
-	"  validate FILE...      check baseline files without scanning\n"
-	"  conflicts A B...      rules of different baselines that demand incompatible values\n"
-	"                        of the same property (exit 1 when there are any)\n";
 
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int do_list(void)
+static int do_list(struct cmd_ctx *ctx, void *opts)
 {
+	(void)ctx;
+	(void)opts;
 	struct strlist dirs = { 0 }, seen = { 0 }, names = { 0 };
 	baseline_dirs(&dirs);
 	for (size_t i = 0; i < dirs.n; i++) {
@@ -66,8 +59,10 @@ static int do_list(void)
 	return rc;
 }
 
-static int do_show(const char *name)
+static int do_show(struct cmd_ctx *ctx, void *opts)
 {
+	const char *name = ctx->argv[0];
+	(void)opts;
 	char *path = baseline_resolve(name);
 	struct baseline *b;
 	if (!path || baseline_load(&b, path) < 0) {
@@ -92,8 +87,11 @@ static int do_show(const char *name)
 	return EXIT_CLEAN;
 }
 
-static int do_validate(int n, char **files)
+static int do_validate(struct cmd_ctx *ctx, void *opts)
 {
+	int n = ctx->argc;
+	char **files = ctx->argv;
+	(void)opts;
 	int rc = EXIT_CLEAN;
 	for (int i = 0; i < n; i++) {
 		struct baseline *b;
@@ -123,8 +121,11 @@ static void print_conflict(void *vctx, const struct rule *ra, const struct check
 	free(eb);
 }
 
-static int do_conflicts(int n, char **names)
+static int do_conflicts(struct cmd_ctx *ctx, void *opts)
 {
+	int n = ctx->argc;
+	char **names = ctx->argv;
+	(void)opts;
 	struct baseline **bl = xcalloc((size_t)n, sizeof(*bl));
 	int rc = EXIT_CLEAN, found = 0;
 	for (int i = 0; i < n; i++) {
@@ -154,41 +155,49 @@ out:
 	return rc;
 }
 
-static int run(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		CMD_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt, r;
-	while ((opt = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
-		if ((r = cmd_common(ctx, &cmd_baseline, opt)) != 0) {
-			if (r < 0)
-				return EXIT_CLEAN;
-			continue;
-		}
-		cmd_usage(&cmd_baseline, false);
-		return EXIT_USAGE;
-	}
-	if (optind >= argc)
-		return cmd_bad_usage(&cmd_baseline, "missing subcommand (list, show, validate or conflicts)");
-	const char *sub = argv[optind++];
-	int rest = argc - optind;
-	if (!strcmp(sub, "list") && rest == 0)
-		return do_list();
-	if (!strcmp(sub, "show") && rest == 1)
-		return do_show(argv[optind]);
-	if (!strcmp(sub, "validate") && rest >= 1)
-		return do_validate(rest, argv + optind);
-	if (!strcmp(sub, "conflicts") && rest >= 2)
-		return do_conflicts(rest, argv + optind);
-	return cmd_bad_usage(&cmd_baseline, "unknown subcommand or wrong arguments: '%s'", sub);
-}
+static const struct cmd baseline_list = {
+	.name = "list",
+	.summary = "List builtin and user baselines with their rule counts",
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE),
+	.exit_texts = { CMD_PLAIN_EXITS, [EXIT_USAGE] = "a baseline could not be loaded" },
+	.run = do_list,
+};
+
+static const struct cmd baseline_show = {
+	.name = "show",
+	.summary = "Show a baseline's rules",
+	.args = "ID", .min_args = 1, .max_args = 1,
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE),
+	.exit_texts = { CMD_PLAIN_EXITS, [EXIT_USAGE] = "usage error, or the baseline could not be loaded" },
+	.run = do_show,
+};
+
+static const struct cmd baseline_validate = {
+	.name = "validate",
+	.summary = "Check baseline files without scanning",
+	.args = "FILE...", .min_args = 1, .max_args = -1,
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE),
+	.exit_texts = { CMD_PLAIN_EXITS, [EXIT_USAGE] = "usage error, or a baseline is invalid" },
+	.run = do_validate,
+};
+
+static const struct cmd baseline_conflicts = {
+	.name = "conflicts",
+	.summary = "Show rules of different baselines that demand incompatible values of the same property "
+		   "(exit 1 when there are any)",
+	.args = "A B...", .min_args = 2, .max_args = -1,
+	.exits = EXITS(EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE),
+	.exit_texts = { [EXIT_CLEAN] = "no conflicts", [EXIT_FINDINGS] = "conflicts were found", [EXIT_USAGE] = "usage error, or a baseline could not be loaded" },
+	.run = do_conflicts,
+};
+
+static const struct cmd *const subs[] = { &baseline_list, &baseline_show, &baseline_validate, &baseline_conflicts,
+					  NULL };
 
 const struct cmd cmd_baseline = {
-	"baseline",
-	"list | show ID | validate FILE... | conflicts A B...",
-	"List, show and validate baselines",
-	help,
-	run,
+	.name = "baseline",
+	.summary = "List, show, validate and compare baselines",
+	.subs = subs,
+	.exits = EXITS(EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE),
+	.exit_texts = { [EXIT_CLEAN] = "success", [EXIT_FINDINGS] = "conflicts: conflicts were found", [EXIT_USAGE] = "usage error, or a baseline could not be loaded or is invalid" },
 };

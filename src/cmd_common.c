@@ -5,24 +5,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
 #include "exitcode.h"
 #include "store/drift.h"
 #include "util/util.h"
 
-int cmd_parse_fail_on(const char *s, int *out)
-{
-	enum severity sev;
-	if (!strcmp(s, "none")) {
-		*out = -1;
-		return 0;
-	}
-	if (severity_parse(s, &sev) < 0)
-		return -1;
-	*out = (int)sev;
-	return 0;
-}
-
-int cmd_pick_snapshot(struct store *st, const char *target, const char *which, long long *id)
+static int pick_snapshot(struct store *st, const char *target, const char *which, long long *id)
 {
 	if (which && strcmp(which, "latest")) {
 		if (!parse_int64(which, id) || *id <= 0) {
@@ -49,7 +42,7 @@ int cmd_completed_snapshot(struct store *st, const char *target, const char *whi
 {
 	long long id = known_id;
 	int rc;
-	if (id <= 0 && (rc = cmd_pick_snapshot(st, target, which, &id)) != 0) {
+	if (id <= 0 && (rc = pick_snapshot(st, target, which, &id)) != 0) {
 		log_error("%s", err_get());
 		return rc;
 	}
@@ -158,21 +151,114 @@ int cmd_load_waivers(const char *path, struct waivers *w)
 	return 0;
 }
 
-int cmd_write_reports(bool quiet, struct store *st, const struct snapshot_info *si,
-		      const struct evaluation_info *evals, unsigned n, struct report_opts *ro,
-		      const struct report_output *outs, unsigned nouts, const struct report_extra *x,
-		      struct counts *total)
+/* ---- shared options ---- */
+
+#define PA(f) offsetof(struct pick_args, f)
+const struct cmd_opt cmd_pick_opts[] = {
+	{ .name = "target", .sname = 't', .arg = "T", .kind = OPT_STR, .off = PA(target),
+	  .help = "the target whose latest completed snapshot is meant" },
+	{ .name = "snapshot", .sname = 's', .arg = "ID", .kind = OPT_STR, .off = PA(snapshot),
+	  .help = "a snapshot by id, or 'latest' (of any target, or of --target)" },
+	{ 0 },
+};
+#undef PA
+
+const char *const cmd_table_json[] = { "table", "json", NULL };
+
+#define BA(f) offsetof(struct baseline_args, f)
+const struct cmd_opt cmd_baseline_opts[] = {
+	{ .name = "baseline", .sname = 'b', .arg = "B", .kind = OPT_LIST, .off = BA(names), .flags = OPTF_REQUIRED,
+	  .help = "a baseline's name or file" },
+	{ .name = "set", .arg = "NAME=VALUE", .kind = OPT_LIST, .off = BA(sets),
+	  .help = "override a baseline's site parameter (a list: a,b,c)" },
+	{ .name = "waivers", .arg = "FILE", .kind = OPT_STR, .off = BA(waivers),
+	  .help = "waivers to apply (scan: default the target's 'waivers')" },
+	{ 0 },
+};
+#undef BA
+
+const char *const cmd_report_formats[] = { "table", "json", "sarif", "junit", "csv", "html", NULL };
+
+static int parse_output(const char *arg, void *dst)
 {
+	struct output_list *l = dst;
+	return report_outputs_add(&l->v, &l->n, arg);
+}
+
+void cmd_report_args_release(struct report_args *ra)
+{
+	report_outputs_free(ra->outputs.v, ra->outputs.n);
+	ra->outputs.v = NULL;
+	ra->outputs.n = 0;
+}
+
+#define RA(f) offsetof(struct report_args, f)
+const struct cmd_opt cmd_report_opts[] = {
+	{ .name = "format", .sname = 'f', .arg = "F", .kind = OPT_CHOICE, .off = RA(format),
+	  .choices = cmd_report_formats, .help = "the report on standard output (default table)" },
+	{ .name = "output", .sname = 'o', .arg = "F:PATH", .kind = OPT_FN, .off = RA(outputs), .parse = parse_output,
+	  .flags = OPTF_REPEAT, .help = "also write format F to PATH, '-' for standard output instead of --format" },
+	{ .name = "all", .sname = 'a', .kind = OPT_FLAG, .off = RA(all),
+	  .help = "also list passing and not-applicable results" },
+	{ 0 },
+};
+#undef RA
+
+static int parse_score(const char *arg, void *dst)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(arg, &end);
+	if (end == arg || *end || errno || !(v >= 0 && v <= 100)) {
+		err_set("--min-score takes a percentage from 0 to 100, not '%s'", arg);
+		return -1;
+	}
+	*(double *)dst = v;
+	return 0;
+}
+
+#define GT(f) offsetof(struct gate, f)
+const struct cmd_opt cmd_gate_opts[] = {
+	{ .name = "fail-on", .arg = "SEV", .kind = OPT_FN, .off = GT(fail_on), .parse = cmd_parse_fail_on,
+	  .help = "exit 1 on failing (3 on unknown) results of this severity or above: critical, high, medium, "
+		  "low, info or none (default critical)" },
+	{ .name = "fail-on-new", .kind = OPT_FLAG, .off = GT(fail_on_new),
+	  .help = "gate only on failing and unknown results new since the previous completed scan of the "
+		  "target (or --since)" },
+	{ .name = "since", .arg = "ID", .kind = OPT_ID, .off = GT(since),
+	  .help = "the snapshot --fail-on-new compares with (implies --fail-on-new)" },
+	{ .name = "max-unknown", .arg = "N", .kind = OPT_INT, .off = GT(max_unknown), .min = 0, .max = LLONG_MAX,
+	  .help = "exit 3 when more than N results are unknown, whatever their severity" },
+	{ .name = "min-score", .arg = "P", .kind = OPT_FN, .off = GT(min_score), .parse = parse_score,
+	  .help = "exit 1 when the compliance score is below P percent" },
+	{ 0 },
+};
+
+const struct cmd_opt cmd_fail_on_opt[] = {
+	{ .name = "fail-on", .arg = "SEV", .kind = OPT_FN, .off = 0, .parse = cmd_parse_fail_on,
+	  .help = "exit as scan would for this threshold: critical, high, medium, low, info or none" },
+	{ 0 },
+};
+#undef GT
+
+/* ---- reports and the gate ---- */
+
+int cmd_write_reports(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
+		      const struct evaluation_info *evals, unsigned n, const struct report_args *ra, int fail_on,
+		      bool drift, struct counts *total)
+{
+	struct report_opts ro = { (enum rformat)ra->format, ra->all, false, fail_on };
+	struct report_extra x = { drift ? report_html_drift : NULL, NULL };
 	/* Only the table uses colour, and only on a terminal. */
 	const char *nc = getenv("NO_COLOR");
-	ro->color = isatty(STDOUT_FILENO) && !(nc && *nc);
+	ro.color = isatty(STDOUT_FILENO) && !(nc && *nc);
 	int r = 0;
-	if (!quiet && !report_outputs_stdout(outs, nouts))
-		r = report_write_ex(stdout, st, si, evals, n, ro, x, total);
+	if (!ctx->quiet && !report_outputs_stdout(ra->outputs.v, ra->outputs.n))
+		r = report_write_ex(stdout, st, si, evals, n, &ro, &x, total);
 	fflush(stdout);
 	/* Fills total again, the same, and with --quiet the first time. */
 	if (r >= 0)
-		r = report_write_outputs(outs, nouts, st, si, evals, n, ro, x, total);
+		r = report_write_outputs(ra->outputs.v, ra->outputs.n, st, si, evals, n, &ro, &x, total);
 	if (r < 0) {
 		log_error("%s", err_get());
 		return EXIT_STORE;
@@ -180,81 +266,18 @@ int cmd_write_reports(bool quiet, struct store *st, const struct snapshot_info *
 	return 0;
 }
 
-int cmd_run_evaluations(struct store *st, const struct snapshot_info *si, struct baseline **bl, size_t n, const char *kind,
-		 const struct waivers *w, const char *waiver_source, struct evaluation_info **out, unsigned *nout,
-		 double *eval_ms)
+int gate_exit(const struct counts *c, int fail_on)
 {
-	struct evaluation_info *evals = xcalloc(n ? n : 1, sizeof(*evals));
-	unsigned nev = 0;
-	*eval_ms = 0;
-	*out = evals;
-	*nout = 0;
-	for (size_t i = 0; i < n; i++, nev++) {
-		struct eval_summary sum;
-		if (rules_evaluate(st, si->id, bl[i], kind, w, waiver_source, &sum) < 0) {
-			log_error("%s", err_get());
-			*nout = nev;
-			return EXIT_STORE;
-		}
-		*eval_ms += sum.ms;
-		evals[i].id = sum.eval_id;
-		evals[i].eval_ms = sum.ms;
-		evals[i].snapshot_id = si->id;
-		evals[i].baseline_id = xstrdup(bl[i]->id);
-		evals[i].baseline_title = xstrdup(bl[i]->title);
-		evals[i].baseline_version = xstrdup(bl[i]->version ? bl[i]->version : "");
-		evals[i].kind = xstrdup(kind);
+	if (fail_on < 0)
+		return EXIT_CLEAN;
+	long long fail = 0, unknown = 0;
+	for (int s = fail_on; s < SEV_COUNT; s++) {
+		fail += c->by[RS_FAIL][s];
+		unknown += c->by[RS_UNKNOWN][s];
 	}
-	*nout = nev;
-	return 0;
-}
-
-int cmd_evaluate_and_report_to(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
-			       struct baseline **bl, size_t n, const char *kind, const struct waivers *w,
-			       const char *waiver_source, struct report_opts *ro, const struct report_output *outs,
-			       unsigned nouts, double *eval_ms)
-{
-	struct evaluation_info *evals;
-	unsigned nev;
-	int rc = cmd_run_evaluations(st, si, bl, n, kind, w, waiver_source, &evals, &nev, eval_ms);
-	struct counts total;
-	if (rc == 0 && (rc = cmd_write_reports(ctx->quiet, st, si, evals, nev, ro, outs, nouts, NULL, &total)) == 0)
-		rc = gate_exit(&total, ro->fail_on);
-	evaluation_list_free(evals, nev);
-	return rc;
-}
-
-int cmd_gate_option(const struct cmd *c, int opt, const char *arg, struct gate *g)
-{
-	long long v;
-	char *end;
-	switch (opt) {
-	case 0x300:
-		if (cmd_parse_fail_on(arg, &g->fail_on) < 0)
-			return cmd_bad_usage(c, "unknown severity '%s' for --fail-on", arg);
-		return 1;
-	case 0x301:
-		g->fail_on_new = true;
-		return 1;
-	case 0x302:
-		if (!parse_int64(arg, &v) || v < 1)
-			return cmd_bad_usage(c, "--since takes a snapshot id");
-		g->since = v;
-		g->fail_on_new = true;
-		return 1;
-	case 0x303:
-		if (!parse_int64(arg, &v) || v < 0)
-			return cmd_bad_usage(c, "--max-unknown takes a number, 0 or more");
-		g->max_unknown = v;
-		return 1;
-	case 0x304:
-		g->min_score = strtod(arg, &end);
-		if (end == arg || *end || !(g->min_score >= 0 && g->min_score <= 100))
-			return cmd_bad_usage(c, "--min-score takes a percentage from 0 to 100");
-		return 1;
-	default:
-		return 0;
-	}
+	if (fail)
+		return EXIT_FINDINGS;
+	return unknown ? EXIT_UNKNOWN : EXIT_CLEAN;
 }
 
 static void count_new(void *ctx, const char *status, const char *severity, long long n)
@@ -266,39 +289,48 @@ static void count_new(void *ctx, const char *status, const char *severity, long 
 		c->by[st][sev] += n;
 }
 
+/* The counts of results new since the reference snapshot. */
+static int new_counts(struct store *st, const struct snapshot_info *si, const struct evaluation_info *evals,
+		      unsigned nev, const struct counts *total, const struct gate *g, struct counts *fresh)
+{
+	long long ref = g->since;
+	int r = ref ? 0 : store_snapshot_previous(st, si->target, si->id, &ref), rc;
+	if (r < 0) {
+		log_error("%s", err_get());
+		return EXIT_STORE;
+	}
+	struct snapshot_info ri = { 0 };
+	if (r == 0 && (rc = cmd_completed_snapshot(st, si->target, NULL, ref, &ri)) != 0) {
+		snapshot_info_release(&ri);
+		return rc;
+	}
+	snapshot_info_release(&ri);
+	if (r > 0) {
+		/* Nothing to compare with: everything is new. */
+		*fresh = *total;
+		log_info("gate: no earlier completed snapshot of target '%s'; every result counts as new", si->target);
+		return 0;
+	}
+	memset(fresh, 0, sizeof(*fresh));
+	for (unsigned i = 0; i < nev; i++)
+		if (store_new_results(st, evals[i].id, ref, "fail", count_new, fresh) < 0 ||
+		    store_new_results(st, evals[i].id, ref, "unknown", count_new, fresh) < 0) {
+			log_error("%s", err_get());
+			return EXIT_STORE;
+		}
+	log_info("gate: %lld failing and %lld unknown results are new since snapshot %lld",
+		 counts_status(fresh, RS_FAIL), counts_status(fresh, RS_UNKNOWN), ref);
+	return 0;
+}
+
 int cmd_gate(struct store *st, const struct snapshot_info *si, const struct evaluation_info *evals, unsigned nev,
 	     const struct counts *total, const struct gate *g)
 {
 	int rc;
-	if (g->fail_on_new && g->fail_on >= 0) {
-		long long ref = g->since;
-		int r = ref ? 0 : store_snapshot_previous(st, si->target, si->id, &ref);
-		if (r < 0) {
-			log_error("%s", err_get());
-			return EXIT_STORE;
-		}
-		struct snapshot_info ri = { 0 };
-		if (r == 0 && (rc = cmd_completed_snapshot(st, si->target, NULL, ref, &ri)) != 0) {
-			snapshot_info_release(&ri);
-			return rc;
-		}
-		snapshot_info_release(&ri);
+	if ((g->fail_on_new || g->since) && g->fail_on >= 0) {
 		struct counts fresh;
-		if (r > 0) {
-			/* Nothing to compare with: everything is new. */
-			fresh = *total;
-			log_info("gate: no earlier completed snapshot of target '%s'; every result counts as new", si->target);
-		} else {
-			memset(&fresh, 0, sizeof(fresh));
-			for (unsigned i = 0; i < nev; i++)
-				if (store_new_results(st, evals[i].id, ref, "fail", count_new, &fresh) < 0 ||
-				    store_new_results(st, evals[i].id, ref, "unknown", count_new, &fresh) < 0) {
-					log_error("%s", err_get());
-					return EXIT_STORE;
-				}
-			log_info("gate: %lld failing and %lld unknown results are new since snapshot %lld",
-				 counts_status(&fresh, RS_FAIL), counts_status(&fresh, RS_UNKNOWN), ref);
-		}
+		if ((rc = new_counts(st, si, evals, nev, total, g, &fresh)) != 0)
+			return rc;
 		rc = gate_exit(&fresh, g->fail_on);
 	} else {
 		rc = gate_exit(total, g->fail_on);

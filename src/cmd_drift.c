@@ -11,12 +11,26 @@
 #include "store/store.h"
 #include "util/util.h"
 
-static const char help[] =
-	"  -t, --target T        the target (required)\n"
-	"  --from ID             the older snapshot (default: the one before --to)\n"
-	"  --to ID               the newer snapshot (default: the latest completed)\n"
-	"  -o, --object NAME     only events of objects with this name or moref\n"
-	"  -f, --format F        table|json (default table)\n";
+struct drift_opts {
+	const char *target, *object;
+	long long from, to;
+	int format;
+};
+
+#define O(f) offsetof(struct drift_opts, f)
+static const struct cmd_opt opts[] = {
+	{ .name = "target", .sname = 't', .arg = "T", .kind = OPT_STR, .off = O(target), .flags = OPTF_REQUIRED,
+	  .help = "the target" },
+	{ .name = "from", .arg = "ID", .kind = OPT_ID, .off = O(from), .flags = OPTF_IMPLIES_NEXT,
+	  .help = "the older snapshot (default: the one before --to)" },
+	{ .name = "to", .arg = "ID", .kind = OPT_ID, .off = O(to),
+	  .help = "the newer snapshot (default: the latest completed)" },
+	{ .name = "object", .arg = "NAME", .kind = OPT_STR, .off = O(object),
+	  .help = "only events of objects with this name or moref" },
+	{ .name = "format", .sname = 'f', .arg = "F", .kind = OPT_CHOICE, .off = O(format), .choices = cmd_table_json,
+	  .help = "the output (default table)" },
+	{ 0 },
+};
 
 struct out_ctx {
 	FILE *f;
@@ -84,95 +98,49 @@ static int json_event(void *vctx, const struct drift_event *e)
 	return 0;
 }
 
-static int parse_id(const char *s, long long *id)
+/* The pair of snapshots to compare: --to (or the latest) and --from (or
+ * the one before it), both completed and different. */
+static int pick_pair(struct store *st, const struct drift_opts *o, struct snapshot_info *a, struct snapshot_info *b)
 {
-	return parse_int64(s, id) && *id > 0 ? 0 : -1;
-}
-
-static int run(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "from", required_argument, NULL, 0x200 },
-		{ "to", required_argument, NULL, 0x201 },
-		{ "object", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		CMD_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *target = NULL, *object = NULL;
-	long long from = 0, to = 0;
-	bool json = false;
-	int opt, r;
-	while ((opt = getopt_long(argc, argv, "t:o:f:qh", opts, NULL)) != -1) {
-		if ((r = cmd_common(ctx, &cmd_drift, opt)) != 0) {
-			if (r < 0)
-				return EXIT_CLEAN;
-			continue;
-		}
-		switch (opt) {
-		case 't': target = optarg; break;
-		case 'o': object = optarg; break;
-		case 0x200:
-			if (parse_id(optarg, &from) < 0)
-				return cmd_bad_usage(&cmd_drift, "--from takes a snapshot id");
-			break;
-		case 0x201:
-			if (parse_id(optarg, &to) < 0)
-				return cmd_bad_usage(&cmd_drift, "--to takes a snapshot id");
-			break;
-		case 'f':
-			if (strcmp(optarg, "table") && strcmp(optarg, "json"))
-				return cmd_bad_usage(&cmd_drift, "unknown format '%s' (table or json)", optarg);
-			json = !strcmp(optarg, "json");
-			break;
-		default:
-			cmd_usage(&cmd_drift, false);
-			return EXIT_USAGE;
-		}
+	int rc, r;
+	long long from = o->from;
+	if ((rc = cmd_completed_snapshot(st, o->target, NULL, o->to, b)) != 0)
+		return rc;
+	if (!from && (r = store_snapshot_previous(st, o->target, b->id, &from)) != 0) {
+		if (r > 0)
+			log_error("target '%s' has no completed snapshot before %lld to compare with", o->target, b->id);
+		else
+			log_error("%s", err_get());
+		return r > 0 ? EXIT_USAGE : EXIT_STORE;
 	}
-	if (optind < argc)
-		return cmd_bad_usage(&cmd_drift, "unexpected argument '%s'", argv[optind]);
-	if (!target)
-		return cmd_bad_usage(&cmd_drift, "--target is required");
-	char *dbp = cmd_db_path(ctx);
-	struct store *st = NULL;
-	struct snapshot_info a = { 0 }, b = { 0 };
-	int rc = EXIT_STORE;
-	if (store_open(&st, dbp, false) < 0) {
-		log_error("%s", err_get());
-		goto out;
-	}
-	if ((rc = cmd_completed_snapshot(st, target, NULL, to, &b)) != 0)
-		goto out;
-	if (!from) {
-		r = store_snapshot_previous(st, target, b.id, &from);
-		if (r != 0) {
-			if (r > 0)
-				log_error("target '%s' has no completed snapshot before %lld to compare with", target, b.id);
-			else
-				log_error("%s", err_get());
-			rc = r > 0 ? EXIT_USAGE : EXIT_STORE;
-			goto out;
-		}
-	}
-	if ((rc = cmd_completed_snapshot(st, target, NULL, from, &a)) != 0)
-		goto out;
-	if (a.id == b.id) {
-		log_error("--from and --to name the same snapshot %lld", a.id);
-		rc = EXIT_USAGE;
-		goto out;
+	if ((rc = cmd_completed_snapshot(st, o->target, NULL, from, a)) != 0)
+		return rc;
+	if (a->id == b->id) {
+		log_error("--from and --to name the same snapshot %lld", a->id);
+		return EXIT_USAGE;
 	}
 	/* Drift of consecutive scans is stored by the scan; any other pair is
 	 * computed now, once, and kept. */
-	r = drift_stored(st, a.id, b.id);
+	r = drift_stored(st, a->id, b->id);
 	if (r > 0)
-		r = drift_compute(st, a.id, b.id, NULL);
+		r = drift_compute(st, a->id, b->id, NULL);
 	if (r < 0) {
 		log_error("%s", err_get());
-		rc = EXIT_STORE;
-		goto out;
+		return EXIT_STORE;
 	}
+	return 0;
+}
+
+static int run(struct cmd_ctx *ctx, void *vopts)
+{
+	struct drift_opts *o = vopts;
+	struct store *st = ctx->store;
+	const char *target = o->target, *object = o->object;
+	bool json = o->format == 1;
+	struct snapshot_info a = { 0 }, b = { 0 };
+	int r, rc = pick_pair(st, o, &a, &b);
+	if (rc)
+		goto out;
 	struct out_ctx x = { stdout, json, true, 0 };
 	char ta[32], tb[32];
 	time_iso8601(ta, a.started_at);
@@ -201,15 +169,16 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 out:
 	snapshot_info_release(&a);
 	snapshot_info_release(&b);
-	store_close(st);
-	free(dbp);
 	return rc;
 }
 
 const struct cmd cmd_drift = {
-	"drift",
-	"--target T [--from ID --to ID] [--object NAME] [--format table|json]",
-	"Show what changed between two completed snapshots of a target",
-	help,
-	run,
+	.name = "drift",
+	.summary = "Show what changed between two completed snapshots of a target",
+	.optsets = { { opts, 0 } },
+	.opts_size = sizeof(struct drift_opts),
+	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_COLLECT, EXIT_STORE),
+	.exit_texts = { CMD_PLAIN_EXITS },
+	.run = run,
 };

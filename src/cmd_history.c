@@ -13,11 +13,23 @@
 #include "store/store.h"
 #include "util/util.h"
 
-static const char help[] =
-	"  -t, --target T        the target (required)\n"
-	"  -o, --object NAME     the object, by name or moref (required)\n"
-	"  -p, --property P      only this property\n"
-	"  -f, --format F        table|json (default table)\n";
+struct history_opts {
+	const char *target, *object, *property;
+	int format;
+};
+
+#define O(f) offsetof(struct history_opts, f)
+static const struct cmd_opt opts[] = {
+	{ .name = "target", .sname = 't', .arg = "T", .kind = OPT_STR, .off = O(target), .flags = OPTF_REQUIRED,
+	  .help = "the target" },
+	{ .name = "object", .arg = "NAME", .kind = OPT_STR, .off = O(object), .flags = OPTF_REQUIRED,
+	  .help = "the object, by name or moref" },
+	{ .name = "property", .sname = 'p', .arg = "P", .kind = OPT_STR, .off = O(property),
+	  .help = "only this property" },
+	{ .name = "format", .sname = 'f', .arg = "F", .kind = OPT_CHOICE, .off = O(format), .choices = cmd_table_json,
+	  .help = "the output (default table)" },
+	{ 0 },
+};
 
 /* A run of consecutive snapshots in which a property kept one state. */
 struct span {
@@ -124,50 +136,13 @@ static int on_point(void *vctx, const struct history_point *p)
 	return 0;
 }
 
-static int run(struct cmd_ctx *ctx, int argc, char **argv)
+static int run(struct cmd_ctx *ctx, void *vopts)
 {
-	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "object", required_argument, NULL, 'o' },
-		{ "property", required_argument, NULL, 'p' },
-		{ "format", required_argument, NULL, 'f' },
-		CMD_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *target = NULL, *object = NULL, *property = NULL;
-	bool json = false;
-	int opt, r;
-	while ((opt = getopt_long(argc, argv, "t:o:p:f:qh", opts, NULL)) != -1) {
-		if ((r = cmd_common(ctx, &cmd_history, opt)) != 0) {
-			if (r < 0)
-				return EXIT_CLEAN;
-			continue;
-		}
-		switch (opt) {
-		case 't': target = optarg; break;
-		case 'o': object = optarg; break;
-		case 'p': property = optarg; break;
-		case 'f':
-			if (strcmp(optarg, "table") && strcmp(optarg, "json"))
-				return cmd_bad_usage(&cmd_history, "unknown format '%s' (table or json)", optarg);
-			json = !strcmp(optarg, "json");
-			break;
-		default:
-			cmd_usage(&cmd_history, false);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return cmd_bad_usage(&cmd_history, "unexpected argument '%s'", argv[optind]);
-	if (!target || !object)
-		return cmd_bad_usage(&cmd_history, "--target and --object are required");
-	char *dbp = cmd_db_path(ctx);
-	struct store *st = NULL;
-	int rc = EXIT_STORE;
-	if (store_open(&st, dbp, true) < 0) {
-		log_error("%s", err_get());
-		goto out;
-	}
+	struct history_opts *o = vopts;
+	const char *target = o->target, *object = o->object, *property = o->property;
+	bool json = o->format == 1;
+	struct store *st = ctx->store;
+	int r, rc = EXIT_STORE;
 	struct hist_ctx x = { .json = json, .first_json = true };
 	if (json) {
 		json_t *head = json_pack("{s:s, s:i, s:s, s:s}", "schema", "harden.history", "version", 1, "target",
@@ -194,15 +169,16 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	rc = EXIT_CLEAN;
 out:
-	store_close(st);
-	free(dbp);
 	return rc;
 }
 
 const struct cmd cmd_history = {
-	"history",
-	"--target T --object NAME [--property P] [--format table|json]",
-	"Show each value an object's properties have had, snapshot by snapshot",
-	help,
-	run,
+	.name = "history",
+	.summary = "Show each value an object's properties have had, snapshot by snapshot",
+	.optsets = { { opts, 0 } },
+	.opts_size = sizeof(struct history_opts),
+	.setup = CMD_TWIN_READ,
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exit_texts = { CMD_PLAIN_EXITS },
+	.run = run,
 };

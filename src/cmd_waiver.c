@@ -3,15 +3,13 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "exitcode.h"
 #include "rules/waiver.h"
-#include "util/util.h"
 
-static const char help[] =
-	"  lint FILE...          check waiver files: keys, justification, approver, expiry dates\n";
-
-static int lint(int n, char **files)
+static int lint(struct cmd_ctx *ctx, void *opts)
 {
+	int n = ctx->argc;
+	char **files = ctx->argv;
+	(void)opts;
 	char today[11];
 	waivers_today(today);
 	int rc = EXIT_CLEAN;
@@ -35,31 +33,21 @@ static int lint(int n, char **files)
 	return rc;
 }
 
-static int run(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		CMD_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt, r;
-	while ((opt = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
-		if ((r = cmd_common(ctx, &cmd_waiver, opt)) != 0) {
-			if (r < 0)
-				return EXIT_CLEAN;
-			continue;
-		}
-		cmd_usage(&cmd_waiver, false);
-		return EXIT_USAGE;
-	}
-	if (optind < argc && !strcmp(argv[optind], "lint") && argc - optind >= 2)
-		return lint(argc - optind - 1, argv + optind + 1);
-	return cmd_bad_usage(&cmd_waiver, "expected 'lint FILE...'");
-}
+static const struct cmd waiver_lint = {
+	.name = "lint",
+	.summary = "Check waiver files: keys, justification, approver, expiry dates",
+	.args = "FILE...", .min_args = 1, .max_args = -1,
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE),
+	.exit_texts = { CMD_PLAIN_EXITS, [EXIT_USAGE] = "usage error, or a waiver file is invalid" },
+	.run = lint,
+};
+
+static const struct cmd *const subs[] = { &waiver_lint, NULL };
 
 const struct cmd cmd_waiver = {
-	"waiver",
-	"lint FILE...",
-	"Check waiver files",
-	help,
-	run,
+	.name = "waiver",
+	.summary = "Check waiver files",
+	.subs = subs,
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE),
+	.exit_texts = { CMD_PLAIN_EXITS, [EXIT_USAGE] = "usage error, or a waiver file is invalid" },
 };

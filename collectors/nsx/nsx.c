@@ -97,7 +97,7 @@ static int transport_error(struct nsx *n, CURLcode cc, const char *url)
 		err_set("the NSX manager of target '%s' redirected too often at %s", n->target, url);
 	else
 		err_set("cannot reach the NSX manager of target '%s' at %s: %s", n->target, url, detail);
-	return NSX_ERR;
+	return HERR_COLLECT;
 }
 
 /* The NSX error body: {"httpStatus", "error_code", "module_name",
@@ -196,7 +196,7 @@ static int session_create(struct nsx *n)
 		curl_free(u);
 		curl_free(p);
 		err_set("cannot encode the NSX credentials");
-		return NSX_ERR;
+		return HERR_COLLECT;
 	}
 	char *form = xasprintf("j_username=%s&j_password=%s", u, p);
 	curl_free(u);
@@ -213,18 +213,18 @@ static int session_create(struct nsx *n)
 		err_set("authentication failed for user '%s' on the NSX manager of target '%s' at %s: %s", n->user,
 			n->target, url, d);
 		free(d);
-		rc = NSX_EAUTH;
+		rc = HERR_AUTH;
 	} else if (rc == 0 && (status < 200 || status > 299)) {
 		char *d = error_detail(&n->body);
 		err_set("the NSX manager of target '%s' refused a session at %s: HTTP %ld (%s)", n->target, url, status, d);
 		free(d);
-		rc = NSX_ERR;
+		rc = HERR_COLLECT;
 	} else if (rc == 0) {
 		struct curl_header *h = NULL;
 		if (curl_easy_header(n->curl, "X-XSRF-TOKEN", 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h->value[0]) {
 			err_set("the NSX manager of target '%s' created a session at %s without an X-XSRF-TOKEN header",
 				n->target, url);
-			rc = NSX_ERR;
+			rc = HERR_COLLECT;
 		} else {
 			n->xsrf = xstrdup(h->value);
 			n->in_session = true;
@@ -279,14 +279,14 @@ int nsx_get(struct nsx *n, const char *path, json_t **out)
 		if (status == 401 || status == 403) {
 			err_set("authentication failed for user '%s' on the NSX manager of target '%s' at %s: HTTP %ld (%s)",
 				n->user, n->target, url, status, d);
-			rc = NSX_EAUTH;
+			rc = HERR_AUTH;
 		} else if (status == 429 || status == 503) {
 			err_set("the NSX manager of target '%s' was still busy after %d retries at %s: HTTP %ld (%s)",
 				n->target, n->max_retries, url, status, d);
-			rc = NSX_ERR;
+			rc = HERR_COLLECT;
 		} else {
 			err_set("the NSX manager of target '%s' answered HTTP %ld at %s: %s", n->target, status, url, d);
-			rc = NSX_ERR;
+			rc = HERR_COLLECT;
 		}
 		free(d);
 	} else if (rc == 0) {
@@ -295,11 +295,11 @@ int nsx_get(struct nsx *n, const char *path, json_t **out)
 		if (!j) {
 			err_set("malformed JSON from the NSX manager of target '%s' at %s: %s (line %d, column %d)",
 				n->target, url, je.text, je.line, je.column);
-			rc = NSX_ERR;
+			rc = HERR_COLLECT;
 		} else if (!json_is_object(j)) {
 			err_set("unexpected JSON from the NSX manager of target '%s' at %s: not an object", n->target, url);
 			json_decref(j);
-			rc = NSX_ERR;
+			rc = HERR_COLLECT;
 		} else {
 			*out = j;
 		}
@@ -341,7 +341,7 @@ int nsx_list(struct nsx *n, const char *path, nsx_item_fn fn, void *ctx)
 		if (!json_is_array(results)) {
 			err_set("unexpected JSON from the NSX manager of target '%s' at %s%s: no 'results' list", n->target,
 				n->base, p.data);
-			rc = NSX_ERR;
+			rc = HERR_COLLECT;
 		}
 		size_t i;
 		json_t *item;
@@ -351,7 +351,7 @@ int nsx_list(struct nsx *n, const char *path, nsx_item_fn fn, void *ctx)
 			if (!json_is_object(item)) {
 				err_set("unexpected JSON from the NSX manager of target '%s' at %s%s: result %zu is not an object",
 					n->target, n->base, p.data, i);
-				rc = NSX_ERR;
+				rc = HERR_COLLECT;
 				break;
 			}
 			rc = fn(ctx, item);
@@ -360,7 +360,7 @@ int nsx_list(struct nsx *n, const char *path, nsx_item_fn fn, void *ctx)
 		if (rc == 0 && next && *next && cursor && !strcmp(next, cursor)) {
 			err_set("the NSX manager of target '%s' handed back the same cursor twice at %s%s", n->target,
 				n->base, p.data);
-			rc = NSX_ERR;
+			rc = HERR_COLLECT;
 		}
 		free(cursor);
 		cursor = rc == 0 && next && *next ? xstrdup(next) : NULL;
@@ -380,7 +380,7 @@ int nsx_connect(struct nsx **out, const struct nsx_opts *o)
 	bool https = !strncmp(url, "https://", 8);
 	if (!https && strncmp(url, "http://", 7)) {
 		err_set("the NSX URL of target '%s' must start with https:// (or http://): '%s'", o->target, url);
-		return NSX_ERR;
+		return HERR_COLLECT;
 	}
 	struct nsx *n = xcalloc(1, sizeof(*n));
 	n->base = xstrdup(url);
@@ -397,7 +397,7 @@ int nsx_connect(struct nsx **out, const struct nsx_opts *o)
 	if (!n->curl) {
 		err_set("cannot initialise libcurl");
 		nsx_close(n);
-		return NSX_ERR;
+		return HERR_COLLECT;
 	}
 	CURL *c = n->curl;
 	struct transport_opts to = { o->timeout_s, o->insecure, o->ca_file, on_write, n, n->curl_err };

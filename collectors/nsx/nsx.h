@@ -9,12 +9,11 @@
 #include <stdbool.h>
 
 #include "store/store.h"
+#include "util/error.h"
 
-/* Results: 0, or one of these.  The message is in err_get(). */
-#define NSX_ERR (-1)	/* unreachable, TLS, timeout, HTTP or protocol error */
-#define NSX_EAUTH (-2)	/* the credentials were refused */
-#define NSX_ESTORE (-3)	/* writing the twin failed */
-#define NSX_EFULL (-4)	/* the twin's disk or database is full */
+/* Results: 0, or HERR_COLLECT (unreachable, TLS, timeout, HTTP or protocol
+ * error), HERR_AUTH (credentials refused), HERR_STORE or HERR_FULL (writing
+ * the twin failed).  The message is in err_get(). */
 
 enum nsx_auth { NSX_AUTH_SESSION, NSX_AUTH_BASIC };
 

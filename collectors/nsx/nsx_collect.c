@@ -163,7 +163,7 @@ static int on_domain(void *ctx, json_t *item)
 	struct collect *c = ctx;
 	const char *id = item_id(c, item, "domain");
 	if (!id)
-		return NSX_ERR;
+		return HERR_COLLECT;
 	strlist_add(&c->domains, id);
 	return 0;
 }
@@ -173,7 +173,7 @@ static int on_group(void *ctx, json_t *item)
 	struct collect *c = ctx;
 	const char *id = item_id(c, item, "group");
 	if (!id)
-		return NSX_ERR;
+		return HERR_COLLECT;
 	const char *path = json_string_value(json_object_get(item, "path"));
 	char *p = path ? xstrdup(path) : xasprintf("/infra/domains/%s/groups/%s", c->domain, id);
 	long long obj = add_object(c, "nsx_group", p, name_of(item, id));
@@ -191,7 +191,7 @@ static int on_service(void *ctx, json_t *item)
 	struct collect *c = ctx;
 	const char *id = item_id(c, item, "service");
 	if (!id)
-		return NSX_ERR;
+		return HERR_COLLECT;
 	const char *path = json_string_value(json_object_get(item, "path"));
 	char *p = path ? xstrdup(path) : xasprintf("/infra/services/%s", id);
 	long long obj = add_object(c, "nsx_service", p, name_of(item, id));
@@ -208,7 +208,7 @@ static int on_policy(void *ctx, json_t *item)
 	struct collect *c = ctx;
 	const char *id = item_id(c, item, "security policy");
 	if (!id)
-		return NSX_ERR;
+		return HERR_COLLECT;
 	if (c->npol == c->cappol) {
 		c->cappol = c->cappol ? c->cappol * 2 : 64;
 		c->pol = xrealloc(c->pol, c->cappol * sizeof(*c->pol));
@@ -249,7 +249,7 @@ static int on_rule(void *ctx, json_t *item)
 	struct policy *p = &c->pol[c->cur];
 	const char *id = item_id(c, item, "rule");
 	if (!id)
-		return NSX_ERR;
+		return HERR_COLLECT;
 	const char *path = json_string_value(json_object_get(item, "path"));
 	char *rp = path ? xstrdup(path) : xasprintf("%s/rules/%s", p->path, id);
 	long long seq;
@@ -403,7 +403,7 @@ int nsx_collect(struct nsx *n, struct store *st, long long snap, struct scan_sta
 	long long calls0 = nsx_api_calls(n), bytes0 = nsx_bytes_received(n);
 	int rc = collect_all(&c);
 	if (c.out.rc)
-		rc = c.out.rc == STORE_EFULL ? NSX_EFULL : NSX_ESTORE;
+		rc = c.out.rc == STORE_EFULL ? HERR_FULL : HERR_STORE;
 	if (nsx_progress(n)) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);

@@ -93,7 +93,7 @@ static int transport_error(struct vc *v, CURLcode cc)
 		err_set("timed out talking to vCenter for target '%s' at %s: %s", v->target, v->url, detail);
 	else
 		err_set("cannot reach vCenter for target '%s' at %s: %s", v->target, v->url, detail);
-	return VC_ERR;
+	return HERR_COLLECT;
 }
 
 /* One HTTP exchange, no re-login. */
@@ -108,7 +108,7 @@ static int call_once(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, 
 	if (!v->parser) {
 		free_secret(buf_detach(&req));
 		err_set("cannot create an XML parser");
-		return VC_ERR;
+		return HERR_COLLECT;
 	}
 	v->curl_err[0] = '\0';
 	curl_easy_setopt(v->curl, CURLOPT_POSTFIELDS, req.data);
@@ -128,15 +128,15 @@ static int call_once(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, 
 			else
 				err_set("malformed SOAP response from vCenter for target '%s' at %s: %s",
 					v->target, v->url, res->error ? res->error : "unreadable");
-			rc = VC_ERR;
+			rc = HERR_COLLECT;
 		} else if (res->fault) {
-			rc = VC_EFAULT;
+			rc = HERR_FAULT;
 		}
 	} else if (cc != CURLE_OK) {
 		rc = transport_error(v, cc);
 	} else {
 		err_set("unexpected HTTP status %ld from vCenter for target '%s' at %s", status, v->target, v->url);
-		rc = VC_ERR;
+		rc = HERR_COLLECT;
 	}
 	soap_parser_free(v->parser);
 	v->parser = NULL;
@@ -159,7 +159,7 @@ static int login(struct vc *v)
 	struct soap_result res;
 	int rc = call_once(v, b.data, NULL, NULL, &res);
 	free_secret(buf_detach(&b));
-	if (rc == VC_EFAULT) {
+	if (rc == HERR_FAULT) {
 		if (!strcmp(res.fault_name, "InvalidLogin"))
 			err_set("authentication failed for user '%s' on target '%s' at %s: the user name or password was refused",
 				v->user, v->target, v->url);
@@ -167,7 +167,7 @@ static int login(struct vc *v)
 			err_set("login to target '%s' at %s failed: %s: %s", v->target, v->url, res.fault_name,
 				res.fault_string);
 		rc = !strcmp(res.fault_name, "InvalidLogin") || !strcmp(res.fault_name, "NoPermission")
-			? VC_EAUTH : VC_ERR;
+			? HERR_AUTH : HERR_COLLECT;
 	}
 	soap_result_release(&res);
 	if (rc == 0) {
@@ -180,19 +180,19 @@ static int login(struct vc *v)
 int vc_call(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, struct soap_result *res)
 {
 	int rc = call_once(v, body, fn, ctx, res);
-	if (rc == VC_EFAULT && !strcmp(res->fault_name, "NotAuthenticated") && v->logged_in) {
+	if (rc == HERR_FAULT && !strcmp(res->fault_name, "NotAuthenticated") && v->logged_in) {
 		/* The session expired mid-scan: log in again, once, and retry. */
 		soap_result_release(res);
 		if ((rc = login(v)) < 0)
 			return rc;
 		rc = call_once(v, body, fn, ctx, res);
-		if (rc == VC_EFAULT && !strcmp(res->fault_name, "NotAuthenticated")) {
+		if (rc == HERR_FAULT && !strcmp(res->fault_name, "NotAuthenticated")) {
 			err_set("vCenter for target '%s' at %s keeps refusing the session after logging in again",
 				v->target, v->url);
 			return rc;
 		}
 	}
-	if (rc == VC_EFAULT)
+	if (rc == HERR_FAULT)
 		err_set("vCenter for target '%s' at %s answered with fault %s: %s", v->target, v->url,
 			res->fault_name, res->fault_string ? res->fault_string : "");
 	return rc;
@@ -204,10 +204,10 @@ static int service_content(struct vc *v)
 	int rc = call_once(v, "<RetrieveServiceContent xmlns=\"urn:vim25\">"
 			      "<_this type=\"ServiceInstance\">ServiceInstance</_this></RetrieveServiceContent>",
 			   NULL, NULL, &res);
-	if (rc == VC_EFAULT) {
+	if (rc == HERR_FAULT) {
 		err_set("vCenter for target '%s' at %s refused RetrieveServiceContent: %s", v->target, v->url,
 			res.fault_name);
-		rc = VC_ERR;
+		rc = HERR_COLLECT;
 	}
 	if (rc < 0) {
 		soap_result_release(&res);
@@ -220,7 +220,7 @@ static int service_content(struct vc *v)
 			err_set("vCenter for target '%s' at %s returned a ServiceContent without %s", v->target,
 				v->url, service_names[i]);
 			soap_result_release(&res);
-			return VC_ERR;
+			return HERR_COLLECT;
 		}
 		v->service[i] = xstrdup(m);
 	}
@@ -244,7 +244,7 @@ int vc_connect(struct vc **out, const struct vc_opts *o)
 	if (!v->curl) {
 		err_set("cannot initialise libcurl");
 		vc_close(v);
-		return VC_ERR;
+		return HERR_COLLECT;
 	}
 	v->headers = curl_slist_append(NULL, "Content-Type: text/xml; charset=utf-8");
 	v->headers = curl_slist_append(v->headers, "SOAPAction: \"urn:vim25/8.0.2.0\"");

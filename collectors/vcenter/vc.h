@@ -8,14 +8,13 @@
 #include <stdbool.h>
 
 #include "store/store.h"
+#include "util/error.h"
 #include "vcenter/soap.h"
 
-/* Results: 0, or one of these. The message is in err_get(). */
-#define VC_ERR (-1)	/* unreachable, TLS, timeout, HTTP or protocol error */
-#define VC_EAUTH (-2)	/* the credentials were refused */
-#define VC_ESTORE (-3)	/* writing the twin failed */
-#define VC_EFULL (-4)	/* the twin's disk or database is full */
-#define VC_EFAULT (-5)	/* a SOAP fault (vc_call only) */
+/* Results: 0, or HERR_COLLECT (unreachable, TLS, timeout, HTTP or protocol
+ * error), HERR_AUTH (credentials refused), HERR_STORE or HERR_FULL (writing
+ * the twin failed), and from vc_call HERR_FAULT (a SOAP fault).  The message
+ * is in err_get(). */
 
 struct vc_opts {
 	const char *target;	/* for messages */
@@ -34,7 +33,7 @@ struct vc;
 int vc_connect(struct vc **out, const struct vc_opts *o);
 int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats *stats);
 /* Sends one SOAP body (the element inside soapenv:Body, with xmlns="urn:vim25"),
- * logging in again once on NotAuthenticated.  On VC_EFAULT res holds the fault. */
+ * logging in again once on NotAuthenticated.  On HERR_FAULT res holds the fault. */
 int vc_call(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, struct soap_result *res);
 /* A manager's moref from the ServiceContent, e.g. "propertyCollector". */
 const char *vc_service(const struct vc *v, const char *name);

@@ -216,7 +216,7 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 	if (rc < 0) {
 		soap_result_release(&res);
 		buf_release(&b);
-		return rc == VC_EFAULT ? VC_ERR : rc;
+		return rc == HERR_FAULT ? HERR_COLLECT : rc;
 	}
 	const char *vt = xnode_text(res.body, "returnval");
 	char *view = xstrdup(vt ? vt : "");
@@ -240,7 +240,7 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 	buf_puts(&b, "<DestroyView xmlns=\"urn:vim25\"><_this type=\"ContainerView\">");
 	buf_xml_escape(&b, view);
 	buf_puts(&b, "</_this></DestroyView>");
-	if (rc_main == 0 || rc_main == VC_EFAULT) {
+	if (rc_main == 0 || rc_main == HERR_FAULT) {
 		/* Keep the first error's message through the clean-up call. */
 		char *saved = rc_main ? xstrdup(err_get()) : NULL;
 		rc = vc_call(v, b.data, NULL, NULL, &res);
@@ -249,16 +249,16 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 			err_set("%s", saved);
 			free(saved);
 		}
-		if (rc_main == 0 && rc < 0 && rc != VC_EFAULT)
+		if (rc_main == 0 && rc < 0 && rc != HERR_FAULT)
 			rc_main = rc;
 	}
 	free(view);
 	buf_release(&b);
 	if (c->out.rc) {
 		err_set("%s", c->out.err);
-		return c->out.rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
+		return c->out.rc == STORE_EFULL ? HERR_FULL : HERR_STORE;
 	}
-	return rc_main == VC_EFAULT ? VC_ERR : rc_main;
+	return rc_main == HERR_FAULT ? HERR_COLLECT : rc_main;
 }
 
 /* ---- clusters ---- */
@@ -484,10 +484,10 @@ static int collect_options(struct collect *c)
 	buf_release(&b);
 	if (c->out.rc) {
 		err_set("%s", c->out.err);
-		return c->out.rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
+		return c->out.rc == STORE_EFULL ? HERR_FULL : HERR_STORE;
 	}
 	if (rc < 0)
-		return rc == VC_EFAULT ? VC_ERR : rc;
+		return rc == HERR_FAULT ? HERR_COLLECT : rc;
 	/* Hosts without an OptionManager, or one the collector skipped. */
 	for (size_t i = 0; i < c->nhosts; i++)
 		if (!c->hosts[i].options_seen)
@@ -745,7 +745,7 @@ int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats
 		c.out.st = st;
 		c.out.snap = snap;
 		if ((rc = store_savepoint(st)) < 0) {
-			rc = rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
+			rc = rc == STORE_EFULL ? HERR_FULL : HERR_STORE;
 			break;
 		}
 		int logins = vc_logins(v);
@@ -753,10 +753,10 @@ int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats
 		store_ms += c.out.ms;
 		/* Views and paging tokens belong to the session: when it expired
 		 * and was renewed mid-scan they are gone, so start over, once. */
-		if (rc == VC_ERR && vc_logins(v) != logins && attempt == 0) {
+		if (rc == HERR_COLLECT && vc_logins(v) != logins && attempt == 0) {
 			collect_release(&c);
 			if (store_rollback_savepoint(st) < 0) {
-				rc = VC_ESTORE;
+				rc = HERR_STORE;
 				break;
 			}
 			continue;

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exitcode.h"
 #include "report/report_int.h"
 #include "util/util.h"
 #include "version.h"
@@ -45,20 +44,6 @@ long long counts_status(const struct counts *c, enum rstatus s)
 	for (int i = 0; i < SEV_COUNT; i++)
 		n += c->by[s][i];
 	return n;
-}
-
-int gate_exit(const struct counts *c, int fail_on)
-{
-	if (fail_on < 0)
-		return EXIT_CLEAN;
-	long long fail = 0, unknown = 0;
-	for (int s = fail_on; s < SEV_COUNT; s++) {
-		fail += c->by[RS_FAIL][s];
-		unknown += c->by[RS_UNKNOWN][s];
-	}
-	if (fail)
-		return EXIT_FINDINGS;
-	return unknown ? EXIT_UNKNOWN : EXIT_CLEAN;
 }
 
 static void count_cb(void *ctx, const char *status, const char *severity, long long n)

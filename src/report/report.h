@@ -64,8 +64,6 @@ void json_stream_close(FILE *f, bool first);
 /* The compliance score in percent: passed / (passed + failed), waived and
  * unknown results left out; false when nothing passed or failed. */
 bool report_score(const struct counts *c, double *pct);
-/* The CI gate: EXIT_FINDINGS, EXIT_UNKNOWN or EXIT_CLEAN. */
-int gate_exit(const struct counts *c, int fail_on);
 
 /* Writes the evaluations of a snapshot; fills total with their counts. */
 int report_write(FILE *f, struct store *st, const struct snapshot_info *snap,

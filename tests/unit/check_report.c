@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/testutil.h"
+#include "cmd_common.h"
 #include "report/report.h"
 #include "store/store.h"
 #include "util/util.h"

@@ -1,0 +1,317 @@
+#include "scan/scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "nsx/nsx.h"
+#include "store/drift.h"
+#include "util/util.h"
+#include "vcenter/vc.h"
+
+/* A part of a target, collected by one collector in a transaction of its
+ * own.  The vCenter part is required: its failure fails the snapshot.  The
+ * NSX part is not: its failure leaves the vCenter part to be evaluated and
+ * every rule over the DFW unknown. */
+struct part_ops {
+	const char *part;	/* as stored: "vcenter", "nsx" */
+	const char *label;	/* in messages */
+	bool required;
+	const struct endpoint *(*endpoint)(const struct target *t);
+	int (*open)(void **h, const struct scan *s, const char *password);
+	int (*collect)(void *h, struct store *st, long long snap, struct scan_stats *stats);
+	void (*counters)(const void *h, struct scan_stats *stats);
+	void (*close)(void *h);
+	/* Records the part's objects as not collected (NULL: nothing to record). */
+	int (*unavailable)(struct store *st, long long snap, const char *url);
+};
+
+static enum herr from_store(int r)
+{
+	return r == STORE_EFULL ? HERR_FULL : HERR_STORE;
+}
+
+static const struct endpoint *vc_endpoint(const struct target *t)
+{
+	return &t->vcenter;
+}
+
+static int vc_open(void **h, const struct scan *s, const char *password)
+{
+	const struct endpoint *e = &s->target->vcenter;
+	struct vc_opts o = {
+		.target = s->target->name, .url = e->url, .user = e->user, .password = password,
+		.ca_file = e->ca_file, .insecure = e->insecure, .timeout_s = e->timeout_s,
+		.page_size = s->page_size, .progress = s->progress,
+	};
+	return vc_connect((struct vc **)h, &o);
+}
+
+static int vc_collect_part(void *h, struct store *st, long long snap, struct scan_stats *stats)
+{
+	return vc_collect(h, st, snap, stats);
+}
+
+static void vc_counters(const void *h, struct scan_stats *stats)
+{
+	stats->api_calls = vc_api_calls(h);
+	stats->bytes_received = vc_bytes_received(h);
+}
+
+static void vc_close_part(void *h)
+{
+	vc_close(h);
+}
+
+static const struct endpoint *nsx_endpoint(const struct target *t)
+{
+	return &t->nsx;
+}
+
+static int nsx_open(void **h, const struct scan *s, const char *password)
+{
+	const struct endpoint *e = &s->target->nsx;
+	struct nsx_opts o = {
+		.target = s->target->name, .url = e->url, .user = e->user, .password = password,
+		.ca_file = e->ca_file, .insecure = e->insecure, .timeout_s = e->timeout_s,
+		.auth = e->auth_basic ? NSX_AUTH_BASIC : NSX_AUTH_SESSION, .progress = s->progress,
+	};
+	return nsx_connect((struct nsx **)h, &o);
+}
+
+static int nsx_collect_part(void *h, struct store *st, long long snap, struct scan_stats *stats)
+{
+	return nsx_collect(h, st, snap, stats);
+}
+
+static void nsx_counters(const void *h, struct scan_stats *stats)
+{
+	stats->api_calls = nsx_api_calls(h);
+	stats->bytes_received = nsx_bytes_received(h);
+}
+
+static void nsx_close_part(void *h)
+{
+	nsx_close(h);
+}
+
+static const struct part_ops parts[] = {
+	{ "vcenter", "vCenter", true, vc_endpoint, vc_open, vc_collect_part, vc_counters, vc_close_part, NULL },
+	{ "nsx", "NSX", false, nsx_endpoint, nsx_open, nsx_collect_part, nsx_counters, nsx_close_part,
+	  nsx_record_unavailable },
+};
+
+static char **part_password(struct scan *s, const struct part_ops *p)
+{
+	return p->required ? &s->vc_password : &s->nsx_password;
+}
+
+enum herr scan_prepare(struct scan *s)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(parts); i++) {
+		const struct endpoint *e = parts[i].endpoint(s->target);
+		if (!e->present)
+			continue;
+		if (endpoint_password(e, s->target->name, part_password(s, &parts[i])) < 0) {
+			log_error("%s", err_get());
+			return HERR_INPUT;
+		}
+		if (e->insecure)
+			log_warn("target '%s': TLS verification is off (insecure: true); the %s at %s is not authenticated",
+				 s->target->name, parts[i].required ? "vCenter" : "NSX manager", e->url);
+	}
+	return HERR_OK;
+}
+
+static void stats_add(struct scan_stats *total, const struct scan_stats *p)
+{
+	total->objects += p->objects;
+	total->api_calls += p->api_calls;
+	total->bytes_received += p->bytes_received;
+	total->collect_ms += p->collect_ms;
+	total->store_ms += p->store_ms;
+}
+
+/* Connects, collects and commits one part; the password is wiped once the
+ * collector has it. */
+static int collect_part(struct scan *s, struct store *st, long long snap, const struct part_ops *p,
+			struct scan_stats *ps)
+{
+	char **password = part_password(s, p);
+	void *h = NULL;
+	double t0 = now_ms();
+	int r = p->open(&h, s, *password);
+	targets_password_free(*password);
+	*password = NULL;
+	if (r == 0) {
+		if ((r = store_begin(st)) < 0) {
+			r = from_store(r);
+		} else {
+			r = p->collect(h, st, snap, ps);
+			if (r == 0 && (r = store_commit(st)) < 0)
+				r = from_store(r);
+			if (r < 0)
+				store_rollback(st);
+		}
+	}
+	if (h)
+		p->counters(h, ps);
+	p->close(h);
+	if (r < 0 && !ps->collect_ms)
+		ps->collect_ms = now_ms() - t0;
+	stats_add(&s->stats, ps);
+	return r;
+}
+
+/* Runs one part and records what it achieved.  Returns 0 when the scan
+ * goes on (s->part_err set when an optional part failed), or the error
+ * that ends it. */
+static enum herr run_part(struct scan *s, struct store *st, long long snap, const struct part_ops *p)
+{
+	const struct endpoint *e = p->endpoint(s->target);
+	if (!e->present) {
+		if ((p->unavailable && p->unavailable(st, snap, NULL) < 0) ||
+		    store_part_set(st, snap, p->part, "not_configured", NULL, NULL, NULL) < 0) {
+			log_error("%s", err_get());
+			return HERR_STORE;
+		}
+		return HERR_OK;
+	}
+	struct scan_stats ps = { 0 };
+	int r = collect_part(s, st, snap, p, &ps);
+	if (r == 0) {
+		if (store_part_set(st, snap, p->part, "completed", e->url, NULL, &ps) < 0) {
+			log_error("%s", err_get());
+			return HERR_STORE;
+		}
+		return HERR_OK;
+	}
+	char *msg = xstrdup(err_get());
+	enum herr rc = (enum herr)r;
+	if (p->required || rc == HERR_STORE || rc == HERR_FULL) {
+		store_part_set(st, snap, p->part, "failed", e->url, msg, &ps);
+		log_error("scan of target '%s' failed: %s", s->target->name, msg);
+		err_set("%s", msg);
+	} else {
+		log_error("%s part of target '%s' failed: %s", p->label, s->target->name, msg);
+		log_warn("the vCenter part is evaluated; rules over the DFW are unknown for this snapshot");
+		if ((p->unavailable && p->unavailable(st, snap, e->url) < 0) ||
+		    store_part_set(st, snap, p->part, "failed", e->url, msg, &ps) < 0) {
+			log_error("%s", err_get());
+			rc = HERR_STORE;
+		} else {
+			s->part_err = rc;
+			rc = HERR_OK;
+		}
+	}
+	free(msg);
+	return rc;
+}
+
+/* Drift against the target's previous completed snapshot, stored, with a
+ * one-line summary on stderr. */
+static enum herr store_drift(struct scan *s, struct store *st)
+{
+	const struct snapshot_info *si = &s->snapshot;
+	long long prev, n[DK_COUNT];
+	double t0 = now_ms();
+	int r = store_snapshot_previous(st, si->target, si->id, &prev);
+	if (r > 0)
+		return HERR_OK;
+	if (r < 0 || drift_compute(st, prev, si->id, n) < 0) {
+		log_error("%s", err_get());
+		return HERR_STORE;
+	}
+	s->drift_ms = now_ms() - t0;
+	if (s->quiet)
+		return HERR_OK;
+	struct buf b = BUF_INIT;
+	for (int k = 0; k < DK_COUNT; k++)
+		if (n[k])
+			buf_printf(&b, "%s%lld %s", b.len ? ", " : "", n[k], drift_kind_name((enum drift_kind)k));
+	log_info("drift since snapshot %lld: %s (harden drift --target %s)", prev, b.len ? b.data : "no changes",
+		 si->target);
+	buf_release(&b);
+	return HERR_OK;
+}
+
+static enum herr begin_snapshot(struct scan *s, struct store *st, long long *snap)
+{
+	if (store_scan_lock(st, s->wait_s) < 0) {
+		log_error("%s", err_get());
+		return HERR_BUSY;
+	}
+	struct buf joined = BUF_INIT;
+	for (size_t i = 0; i < s->nbaselines; i++)
+		buf_printf(&joined, "%s%s", i ? "," : "", s->baselines[i]->id);
+	int r = store_snapshot_begin(st, s->target->name, joined.data, s->target->vcenter.url, snap);
+	buf_release(&joined);
+	if (r < 0) {
+		log_error("%s", err_get());
+		return HERR_STORE;
+	}
+	return HERR_OK;
+}
+
+enum herr scan_run(struct scan *s, struct store *st)
+{
+	long long snap;
+	enum herr rc = begin_snapshot(s, st, &snap);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < ARRAY_SIZE(parts) && !rc; i++)
+		rc = run_part(s, st, snap, &parts[i]);
+	if (rc) {
+		store_snapshot_end(st, snap, "failed", err_get(), &s->stats);
+		if (rc != HERR_STORE && rc != HERR_FULL)
+			log_info("snapshot %lld marked failed; earlier snapshots are unchanged", snap);
+		return rc;
+	}
+	if (store_snapshot_end(st, snap, "completed", NULL, &s->stats) < 0 ||
+	    store_snapshot_get(st, snap, &s->snapshot) != 0) {
+		log_error("%s", err_get());
+		return HERR_STORE;
+	}
+	rc = scan_evaluate(st, &s->snapshot, s->baselines, s->nbaselines, "scan", s->waivers, s->waiver_source,
+			   &s->evals, &s->nevals, &s->eval_ms);
+	if (!rc)
+		rc = store_drift(s, st);
+	return rc;
+}
+
+void scan_release(struct scan *s)
+{
+	targets_password_free(s->vc_password);
+	targets_password_free(s->nsx_password);
+	s->vc_password = s->nsx_password = NULL;
+	evaluation_list_free(s->evals, s->nevals);
+	s->evals = NULL;
+	s->nevals = 0;
+	snapshot_info_release(&s->snapshot);
+}
+
+enum herr scan_evaluate(struct store *st, const struct snapshot_info *si, struct baseline **bl, size_t n,
+			const char *kind, const struct waivers *w, const char *waiver_source,
+			struct evaluation_info **out, unsigned *nout, double *ms)
+{
+	struct evaluation_info *evals = xcalloc(n ? n : 1, sizeof(*evals));
+	*ms = 0;
+	*out = evals;
+	*nout = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct eval_summary sum;
+		if (rules_evaluate(st, si->id, bl[i], kind, w, waiver_source, &sum) < 0) {
+			log_error("%s", err_get());
+			return HERR_STORE;
+		}
+		*ms += sum.ms;
+		evals[i].id = sum.eval_id;
+		evals[i].eval_ms = sum.ms;
+		evals[i].snapshot_id = si->id;
+		evals[i].baseline_id = xstrdup(bl[i]->id);
+		evals[i].baseline_title = xstrdup(bl[i]->title);
+		evals[i].baseline_version = xstrdup(bl[i]->version ? bl[i]->version : "");
+		evals[i].kind = xstrdup(kind);
+		*nout = (unsigned)i + 1;
+	}
+	return HERR_OK;
+}
