@@ -303,30 +303,31 @@ int cmd_bad_usage(const struct cmd_ctx *ctx, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* The edit distance of two short words, for "did you mean". */
+/* The edit distance of two short words, a swap of neighbours counting as
+ * one edit (optimal string alignment), for "did you mean". */
 static size_t distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la > 40 || lb > 40)
 		return SIZE_MAX;
-	size_t row[41];
+	size_t d[41][41];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
+		d[0][j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
 		}
 	}
-	return row[lb];
+	return d[la][lb];
 }
 
 /* The closest of names to word, when it is close enough to be a typo. */
@@ -621,8 +622,10 @@ static void unknown_command(const struct cmd *const *tab, const char *name, cons
 	const char **names = xcalloc(n + 1, sizeof(*names));
 	for (size_t i = 0; i < n; i++)
 		names[i] = tab[i]->name;
-	fprintf(stderr, "harden: unknown command '%s'%s%s (see 'harden %s--help')\n", name, where ? " for " : "",
-		where ? where : "", where ? "" : "");
+	if (where)
+		fprintf(stderr, "harden: unknown command '%s' for %s (see 'harden %s --help')\n", name, where, where);
+	else
+		fprintf(stderr, "harden: unknown command '%s' (see 'harden --help')\n", name);
 	const char *best = closest(name, names, n);
 	if (best)
 		fprintf(stderr, "harden: did you mean '%s'?\n", best);
@@ -660,7 +663,7 @@ static int run_cmd(struct cmd_ctx *ctx, const struct cmd *c, const char *path, i
 	}
 	if (rc == 0 && c->subs) {
 		if (argc < 1) {
-			rc = cmd_bad_usage(ctx, "missing command (%s)", "see below");
+			rc = cmd_bad_usage(ctx, "missing command");
 			cmd_print_usage(stderr, c, path);
 			goto out;
 		}

@@ -1,0 +1,215 @@
+/* The command line as a person meets it: every command's --help, usage
+ * errors, and the spec each descriptor declares, through the real binary. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "lib/lab.h"
+#include "lib/testutil.h"
+
+/* Runs the binary with args and no lab. */
+static void run_plain(struct run *r, const char *const *args)
+{
+	static struct lab none;
+	if (!none.dir) {
+		none.dir = tu_tmpdir();
+		none.db = xasprintf("%s/twin.db", none.dir);
+		none.config = xasprintf("%s/targets.yaml", none.dir);
+	}
+	harden_run(&none, r, args);
+}
+
+static bool has_option(const struct cmd *c, const char *name)
+{
+	for (int k = 0; k < CMD_MAX_OPTSETS; k++)
+		for (const struct cmd_opt *o = c->optsets[k].opts; o && o->name; o++)
+			if (!strcmp(o->name, name))
+				return true;
+	return !strcmp(name, "db") || !strcmp(name, "config") || !strcmp(name, "quiet") || !strcmp(name, "help");
+}
+
+/* Every option name any command declares. */
+static void all_options(const struct cmd *c, struct strlist *out)
+{
+	if (c->subs)
+		for (const struct cmd *const *s = c->subs; *s; s++)
+			all_options(*s, out);
+	for (int k = 0; k < CMD_MAX_OPTSETS; k++)
+		for (const struct cmd_opt *o = c->optsets[k].opts; o && o->name; o++)
+			if (!strlist_has(out, o->name))
+				strlist_add(out, o->name);
+}
+
+static void check_help(const struct cmd *c, const char *path, const struct strlist *every)
+{
+	char *words = xstrdup(path), *save = NULL;
+	const char *args[8] = { 0 };
+	int n = 0;
+	for (char *w = strtok_r(words, " ", &save); w && n < 6; w = strtok_r(NULL, " ", &save))
+		args[n++] = w;
+	args[n++] = "--help";
+	struct run r;
+	run_plain(&r, args);
+	ck_assert_msg(r.status == 0, "%s --help: exit %d: %s", path, r.status, r.err);
+	char *want = xasprintf("usage: harden %s", path);
+	ck_assert_msg(!strncmp(r.out, want, strlen(want)), "%s --help starts: %.60s", path, r.out);
+	/* Within 80 columns, every line. */
+	for (const char *p = r.out; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		ck_assert_msg(len <= 80, "%s --help: line of %zu columns: %.*s", path, len, (int)len, p);
+		p += len + (e ? 1 : 0);
+	}
+	/* Its own options, and no other command's. */
+	for (size_t i = 0; i < every->n; i++) {
+		char *opt = xasprintf("--%s ", every->v[i]);
+		char *optnl = xasprintf("--%s\n", every->v[i]);
+		bool shown = strstr(r.out, opt) || strstr(r.out, optnl);
+		if (!c->subs)
+			ck_assert_msg(shown == has_option(c, every->v[i]), "%s --help %s --%s", path,
+				      shown ? "shows foreign" : "lacks its", every->v[i]);
+		free(opt);
+		free(optnl);
+	}
+	/* Exactly the exit codes it can return. */
+	const char *st = strstr(r.out, "\nExit status:\n");
+	ck_assert_msg(st, "%s --help has no exit status", path);
+	for (int code = 0; code < 8; code++) {
+		char *line = xasprintf("\n  %d  ", code);
+		bool listed = strstr(st, line) != NULL;
+		ck_assert_msg(listed == !!(c->exits & (1u << code)), "%s --help: exit %d %s", path, code,
+			      listed ? "listed but never returned" : "returned but not listed");
+		free(line);
+	}
+	free(want);
+	free(words);
+	run_release(&r);
+}
+
+static void walk(const struct cmd *c, const char *path, const struct strlist *every)
+{
+	check_help(c, path, every);
+	if (c->subs)
+		for (const struct cmd *const *s = c->subs; *s; s++) {
+			char *p = xasprintf("%s %s", path, (*s)->name);
+			walk(*s, p, every);
+			free(p);
+		}
+}
+
+START_TEST(test_every_command_help_lists_its_own_options_and_exit_codes)
+{
+	struct strlist every = { 0 };
+	for (const struct cmd *const *c = cmd_table(); *c; c++)
+		all_options(*c, &every);
+	int n = 0;
+	for (const struct cmd *const *c = cmd_table(); *c; c++, n++)
+		walk(*c, (*c)->name, &every);
+	ck_assert_int_ge(n, 9);
+	strlist_release(&every);
+}
+END_TEST
+
+START_TEST(test_short_options_mean_one_thing_everywhere)
+{
+	/* A short option is the same long option in every command. */
+	const char *meaning[128] = { 0 };
+	for (const struct cmd *const *c = cmd_table(); *c; c++) {
+		const struct cmd *list[16] = { *c };
+		int nl = 1;
+		if ((*c)->subs)
+			for (const struct cmd *const *s = (*c)->subs; *s && nl < 16; s++)
+				list[nl++] = *s;
+		for (int i = 0; i < nl; i++)
+			for (int k = 0; k < CMD_MAX_OPTSETS; k++)
+				for (const struct cmd_opt *o = list[i]->optsets[k].opts; o && o->name; o++) {
+					if (!o->sname)
+						continue;
+					const char **m = &meaning[(unsigned char)o->sname];
+					ck_assert_msg(!*m || !strcmp(*m, o->name), "-%c is --%s and --%s", o->sname, *m,
+						      o->name);
+					*m = o->name;
+				}
+	}
+	ck_assert_str_eq(meaning['o'], "output");
+}
+END_TEST
+
+START_TEST(test_usage_errors_name_the_problem_in_one_line)
+{
+	struct run r;
+	run_plain(&r, (const char *[]){ "scan", "--targte", "x", NULL });
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_msg(strstr(r.err, "harden: scan: unknown option '--targte'"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "did you mean '--target'?"), "%s", r.err);
+	ck_assert_ptr_null(strstr(r.err, "Exit status"));
+	run_release(&r);
+
+	run_plain(&r, (const char *[]){ "drift", "--target", NULL });
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_msg(strstr(r.err, "option '--target' needs an argument"), "%s", r.err);
+	run_release(&r);
+
+	run_plain(&r, (const char *[]){ "scan", "--target", "lab", NULL });
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_msg(strstr(r.err, "--baseline is required"), "%s", r.err);
+	run_release(&r);
+
+	run_plain(&r, (const char *[]){ "scna", NULL });
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_msg(strstr(r.err, "unknown command 'scna'") && strstr(r.err, "did you mean 'scan'?"), "%s", r.err);
+	run_release(&r);
+
+	run_plain(&r, (const char *[]){ "report", "--format", "JSON", "--snapshot", "x", NULL });
+	ck_assert_msg(!strstr(r.err, "unknown value"), "format values are case-insensitive: %s", r.err);
+	run_release(&r);
+
+	run_plain(&r, (const char *[]){ "prune", "--keep", "0", NULL });
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_msg(strstr(r.err, "--keep takes a number from 1 to"), "%s", r.err);
+	run_release(&r);
+
+	run_plain(&r, (const char *[]){ "baseline", "frob", NULL });
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_msg(strstr(r.err, "unknown command 'frob' for baseline"), "%s", r.err);
+	run_release(&r);
+}
+END_TEST
+
+START_TEST(test_read_commands_never_create_a_twin)
+{
+	struct run r;
+	const char *const *cases[] = {
+		(const char *[]){ "report", NULL },
+		(const char *[]){ "inventory", "--target", "lab", NULL },
+		(const char *[]){ "drift", "--target", "lab", NULL },
+		(const char *[]){ "history", "--target", "lab", "--object", "h", NULL },
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		run_plain(&r, cases[i]);
+		ck_assert_msg(r.status == EXIT_USAGE, "%s: exit %d", cases[i][0], r.status);
+		ck_assert_msg(strstr(r.err, "no twin database at") && strstr(r.err, "run 'harden scan' first"), "%s",
+			      r.err);
+		run_release(&r);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("cli");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_every_command_help_lists_its_own_options_and_exit_codes);
+	tcase_add_test(tc, test_short_options_mean_one_thing_everywhere);
+	tcase_add_test(tc, test_usage_errors_name_the_problem_in_one_line);
+	tcase_add_test(tc, test_read_commands_never_create_a_twin);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
