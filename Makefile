@@ -177,7 +177,7 @@ $(B)/mangen: man/mangen.c $(B)/libharden.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libharden.a $(PKG_LIBS)
 
 man: $(B)/mangen
-	$(B)/mangen update man/harden.1 man/harden-properties.7
+	$(B)/mangen update man/harden.1 man/harden-properties.7 README.md
 
 man-check: $(B)/mangen
-	$(B)/mangen check man/harden.1 man/harden-properties.7
+	$(B)/mangen check man/harden.1 man/harden-properties.7 README.md

@@ -8,8 +8,9 @@
  * A generated block lies between the lines
  *   .\" BEGIN GENERATED name [argument]
  *   .\" END GENERATED
- * where name is synopsis, exit-status or properties (argument: the object
- * types, comma-separated). */
+ * (in Markdown: <!-- BEGIN GENERATED name --> and <!-- END GENERATED -->)
+ * where name is synopsis, exit-status, exit-table or properties (argument:
+ * the object types, comma-separated). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,9 @@
 
 #define BEGIN_MARK ".\\\" BEGIN GENERATED "
 #define END_MARK ".\\\" END GENERATED"
+/* The same in Markdown (README.md). */
+#define MD_BEGIN_MARK "<!-- BEGIN GENERATED "
+#define MD_END_MARK "<!-- END GENERATED -->"
 
 /* Text as mdoc wants it: a backslash doubled, a line never starting with
  * a period or an apostrophe. */
@@ -183,6 +187,14 @@ static void gen_properties(struct buf *b, const char *types)
 	buf_puts(b, ".El\n");
 }
 
+/* The exit status table of README.md. */
+static void gen_exit_table(struct buf *b)
+{
+	buf_puts(b, "| code | meaning |\n|-----:|---------|\n");
+	for (int code = 0; cmd_exit_text(NULL, code); code++)
+		buf_printf(b, "| %d | %s |\n", code, cmd_exit_text(NULL, code));
+}
+
 static int generate(struct buf *b, const char *spec)
 {
 	char name[64] = "", arg[256] = "";
@@ -192,6 +204,8 @@ static int generate(struct buf *b, const char *spec)
 		gen_synopsis(b);
 	else if (!strcmp(name, "exit-status"))
 		gen_exit_status(b);
+	else if (!strcmp(name, "exit-table"))
+		gen_exit_table(b);
 	else if (!strcmp(name, "properties") && *arg)
 		gen_properties(b, arg);
 	else
@@ -207,9 +221,11 @@ static int rebuild(const char *path, const char *text, struct buf *out)
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) + 1 : strlen(p);
 		buf_add(out, p, len);
-		if (!strncmp(p, BEGIN_MARK, strlen(BEGIN_MARK))) {
-			char *spec = xstrndup(p + strlen(BEGIN_MARK), len - strlen(BEGIN_MARK) - (eol ? 1 : 0));
-			const char *end = strstr(p + len, END_MARK);
+		bool md = !strncmp(p, MD_BEGIN_MARK, strlen(MD_BEGIN_MARK));
+		if (md || !strncmp(p, BEGIN_MARK, strlen(BEGIN_MARK))) {
+			size_t skip = strlen(md ? MD_BEGIN_MARK : BEGIN_MARK), tail = (eol ? 1 : 0) + (md ? 4 : 0);
+			char *spec = xstrndup(p + skip, len - skip - tail);
+			const char *end = strstr(p + len, md ? MD_END_MARK : END_MARK);
 			if (!end || generate(out, spec) < 0) {
 				fprintf(stderr, "mangen: %s: bad generated block '%s'\n", path, spec);
 				free(spec);
