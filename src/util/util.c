@@ -1,11 +1,13 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 int log_quiet;
@@ -181,6 +183,72 @@ bool strlist_has(const struct strlist *l, const char *s)
 	return false;
 }
 
+/* The length of the UTF-8 sequence at s, 0 when it is not valid UTF-8;
+ * *cp gets its code point. */
+static size_t utf8_seq(const unsigned char *s, unsigned *cp)
+{
+	size_t n;
+	unsigned c = s[0], min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xe0) == 0xc0) {
+		n = 2, c &= 0x1f, min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3, c &= 0x0f, min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 4, c &= 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+size_t text_safe_next(const char *s, char *out, size_t *outlen)
+{
+	unsigned cp;
+	size_t n = utf8_seq((const unsigned char *)s, &cp);
+	if (n == 1 && (cp == '\n' || cp == '\r' || cp == '\t')) {
+		out[0] = ' ';
+		*outlen = 1;
+	} else if (n == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+		/* C0 and C1 controls (CSI, OSC...) and broken sequences. */
+		out[0] = '?';
+		*outlen = 1;
+		if (!n)
+			n = 1;
+	} else {
+		memcpy(out, s, n);
+		*outlen = n;
+	}
+	return n;
+}
+
+void text_sanitize(char *s)
+{
+	char *w = s;
+	const char *r = s;
+	while (*r) {
+		char tmp[4];
+		size_t outlen;
+		r += text_safe_next(r, tmp, &outlen);
+		memcpy(w, tmp, outlen);
+		w += outlen;
+	}
+	*w = '\0';
+	/* Trailing blanks, such as the newline libxml2 ends its messages with. */
+	while (w > s && w[-1] == ' ')
+		*--w = '\0';
+}
+
 static char errbuf[2048];
 
 void err_set(const char *fmt, ...)
@@ -189,6 +257,8 @@ void err_set(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
 	va_end(ap);
+	/* Messages carry servers' and files' text: one line, no controls. */
+	text_sanitize(errbuf);
 }
 
 const char *err_get(void)
@@ -204,11 +274,10 @@ void err_clear(void)
 static void vlog(const char *kind, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vlog(const char *kind, const char *fmt, va_list ap)
 {
-	fputs("harden: ", stderr);
-	if (kind)
-		fputs(kind, stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char *m = xvasprintf(fmt, ap);
+	text_sanitize(m);
+	fprintf(stderr, "harden: %s%s\n", kind ? kind : "", m);
+	free(m);
 }
 
 void log_error(const char *fmt, ...)
@@ -237,28 +306,53 @@ void log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
-char *file_read(const char *path, size_t *len)
+char *file_read_max(const char *path, size_t max, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	/* O_NONBLOCK: a FIFO must not hang the open; it is refused below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
 		err_set("cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		err_set("cannot read '%s': not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if ((unsigned long long)sb.st_size > max) {
+		err_set("cannot read '%s': larger than %zu bytes", path, max);
+		close(fd);
 		return NULL;
 	}
 	struct buf b = BUF_INIT;
 	char chunk[8192];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	if (ferror(f)) {
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (b.len + (size_t)n > max) {
+			err_set("cannot read '%s': larger than %zu bytes", path, max);
+			n = -2;
+			break;
+		}
+		buf_add(&b, chunk, (size_t)n);
+	}
+	if (n == -1)
 		err_set("cannot read '%s': %s", path, strerror(errno));
-		fclose(f);
+	close(fd);
+	if (n < 0) {
 		buf_release(&b);
 		return NULL;
 	}
-	fclose(f);
 	if (len)
 		*len = b.len;
+	if (!b.data)
+		buf_puts(&b, "");
 	return buf_detach(&b);
+}
+
+char *file_read(const char *path, size_t *len)
+{
+	return file_read_max(path, FILE_READ_MAX, len);
 }
 
 int mkdir_parents(const char *path)
@@ -318,9 +412,14 @@ bool parse_int64(const char *s, long long *out)
 void fput_safe(FILE *f, const char *s, int width)
 {
 	int n = 0;
-	for (; s && *s; s++, n++) {
-		unsigned char ch = (unsigned char)*s;
-		fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, f);
+	while (s && *s) {
+		char tmp[4];
+		size_t outlen;
+		s += text_safe_next(s, tmp, &outlen);
+		if (tmp[0] == ' ' && outlen == 1 && s[-1] != ' ')
+			tmp[0] = '?';	/* a newline or tab in a name is shown, not obeyed */
+		fwrite(tmp, 1, outlen, f);
+		n++;
 	}
 	for (; n < width; n++)
 		fputc(' ', f);

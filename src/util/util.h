@@ -60,11 +60,23 @@ extern int log_quiet;
 
 /* Overwrites a secret (a password, a request holding one) and frees it. */
 void free_secret(char *s);
-/* Writes s with control characters shown as '?' (names from vCenter and
- * NSX may carry escape sequences), padded with spaces to width. */
+/* Writes s with C0 and C1 control characters shown as '?' (names from
+ * vCenter and NSX may carry escape sequences), padded with spaces to
+ * width characters. */
 void fput_safe(FILE *f, const char *s, int width);
-/* Reads a whole file; returns NULL and sets the error on failure. */
+/* Reads a whole regular file of at most max bytes (file_read: at most
+ * FILE_READ_MAX); a FIFO, device or directory is refused without blocking.
+ * Returns NULL and sets the error on failure. */
+#define FILE_READ_MAX (16u * 1024 * 1024)
+char *file_read_max(const char *path, size_t max, size_t *len);
 char *file_read(const char *path, size_t *len);
+/* Text from a server or a file made fit for a terminal, a log or a message:
+ * newlines, carriage returns and tabs become spaces, other C0 and C1
+ * controls and broken UTF-8 become '?'; trailing blanks go.  In place. */
+void text_sanitize(char *s);
+/* One character of s made safe into out (up to 4 bytes, *outlen of them);
+ * returns how many bytes of s it consumed. */
+size_t text_safe_next(const char *s, char *out, size_t *outlen);
 /* Creates every missing directory leading to path's parent. */
 int mkdir_parents(const char *path);
 /* Milliseconds from a monotonic clock. */
