@@ -158,21 +158,37 @@ int cmd_load_waivers(const char *path, struct waivers *w)
 	return 0;
 }
 
+int gate_exit(const struct counts *c, int fail_on)
+{
+	if (fail_on < 0)
+		return EXIT_CLEAN;
+	long long fail = 0, unknown = 0;
+	for (int s = fail_on; s < SEV_COUNT; s++) {
+		fail += c->by[RS_FAIL][s];
+		unknown += c->by[RS_UNKNOWN][s];
+	}
+	if (fail)
+		return EXIT_FINDINGS;
+	return unknown ? EXIT_UNKNOWN : EXIT_CLEAN;
+}
+
 int cmd_write_reports(bool quiet, struct store *st, const struct snapshot_info *si,
 		      const struct evaluation_info *evals, unsigned n, struct report_opts *ro,
-		      const struct report_output *outs, unsigned nouts, const struct report_extra *x,
-		      struct counts *total)
+		      const struct report_output *outs, unsigned nouts, struct counts *total)
 {
 	/* Only the table uses colour, and only on a terminal. */
 	const char *nc = getenv("NO_COLOR");
 	ro->color = isatty(STDOUT_FILENO) && !(nc && *nc);
-	int r = 0;
-	if (!quiet && !report_outputs_stdout(outs, nouts))
-		r = report_write_ex(stdout, st, si, evals, n, ro, x, total);
+	/* Counted once, for the report, each output and the gate. */
+	struct report_counts c;
+	int r = report_counts(st, evals, n, &c);
+	*total = c.total;
+	if (r >= 0 && !quiet && !report_outputs_stdout(outs, nouts))
+		r = report_write(stdout, st, si, evals, n, &c, ro);
 	fflush(stdout);
-	/* Fills total again, the same, and with --quiet the first time. */
 	if (r >= 0)
-		r = report_write_outputs(outs, nouts, st, si, evals, n, ro, x, total);
+		r = report_write_outputs(outs, nouts, st, si, evals, n, &c, ro);
+	report_counts_release(&c);
 	if (r < 0) {
 		log_error("%s", err_get());
 		return EXIT_STORE;
@@ -218,7 +234,7 @@ int cmd_evaluate_and_report_to(const struct cmd_ctx *ctx, struct store *st, cons
 	unsigned nev;
 	int rc = cmd_run_evaluations(st, si, bl, n, kind, w, waiver_source, &evals, &nev, eval_ms);
 	struct counts total;
-	if (rc == 0 && (rc = cmd_write_reports(ctx->quiet, st, si, evals, nev, ro, outs, nouts, NULL, &total)) == 0)
+	if (rc == 0 && (rc = cmd_write_reports(ctx->quiet, st, si, evals, nev, ro, outs, nouts, &total)) == 0)
 		rc = gate_exit(&total, ro->fail_on);
 	evaluation_list_free(evals, nev);
 	return rc;

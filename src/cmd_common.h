@@ -35,13 +35,14 @@ int cmd_evaluate_and_report_to(const struct cmd_ctx *ctx, struct store *st, cons
 			       const char *waiver_source, struct report_opts *ro, const struct report_output *outs,
 			       unsigned nouts, double *eval_ms);
 /* Writes the report of evals to standard output in ro's format (unless
- * quiet, or an output goes there), then each output, with x's extras (x may
- * be NULL); fills total.
+ * quiet, or an output goes there), then each output; fills total with the
+ * counts of evals, read once for all of them.
  * Returns 0 or EXIT_STORE (a store error, or an output not written). */
 int cmd_write_reports(bool quiet, struct store *st, const struct snapshot_info *si,
 		      const struct evaluation_info *evals, unsigned n, struct report_opts *ro,
-		      const struct report_output *outs, unsigned nouts, const struct report_extra *x,
-		      struct counts *total);
+		      const struct report_output *outs, unsigned nouts, struct counts *total);
+/* The CI gate over counts c: EXIT_FINDINGS, EXIT_UNKNOWN or EXIT_CLEAN. */
+int gate_exit(const struct counts *c, int fail_on);
 /* The CI gate: --fail-on, and the options that refine it. */
 struct gate {
 	int fail_on;		/* a severity, or -1 for none */

@@ -43,7 +43,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	const char *target = NULL, *which = NULL;
 	struct strlist bnames = { 0 }, sets = { 0 };
 	const char *waiver_file = NULL;
-	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL };
+	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL, false };
 	struct report_output *outs = NULL;
 	unsigned nouts = 0;
 	int opt, r, rc;

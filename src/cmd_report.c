@@ -35,7 +35,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	};
 	const char *target = NULL, *which = NULL;
 	long long only_eval = 0;
-	struct report_opts ro = { FMT_TABLE, false, false, -1 };
+	struct report_opts ro = { FMT_TABLE, false, false, -1, false };
 	struct report_output *outs = NULL;
 	unsigned nouts = 0;
 	int opt, r;
@@ -132,8 +132,8 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	struct counts total;
 	/* report is not quiet: the report is what it is run for. */
-	struct report_extra x = { report_html_drift, NULL };
-	if ((rc = cmd_write_reports(false, st, &si, ev, kept, &ro, outs, nouts, &x, &total)) != 0)
+	ro.drift = true;
+	if ((rc = cmd_write_reports(false, st, &si, ev, kept, &ro, outs, nouts, &total)) != 0)
 		goto out;
 	rc = gate_exit(&total, ro.fail_on);
 out:

@@ -174,7 +174,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	const char *target_name = NULL;
 	struct strlist bnames = { 0 }, sets = { 0 };
 	const char *waiver_file = NULL;
-	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL };
+	struct report_opts ro = { FMT_TABLE, false, false, SEV_CRITICAL, false };
 	struct gate gate = GATE_INIT;
 	struct report_output *outs = NULL;
 	unsigned nouts = 0;
@@ -387,8 +387,8 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	struct counts total;
 	if ((rc = cmd_run_evaluations(st, &si, bl, bnames.n, "scan", &wv, waiver_file, &evals, &nev, &eval_ms)) == 0 &&
 	    (rc = scan_drift(st, &si, ctx->quiet, &drift_ms)) == 0) {
-		struct report_extra x = { report_html_drift, NULL };
-		if ((rc = cmd_write_reports(ctx->quiet, st, &si, evals, nev, &ro, outs, nouts, &x, &total)) == 0)
+		ro.drift = true;
+		if ((rc = cmd_write_reports(ctx->quiet, st, &si, evals, nev, &ro, outs, nouts, &total)) == 0)
 			rc = cmd_gate(st, &si, evals, nev, &total, &gate);
 	}
 	/* A part that failed outranks the gate: the verdicts are incomplete. */
