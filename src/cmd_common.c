@@ -247,18 +247,23 @@ int cmd_write_reports(const struct cmd_ctx *ctx, struct store *st, const struct 
 		      const struct evaluation_info *evals, unsigned n, const struct report_args *ra, int fail_on,
 		      bool drift, struct counts *total)
 {
-	struct report_opts ro = { (enum rformat)ra->format, ra->all, false, fail_on };
-	struct report_extra x = { drift ? report_html_drift : NULL, NULL };
+	struct report_opts ro = { (enum rformat)ra->format, ra->all, false, fail_on, drift };
 	/* Only the table uses colour, and only on a terminal. */
 	const char *nc = getenv("NO_COLOR");
 	ro.color = isatty(STDOUT_FILENO) && !(nc && *nc);
+	struct report_counts rc;
+	if (report_counts(st, evals, n, &rc) < 0) {
+		log_error("%s", err_get());
+		return EXIT_STORE;
+	}
+	*total = rc.total;
 	int r = 0;
 	if (!ctx->quiet && !report_outputs_stdout(ra->outputs.v, ra->outputs.n))
-		r = report_write_ex(stdout, st, si, evals, n, &ro, &x, total);
+		r = report_write(stdout, st, si, evals, n, &rc, &ro);
 	fflush(stdout);
-	/* Fills total again, the same, and with --quiet the first time. */
 	if (r >= 0)
-		r = report_write_outputs(ra->outputs.v, ra->outputs.n, st, si, evals, n, &ro, &x, total);
+		r = report_write_outputs(ra->outputs.v, ra->outputs.n, st, si, evals, n, &rc, &ro);
+	report_counts_release(&rc);
 	if (r < 0) {
 		log_error("%s", err_get());
 		return EXIT_STORE;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report/report_int.h"
+#include "report/report_util.h"
 
 static const char *const columns[] = {
 	"snapshot", "target", "baseline", "rule_id", "title", "severity", "status", "object_type",
@@ -60,22 +61,21 @@ static int csv_row(void *vctx, const struct finding_row *r)
 	return 0;
 }
 
-int csv_write(FILE *f, struct store *st, const struct snapshot_info *snap, const struct evaluation_info *evals,
-	      unsigned n, const struct report_opts *o, struct counts *total)
+static int csv_write(const struct report_ctx *x)
 {
-	int rc = rpt_counts(st, evals, n, NULL, total);
-	if (rc < 0)
-		return rc;
-	char *id = xasprintf("%lld", snap->id);
-	struct csv_ctx x = { f, o, id, snap->target, NULL, BUF_INIT };
+	char *id = xasprintf("%lld", x->snap->id);
+	struct csv_ctx c = { x->f, x->o, id, x->snap->target, NULL, BUF_INIT };
+	int rc = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
-		field(&x.line, columns[i], i + 1 == ARRAY_SIZE(columns));
-	fwrite(x.line.data, 1, x.line.len, f);
-	for (unsigned i = 0; i < n && rc >= 0; i++) {
-		x.baseline = evals[i].baseline_id;
-		rc = store_findings_each(st, evals[i].id, csv_row, &x);
+		field(&c.line, columns[i], i + 1 == ARRAY_SIZE(columns));
+	fwrite(c.line.data, 1, c.line.len, x->f);
+	for (unsigned i = 0; i < x->n && rc >= 0; i++) {
+		c.baseline = x->evals[i].baseline_id;
+		rc = store_findings_each(x->st, x->evals[i].id, csv_row, &c);
 	}
-	buf_release(&x.line);
+	buf_release(&c.line);
 	free(id);
 	return rc < 0 ? rc : 0;
 }
+
+const struct report_writer report_csv = { "csv", csv_write, true };

@@ -2,12 +2,17 @@
  * from elsewhere.  Built with libxml2's writer, which escapes every name and
  * value (VM names are attacker-controlled); a Content-Security-Policy
  * forbids scripts should anything slip through anyway. */
+#include "report/html.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "report/report_int.h"
+#include "report/report_util.h"
 #include "store/drift.h"
 #include "version.h"
+
+/* ---- the page ---- */
 
 /* No '<', '>' or '&': the writer would escape them inside <style>. */
 static const char css[] =
@@ -25,40 +30,118 @@ static const char css[] =
 
 static const char csp[] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'";
 
-struct html_ctx {
+struct html_page {
 	xmlTextWriterPtr w;
-	const struct report_opts *o;
-	long long shown;
-	int e;		/* write errors */
+	bool bad;		/* a write failed */
+	bool bad_since;		/* ... since html_failed last looked */
 };
 
-static int start(xmlTextWriterPtr w, const char *tag, const char *cls)
+static void note(struct html_page *p, int rc)
 {
-	if (xmlTextWriterStartElement(w, BAD_CAST tag) < 0)
-		return -1;
-	return cls ? rpt_xml_attr(w, "class", cls) : 0;
+	if (rc < 0)
+		p->bad = p->bad_since = true;
 }
 
-static int end(xmlTextWriterPtr w)
+void html_open(struct html_page *p, const char *tag, const char *cls)
 {
-	return xmlTextWriterFullEndElement(w);
+	note(p, xmlTextWriterStartElement(p->w, BAD_CAST tag));
+	if (cls)
+		html_attr(p, "class", cls);
 }
 
-/* <tag class=cls>text</tag> */
-static int cell(xmlTextWriterPtr w, const char *tag, const char *cls, const char *text)
+void html_attr(struct html_page *p, const char *name, const char *value)
 {
-	if (start(w, tag, cls) < 0 || rpt_xml_text(w, text) < 0)
-		return -1;
-	return end(w);
+	note(p, rpt_xml_attr(p->w, name, value));
 }
 
-static int meta_row(xmlTextWriterPtr w, const char *name, const char *value)
+void html_text(struct html_page *p, const char *text)
 {
-	int e = start(w, "tr", NULL) < 0;
-	e |= cell(w, "th", NULL, name) < 0;
-	e |= cell(w, "td", NULL, value) < 0;
-	e |= end(w) < 0;
-	return e ? -1 : 0;
+	note(p, rpt_xml_text(p->w, text));
+}
+
+void html_close(struct html_page *p)
+{
+	note(p, xmlTextWriterFullEndElement(p->w));
+}
+
+void html_elem(struct html_page *p, const char *tag, const char *cls, const char *text)
+{
+	html_open(p, tag, cls);
+	html_text(p, text);
+	html_close(p);
+}
+
+bool html_failed(struct html_page *p)
+{
+	bool b = p->bad_since;
+	p->bad_since = false;
+	return b;
+}
+
+/* An empty element: <meta name=value>. */
+static void meta(struct html_page *p, const char *name, const char *value, const char *content)
+{
+	html_open(p, "meta", NULL);
+	html_attr(p, name, value);
+	if (content)
+		html_attr(p, "content", content);
+	note(p, xmlTextWriterEndElement(p->w));
+}
+
+struct html_page *html_page_begin(FILE *f, const char *title, const char *heading)
+{
+	xmlTextWriterPtr w = rpt_xml_open(f, " ");
+	if (!w)
+		return NULL;
+	struct html_page *p = xcalloc(1, sizeof(*p));
+	p->w = w;
+	note(p, xmlTextWriterWriteDTD(w, BAD_CAST "html", NULL, NULL, NULL));
+	html_open(p, "html", NULL);
+	html_attr(p, "lang", "en");
+	html_open(p, "head", NULL);
+	meta(p, "charset", "utf-8", NULL);
+	meta(p, "http-equiv", "Content-Security-Policy", csp);
+	html_elem(p, "title", NULL, title);
+	html_open(p, "style", NULL);
+	note(p, xmlTextWriterWriteRaw(w, BAD_CAST css));
+	html_close(p);
+	html_close(p);
+	html_open(p, "body", NULL);
+	html_elem(p, "h1", NULL, heading);
+	return p;
+}
+
+int html_page_end(struct html_page *p, const char *footer)
+{
+	if (footer) {
+		html_open(p, "footer", NULL);
+		html_elem(p, "p", NULL, footer);
+		html_close(p);
+	}
+	html_close(p);	/* body */
+	html_close(p);	/* html */
+	note(p, xmlTextWriterEndDocument(p->w));
+	rpt_xml_close(p->w);
+	bool bad = p->bad;
+	free(p);
+	return bad ? -1 : 0;
+}
+
+/* ---- the report ---- */
+
+struct html_ctx {
+	struct html_page *p;
+	const struct report_opts *o;
+	long long shown;
+};
+
+/* A row of th or td cells. */
+static void row(struct html_page *p, const char *cell, const char *const *text, size_t n)
+{
+	html_open(p, "tr", NULL);
+	for (size_t i = 0; i < n; i++)
+		html_elem(p, cell, NULL, text[i]);
+	html_close(p);
 }
 
 /* A class name from a status or severity the store holds: only known ones. */
@@ -81,7 +164,7 @@ static int html_row(void *vctx, const struct finding_row *r)
 	struct html_ctx *x = vctx;
 	if (!rpt_show(x->o, r->status))
 		return 0;
-	xmlTextWriterPtr w = x->w;
+	struct html_page *p = x->p;
 	char *obj = xasprintf("%s (%s)", r->object_name ? r->object_name : "", r->moref);
 	char *waiver = NULL;
 	if (r->waiver_justification)
@@ -90,225 +173,158 @@ static int html_row(void *vctx, const struct finding_row *r)
 				   r->waiver_ticket ? " (" : "", r->waiver_ticket ? r->waiver_ticket : "",
 				   r->waiver_ticket ? ")" : "", r->waiver_justification);
 	const char *label = !strcmp(r->status, "not_applicable") ? "N/A" : r->status;
-	int e = start(w, "tr", status_class(r->status)) < 0;
-	e |= cell(w, "td", severity_class(r->severity), r->severity) < 0;
-	e |= cell(w, "td", NULL, r->rule_id) < 0;
-	e |= cell(w, "td", NULL, r->title) < 0;
-	e |= cell(w, "td", NULL, obj) < 0;
-	e |= cell(w, "td", NULL, r->property) < 0;
-	e |= cell(w, "td", NULL, r->observed) < 0;
-	e |= cell(w, "td", NULL, r->expected) < 0;
-	e |= cell(w, "td", NULL, label) < 0;
-	e |= cell(w, "td", NULL, waiver) < 0;
-	e |= end(w) < 0;
-	x->e |= e;
+	const char *const cells[] = { r->rule_id, r->title, obj, r->property, r->observed, r->expected, label, waiver };
+	html_open(p, "tr", status_class(r->status));
+	html_elem(p, "td", severity_class(r->severity), r->severity);
+	for (size_t i = 0; i < ARRAY_SIZE(cells); i++)
+		html_elem(p, "td", NULL, cells[i]);
+	html_close(p);
 	x->shown++;
 	free(obj);
 	free(waiver);
 	return 0;
 }
 
-static int counts_table(xmlTextWriterPtr w, const struct counts *c)
+static void counts_table(struct html_page *p, const struct counts *c)
 {
 	static const enum rstatus order[] = { RS_PASS, RS_FAIL, RS_UNKNOWN, RS_WAIVED, RS_NA };
 	long long all = 0;
-	int e = start(w, "table", "counts") < 0;
-	e |= start(w, "thead", NULL) < 0;
-	e |= start(w, "tr", NULL) < 0;
+	html_open(p, "table", "counts");
+	html_open(p, "thead", NULL);
+	html_open(p, "tr", NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
-		e |= cell(w, "th", status_class(rstatus_name(order[i])),
-			  order[i] == RS_NA ? "not applicable" : rstatus_name(order[i])) < 0;
-	e |= cell(w, "th", NULL, "total") < 0;
-	e |= end(w) < 0;
-	e |= end(w) < 0;
-	e |= start(w, "tbody", NULL) < 0;
-	e |= start(w, "tr", NULL) < 0;
+		html_elem(p, "th", status_class(rstatus_name(order[i])),
+			  order[i] == RS_NA ? "not applicable" : rstatus_name(order[i]));
+	html_elem(p, "th", NULL, "total");
+	html_close(p);
+	html_close(p);
+	html_open(p, "tbody", NULL);
+	html_open(p, "tr", NULL);
+	char v[32];
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
-		char *v = xasprintf("%lld", counts_status(c, order[i]));
+		snprintf(v, sizeof(v), "%lld", counts_status(c, order[i]));
 		all += counts_status(c, order[i]);
-		e |= cell(w, "td", NULL, v) < 0;
-		free(v);
+		html_elem(p, "td", NULL, v);
 	}
-	char *v = xasprintf("%lld", all);
-	e |= cell(w, "td", NULL, v) < 0;
-	free(v);
-	e |= end(w) < 0;
-	e |= end(w) < 0;
-	e |= end(w) < 0;
-	return e ? -1 : 0;
+	snprintf(v, sizeof(v), "%lld", all);
+	html_elem(p, "td", NULL, v);
+	html_close(p);
+	html_close(p);
+	html_close(p);
 }
 
 /* The score and how it was worked out, with what it leaves out. */
-static int score(xmlTextWriterPtr w, const struct counts *c)
+static void score(struct html_page *p, const struct counts *c)
 {
 	long long pass = counts_status(c, RS_PASS), fail = counts_status(c, RS_FAIL);
 	double pct;
-	char *s = rpt_score(c, &pct) ? xasprintf("Compliance score: %.1f%%", pct)
-				      : xstrdup("Compliance score: none (nothing passed or failed)");
+	char *s = report_score(c, &pct) ? xasprintf("Compliance score: %.1f%%", pct)
+					 : xstrdup("Compliance score: none (nothing passed or failed)");
 	char *formula = xasprintf("score = passed / (passed + failed) = %lld / (%lld + %lld). "
 				  "Not counted: %lld unknown (data not collected), %lld waived, %lld not applicable.",
 				  pass, pass, fail, counts_status(c, RS_UNKNOWN), counts_status(c, RS_WAIVED),
 				  counts_status(c, RS_NA));
-	int e = cell(w, "p", "score", s) < 0;
-	e |= cell(w, "p", "formula", formula) < 0;
+	html_elem(p, "p", "score", s);
+	html_elem(p, "p", "formula", formula);
 	free(s);
 	free(formula);
-	return e ? -1 : 0;
 }
 
-static int head(xmlTextWriterPtr w, const struct snapshot_info *snap)
+static void summary(struct html_page *p, const struct report_ctx *x)
 {
-	char *title = xasprintf("harden report: %s, snapshot %lld", snap->target, snap->id);
-	int e = xmlTextWriterWriteDTD(w, BAD_CAST "html", NULL, NULL, NULL) < 0;
-	e |= start(w, "html", NULL) < 0;
-	e |= rpt_xml_attr(w, "lang", "en") < 0;
-	e |= start(w, "head", NULL) < 0;
-	e |= start(w, "meta", NULL) < 0;
-	e |= rpt_xml_attr(w, "charset", "utf-8") < 0;
-	e |= xmlTextWriterEndElement(w) < 0;
-	e |= start(w, "meta", NULL) < 0;
-	e |= rpt_xml_attr(w, "http-equiv", "Content-Security-Policy") < 0;
-	e |= rpt_xml_attr(w, "content", csp) < 0;
-	e |= xmlTextWriterEndElement(w) < 0;
-	e |= cell(w, "title", NULL, title) < 0;
-	e |= start(w, "style", NULL) < 0;
-	e |= xmlTextWriterWriteRaw(w, BAD_CAST css) < 0;
-	e |= end(w) < 0;
-	e |= end(w) < 0;
-	free(title);
-	return e ? -1 : 0;
-}
-
-static int summary(xmlTextWriterPtr w, const struct snapshot_info *snap, const struct evaluation_info *evals,
-		   unsigned n, const struct counts *total)
-{
+	const struct snapshot_info *snap = x->snap;
 	char started[32], ended[32];
 	time_iso8601(started, snap->started_at);
 	time_iso8601(ended, snap->ended_at ? snap->ended_at : snap->started_at);
 	char *source = rpt_source_name(snap), *id = xasprintf("%lld (%s)", snap->id, snap->status);
 	struct buf bl = BUF_INIT;
-	for (unsigned i = 0; i < n; i++)
-		buf_printf(&bl, "%s%s", i ? ", " : "", evals[i].baseline_id);
-	int e = cell(w, "h1", NULL, "harden compliance report") < 0;
-	e |= start(w, "table", "meta") < 0;
-	e |= start(w, "tbody", NULL) < 0;
-	e |= meta_row(w, "Target", snap->target) < 0;
-	e |= meta_row(w, "Source", source) < 0;
-	e |= meta_row(w, "Snapshot", id) < 0;
-	e |= meta_row(w, "Started", started) < 0;
-	e |= meta_row(w, "Ended", ended) < 0;
-	e |= meta_row(w, "Baselines", bl.data ? bl.data : "(none)") < 0;
-	e |= end(w) < 0;
-	e |= end(w) < 0;
-	e |= cell(w, "h2", NULL, "Results") < 0;
-	e |= counts_table(w, total) < 0;
-	e |= score(w, total) < 0;
+	for (unsigned i = 0; i < x->n; i++)
+		buf_printf(&bl, "%s%s", i ? ", " : "", x->evals[i].baseline_id);
+	const char *const meta_rows[][2] = {
+		{ "Target", snap->target }, { "Source", source }, { "Snapshot", id }, { "Started", started },
+		{ "Ended", ended }, { "Baselines", bl.data ? bl.data : "(none)" },
+	};
+	html_open(p, "table", "meta");
+	html_open(p, "tbody", NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(meta_rows); i++) {
+		html_open(p, "tr", NULL);
+		html_elem(p, "th", NULL, meta_rows[i][0]);
+		html_elem(p, "td", NULL, meta_rows[i][1]);
+		html_close(p);
+	}
+	html_close(p);
+	html_close(p);
+	html_elem(p, "h2", NULL, "Results");
+	counts_table(p, &x->counts->total);
+	score(p, &x->counts->total);
 	free(source);
 	free(id);
 	buf_release(&bl);
-	return e ? -1 : 0;
 }
 
 static const char *const columns[] = {
 	"Severity", "Rule", "Title", "Object", "Property", "Observed", "Expected", "Status", "Waiver",
 };
 
-static int baseline(struct html_ctx *x, struct store *st, const struct evaluation_info *ev, const struct counts *c,
-		    int *rc)
+/* A baseline's section; returns the store's result. */
+static int baseline(struct html_ctx *x, struct store *st, const struct evaluation_info *ev, const struct counts *c)
 {
-	xmlTextWriterPtr w = x->w;
+	struct html_page *p = x->p;
 	char *h = xasprintf("Baseline %s%s%s: %s", ev->baseline_id, ev->baseline_version && *ev->baseline_version ? " v" : "",
 			    ev->baseline_version ? ev->baseline_version : "", ev->baseline_title ? ev->baseline_title : "");
 	char *sub = xasprintf("%s evaluation %lld", ev->kind ? ev->kind : "", ev->id);
-	int e = start(w, "section", "baseline") < 0;
-	e |= cell(w, "h2", NULL, h) < 0;
-	e |= cell(w, "p", NULL, sub) < 0;
-	e |= counts_table(w, c) < 0;
-	e |= score(w, c) < 0;
-	e |= start(w, "table", "findings") < 0;
-	e |= start(w, "thead", NULL) < 0;
-	e |= start(w, "tr", NULL) < 0;
-	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
-		e |= cell(w, "th", NULL, columns[i]) < 0;
-	e |= end(w) < 0;
-	e |= end(w) < 0;
-	e |= start(w, "tbody", NULL) < 0;
+	html_open(p, "section", "baseline");
+	html_elem(p, "h2", NULL, h);
+	html_elem(p, "p", NULL, sub);
+	counts_table(p, c);
+	score(p, c);
+	html_open(p, "table", "findings");
+	html_open(p, "thead", NULL);
+	row(p, "th", columns, ARRAY_SIZE(columns));
+	html_close(p);
+	html_open(p, "tbody", NULL);
 	x->shown = 0;
-	*rc = store_findings_each(st, ev->id, html_row, x);
-	if (*rc >= 0 && !x->shown) {
-		e |= start(w, "tr", NULL) < 0;
-		e |= start(w, "td", NULL) < 0;
-		e |= rpt_xml_attrf(w, "colspan", "%zu", ARRAY_SIZE(columns)) < 0;
-		e |= rpt_xml_text(w, x->o->all ? "(no results)" : "No failing or unknown results.") < 0;
-		e |= end(w) < 0;
-		e |= end(w) < 0;
+	int rc = store_findings_each(st, ev->id, html_row, x);
+	if (rc >= 0 && !x->shown) {
+		char span[16];
+		snprintf(span, sizeof(span), "%zu", ARRAY_SIZE(columns));
+		html_open(p, "tr", NULL);
+		html_open(p, "td", NULL);
+		html_attr(p, "colspan", span);
+		html_text(p, x->o->all ? "(no results)" : "No failing or unknown results.");
+		html_close(p);
+		html_close(p);
 	}
-	e |= end(w) < 0;
-	e |= end(w) < 0;
-	e |= end(w) < 0;
+	html_close(p);
+	html_close(p);
+	html_close(p);
 	free(h);
 	free(sub);
-	return e ? -1 : 0;
+	return rc;
 }
 
-int html_write(FILE *f, struct store *st, const struct snapshot_info *snap, const struct evaluation_info *evals,
-	       unsigned n, const struct report_opts *o, const struct report_extra *xt, struct counts *total)
-{
-	struct counts *per = xcalloc(n ? n : 1, sizeof(*per));
-	int rc = rpt_counts(st, evals, n, per, total);
-	xmlTextWriterPtr w = rc < 0 ? NULL : rpt_xml_open(f);
-	if (!w) {
-		free(per);
-		return rc < 0 ? rc : REPORT_EOUTPUT;
-	}
-	struct html_ctx x = { w, o, 0, 0 };
-	xmlTextWriterSetIndent(w, 1);
-	xmlTextWriterSetIndentString(w, BAD_CAST " ");
-	x.e |= head(w, snap) < 0;
-	x.e |= start(w, "body", NULL) < 0;
-	x.e |= summary(w, snap, evals, n, total) < 0;
-	for (unsigned i = 0; i < n && rc >= 0; i++)
-		x.e |= baseline(&x, st, &evals[i], &per[i], &rc) < 0;
-	/* Sections others add (drift since the previous scan) go last. */
-	if (rc >= 0 && xt && xt->html_section)
-		rc = xt->html_section(xt->html_ctx, w, st, snap);
-	char *foot = xasprintf("Written by harden %s. Findings listed: %s.", HARDEN_VERSION,
-			       o->all ? "all" : "fail, unknown and waived (--all lists all)");
-	x.e |= start(w, "footer", NULL) < 0;
-	x.e |= cell(w, "p", NULL, foot) < 0;
-	x.e |= end(w) < 0;
-	free(foot);
-	x.e |= end(w) < 0;	/* body */
-	x.e |= end(w) < 0;	/* html */
-	x.e |= xmlTextWriterEndDocument(w) < 0;
-	rpt_xml_close(w);
-	free(per);
-	if (rc >= 0 && x.e) {
-		err_set("cannot write the HTML report");
-		rc = REPORT_EOUTPUT;
-	}
-	return rc < 0 ? rc : 0;
-}
+/* ---- drift since the previous scan ---- */
 
-/* The drift section: the events stored between the previous completed
- * snapshot of the target and this one. */
 struct drift_html {
-	xmlTextWriterPtr w;
+	struct html_page *p;
 	long long n;
-	int e;
 };
+
+static const char *drift_class(enum drift_kind k)
+{
+	if (k == DK_REGRESSED || k == DK_WAIVER_EXPIRED)
+		return "st-fail";
+	return k == DK_FIXED ? "st-pass" : k == DK_BECAME_UNKNOWN ? "st-unknown" : NULL;
+}
 
 static int drift_row(void *vctx, const struct drift_event *ev)
 {
+	static const char *const head[] = { "Change", "Type", "Object", "Property or rule", "Before", "After" };
 	struct drift_html *x = vctx;
-	xmlTextWriterPtr w = x->w;
+	struct html_page *p = x->p;
 	if (!x->n++) {
-		x->e |= start(w, "table", NULL) < 0;
-		x->e |= start(w, "tr", NULL) < 0;
-		static const char *const head[] = { "Change", "Type", "Object", "Property or rule", "Before", "After" };
-		for (unsigned i = 0; i < ARRAY_SIZE(head); i++)
-			x->e |= cell(w, "th", NULL, head[i]) < 0;
-		x->e |= end(w) < 0;
+		html_open(p, "table", NULL);
+		row(p, "th", head, ARRAY_SIZE(head));
 	}
 	bool object = ev->kind == DK_OBJECT_ADDED || ev->kind == DK_OBJECT_REMOVED;
 	const char *before = ev->old_value, *after = ev->new_value;
@@ -317,43 +333,76 @@ static int drift_row(void *vctx, const struct drift_event *ev)
 	if (ev->kind == DK_PROPERTY_UNCOLLECTED)
 		after = "(not collected)";
 	char *what = ev->baseline_id ? xasprintf("%s (%s)", ev->property, ev->baseline_id) : NULL;
-	x->e |= start(w, "tr", ev->kind == DK_REGRESSED || ev->kind == DK_WAIVER_EXPIRED ? "st-fail"
-			   : ev->kind == DK_FIXED ? "st-pass" : ev->kind == DK_BECAME_UNKNOWN ? "st-unknown" : NULL) < 0;
-	x->e |= cell(w, "td", NULL, drift_kind_name(ev->kind)) < 0;
-	x->e |= cell(w, "td", NULL, ev->object_type) < 0;
-	x->e |= cell(w, "td", NULL, ev->object_name) < 0;
-	x->e |= cell(w, "td", NULL, object ? ev->moref : what ? what : ev->property) < 0;
-	x->e |= cell(w, "td", NULL, object ? "" : before ? before : "(absent)") < 0;
-	x->e |= cell(w, "td", NULL, object ? "" : after ? after : "(absent)") < 0;
-	x->e |= end(w) < 0;
+	const char *const cells[] = {
+		drift_kind_name(ev->kind), ev->object_type, ev->object_name,
+		object ? ev->moref : what ? what : ev->property,
+		object ? "" : before ? before : "(absent)",
+		object ? "" : after ? after : "(absent)",
+	};
+	html_open(p, "tr", drift_class(ev->kind));
+	for (size_t i = 0; i < ARRAY_SIZE(cells); i++)
+		html_elem(p, "td", NULL, cells[i]);
+	html_close(p);
 	free(what);
-	return x->e ? -1 : 0;
+	return p->bad_since ? -1 : 0;	/* html_failed's record, kept for the section */
 }
 
-int report_html_drift(void *ctx, xmlTextWriterPtr w, struct store *st, const struct snapshot_info *snap)
+/* The events stored between the previous completed snapshot of the target
+ * and this one (the scan stores them before reporting).  Returns 0, or -1
+ * when the store or a write of this section failed. */
+static int drift_section(struct html_page *p, struct store *st, const struct snapshot_info *snap)
 {
-	(void)ctx;
 	long long prev;
 	int r = store_snapshot_previous(st, snap->target, snap->id, &prev);
 	if (r < 0)
 		return -1;
-	struct drift_html x = { w, 0, 0 };
-	x.e |= start(w, "section", "drift") < 0;
-	x.e |= cell(w, "h2", NULL, "Drift since the previous scan") < 0;
+	struct drift_html x = { p, 0 };
+	html_open(p, "section", "drift");
+	html_elem(p, "h2", NULL, "Drift since the previous scan");
 	if (r > 0 || drift_stored(st, prev, snap->id) != 0) {
-		x.e |= cell(w, "p", NULL, r > 0 ? "This is the target's first completed snapshot: nothing to compare with."
-						: "No drift was computed for this snapshot.") < 0;
+		html_elem(p, "p", NULL, r > 0 ? "This is the target's first completed snapshot: nothing to compare with."
+					      : "No drift was computed for this snapshot.");
 	} else {
 		char *line = xasprintf("Snapshot %lld to snapshot %lld.", prev, snap->id);
-		x.e |= cell(w, "p", NULL, line) < 0;
+		html_elem(p, "p", NULL, line);
 		free(line);
 		if (drift_events_each(st, prev, snap->id, NULL, drift_row, &x) < 0)
 			return -1;
 		if (x.n)
-			x.e |= end(w) < 0;
+			html_close(p);
 		else
-			x.e |= cell(w, "p", NULL, "No changes.") < 0;
+			html_elem(p, "p", NULL, "No changes.");
 	}
-	x.e |= end(w) < 0;
-	return x.e ? -1 : 0;
+	html_close(p);
+	return html_failed(p) ? -1 : 0;
 }
+
+static int html_write(const struct report_ctx *x)
+{
+	const struct snapshot_info *snap = x->snap;
+	char *title = xasprintf("harden report: %s, snapshot %lld", snap->target, snap->id);
+	struct html_page *p = html_page_begin(x->f, title, "harden compliance report");
+	free(title);
+	if (!p)
+		return REPORT_EOUTPUT;
+	struct html_ctx h = { p, x->o, 0 };
+	int rc = 0;
+	summary(p, x);
+	for (unsigned i = 0; i < x->n && rc >= 0; i++)
+		rc = baseline(&h, x->st, &x->evals[i], &x->counts->per[i]);
+	/* A write error before it is the page's, not the section's. */
+	html_failed(p);
+	if (rc >= 0 && x->o->drift)
+		rc = drift_section(p, x->st, snap);
+	char *foot = xasprintf("Written by harden %s. Findings listed: %s.", HARDEN_VERSION,
+			       x->o->all ? "all" : "fail, unknown and waived (--all lists all)");
+	int bad = html_page_end(p, foot) < 0;
+	free(foot);
+	if (rc >= 0 && bad) {
+		err_set("cannot write the HTML report");
+		rc = REPORT_EOUTPUT;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+const struct report_writer report_html = { "html", html_write, false };

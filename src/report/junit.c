@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "report/report_int.h"
+#include "report/report_util.h"
 #include "version.h"
 
 struct junit_ctx {
@@ -86,78 +87,84 @@ static int property(xmlTextWriterPtr w, const char *name, const char *value)
 	return xmlTextWriterEndElement(w);
 }
 
-int junit_write(FILE *f, struct store *st, const struct snapshot_info *snap, const struct evaluation_info *evals,
-		unsigned n, const struct report_opts *o, struct counts *total)
+/* <testsuite> of evaluation i, up to its test cases. */
+static int suite_head(xmlTextWriterPtr w, const struct report_ctx *x, unsigned i, const char *host, const char *pkg,
+		      const char *ts)
 {
-	(void)o;	/* JUnit lists every result, passes too */
-	struct counts *per = xcalloc(n ? n : 1, sizeof(*per));
-	int rc = rpt_counts(st, evals, n, per, total);
-	xmlTextWriterPtr w = rc < 0 ? NULL : rpt_xml_open(f);
-	if (!w) {
-		free(per);
-		return rc < 0 ? rc : REPORT_EOUTPUT;
-	}
+	const struct counts *c = &x->counts->per[i];
+	const struct evaluation_info *ev = &x->evals[i];
+	long long tests = 0;
+	for (int s = 0; s < RS_COUNT; s++)
+		tests += counts_status(c, (enum rstatus)s);
+	int e = xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0;
+	e |= rpt_xml_attr(w, "name", ev->baseline_id) < 0;
+	e |= rpt_xml_attr(w, "package", pkg) < 0;
+	e |= rpt_xml_attrf(w, "id", "%u", i) < 0;
+	e |= rpt_xml_attr(w, "timestamp", ts) < 0;
+	e |= rpt_xml_attr(w, "hostname", *host ? host : "localhost") < 0;
+	e |= rpt_xml_attrf(w, "tests", "%lld", tests) < 0;
+	e |= rpt_xml_attrf(w, "failures", "%lld", counts_status(c, RS_FAIL)) < 0;
+	e |= rpt_xml_attrf(w, "errors", "%lld", counts_status(c, RS_UNKNOWN)) < 0;
+	e |= rpt_xml_attrf(w, "skipped", "%lld", counts_status(c, RS_NA) + counts_status(c, RS_WAIVED)) < 0;
+	e |= rpt_xml_attrf(w, "time", "%.3f", ev->eval_ms > 0 ? ev->eval_ms / 1000 : 0.0) < 0;
+
+	char *snap_id = xasprintf("%lld", x->snap->id), *eval_id = xasprintf("%lld", ev->id);
+	e |= xmlTextWriterStartElement(w, BAD_CAST "properties") < 0;
+	e |= property(w, "target", x->snap->target) < 0;
+	e |= property(w, "snapshot_id", snap_id) < 0;
+	e |= property(w, "evaluation_id", eval_id) < 0;
+	e |= property(w, "baseline_title", ev->baseline_title) < 0;
+	e |= property(w, "baseline_version", ev->baseline_version) < 0;
+	e |= property(w, "harden_version", HARDEN_VERSION) < 0;
+	e |= xmlTextWriterFullEndElement(w) < 0;
+	free(snap_id);
+	free(eval_id);
+	return e ? -1 : 0;
+}
+
+/* The rest of the <testsuite>: its summary, and the closing tag. */
+static int suite_tail(xmlTextWriterPtr w, const struct counts *c)
+{
+	char *sum = xasprintf("%lld pass, %lld fail, %lld unknown, %lld waived, %lld not applicable",
+			      counts_status(c, RS_PASS), counts_status(c, RS_FAIL), counts_status(c, RS_UNKNOWN),
+			      counts_status(c, RS_WAIVED), counts_status(c, RS_NA));
+	int e = rpt_xml_elem(w, "system-out", sum) < 0;
+	free(sum);
+	e |= rpt_xml_elem(w, "system-err", "") < 0;
+	e |= xmlTextWriterFullEndElement(w) < 0;
+	return e ? -1 : 0;
+}
+
+/* Every result, passes too, whatever --all says. */
+static int junit_write(const struct report_ctx *x)
+{
+	xmlTextWriterPtr w = rpt_xml_open(x->f, "  ");
+	if (!w)
+		return REPORT_EOUTPUT;
 	/* The schema's timestamp has no zone: UTC, without the Z. */
 	char ts[32];
-	time_iso8601(ts, snap->ended_at ? snap->ended_at : snap->started_at);
+	time_iso8601(ts, x->snap->ended_at ? x->snap->ended_at : x->snap->started_at);
 	ts[strcspn(ts, "Z")] = '\0';
-	char *host = rpt_source_name(snap), *pkg = xasprintf("harden.%s", snap->target), *id = NULL;
-	struct junit_ctx x = { w, NULL, false };
-	int e = 0;
-	xmlTextWriterSetIndent(w, 1);
-	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
-	e |= xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0;
+	char *host = rpt_source_name(x->snap), *pkg = xasprintf("harden.%s", x->snap->target);
+	struct junit_ctx j = { w, NULL, false };
+	int rc = 0;
+	int e = xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0;
 	e |= xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0;
-	for (unsigned i = 0; i < n && rc >= 0; i++) {
-		const struct counts *c = &per[i];
-		long long tests = 0;
-		for (int s = 0; s < RS_COUNT; s++)
-			tests += counts_status(c, (enum rstatus)s);
-		e |= xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0;
-		e |= rpt_xml_attr(w, "name", evals[i].baseline_id) < 0;
-		e |= rpt_xml_attr(w, "package", pkg) < 0;
-		e |= rpt_xml_attrf(w, "id", "%u", i) < 0;
-		e |= rpt_xml_attr(w, "timestamp", ts) < 0;
-		e |= rpt_xml_attr(w, "hostname", *host ? host : "localhost") < 0;
-		e |= rpt_xml_attrf(w, "tests", "%lld", tests) < 0;
-		e |= rpt_xml_attrf(w, "failures", "%lld", counts_status(c, RS_FAIL)) < 0;
-		e |= rpt_xml_attrf(w, "errors", "%lld", counts_status(c, RS_UNKNOWN)) < 0;
-		e |= rpt_xml_attrf(w, "skipped", "%lld", counts_status(c, RS_NA) + counts_status(c, RS_WAIVED)) < 0;
-		e |= rpt_xml_attrf(w, "time", "%.3f", evals[i].eval_ms > 0 ? evals[i].eval_ms / 1000 : 0.0) < 0;
-
-		e |= xmlTextWriterStartElement(w, BAD_CAST "properties") < 0;
-		free(id);
-		id = xasprintf("%lld", snap->id);
-		e |= property(w, "target", snap->target) < 0;
-		e |= property(w, "snapshot_id", id) < 0;
-		free(id);
-		id = xasprintf("%lld", evals[i].id);
-		e |= property(w, "evaluation_id", id) < 0;
-		e |= property(w, "baseline_title", evals[i].baseline_title) < 0;
-		e |= property(w, "baseline_version", evals[i].baseline_version) < 0;
-		e |= property(w, "harden_version", HARDEN_VERSION) < 0;
-		e |= xmlTextWriterFullEndElement(w) < 0;
-
-		x.baseline = evals[i].baseline_id;
-		rc = store_findings_each(st, evals[i].id, junit_case, &x);
-
-		char *sum = xasprintf("%lld pass, %lld fail, %lld unknown, %lld waived, %lld not applicable",
-				      counts_status(c, RS_PASS), counts_status(c, RS_FAIL), counts_status(c, RS_UNKNOWN),
-				      counts_status(c, RS_WAIVED), counts_status(c, RS_NA));
-		e |= rpt_xml_elem(w, "system-out", sum) < 0;
-		free(sum);
-		e |= rpt_xml_elem(w, "system-err", "") < 0;
-		e |= xmlTextWriterFullEndElement(w) < 0;
+	for (unsigned i = 0; i < x->n && rc >= 0; i++) {
+		e |= suite_head(w, x, i, host, pkg, ts) < 0;
+		j.baseline = x->evals[i].baseline_id;
+		rc = store_findings_each(x->st, x->evals[i].id, junit_case, &j);
+		e |= suite_tail(w, &x->counts->per[i]) < 0;
 	}
 	e |= xmlTextWriterEndDocument(w) < 0;
 	rpt_xml_close(w);
-	free(id);
 	free(host);
 	free(pkg);
-	free(per);
-	if (rc >= 0 && (e || x.bad)) {
+	if (rc >= 0 && (e || j.bad)) {
 		err_set("cannot write the JUnit report");
 		rc = REPORT_EOUTPUT;
 	}
 	return rc < 0 ? rc : 0;
 }
+
+const struct report_writer report_junit = { "junit", junit_write, true };

@@ -3,8 +3,8 @@
 #ifndef HARDEN_REPORT_H
 #define HARDEN_REPORT_H
 
-#include <libxml/xmlwriter.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "rules/rules.h"
@@ -19,14 +19,6 @@ enum rformat { FMT_TABLE, FMT_JSON, FMT_SARIF, FMT_JUNIT, FMT_CSV, FMT_HTML };
 int report_format_parse(const char *s, enum rformat *out);
 const char *report_format_name(enum rformat f);
 
-/* An extra section of the HTML report (such as drift since the previous
- * scan): called once, after the baselines and before the closing tags,
- * inside <body>.  It writes whole elements with w; the text it writes is
- * escaped by the writer.  Returns 0, or -1 with the error set, which fails
- * the report. */
-typedef int (*report_html_section_fn)(void *ctx, xmlTextWriterPtr w, struct store *st,
-				      const struct snapshot_info *snap);
-
 /* --output FORMAT:PATH; path "-" is standard output. */
 struct report_output {
 	enum rformat format;
@@ -38,22 +30,29 @@ struct report_opts {
 	bool all;		/* include pass and not_applicable results */
 	bool color;		/* the table may colour standard output */
 	int fail_on;		/* a severity, or -1 for none */
+	bool drift;		/* HTML: a section with the drift since the previous scan */
 };
-
-/* What some formats add; NULL for none.  Apart from report_opts so that
- * positional initialisers of report_opts stay complete. */
-struct report_extra {
-	report_html_section_fn html_section;	/* or NULL */
-	void *html_ctx;
-};
-/* A report_html_section_fn: the drift stored between the target's previous
- * completed snapshot and snap (the scan stores it before reporting). */
-int report_html_drift(void *ctx, xmlTextWriterPtr w, struct store *st, const struct snapshot_info *snap);
 
 struct counts {
 	long long by[RS_COUNT][SEV_COUNT];
 };
 long long counts_status(const struct counts *c, enum rstatus s);
+/* The compliance score in percent: passed / (passed + failed), waived and
+ * unknown results left out; false when nothing passed or failed. */
+bool report_score(const struct counts *c, double *pct);
+
+/* The counts of a list of evaluations, each and summed, read from the
+ * store once and handed to every writer. */
+struct report_counts {
+	struct counts total;
+	struct counts *per;	/* one per evaluation */
+	unsigned n;
+};
+/* Fills out (released with report_counts_release, also after a failure);
+ * returns 0 or a store error. */
+int report_counts(struct store *st, const struct evaluation_info *evals, unsigned n, struct report_counts *out);
+void report_counts_release(struct report_counts *c);
+
 /* JSON written an element at a time, so that memory stays flat: an
  * object of head's members (taken) and a list under key, each item (taken)
  * streamed, then the close; first starts true and tracks the list. */
@@ -61,18 +60,10 @@ void json_stream_open(FILE *f, json_t *head, const char *key);
 void json_stream_item(FILE *f, json_t *item, bool *first);
 void json_stream_close(FILE *f, bool first);
 
-/* The compliance score in percent: passed / (passed + failed), waived and
- * unknown results left out; false when nothing passed or failed. */
-bool report_score(const struct counts *c, double *pct);
-
-/* Writes the evaluations of a snapshot; fills total with their counts. */
+/* Writes the evaluations of a snapshot, whose counts c has, in o's format. */
 int report_write(FILE *f, struct store *st, const struct snapshot_info *snap,
-		 const struct evaluation_info *evals, unsigned n, const struct report_opts *o,
-		 struct counts *total);
-/* The same with extras (x may be NULL). */
-int report_write_ex(FILE *f, struct store *st, const struct snapshot_info *snap,
-		    const struct evaluation_info *evals, unsigned n, const struct report_opts *o,
-		    const struct report_extra *x, struct counts *total);
+		 const struct evaluation_info *evals, unsigned n, const struct report_counts *c,
+		 const struct report_opts *o);
 int inventory_write(FILE *f, struct store *st, const struct snapshot_info *snap, enum rformat fmt);
 
 /* Several outputs at once.  report_output_parse splits "FORMAT:PATH" at its
@@ -95,10 +86,9 @@ bool report_outputs_stdout(const struct report_output *v, unsigned n);
  * a temporary file in its directory, renamed into place once complete, so
  * a reader never sees half a report; on a write error (such as ENOSPC) the
  * temporary file is removed and REPORT_EOUTPUT returned with the error
- * naming the path.  total is filled with the counts even when n is 0.
- * Returns 0, REPORT_EOUTPUT, or a store error. */
+ * naming the path.  Returns 0, REPORT_EOUTPUT, or a store error. */
 int report_write_outputs(const struct report_output *v, unsigned n, struct store *st,
 			 const struct snapshot_info *snap, const struct evaluation_info *evals, unsigned nev,
-			 const struct report_opts *o, const struct report_extra *x, struct counts *total);
+			 const struct report_counts *c, const struct report_opts *o);
 
 #endif

@@ -1,49 +1,31 @@
-/* Helpers the report writers share: counts, text cleaning, XML output. */
-#include "report/report_int.h"
+/* Helpers the report writers share: counts, text cleaning, XML and JSON
+ * output.  A leaf: it calls no writer and nothing of report.c. */
+#include "report/report_util.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void count_add(void *ctx, const char *status, const char *severity, long long n)
+long long counts_status(const struct counts *c, enum rstatus s)
 {
-	struct counts *c = ctx;
-	enum rstatus st;
-	enum severity sev;
-	if (rstatus_parse(status, &st) == 0 && severity_parse(severity, &sev) == 0)
-		c->by[st][sev] += n;
+	long long n = 0;
+	for (int i = 0; i < SEV_COUNT; i++)
+		n += c->by[s][i];
+	return n;
 }
 
-int rpt_counts(struct store *st, const struct evaluation_info *evals, unsigned n, struct counts *per,
-	       struct counts *total)
-{
-	memset(total, 0, sizeof(*total));
-	for (unsigned i = 0; i < n; i++) {
-		struct counts c = { 0 };
-		int rc = store_eval_counts(st, evals[i].id, count_add, &c);
-		if (rc < 0)
-			return rc;
-		for (int s = 0; s < RS_COUNT; s++)
-			for (int v = 0; v < SEV_COUNT; v++)
-				total->by[s][v] += c.by[s][v];
-		if (per)
-			per[i] = c;
-	}
-	return 0;
-}
-
-bool rpt_show(const struct report_opts *o, const char *status)
-{
-	return o->all || !strcmp(status, "fail") || !strcmp(status, "unknown") || !strcmp(status, "waived");
-}
-
-bool rpt_score(const struct counts *c, double *pct)
+bool report_score(const struct counts *c, double *pct)
 {
 	long long pass = counts_status(c, RS_PASS), fail = counts_status(c, RS_FAIL);
 	if (pass + fail == 0)
 		return false;
 	*pct = 100.0 * (double)pass / (double)(pass + fail);
 	return true;
+}
+
+bool rpt_show(const struct report_opts *o, const char *status)
+{
+	return o->all || !strcmp(status, "fail") || !strcmp(status, "unknown") || !strcmp(status, "waived");
 }
 
 static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
@@ -148,7 +130,7 @@ static void xml_quiet(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
-xmlTextWriterPtr rpt_xml_open(FILE *f)
+xmlTextWriterPtr rpt_xml_open(FILE *f, const char *indent)
 {
 	/* A write error is reported once, by the caller, naming the file. */
 	xmlSetGenericErrorFunc(NULL, xml_quiet);
@@ -164,6 +146,10 @@ xmlTextWriterPtr rpt_xml_open(FILE *f)
 		xmlSetGenericErrorFunc(NULL, NULL);
 		err_set("cannot create an XML writer");
 		return NULL;
+	}
+	if (indent) {
+		xmlTextWriterSetIndent(w, 1);
+		xmlTextWriterSetIndentString(w, BAD_CAST indent);
 	}
 	return w;
 }
@@ -223,4 +209,107 @@ uint64_t rpt_fnv1a64(const char *const *fields, unsigned n)
 		} while (*p++);
 	}
 	return h;
+}
+
+void json_stream_item(FILE *f, json_t *item, bool *first)
+{
+	fputs(*first ? "\n    " : ",\n    ", f);
+	*first = false;
+	json_dumpf(item, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(item);
+}
+
+void json_stream_open(FILE *f, json_t *head, const char *key)
+{
+	/* head's members, then the list left open for json_stream_item. */
+	char *h = json_dumps(head, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(head);
+	fprintf(f, "%.*s, \"%s\": [", (int)strlen(h) - 1, h, key);
+	free(h);
+}
+
+void json_stream_close(FILE *f, bool first)
+{
+	fprintf(f, "%s]}\n", first ? "" : "\n  ");
+}
+
+json_t *rpt_json_typed(const char *type, const char *value)
+{
+	enum ptype t;
+	if (!value)
+		return json_null();
+	if (ptype_parse(type, &t) < 0)
+		t = PT_STRING;
+	long long n;
+	json_error_t je;
+	switch (t) {
+	case PT_INT:
+		if (parse_int64(value, &n))
+			return json_integer(n);
+		break;
+	case PT_BOOL:
+		return json_boolean(!strcmp(value, "true"));
+	case PT_LIST: {
+		json_t *a = json_loads(value, 0, &je);
+		if (a)
+			return a;
+		break;
+	}
+	default:
+		break;
+	}
+	return json_string(value);
+}
+
+void rpt_json_member(FILE *f, const char *key, json_t *v, bool comma)
+{
+	fprintf(f, "  \"%s\": ", key);
+	json_dumpf(v, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+	fputs(comma ? ",\n" : "\n", f);
+	json_decref(v);
+}
+
+json_t *rpt_json_by_status(const struct counts *c)
+{
+	json_t *o = json_object();
+	for (int s = 0; s < RS_COUNT; s++)
+		json_object_set_new(o, rstatus_name((enum rstatus)s), json_integer(counts_status(c, (enum rstatus)s)));
+	return o;
+}
+
+json_t *rpt_json_score(const struct counts *c)
+{
+	double pct;
+	return report_score(c, &pct) ? json_real((double)(long long)(pct * 10 + 0.5) / 10) : json_null();
+}
+
+void rpt_snapshot_header(FILE *f, struct store *st, const struct snapshot_info *snap)
+{
+	char t[32];
+	time_iso8601(t, snap->ended_at ? snap->ended_at : snap->started_at);
+	long long h = 0, v = 0, d = 0;
+	store_object_count(st, snap->id, "host", &h);
+	store_object_count(st, snap->id, "vm", &v);
+	store_object_count(st, snap->id, "datastore", &d);
+	fputs("Target ", f);
+	fput_safe(f, snap->target, 0);
+	fprintf(f, ", snapshot %lld (%s %s): %lld hosts, %lld VMs, %lld datastores\n",
+		snap->id, snap->status, t, h, v, d);
+	struct part_info *parts;
+	unsigned np;
+	if (store_parts(st, snap->id, &parts, &np) < 0)
+		return;
+	const struct part_info *p = part_find(parts, np, "nsx");
+	long long r = 0;
+	if (p && !strcmp(p->status, "completed")) {
+		store_object_count(st, snap->id, "dfw_rule", &r);
+		fprintf(f, "NSX: %lld DFW rules\n", r);
+	} else if (p && !strcmp(p->status, "failed")) {
+		fputs("NSX: not collected, the NSX part failed: ", f);
+		fput_safe(f, p->error, 0);
+		fputs("; DFW rules are unknown\n", f);
+	} else if (p) {
+		fputs("NSX: no NSX manager configured; DFW rules are unknown\n", f);
+	}
+	part_list_free(parts, np);
 }

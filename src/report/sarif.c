@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report/report_int.h"
+#include "report/report_util.h"
 #include "version.h"
 
 #define SARIF_SCHEMA_URI "https://json.schemastore.org/sarif-2.1.0.json"
@@ -266,21 +267,15 @@ static void member(FILE *f, const char *key, json_t *v, size_t flags)
 	json_decref(v);
 }
 
-static json_t *counts_obj(const struct counts *c)
+/* fail, unknown and waived, whatever --all says */
+static int sarif_write(const struct report_ctx *c)
 {
-	json_t *o = json_object();
-	for (int s = 0; s < RS_COUNT; s++)
-		json_object_set_new(o, rstatus_name((enum rstatus)s), json_integer(counts_status(c, (enum rstatus)s)));
-	return o;
-}
-
-int sarif_write(FILE *f, struct store *st, const struct snapshot_info *snap, const struct evaluation_info *evals,
-		unsigned n, const struct report_opts *o, struct counts *total)
-{
-	(void)o;	/* SARIF lists fail, unknown and waived whatever --all says */
-	int rc = rpt_counts(st, evals, n, NULL, total);
-	if (rc < 0)
-		return rc;
+	FILE *f = c->f;
+	struct store *st = c->st;
+	const struct snapshot_info *snap = c->snap;
+	const struct evaluation_info *evals = c->evals;
+	unsigned n = c->n;
+	int rc;
 	struct sarif_ctx x = { f, snap, NULL, json_array(), json_object(), { json_object(), json_object() },
 			       rpt_source_name(snap), true };
 	char *vc = x.vc;
@@ -309,13 +304,10 @@ int sarif_write(FILE *f, struct store *st, const struct snapshot_info *snap, con
 						    "title", jstr(evals[i].baseline_title),
 						    "version", jstr(evals[i].baseline_version),
 						    "evaluation_id", (json_int_t)evals[i].id));
-	double pct;
-	bool scored = rpt_score(total, &pct);
-	/* One decimal, as the HTML report prints it. */
-	json_t *score = scored ? json_real((double)(long long)(pct * 10 + 0.5) / 10) : json_null();
 	json_t *props = json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:s, s:o}", "target", jstr(snap->target),
 				  "snapshot_id", (json_int_t)snap->id, "source", jstr(x.vc), "baselines", bl,
-				  "counts", counts_obj(total), "score", score,
+				  "counts", rpt_json_by_status(&c->counts->total),
+				  "score", rpt_json_score(&c->counts->total),
 				  "score_formula", "100 * pass / (pass + fail)",
 				  "findings_include", json_string("fail,unknown,waived"));
 
@@ -337,3 +329,5 @@ out:
 	free(x.vc);
 	return rc < 0 ? rc : 0;
 }
+
+const struct report_writer report_sarif = { "sarif", sarif_write, true };

@@ -130,15 +130,20 @@ static void close_scan(struct loaded *l)
 	store_close(l->st);
 }
 
-/* Writes the report in fmt to dir/name; returns the path. */
-static char *write_report(struct loaded *l, enum rformat fmt, bool all, const struct report_extra *x,
-			  const char *name, struct counts *c)
+/* Writes the report in fmt to dir/name (with the HTML drift section when
+ * drift); c gets the counts it was given.  Returns the path. */
+static char *write_report(struct loaded *l, enum rformat fmt, bool all, bool drift, const char *name,
+			  struct counts *c)
 {
 	char *path = xasprintf("%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	struct report_opts o = { fmt, all, false, -1 };
-	ck_assert_int_eq(report_write_ex(f, l->st, &l->si, l->ev, l->nev, &o, x, c), 0);
+	struct report_opts o = { fmt, all, false, -1, drift };
+	struct report_counts rc;
+	ck_assert_int_eq(report_counts(l->st, l->ev, l->nev, &rc), 0);
+	ck_assert_int_eq(report_write(f, l->st, &l->si, l->ev, l->nev, &rc, &o), 0);
+	*c = rc.total;
+	report_counts_release(&rc);
 	ck_assert_int_eq(fclose(f), 0);
 	return path;
 }
@@ -152,7 +157,9 @@ static void expect_counts(const struct counts *c)
 	ck_assert_int_eq(counts_status(c, RS_NA), 1);
 	ck_assert_int_eq(c->by[RS_FAIL][SEV_HIGH], 1);
 	ck_assert_int_eq(c->by[RS_UNKNOWN][SEV_CRITICAL], 1);
-	ck_assert_int_eq(gate_exit(c, SEV_HIGH), 1);
+	ck_assert_int_eq(gate_exit(c, SEV_HIGH), EXIT_FINDINGS);
+	ck_assert_int_eq(gate_exit(c, SEV_CRITICAL), EXIT_UNKNOWN);
+	ck_assert_int_eq(gate_exit(c, -1), EXIT_CLEAN);
 }
 
 /* Runs and frees cmd. */
@@ -212,7 +219,7 @@ START_TEST(test_sarif_validates_and_maps_results)
 	struct loaded l;
 	struct counts c;
 	open_scan(&l);
-	char *path = write_report(&l, FMT_SARIF, true, NULL, "out.sarif", &c);
+	char *path = write_report(&l, FMT_SARIF, true, false, "out.sarif", &c);
 	expect_counts(&c);
 	ck_assert_msg(run_cmd(xasprintf("/usr/bin/python3 -c 'import json,jsonschema,sys; "
 					"jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' "
@@ -274,7 +281,7 @@ START_TEST(test_sarif_validates_and_maps_results)
 	 * not the snapshot. */
 	unload(&l);
 	load(&l, scan(l.st));
-	char *again = write_report(&l, FMT_SARIF, false, NULL, "again.sarif", &c);
+	char *again = write_report(&l, FMT_SARIF, false, false, "again.sarif", &c);
 	json_t *doc2, *results2 = sarif_results(again, &doc2);
 	ck_assert_uint_eq(json_array_size(results2), 5);
 	const char *fqns[][2] = {
@@ -345,7 +352,7 @@ START_TEST(test_junit_validates_with_exact_counts)
 	struct loaded l;
 	struct counts c;
 	open_scan(&l);
-	char *path = write_report(&l, FMT_JUNIT, false, NULL, "out.xml", &c);
+	char *path = write_report(&l, FMT_JUNIT, false, false, "out.xml", &c);
 	expect_counts(&c);
 	ck_assert_msg(run_cmd(xasprintf("xmllint --noout --schema '%s' '%s'", JUNIT_XSD, path)) == 0,
 		      "%s does not validate against %s", path, JUNIT_XSD);
@@ -448,7 +455,7 @@ START_TEST(test_csv_round_trips_and_guards_formulas)
 	struct loaded l;
 	struct counts c;
 	open_scan(&l);
-	char *path = write_report(&l, FMT_CSV, true, NULL, "out.csv", &c);
+	char *path = write_report(&l, FMT_CSV, true, false, "out.csv", &c);
 	expect_counts(&c);
 	char *text = file_read(path, NULL);
 	ck_assert_ptr_nonnull(text);
@@ -493,7 +500,7 @@ START_TEST(test_csv_round_trips_and_guards_formulas)
 	free(path);
 
 	/* Without --all, only fail, unknown and waived, as in the table. */
-	path = write_report(&l, FMT_CSV, false, NULL, "some.csv", &c);
+	path = write_report(&l, FMT_CSV, false, false, "some.csv", &c);
 	text = file_read(path, NULL);
 	csv_parse(text, &rows);
 	ck_assert_uint_eq(rows.n, 1 + 5);
@@ -520,35 +527,20 @@ static void html_walk(xmlNodePtr n, int *scripts, int *refs, int *drift_in_body,
 			const char *an = (const char *)a->name;
 			if (!strcmp(an, "src") || !strcmp(an, "href") || !strncmp(an, "on", 2))
 				(*refs)++;
-			if (!strcmp(an, "id") && a->children && !strcmp((const char *)a->children->content, "drift"))
+			if (!strcmp(an, "class") && a->children && !strcmp((const char *)a->children->content, "drift"))
 				*drift_in_body += in_body;
 		}
 		html_walk(n->children, scripts, refs, drift_in_body, in_body || !strcmp(name, "body"));
 	}
 }
 
-/* What another section (drift) will look like: called before the closing tags. */
-static int extra_section(void *ctx, xmlTextWriterPtr w, struct store *st, const struct snapshot_info *snap)
-{
-	(void)st;
-	(*(int *)ctx)++;
-	xmlTextWriterStartElement(w, BAD_CAST "section");
-	xmlTextWriterWriteAttribute(w, BAD_CAST "id", BAD_CAST "drift");
-	xmlTextWriterWriteFormatElement(w, BAD_CAST "h2", "Drift since snapshot %lld", snap->id - 1);
-	xmlTextWriterFullEndElement(w);
-	return 0;
-}
-
 START_TEST(test_html_escapes_hostile_names)
 {
 	struct loaded l;
 	struct counts c;
-	int called = 0;
-	struct report_extra x = { extra_section, &called };
 	open_scan(&l);
-	char *path = write_report(&l, FMT_HTML, true, &x, "out.html", &c);
+	char *path = write_report(&l, FMT_HTML, true, true, "out.html", &c);
 	expect_counts(&c);
-	ck_assert_int_eq(called, 1);
 	char *raw = file_read(path, NULL);
 	ck_assert_ptr_null(strstr(raw, "<script"));
 	ck_assert_ptr_nonnull(strstr(raw, "&lt;script&gt;"));
@@ -567,13 +559,14 @@ START_TEST(test_html_escapes_hostile_names)
 	ck_assert_ptr_nonnull(strstr((const char *)all, "passed / (passed + failed) = 2 / (2 + 3)"));
 	ck_assert_ptr_nonnull(strstr((const char *)all, JUSTIFY));
 	ck_assert_ptr_nonnull(strstr((const char *)all, "plain-vm"));	/* not applicable, listed with --all */
+	ck_assert_ptr_nonnull(strstr((const char *)all, "first completed snapshot"));	/* the drift section */
 	xmlFree(all);
 	xmlFreeDoc(d);
 	free(raw);
 	free(path);
 
 	/* Without --all, no passing or not applicable rows. */
-	path = write_report(&l, FMT_HTML, false, NULL, "some.html", &c);
+	path = write_report(&l, FMT_HTML, false, false, "some.html", &c);
 	d = htmlReadFile(path, "UTF-8", HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
 	all = xmlNodeGetContent(xmlDocGetRootElement(d));
 	ck_assert_ptr_null(strstr((const char *)all, "plain-vm"));
@@ -653,12 +646,15 @@ static int hidden_files(const char *d)
 	return n;
 }
 
-static int write_to(struct loaded *l, const char *spec, struct counts *c)
+static int write_to(struct loaded *l, const char *spec)
 {
 	struct report_output o;
 	ck_assert_int_eq(report_output_parse(spec, &o), 0);
-	struct report_opts ro = { FMT_TABLE, false, false, SEV_HIGH };
-	int rc = report_write_outputs(&o, 1, l->st, &l->si, l->ev, l->nev, &ro, NULL, c);
+	struct report_opts ro = { FMT_TABLE, false, false, SEV_HIGH, false };
+	struct report_counts c;
+	ck_assert_int_eq(report_counts(l->st, l->ev, l->nev, &c), 0);
+	int rc = report_write_outputs(&o, 1, l->st, &l->si, l->ev, l->nev, &c, &ro);
+	report_counts_release(&c);
 	report_output_release(&o);
 	return rc;
 }
@@ -666,22 +662,24 @@ static int write_to(struct loaded *l, const char *spec, struct counts *c)
 START_TEST(test_write_outputs_atomically)
 {
 	struct loaded l;
-	struct counts c;
 	open_scan(&l);
 	char *out = xasprintf("%s/out", dir);
 	ck_assert_int_eq(mkdir(out, 0755), 0);
 
-	/* Several at once; counts filled even with none. */
+	/* Several at once, from counts read once. */
 	struct report_output v[3];
 	char *specs[3] = { xasprintf("sarif:%s/r.sarif", out), xasprintf("csv:%s/r.csv", out),
 			   xasprintf("junit:%s/r.xml", out) };
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(report_output_parse(specs[i], &v[i]), 0);
-	struct report_opts ro = { FMT_TABLE, false, false, SEV_HIGH };
-	ck_assert_int_eq(report_write_outputs(v, 0, l.st, &l.si, l.ev, l.nev, &ro, NULL, &c), 0);
-	expect_counts(&c);
-	ck_assert_int_eq(report_write_outputs(v, 3, l.st, &l.si, l.ev, l.nev, &ro, NULL, &c), 0);
-	expect_counts(&c);
+	struct report_opts ro = { FMT_TABLE, false, false, SEV_HIGH, false };
+	struct report_counts c;
+	ck_assert_int_eq(report_counts(l.st, l.ev, l.nev, &c), 0);
+	ck_assert_int_eq(report_write_outputs(v, 0, l.st, &l.si, l.ev, l.nev, &c, &ro), 0);
+	expect_counts(&c.total);
+	ck_assert_int_eq(report_write_outputs(v, 3, l.st, &l.si, l.ev, l.nev, &c, &ro), 0);
+	expect_counts(&c.total);
+	report_counts_release(&c);
 	for (int i = 0; i < 3; i++) {
 		struct stat sb;
 		ck_assert_int_eq(stat(v[i].path, &sb), 0);
@@ -695,7 +693,7 @@ START_TEST(test_write_outputs_atomically)
 	char *sub = xasprintf("%s/busy.sarif", out);
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
 	char *spec = xasprintf("sarif:%s", sub);
-	ck_assert_int_eq(write_to(&l, spec, &c), REPORT_EOUTPUT);
+	ck_assert_int_eq(write_to(&l, spec), REPORT_EOUTPUT);
 	ck_assert_msg(strstr(err_get(), sub) != NULL, "error '%s' does not name %s", err_get(), sub);
 	ck_assert_int_eq(hidden_files(out), 0);
 	free(spec);
@@ -708,7 +706,7 @@ START_TEST(test_write_outputs_atomically)
 	void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
 	spec = xasprintf("html:%s/r.html", out);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	int rc = write_to(&l, spec, &c);
+	int rc = write_to(&l, spec);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, prev);
 	ck_assert_int_eq(rc, REPORT_EOUTPUT);
@@ -722,7 +720,7 @@ START_TEST(test_write_outputs_atomically)
 	ck_assert_int_eq(mkdir(ro_dir, 0555), 0);
 	char *target = geteuid() == 0 ? xstrdup("/proc/self/r.json") : xasprintf("%s/r.json", ro_dir);
 	spec = xasprintf("json:%s", target);
-	ck_assert_int_eq(write_to(&l, spec, &c), REPORT_EOUTPUT);
+	ck_assert_int_eq(write_to(&l, spec), REPORT_EOUTPUT);
 	ck_assert_msg(strstr(err_get(), target) != NULL, "error '%s' does not name %s", err_get(), target);
 	ck_assert_int_eq(hidden_files(ro_dir), 0);
 	ck_assert_int_eq(access(target, F_OK), -1);
@@ -749,7 +747,7 @@ START_TEST(test_formats_parse_and_json_unchanged)
 	struct loaded l;
 	struct counts c;
 	open_scan(&l);
-	char *path = write_report(&l, FMT_JSON, false, NULL, "out.json", &c);
+	char *path = write_report(&l, FMT_JSON, false, false, "out.json", &c);
 	expect_counts(&c);
 	json_error_t je;
 	json_t *doc = json_load_file(path, 0, &je);
@@ -757,7 +755,7 @@ START_TEST(test_formats_parse_and_json_unchanged)
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "findings")), 5);
 	json_decref(doc);
 	free(path);
-	path = write_report(&l, FMT_TABLE, true, NULL, "out.txt", &c);
+	path = write_report(&l, FMT_TABLE, true, false, "out.txt", &c);
 	expect_counts(&c);
 	free(path);
 	close_scan(&l);

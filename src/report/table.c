@@ -1,0 +1,148 @@
+/* The table: plain text for people, coloured on a terminal. */
+#include <string.h>
+
+#include "report/report_int.h"
+#include "report/report_util.h"
+
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define GREEN "\033[32m"
+#define DIM "\033[2m"
+#define CYAN "\033[36m"
+#define RESET "\033[0m"
+
+/* Object names come from vCenter: never let them drive the terminal. */
+struct table_ctx {
+	FILE *f;
+	const struct report_opts *o;
+	long long shown;
+};
+
+static const char *status_color(const char *status)
+{
+	if (!strcmp(status, "fail"))
+		return RED;
+	if (!strcmp(status, "unknown"))
+		return YELLOW;
+	if (!strcmp(status, "pass"))
+		return GREEN;
+	if (!strcmp(status, "waived"))
+		return CYAN;
+	return DIM;
+}
+
+static void status_label(FILE *f, const char *status, bool color)
+{
+	const char *label = !strcmp(status, "not_applicable") ? "N/A" : status;
+	char up[16];
+	size_t i;
+	for (i = 0; i < sizeof(up) - 1 && label[i]; i++)
+		up[i] = (char)(label[i] >= 'a' && label[i] <= 'z' ? label[i] - 32 : label[i]);
+	up[i] = '\0';
+	if (color)
+		fprintf(f, "%s%-7s" RESET " ", status_color(status), up);
+	else
+		fprintf(f, "%-7s ", up);
+}
+
+static void waiver_line(FILE *f, const struct finding_row *r)
+{
+	fputs(r->waiver_expired ? "        waiver expired " : "        waived until ", f);
+	fput_safe(f, r->waiver_expires, 0);
+	fputs(" by ", f);
+	fput_safe(f, r->waiver_approver, 0);
+	if (r->waiver_ticket) {
+		fputs(" (", f);
+		fput_safe(f, r->waiver_ticket, 0);
+		fputc(')', f);
+	}
+	fputs(": ", f);
+	fput_safe(f, r->waiver_justification, 0);
+	fputc('\n', f);
+}
+
+static int table_row(void *vctx, const struct finding_row *r)
+{
+	struct table_ctx *x = vctx;
+	if (!rpt_show(x->o, r->status))
+		return 0;
+	FILE *f = x->f;
+	status_label(f, r->status, x->o->color);
+	fprintf(f, "%-8s  %-16s  ", r->severity, r->rule_id);
+	fput_safe(f, r->object_name, 0);
+	fprintf(f, "\n        %s\n", r->title);
+	if (r->property) {
+		fputs("        ", f);
+		if (x->o->color)
+			fputs(DIM, f);
+		fput_safe(f, r->property, 0);
+		fputs(": ", f);
+		fput_safe(f, r->observed && *r->observed ? r->observed : "\"\"", 0);
+		fputs(", expected ", f);
+		fput_safe(f, r->expected, 0);
+		if (x->o->color)
+			fputs(RESET, f);
+		fputc('\n', f);
+	}
+	if (r->waiver_justification)
+		waiver_line(f, r);
+	x->shown++;
+	return 0;
+}
+
+static void by_severity(FILE *f, const char *label, const struct counts *c, enum rstatus st)
+{
+	fputs(label, f);
+	for (int s = SEV_COUNT - 1; s >= 0; s--)
+		fprintf(f, " %s %lld%s", severity_name((enum severity)s), c->by[st][s], s ? "," : "\n");
+}
+
+static void table_summary(FILE *f, const struct counts *c, const struct report_opts *o)
+{
+	long long total = 0;
+	for (int s = 0; s < RS_COUNT; s++)
+		total += counts_status(c, (enum rstatus)s);
+	fprintf(f, "Results: %lld pass, %lld fail, %lld unknown, %lld waived, %lld not applicable (%lld checks)\n",
+		counts_status(c, RS_PASS), counts_status(c, RS_FAIL), counts_status(c, RS_UNKNOWN),
+		counts_status(c, RS_WAIVED), counts_status(c, RS_NA), total);
+	by_severity(f, "Failing by severity:", c, RS_FAIL);
+	if (counts_status(c, RS_UNKNOWN))
+		by_severity(f, "Unknown by severity:", c, RS_UNKNOWN);
+	double pct;
+	if (report_score(c, &pct))
+		fprintf(f, "Score: %.1f%% = passed / (passed + failed) = %lld / (%lld + %lld); "
+			"waived %lld and unknown %lld are not counted\n", pct, counts_status(c, RS_PASS),
+			counts_status(c, RS_PASS), counts_status(c, RS_FAIL), counts_status(c, RS_WAIVED),
+			counts_status(c, RS_UNKNOWN));
+	else
+		fputs("Score: none (nothing passed or failed)\n", f);
+	if (o->fail_on >= 0)
+		fprintf(f, "Gate: --fail-on %s\n", severity_name((enum severity)o->fail_on));
+}
+
+static int table_write(const struct report_ctx *x)
+{
+	FILE *f = x->f;
+	const struct report_opts *o = x->o;
+	int rc = 0;
+	rpt_snapshot_header(f, x->st, x->snap);
+	for (unsigned i = 0; i < x->n && !rc; i++) {
+		const struct evaluation_info *ev = &x->evals[i];
+		fprintf(f, "Baseline %s", ev->baseline_id);
+		if (ev->baseline_version && *ev->baseline_version)
+			fprintf(f, " v%s", ev->baseline_version);
+		fprintf(f, " (%s evaluation %lld)\n\n", ev->kind, ev->id);
+		struct table_ctx t = { f, o, 0 };
+		if ((rc = store_findings_each(x->st, ev->id, table_row, &t)) < 0)
+			break;
+		if (!t.shown)
+			fputs(o->all ? "(no results)\n" : "No failing or unknown results.\n", f);
+		fputc('\n', f);
+		table_summary(f, &x->counts->per[i], o);
+		if (i + 1 < x->n)
+			fputc('\n', f);
+	}
+	return rc;
+}
+
+const struct report_writer report_table = { "table", table_write, false };
