@@ -4,7 +4,9 @@
 #include "cmd.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <libxml/parser.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -714,6 +716,18 @@ static void program_usage(FILE *f)
 	fputs("\nRun 'harden COMMAND --help' for a command's options and exit status.\n", f);
 }
 
+/* A report that did not reach standard output is not a success. */
+static int finish(int rc)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		log_error("cannot write standard output: %s", strerror(errno ? errno : EIO));
+		if (rc == EXIT_CLEAN || rc == EXIT_FINDINGS || rc == EXIT_UNKNOWN)
+			rc = EXIT_STORE;
+	}
+	return rc;
+}
+
 int cmd_main(int argc, char **argv)
 {
 	struct cmd_ctx ctx = { 0 };
@@ -723,10 +737,10 @@ int cmd_main(int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
 			printf("harden %s\n", HARDEN_VERSION);
-			return EXIT_CLEAN;
+			return finish(EXIT_CLEAN);
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			program_usage(stdout);
-			return EXIT_CLEAN;
+			return finish(EXIT_CLEAN);
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			ctx.quiet = true;
 			log_quiet = 1;
@@ -757,5 +771,7 @@ int cmd_main(int argc, char **argv)
 		unknown_command(commands, argv[i], NULL);
 		return EXIT_USAGE;
 	}
-	return run_cmd(&ctx, c, c->name, argc - i, argv + i);
+	/* A file-size limit makes writes fail (and be reported), not kill. */
+	signal(SIGXFSZ, SIG_IGN);
+	return finish(run_cmd(&ctx, c, c->name, argc - i, argv + i));
 }

@@ -4,18 +4,25 @@
 #ifndef HARDEN_SINK_H
 #define HARDEN_SINK_H
 
+#include <stddef.h>
+
 #include "store/store.h"
 
 struct sink {
 	struct store *st;
 	long long snap;
-	int rc;			/* the first store error, 0 while none */
+	int rc;			/* the first error (HERR_STORE, HERR_FULL, or HERR_COLLECT
+				 * for an object listed twice), 0 while none */
 	char *err;		/* its message */
+	const char *source;	/* "vCenter" or "the NSX manager", for messages */
+	char **seen;		/* type and id of every object added: a hash set */
+	size_t nseen, capseen;
 	double ms;		/* time spent writing */
 	long long objects;
 };
 
-/* Adds an object; returns its row id (0 once a write has failed). */
+/* Adds an object; returns its row id (0 once a write has failed).  An
+ * object the server listed twice is a protocol error, not a twin error. */
 long long sink_object(struct sink *s, const char *type, const char *moref, const char *name);
 /* value NULL records the property as not collected. */
 void sink_prop(struct sink *s, long long obj, const char *name, enum ptype t, const char *value);

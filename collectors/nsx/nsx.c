@@ -2,6 +2,7 @@
  * parsed with jansson, authentication, retries and cursor paging. */
 #include "nsx/nsx.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
@@ -18,6 +19,9 @@
 #define MAX_BODY (64L * 1024 * 1024)
 #define DEFAULT_RETRIES 5
 #define MAX_RETRY_WAIT_MS 30000.0
+/* Paging limits: 10,000 pages of 1,000 is ten million objects. */
+#define NSX_MAX_PAGES 10000
+#define NSX_MAX_EMPTY_PAGES 3
 
 struct nsx {
 	CURL *curl;
@@ -142,20 +146,36 @@ static char *error_detail(const struct buf *body)
 	return buf_detach(&b);
 }
 
-/* One HTTP exchange: status in *status, body in n->body. */
-static int exchange(struct nsx *n, const char *method, const char *url, const char *form, long *status)
+/* scheme://host:port of a URL, lower-cased, or NULL. */
+static char *origin_of(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *o = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		o = xasprintf("%s://%s:%s", scheme, host, port);
+		for (char *c = o; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return o;
+}
+
+static int perform(struct nsx *n, const char *url, const char *form, bool post, long *status)
 {
 	CURL *c = n->curl;
 	buf_reset(&n->body);
 	n->too_big = false;
 	n->curl_err[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	if (form) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
-	} else if (!strcmp(method, "POST")) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+	if (post) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form ? form : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, form ? (long)strlen(form) : 0L);
 	} else {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	}
@@ -165,9 +185,48 @@ static int exchange(struct nsx *n, const char *method, const char *url, const ch
 	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	*status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	if (cc != CURLE_OK)
-		return transport_error(n, cc, url);
-	return 0;
+	return cc == CURLE_OK ? 0 : transport_error(n, cc, url);
+}
+
+/* One HTTP exchange: status in *status, body in n->body.  Redirects are
+ * followed here, not by libcurl, and only within the manager's own origin:
+ * a redirect elsewhere must not carry the session, its token or, on
+ * /api/session/create, the password. */
+static int exchange(struct nsx *n, const char *method, const char *url, const char *form, long *status)
+{
+	bool post = !strcmp(method, "POST");
+	char *cur = xstrdup(url);
+	int rc = 0;
+	for (int hops = 0;; hops++) {
+		if ((rc = perform(n, cur, form, post, status)) < 0)
+			break;
+		if (*status != 301 && *status != 302 && *status != 303 && *status != 307 && *status != 308)
+			break;
+		char *loc = NULL;
+		curl_easy_getinfo(n->curl, CURLINFO_REDIRECT_URL, &loc);
+		char *from = origin_of(n->base), *to = loc ? origin_of(loc) : NULL;
+		bool same = from && to && !strcmp(from, to);
+		free(from);
+		free(to);
+		if (!loc || !same) {
+			err_set("the NSX manager of target '%s' redirected %s to another origin; harden follows "
+				"redirects only within %s", n->target, cur, n->base);
+			rc = HERR_COLLECT;
+			break;
+		}
+		if (hops >= 5) {
+			err_set("the NSX manager of target '%s' redirected too often at %s", n->target, url);
+			rc = HERR_COLLECT;
+			break;
+		}
+		free(cur);
+		cur = xstrdup(loc);
+		/* 301, 302 and 303 turn a POST into a GET, as browsers do. */
+		if (*status != 307 && *status != 308)
+			post = false, form = NULL;
+	}
+	free(cur);
+	return rc;
 }
 
 static void use_session_headers(struct nsx *n)
@@ -319,10 +378,64 @@ char *nsx_escape(struct nsx *n, const char *s)
 	return r;
 }
 
+/* Whether the answer's cursor is one more page to read.  A cursor seen
+ * before (a loop, even between two), a run of empty pages that keep
+ * handing out cursors, or more pages than any manager holds, is an error:
+ * every loop over a server's answers ends. */
+static int next_cursor(struct nsx *n, const char *where, const char *next, size_t items, struct strlist *seen,
+		       int *empty_run, long pages)
+{
+	if (!next || !*next)
+		return 0;
+	if (strlist_has(seen, next)) {
+		err_set("the NSX manager of target '%s' handed back the same cursor twice at %s", n->target, where);
+		return HERR_COLLECT;
+	}
+	*empty_run = items ? 0 : *empty_run + 1;
+	if (*empty_run >= NSX_MAX_EMPTY_PAGES) {
+		err_set("the NSX manager of target '%s' returned %d empty pages with a cursor in a row at %s", n->target,
+			*empty_run, where);
+		return HERR_COLLECT;
+	}
+	if (pages + 1 >= NSX_MAX_PAGES) {
+		err_set("the NSX manager of target '%s' returned more than %d pages at %s", n->target, NSX_MAX_PAGES,
+			where);
+		return HERR_COLLECT;
+	}
+	strlist_add(seen, next);
+	return 1;
+}
+
+/* The items of one page, each through fn. */
+static int page_items(struct nsx *n, const char *where, json_t *j, nsx_item_fn fn, void *ctx, size_t *count)
+{
+	json_t *results = json_object_get(j, "results");
+	*count = 0;
+	if (!json_is_array(results)) {
+		err_set("unexpected JSON from the NSX manager of target '%s' at %s: no 'results' list", n->target, where);
+		return HERR_COLLECT;
+	}
+	size_t i;
+	json_t *item;
+	int rc = 0;
+	json_array_foreach(results, i, item) {
+		if (!json_is_object(item)) {
+			err_set("unexpected JSON from the NSX manager of target '%s' at %s: result %zu is not an object",
+				n->target, where, i);
+			return HERR_COLLECT;
+		}
+		if ((rc = fn(ctx, item)) < 0)
+			return rc;
+	}
+	*count = json_array_size(results);
+	return 0;
+}
+
 int nsx_list(struct nsx *n, const char *path, nsx_item_fn fn, void *ctx)
 {
-	char *cursor = NULL;
-	int rc = 0;
+	struct strlist seen = { 0 };
+	const char *cursor = NULL;
+	int rc = 0, empty_run = 0;
 	for (long pages = 0;; pages++) {
 		struct buf p = BUF_INIT;
 		buf_printf(&p, "%s?page_size=%d", path, n->page_size);
@@ -331,45 +444,20 @@ int nsx_list(struct nsx *n, const char *path, nsx_item_fn fn, void *ctx)
 			buf_printf(&p, "&cursor=%s", e);
 			free(e);
 		}
+		char *where = xasprintf("%s%s", n->base, p.data);
 		json_t *j = NULL;
-		rc = nsx_get(n, p.data, &j);
-		if (rc < 0) {
-			buf_release(&p);
-			break;
-		}
-		json_t *results = json_object_get(j, "results");
-		if (!json_is_array(results)) {
-			err_set("unexpected JSON from the NSX manager of target '%s' at %s%s: no 'results' list", n->target,
-				n->base, p.data);
-			rc = HERR_COLLECT;
-		}
-		size_t i;
-		json_t *item;
-		json_array_foreach(results, i, item) {
-			if (rc < 0)
-				break;
-			if (!json_is_object(item)) {
-				err_set("unexpected JSON from the NSX manager of target '%s' at %s%s: result %zu is not an object",
-					n->target, n->base, p.data, i);
-				rc = HERR_COLLECT;
-				break;
-			}
-			rc = fn(ctx, item);
-		}
-		const char *next = json_string_value(json_object_get(j, "cursor"));
-		if (rc == 0 && next && *next && cursor && !strcmp(next, cursor)) {
-			err_set("the NSX manager of target '%s' handed back the same cursor twice at %s%s", n->target,
-				n->base, p.data);
-			rc = HERR_COLLECT;
-		}
-		free(cursor);
-		cursor = rc == 0 && next && *next ? xstrdup(next) : NULL;
+		size_t items = 0;
+		if ((rc = nsx_get(n, p.data, &j)) == 0 && (rc = page_items(n, where, j, fn, ctx, &items)) == 0)
+			rc = next_cursor(n, where, json_string_value(json_object_get(j, "cursor")), items, &seen,
+					 &empty_run, pages);
+		cursor = rc > 0 ? seen.v[seen.n - 1] : NULL;
 		json_decref(j);
 		buf_release(&p);
-		if (rc < 0 || !cursor)
+		free(where);
+		if (rc <= 0)
 			break;
 	}
-	free(cursor);
+	strlist_release(&seen);
 	return rc;
 }
 
@@ -402,11 +490,8 @@ int nsx_connect(struct nsx **out, const struct nsx_opts *o)
 	CURL *c = n->curl;
 	struct transport_opts to = { o->timeout_s, o->insecure, o->ca_file, on_write, n, n->curl_err };
 	transport_setup(c, &to);
-	/* Follow the manager's 307s, but never from https down to http; curl
-	 * sends Basic credentials to the original host only. */
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
+	/* Redirects are followed by exchange(), within the manager's origin. */
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	use_session_headers(n);
 	int rc = 0;
 	if (n->auth == NSX_AUTH_BASIC) {

@@ -398,12 +398,12 @@ static int collect_all(struct collect *c)
 
 int nsx_collect(struct nsx *n, struct store *st, long long snap, struct scan_stats *stats)
 {
-	struct collect c = { .n = n, .out = { .st = st, .snap = snap } };
+	struct collect c = { .n = n, .out = { .st = st, .snap = snap, .source = "the NSX manager" } };
 	double t0 = now_ms();
 	long long calls0 = nsx_api_calls(n), bytes0 = nsx_bytes_received(n);
 	int rc = collect_all(&c);
 	if (c.out.rc)
-		rc = c.out.rc == STORE_EFULL ? HERR_FULL : HERR_STORE;
+		rc = c.out.rc;
 	if (nsx_progress(n)) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);

@@ -36,7 +36,7 @@ const char *xnode_text(const struct xnode *n, const char *name)
 {
 	if (name)
 		n = xnode_child(n, name);
-	if (!n)
+	if (!n || n->nil || n->child)
 		return NULL;
 	return n->text ? n->text : "";
 }
@@ -108,6 +108,8 @@ static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 			}
 			free(n->xtype);
 			n->xtype = xstrndup(v, len);
+		} else if (!strcmp((const char *)a[0], "nil") && a[2] && !strcmp((const char *)a[2], XSI_NS)) {
+			n->nil = (len == 4 && !memcmp(a[3], "true", 4)) || (len == 1 && a[3][0] == '1');
 		} else if (!strcmp((const char *)a[0], "type") && !a[2]) {
 			free(n->mtype);
 			n->mtype = xstrndup((const char *)a[3], len);

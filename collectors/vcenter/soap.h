@@ -15,12 +15,14 @@ struct xnode {
 	char *xtype;	/* xsi:type without its prefix, or NULL */
 	char *mtype;	/* the "type" attribute (ManagedObjectReference) */
 	char *text;	/* character data, or NULL */
+	bool nil;	/* xsi:nil="true": no value */
 	struct xnode *parent, *child, *last, *next;
 };
 
 const struct xnode *xnode_child(const struct xnode *n, const char *name);
 /* Text of the named child ("" when the child is present but empty),
- * NULL when absent.  A NULL name means n itself. */
+ * NULL when absent, nil (xsi:nil) or not a simple value (it has child
+ * elements).  A NULL name means n itself. */
 const char *xnode_text(const struct xnode *n, const char *name);
 /* Follows a dotted path of child names. */
 const struct xnode *xnode_path(const struct xnode *n, const char *path);

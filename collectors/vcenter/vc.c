@@ -33,6 +33,8 @@ struct vc {
 	char *api_version;
 	long long calls;
 	long long bytes;
+	long long answer_bytes;	/* of the answer being read */
+	bool too_big;
 	int page_size;
 	bool progress;
 	bool logged_in;
@@ -41,11 +43,19 @@ struct vc {
 	struct soap_parser *parser;
 };
 
+/* One answer's limit: a page of 500 VMs with their devices is a few MB. */
+#define VC_MAX_ANSWER (64LL * 1024 * 1024)
+
 static size_t on_write(char *data, size_t size, size_t n, void *ud)
 {
 	struct vc *v = ud;
 	size_t len = size * n;
 	v->bytes += (long long)len;
+	v->answer_bytes += (long long)len;
+	if (v->answer_bytes > VC_MAX_ANSWER) {
+		v->too_big = true;
+		return 0;
+	}
 	if (soap_parser_feed(v->parser, data, len) < 0)
 		return 0;	/* aborts the transfer; the parser holds the reason */
 	return len;
@@ -57,6 +67,11 @@ const char *vc_service(const struct vc *v, const char *name)
 		if (!strcmp(service_names[i], name))
 			return v->service[i];
 	return NULL;
+}
+
+const char *vc_target(const struct vc *v)
+{
+	return v->target;
 }
 
 long long vc_api_calls(const struct vc *v)
@@ -111,6 +126,8 @@ static int call_once(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, 
 		return HERR_COLLECT;
 	}
 	v->curl_err[0] = '\0';
+	v->answer_bytes = 0;
+	v->too_big = false;
 	curl_easy_setopt(v->curl, CURLOPT_POSTFIELDS, req.data);
 	curl_easy_setopt(v->curl, CURLOPT_POSTFIELDSIZE, (long)req.len);
 	v->calls++;
@@ -121,7 +138,11 @@ static int call_once(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, 
 	long status = 0;
 	curl_easy_getinfo(v->curl, CURLINFO_RESPONSE_CODE, &status);
 	int rc = 0;
-	if (cc == CURLE_WRITE_ERROR || (cc == CURLE_OK && (status == 200 || status == 500))) {
+	if (v->too_big) {
+		err_set("vCenter for target '%s' at %s sent an answer larger than %lld MiB", v->target, v->url,
+			VC_MAX_ANSWER >> 20);
+		rc = HERR_COLLECT;
+	} else if (cc == CURLE_WRITE_ERROR || (cc == CURLE_OK && (status == 200 || status == 500))) {
 		if (soap_parser_finish(v->parser, res) < 0) {
 			if (status != 200 && status != 500)
 				err_set("unexpected HTTP status %ld from vCenter for target '%s' at %s", status, v->target, v->url);

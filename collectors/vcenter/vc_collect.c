@@ -122,11 +122,26 @@ static void put(struct collect *c, long long obj, const char *name, enum ptype t
 	sink_prop(&c->out, obj, name, t, value);
 }
 
+/* An xsd:boolean is true, false, 1 or 0; anything else ("yes", "True",
+ * empty) is not a value of that type, so it is not collected. */
 static const char *bool_of(const char *s)
 {
 	if (!s)
 		return NULL;
-	return !strcmp(s, "true") || !strcmp(s, "1") ? "true" : "false";
+	if (!strcmp(s, "true") || !strcmp(s, "1"))
+		return "true";
+	if (!strcmp(s, "false") || !strcmp(s, "0"))
+		return "false";
+	return NULL;
+}
+
+/* A data object of the vSphere type expected, else NULL (not collected):
+ * a value of another xsi:type is not what the property holds. */
+static const struct xnode *typed(const struct xnode *n, const char *xtype)
+{
+	if (!n || n->nil || (n->xtype && strcmp(n->xtype, xtype)))
+		return NULL;
+	return n;
 }
 
 /* A simple-typed value, or NULL (not collected) when unset or faulted. */
@@ -164,27 +179,71 @@ static void progress(struct collect *c)
 	fflush(stderr);
 }
 
+/* Every object of a page goes through here on its way to fn, counted. */
+struct page_count {
+	struct collect *c;
+	soap_obj_fn fn;
+	long long objects;
+};
+
+static int count_object(void *ctx, const struct xnode *objects)
+{
+	struct page_count *pc = ctx;
+	pc->objects++;
+	return pc->fn(pc->c, objects);
+}
+
+/* Limits on paging: each loop over vCenter's answers ends. */
+#define VC_MAX_PAGES 100000
+#define VC_MAX_EMPTY_PAGES 3
+
+/* Whether to follow a token: a run of pages without objects that keep
+ * handing out tokens, or more pages than any inventory holds, is a
+ * protocol error.  (vCenter may hand out the same token for every page of
+ * a result set, so a repeated token is no sign of a loop; a page that
+ * repeats objects is caught as a duplicate.) */
+static int next_token(struct collect *c, long long objects, long long *pages, int *empty_run)
+{
+	struct vc *v = c->v;
+	*empty_run = objects ? 0 : *empty_run + 1;
+	if (*empty_run >= VC_MAX_EMPTY_PAGES) {
+		err_set("vCenter for target '%s' returned %d pages without objects in a row while collecting %s",
+			vc_target(v), *empty_run, c->phase);
+		return HERR_COLLECT;
+	}
+	if (++*pages >= VC_MAX_PAGES) {
+		err_set("vCenter for target '%s' returned more than %d pages while collecting %s", vc_target(v),
+			VC_MAX_PAGES, c->phase);
+		return HERR_COLLECT;
+	}
+	return 1;
+}
+
 /* Runs a RetrievePropertiesEx body, then ContinueRetrievePropertiesEx
  * while vCenter hands back a token; fn sees every object of every page. */
 static int retrieve_pages(struct collect *c, const char *first, soap_obj_fn fn)
 {
 	struct vc *v = c->v;
 	struct buf next = BUF_INIT;
+	struct page_count pc = { c, fn, 0 };
+	long long pages = 0;
 	const char *body = first;
-	int rc;
+	int rc, empty_run = 0;
 	for (;;) {
 		struct soap_result res;
-		rc = vc_call(v, body, fn, c, &res);
+		pc.objects = 0;
+		rc = vc_call(v, body, count_object, &pc, &res);
 		if (rc < 0) {
 			soap_result_release(&res);
 			break;
 		}
 		progress(c);
 		const char *tok = xnode_text(xnode_child(res.body, "returnval"), "token");
-		if (!tok || !*tok) {
+		if (!tok || !*tok || (rc = next_token(c, pc.objects, &pages, &empty_run)) <= 0) {
 			soap_result_release(&res);
 			break;
 		}
+		rc = 0;
 		/* vCenter may page even when maxObjects is not reached. */
 		buf_reset(&next);
 		buf_puts(&next, "<ContinueRetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
@@ -256,7 +315,7 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 	buf_release(&b);
 	if (c->out.rc) {
 		err_set("%s", c->out.err);
-		return c->out.rc == STORE_EFULL ? HERR_FULL : HERR_STORE;
+		return c->out.rc;
 	}
 	return rc_main == HERR_FAULT ? HERR_COLLECT : rc_main;
 }
@@ -367,15 +426,15 @@ static int on_host(void *ctx, const struct xnode *objects)
 		cluster = "";	/* standalone host */
 	put(c, obj, "cluster", PT_STRING, cluster);
 
-	const struct xnode *prod = oc.val[H_PRODUCT];
+	const struct xnode *prod = typed(oc.val[H_PRODUCT], "AboutInfo");
 	put(c, obj, "version", PT_VERSION, prod ? xnode_text(prod, "version") : NULL);
 	put(c, obj, "build", PT_INT, prod ? xnode_text(prod, "build") : NULL);
 	put(c, obj, "connection_state", PT_STRING, simple(&oc, H_CONN));
 	put_simple(c, obj, "maintenance_mode", PT_BOOL, simple(&oc, H_MAINT));
 	put(c, obj, "lockdown_mode", PT_STRING, simple(&oc, H_LOCKDOWN));
-	host_services(c, obj, oc.val[H_SERVICE]);
+	host_services(c, obj, typed(oc.val[H_SERVICE], "HostServiceInfo"));
 
-	const struct xnode *dt = oc.val[H_DATETIME];
+	const struct xnode *dt = typed(oc.val[H_DATETIME], "HostDateTimeInfo");
 	if (dt) {
 		json_t *a = json_array();
 		const struct xnode *ntp = xnode_child(dt, "ntpConfig");
@@ -386,7 +445,7 @@ static int on_host(void *ctx, const struct xnode *objects)
 	} else {
 		put(c, obj, "ntp.servers", PT_LIST, NULL);
 	}
-	host_firewall(c, obj, oc.val[H_FIREWALL]);
+	host_firewall(c, obj, typed(oc.val[H_FIREWALL], "HostFirewallInfo"));
 
 	long long nds = 0;
 	const struct xnode *ds = oc.val[H_DATASTORE];
@@ -484,7 +543,7 @@ static int collect_options(struct collect *c)
 	buf_release(&b);
 	if (c->out.rc) {
 		err_set("%s", c->out.err);
-		return c->out.rc == STORE_EFULL ? HERR_FULL : HERR_STORE;
+		return c->out.rc;
 	}
 	if (rc < 0)
 		return rc == HERR_FAULT ? HERR_COLLECT : rc;
@@ -576,14 +635,24 @@ static void vm_devices(struct collect *c, long long obj, const struct oc *oc)
 	/* Every VM has devices (controllers at least): a list that did not
 	 * come back is a gap, never "no floppy". */
 	bool collected = devs != NULL;
+	if (!collected) {
+		put(c, obj, "device.*", PT_GROUP, NULL);
+		return;
+	}
+	/* A device without its xsi:type cannot be told apart: the list is
+	 * then not collected, rather than read as "no such device". */
+	for (const struct xnode *d = devs->child; d; d = d->next) {
+		if (!d->xtype) {
+			collected = false;
+			break;
+		}
+	}
 	put(c, obj, "device.*", PT_GROUP, collected ? "" : NULL);
 	if (!collected)
 		return;
 	long long count[5] = { 0 };
 	bool connected[5] = { false };
-	for (const struct xnode *d = devs ? devs->child : NULL; d; d = d->next) {
-		if (!d->xtype)
-			continue;
+	for (const struct xnode *d = devs->child; d; d = d->next) {
 		for (unsigned k = 0; k < ARRAY_SIZE(device_kinds); k++) {
 			if (strcmp(d->xtype, device_kinds[k].xtype))
 				continue;
@@ -744,6 +813,7 @@ int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats
 		c.v = v;
 		c.out.st = st;
 		c.out.snap = snap;
+		c.out.source = "vCenter";
 		if ((rc = store_savepoint(st)) < 0) {
 			rc = rc == STORE_EFULL ? HERR_FULL : HERR_STORE;
 			break;

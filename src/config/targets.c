@@ -1,10 +1,12 @@
 #include "config/targets.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
@@ -35,6 +37,36 @@ static char *resolve_against(const char *cfg, const char *p)
 	return xasprintf("%.*s/%s", (int)(slash - cfg), cfg, p);
 }
 
+/* An http or https URL with a host, and no user name or password in it:
+ * a credential there would end up in logs, the twin and every report.  The
+ * URL itself is not repeated in the message for that reason. */
+static int check_url(struct tctx *y, yaml_node_t *v, const char *s)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *user = NULL, *pw = NULL;
+	int rc = 0;
+	if (!u || curl_url_set(u, CURLUPART_URL, s, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "https") && strcmp(scheme, "http")) || strncasecmp(s, scheme, strlen(scheme)))
+		rc = yamlx_error(y->file, v, "key 'url' is not an http or https URL");
+	else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+		 curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) == CURLUE_OK)
+		rc = yamlx_error(y->file, v, "key 'url' holds a user name or password; give them as 'user' and "
+					     "'password_env' or 'password_file'");
+	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host)
+		rc = yamlx_error(y->file, v, "key 'url' has no host");
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	if (pw) {
+		for (volatile char *q = pw; *q; q++)
+			*q = '\0';
+		curl_free(pw);
+	}
+	curl_url_cleanup(u);
+	return rc;
+}
+
 static int parse_endpoint(struct tctx *y, yaml_node_t *n, const char *what, struct endpoint *e)
 {
 	if (n->type != YAML_MAPPING_NODE)
@@ -54,8 +86,8 @@ static int parse_endpoint(struct tctx *y, yaml_node_t *n, const char *what, stru
 		if (!s)
 			return yamlx_error(y->file, v, "key '%s' must be a scalar", k);
 		if (!strcmp(k, "url")) {
-			if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
-				return yamlx_error(y->file, v, "key 'url': '%s' is not an http or https URL", s);
+			if (check_url(y, v, s) < 0)
+				return -1;
 			e->url = xstrdup(s);
 		} else if (!strcmp(k, "user")) {
 			e->user = xstrdup(s);
@@ -288,7 +320,8 @@ int endpoint_password(const struct endpoint *e, const char *target, char **out)
 		*out = xstrdup(v);
 		return 0;
 	}
-	int fd = open(e->password_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO must not hang the scan; it is refused below. */
+	int fd = open(e->password_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		err_set("target '%s': cannot open password file '%s': %s", target, e->password_file, strerror(errno));
 		return -1;
@@ -305,25 +338,32 @@ int endpoint_password(const struct endpoint *e, const char *target, char **out)
 		close(fd);
 		return -1;
 	}
-	char buf[4096];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	char buf[4098];
+	const ssize_t room = (ssize_t)sizeof(buf) - 1;
+	ssize_t n = 0, r = 0;
+	while (n < room && (r = read(fd, buf + n, (size_t)(room - n))) > 0)
+		n += r;
 	close(fd);
-	if (n < 0) {
-		err_set("target '%s': cannot read password file '%s': %s", target, e->password_file, strerror(errno));
-		return -1;
-	}
+	const char *problem = NULL;
+	if (n == room)
+		problem = "is longer than 4096 bytes";
+	else if (r < 0)
+		problem = "cannot be read";
 	buf[n] = '\0';
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
-	if (n == 0) {
-		err_set("target '%s': password file '%s' is empty", target, e->password_file);
-		return -1;
-	}
-	*out = xstrdup(buf);
+	if (!problem && n == 0)
+		problem = "is empty";
+	if (!problem && strlen(buf) != (size_t)n)
+		problem = "holds a NUL byte";
+	if (!problem)
+		*out = xstrdup(buf);
+	else
+		err_set("target '%s': password file '%s' %s", target, e->password_file, problem);
 	volatile char *p = buf;
 	for (size_t i = 0; i < sizeof(buf); i++)
 		p[i] = 0;
-	return 0;
+	return problem ? -1 : 0;
 }
 
 void targets_password_free(char *pw)

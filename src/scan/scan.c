@@ -1,6 +1,10 @@
 #include "scan/scan.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "nsx/nsx.h"
@@ -105,12 +109,37 @@ static char **part_password(struct scan *s, const struct part_ops *p)
 	return p->required ? &s->vc_password : &s->nsx_password;
 }
 
+/* A CA file must be a regular file of a sane size: libcurl would block on
+ * a FIFO, and read a device forever. */
+static enum herr check_ca_file(const struct scan *s, const struct endpoint *e)
+{
+	struct stat sb;
+	if (!e->ca_file || e->insecure)
+		return HERR_OK;
+	if (stat(e->ca_file, &sb) < 0) {
+		log_error("target '%s': cannot use ca_file '%s': %s", s->target->name, e->ca_file, strerror(errno));
+		return HERR_INPUT;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size > 4 * 1024 * 1024) {
+		log_error("target '%s': ca_file '%s' is not a regular file of PEM certificates", s->target->name,
+			  e->ca_file);
+		return HERR_INPUT;
+	}
+	return HERR_OK;
+}
+
 enum herr scan_prepare(struct scan *s)
 {
+	/* No core file may hold the passwords read below. */
+	struct rlimit none = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	for (unsigned i = 0; i < ARRAY_SIZE(parts); i++) {
 		const struct endpoint *e = parts[i].endpoint(s->target);
 		if (!e->present)
 			continue;
+		if (check_ca_file(s, e))
+			return HERR_INPUT;
 		if (endpoint_password(e, s->target->name, part_password(s, &parts[i])) < 0) {
 			log_error("%s", err_get());
 			return HERR_INPUT;
