@@ -114,7 +114,7 @@ static int parse_endpoint(struct tctx *y, yaml_node_t *n, const char *what, stru
 		} else if (!strcmp(k, "password")) {
 			return yamlx_error(y->file, kn, "key 'password' is not allowed: use password_env or password_file (mode 0600)");
 		} else {
-			return yamlx_error(y->file, kn, "unknown key '%s' in %s", k, what);
+			return yamlx_error(y->file, kn, "unknown key '%s' in %s", yamlx_name(k), what);
 		}
 	}
 	(void)insecure_node;
@@ -191,7 +191,7 @@ static int parse_target(struct tctx *y, const char *name, yaml_node_t *n, struct
 				return yamlx_error(y->file, v, "'waivers' takes the path of a waiver file");
 			t->waivers = resolve_against(y->file, s);
 		} else {
-			return yamlx_error(y->file, kn, "unknown key '%s' in target '%s'", k, name);
+			return yamlx_error(y->file, kn, "unknown key '%s' in target '%s'", yamlx_name(k), name);
 		}
 	}
 	if (!t->vcenter.present)
@@ -238,7 +238,7 @@ int targets_parse(struct targets *t, const char *path, const char *text, size_t 
 		if (k && !strcmp(k, "targets")) {
 			targets = yaml_document_get_node(&doc, p->value);
 		} else {
-			yamlx_error(y.file, kn, "unknown key '%s' at the top level", k ? k : "");
+			yamlx_error(y.file, kn, "unknown key '%s' at the top level", yamlx_name(k ? k : ""));
 			goto out_doc;
 		}
 	}

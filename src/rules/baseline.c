@@ -247,7 +247,7 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 			if (!strcmp(k, leaf_ops[i].key))
 				break;
 		if (i == ARRAY_SIZE(leaf_ops))
-			return yamlx_error(y->file, kn, "unknown key '%s' in check", k);
+			return yamlx_error(y->file, kn, "unknown key '%s' in check", yamlx_name(k));
 		if (c->op != OP_COUNT)
 			return yamlx_error(y->file, kn, "a check has exactly one operator; '%s' is a second", k);
 		c->op = leaf_ops[i].op;
@@ -408,7 +408,7 @@ static int parse_remediation(struct yctx *y, yaml_node_t *n, json_t *details)
 				return yamlx_error(y->file, v, "'params' must be a mapping");
 			json_object_set_new(r, k, yaml_to_json(y, v, 0));
 		} else {
-			return yamlx_error(y->file, kn, "unknown key '%s' in remediation", k);
+			return yamlx_error(y->file, kn, "unknown key '%s' in remediation", yamlx_name(k));
 		}
 	}
 	if (!json_object_get(r, "summary"))
@@ -443,7 +443,7 @@ static int parse_review(struct yctx *y, yaml_node_t *n, json_t *details)
 				return yamlx_error(y->file, v, "min_confidence must be a number from 0 to 1");
 			json_object_set_new(r, k, json_real(d));
 		} else {
-			return yamlx_error(y->file, kn, "unknown key '%s' in review", k);
+			return yamlx_error(y->file, kn, "unknown key '%s' in review", yamlx_name(k));
 		}
 	}
 	return 0;
@@ -535,7 +535,7 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 		} else if (!strcmp(k, "when")) {
 			when = v;
 		} else {
-			return yamlx_error(y->file, kn, "unknown key '%s' in rule", k);
+			return yamlx_error(y->file, kn, "unknown key '%s' in rule", yamlx_name(k));
 		}
 	}
 	if (!r->id)
@@ -634,7 +634,7 @@ static int parse_parameters(struct yctx *y, yaml_node_t *v, struct baseline *b)
 				if (qk && !strcmp(qk, "default"))
 					d = node(y, q->value);
 				else if (!qk || strcmp(qk, "description"))
-					return yamlx_error(y->file, node(y, q->key), "unknown key '%s' in parameter '%s'", qk ? qk : "", k);
+					return yamlx_error(y->file, node(y, q->key), "unknown key '%s' in parameter '%s'", yamlx_name(qk ? qk : ""), k);
 			}
 			if (!d)
 				return yamlx_error(y->file, val, "parameter '%s' has no default", k);
@@ -678,7 +678,7 @@ static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 		} else if (!strcmp(k, "rules")) {
 			rules = v;
 		} else {
-			return yamlx_error(y->file, kn, "unknown key '%s' in baseline", k);
+			return yamlx_error(y->file, kn, "unknown key '%s' in baseline", yamlx_name(k));
 		}
 	}
 	if (!b->id)

@@ -96,7 +96,7 @@ static int parse_waiver(struct wctx *y, yaml_node_t *n, struct waiver *w, const 
 			   : !strcmp(k, "approver") ? &w->approver : !strcmp(k, "expires") ? &w->expires
 			   : !strcmp(k, "ticket") ? &w->ticket : NULL;
 		if (!dst)
-			return yamlx_error(y->file, kn, "unknown key '%s' in waiver", k);
+			return yamlx_error(y->file, kn, "unknown key '%s' in waiver", yamlx_name(k));
 		*dst = xstrdup(s);
 		if (dst == &w->expires)
 			expires_node = v;
@@ -146,7 +146,7 @@ int waivers_parse(struct waivers *w, const char *path, const char *text, size_t 
 		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
 		const char *k = yamlx_scalar(kn);
 		if (!k || strcmp(k, "waivers")) {
-			yamlx_error(y.file, kn, "unknown key '%s' at the top level", k ? k : "");
+			yamlx_error(y.file, kn, "unknown key '%s' at the top level", yamlx_name(k ? k : ""));
 			goto out_doc;
 		}
 		list = yaml_document_get_node(&doc, p->value);

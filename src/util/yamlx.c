@@ -1,6 +1,7 @@
 #include "util/yamlx.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/util.h"
@@ -48,6 +49,58 @@ int yamlx_error(const char *file, const yaml_node_t *n, const char *fmt, ...)
 	return -1;
 }
 
+/* How many nodes the document holds once its aliases are expanded: an
+ * alias costs nothing to load but everything to walk, and ten nested
+ * aliases of ten make ten billion nodes.  Memoised on the node graph;
+ * returns -1 past the depth limit. */
+static long long expanded(yaml_document_t *doc, int idx, long long *memo, int depth)
+{
+	if (depth > YAMLX_MAX_DEPTH)
+		return -1;
+	yaml_node_t *n = yaml_document_get_node(doc, idx);
+	if (!n)
+		return 0;
+	if (memo[idx])
+		return memo[idx];
+	long long total = 1, sub;
+	if (n->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+			if ((sub = expanded(doc, *it, memo, depth + 1)) < 0)
+				return -1;
+			total += sub;
+			if (total > YAMLX_MAX_NODES)
+				break;
+		}
+	} else if (n->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			long long k = expanded(doc, p->key, memo, depth + 1), v = expanded(doc, p->value, memo, depth + 1);
+			if (k < 0 || v < 0)
+				return -1;
+			total += k + v;
+			if (total > YAMLX_MAX_NODES)
+				break;
+		}
+	}
+	memo[idx] = total;
+	return total;
+}
+
+static int check_size(yaml_document_t *doc, const char *file)
+{
+	yaml_node_t *root = yaml_document_get_root_node(doc);
+	if (!root)
+		return 0;
+	size_t n = (size_t)(doc->nodes.top - doc->nodes.start);
+	long long *memo = xcalloc(n + 1, sizeof(*memo));
+	long long size = expanded(doc, 1, memo, 0);
+	free(memo);
+	if (size < 0)
+		return yamlx_error(file, NULL, "nested more than %d levels deep", YAMLX_MAX_DEPTH);
+	if (size > YAMLX_MAX_NODES)
+		return yamlx_error(file, NULL, "more than %d values once its aliases are expanded", YAMLX_MAX_NODES);
+	return 0;
+}
+
 int yamlx_parse(yaml_document_t *doc, const char *file, const char *text, size_t len)
 {
 	yaml_parser_t parser;
@@ -58,7 +111,21 @@ int yamlx_parse(yaml_document_t *doc, const char *file, const char *text, size_t
 		err_set("%s:%zu:%zu: %s", file, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
 			parser.problem ? parser.problem : "invalid YAML");
 		rc = -1;
+	} else if (check_size(doc, file) < 0) {
+		yaml_document_delete(doc);
+		rc = -1;
 	}
 	yaml_parser_delete(&parser);
 	return rc;
+}
+
+const char *yamlx_name(const char *s)
+{
+	size_t n = 0;
+	for (const char *p = s; p && *p; p++, n++) {
+		unsigned char c = (unsigned char)*p;
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && !strchr("_.-*/ ", c))
+			return "(not a name)";
+	}
+	return s && n && n <= 64 ? s : "(not a name)";
 }

@@ -17,7 +17,16 @@ const char *yamlx_scalar(const yaml_node_t *n);
 int yamlx_error(const char *file, const yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int yamlx_verror(const char *file, const yaml_node_t *n, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 /* Loads text as one document; on a syntax error sets "file:line:col:
- * problem" and returns -1.  The caller deletes doc on success. */
+ * problem" and returns -1.  A document nested deeper than YAMLX_MAX_DEPTH
+ * or holding more than YAMLX_MAX_NODES values once its aliases are
+ * expanded is refused.  The caller deletes doc on success. */
+#define YAMLX_MAX_DEPTH 200
+#define YAMLX_MAX_NODES 1000000
 int yamlx_parse(yaml_document_t *doc, const char *file, const char *text, size_t len);
+
+/* A key as a message may quote it: itself when it looks like a name, else
+ * a placeholder, so that a file that is not YAML of ours (a password file
+ * given by mistake) is never echoed. */
+const char *yamlx_name(const char *s);
 
 #endif
