@@ -1,5 +1,6 @@
 #include "vocab.h"
 
+#include <ctype.h>
 #include <fnmatch.h>
 #include <string.h>
 
@@ -34,7 +35,7 @@ static const struct vocab_entry vocab[] = {
 	{ "vm", "guest_id", PT_STRING, NULL, NULL, "VirtualMachine.config.guestId", "The configured guest operating system identifier." },
 	{ "vm", "tools_status", PT_STRING, NULL, NULL, "VirtualMachine.guest.toolsStatus", "toolsOk, toolsOld, toolsNotRunning or toolsNotInstalled." },
 	{ "vm", "host", PT_STRING, NULL, NULL, "VirtualMachine.runtime.host -> HostSystem.name", "The name of the host the VM is registered on; not collected when the VM has no host or its host is not among the hosts collected." },
-	{ "vm", "extra.*", PT_DYNAMIC, "extra.*", NULL, "VirtualMachine.config.extraConfig[key=*]", "An advanced configuration parameter, stored as text exactly as vSphere holds it. It is compared as an integer when both it and the rule's value are integers, as a boolean when both are true or false in any case (so TRUE equals true), and as text otherwise. When a key appears more than once, the last entry wins, as it does when vSphere applies them. An empty value means the parameter is unset, so the key is absent. The family is collected when config.extraConfig is returned, or when the VM's configuration is returned without it (vCenter omits an empty list); it is not collected when config.extraConfig faulted or the configuration was not returned." },
+	{ "vm", "extra.*", PT_DYNAMIC, "extra.*", NULL, "VirtualMachine.config.extraConfig[key=*]", "An advanced configuration parameter, stored as text exactly as vSphere holds it. It is compared as an integer when both it and the rule's value are integers, as a boolean when both are true or false in any case (so TRUE equals true), and as text otherwise. When a key appears more than once, the last entry wins, as it does when vSphere applies them. An empty value means the parameter is unset, so the key is absent. The family is collected when config.extraConfig is returned, or when the VM's configuration is returned without it (vCenter omits an empty list); it is not collected when config.extraConfig faulted or the configuration was not returned. When a key appears in several cases (isolation.tools.copy.disable and ISOLATION.TOOLS.COPY.DISABLE), they are one parameter, as the VMX format treats them: keys are matched without regard to case and shown in lower case." },
 	{ "vm", "device.*.present", PT_BOOL, "device.*", "floppy|serial|parallel|usb|cdrom", "VirtualMachine.config.hardware.device", "Whether the VM has at least one device of this kind." },
 	{ "vm", "device.*.connected", PT_BOOL, "device.*", "floppy|serial|parallel|usb|cdrom", "VirtualMachine.config.hardware.device[].connectable", "Whether a device of this kind is connected now or connects when the VM powers on: true when any such device has connectable.connected or connectable.startConnected true. A device without connectable information counts as not connected." },
 	{ "vm", "device.*.count", PT_INT, "device.*", "floppy|serial|parallel|usb|cdrom", "VirtualMachine.config.hardware.device", "The number of devices of this kind." },
@@ -139,6 +140,17 @@ const struct vocab_entry *vocab_lookup(const char *otype, const char *name)
 		}
 	}
 	return NULL;
+}
+
+char *vocab_canonical(const struct vocab_entry *e, const char *name)
+{
+	char *s = xstrdup(name);
+	/* VMX options (extraConfig) ignore case: keys are kept in lower case. */
+	const char *star = e ? strchr(e->name, '*') : NULL;
+	if (e && star && !strcmp(e->name, "extra.*"))
+		for (char *p = s + (star - e->name); *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	return s;
 }
 
 const struct vocab_entry *vocab_all(unsigned *n)

@@ -26,6 +26,9 @@ struct vocab_entry {
 };
 
 const struct vocab_entry *vocab_lookup(const char *otype, const char *name);
+/* The name as stored: for a family whose keys ignore case, the key in
+ * lower case.  A new string. */
+char *vocab_canonical(const struct vocab_entry *e, const char *name);
 const struct vocab_entry *vocab_all(unsigned *n);
 bool vocab_known_type(const char *otype);
 /* The object of the NSX part itself (one per snapshot): rules over NSX

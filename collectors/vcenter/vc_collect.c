@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <ctype.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -571,7 +573,8 @@ struct optval {
 static int optval_cmp(const void *a, const void *b)
 {
 	const struct optval *x = a, *y = b;
-	int c = strcmp(xnode_text(x->n, "key"), xnode_text(y->n, "key"));
+	/* The VMX format matches option names without regard to case. */
+	int c = strcasecmp(xnode_text(x->n, "key"), xnode_text(y->n, "key"));
 	if (c)
 		return c;
 	/* Keep document order among equal keys: the last entry wins. */
@@ -605,12 +608,14 @@ static void vm_extra(struct collect *c, long long obj, const struct oc *oc, bool
 		qsort(v, n, sizeof(*v), optval_cmp);
 	for (size_t i = 0; i < n; i++) {
 		const char *key = xnode_text(v[i].n, "key");
-		if (i + 1 < n && !strcmp(key, xnode_text(v[i + 1].n, "key")))
+		if (i + 1 < n && !strcasecmp(key, xnode_text(v[i + 1].n, "key")))
 			continue;
 		const char *val = xnode_text(v[i].n, "value");
 		if (!val || !*val)
 			continue;	/* an empty value means unset */
 		char *name = xasprintf("extra.%s", key);
+		for (char *p = name; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
 		/* extraConfig values are text; "dynamic" lets rules compare
 		 * numbers and booleans as such (RemoteDisplay.maxConnections <= 1). */
 		put(c, obj, name, PT_DYNAMIC, val);

@@ -226,7 +226,7 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 			const struct vocab_entry *e = vocab_lookup(otype, s);
 			if (!e)
 				return yamlx_error(y->file, v, "unknown property '%s' for object type '%s' (see harden-properties(7))", s, otype);
-			c->property = xstrdup(s);
+			c->property = vocab_canonical(e, s);
 			c->ptype = e->type;
 			continue;
 		}
@@ -560,10 +560,11 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 	for (yaml_node_item_t *it = reads ? reads->data.sequence.items.start : NULL;
 	     reads && it < reads->data.sequence.items.top; it++) {
 		const char *pn = yamlx_scalar(node(y, *it));
-		if (!pn || !vocab_lookup(r->object_type, pn))
+		const struct vocab_entry *e = pn ? vocab_lookup(r->object_type, pn) : NULL;
+		if (!e)
 			return yamlx_error(y->file, node(y, *it), "unknown property '%s' for object type '%s' (see harden-properties(7))",
 				    pn ? pn : "", r->object_type);
-		strlist_add(&r->reads, pn);
+		strlist_add_owned(&r->reads, vocab_canonical(e, pn));
 	}
 	if (when && parse_check(y, when, r->object_type, &r->when, 0) < 0)
 		return -1;
