@@ -281,6 +281,17 @@ static enum herr begin_snapshot(struct scan *s, struct store *st, long long *sna
 	return HERR_OK;
 }
 
+/* Marks the snapshot failed with why, keeping the message for the caller. */
+static enum herr fail_snapshot(struct scan *s, struct store *st, long long snap, enum herr rc)
+{
+	char *why = xstrdup(err_get());
+	if (store_snapshot_end(st, snap, "failed", why, &s->stats) == 0 && rc != HERR_STORE && rc != HERR_FULL)
+		log_info("snapshot %lld marked failed; earlier snapshots are unchanged", snap);
+	err_set("%s", why);
+	free(why);
+	return rc;
+}
+
 enum herr scan_run(struct scan *s, struct store *st)
 {
 	long long snap;
@@ -289,22 +300,30 @@ enum herr scan_run(struct scan *s, struct store *st)
 		return rc;
 	for (unsigned i = 0; i < ARRAY_SIZE(parts) && !rc; i++)
 		rc = run_part(s, st, snap, &parts[i]);
-	if (rc) {
-		store_snapshot_end(st, snap, "failed", err_get(), &s->stats);
-		if (rc != HERR_STORE && rc != HERR_FULL)
-			log_info("snapshot %lld marked failed; earlier snapshots are unchanged", snap);
-		return rc;
-	}
-	if (store_snapshot_end(st, snap, "completed", NULL, &s->stats) < 0 ||
-	    store_snapshot_get(st, snap, &s->snapshot) != 0) {
+	if (rc)
+		return fail_snapshot(s, st, snap, rc);
+	/* The snapshot stays running until every evaluation and its drift
+	 * have committed: a scan killed or starved of disk in between is
+	 * failed, never a completed snapshot with results missing. */
+	if (store_snapshot_get(st, snap, &s->snapshot) != 0) {
 		log_error("%s", err_get());
-		return HERR_STORE;
+		return fail_snapshot(s, st, snap, HERR_STORE);
 	}
 	rc = scan_evaluate(st, &s->snapshot, s->baselines, s->nbaselines, "scan", s->waivers, s->waiver_source,
 			   &s->evals, &s->nevals, &s->eval_ms);
 	if (!rc)
 		rc = store_drift(s, st);
-	return rc;
+	if (rc) {
+		err_set("evaluation of snapshot %lld failed: %s", snap, err_get());
+		return fail_snapshot(s, st, snap, rc);
+	}
+	snapshot_info_release(&s->snapshot);
+	if (store_snapshot_end(st, snap, "completed", NULL, &s->stats) < 0 ||
+	    store_snapshot_get(st, snap, &s->snapshot) != 0) {
+		log_error("%s", err_get());
+		return fail_snapshot(s, st, snap, HERR_STORE);
+	}
+	return HERR_OK;
 }
 
 void scan_release(struct scan *s)
