@@ -50,9 +50,6 @@ struct report_extra {
  * completed snapshot and snap (the scan stores it before reporting). */
 int report_html_drift(void *ctx, xmlTextWriterPtr w, struct store *st, const struct snapshot_info *snap);
 
-struct counts {
-	long long by[RS_COUNT][SEV_COUNT];
-};
 long long counts_status(const struct counts *c, enum rstatus s);
 /* JSON written an element at a time, so that memory stays flat: an
  * object of head's members (taken) and a list under key, each item (taken)
