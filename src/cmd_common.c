@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "exitcode.h"
-#include "store/drift.h"
+#include "drift/drift.h"
 #include "util/util.h"
 
 int cmd_parse_fail_on(const char *s, int *out)
@@ -65,8 +65,9 @@ int cmd_completed_snapshot(struct store *st, const char *target, const char *whi
 		log_error("snapshot %lld belongs to target '%s', not '%s'", id, si->target, target);
 		return EXIT_USAGE;
 	}
-	if (strcmp(si->status, "completed")) {
-		log_error("snapshot %lld of target '%s' is %s: %s", id, si->target, si->status, si->error ? si->error : "");
+	if (si->status != SNAP_COMPLETED) {
+		log_error("snapshot %lld of target '%s' is %s: %s", id, si->target, snap_status_name(si->status),
+			  si->error ? si->error : "");
 		return EXIT_COLLECT;
 	}
 	return 0;
@@ -257,15 +258,6 @@ int cmd_gate_option(const struct cmd *c, int opt, const char *arg, struct gate *
 	}
 }
 
-static void count_new(void *ctx, const char *status, const char *severity, long long n)
-{
-	struct counts *c = ctx;
-	enum rstatus st;
-	enum severity sev;
-	if (rstatus_parse(status, &st) == 0 && severity_parse(severity, &sev) == 0)
-		c->by[st][sev] += n;
-}
-
 int cmd_gate(struct store *st, const struct snapshot_info *si, const struct evaluation_info *evals, unsigned nev,
 	     const struct counts *total, const struct gate *g)
 {
@@ -291,8 +283,8 @@ int cmd_gate(struct store *st, const struct snapshot_info *si, const struct eval
 		} else {
 			memset(&fresh, 0, sizeof(fresh));
 			for (unsigned i = 0; i < nev; i++)
-				if (store_new_results(st, evals[i].id, ref, "fail", count_new, &fresh) < 0 ||
-				    store_new_results(st, evals[i].id, ref, "unknown", count_new, &fresh) < 0) {
+				if (drift_new_results(st, evals[i].id, ref, RS_FAIL, counts_add, &fresh) < 0 ||
+				    drift_new_results(st, evals[i].id, ref, RS_UNKNOWN, counts_add, &fresh) < 0) {
 					log_error("%s", err_get());
 					return EXIT_STORE;
 				}

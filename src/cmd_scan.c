@@ -10,7 +10,7 @@
 #include "exitcode.h"
 #include "report/report.h"
 #include "rules/rules.h"
-#include "store/drift.h"
+#include "drift/drift.h"
 #include "store/store.h"
 #include "util/util.h"
 #include "nsx/nsx.h"
@@ -59,7 +59,7 @@ static int scan_nsx(const struct target *t, struct store *st, long long snap, ch
 	*fatal = false;
 	if (!t->nsx.present) {
 		if (nsx_record_unavailable(st, snap, NULL) < 0 ||
-		    store_part_set(st, snap, "nsx", "not_configured", NULL, NULL, NULL) < 0) {
+		    store_part_set(st, snap, PART_NSX, PS_NOT_CONFIGURED, NULL, NULL, NULL) < 0) {
 			log_error("%s", err_get());
 			*fatal = true;
 			return EXIT_STORE;
@@ -79,11 +79,11 @@ static int scan_nsx(const struct target *t, struct store *st, long long snap, ch
 	*password = NULL;
 	if (r == 0) {
 		if ((r = store_begin(st)) < 0) {
-			r = r == STORE_EFULL ? NSX_EFULL : NSX_ESTORE;
+			r = r == HERR_FULL ? NSX_EFULL : NSX_ESTORE;
 		} else {
 			r = nsx_collect(n, st, snap, &ns);
 			if (r == 0 && (r = store_commit(st)) < 0)
-				r = r == STORE_EFULL ? NSX_EFULL : NSX_ESTORE;
+				r = r == HERR_FULL ? NSX_EFULL : NSX_ESTORE;
 			if (r < 0)
 				store_rollback(st);
 		}
@@ -101,7 +101,7 @@ static int scan_nsx(const struct target *t, struct store *st, long long snap, ch
 	total->collect_ms += ns.collect_ms;
 	total->store_ms += ns.store_ms;
 	if (r == 0) {
-		if (store_part_set(st, snap, "nsx", "completed", t->nsx.url, NULL, &ns) < 0) {
+		if (store_part_set(st, snap, PART_NSX, PS_COMPLETED, t->nsx.url, NULL, &ns) < 0) {
 			log_error("%s", err_get());
 			*fatal = true;
 			return EXIT_STORE;
@@ -119,7 +119,7 @@ static int scan_nsx(const struct target *t, struct store *st, long long snap, ch
 	log_error("NSX part of target '%s' failed: %s", t->name, msg);
 	log_warn("the vCenter part is evaluated; rules over the DFW are unknown for this snapshot");
 	if (nsx_record_unavailable(st, snap, t->nsx.url) < 0 ||
-	    store_part_set(st, snap, "nsx", "failed", t->nsx.url, msg, &ns) < 0) {
+	    store_part_set(st, snap, PART_NSX, PS_FAILED, t->nsx.url, msg, &ns) < 0) {
 		log_error("%s", err_get());
 		*fatal = true;
 		rc = EXIT_STORE;
@@ -348,8 +348,8 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 			stats.api_calls = vc_api_calls(vc);
 			stats.bytes_received = vc_bytes_received(vc);
 		}
-		store_part_set(st, snap, "vcenter", "failed", t->vcenter.url, msg, &stats);
-		store_snapshot_end(st, snap, "failed", msg, &stats);
+		store_part_set(st, snap, PART_VCENTER, PS_FAILED, t->vcenter.url, msg, &stats);
+		store_snapshot_end(st, snap, SNAP_FAILED, msg, &stats);
 		log_error("scan of target '%s' failed: %s", t->name, msg);
 		log_info("snapshot %lld marked failed; earlier snapshots are unchanged", snap);
 		free(msg);
@@ -358,7 +358,7 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	vc_close(vc);
 	vc = NULL;
-	if (store_part_set(st, snap, "vcenter", "completed", t->vcenter.url, NULL, &stats) < 0) {
+	if (store_part_set(st, snap, PART_VCENTER, PS_COMPLETED, t->vcenter.url, NULL, &stats) < 0) {
 		log_error("%s", err_get());
 		rc = EXIT_STORE;
 		goto out;
@@ -366,11 +366,11 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	bool fatal;
 	part_rc = scan_nsx(t, st, snap, &nsx_password, vo.progress, &stats, &fatal);
 	if (fatal) {
-		store_snapshot_end(st, snap, "failed", err_get(), &stats);
+		store_snapshot_end(st, snap, SNAP_FAILED, err_get(), &stats);
 		rc = part_rc;
 		goto out;
 	}
-	if (store_snapshot_end(st, snap, "completed", NULL, &stats) < 0) {
+	if (store_snapshot_end(st, snap, SNAP_COMPLETED, NULL, &stats) < 0) {
 		log_error("%s", err_get());
 		rc = EXIT_STORE;
 		goto out;

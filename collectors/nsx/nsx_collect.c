@@ -403,7 +403,7 @@ int nsx_collect(struct nsx *n, struct store *st, long long snap, struct scan_sta
 	long long calls0 = nsx_api_calls(n), bytes0 = nsx_bytes_received(n);
 	int rc = collect_all(&c);
 	if (c.out.rc)
-		rc = c.out.rc == STORE_EFULL ? NSX_EFULL : NSX_ESTORE;
+		rc = c.out.rc == HERR_FULL ? NSX_EFULL : NSX_ESTORE;
 	if (nsx_progress(n)) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);

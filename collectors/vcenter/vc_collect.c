@@ -256,7 +256,7 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 	buf_release(&b);
 	if (c->out.rc) {
 		err_set("%s", c->out.err);
-		return c->out.rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
+		return c->out.rc == HERR_FULL ? VC_EFULL : VC_ESTORE;
 	}
 	return rc_main == VC_EFAULT ? VC_ERR : rc_main;
 }
@@ -484,7 +484,7 @@ static int collect_options(struct collect *c)
 	buf_release(&b);
 	if (c->out.rc) {
 		err_set("%s", c->out.err);
-		return c->out.rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
+		return c->out.rc == HERR_FULL ? VC_EFULL : VC_ESTORE;
 	}
 	if (rc < 0)
 		return rc == VC_EFAULT ? VC_ERR : rc;
@@ -745,7 +745,7 @@ int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats
 		c.out.st = st;
 		c.out.snap = snap;
 		if ((rc = store_savepoint(st)) < 0) {
-			rc = rc == STORE_EFULL ? VC_EFULL : VC_ESTORE;
+			rc = rc == HERR_FULL ? VC_EFULL : VC_ESTORE;
 			break;
 		}
 		int logins = vc_logins(v);

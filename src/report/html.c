@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "report/report_int.h"
-#include "store/drift.h"
+#include "drift/drift.h"
 #include "version.h"
 
 /* No '<', '>' or '&': the writer would escape them inside <style>. */
@@ -62,18 +62,16 @@ static int meta_row(xmlTextWriterPtr w, const char *name, const char *value)
 }
 
 /* A class name from a status or severity the store holds: only known ones. */
-static const char *status_class(const char *status)
+static const char *status_class(enum rstatus s)
 {
 	static const char *const cls[RS_COUNT] = { "st-pass", "st-fail", "st-not_applicable", "st-unknown", "st-waived" };
-	enum rstatus s;
-	return rstatus_parse(status, &s) < 0 ? NULL : cls[s];
+	return (unsigned)s < RS_COUNT ? cls[s] : NULL;
 }
 
-static const char *severity_class(const char *severity)
+static const char *severity_class(enum severity s)
 {
 	static const char *const cls[SEV_COUNT] = { "sev-info", "sev-low", "sev-medium", "sev-high", "sev-critical" };
-	enum severity s;
-	return severity_parse(severity, &s) < 0 ? NULL : cls[s];
+	return (unsigned)s < SEV_COUNT ? cls[s] : NULL;
 }
 
 static int html_row(void *vctx, const struct finding_row *r)
@@ -89,9 +87,9 @@ static int html_row(void *vctx, const struct finding_row *r)
 				   r->waiver_expires ? r->waiver_expires : "", r->waiver_approver ? r->waiver_approver : "",
 				   r->waiver_ticket ? " (" : "", r->waiver_ticket ? r->waiver_ticket : "",
 				   r->waiver_ticket ? ")" : "", r->waiver_justification);
-	const char *label = !strcmp(r->status, "not_applicable") ? "N/A" : r->status;
+	const char *label = r->status == RS_NA ? "N/A" : rstatus_name(r->status);
 	int e = start(w, "tr", status_class(r->status)) < 0;
-	e |= cell(w, "td", severity_class(r->severity), r->severity) < 0;
+	e |= cell(w, "td", severity_class(r->severity), severity_name(r->severity)) < 0;
 	e |= cell(w, "td", NULL, r->rule_id) < 0;
 	e |= cell(w, "td", NULL, r->title) < 0;
 	e |= cell(w, "td", NULL, obj) < 0;
@@ -116,7 +114,7 @@ static int counts_table(xmlTextWriterPtr w, const struct counts *c)
 	e |= start(w, "thead", NULL) < 0;
 	e |= start(w, "tr", NULL) < 0;
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
-		e |= cell(w, "th", status_class(rstatus_name(order[i])),
+		e |= cell(w, "th", status_class(order[i]),
 			  order[i] == RS_NA ? "not applicable" : rstatus_name(order[i])) < 0;
 	e |= cell(w, "th", NULL, "total") < 0;
 	e |= end(w) < 0;
@@ -185,7 +183,7 @@ static int summary(xmlTextWriterPtr w, const struct snapshot_info *snap, const s
 	char started[32], ended[32];
 	time_iso8601(started, snap->started_at);
 	time_iso8601(ended, snap->ended_at ? snap->ended_at : snap->started_at);
-	char *source = rpt_source_name(snap), *id = xasprintf("%lld (%s)", snap->id, snap->status);
+	char *source = rpt_source_name(snap), *id = xasprintf("%lld (%s)", snap->id, snap_status_name(snap->status));
 	struct buf bl = BUF_INIT;
 	for (unsigned i = 0; i < n; i++)
 		buf_printf(&bl, "%s%s", i ? ", " : "", evals[i].baseline_id);

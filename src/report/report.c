@@ -61,15 +61,6 @@ int gate_exit(const struct counts *c, int fail_on)
 	return unknown ? EXIT_UNKNOWN : EXIT_CLEAN;
 }
 
-static void count_cb(void *ctx, const char *status, const char *severity, long long n)
-{
-	struct counts *c = ctx;
-	enum rstatus st;
-	enum severity sev;
-	if (rstatus_parse(status, &st) == 0 && severity_parse(severity, &sev) == 0)
-		c->by[st][sev] += n;
-}
-
 /* Object names come from vCenter: never let them drive the terminal. */
 struct table_ctx {
 	FILE *f;
@@ -77,17 +68,15 @@ struct table_ctx {
 	long long shown;
 };
 
-static const char *status_color(const char *status)
+static const char *status_color(enum rstatus status)
 {
-	if (!strcmp(status, "fail"))
-		return RED;
-	if (!strcmp(status, "unknown"))
-		return YELLOW;
-	if (!strcmp(status, "pass"))
-		return GREEN;
-	if (!strcmp(status, "waived"))
-		return CYAN;
-	return DIM;
+	switch (status) {
+	case RS_FAIL: return RED;
+	case RS_UNKNOWN: return YELLOW;
+	case RS_PASS: return GREEN;
+	case RS_WAIVED: return CYAN;
+	default: return DIM;
+	}
 }
 
 static int table_row(void *vctx, const struct finding_row *r)
@@ -96,7 +85,7 @@ static int table_row(void *vctx, const struct finding_row *r)
 	if (!rpt_show(x->o, r->status))
 		return 0;
 	FILE *f = x->f;
-	const char *label = !strcmp(r->status, "not_applicable") ? "N/A" : r->status;
+	const char *label = r->status == RS_NA ? "N/A" : rstatus_name(r->status);
 	char up[16];
 	size_t i;
 	for (i = 0; i < sizeof(up) - 1 && label[i]; i++)
@@ -106,7 +95,7 @@ static int table_row(void *vctx, const struct finding_row *r)
 		fprintf(f, "%s%-7s" RESET " ", status_color(r->status), up);
 	else
 		fprintf(f, "%-7s ", up);
-	fprintf(f, "%-8s  %-16s  ", r->severity, r->rule_id);
+	fprintf(f, "%-8s  %-16s  ", severity_name(r->severity), r->rule_id);
 	fput_safe(f, r->object_name, 0);
 	fprintf(f, "\n        %s\n", r->title);
 	if (r->property) {
@@ -151,17 +140,17 @@ static void table_header(FILE *f, struct store *st, const struct snapshot_info *
 	fputs("Target ", f);
 	fput_safe(f, snap->target, 0);
 	fprintf(f, ", snapshot %lld (%s %s): %lld hosts, %lld VMs, %lld datastores\n",
-		snap->id, snap->status, t, h, v, d);
+		snap->id, snap_status_name(snap->status), t, h, v, d);
 	struct part_info *parts;
 	unsigned np;
 	if (store_parts(st, snap->id, &parts, &np) < 0)
 		return;
-	const struct part_info *p = part_find(parts, np, "nsx");
+	const struct part_info *p = part_find(parts, np, PART_NSX);
 	long long r = 0;
-	if (p && !strcmp(p->status, "completed")) {
+	if (p && p->status == PS_COMPLETED) {
 		store_object_count(st, snap->id, "dfw_rule", &r);
 		fprintf(f, "NSX: %lld DFW rules\n", r);
-	} else if (p && !strcmp(p->status, "failed")) {
+	} else if (p && p->status == PS_FAILED) {
 		fputs("NSX: not collected, the NSX part failed: ", f);
 		fput_safe(f, p->error, 0);
 		fputs("; DFW rules are unknown\n", f);
@@ -268,7 +257,8 @@ static int json_row(void *vctx, const struct finding_row *r)
 		return 0;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}",
 			      "baseline_id", x->baseline_id, "rule_id", r->rule_id, "title", r->title,
-			      "severity", r->severity, "status", r->status, "object", "type", r->object_type,
+			      "severity", severity_name(r->severity), "status", rstatus_name(r->status), "object", "type",
+			      r->object_type,
 			      "id", r->moref, "name", r->object_name);
 	json_object_set_new(o, "property", r->property ? json_string(r->property) : json_null());
 	json_object_set_new(o, "observed", r->observed ? json_string(r->observed) : json_null());
@@ -332,7 +322,7 @@ int report_write_ex(FILE *f, struct store *st, const struct snapshot_info *snap,
 		table_header(f, st, snap);
 		for (unsigned i = 0; i < n && !rc; i++) {
 			struct counts c = { 0 };
-			if ((rc = store_eval_counts(st, evals[i].id, count_cb, &c)) < 0)
+			if ((rc = store_eval_counts(st, evals[i].id, counts_add, &c)) < 0)
 				break;
 			fprintf(f, "Baseline %s", evals[i].baseline_id);
 			if (evals[i].baseline_version && *evals[i].baseline_version)
@@ -366,7 +356,7 @@ int report_write_ex(FILE *f, struct store *st, const struct snapshot_info *snap,
 	json_text(f, "target", json_string(snap->target), true);
 	json_text(f, "snapshot_id", json_integer(snap->id), true);
 	json_t *sj = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I}", "id", (json_int_t)snap->id,
-			       "status", snap->status, "started_at", started, "ended_at", ended,
+			       "status", snap_status_name(snap->status), "started_at", started, "ended_at", ended,
 			       "objects", (json_int_t)snap->stats.objects, "api_calls", (json_int_t)snap->stats.api_calls,
 			       "bytes_received", (json_int_t)snap->stats.bytes_received);
 	/* What each collector achieved: a failed NSX part is why DFW rules
@@ -376,7 +366,8 @@ int report_write_ex(FILE *f, struct store *st, const struct snapshot_info *snap,
 	json_t *pj = json_array();
 	if (store_parts(st, snap->id, &parts, &np) == 0) {
 		for (unsigned i = 0; i < np; i++) {
-			json_t *p = json_pack("{s:s, s:s}", "part", parts[i].part, "status", parts[i].status);
+			json_t *p = json_pack("{s:s, s:s}", "part", part_name(parts[i].part), "status",
+					      part_status_name(parts[i].status));
 			json_object_set_new(p, "url", parts[i].url ? json_string(parts[i].url) : json_null());
 			json_object_set_new(p, "error", parts[i].error ? json_string(parts[i].error) : json_null());
 			json_array_append_new(pj, p);
@@ -388,7 +379,7 @@ int report_write_ex(FILE *f, struct store *st, const struct snapshot_info *snap,
 	json_t *bl = json_array();
 	struct counts *per = xcalloc(n ? n : 1, sizeof(*per));
 	for (unsigned i = 0; i < n; i++) {
-		if ((rc = store_eval_counts(st, evals[i].id, count_cb, &per[i])) < 0)
+		if ((rc = store_eval_counts(st, evals[i].id, counts_add, &per[i])) < 0)
 			break;
 		for (int s = 0; s < RS_COUNT; s++)
 			for (int v = 0; v < SEV_COUNT; v++)

@@ -24,7 +24,7 @@ int html_write(FILE *f, struct store *st, const struct snapshot_info *snap, cons
 int rpt_counts(struct store *st, const struct evaluation_info *evals, unsigned n, struct counts *per,
 	       struct counts *total);
 /* Whether a result is listed under o's --all rule. */
-bool rpt_show(const struct report_opts *o, const char *status);
+bool rpt_show(const struct report_opts *o, enum rstatus status);
 /* The compliance score in percent, passed / (passed + failed); false when
  * nothing passed or failed. */
 bool rpt_score(const struct counts *c, double *pct);

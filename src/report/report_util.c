@@ -5,22 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void count_add(void *ctx, const char *status, const char *severity, long long n)
-{
-	struct counts *c = ctx;
-	enum rstatus st;
-	enum severity sev;
-	if (rstatus_parse(status, &st) == 0 && severity_parse(severity, &sev) == 0)
-		c->by[st][sev] += n;
-}
-
 int rpt_counts(struct store *st, const struct evaluation_info *evals, unsigned n, struct counts *per,
 	       struct counts *total)
 {
 	memset(total, 0, sizeof(*total));
 	for (unsigned i = 0; i < n; i++) {
 		struct counts c = { 0 };
-		int rc = store_eval_counts(st, evals[i].id, count_add, &c);
+		int rc = store_eval_counts(st, evals[i].id, counts_add, &c);
 		if (rc < 0)
 			return rc;
 		for (int s = 0; s < RS_COUNT; s++)
@@ -32,9 +23,9 @@ int rpt_counts(struct store *st, const struct evaluation_info *evals, unsigned n
 	return 0;
 }
 
-bool rpt_show(const struct report_opts *o, const char *status)
+bool rpt_show(const struct report_opts *o, enum rstatus status)
 {
-	return o->all || !strcmp(status, "fail") || !strcmp(status, "unknown") || !strcmp(status, "waived");
+	return o->all || status == RS_FAIL || status == RS_UNKNOWN || status == RS_WAIVED;
 }
 
 bool rpt_score(const struct counts *c, double *pct)
