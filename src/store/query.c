@@ -102,9 +102,26 @@ static const char *word(int param)
 	return snap_status_name((enum snap_status)(param - W_SNAP));
 }
 
-static void bind_args(sqlite3_stmt *s, const char *fmt, va_list ap)
+/* How many of the statement's parameters are its own: all, or those
+ * numbered below the words. */
+static int own_params(sqlite3_stmt *s)
 {
 	int n = sqlite3_bind_parameter_count(s);
+	if (n < W_SNAP)
+		return n;
+	for (int i = W_SNAP - 1; i > 0; i--)
+		if (sqlite3_bind_parameter_name(s, i))
+			return i;
+	return 0;
+}
+
+static int bind_args(sqlite3_stmt *s, const char *fmt, va_list ap)
+{
+	int n = sqlite3_bind_parameter_count(s), own = own_params(s);
+	if ((int)strlen(fmt) < own) {
+		err_set("internal error: a query of the twin takes %d arguments, not %d", own, (int)strlen(fmt));
+		return -1;
+	}
 	for (int i = 1; *fmt; fmt++, i++) {
 		long long v;
 		const char *t;
@@ -146,6 +163,7 @@ static void bind_args(sqlite3_stmt *s, const char *fmt, va_list ap)
 	for (int i = W_SNAP; i <= n && i < W_END; i++)
 		if (sqlite3_bind_parameter_name(s, i))
 			sqlite3_bind_text(s, i, word(i), -1, SQLITE_STATIC);
+	return 0;
 }
 
 /* The kept statement for sql, or a new one (*fresh set) when the cache is
@@ -181,13 +199,17 @@ static int vquery(struct store *st, const char *what, const char *sql, store_row
 	sqlite3_stmt *s = prepare(st, sql, &fresh);
 	if (!s)
 		return store_db_error(st, what);
-	bind_args(s, fmt, ap);
 	int rc = 0, r;
+	if (bind_args(s, fmt, ap) < 0) {
+		rc = HERR_STORE;
+		goto out;
+	}
 	while ((r = sqlite3_step(s)) == SQLITE_ROW)
 		if (fn && (rc = fn(ctx, s)) != 0)
 			break;
 	if (rc == 0 && r != SQLITE_DONE)
 		rc = store_db_error(st, what);
+out:
 	if (fresh) {
 		sqlite3_finalize(s);
 	} else {
