@@ -564,7 +564,7 @@ int cmd_open_twin(struct cmd_ctx *ctx, unsigned how)
 	int r = store_open(&ctx->store, ctx->db, !write);
 	if (r < 0) {
 		log_error("%s", err_get());
-		return cmd_exit_for(r == STORE_EFULL ? HERR_FULL : HERR_STORE);
+		return cmd_exit_for(r == HERR_FULL ? HERR_FULL : HERR_STORE);
 	}
 	return 0;
 }

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "exitcode.h"
-#include "store/drift.h"
+#include "drift/drift.h"
 #include "util/util.h"
 
 static int pick_snapshot(struct store *st, const char *target, const char *which, long long *id)
@@ -58,8 +58,9 @@ int cmd_completed_snapshot(struct store *st, const char *target, const char *whi
 		log_error("snapshot %lld belongs to target '%s', not '%s'", id, si->target, target);
 		return EXIT_USAGE;
 	}
-	if (strcmp(si->status, "completed")) {
-		log_error("snapshot %lld of target '%s' is %s: %s", id, si->target, si->status, si->error ? si->error : "");
+	if (si->status != SNAP_COMPLETED) {
+		log_error("snapshot %lld of target '%s' is %s: %s", id, si->target, snap_status_name(si->status),
+			  si->error ? si->error : "");
 		return EXIT_COLLECT;
 	}
 	return 0;
@@ -285,15 +286,6 @@ int gate_exit(const struct counts *c, int fail_on)
 	return unknown ? EXIT_UNKNOWN : EXIT_CLEAN;
 }
 
-static void count_new(void *ctx, const char *status, const char *severity, long long n)
-{
-	struct counts *c = ctx;
-	enum rstatus st;
-	enum severity sev;
-	if (rstatus_parse(status, &st) == 0 && severity_parse(severity, &sev) == 0)
-		c->by[st][sev] += n;
-}
-
 /* The counts of results new since the reference snapshot. */
 static int new_counts(struct store *st, const struct snapshot_info *si, const struct evaluation_info *evals,
 		      unsigned nev, const struct counts *total, const struct gate *g, struct counts *fresh)
@@ -318,8 +310,8 @@ static int new_counts(struct store *st, const struct snapshot_info *si, const st
 	}
 	memset(fresh, 0, sizeof(*fresh));
 	for (unsigned i = 0; i < nev; i++)
-		if (store_new_results(st, evals[i].id, ref, "fail", count_new, fresh) < 0 ||
-		    store_new_results(st, evals[i].id, ref, "unknown", count_new, fresh) < 0) {
+		if (drift_new_results(st, evals[i].id, ref, RS_FAIL, counts_add, fresh) < 0 ||
+		    drift_new_results(st, evals[i].id, ref, RS_UNKNOWN, counts_add, fresh) < 0) {
 			log_error("%s", err_get());
 			return EXIT_STORE;
 		}

@@ -7,7 +7,7 @@
 #include "cmd_common.h"
 #include "exitcode.h"
 #include "report/report.h"
-#include "store/drift.h"
+#include "drift/drift.h"
 #include "store/store.h"
 #include "util/util.h"
 

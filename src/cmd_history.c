@@ -9,7 +9,7 @@
 #include "cmd_common.h"
 #include "exitcode.h"
 #include "report/report.h"
-#include "store/drift.h"
+#include "drift/drift.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -150,7 +150,7 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 		json_object_set_new(head, "property", property ? json_string(property) : json_null());
 		json_stream_open(stdout, head, "spans");
 	}
-	r = store_history_each(st, target, object, property, on_point, &x);
+	r = drift_history_each(st, target, object, property, on_point, &x);
 	if (r == 0 && x.have)
 		emit(&x);
 	span_release(&x.cur);

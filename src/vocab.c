@@ -159,13 +159,13 @@ const struct vocab_entry *vocab_all(unsigned *n)
 	return vocab;
 }
 
-const char *vocab_part(const char *otype)
+enum part vocab_part(const char *otype)
 {
 	static const char *const nsx_types[] = { "dfw_policy", "dfw_rule", "nsx_group", "nsx_service", "nsx_manager" };
 	for (unsigned i = 0; i < ARRAY_SIZE(nsx_types); i++)
 		if (!strcmp(nsx_types[i], otype))
-			return "nsx";
-	return "vcenter";
+			return PART_NSX;
+	return PART_VCENTER;
 }
 
 bool vocab_known_type(const char *otype)

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include "status.h"
+
 enum ptype {
 	PT_STRING,
 	PT_INT,
@@ -34,8 +36,8 @@ bool vocab_known_type(const char *otype);
 /* The object of the NSX part itself (one per snapshot): rules over NSX
  * types are unknown on it when the part was not collected. */
 #define NSX_PART_OBJECT "nsx_manager"
-/* The snapshot part that collects objects of otype: "vcenter" or "nsx". */
-const char *vocab_part(const char *otype);
+/* The snapshot part that collects objects of otype. */
+enum part vocab_part(const char *otype);
 const char *ptype_name(enum ptype t);
 int ptype_parse(const char *s, enum ptype *out);
 

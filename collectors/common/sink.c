@@ -14,7 +14,7 @@ static void failed(struct sink *s, int rc, bool protocol)
 	if (protocol)
 		s->rc = HERR_COLLECT;
 	else
-		s->rc = rc == STORE_EFULL || rc == HERR_FULL ? HERR_FULL : HERR_STORE;
+		s->rc = rc == HERR_FULL ? HERR_FULL : HERR_STORE;
 	s->err = xstrdup(err_get());
 }
 

@@ -820,7 +820,7 @@ int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats
 		c.out.snap = snap;
 		c.out.source = "vCenter";
 		if ((rc = store_savepoint(st)) < 0) {
-			rc = rc == STORE_EFULL ? HERR_FULL : HERR_STORE;
+			rc = rc == HERR_FULL ? HERR_FULL : HERR_STORE;
 			break;
 		}
 		int logins = vc_logins(v);

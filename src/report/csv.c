@@ -50,7 +50,7 @@ static int csv_row(void *vctx, const struct finding_row *r)
 	if (!rpt_show(x->o, r->status))
 		return 0;
 	const char *v[] = {
-		x->snapshot, x->target, x->baseline, r->rule_id, r->title, r->severity, r->status, r->object_type,
+		x->snapshot, x->target, x->baseline, r->rule_id, r->title, severity_name(r->severity), rstatus_name(r->status), r->object_type,
 		r->moref, r->object_name, r->property, r->observed, r->expected, r->waiver_justification,
 		r->waiver_expires,
 	};

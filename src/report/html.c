@@ -9,7 +9,7 @@
 
 #include "report/report_int.h"
 #include "report/report_util.h"
-#include "store/drift.h"
+#include "drift/drift.h"
 #include "version.h"
 
 /* ---- the page ---- */
@@ -145,18 +145,16 @@ static void row(struct html_page *p, const char *cell, const char *const *text, 
 }
 
 /* A class name from a status or severity the store holds: only known ones. */
-static const char *status_class(const char *status)
+static const char *status_class(enum rstatus s)
 {
 	static const char *const cls[RS_COUNT] = { "st-pass", "st-fail", "st-not_applicable", "st-unknown", "st-waived" };
-	enum rstatus s;
-	return rstatus_parse(status, &s) < 0 ? NULL : cls[s];
+	return (unsigned)s < RS_COUNT ? cls[s] : NULL;
 }
 
-static const char *severity_class(const char *severity)
+static const char *severity_class(enum severity s)
 {
 	static const char *const cls[SEV_COUNT] = { "sev-info", "sev-low", "sev-medium", "sev-high", "sev-critical" };
-	enum severity s;
-	return severity_parse(severity, &s) < 0 ? NULL : cls[s];
+	return (unsigned)s < SEV_COUNT ? cls[s] : NULL;
 }
 
 static int html_row(void *vctx, const struct finding_row *r)
@@ -172,10 +170,10 @@ static int html_row(void *vctx, const struct finding_row *r)
 				   r->waiver_expires ? r->waiver_expires : "", r->waiver_approver ? r->waiver_approver : "",
 				   r->waiver_ticket ? " (" : "", r->waiver_ticket ? r->waiver_ticket : "",
 				   r->waiver_ticket ? ")" : "", r->waiver_justification);
-	const char *label = !strcmp(r->status, "not_applicable") ? "N/A" : r->status;
+	const char *label = r->status == RS_NA ? "N/A" : rstatus_name(r->status);
 	const char *const cells[] = { r->rule_id, r->title, obj, r->property, r->observed, r->expected, label, waiver };
 	html_open(p, "tr", status_class(r->status));
-	html_elem(p, "td", severity_class(r->severity), r->severity);
+	html_elem(p, "td", severity_class(r->severity), severity_name(r->severity));
 	for (size_t i = 0; i < ARRAY_SIZE(cells); i++)
 		html_elem(p, "td", NULL, cells[i]);
 	html_close(p);
@@ -193,7 +191,7 @@ static void counts_table(struct html_page *p, const struct counts *c)
 	html_open(p, "thead", NULL);
 	html_open(p, "tr", NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
-		html_elem(p, "th", status_class(rstatus_name(order[i])),
+		html_elem(p, "th", status_class(order[i]),
 			  order[i] == RS_NA ? "not applicable" : rstatus_name(order[i]));
 	html_elem(p, "th", NULL, "total");
 	html_close(p);
@@ -236,7 +234,7 @@ static void summary(struct html_page *p, const struct report_ctx *x)
 	char started[32], ended[32];
 	time_iso8601(started, snap->started_at);
 	time_iso8601(ended, snap->ended_at ? snap->ended_at : snap->started_at);
-	char *source = rpt_source_name(snap), *id = xasprintf("%lld (%s)", snap->id, snap->status);
+	char *source = rpt_source_name(snap), *id = xasprintf("%lld (%s)", snap->id, snap_status_name(snap->status));
 	struct buf bl = BUF_INIT;
 	for (unsigned i = 0; i < x->n; i++)
 		buf_printf(&bl, "%s%s", i ? ", " : "", x->evals[i].baseline_id);

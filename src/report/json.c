@@ -27,7 +27,8 @@ static int json_row(void *vctx, const struct finding_row *r)
 		return 0;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}",
 			      "baseline_id", x->baseline_id, "rule_id", r->rule_id, "title", r->title,
-			      "severity", r->severity, "status", r->status, "object", "type", r->object_type,
+			      "severity", severity_name(r->severity), "status", rstatus_name(r->status), "object", "type",
+			      r->object_type,
 			      "id", r->moref, "name", r->object_name);
 	json_object_set_new(o, "property", string_or_null(r->property));
 	json_object_set_new(o, "observed", string_or_null(r->observed));
@@ -65,7 +66,7 @@ static json_t *snapshot_json(struct store *st, const struct snapshot_info *snap)
 	time_iso8601(started, snap->started_at);
 	time_iso8601(ended, snap->ended_at);
 	json_t *sj = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I}", "id", (json_int_t)snap->id,
-			       "status", snap->status, "started_at", started, "ended_at", ended,
+			       "status", snap_status_name(snap->status), "started_at", started, "ended_at", ended,
 			       "objects", (json_int_t)snap->stats.objects, "api_calls", (json_int_t)snap->stats.api_calls,
 			       "bytes_received", (json_int_t)snap->stats.bytes_received);
 	struct part_info *parts = NULL;
@@ -73,7 +74,8 @@ static json_t *snapshot_json(struct store *st, const struct snapshot_info *snap)
 	json_t *pj = json_array();
 	if (store_parts(st, snap->id, &parts, &np) == 0) {
 		for (unsigned i = 0; i < np; i++) {
-			json_t *p = json_pack("{s:s, s:s}", "part", parts[i].part, "status", parts[i].status);
+			json_t *p = json_pack("{s:s, s:s}", "part", part_name(parts[i].part), "status",
+					      part_status_name(parts[i].status));
 			json_object_set_new(p, "url", string_or_null(parts[i].url));
 			json_object_set_new(p, "error", string_or_null(parts[i].error));
 			json_array_append_new(pj, p);

@@ -16,7 +16,7 @@ struct junit_ctx {
 static char *evidence(const struct finding_row *r)
 {
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "rule: %s (%s)\nobject: %s %s (%s)\n", r->rule_id, r->severity, r->object_type,
+	buf_printf(&b, "rule: %s (%s)\nobject: %s %s (%s)\n", r->rule_id, severity_name(r->severity), r->object_type,
 		   r->object_name ? r->object_name : "", r->moref);
 	if (r->property)
 		buf_printf(&b, "property: %s\nobserved: %s\nexpected: %s\n", r->property,
@@ -42,10 +42,7 @@ static int junit_case(void *vctx, const struct finding_row *r)
 {
 	struct junit_ctx *x = vctx;
 	xmlTextWriterPtr w = x->w;
-	enum rstatus s;
-	/* Only what the counts count, so that the attributes match. */
-	if (rstatus_parse(r->status, &s) < 0)
-		return 0;
+	enum rstatus s = r->status;
 	char *cls = xasprintf("%s.%s", x->baseline, r->rule_id), *ev = evidence(r), *msg = NULL;
 	int e = 0;
 	e |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
@@ -54,7 +51,7 @@ static int junit_case(void *vctx, const struct finding_row *r)
 	e |= rpt_xml_attr(w, "time", "0") < 0;
 	switch (s) {
 	case RS_FAIL:
-		e |= outcome(w, "failure", r->severity, r->title, ev) < 0;
+		e |= outcome(w, "failure", severity_name(r->severity), r->title, ev) < 0;
 		break;
 	case RS_UNKNOWN:
 		msg = xasprintf("not collected: %s", r->title);

@@ -30,22 +30,13 @@ const char *report_format_name(enum rformat f)
 	return (unsigned)f < ARRAY_SIZE(writers) ? writers[f]->name : "?";
 }
 
-static void count_add(void *ctx, const char *status, const char *severity, long long n)
-{
-	struct counts *c = ctx;
-	enum rstatus st;
-	enum severity sev;
-	if (rstatus_parse(status, &st) == 0 && severity_parse(severity, &sev) == 0)
-		c->by[st][sev] += n;
-}
-
 int report_counts(struct store *st, const struct evaluation_info *evals, unsigned n, struct report_counts *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->per = xcalloc(n ? n : 1, sizeof(*out->per));
 	out->n = n;
 	for (unsigned i = 0; i < n; i++) {
-		int rc = store_eval_counts(st, evals[i].id, count_add, &out->per[i]);
+		int rc = store_eval_counts(st, evals[i].id, counts_add, &out->per[i]);
 		if (rc < 0)
 			return rc;
 		for (int s = 0; s < RS_COUNT; s++)

@@ -33,9 +33,6 @@ struct report_opts {
 	bool drift;		/* HTML: a section with the drift since the previous scan */
 };
 
-struct counts {
-	long long by[RS_COUNT][SEV_COUNT];
-};
 long long counts_status(const struct counts *c, enum rstatus s);
 /* The compliance score in percent: passed / (passed + failed), waived and
  * unknown results left out; false when nothing passed or failed. */

@@ -23,9 +23,9 @@ bool report_score(const struct counts *c, double *pct)
 	return true;
 }
 
-bool rpt_show(const struct report_opts *o, const char *status)
+bool rpt_show(const struct report_opts *o, enum rstatus status)
 {
-	return o->all || !strcmp(status, "fail") || !strcmp(status, "unknown") || !strcmp(status, "waived");
+	return o->all || status == RS_FAIL || status == RS_UNKNOWN || status == RS_WAIVED;
 }
 
 static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
@@ -294,17 +294,17 @@ void rpt_snapshot_header(FILE *f, struct store *st, const struct snapshot_info *
 	fputs("Target ", f);
 	fput_safe(f, snap->target, 0);
 	fprintf(f, ", snapshot %lld (%s %s): %lld hosts, %lld VMs, %lld datastores\n",
-		snap->id, snap->status, t, h, v, d);
+		snap->id, snap_status_name(snap->status), t, h, v, d);
 	struct part_info *parts;
 	unsigned np;
 	if (store_parts(st, snap->id, &parts, &np) < 0)
 		return;
-	const struct part_info *p = part_find(parts, np, "nsx");
+	const struct part_info *p = part_find(parts, np, PART_NSX);
 	long long r = 0;
-	if (p && !strcmp(p->status, "completed")) {
+	if (p && p->status == PS_COMPLETED) {
 		store_object_count(st, snap->id, "dfw_rule", &r);
 		fprintf(f, "NSX: %lld DFW rules\n", r);
-	} else if (p && !strcmp(p->status, "failed")) {
+	} else if (p && p->status == PS_FAILED) {
 		fputs("NSX: not collected, the NSX part failed: ", f);
 		fput_safe(f, p->error, 0);
 		fputs("; DFW rules are unknown\n", f);

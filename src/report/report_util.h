@@ -13,7 +13,7 @@
 #include "util/util.h"
 
 /* Whether a result is listed under o's --all rule. */
-bool rpt_show(const struct report_opts *o, const char *status);
+bool rpt_show(const struct report_opts *o, enum rstatus status);
 
 /* Names and values come from vCenter and NSX and may hold anything.  Appends
  * s as valid UTF-8, each bad byte replaced by U+FFFD; with xml, also the

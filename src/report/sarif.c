@@ -24,20 +24,16 @@ static json_t *jstr(const char *s)
 	return j;
 }
 
-static const char *level_of(const char *severity)
+static const char *level_of(enum severity s)
 {
-	enum severity s;
-	if (severity_parse(severity, &s) < 0)
-		return "warning";
 	return s >= SEV_HIGH ? "error" : s == SEV_MEDIUM ? "warning" : "note";
 }
 
 /* GitHub code scanning ranks security alerts by this CVSS-like score. */
-static const char *security_severity(const char *severity)
+static const char *security_severity(enum severity s)
 {
-	enum severity s;
 	static const char *const score[SEV_COUNT] = { "0.0", "3.0", "5.5", "8.0", "9.5" };
-	return severity_parse(severity, &s) < 0 ? "0.0" : score[s];
+	return (unsigned)s < SEV_COUNT ? score[s] : "0.0";
 }
 
 /* Where each host and VM sits, for logical locations: a host's cluster
@@ -69,7 +65,7 @@ static char *object_path(const struct places *p, const char *vc, const struct fi
 	char *name = rpt_clean(r->object_name ? r->object_name : r->moref, false);
 	const char *mid = NULL;
 	char *path;
-	if (!strcmp(vocab_part(r->object_type), "nsx")) {
+	if (vocab_part(r->object_type) == PART_NSX) {
 		if (r->moref[0] == '/') {
 			free(name);
 			return rpt_clean(r->moref, false);
@@ -144,7 +140,7 @@ static json_t *rule_descriptor(const char *baseline, const struct finding_row *r
 			      "help", "text", jstr(help.data),
 			      "defaultConfiguration", "level", level_of(r->severity),
 			      "properties", "security-severity", security_severity(r->severity),
-			      "tags", tags, "severity", jstr(r->severity), "baseline", jstr(baseline),
+			      "tags", tags, "severity", jstr(severity_name(r->severity)), "baseline", jstr(baseline),
 			      "object_type", jstr(r->object_type));
 	free(name);
 	buf_release(&help);
@@ -189,7 +185,7 @@ static char *result_text(const struct finding_row *r)
 {
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "%s '%s' (%s)", r->object_type, r->object_name ? r->object_name : "", r->moref);
-	if (!strcmp(r->status, "unknown")) {
+	if (r->status == RS_UNKNOWN) {
 		if (r->property)
 			buf_printf(&b, ": %s was not collected, so the rule could not be evaluated (seen %s, expected %s)",
 				   r->property, or_empty(r->observed), or_empty(r->expected));
@@ -219,8 +215,8 @@ static json_t *waiver_json(const struct finding_row *r)
 static int write_result(void *vctx, const struct finding_row *r)
 {
 	struct sarif_ctx *x = vctx;
-	bool unknown = !strcmp(r->status, "unknown"), waived = !strcmp(r->status, "waived");
-	if (!unknown && !waived && strcmp(r->status, "fail"))
+	bool unknown = r->status == RS_UNKNOWN, waived = r->status == RS_WAIVED;
+	if (!unknown && !waived && r->status != RS_FAIL)
 		return 0;
 	char *key = rule_key(x->baseline, r->rule_id);
 	json_int_t idx = json_integer_value(json_object_get(x->index, key));
@@ -244,8 +240,8 @@ static int write_result(void *vctx, const struct finding_row *r)
 		json_object_set_new(res, "suppressions",
 				    json_pack("[{s:s, s:s, s:o}]", "kind", "external", "status", "accepted",
 					      "justification", jstr(r->waiver_justification)));
-	json_t *props = json_pack("{s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:o, s:o}", "status", jstr(r->status),
-				  "severity", jstr(r->severity), "baseline", jstr(x->baseline),
+	json_t *props = json_pack("{s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:o, s:o}", "status",
+				  jstr(rstatus_name(r->status)), "severity", jstr(severity_name(r->severity)), "baseline", jstr(x->baseline),
 				  "object", "type", jstr(r->object_type), "id", jstr(r->moref),
 				  "name", jstr(r->object_name), "property", jstr(r->property),
 				  "observed", jstr(r->observed), "expected", jstr(r->expected));

@@ -18,22 +18,20 @@ struct table_ctx {
 	long long shown;
 };
 
-static const char *status_color(const char *status)
+static const char *status_color(enum rstatus status)
 {
-	if (!strcmp(status, "fail"))
-		return RED;
-	if (!strcmp(status, "unknown"))
-		return YELLOW;
-	if (!strcmp(status, "pass"))
-		return GREEN;
-	if (!strcmp(status, "waived"))
-		return CYAN;
-	return DIM;
+	switch (status) {
+	case RS_FAIL: return RED;
+	case RS_UNKNOWN: return YELLOW;
+	case RS_PASS: return GREEN;
+	case RS_WAIVED: return CYAN;
+	default: return DIM;
+	}
 }
 
-static void status_label(FILE *f, const char *status, bool color)
+static void status_label(FILE *f, enum rstatus status, bool color)
 {
-	const char *label = !strcmp(status, "not_applicable") ? "N/A" : status;
+	const char *label = status == RS_NA ? "N/A" : rstatus_name(status);
 	char up[16];
 	size_t i;
 	for (i = 0; i < sizeof(up) - 1 && label[i]; i++)
@@ -68,7 +66,7 @@ static int table_row(void *vctx, const struct finding_row *r)
 		return 0;
 	FILE *f = x->f;
 	status_label(f, r->status, x->o->color);
-	fprintf(f, "%-8s  %-16s  ", r->severity, r->rule_id);
+	fprintf(f, "%-8s  %-16s  ", severity_name(r->severity), r->rule_id);
 	fput_safe(f, r->object_name, 0);
 	fprintf(f, "\n        %s\n", r->title);
 	if (r->property) {

@@ -15,32 +15,6 @@
 #define HARDEN_DATADIR "/usr/local/share/harden"
 #endif
 
-static const char *const sev_names[] = { "info", "low", "medium", "high", "critical" };
-static const char *const status_names[] = { "pass", "fail", "not_applicable", "unknown", "waived" };
-
-const char *severity_name(enum severity s) { return sev_names[s]; }
-const char *rstatus_name(enum rstatus s) { return status_names[s]; }
-
-int severity_parse(const char *s, enum severity *out)
-{
-	for (int i = 0; i < SEV_COUNT; i++)
-		if (!strcmp(s, sev_names[i])) {
-			*out = (enum severity)i;
-			return 0;
-		}
-	return -1;
-}
-
-int rstatus_parse(const char *s, enum rstatus *out)
-{
-	for (int i = 0; i < RS_COUNT; i++)
-		if (!strcmp(s, status_names[i])) {
-			*out = (enum rstatus)i;
-			return 0;
-		}
-	return -1;
-}
-
 static const struct {
 	const char *key;
 	enum op op;

@@ -458,7 +458,7 @@ static int eval_object(void *vctx, const struct sobject *o)
 		}
 		x->sum->by_status[s]++;
 		x->sum->by_sev[s][r->severity]++;
-		int rc = store_finding(x->st, x->eval_id, r->id, o->id, rstatus_name(s), ev.property,
+		int rc = store_finding(x->st, x->eval_id, r->id, o->id, s, ev.property,
 				       ev.observed, ev.expected, waiver);
 		evidence_release(&ev);
 		if (rc < 0)
@@ -484,7 +484,7 @@ static int eval_missing_part(struct eval_ctx *x, long long snap, const struct pa
 		return rc;
 	if (!mgr)
 		return 0;	/* a snapshot from before parts were recorded */
-	char *why = !p || !strcmp(p->status, "not_configured")
+	char *why = !p || p->status == PS_NOT_CONFIGURED
 			    ? xstrdup("(not collected: the target names no NSX manager)")
 			    : xasprintf("(not collected: the NSX part failed: %s)", p->error ? p->error : "unknown error");
 	for (unsigned i = 0; rc >= 0 && i < x->b->nrules; i++) {
@@ -495,7 +495,7 @@ static int eval_missing_part(struct eval_ctx *x, long long snap, const struct pa
 					  : xstrdup(r->sql_expected ? r->sql_expected : "not returned by the SQL check");
 		x->sum->by_status[RS_UNKNOWN]++;
 		x->sum->by_sev[RS_UNKNOWN][r->severity]++;
-		rc = store_finding(x->st, x->eval_id, r->id, mgr, rstatus_name(RS_UNKNOWN), "nsx", why, expected, 0);
+		rc = store_finding(x->st, x->eval_id, r->id, mgr, RS_UNKNOWN, part_name(PART_NSX), why, expected, 0);
 		free(expected);
 	}
 	free(why);
@@ -542,7 +542,7 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 	for (unsigned i = 0; i < b->nrules; i++) {
 		const struct rule *r = &b->rules[i];
 		char *details = json_dumps(r->details, JSON_COMPACT | JSON_SORT_KEYS);
-		rc = store_eval_rule(st, sum->eval_id, r->id, r->title, severity_name(r->severity),
+		rc = store_eval_rule(st, sum->eval_id, r->id, r->title, r->severity,
 				     r->object_type, details);
 		free(details);
 		if (rc < 0)
@@ -565,9 +565,9 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 		types.n = 0;
 	for (size_t i = 0; i < types.n; i++) {
 		struct eval_ctx x = { st, b, types.v[i], sum->eval_id, w, sql, sum };
-		const char *part = vocab_part(types.v[i]);
+		enum part part = vocab_part(types.v[i]);
 		const struct part_info *p = part_find(parts, nparts, part);
-		if (strcmp(part, "vcenter") && (!p || strcmp(p->status, "completed")))
+		if (part != PART_VCENTER && (!p || p->status != PS_COMPLETED))
 			rc = eval_missing_part(&x, snap, p);
 		else
 			rc = store_objects_each(st, snap, types.v[i], eval_object, &x);

@@ -8,16 +8,9 @@
 #include <regex.h>
 #include <stdbool.h>
 
+#include "status.h"
 #include "store/store.h"
 #include "util/util.h"
-
-enum severity { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL, SEV_COUNT };
-enum rstatus { RS_PASS, RS_FAIL, RS_NA, RS_UNKNOWN, RS_WAIVED, RS_COUNT };
-
-const char *severity_name(enum severity s);
-int severity_parse(const char *s, enum severity *out);
-const char *rstatus_name(enum rstatus s);
-int rstatus_parse(const char *s, enum rstatus *out);
 
 enum op {
 	OP_ALL, OP_ANY, OP_NOT,

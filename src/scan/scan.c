@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "nsx/nsx.h"
-#include "store/drift.h"
+#include "drift/drift.h"
 #include "util/util.h"
 #include "vcenter/vc.h"
 
@@ -17,7 +17,7 @@
  * NSX part is not: its failure leaves the vCenter part to be evaluated and
  * every rule over the DFW unknown. */
 struct part_ops {
-	const char *part;	/* as stored: "vcenter", "nsx" */
+	enum part part;
 	const char *label;	/* in messages */
 	bool required;
 	const struct endpoint *(*endpoint)(const struct target *t);
@@ -31,7 +31,7 @@ struct part_ops {
 
 static enum herr from_store(int r)
 {
-	return r == STORE_EFULL ? HERR_FULL : HERR_STORE;
+	return r == HERR_FULL ? HERR_FULL : HERR_STORE;
 }
 
 static const struct endpoint *vc_endpoint(const struct target *t)
@@ -99,8 +99,8 @@ static void nsx_close_part(void *h)
 }
 
 static const struct part_ops parts[] = {
-	{ "vcenter", "vCenter", true, vc_endpoint, vc_open, vc_collect_part, vc_counters, vc_close_part, NULL },
-	{ "nsx", "NSX", false, nsx_endpoint, nsx_open, nsx_collect_part, nsx_counters, nsx_close_part,
+	{ PART_VCENTER, "vCenter", true, vc_endpoint, vc_open, vc_collect_part, vc_counters, vc_close_part, NULL },
+	{ PART_NSX, "NSX", false, nsx_endpoint, nsx_open, nsx_collect_part, nsx_counters, nsx_close_part,
 	  nsx_record_unavailable },
 };
 
@@ -199,7 +199,7 @@ static enum herr run_part(struct scan *s, struct store *st, long long snap, cons
 	const struct endpoint *e = p->endpoint(s->target);
 	if (!e->present) {
 		if ((p->unavailable && p->unavailable(st, snap, NULL) < 0) ||
-		    store_part_set(st, snap, p->part, "not_configured", NULL, NULL, NULL) < 0) {
+		    store_part_set(st, snap, p->part, PS_NOT_CONFIGURED, NULL, NULL, NULL) < 0) {
 			log_error("%s", err_get());
 			return HERR_STORE;
 		}
@@ -208,7 +208,7 @@ static enum herr run_part(struct scan *s, struct store *st, long long snap, cons
 	struct scan_stats ps = { 0 };
 	int r = collect_part(s, st, snap, p, &ps);
 	if (r == 0) {
-		if (store_part_set(st, snap, p->part, "completed", e->url, NULL, &ps) < 0) {
+		if (store_part_set(st, snap, p->part, PS_COMPLETED, e->url, NULL, &ps) < 0) {
 			log_error("%s", err_get());
 			return HERR_STORE;
 		}
@@ -217,14 +217,14 @@ static enum herr run_part(struct scan *s, struct store *st, long long snap, cons
 	char *msg = xstrdup(err_get());
 	enum herr rc = (enum herr)r;
 	if (p->required || rc == HERR_STORE || rc == HERR_FULL) {
-		store_part_set(st, snap, p->part, "failed", e->url, msg, &ps);
+		store_part_set(st, snap, p->part, PS_FAILED, e->url, msg, &ps);
 		log_error("scan of target '%s' failed: %s", s->target->name, msg);
 		err_set("%s", msg);
 	} else {
 		log_error("%s part of target '%s' failed: %s", p->label, s->target->name, msg);
 		log_warn("the vCenter part is evaluated; rules over the DFW are unknown for this snapshot");
 		if ((p->unavailable && p->unavailable(st, snap, e->url) < 0) ||
-		    store_part_set(st, snap, p->part, "failed", e->url, msg, &ps) < 0) {
+		    store_part_set(st, snap, p->part, PS_FAILED, e->url, msg, &ps) < 0) {
 			log_error("%s", err_get());
 			rc = HERR_STORE;
 		} else {
@@ -285,7 +285,7 @@ static enum herr begin_snapshot(struct scan *s, struct store *st, long long *sna
 static enum herr fail_snapshot(struct scan *s, struct store *st, long long snap, enum herr rc)
 {
 	char *why = xstrdup(err_get());
-	if (store_snapshot_end(st, snap, "failed", why, &s->stats) == 0 && rc != HERR_STORE && rc != HERR_FULL)
+	if (store_snapshot_end(st, snap, SNAP_FAILED, why, &s->stats) == 0 && rc != HERR_STORE && rc != HERR_FULL)
 		log_info("snapshot %lld marked failed; earlier snapshots are unchanged", snap);
 	err_set("%s", why);
 	free(why);
@@ -318,7 +318,7 @@ enum herr scan_run(struct scan *s, struct store *st)
 		return fail_snapshot(s, st, snap, rc);
 	}
 	snapshot_info_release(&s->snapshot);
-	if (store_snapshot_end(st, snap, "completed", NULL, &s->stats) < 0 ||
+	if (store_snapshot_end(st, snap, SNAP_COMPLETED, NULL, &s->stats) < 0 ||
 	    store_snapshot_get(st, snap, &s->snapshot) != 0) {
 		log_error("%s", err_get());
 		return fail_snapshot(s, st, snap, HERR_STORE);

@@ -6,22 +6,28 @@
 
 #include <stdbool.h>
 
+#include "status.h"
+#include "util/error.h"
 #include "vocab.h"
 
 #define STORE_SCHEMA_VERSION 4
 
-/* Errors: -1 general, STORE_EFULL when the disk or database is full. */
-#define STORE_EFULL (-2)
+/* Errors (util/error.h), with the message in err_get(): every function
+ * returning int returns 0 on success, HERR_STORE when the twin cannot be
+ * read or written, and HERR_FULL when its disk or database is full, unless
+ * its comment says otherwise.  A few return 1 for "there is none"; callback
+ * walks (_each) return the callback's non-zero result when it stops them. */
 
 struct store;
 
+/* HERR_STORE also when the file is no twin or of a newer schema. */
 int store_open(struct store **out, const char *path, bool readonly);
 void store_close(struct store *st);
 const char *store_path(const struct store *st);
 
 /* Serialises scans on one database: an advisory lock on "<db>.lock".
- * Waits up to wait_s seconds; returns 0, or -1 when another scan holds it.
- * Once held, snapshots left 'running' by a killed scan are marked failed. */
+ * Waits up to wait_s seconds; HERR_BUSY when another scan holds it.
+ * Once held, snapshots left running by a killed scan are marked failed. */
 int store_scan_lock(struct store *st, int wait_s);
 
 int store_begin(struct store *st);
@@ -41,40 +47,47 @@ struct scan_stats {
 
 int store_snapshot_begin(struct store *st, const char *target, const char *baselines,
 			 const char *source_url, long long *id);
-/* status: "completed" or "failed". */
-int store_snapshot_end(struct store *st, long long id, const char *status, const char *error,
+/* status: SNAP_COMPLETED or SNAP_FAILED; stats may be NULL. */
+int store_snapshot_end(struct store *st, long long id, enum snap_status status, const char *error,
 		       const struct scan_stats *stats);
 
 struct snapshot_info {
 	long long id;
 	char *target;
 	char *baselines;
-	char *status;
+	enum snap_status status;
 	char *error;
 	char *source_url;
 	long long started_at, ended_at;
 	struct scan_stats stats;
 };
-/* Parts: what each collector (part "vcenter", "nsx") of a snapshot
- * achieved.  status: completed, failed or not_configured. */
-int store_part_set(struct store *st, long long snap, const char *part, const char *status, const char *url,
+/* Parts: what each collector (part) of a snapshot achieved; stats may be
+ * NULL.  HERR_INPUT when part or status is out of range. */
+int store_part_set(struct store *st, long long snap, enum part part, enum part_status status, const char *url,
 		   const char *error, const struct scan_stats *stats);
 struct part_info {
-	char *part, *status, *url, *error;
+	enum part part;
+	enum part_status status;
+	char *url, *error;
 	long long objects, api_calls, bytes_received;
 	double ms;
 };
-/* The parts of a snapshot, vcenter first; snapshots older than parts have none. */
+/* The parts of a snapshot, vcenter first; snapshots older than parts have
+ * none, and parts this harden does not know are left out. */
 int store_parts(struct store *st, long long snap, struct part_info **out, unsigned *n);
-const struct part_info *part_find(const struct part_info *v, unsigned n, const char *part);
+const struct part_info *part_find(const struct part_info *v, unsigned n, enum part part);
 void part_list_free(struct part_info *v, unsigned n);
 
-/* Returns 0, 1 when there is no such snapshot, -1 on error. */
+/* 0, or 1 when there is no such snapshot.  A snapshot left running by a
+ * scan that no longer holds the lock reads as failed. */
 int store_snapshot_get(struct store *st, long long id, struct snapshot_info *out);
 void snapshot_info_release(struct snapshot_info *si);
-/* The newest completed snapshot of target (any target when NULL).
- * Returns 0, 1 when there is none, -1 on error. */
+/* The newest completed snapshot of target (any target when NULL): 0, or
+ * 1 when there is none. */
 int store_snapshot_latest(struct store *st, const char *target, long long *id);
+/* The newest completed snapshot of target older than snap: 0, or 1 when
+ * there is none. */
+int store_snapshot_previous(struct store *st, const char *target, long long snap, long long *prev);
 
 /* Objects and properties of a snapshot being written. */
 int store_object_add(struct store *st, long long snap, const char *type, const char *moref,
@@ -114,19 +127,20 @@ struct eval_meta {
 int store_evaluation_begin(struct store *st, long long snap, const struct eval_meta *m, long long *id);
 int store_evaluation_end(struct store *st, long long id, double eval_ms);
 int store_eval_rule(struct store *st, long long eval, const char *rule_id, const char *title,
-		    const char *severity, const char *object_type, const char *details_json);
+		    enum severity severity, const char *object_type, const char *details_json);
 /* waiver: the row of the waiver that matched, or 0. */
-int store_finding(struct store *st, long long eval, const char *rule_id, long long obj,
-		  const char *status, const char *property, const char *observed, const char *expected,
-		  long long waiver);
+int store_finding(struct store *st, long long eval, const char *rule_id, long long obj, enum rstatus status,
+		  const char *property, const char *observed, const char *expected, long long waiver);
 /* Records a waiver in force for an evaluation. */
 int store_waiver(struct store *st, long long eval, const char *rule_id, const char *selector,
 		 const char *justification, const char *approver, const char *expires, const char *ticket,
 		 const char *source, bool expired, long long *id);
 
 struct finding_row {
-	const char *rule_id, *title, *severity, *object_type, *details_json;
-	const char *status, *property, *observed, *expected;
+	const char *rule_id, *title, *object_type, *details_json;
+	enum severity severity;
+	enum rstatus status;
+	const char *property, *observed, *expected;
 	const char *moref, *object_name;
 	long long object_id;
 	/* The waiver that matched, if any (justification NULL when none). */
@@ -134,7 +148,8 @@ struct finding_row {
 	bool waiver_expired;
 };
 typedef int (*store_finding_fn)(void *ctx, const struct finding_row *f);
-/* Findings of an evaluation, ordered by severity (highest first), rule and object name. */
+/* Findings of an evaluation, ordered by severity (highest first), rule and
+ * object name; a status or severity this harden does not know is left out. */
 int store_findings_each(struct store *st, long long eval, store_finding_fn fn, void *ctx);
 
 struct evaluation_info {
@@ -147,7 +162,7 @@ struct evaluation_info {
 /* Evaluations of a snapshot, oldest first; caller frees with evaluation_list_free. */
 int store_evaluations(struct store *st, long long snap, struct evaluation_info **out, unsigned *n);
 void evaluation_list_free(struct evaluation_info *v, unsigned n);
-/* The snapshot an evaluation belongs to: 0, 1 when there is none, -1. */
+/* The snapshot an evaluation belongs to: 0, or 1 when there is none. */
 int store_evaluation_snapshot(struct store *st, long long eval, long long *snap);
 
 /* Pruning: the snapshots of target (every target when NULL) to remove,
@@ -163,8 +178,6 @@ int store_snapshots_delete(struct store *st, const long long *ids, unsigned n);
 /* Object counts of a snapshot per type, "host=6 vm=12 ..." style. */
 int store_object_count(struct store *st, long long snap, const char *type, long long *n);
 
-
-
 /* Read-only SQL checks.  The query sees two views of one snapshot only:
  *   objects(moref, type, name)
  *   props(moref, type, name, value, collected)
@@ -173,11 +186,15 @@ int store_object_count(struct store *st, long long snap, const char *type, long 
  * authorizer allows nothing but reading those views, under a time limit. */
 #define STORE_SQL_TIMEOUT_MS 10000
 typedef int (*store_sql_fn)(void *ctx, const char *moref, const char *observed);
-/* Checks that sql would be accepted; on failure the error says why. */
+/* Checks that sql would be accepted: 0, or HERR_INPUT with the reason, or
+ * HERR_STORE when no connection to check it on can be had. */
 int store_sql_validate(const char *sql);
+/* HERR_INPUT when the SQL is refused or runs out of time, HERR_STORE when
+ * the twin cannot be read, or fn's non-zero result. */
 int store_sql_check(struct store *st, long long snap, const char *sql, int timeout_ms, store_sql_fn fn, void *ctx);
 
-/* Result counts of an evaluation, one call per (status, severity) present. */
-typedef void (*store_count_fn)(void *ctx, const char *status, const char *severity, long long n);
+/* Result counts of an evaluation, one call per (status, severity) present;
+ * counts_add (status.h) adds them to a struct counts. */
+typedef void (*store_count_fn)(void *ctx, enum rstatus status, enum severity severity, long long n);
 int store_eval_counts(struct store *st, long long eval, store_count_fn fn, void *ctx);
 #endif

@@ -1,34 +1,103 @@
-/* Inside the twin: what store.c shares with the other store modules
- * (drift.c), and nothing outside src/store includes. */
+/* Inside the twin: what the store's files share with each other and with
+ * drift (src/drift), and nothing else includes. */
 #ifndef HARDEN_STORE_INT_H
 #define HARDEN_STORE_INT_H
 
 #include <sqlite3.h>
 
+#include "status.h"
 #include "store/store.h"
+#include "util/error.h"
 
-enum {
-	Q_OBJ_ADD,
-	Q_PROP_ADD,
-	Q_FINDING_ADD,
-	Q_EVAL_RULE_ADD,
-	Q_COUNT
-};
+/* Prepared statements kept for the store's life, by their SQL text. */
+#define STORE_CACHE 64
 
 struct store {
 	sqlite3 *db;
 	char *path;
 	int lock_fd;
-	sqlite3_stmt *q[Q_COUNT];
+	struct {
+		const char *sql;
+		sqlite3_stmt *s;
+	} cache[STORE_CACHE];
+	unsigned ncache;
 };
 
-/* Sets the error from SQLite's message; returns STORE_EFULL or -1. */
+/* The stored words (status.h) as numbered parameters: the query helper
+ * binds each from its name table, so that SQL never spells them.  A
+ * statement using them numbers its own parameters (?1, ?2, ...), since a
+ * bare ? after ?NNN would take number NNN + 1. */
+#define W_SNAP 100
+#define W_SNAP_RUNNING 100
+#define W_SNAP_COMPLETED 101
+#define W_SNAP_FAILED 102
+#define W_PART 110
+#define W_PART_VCENTER 110
+#define W_PART_NSX 111
+#define W_RS 120
+#define W_RS_PASS 120
+#define W_RS_FAIL 121
+#define W_RS_NA 122
+#define W_RS_UNKNOWN 123
+#define W_RS_WAIVED 124
+#define W_SEV 130
+#define W_SEV_INFO 130
+#define W_SEV_LOW 131
+#define W_SEV_MEDIUM 132
+#define W_SEV_HIGH 133
+#define W_SEV_CRITICAL 134
+#define W_END 140
+#define SQLW_(n) "?" #n
+/* The parameter for a word: SQLW(W_RS_FAIL) is "?121". */
+#define SQLW(w) SQLW_(w)
+
+/* Sets the error from SQLite's message; returns HERR_FULL or HERR_STORE. */
 int store_db_error(struct store *st, const char *what);
+/* Runs SQL without parameters (pragmas, transactions): 0 or as above. */
 int store_exec(struct store *st, const char *sql, const char *what);
-/* Steps a statement expected to finish, and resets it. */
-int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
-/* Binds text, or NULL for a NULL pointer. */
-void store_bind_text(sqlite3_stmt *s, int i, const char *v);
+
+/* One row of a query; returning non-zero stops the query with that result. */
+typedef int (*store_row_fn)(void *ctx, sqlite3_stmt *s);
+/* Runs sql, whose statement the store prepares once and keeps (sql must be
+ * a string that lives as long as the store), binding the arguments fmt
+ * lists, one letter each, to parameters 1, 2, ...:
+ *   i  long long          z  long long, NULL when 0
+ *   t  const char *, NULL when NULL
+ *   e  const char *, '' when NULL
+ *   b  int (a flag)       d  double
+ * Arguments past the statement's last parameter are skipped, so one list
+ * serves statements that use fewer; then the words (W_*) are bound.  fn,
+ * when not NULL, gets each row (its text is valid during the call).
+ * Returns 0, fn's non-zero result, or HERR_STORE / HERR_FULL; what names
+ * the operation in the error ("read", "write"). */
+int store_query(struct store *st, const char *what, const char *sql, store_row_fn fn, void *ctx, const char *fmt,
+		...);
+/* The first column of the only row, as an integer: 0, 1 when there is no
+ * row or the value is NULL, or HERR_STORE / HERR_FULL. */
+int store_query_int(struct store *st, const char *sql, long long *out, const char *fmt, ...);
+
+/* Rows of (status, severity, count) to a store_count_fn; ctx is a
+ * struct store_counts.  Unknown words are left out. */
+struct store_counts {
+	store_count_fn fn;
+	void *ctx;
+};
+int store_count_row(void *ctx, sqlite3_stmt *s);
+
+/* Reads the row's columns 0, 1, ... into the pointers fmt lists:
+ *   i  long long *        d  double *          b  bool *
+ *   s  char ** (a copy, NULL for NULL)
+ *   t  const char ** (SQLite's text, valid during the row callback)
+ *   -  nothing: the column is skipped */
+void store_cols(sqlite3_stmt *s, const char *fmt, ...);
+const char *store_col_text(sqlite3_stmt *s, int i);
 char *store_col_dup(sqlite3_stmt *s, int i);
+/* A growing array that row functions append to. */
+struct store_list {
+	void *v;
+	unsigned n, cap;
+};
+/* A new zeroed element of size bytes at the end of l. */
+void *store_list_add(struct store_list *l, size_t size);
 
 #endif

@@ -67,30 +67,30 @@ static long long scan(struct store *st)
 	ck_assert_int_eq(store_object_add(st, snap, "dfw_rule", NSX_PATH, "legacy-any-any", &fw), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 	struct scan_stats s = { 7, 10, 100, 1.0, 2.0 };
-	ck_assert_int_eq(store_snapshot_end(st, snap, "completed", NULL, &s), 0);
+	ck_assert_int_eq(store_snapshot_end(st, snap, SNAP_COMPLETED, NULL, &s), 0);
 
 	struct eval_meta m = { "cis", "CIS test", "1.0", "/x/cis.yaml", "scan" };
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
 	ck_assert_int_eq(store_waiver(st, ev, "r2", "{\"moref\":\"vm-2\"}", JUSTIFY, "alice@example.com",
 				      "2030-01-01", "CHG-1", "t", false, &wv), 0);
-	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Advanced option X", "high", "host",
+	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Advanced option X", SEV_HIGH, "host",
 					 "{\"description\":\"Checks X.\",\"rationale\":\"X matters.\","
 					 "\"references\":[\"CIS 1.1\",\"CIS 1.1\",\"NIST AC-1\"],"
 					 "\"remediation\":{\"summary\":\"Set X\",\"steps\":[\"one\",\"two\"]}}"), 0);
-	ck_assert_int_eq(store_eval_rule(st, ev, "r2", "VM setting", "medium", "vm", "{}"), 0);
-	ck_assert_int_eq(store_eval_rule(st, ev, "r3", "Lockdown", "critical", "host", NULL), 0);
-	ck_assert_int_eq(store_eval_rule(st, ev, "r4", "No any-any", "low", "dfw_rule", "{}"), 0);
-	ck_assert_int_eq(store_eval_rule(st, ev, "r5", "Datastore", "info", "datastore", "{}"), 0);
-	ck_assert_int_eq(store_finding(st, ev, "r1", h1, "fail", "option.X", MULTILINE, "true", 0), 0);
-	ck_assert_int_eq(store_finding(st, ev, "r1", h2, "pass", "option.X", "true", "true", 0), 0);
-	ck_assert_int_eq(store_finding(st, ev, "r2", v1, "fail", "extra.x", "\"quoted\"", "-1", 0), 0);
-	ck_assert_int_eq(store_finding(st, ev, "r2", v2, "waived", "extra.x", "1", "-1", wv), 0);
-	ck_assert_int_eq(store_finding(st, ev, "r2", v3, "not_applicable", NULL, NULL, NULL, 0), 0);
-	ck_assert_int_eq(store_finding(st, ev, "r3", h2, "unknown", "lockdown_mode", "(not collected)",
+	ck_assert_int_eq(store_eval_rule(st, ev, "r2", "VM setting", SEV_MEDIUM, "vm", "{}"), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, "r3", "Lockdown", SEV_CRITICAL, "host", NULL), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, "r4", "No any-any", SEV_LOW, "dfw_rule", "{}"), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, "r5", "Datastore", SEV_INFO, "datastore", "{}"), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", h1, RS_FAIL, "option.X", MULTILINE, "true", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", h2, RS_PASS, "option.X", "true", "true", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r2", v1, RS_FAIL, "extra.x", "\"quoted\"", "-1", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r2", v2, RS_WAIVED, "extra.x", "1", "-1", wv), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r2", v3, RS_NA, NULL, NULL, NULL, 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r3", h2, RS_UNKNOWN, "lockdown_mode", "(not collected)",
 				       "lockdownNormal", 0), 0);
-	ck_assert_int_eq(store_finding(st, ev, "r4", fw, "fail", "source_any", BAD_BYTES, "false", 0), 0);
-	ck_assert_int_eq(store_finding(st, ev, "r5", ds, "pass", "accessible", "true", "true", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r4", fw, RS_FAIL, "source_any", BAD_BYTES, "false", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r5", ds, RS_PASS, "accessible", "true", "true", 0), 0);
 	ck_assert_int_eq(store_evaluation_end(st, ev, 3.5), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 	return snap;

@@ -36,7 +36,7 @@ static long long completed_snapshot(struct store *st, const char *target)
 	ck_assert_int_eq(store_prop(st, obj, "ntp.servers", PT_LIST, "[]"), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 	struct scan_stats s = { 1, 10, 100, 1.0, 2.0 };
-	ck_assert_int_eq(store_snapshot_end(st, id, "completed", NULL, &s), 0);
+	ck_assert_int_eq(store_snapshot_end(st, id, SNAP_COMPLETED, NULL, &s), 0);
 	return id;
 }
 
@@ -66,7 +66,7 @@ START_TEST(test_snapshot_roundtrip_and_not_collected)
 	ck_assert_int_eq(n, 1);
 	struct snapshot_info si;
 	ck_assert_int_eq(store_snapshot_get(st, id, &si), 0);
-	ck_assert_str_eq(si.status, "completed");
+	ck_assert_int_eq(si.status, SNAP_COMPLETED);
 	ck_assert_int_eq(si.stats.api_calls, 10);
 	snapshot_info_release(&si);
 	store_close(st);
@@ -79,7 +79,7 @@ START_TEST(test_latest_ignores_failed_and_running)
 	ck_assert_int_eq(store_open(&st, db, false), 0);
 	long long good = completed_snapshot(st, "lab"), bad, run, latest;
 	ck_assert_int_eq(store_snapshot_begin(st, "lab", "b", NULL, &bad), 0);
-	ck_assert_int_eq(store_snapshot_end(st, bad, "failed", "refused", NULL), 0);
+	ck_assert_int_eq(store_snapshot_end(st, bad, SNAP_FAILED, "refused", NULL), 0);
 	ck_assert_int_eq(store_snapshot_begin(st, "lab", "b", NULL, &run), 0);
 	ck_assert_int_eq(store_snapshot_latest(st, "lab", &latest), 0);
 	ck_assert_int_eq(latest, good);
@@ -97,7 +97,7 @@ START_TEST(test_rollback_keeps_earlier_snapshots)
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_object_add(st, bad, "host", "host-1", "half", &obj), 0);
 	store_rollback(st);
-	ck_assert_int_eq(store_snapshot_end(st, bad, "failed", "network", NULL), 0);
+	ck_assert_int_eq(store_snapshot_end(st, bad, SNAP_FAILED, "network", NULL), 0);
 	long long n;
 	ck_assert_int_eq(store_object_count(st, bad, "host", &n), 0);
 	ck_assert_int_eq(n, 0);
@@ -118,10 +118,10 @@ START_TEST(test_scan_lock_and_interrupted_scans)
 	/* b holds the lock: the running snapshot left by a is stale. */
 	struct snapshot_info si;
 	ck_assert_int_eq(store_snapshot_get(b, killed, &si), 0);
-	ck_assert_str_eq(si.status, "failed");
+	ck_assert_int_eq(si.status, SNAP_FAILED);
 	ck_assert_ptr_nonnull(strstr(si.error, "interrupted"));
 	snapshot_info_release(&si);
-	ck_assert_int_eq(store_scan_lock(a, 0), -1);
+	ck_assert_int_eq(store_scan_lock(a, 0), HERR_BUSY);
 	ck_assert_ptr_nonnull(strstr(err_get(), "another scan"));
 	store_close(b);
 	ck_assert_int_eq(store_scan_lock(a, 0), 0);
@@ -145,10 +145,10 @@ START_TEST(test_schema_version_and_foreign_files)
 	ck_assert_int_eq(v, STORE_SCHEMA_VERSION);
 	sqlite3_exec(raw, "PRAGMA user_version = 99", NULL, NULL, NULL);
 	sqlite3_close(raw);
-	ck_assert_int_eq(store_open(&st, db, false), -1);
+	ck_assert_int_eq(store_open(&st, db, false), HERR_STORE);
 	ck_assert_ptr_nonnull(strstr(err_get(), "schema version 99"));
 	char *junk = tu_write(dir, "junk.db", "this is not sqlite at all, not even close..........", 0644);
-	ck_assert_int_eq(store_open(&st, junk, true), -1);
+	ck_assert_int_eq(store_open(&st, junk, true), HERR_STORE);
 	ck_assert_ptr_nonnull(strstr(err_get(), "junk.db"));
 	free(junk);
 }
@@ -162,8 +162,8 @@ START_TEST(test_evaluation_findings_and_counts)
 	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan" };
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
-	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", "high", "host", "{}"), 0);
-	ck_assert_int_eq(store_finding(st, ev, "r1", obj, "fail", "name", "esx-01", "x", 0), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", SEV_HIGH, "host", "{}"), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", obj, RS_FAIL, "name", "esx-01", "x", 0), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 	struct evaluation_info *v;
 	unsigned n;
@@ -178,7 +178,7 @@ END_TEST
 
 static int count_findings(void *ctx, const struct finding_row *f)
 {
-	ck_assert_str_eq(f->status, "fail");
+	ck_assert_int_eq(f->status, RS_FAIL);
 	ck_assert_ptr_null(f->waiver_justification);
 	(*(int *)ctx)++;
 	return 0;
@@ -193,8 +193,8 @@ START_TEST(test_migration_from_v1_keeps_data)
 	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan" };
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
-	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", "high", "host", "{}"), 0);
-	ck_assert_int_eq(store_finding(st, ev, "r1", 1, "fail", "name", "esx-01", "x", 0), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", SEV_HIGH, "host", "{}"), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", 1, RS_FAIL, "name", "esx-01", "x", 0), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 	store_close(st);
 	sqlite3 *raw;
@@ -220,19 +220,19 @@ START_TEST(test_migration_from_v1_keeps_data)
 	ck_assert_int_eq(store_parts(st, snap, &parts, &np), 0);
 	ck_assert_uint_eq(np, 0);
 	struct scan_stats x = { .objects = 20, .api_calls = 7, .bytes_received = 900, .collect_ms = 3, .store_ms = 1 };
-	ck_assert_int_eq(store_part_set(st, snap, "nsx", "failed", "https://nsx.example", "HTTP 500", &x), 0);
-	ck_assert_int_eq(store_part_set(st, snap, "vcenter", "completed", "https://vc.example/sdk", NULL, NULL), 0);
-	ck_assert_int_ne(store_part_set(st, snap, "nsx", "half-done", NULL, NULL, NULL), 0);
+	ck_assert_int_eq(store_part_set(st, snap, PART_NSX, PS_FAILED, "https://nsx.example", "HTTP 500", &x), 0);
+	ck_assert_int_eq(store_part_set(st, snap, PART_VCENTER, PS_COMPLETED, "https://vc.example/sdk", NULL, NULL), 0);
+	ck_assert_int_ne(store_part_set(st, snap, PART_NSX, (enum part_status)PS_COUNT, NULL, NULL, NULL), 0);
 	ck_assert_int_eq(store_parts(st, snap, &parts, &np), 0);
 	ck_assert_uint_eq(np, 2);
-	ck_assert_str_eq(parts[0].part, "vcenter");
-	ck_assert_str_eq(parts[1].part, "nsx");
-	const struct part_info *p = part_find(parts, np, "nsx");
-	ck_assert_str_eq(p->status, "failed");
+	ck_assert_int_eq(parts[0].part, PART_VCENTER);
+	ck_assert_int_eq(parts[1].part, PART_NSX);
+	const struct part_info *p = part_find(parts, np, PART_NSX);
+	ck_assert_int_eq(p->status, PS_FAILED);
 	ck_assert_str_eq(p->error, "HTTP 500");
 	ck_assert_int_eq(p->api_calls, 7);
 	ck_assert_double_eq(p->ms, 4);
-	ck_assert_ptr_null(part_find(parts, np, "other"));
+	ck_assert_ptr_null(part_find(parts, np, (enum part)PART_COUNT));
 	part_list_free(parts, np);
 	store_close(st);
 }

@@ -1,6 +1,8 @@
 /* Drift: typed differences between two completed snapshots of a target,
  * computed in the twin and stored, and the history of an object's
- * properties across snapshots. */
+ * properties across snapshots.  Errors as the store's (store/store.h):
+ * 0, HERR_STORE or HERR_FULL; the previous snapshot of a target is
+ * store_snapshot_previous. */
 #ifndef HARDEN_DRIFT_H
 #define HARDEN_DRIFT_H
 
@@ -30,17 +32,13 @@ enum drift_kind {
 };
 const char *drift_kind_name(enum drift_kind k);
 
-/* The newest completed snapshot of target older than snap: 0, 1 when
- * there is none, -1 on error. */
-int store_snapshot_previous(struct store *st, const char *target, long long snap, long long *prev);
-
 /* Computes the drift from snapshot from to snapshot to (both completed, of
  * one target) and stores it, replacing what was stored for the pair.
  * Objects of a part (NSX) that did not complete in both are left out, so a
  * failed NSX collection never reads as every DFW rule removed.  counts,
  * if not NULL, gets the number of events per kind. */
 int drift_compute(struct store *st, long long from, long long to, long long counts[DK_COUNT]);
-/* Whether the pair's drift was computed: 0 yes, 1 no, -1 error. */
+/* Whether the pair's drift was computed: 0 yes, 1 no. */
 int drift_stored(struct store *st, long long from, long long to);
 
 struct drift_event {
@@ -69,14 +67,14 @@ typedef int (*history_fn)(void *ctx, const struct history_point *p);
 /* Every completed snapshot of target holding an object whose name or moref
  * is object, property by property (only property when not NULL), oldest
  * snapshot first. */
-int store_history_each(struct store *st, const char *target, const char *object, const char *property,
+int drift_history_each(struct store *st, const char *target, const char *object, const char *property,
 		       history_fn fn, void *ctx);
 
 /* Results of evaluation eval with status that are new relative to the
  * snapshot ref_snap: no result of the same baseline, rule and object had
  * that status in ref_snap's latest scan evaluation of the baseline.  fn
  * gets the count per severity, as store_eval_counts gives them. */
-int store_new_results(struct store *st, long long eval, long long ref_snap, const char *status, store_count_fn fn,
+int drift_new_results(struct store *st, long long eval, long long ref_snap, enum rstatus status, store_count_fn fn,
 		      void *ctx);
 
 #endif

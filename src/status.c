@@ -1,0 +1,59 @@
+#include "status.h"
+
+#include <string.h>
+
+static const char *const severity_names[SEV_COUNT] = {
+	[SEV_INFO] = "info", [SEV_LOW] = "low", [SEV_MEDIUM] = "medium", [SEV_HIGH] = "high",
+	[SEV_CRITICAL] = "critical",
+};
+static const char *const rstatus_names[RS_COUNT] = {
+	[RS_PASS] = "pass", [RS_FAIL] = "fail", [RS_NA] = "not_applicable", [RS_UNKNOWN] = "unknown",
+	[RS_WAIVED] = "waived",
+};
+static const char *const snap_status_names[SNAP_COUNT] = {
+	[SNAP_RUNNING] = "running", [SNAP_COMPLETED] = "completed", [SNAP_FAILED] = "failed",
+};
+static const char *const part_status_names[PS_COUNT] = {
+	[PS_COMPLETED] = "completed", [PS_FAILED] = "failed", [PS_NOT_CONFIGURED] = "not_configured",
+};
+static const char *const part_names[PART_COUNT] = {
+	[PART_VCENTER] = "vcenter", [PART_NSX] = "nsx",
+};
+
+static const char *name_of(const char *const *names, int n, int v)
+{
+	return v >= 0 && v < n ? names[v] : "?";
+}
+
+static int index_of(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+/* name and parse for one table; the enum's range is [0, count). */
+#define NAME_TABLE(fn, type, names, count) \
+	const char *fn##_name(enum type v) { return name_of(names, count, (int)v); } \
+	int fn##_parse(const char *s, enum type *out) \
+	{ \
+		int i = index_of(names, count, s); \
+		if (i < 0) \
+			return -1; \
+		*out = (enum type)i; \
+		return 0; \
+	}
+
+NAME_TABLE(severity, severity, severity_names, SEV_COUNT)
+NAME_TABLE(rstatus, rstatus, rstatus_names, RS_COUNT)
+NAME_TABLE(snap_status, snap_status, snap_status_names, SNAP_COUNT)
+NAME_TABLE(part_status, part_status, part_status_names, PS_COUNT)
+NAME_TABLE(part, part, part_names, PART_COUNT)
+
+void counts_add(void *ctx, enum rstatus status, enum severity severity, long long n)
+{
+	struct counts *c = ctx;
+	if ((unsigned)status < RS_COUNT && (unsigned)severity < SEV_COUNT)
+		c->by[status][severity] += n;
+}

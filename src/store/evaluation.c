@@ -1,0 +1,144 @@
+/* Evaluations of baselines against a snapshot: the rules evaluated, their
+ * findings and the waivers in force, read back in report order. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store_int.h"
+#include "util/util.h"
+
+int store_evaluation_begin(struct store *st, long long snap, const struct eval_meta *m, long long *id)
+{
+	static const char sql[] = "INSERT INTO evaluation(snapshot_id, baseline_id, baseline_title, baseline_version, "
+				  "baseline_path, kind, created_at) VALUES (?,?,?,?,?,?,?)";
+	int rc = store_query(st, "write", sql, NULL, NULL, "iteeeti", snap, m->baseline_id, m->baseline_title,
+			     m->baseline_version, m->baseline_path, m->kind, (long long)time(NULL));
+	if (rc == 0)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_evaluation_end(struct store *st, long long id, double eval_ms)
+{
+	static const char sql[] = "UPDATE evaluation SET eval_ms = ? WHERE id = ?";
+	return store_query(st, "write", sql, NULL, NULL, "di", eval_ms, id);
+}
+
+int store_eval_rule(struct store *st, long long eval, const char *rule_id, const char *title,
+		    enum severity severity, const char *object_type, const char *details_json)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO eval_rule(evaluation_id, rule_id, title, severity, "
+				  "object_type, details) VALUES (?,?,?,?,?,?)";
+	return store_query(st, "write", sql, NULL, NULL, "ittttt", eval, rule_id, title, severity_name(severity),
+			   object_type, details_json);
+}
+
+int store_waiver(struct store *st, long long eval, const char *rule_id, const char *selector,
+		 const char *justification, const char *approver, const char *expires, const char *ticket,
+		 const char *source, bool expired, long long *id)
+{
+	static const char sql[] = "INSERT INTO waiver(evaluation_id, rule_id, selector, justification, approver, "
+				  "expires, ticket, source, expired) VALUES (?,?,?,?,?,?,?,?,?)";
+	int rc = store_query(st, "write", sql, NULL, NULL, "itttttttb", eval, rule_id, selector, justification,
+			     approver, expires, ticket, source, (int)expired);
+	if (rc == 0)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_finding(struct store *st, long long eval, const char *rule_id, long long obj, enum rstatus status,
+		  const char *property, const char *observed, const char *expected, long long waiver)
+{
+	static const char sql[] = "INSERT INTO finding(evaluation_id, rule_id, object_id, status, property, observed, "
+				  "expected, waiver_id) VALUES (?,?,?,?,?,?,?,?)";
+	return store_query(st, "write", sql, NULL, NULL, "itittttz", eval, rule_id, obj, rstatus_name(status),
+			   property, observed, expected, waiver);
+}
+
+struct findings_ctx {
+	store_finding_fn fn;
+	void *ctx;
+};
+
+static int finding_row(void *ctx, sqlite3_stmt *s)
+{
+	struct findings_ctx *x = ctx;
+	struct finding_row f;
+	const char *severity, *status;
+	store_cols(s, "tttttttttttittttb", &f.rule_id, &f.title, &severity, &f.object_type, &f.details_json, &status,
+		   &f.property, &f.observed, &f.expected, &f.moref, &f.object_name, &f.object_id,
+		   &f.waiver_justification, &f.waiver_approver, &f.waiver_expires, &f.waiver_ticket, &f.waiver_expired);
+	/* A status or severity this harden does not know is left out. */
+	if (severity_parse(severity, &f.severity) < 0 || rstatus_parse(status, &f.status) < 0)
+		return 0;
+	return x->fn(x->ctx, &f);
+}
+
+int store_findings_each(struct store *st, long long eval, store_finding_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT f.rule_id, r.title, r.severity, r.object_type, r.details, f.status, "
+		"f.property, f.observed, f.expected, o.moref, o.name, o.id, "
+		"w.justification, w.approver, w.expires, w.ticket, w.expired "
+		"FROM finding f JOIN eval_rule r ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "
+		"JOIN object o ON o.id = f.object_id LEFT JOIN waiver w ON w.id = f.waiver_id "
+		"WHERE f.evaluation_id = ?1 "
+		"ORDER BY CASE r.severity WHEN " SQLW(W_SEV_CRITICAL) " THEN 0 WHEN " SQLW(W_SEV_HIGH) " THEN 1 "
+		"WHEN " SQLW(W_SEV_MEDIUM) " THEN 2 WHEN " SQLW(W_SEV_LOW) " THEN 3 ELSE 4 END, f.rule_id, o.name, o.moref";
+	struct findings_ctx x = { fn, ctx };
+	return store_query(st, "read", sql, finding_row, &x, "i", eval);
+}
+
+static int evaluation_row(void *ctx, sqlite3_stmt *s)
+{
+	struct evaluation_info *e = store_list_add(ctx, sizeof(*e));
+	store_cols(s, "iissssid", &e->id, &e->snapshot_id, &e->baseline_id, &e->baseline_title, &e->baseline_version,
+		   &e->kind, &e->created_at, &e->eval_ms);
+	return 0;
+}
+
+int store_evaluations(struct store *st, long long snap, struct evaluation_info **out, unsigned *n)
+{
+	static const char sql[] = "SELECT id, snapshot_id, baseline_id, baseline_title, baseline_version, kind, "
+				  "created_at, eval_ms FROM evaluation WHERE snapshot_id = ? ORDER BY id";
+	struct store_list x = { 0 };
+	int rc = store_query(st, "read", sql, evaluation_row, &x, "i", snap);
+	*out = x.v;
+	*n = x.n;
+	return rc;
+}
+
+void evaluation_list_free(struct evaluation_info *v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		free(v[i].baseline_id);
+		free(v[i].baseline_title);
+		free(v[i].baseline_version);
+		free(v[i].kind);
+	}
+	free(v);
+}
+
+int store_evaluation_snapshot(struct store *st, long long eval, long long *snap)
+{
+	return store_query_int(st, "SELECT snapshot_id FROM evaluation WHERE id = ?", snap, "i", eval);
+}
+
+int store_count_row(void *ctx, sqlite3_stmt *s)
+{
+	struct store_counts *x = ctx;
+	enum rstatus status;
+	enum severity sev;
+	if (rstatus_parse(store_col_text(s, 0), &status) == 0 && severity_parse(store_col_text(s, 1), &sev) == 0)
+		x->fn(x->ctx, status, sev, sqlite3_column_int64(s, 2));
+	return 0;
+}
+
+int store_eval_counts(struct store *st, long long eval, store_count_fn fn, void *ctx)
+{
+	static const char sql[] = "SELECT f.status, r.severity, count(*) FROM finding f JOIN eval_rule r "
+				  "ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "
+				  "WHERE f.evaluation_id = ? GROUP BY 1, 2";
+	struct store_counts x = { fn, ctx };
+	return store_query(st, "read", sql, store_count_row, &x, "i", eval);
+}

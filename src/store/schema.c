@@ -1,0 +1,247 @@
+/* The twin's file: its schema and migrations, opening and closing it, and
+ * transactions. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "store/store_int.h"
+#include "util/util.h"
+#include "vocab.h"
+
+/* Migrations: migrations[i] takes the schema from version i to i + 1. */
+static const char *const migrations[] = {
+	"CREATE TABLE snapshot("
+	"  id INTEGER PRIMARY KEY,"
+	"  target TEXT NOT NULL,"
+	"  baselines TEXT NOT NULL DEFAULT '',"
+	"  source_url TEXT,"
+	"  started_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),"
+	"  error TEXT,"
+	"  objects INTEGER NOT NULL DEFAULT 0,"
+	"  api_calls INTEGER NOT NULL DEFAULT 0,"
+	"  bytes_received INTEGER NOT NULL DEFAULT 0,"
+	"  collect_ms REAL NOT NULL DEFAULT 0,"
+	"  store_ms REAL NOT NULL DEFAULT 0);"
+	"CREATE INDEX snapshot_by_target ON snapshot(target, status, id);"
+	"CREATE TABLE object("
+	"  id INTEGER PRIMARY KEY,"
+	"  snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  type TEXT NOT NULL,"
+	"  moref TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  UNIQUE (snapshot_id, type, moref));"
+	"CREATE TABLE property("
+	"  object_id INTEGER NOT NULL REFERENCES object(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  collected INTEGER NOT NULL,"
+	"  value TEXT,"
+	"  PRIMARY KEY (object_id, name)) WITHOUT ROWID;"
+	"CREATE TABLE evaluation("
+	"  id INTEGER PRIMARY KEY,"
+	"  snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  baseline_id TEXT NOT NULL,"
+	"  baseline_title TEXT NOT NULL DEFAULT '',"
+	"  baseline_version TEXT NOT NULL DEFAULT '',"
+	"  baseline_path TEXT NOT NULL DEFAULT '',"
+	"  kind TEXT NOT NULL CHECK (kind IN ('scan', 'evaluate')),"
+	"  created_at INTEGER NOT NULL,"
+	"  eval_ms REAL NOT NULL DEFAULT 0);"
+	"CREATE INDEX evaluation_by_snapshot ON evaluation(snapshot_id);"
+	"CREATE TABLE eval_rule("
+	"  evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE,"
+	"  rule_id TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  severity TEXT NOT NULL,"
+	"  object_type TEXT NOT NULL,"
+	"  details TEXT,"
+	"  PRIMARY KEY (evaluation_id, rule_id)) WITHOUT ROWID;"
+	"CREATE TABLE finding("
+	"  id INTEGER PRIMARY KEY,"
+	"  evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE,"
+	"  rule_id TEXT NOT NULL,"
+	"  object_id INTEGER NOT NULL REFERENCES object(id) ON DELETE CASCADE,"
+	"  status TEXT NOT NULL,"
+	"  property TEXT,"
+	"  observed TEXT,"
+	"  expected TEXT);"
+	"CREATE INDEX finding_by_evaluation ON finding(evaluation_id);"
+	"CREATE INDEX finding_by_object ON finding(object_id);",
+	/* 2: waivers in force for each evaluation, and the one a finding used. */
+	"CREATE TABLE waiver("
+	"  id INTEGER PRIMARY KEY,"
+	"  evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE,"
+	"  rule_id TEXT NOT NULL,"
+	"  selector TEXT NOT NULL,"
+	"  justification TEXT NOT NULL,"
+	"  approver TEXT NOT NULL,"
+	"  expires TEXT NOT NULL,"
+	"  ticket TEXT,"
+	"  source TEXT NOT NULL,"
+	"  expired INTEGER NOT NULL);"
+	"CREATE INDEX waiver_by_evaluation ON waiver(evaluation_id);"
+	"ALTER TABLE finding ADD COLUMN waiver_id INTEGER REFERENCES waiver(id) ON DELETE SET NULL;",
+	/* 3: what each collector of a snapshot achieved (vCenter, NSX). */
+	"CREATE TABLE snapshot_part("
+	"  snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  part TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('completed', 'failed', 'not_configured')),"
+	"  url TEXT,"
+	"  error TEXT,"
+	"  objects INTEGER NOT NULL DEFAULT 0,"
+	"  api_calls INTEGER NOT NULL DEFAULT 0,"
+	"  bytes_received INTEGER NOT NULL DEFAULT 0,"
+	"  collect_ms REAL NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (snapshot_id, part)) WITHOUT ROWID;",
+	/* 4: drift between consecutive completed snapshots of a target. */
+	"CREATE TABLE drift_pair("
+	"  from_snapshot INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  to_snapshot INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  computed_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (from_snapshot, to_snapshot)) WITHOUT ROWID;"
+	"CREATE TABLE drift_event("
+	"  id INTEGER PRIMARY KEY,"
+	"  from_snapshot INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  to_snapshot INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"
+	"  object_type TEXT NOT NULL,"
+	"  moref TEXT NOT NULL,"
+	"  object_name TEXT NOT NULL,"
+	"  property TEXT,"
+	"  baseline_id TEXT,"
+	"  old_value TEXT,"
+	"  new_value TEXT);"
+	"CREATE INDEX drift_by_pair ON drift_event(to_snapshot, from_snapshot);"
+	"CREATE INDEX drift_by_from ON drift_event(from_snapshot);",
+};
+
+static const char user_version_sql[] = "PRAGMA user_version";
+
+static int migrate(struct store *st)
+{
+	long long version = 0;
+	int rc = store_query_int(st, user_version_sql, &version, "");
+	if (rc < 0)
+		return rc;
+	if (version > STORE_SCHEMA_VERSION) {
+		err_set("database '%s' has schema version %lld; this harden knows up to %d",
+			st->path, version, STORE_SCHEMA_VERSION);
+		return HERR_STORE;
+	}
+	for (int v = (int)version; v < STORE_SCHEMA_VERSION; v++) {
+		if ((rc = store_exec(st, "BEGIN IMMEDIATE", "migrate")) < 0)
+			return rc;
+		char *sql = xasprintf("%s; PRAGMA user_version = %d;", migrations[v], v + 1);
+		rc = store_exec(st, sql, "migrate");
+		free(sql);
+		if (rc < 0) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		if ((rc = store_exec(st, "COMMIT", "migrate")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* harden_part(type): the snapshot part that collects objects of type, so
+ * that queries (drift) follow the vocabulary instead of listing types. */
+static void sql_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const unsigned char *t = sqlite3_value_text(argv[0]);
+	sqlite3_result_text(ctx, part_name(vocab_part(t ? (const char *)t : "")), -1, SQLITE_STATIC);
+}
+
+static int configure(struct store *st, bool readonly)
+{
+	int rc;
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 0);
+	if ((rc = store_exec(st, "PRAGMA foreign_keys = ON", "configure")) < 0)
+		return rc;
+	if (sqlite3_create_function(st->db, "harden_part", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_part, NULL,
+				    NULL) != SQLITE_OK)
+		return store_db_error(st, "configure");
+	if (!readonly) {
+		if ((rc = store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", "configure")) < 0)
+			return rc;
+		return migrate(st);
+	}
+	long long v = -1;
+	if ((rc = store_query_int(st, user_version_sql, &v, "")) < 0)
+		return rc;
+	if (v != STORE_SCHEMA_VERSION) {
+		err_set("database '%s' is not a harden twin of schema version %d", st->path, STORE_SCHEMA_VERSION);
+		return HERR_STORE;
+	}
+	return 0;
+}
+
+int store_open(struct store **out, const char *path, bool readonly)
+{
+	*out = NULL;
+	struct store *st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	st->lock_fd = -1;
+	int rc = HERR_STORE;
+	if (!readonly && mkdir_parents(path) < 0)
+		goto fail;
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		err_set("cannot open database '%s': %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	if ((rc = configure(st, readonly)) < 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return rc;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	for (unsigned i = 0; i < st->ncache; i++)
+		sqlite3_finalize(st->cache[i].s);
+	if (st->db)
+		sqlite3_close(st->db);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	free(st->path);
+	free(st);
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->path;
+}
+
+int store_begin(struct store *st)
+{
+	return store_exec(st, "BEGIN IMMEDIATE", "write");
+}
+
+int store_savepoint(struct store *st)
+{
+	return store_exec(st, "SAVEPOINT harden_sp", "write");
+}
+
+int store_rollback_savepoint(struct store *st)
+{
+	return store_exec(st, "ROLLBACK TO harden_sp", "write");
+}
+
+int store_commit(struct store *st)
+{
+	return store_exec(st, "COMMIT", "write");
+}
+
+void store_rollback(struct store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
