@@ -46,6 +46,7 @@ class Pilot:
         self.proc = subprocess.Popen([sys.executable, PILOT, "mcp"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.stderr, env=e)
         self.n = 0
+        self.buf = b""
 
     def raw(self, line):
         self.proc.stdin.write(line if isinstance(line, bytes) else line.encode())
@@ -53,12 +54,16 @@ class Pilot:
         self.proc.stdin.flush()
 
     def read(self, timeout=10):
-        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not r:
-            raise AssertionError("pilot did not answer within %ss" % timeout)
-        line = self.proc.stdout.readline()
-        if not line:
-            raise AssertionError("pilot closed stdout")
+        deadline = time.time() + timeout
+        while b"\n" not in self.buf:
+            r, _, _ = select.select([self.proc.stdout], [], [], max(0, deadline - time.time()))
+            if not r:
+                raise AssertionError("pilot did not answer within %ss" % timeout)
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                raise AssertionError("pilot closed stdout")
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
         return json.loads(line)
 
     def request(self, method, params=None):
@@ -133,6 +138,8 @@ class ProtocolTest(PilotCase):
         self.assertEqual(self.p.read()["error"]["code"], -32700)
         self.p.raw(b"\xff\xfe{")
         self.assertEqual(self.p.read()["error"]["code"], -32700)
+        self.p.raw(b"x\n\n{")  # two bad lines in one write; the empty line is skipped
+        self.assertEqual([self.p.read()["error"]["code"] for _ in range(2)], [-32700, -32700])
         self.p.raw(b"[1, 2]")
         self.assertEqual(self.p.read()["error"]["code"], -32600)
         self.p.raw(b'{"jsonrpc": "1.0", "id": 7, "method": "ping"}')
