@@ -41,8 +41,8 @@ GO_ENV = GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(B
 
 .SECONDARY:
 
-.PHONY: all deps lab-bin lab demo check check-run unit integration asan asan-run valgrind valgrind-run bench fuzz fuzz-run \
-	install uninstall clean lint man-lint man man-check
+.PHONY: all deps lab-bin lab-selftest lab demo check check-run unit integration asan asan-run valgrind valgrind-run \
+	bench fuzz fuzz-run install uninstall clean lint man-lint man man-check
 
 all: $(B)/harden
 
@@ -84,6 +84,11 @@ $(B)/harden-nsxlab: $(NSXLAB_SRC)
 
 lab-bin: $(B)/harden-vclab $(B)/harden-nsxlab
 
+# The Python labs (vmware-pilot over MCP, the lab agent, the LLM API lab).
+lab-selftest: lab-bin
+	HARDEN_LAB_BIN=$(abspath $(B))/harden-vclab HARDEN_NSXLAB_BIN=$(abspath $(B))/harden-nsxlab \
+		python3 tests/lab/labs_selftest.py
+
 lab: deps
 	@$(MAKE) --no-print-directory all lab-bin
 	sh scripts/lab.sh
@@ -98,7 +103,7 @@ check: deps
 	@$(MAKE) --no-print-directory asan-run
 	@$(MAKE) --no-print-directory valgrind-run
 
-check-run: all lab-bin man-check $(UNIT_BIN) $(INTEG_BIN)
+check-run: all lab-bin man-check lab-selftest $(UNIT_BIN) $(INTEG_BIN)
 	sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
 
 unit: all $(UNIT_BIN)
