@@ -142,9 +142,20 @@ bench: deps
 	@$(MAKE) --no-print-directory all lab-bin
 	sh scripts/bench.sh $(B)
 
+# cppcheck always; clang-tidy (checks in .clang-tidy) where it is installed.
+# Neither installs anything: only 'make check', 'demo', 'lab' and 'fuzz' run deps.
+TIDY_FLAGS = -std=c11 -D_GNU_SOURCE -Isrc -Icollectors -DHARDEN_DATADIR='"$(DATADIR)"' \
+	-include src/version.h $(PKG_CFLAGS)
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--std=c11 -D_GNU_SOURCE -Isrc -Icollectors --suppress=missingIncludeSystem src collectors
+	@if command -v clang-tidy >/dev/null 2>&1; then \
+		echo "clang-tidy src/main.c $(LIB_SRC)" | fold -s -w 100; \
+		clang-tidy --quiet src/main.c $(LIB_SRC) -- $(TIDY_FLAGS) 2>/dev/null; \
+	else \
+		echo "lint: clang-tidy not installed, skipped"; \
+	fi
 
 man-lint:
 	for m in man/*.[1-9]; do groff -mdoc -ww -z $$m || exit 1; done

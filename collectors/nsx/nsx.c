@@ -240,7 +240,7 @@ static double retry_wait_ms(struct nsx *n, int attempt)
 {
 	curl_off_t ra = 0;
 	if (curl_easy_getinfo(n->curl, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
-		return ra * 1000.0 < MAX_RETRY_WAIT_MS ? ra * 1000.0 : MAX_RETRY_WAIT_MS;
+		return (double)ra * 1000.0 < MAX_RETRY_WAIT_MS ? (double)ra * 1000.0 : MAX_RETRY_WAIT_MS;
 	double ms = 250.0;
 	for (int i = 0; i < attempt && ms < 8000.0; i++)
 		ms *= 2;
