@@ -124,7 +124,7 @@ valgrind-run: all lab-bin $(UNIT_BIN) $(INTEG_BIN)
 	HARDEN_VALGRIND=1 sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
 
 # Coverage-guided fuzzing of the parsers of untrusted input, FUZZ_SECONDS each.
-FUZZERS = soap baseline targets waivers
+FUZZERS = soap baseline targets waivers nsx
 FUZZ_SECONDS ?= 60
 fuzz:
 	@sh scripts/deps.sh clang libclang-rt-14-dev

@@ -247,6 +247,26 @@ static double retry_wait_ms(struct nsx *n, int attempt)
 	return ms;
 }
 
+/* A 2xx answer's body as the collector accepts it: JSON without duplicate
+ * keys whose top level is an object, then in *out.  url names it in messages. */
+static int answer_json(struct nsx *n, const char *url, const char *data, size_t len, json_t **out)
+{
+	json_error_t je;
+	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		err_set("malformed JSON from the NSX manager of target '%s' at %s: %s (line %d, column %d)", n->target,
+			url, je.text, je.line, je.column);
+		return NSX_ERR;
+	}
+	if (!json_is_object(j)) {
+		err_set("unexpected JSON from the NSX manager of target '%s' at %s: not an object", n->target, url);
+		json_decref(j);
+		return NSX_ERR;
+	}
+	*out = j;
+	return 0;
+}
+
 int nsx_get(struct nsx *n, const char *path, json_t **out)
 {
 	*out = NULL;
@@ -290,19 +310,7 @@ int nsx_get(struct nsx *n, const char *path, json_t **out)
 		}
 		free(d);
 	} else if (rc == 0) {
-		json_error_t je;
-		json_t *j = json_loadb(n->body.data ? n->body.data : "", n->body.len, JSON_REJECT_DUPLICATES, &je);
-		if (!j) {
-			err_set("malformed JSON from the NSX manager of target '%s' at %s: %s (line %d, column %d)",
-				n->target, url, je.text, je.line, je.column);
-			rc = NSX_ERR;
-		} else if (!json_is_object(j)) {
-			err_set("unexpected JSON from the NSX manager of target '%s' at %s: not an object", n->target, url);
-			json_decref(j);
-			rc = NSX_ERR;
-		} else {
-			*out = j;
-		}
+		rc = answer_json(n, url, n->body.data ? n->body.data : "", n->body.len, out);
 	}
 	buf_release(&n->body);
 	free(url);
@@ -319,11 +327,48 @@ char *nsx_escape(struct nsx *n, const char *s)
 	return r;
 }
 
+/* One page j of the list at path (with its query): each of its 'results'
+ * handed to fn; *next is its cursor when there is a page after it. */
+static int list_page(struct nsx *n, const char *path, json_t *j, nsx_item_fn fn, void *ctx, const char *cursor,
+		     char **next)
+{
+	int rc = 0;
+	*next = NULL;
+	json_t *results = json_object_get(j, "results");
+	if (!json_is_array(results)) {
+		err_set("unexpected JSON from the NSX manager of target '%s' at %s%s: no 'results' list", n->target,
+			n->base, path);
+		rc = NSX_ERR;
+	}
+	size_t i;
+	json_t *item;
+	json_array_foreach(results, i, item) {
+		if (rc < 0)
+			break;
+		if (!json_is_object(item)) {
+			err_set("unexpected JSON from the NSX manager of target '%s' at %s%s: result %zu is not an object",
+				n->target, n->base, path, i);
+			rc = NSX_ERR;
+			break;
+		}
+		rc = fn(ctx, item);
+	}
+	const char *c = json_string_value(json_object_get(j, "cursor"));
+	if (rc == 0 && c && *c && cursor && !strcmp(c, cursor)) {
+		err_set("the NSX manager of target '%s' handed back the same cursor twice at %s%s", n->target, n->base,
+			path);
+		rc = NSX_ERR;
+	}
+	if (rc == 0 && c && *c)
+		*next = xstrdup(c);
+	return rc;
+}
+
 int nsx_list(struct nsx *n, const char *path, nsx_item_fn fn, void *ctx)
 {
 	char *cursor = NULL;
 	int rc = 0;
-	for (long pages = 0;; pages++) {
+	for (;;) {
 		struct buf p = BUF_INIT;
 		buf_printf(&p, "%s?page_size=%d", path, n->page_size);
 		if (cursor) {
@@ -332,44 +377,32 @@ int nsx_list(struct nsx *n, const char *path, nsx_item_fn fn, void *ctx)
 			free(e);
 		}
 		json_t *j = NULL;
+		char *next = NULL;
 		rc = nsx_get(n, p.data, &j);
-		if (rc < 0) {
-			buf_release(&p);
-			break;
-		}
-		json_t *results = json_object_get(j, "results");
-		if (!json_is_array(results)) {
-			err_set("unexpected JSON from the NSX manager of target '%s' at %s%s: no 'results' list", n->target,
-				n->base, p.data);
-			rc = NSX_ERR;
-		}
-		size_t i;
-		json_t *item;
-		json_array_foreach(results, i, item) {
-			if (rc < 0)
-				break;
-			if (!json_is_object(item)) {
-				err_set("unexpected JSON from the NSX manager of target '%s' at %s%s: result %zu is not an object",
-					n->target, n->base, p.data, i);
-				rc = NSX_ERR;
-				break;
-			}
-			rc = fn(ctx, item);
-		}
-		const char *next = json_string_value(json_object_get(j, "cursor"));
-		if (rc == 0 && next && *next && cursor && !strcmp(next, cursor)) {
-			err_set("the NSX manager of target '%s' handed back the same cursor twice at %s%s", n->target,
-				n->base, p.data);
-			rc = NSX_ERR;
-		}
+		if (rc == 0)
+			rc = list_page(n, p.data, j, fn, ctx, cursor, &next);
 		free(cursor);
-		cursor = rc == 0 && next && *next ? xstrdup(next) : NULL;
+		cursor = next;
 		json_decref(j);
 		buf_release(&p);
 		if (rc < 0 || !cursor)
 			break;
 	}
 	free(cursor);
+	return rc;
+}
+
+int nsx_list_body(struct nsx *n, const char *path, const char *body, size_t len, nsx_item_fn fn, void *ctx)
+{
+	char *url = xasprintf("%s%s", n->base, path);
+	json_t *j = NULL;
+	char *next = NULL;
+	int rc = answer_json(n, url, body, len, &j);
+	if (rc == 0)
+		rc = list_page(n, path, j, fn, ctx, NULL, &next);
+	free(next);
+	json_decref(j);
+	free(url);
 	return rc;
 }
 
