@@ -35,9 +35,13 @@ INTEG_SRC = $(wildcard tests/integration/check_*.c)
 INTEG_BIN = $(patsubst tests/integration/%.c,$(B)/tests/%,$(INTEG_SRC))
 TESTLIB_SRC = $(wildcard tests/lib/*.c)
 TESTLIB_OBJ = $(patsubst %.c,$(B)/obj/%.o,$(TESTLIB_SRC))
-LAB_SRC = $(wildcard tests/lab/vcsim/*.go)
-NSXLAB_SRC = $(wildcard tests/lab/nsx/*.go)
-GO_ENV = GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(B))/gocache
+LABKIT_SRC = $(wildcard tests/lab/labkit/*.go)
+LAB_SRC = $(wildcard tests/lab/vcsim/*.go) $(LABKIT_SRC)
+NSXLAB_SRC = $(wildcard tests/lab/nsx/*.go) $(LABKIT_SRC)
+# GOPATH mode, offline: the labs' shared package "harden/labkit" is found
+# through a link in $(B)/gopath, Debian's Go packages in /usr/share/gocode.
+GO_ENV = GOPATH=$(abspath $(B))/gopath:/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(B))/gocache
+LABKIT_LINK = $(B)/gopath/src/harden/labkit
 
 .SECONDARY:
 
@@ -72,13 +76,17 @@ $(B)/tests/check_scan $(B)/tests/check_lab $(B)/tests/check_nsx $(B)/tests/check
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
+$(LABKIT_LINK):
+	@mkdir -p $(dir $@)
+	ln -sfn $(abspath tests/lab/labkit) $@
+
 # The vCenter lab: govmomi's simulator from Debian's packages, built offline.
-$(B)/harden-vclab: $(LAB_SRC)
+$(B)/harden-vclab: $(LAB_SRC) | $(LABKIT_LINK)
 	@mkdir -p $(B)
 	cd tests/lab/vcsim && $(GO_ENV) go build -o $(abspath $@) .
 
 # The NSX Policy API lab: the project's own, standard library only.
-$(B)/harden-nsxlab: $(NSXLAB_SRC)
+$(B)/harden-nsxlab: $(NSXLAB_SRC) | $(LABKIT_LINK)
 	@mkdir -p $(B)
 	cd tests/lab/nsx && $(GO_ENV) go build -o $(abspath $@) .
 

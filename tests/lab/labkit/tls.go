@@ -1,6 +1,6 @@
-package main
+package labkit
 
-// tls.go: the certificate behind -tls. It is generated at every start,
+// tls.go: the certificate behind -tls.  It is generated at every start,
 // self-signed and marked as a CA, so the PEM that -cert-out writes can be
 // handed to a client as its CA file (curl --cacert, CURLOPT_CAINFO).
 
@@ -17,9 +17,9 @@ import (
 	"time"
 )
 
-// selfSignedCert returns the server certificate and its PEM. The names cover
-// localhost, 127.0.0.1, ::1 and the listen address when it is something else.
-func selfSignedCert(listenHost string) (tls.Certificate, []byte, error) {
+// SelfSignedCert returns the server certificate and its PEM. The names cover
+// localhost, 127.0.0.1, ::1 and the listen host when it is something else.
+func SelfSignedCert(listenHost string, c Cert) (tls.Certificate, []byte, error) {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, nil, err
@@ -31,9 +31,9 @@ func selfSignedCert(listenHost string) (tls.Certificate, []byte, error) {
 	now := time.Now()
 	tmpl := x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "harden-nsxlab", Organization: []string{"harden NSX lab"}},
+		Subject:               pkix.Name{CommonName: c.CommonName, Organization: []string{c.Organization}},
 		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(30 * 24 * time.Hour),
+		NotAfter:              now.Add(c.Validity),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
