@@ -35,9 +35,13 @@ INTEG_SRC = $(wildcard tests/integration/check_*.c)
 INTEG_BIN = $(patsubst tests/integration/%.c,$(B)/tests/%,$(INTEG_SRC))
 TESTLIB_SRC = $(wildcard tests/lib/*.c)
 TESTLIB_OBJ = $(patsubst %.c,$(B)/obj/%.o,$(TESTLIB_SRC))
-LAB_SRC = $(wildcard tests/lab/vcsim/*.go)
-NSXLAB_SRC = $(wildcard tests/lab/nsx/*.go)
-GO_ENV = GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(B))/gocache
+LABKIT_SRC = $(wildcard tests/lab/labkit/*.go)
+LAB_SRC = $(wildcard tests/lab/vcsim/*.go) $(LABKIT_SRC)
+NSXLAB_SRC = $(wildcard tests/lab/nsx/*.go) $(LABKIT_SRC)
+# GOPATH mode, offline: the labs' shared package "harden/labkit" is found
+# through a link in $(B)/gopath, Debian's Go packages in /usr/share/gocode.
+GO_ENV = GOPATH=$(abspath $(B))/gopath:/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(B))/gocache
+LABKIT_LINK = $(B)/gopath/src/harden/labkit
 
 .SECONDARY:
 
@@ -68,17 +72,22 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
-$(B)/tests/check_scan $(B)/tests/check_lab $(B)/tests/check_nsx $(B)/tests/check_drift $(B)/tests/check_cli: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
+$(B)/tests/check_scan $(B)/tests/check_lab $(B)/tests/check_nsx $(B)/tests/check_drift $(B)/tests/check_cli \
+		$(B)/tests/check_scenarios: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
+$(LABKIT_LINK):
+	@mkdir -p $(dir $@)
+	ln -sfn $(abspath tests/lab/labkit) $@
+
 # The vCenter lab: govmomi's simulator from Debian's packages, built offline.
-$(B)/harden-vclab: $(LAB_SRC)
+$(B)/harden-vclab: $(LAB_SRC) | $(LABKIT_LINK)
 	@mkdir -p $(B)
 	cd tests/lab/vcsim && $(GO_ENV) go build -o $(abspath $@) .
 
 # The NSX Policy API lab: the project's own, standard library only.
-$(B)/harden-nsxlab: $(NSXLAB_SRC)
+$(B)/harden-nsxlab: $(NSXLAB_SRC) | $(LABKIT_LINK)
 	@mkdir -p $(B)
 	cd tests/lab/nsx && $(GO_ENV) go build -o $(abspath $@) .
 
@@ -129,7 +138,7 @@ valgrind-run: all lab-bin $(UNIT_BIN) $(INTEG_BIN)
 	HARDEN_VALGRIND=1 sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
 
 # Coverage-guided fuzzing of the parsers of untrusted input, FUZZ_SECONDS each.
-FUZZERS = soap baseline targets waivers
+FUZZERS = soap baseline targets waivers nsx
 FUZZ_SECONDS ?= 60
 fuzz:
 	@sh scripts/deps.sh clang libclang-rt-14-dev
@@ -147,9 +156,20 @@ bench: deps
 	@$(MAKE) --no-print-directory all lab-bin
 	sh scripts/bench.sh $(B)
 
+# cppcheck always; clang-tidy (checks in .clang-tidy) where it is installed.
+# Neither installs anything: only 'make check', 'demo', 'lab' and 'fuzz' run deps.
+TIDY_FLAGS = -std=c11 -D_GNU_SOURCE -Isrc -Icollectors -DHARDEN_DATADIR='"$(DATADIR)"' \
+	-include src/version.h $(PKG_CFLAGS)
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--std=c11 -D_GNU_SOURCE -Isrc -Icollectors --suppress=missingIncludeSystem src collectors
+	@if command -v clang-tidy >/dev/null 2>&1; then \
+		echo "clang-tidy src/main.c $(LIB_SRC)" | fold -s -w 100; \
+		clang-tidy --quiet src/main.c $(LIB_SRC) -- $(TIDY_FLAGS) 2>/dev/null; \
+	else \
+		echo "lint: clang-tidy not installed, skipped"; \
+	fi
 
 man-lint:
 	for m in man/*.[1-9]; do groff -mdoc -ww -z $$m || exit 1; done

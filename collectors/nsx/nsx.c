@@ -299,11 +299,31 @@ static double retry_wait_ms(struct nsx *n, int attempt)
 {
 	curl_off_t ra = 0;
 	if (curl_easy_getinfo(n->curl, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
-		return ra * 1000.0 < MAX_RETRY_WAIT_MS ? ra * 1000.0 : MAX_RETRY_WAIT_MS;
+		return (double)ra * 1000.0 < MAX_RETRY_WAIT_MS ? (double)ra * 1000.0 : MAX_RETRY_WAIT_MS;
 	double ms = 250.0;
 	for (int i = 0; i < attempt && ms < 8000.0; i++)
 		ms *= 2;
 	return ms;
+}
+
+/* A 2xx answer's body as the collector accepts it: JSON without duplicate
+ * keys whose top level is an object, then in *out.  url names it in messages. */
+static int answer_json(struct nsx *n, const char *url, const char *data, size_t len, json_t **out)
+{
+	json_error_t je;
+	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		err_set("malformed JSON from the NSX manager of target '%s' at %s: %s (line %d, column %d)", n->target,
+			url, je.text, je.line, je.column);
+		return HERR_COLLECT;
+	}
+	if (!json_is_object(j)) {
+		err_set("unexpected JSON from the NSX manager of target '%s' at %s: not an object", n->target, url);
+		json_decref(j);
+		return HERR_COLLECT;
+	}
+	*out = j;
+	return 0;
 }
 
 int nsx_get(struct nsx *n, const char *path, json_t **out)
@@ -349,19 +369,7 @@ int nsx_get(struct nsx *n, const char *path, json_t **out)
 		}
 		free(d);
 	} else if (rc == 0) {
-		json_error_t je;
-		json_t *j = json_loadb(n->body.data ? n->body.data : "", n->body.len, JSON_REJECT_DUPLICATES, &je);
-		if (!j) {
-			err_set("malformed JSON from the NSX manager of target '%s' at %s: %s (line %d, column %d)",
-				n->target, url, je.text, je.line, je.column);
-			rc = HERR_COLLECT;
-		} else if (!json_is_object(j)) {
-			err_set("unexpected JSON from the NSX manager of target '%s' at %s: not an object", n->target, url);
-			json_decref(j);
-			rc = HERR_COLLECT;
-		} else {
-			*out = j;
-		}
+		rc = answer_json(n, url, n->body.data ? n->body.data : "", n->body.len, out);
 	}
 	buf_release(&n->body);
 	free(url);
@@ -458,6 +466,19 @@ int nsx_list(struct nsx *n, const char *path, nsx_item_fn fn, void *ctx)
 			break;
 	}
 	strlist_release(&seen);
+	return rc;
+}
+
+int nsx_list_body(struct nsx *n, const char *path, const char *body, size_t len, nsx_item_fn fn, void *ctx)
+{
+	char *url = xasprintf("%s%s", n->base, path);
+	json_t *j = NULL;
+	size_t items;
+	int rc = answer_json(n, url, body, len, &j);
+	if (rc == 0)
+		rc = page_items(n, url, j, fn, ctx, &items);
+	json_decref(j);
+	free(url);
 	return rc;
 }
 

@@ -349,6 +349,29 @@ static int list(struct collect *c, nsx_item_fn fn, const char *path, const char 
 	return rc;
 }
 
+/* After every list: the rules' effective order and the manager object. */
+static int finish(struct collect *c)
+{
+	if (c->nrules > 1)
+		qsort_r(c->rules, c->nrules, sizeof(*c->rules), rule_cmp, c->pol);
+	for (size_t i = 0; i < c->nrules; i++)
+		put_int(c, c->rules[i].obj, "order", (long long)i + 1, true);
+	long long m = add_object(c, NSX_MANAGER_TYPE, NSX_MANAGER_MOREF, nsx_base(c->n));
+	put(c, m, "url", PT_STRING, nsx_base(c->n));
+	put_int(c, m, "policy_count", c->npol, true);
+	put_int(c, m, "rule_count", (long long)c->nrules, true);
+	/* Checks over the whole DFW (the default deny, what shadows it)
+	 * read this: one rule with a gap makes them unknown. */
+	put(c, m, "rules_complete", PT_BOOL, c->gaps ? NULL : "true");
+	put_int(c, m, "group_count", c->ngroups, true);
+	put_int(c, m, "service_count", c->nservices, true);
+	if (c->out.rc) {
+		err_set("%s", c->out.err);
+		return c->out.rc;
+	}
+	return 0;
+}
+
 static int collect_all(struct collect *c)
 {
 	c->phase = "domains";
@@ -374,26 +397,26 @@ static int collect_all(struct collect *c)
 		c->phase = "services";
 		rc = list(c, on_service, "/infra/services", NULL, NULL);
 	}
-	if (rc == 0) {
-		if (c->nrules > 1)
-			qsort_r(c->rules, c->nrules, sizeof(*c->rules), rule_cmp, c->pol);
-		for (size_t i = 0; i < c->nrules; i++)
-			put_int(c, c->rules[i].obj, "order", (long long)i + 1, true);
-		long long m = add_object(c, NSX_MANAGER_TYPE, NSX_MANAGER_MOREF, nsx_base(c->n));
-		put(c, m, "url", PT_STRING, nsx_base(c->n));
-		put_int(c, m, "policy_count", c->npol, true);
-		put_int(c, m, "rule_count", (long long)c->nrules, true);
-		/* Checks over the whole DFW (the default deny, what shadows it)
-		 * read this: one rule with a gap makes them unknown. */
-		put(c, m, "rules_complete", PT_BOOL, c->gaps ? NULL : "true");
-		put_int(c, m, "group_count", c->ngroups, true);
-		put_int(c, m, "service_count", c->nservices, true);
-		if (c->out.rc) {
-			err_set("%s", c->out.err);
-			rc = c->out.rc;
-		}
-	}
+	if (rc == 0)
+		rc = finish(c);
 	return rc;
+}
+
+
+static void collect_release(struct collect *c)
+{
+	for (unsigned i = 0; i < c->npol; i++) {
+		free(c->pol[i].id);
+		free(c->pol[i].path);
+		free(c->pol[i].domain);
+		free(c->pol[i].category);
+	}
+	free(c->pol);
+	for (size_t i = 0; i < c->nrules; i++)
+		free(c->rules[i].id);
+	free(c->rules);
+	strlist_release(&c->domains);
+	sink_release(&c->out);
 }
 
 int nsx_collect(struct nsx *n, struct store *st, long long snap, struct scan_stats *stats)
@@ -413,18 +436,46 @@ int nsx_collect(struct nsx *n, struct store *st, long long snap, struct scan_sta
 	stats->bytes_received = nsx_bytes_received(n) - bytes0;
 	stats->store_ms = c.out.ms;
 	stats->collect_ms = now_ms() - t0 - c.out.ms;
-	for (unsigned i = 0; i < c.npol; i++) {
-		free(c.pol[i].id);
-		free(c.pol[i].path);
-		free(c.pol[i].domain);
-		free(c.pol[i].category);
+	collect_release(&c);
+	return rc;
+}
+
+/* Feeds one list answer of kind through the handler that list uses, then
+ * finishes as nsx_collect does.  Rules belong to one policy, "p1". */
+int nsx_collect_body(struct nsx *n, struct store *st, long long snap, const char *kind, const char *body,
+		     size_t len)
+{
+	static const struct {
+		const char *kind, *path;
+		nsx_item_fn fn;
+	} lists[] = {
+		{ "domains", "/policy/api/v1/infra/domains", on_domain },
+		{ "groups", "/policy/api/v1/infra/domains/default/groups", on_group },
+		{ "policies", "/policy/api/v1/infra/domains/default/security-policies", on_policy },
+		{ "rules", "/policy/api/v1/infra/domains/default/security-policies/p1/rules", on_rule },
+		{ "services", "/policy/api/v1/infra/services", on_service },
+	};
+	struct collect c = { .n = n, .out = { .st = st, .snap = snap, .source = "the NSX manager" }, .phase = kind,
+			     .domain = "default" };
+	int rc = HERR_COLLECT;
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		if (strcmp(kind, lists[i].kind))
+			continue;
+		if (lists[i].fn == on_rule) {
+			json_t *p = json_pack("{s:s, s:s, s:i}", "id", "p1", "category", "Application", "sequence_number", 1);
+			rc = on_policy(&c, p);
+			json_decref(p);
+			if (rc < 0)
+				break;
+		}
+		rc = nsx_list_body(n, lists[i].path, body, len, lists[i].fn, &c);
+		if (rc == 0)
+			rc = finish(&c);
+		break;
 	}
-	free(c.pol);
-	for (size_t i = 0; i < c.nrules; i++)
-		free(c.rules[i].id);
-	free(c.rules);
-	strlist_release(&c.domains);
-	sink_release(&c.out);
+	if (c.out.rc)
+		rc = c.out.rc;
+	collect_release(&c);
 	return rc;
 }
 

@@ -519,3 +519,34 @@ void json_rule_statuses(json_t *seen, json_t *report)
 		json_object_set_new(e, json_string_value(json_object_get(f, "status")), json_true());
 	}
 }
+
+static const char *member(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "-";
+}
+
+char *drift_event_lines(json_t *drift)
+{
+	ck_assert_str_eq(member(drift, "schema"), "harden.drift");
+	struct strlist l = { 0 };
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(drift, "events"), i, e) {
+		json_t *o = json_object_get(e, "object");
+		/* The manager's name is its URL, which changes with the lab's port. */
+		const char *name = !strcmp(member(o, "type"), "nsx_manager") ? member(o, "id") : member(o, "name");
+		if (json_object_get(e, "rule_id"))
+			strlist_add_owned(&l, xasprintf("%s %s %s %s/ %s->%s", member(e, "kind"), name,
+							member(e, "rule_id"), member(e, "baseline_id"),
+							member(e, "old_status"), member(e, "new_status")));
+		else if (json_object_get(e, "property"))
+			strlist_add_owned(&l, xasprintf("%s %s %s %s->%s", member(e, "kind"), name,
+							member(e, "property"), member(e, "old_value"),
+							member(e, "new_value")));
+		else
+			strlist_add_owned(&l, xasprintf("%s %s %s", member(e, "kind"), member(o, "type"),
+							member(o, "id")));
+	}
+	return tu_sorted_lines(&l);
+}

@@ -86,5 +86,9 @@ int json_count(const char *json, const char *rule, const char *status, const cha
 void json_rule_statuses(json_t *seen, json_t *report);
 /* The same, matching the object's moref (an NSX path for DFW objects). */
 int json_count_moref(const char *json, const char *rule, const char *status, const char *moref);
+/* The events of a parsed `harden drift --format json` document as sorted
+ * lines: "KIND NAME RULE BASELINE/ OLD->NEW", "KIND NAME PROPERTY OLD->NEW"
+ * or "KIND TYPE ID"; the NSX manager is named by its id, not its URL. */
+char *drift_event_lines(json_t *drift);
 
 #endif

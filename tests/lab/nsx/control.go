@@ -5,15 +5,15 @@ package main
 // delayed, failed, redirected or counted in /lab/stats.
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"harden/labkit"
 )
 
 // faultRule is one queued /lab/fail or /lab/malformed instruction.
@@ -37,9 +37,8 @@ type faultState struct {
 	fails      []*faultRule
 	malformed  []*faultRule
 	bodies     []*faultRule
-	redirects  int
-	expireArm  bool
-	expireLeft int
+	redirects  labkit.Pending
+	expire     labkit.Expiry
 	delay      time.Duration
 	codeString bool
 }
@@ -49,7 +48,7 @@ func (f *faultState) reset() {
 	defer f.mu.Unlock()
 	f.fails, f.malformed, f.bodies = nil, nil, nil
 	f.redirects = 0
-	f.expireArm, f.expireLeft = false, 0
+	f.expire = labkit.Expiry{}
 	f.delay = 0
 	f.codeString = false
 }
@@ -94,26 +93,14 @@ func (f *faultState) takeBody(path string) []byte {
 func (f *faultState) takeRedirect() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.redirects > 0 {
-		f.redirects--
-		return true
-	}
-	return false
+	return f.redirects.Take()
 }
 
 // tick counts one authenticated API request; true when sessions must expire now.
 func (f *faultState) tick() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.expireArm {
-		return false
-	}
-	f.expireLeft--
-	if f.expireLeft <= 0 {
-		f.expireArm, f.expireLeft = false, 0
-		return true
-	}
-	return false
+	return f.expire.Tick()
 }
 
 func (f *faultState) getDelay() time.Duration {
@@ -130,35 +117,6 @@ func (f *faultState) codeAsString() bool {
 
 // ---------------------------------------------------------------------------
 // /lab endpoints
-
-func labJSON(w http.ResponseWriter, code int, v interface{}) {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	b = append(b, '\n')
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(code)
-	_, _ = w.Write(b)
-}
-
-func labError(w http.ResponseWriter, code int, msg string) {
-	labJSON(w, code, map[string]interface{}{"ok": false, "error": msg})
-}
-
-// intParam reads a non-negative integer query parameter; def when absent.
-func intParam(r *http.Request, name string, def int) (int, error) {
-	v, ok := r.URL.Query()[name]
-	if !ok {
-		if def < 0 {
-			return 0, fmt.Errorf("parameter %s is required", name)
-		}
-		return def, nil
-	}
-	n, err := strconv.Atoi(v[0])
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("parameter %s must be a non-negative integer", name)
-	}
-	return n, nil
-}
 
 type statsView struct {
 	Requests          int64 `json:"requests"`
@@ -207,7 +165,7 @@ func (s *server) faultsView() map[string]interface{} {
 	}
 	return map[string]interface{}{
 		"fail": rules(f.fails, true), "malformed": rules(f.malformed, false),
-		"redirect": f.redirects, "expire_armed": f.expireArm, "expire_after": f.expireLeft,
+		"redirect": int(f.redirects), "expire_armed": f.expire.Armed, "expire_after": f.expire.Left,
 		"delay_ms": f.delay.Milliseconds(), "error_code_string": f.codeString,
 	}
 }
@@ -221,34 +179,24 @@ var labPOST = map[string]bool{
 }
 
 func (s *server) serveLab(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.Path
-	switch {
-	case labGET[p] && r.Method != http.MethodGet:
-		w.Header().Set("Allow", "GET")
-		labError(w, http.StatusMethodNotAllowed, "use GET")
-		return
-	case labPOST[p] && r.Method != http.MethodPost:
-		w.Header().Set("Allow", "POST")
-		labError(w, http.StatusMethodNotAllowed, "use POST")
-		return
-	case !labGET[p] && !labPOST[p]:
-		labError(w, http.StatusNotFound, "unknown lab endpoint")
+	if !labkit.Methods(w, r, labGET, labPOST) {
 		return
 	}
+	p := r.URL.Path
 	f := s.faults
 	q := r.URL.Query()
-	bad := func(err error) { labError(w, http.StatusBadRequest, err.Error()) }
+	bad := func(err error) { labkit.Error(w, http.StatusBadRequest, err.Error()) }
 
 	switch p {
 	case "/lab/stats":
-		labJSON(w, http.StatusOK, s.statsView())
+		labkit.WriteJSON(w, http.StatusOK, s.statsView())
 	case "/lab/seed":
-		labJSON(w, http.StatusOK, seedReport(s.cfg))
+		labkit.WriteJSON(w, http.StatusOK, seedReport(s.cfg))
 	case "/lab/faults":
-		labJSON(w, http.StatusOK, s.faultsView())
+		labkit.WriteJSON(w, http.StatusOK, s.faultsView())
 
 	case "/lab/fail":
-		status, err := intParam(r, "status", -1)
+		status, err := labkit.IntParam(r, "status", -1)
 		if err != nil {
 			bad(err)
 			return
@@ -257,14 +205,14 @@ func (s *server) serveLab(w http.ResponseWriter, r *http.Request) {
 			bad(fmt.Errorf("status must be a 4xx or 5xx code"))
 			return
 		}
-		count, err := intParam(r, "count", 1)
+		count, err := labkit.IntParam(r, "count", 1)
 		if err != nil {
 			bad(err)
 			return
 		}
 		retry := -1
 		if _, given := q["retry_after"]; given {
-			if retry, err = intParam(r, "retry_after", 0); err != nil {
+			if retry, err = labkit.IntParam(r, "retry_after", 0); err != nil {
 				bad(err)
 				return
 			}
@@ -276,11 +224,11 @@ func (s *server) serveLab(w http.ResponseWriter, r *http.Request) {
 			f.fails = append(f.fails, &faultRule{status: status, retryAfter: retry, path: q.Get("path"), left: count})
 		}
 		f.mu.Unlock()
-		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "status": status, "count": count,
+		labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "status": status, "count": count,
 			"retry_after": retry, "path": q.Get("path")})
 
 	case "/lab/malformed":
-		count, err := intParam(r, "count", 1)
+		count, err := labkit.IntParam(r, "count", 1)
 		if err != nil {
 			bad(err)
 			return
@@ -292,13 +240,13 @@ func (s *server) serveLab(w http.ResponseWriter, r *http.Request) {
 			f.malformed = append(f.malformed, &faultRule{retryAfter: -1, path: q.Get("path"), left: count})
 		}
 		f.mu.Unlock()
-		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "count": count, "path": q.Get("path")})
+		labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "count": count, "path": q.Get("path")})
 
 	case "/lab/body":
 		// The request's body is served, with status 200, in place of the
 		// next count successful GET answers (path-filtered): hostile or
 		// odd JSON that the API itself would never store.
-		count, err := intParam(r, "count", 1)
+		count, err := labkit.IntParam(r, "count", 1)
 		if err != nil {
 			bad(err)
 			return
@@ -311,46 +259,46 @@ func (s *server) serveLab(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.bodies = append(f.bodies, &faultRule{retryAfter: -1, path: q.Get("path"), left: count, body: raw})
 		f.mu.Unlock()
-		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "count": count, "path": q.Get("path")})
+		labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "count": count, "path": q.Get("path")})
 
 	case "/lab/redirect":
-		count, err := intParam(r, "count", 1)
+		count, err := labkit.IntParam(r, "count", 1)
 		if err != nil {
 			bad(err)
 			return
 		}
 		f.mu.Lock()
-		f.redirects = count
+		f.redirects = labkit.Pending(count)
 		f.mu.Unlock()
-		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "count": count})
+		labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "count": count})
 
 	case "/lab/expire-sessions":
 		f.mu.Lock()
-		f.expireArm, f.expireLeft = false, 0
+		f.expire.Arm(0)
 		f.mu.Unlock()
 		n := s.sess.expireAll()
 		atomic.AddInt64(&s.stats.sessionsExpired, int64(n))
-		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "expired": n})
+		labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "expired": n})
 
 	case "/lab/expire-sessions-after":
 		name := "n"
 		if _, ok := q["n"]; !ok {
 			name = "calls" // the vCenter lab's spelling
 		}
-		n, err := intParam(r, name, -1)
+		n, err := labkit.IntParam(r, name, -1)
 		if err != nil {
 			bad(fmt.Errorf("parameter n is required and must be a non-negative integer"))
 			return
 		}
 		expired := 0
 		f.mu.Lock()
-		f.expireArm, f.expireLeft = n > 0, n
+		f.expire.Arm(n)
 		f.mu.Unlock()
 		if n == 0 {
 			expired = s.sess.expireAll()
 			atomic.AddInt64(&s.stats.sessionsExpired, int64(expired))
 		}
-		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "n": n, "expired": expired})
+		labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "n": n, "expired": expired})
 
 	case "/lab/error-code-string":
 		var on bool
@@ -365,10 +313,10 @@ func (s *server) serveLab(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.codeString = on
 		f.mu.Unlock()
-		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "on": on})
+		labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "on": on})
 
 	case "/lab/delay":
-		ms, err := intParam(r, "ms", -1)
+		ms, err := labkit.IntParam(r, "ms", -1)
 		if err != nil {
 			bad(err)
 			return
@@ -376,20 +324,20 @@ func (s *server) serveLab(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.delay = time.Duration(ms) * time.Millisecond
 		f.mu.Unlock()
-		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "ms": ms})
+		labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "ms": ms})
 
 	case "/lab/reset-faults":
 		f.reset()
-		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true})
+		labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true})
 
 	case "/lab/reset":
 		f.reset()
 		s.store.replaceWith(buildDFW(s.cfg))
 		np, nr := s.store.counts()
-		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "policies": np, "rules": nr})
+		labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "policies": np, "rules": nr})
 
 	case "/lab/reset-stats":
 		s.stats.reset()
-		labJSON(w, http.StatusOK, map[string]interface{}{"ok": true})
+		labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true})
 	}
 }

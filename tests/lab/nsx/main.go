@@ -6,25 +6,21 @@
 // anomalies, a bench-scale generator and a /lab fault-injection API. See
 // tests/lab/README.md.
 //
-// Standard library only. Build (offline, GOPATH mode):
-//
-//	cd tests/lab/nsx && GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= go build -o ../../../build/harden-nsxlab .
+// Standard library and harden/labkit only. Build (offline, GOPATH mode, with
+// build/gopath/src/harden/labkit linked to tests/lab/labkit): make lab-bin.
 package main
 
 import (
-	"crypto/tls"
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
+
+	"harden/labkit"
 )
 
 // config is what the command line decides; reset restores the DFW from it.
@@ -73,7 +69,7 @@ func main() {
 	if *username == "" {
 		log.Fatal("-username must not be empty")
 	}
-	password, err := readPassword(*passwordFile)
+	password, err := labkit.ReadPassword(*passwordFile, "HARDEN_NSXLAB_PASSWORD")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -83,10 +79,7 @@ func main() {
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	orphaned := make(chan struct{})
-	if *withParent {
-		go watchParent(orphaned)
-	}
+	orphaned := labkit.Orphaned(*withParent, 200*time.Millisecond)
 
 	cfg := config{
 		username: *username, password: password, seed: *seed, policies: *policies, rules: *rules,
@@ -103,28 +96,14 @@ func main() {
 		os.Exit(code)
 	}
 
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		log.Printf("listen: %v", err)
-		exit(1)
-	}
-	addr := ln.Addr().(*net.TCPAddr)
-	host := addr.IP.String()
-	if addr.IP.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	u := &url.URL{Scheme: "http", Host: net.JoinHostPort(host, fmt.Sprint(addr.Port))}
-
-	var certPEM []byte
+	var cert *labkit.Cert
 	if *useTLS {
-		u.Scheme = "https"
-		cert, pemBytes, err := selfSignedCert(host)
-		if err != nil {
-			log.Printf("certificate: %v", err)
-			exit(1)
-		}
-		certPEM = pemBytes
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		cert = &labkit.Cert{CommonName: "harden-nsxlab", Organization: "harden NSX lab", Validity: 30 * 24 * time.Hour}
+	}
+	ep, err := labkit.Listen(*listen, "", cert)
+	if err != nil {
+		log.Print(err)
+		exit(1)
 	}
 
 	hs := &http.Server{
@@ -133,88 +112,20 @@ func main() {
 		ErrorLog:          log.New(os.Stderr, "harden-nsxlab: http: ", log.LstdFlags),
 	}
 	go func() {
-		if err := hs.Serve(ln); err != nil && err != http.ErrServerClosed {
+		if err := hs.Serve(ep.Listener); err != nil && err != http.ErrServerClosed {
 			log.Printf("serve: %v", err)
 		}
 	}()
 
-	if *certOut != "" {
-		if err := writeFileAtomic(*certOut, certPEM); err != nil {
-			log.Printf("-cert-out: %v", err)
-			exit(1)
-		}
-	}
-	if *urlFile != "" {
-		if err := writeFileAtomic(*urlFile, []byte(u.String())); err != nil {
-			log.Printf("-url-file: %v", err)
-			exit(1)
-		}
+	if err := ep.Publish(*certOut, *urlFile); err != nil {
+		log.Print(err)
+		exit(1)
 	}
 	np, nr := srv.store.counts()
 	log.Printf("DFW: %d policies, %d rules (seed=%v), built in %s", np, nr, *seed, built.Round(time.Millisecond))
-	fmt.Printf("listening on %s\n", u)
+	fmt.Printf("listening on %s\n", ep.URL)
 
-	select {
-	case s := <-sigs:
-		log.Printf("%s: shutting down", s)
-	case <-orphaned:
-		log.Printf("parent process exited: shutting down")
-	}
+	labkit.Wait(sigs, orphaned)
 	_ = hs.Close()
 	exit(0)
-}
-
-// watchParent closes orphaned when the process is re-parented (its parent
-// died). Polling keeps it independent of Go's thread model (PR_SET_PDEATHSIG
-// fires on the death of the parent *thread*).
-func watchParent(orphaned chan<- struct{}) {
-	ppid := os.Getppid()
-	for range time.Tick(200 * time.Millisecond) {
-		if os.Getppid() != ppid {
-			close(orphaned)
-			return
-		}
-	}
-}
-
-func readPassword(file string) (string, error) {
-	var pw string
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("-password-file: %v", err)
-		}
-		pw = strings.TrimRight(string(b), "\r\n")
-	} else {
-		pw = os.Getenv("HARDEN_NSXLAB_PASSWORD")
-	}
-	if pw == "" {
-		return "", fmt.Errorf("no password: set HARDEN_NSXLAB_PASSWORD or use -password-file")
-	}
-	return pw, nil
-}
-
-// writeFileAtomic writes via a temporary file in the same directory and a
-// rename, so pollers never see a partial file.
-func writeFileAtomic(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err = f.Write(data); err == nil {
-		err = f.Close()
-	} else {
-		f.Close()
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-	}
-	return err
 }

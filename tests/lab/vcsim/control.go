@@ -9,16 +9,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"harden/labkit"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25"
@@ -55,12 +55,11 @@ func (r missingRule) fault(obj types.ManagedObjectReference) types.LocalizedMeth
 }
 
 type faultState struct {
-	mu         sync.Mutex
-	missing    []missingRule
-	malformed  int
-	expireArm  bool
-	expireLeft int
-	delay      time.Duration // added before every SOAP response: a slow vCenter
+	mu        sync.Mutex
+	missing   []missingRule
+	malformed labkit.Pending
+	expire    labkit.Expiry
+	delay     time.Duration // added before every SOAP response: a slow vCenter
 }
 
 var faults = &faultState{}
@@ -75,26 +74,14 @@ func (f *faultState) missingRules() []missingRule {
 func (f *faultState) takeMalformed() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.malformed > 0 {
-		f.malformed--
-		return true
-	}
-	return false
+	return f.malformed.Take()
 }
 
 // tick counts one authenticated call; true when sessions must expire now.
 func (f *faultState) tick() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.expireArm {
-		return false
-	}
-	f.expireLeft--
-	if f.expireLeft <= 0 {
-		f.expireArm = false
-		return true
-	}
-	return false
+	return f.expire.Tick()
 }
 
 func (f *faultState) reset() {
@@ -102,8 +89,7 @@ func (f *faultState) reset() {
 	defer f.mu.Unlock()
 	f.missing = nil
 	f.malformed = 0
-	f.expireArm = false
-	f.expireLeft = 0
+	f.expire = labkit.Expiry{}
 	f.delay = 0
 }
 
@@ -389,40 +375,17 @@ func normalizeXSI(b []byte) []byte {
 // ---------------------------------------------------------------------------
 // /lab control API
 
-func writeJSON(w http.ResponseWriter, code int, v interface{}) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
-
-func labError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, map[string]interface{}{"ok": false, "error": msg})
-}
-
-func intParam(r *http.Request, name string) (int, error) {
-	v := r.URL.Query().Get(name)
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("parameter %s must be a non-negative integer", name)
-	}
-	return n, nil
-}
-
 func (fe *frontEnd) serveLab(inv *inventory) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		post := r.Method == http.MethodPost
+		if !labkit.Methods(w, r, labGET, labPOST) {
+			return
+		}
 		switch r.URL.Path {
 		case "/lab/stats":
-			if r.Method != http.MethodGet {
-				labError(w, http.StatusMethodNotAllowed, "use GET")
-				return
-			}
 			faults.mu.Lock()
-			missing, malformed, armed, left := len(faults.missing), faults.malformed, faults.expireArm, faults.expireLeft
+			missing, malformed, armed, left := len(faults.missing), int(faults.malformed), faults.expire.Armed, faults.expire.Left
 			faults.mu.Unlock()
-			writeJSON(w, http.StatusOK, map[string]interface{}{
+			labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{
 				"soap_calls":         atomic.LoadInt64(&stats.soapCalls),
 				"retrieve_calls":     atomic.LoadInt64(&stats.retrieveCalls),
 				"continue_calls":     atomic.LoadInt64(&stats.continueCalls),
@@ -436,46 +399,30 @@ func (fe *frontEnd) serveLab(inv *inventory) http.HandlerFunc {
 				"expire_armed":       armed,
 				"expire_calls_left":  left,
 			})
-			return
 		case "/lab/seed":
-			if r.Method != http.MethodGet {
-				labError(w, http.StatusMethodNotAllowed, "use GET")
-				return
-			}
-			writeJSON(w, http.StatusOK, inv.report())
-			return
-		}
-		if !post {
-			if strings.HasPrefix(r.URL.Path, "/lab/") && knownLabPath(r.URL.Path) {
-				labError(w, http.StatusMethodNotAllowed, "use POST")
-			} else {
-				labError(w, http.StatusNotFound, "unknown lab endpoint")
-			}
-			return
-		}
-		switch r.URL.Path {
+			labkit.WriteJSON(w, http.StatusOK, inv.report())
 		case "/lab/expire-sessions-after":
-			n, err := intParam(r, "calls")
+			n, err := labkit.IntParam(r, "calls", -1)
 			if err != nil {
-				labError(w, http.StatusBadRequest, err.Error())
+				labkit.Error(w, http.StatusBadRequest, err.Error())
 				return
 			}
 			if n == 0 {
 				faults.mu.Lock()
-				faults.expireArm = false
+				faults.expire.Arm(0)
 				faults.mu.Unlock()
 				fe.expireAll()
 			} else {
 				faults.mu.Lock()
-				faults.expireArm, faults.expireLeft = true, n
+				faults.expire.Arm(n)
 				faults.mu.Unlock()
 			}
-			writeJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "calls": n})
+			labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "calls": n})
 		case "/lab/missing":
 			q := r.URL.Query()
 			ref, path, kind := q.Get("moref"), q.Get("path"), q.Get("fault")
 			if ref == "" || path == "" {
-				labError(w, http.StatusBadRequest, "moref and path are required")
+				labkit.Error(w, http.StatusBadRequest, "moref and path are required")
 				return
 			}
 			switch kind {
@@ -483,7 +430,7 @@ func (fe *frontEnd) serveLab(inv *inventory) http.HandlerFunc {
 				kind = "NoPermission"
 			case "NoPermission", "SystemError":
 			default:
-				labError(w, http.StatusBadRequest, "fault must be NoPermission or SystemError")
+				labkit.Error(w, http.StatusBadRequest, "fault must be NoPermission or SystemError")
 				return
 			}
 			rule := missingRule{objValue: ref, path: path, kind: kind}
@@ -493,46 +440,44 @@ func (fe *frontEnd) serveLab(inv *inventory) http.HandlerFunc {
 			faults.mu.Lock()
 			faults.missing = append(faults.missing, rule)
 			faults.mu.Unlock()
-			writeJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "moref": ref, "path": path, "fault": kind})
+			labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "moref": ref, "path": path, "fault": kind})
 		case "/lab/missing/clear":
 			faults.mu.Lock()
 			faults.missing = nil
 			faults.mu.Unlock()
-			writeJSON(w, http.StatusOK, map[string]interface{}{"ok": true})
+			labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true})
 		case "/lab/malformed":
-			n, err := intParam(r, "count")
+			n, err := labkit.IntParam(r, "count", -1)
 			if err != nil {
-				labError(w, http.StatusBadRequest, err.Error())
+				labkit.Error(w, http.StatusBadRequest, err.Error())
 				return
 			}
 			faults.mu.Lock()
-			faults.malformed = n
+			faults.malformed = labkit.Pending(n)
 			faults.mu.Unlock()
-			writeJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "count": n})
+			labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "count": n})
 		case "/lab/delay":
-			ms, err := intParam(r, "ms")
+			ms, err := labkit.IntParam(r, "ms", -1)
 			if err != nil {
-				labError(w, http.StatusBadRequest, err.Error())
+				labkit.Error(w, http.StatusBadRequest, err.Error())
 				return
 			}
 			faults.mu.Lock()
 			faults.delay = time.Duration(ms) * time.Millisecond
 			faults.mu.Unlock()
-			writeJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "ms": ms})
+			labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "ms": ms})
 		case "/lab/reset-faults":
 			faults.reset()
-			writeJSON(w, http.StatusOK, map[string]interface{}{"ok": true})
+			labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true})
 		default:
-			labError(w, http.StatusNotFound, "unknown lab endpoint")
+			labkit.Error(w, http.StatusNotFound, "unknown lab endpoint")
 		}
 	}
 }
 
-func knownLabPath(p string) bool {
-	switch p {
-	case "/lab/expire-sessions-after", "/lab/missing", "/lab/missing/clear", "/lab/malformed", "/lab/delay",
-		"/lab/reset-faults":
-		return true
-	}
-	return false
+var labGET = map[string]bool{"/lab/stats": true, "/lab/seed": true}
+
+var labPOST = map[string]bool{
+	"/lab/expire-sessions-after": true, "/lab/missing": true, "/lab/missing/clear": true, "/lab/malformed": true,
+	"/lab/delay": true, "/lab/reset-faults": true,
 }

@@ -4,27 +4,24 @@
 // real login checks, vSphere ReconfigVM semantics, a deterministic seeded
 // estate and a /lab fault-injection API. See tests/lab/README.md.
 //
-// Build (offline, GOPATH mode, Debian's golang-github-vmware-govmomi-dev):
-//
-//	cd tests/lab/vcsim && GOPATH=/usr/share/gocode GO111MODULE=off go build -o ../../../build/harden-vclab .
+// Build (offline, GOPATH mode, Debian's golang-github-vmware-govmomi-dev, and
+// build/gopath/src/harden/labkit linked to tests/lab/labkit): make lab-bin.
 package main
 
 import (
-	"crypto/tls"
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"strings"
 	"syscall"
 	"time"
+
+	"harden/labkit"
 
 	"github.com/vmware/govmomi/simulator"
 )
@@ -72,7 +69,7 @@ func main() {
 	password := ""
 	if !*printSeed {
 		var err error
-		if password, err = readPassword(*passwordFile); err != nil {
+		if password, err = labkit.ReadPassword(*passwordFile, "HARDEN_LAB_PASSWORD"); err != nil {
 			log.Fatal(err)
 		}
 		if *username == "" {
@@ -87,10 +84,7 @@ func main() {
 	// govcsim-* datastore directories are always removed.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	orphaned := make(chan struct{})
-	if *withParent {
-		go watchParent(orphaned)
-	}
+	orphaned := labkit.Orphaned(*withParent, 500*time.Millisecond)
 
 	if n := sweepStaleDirs(); n > 0 {
 		log.Printf("removed %d datastore directories of killed lab processes", n)
@@ -128,29 +122,16 @@ func main() {
 		os.Exit(code)
 	}
 
-	ln, err := net.Listen("tcp", *listen)
+	var cert *labkit.Cert
+	if *useTLS {
+		cert = &labkit.Cert{CommonName: "harden-vclab", Organization: "harden lab", Validity: 7 * 24 * time.Hour}
+	}
+	ep, err := labkit.Listen(*listen, "/sdk", cert)
 	if err != nil {
-		log.Printf("listen: %v", err)
+		log.Print(err)
 		exit(1)
 	}
-	addr := ln.Addr().(*net.TCPAddr)
-	host := addr.IP.String()
-	if addr.IP.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	u := &url.URL{Scheme: "http", Host: net.JoinHostPort(host, fmt.Sprint(addr.Port)), Path: "/sdk"}
-
-	var certPEM []byte
-	if *useTLS {
-		u.Scheme = "https"
-		cert, pemBytes, err := selfSignedCert(host)
-		if err != nil {
-			log.Printf("certificate: %v", err)
-			exit(1)
-		}
-		certPEM = pemBytes
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-	}
+	u := ep.URL
 
 	// vcsim's Service.NewServer would start its own listener; the lab wires
 	// the pieces itself so that /sdk can be wrapped. Service.Listen.User is
@@ -175,22 +156,14 @@ func main() {
 		ErrorLog:          log.New(os.Stderr, "harden-vclab: http: ", log.LstdFlags),
 	}
 	go func() {
-		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+		if err := srv.Serve(ep.Listener); err != nil && err != http.ErrServerClosed {
 			log.Printf("serve: %v", err)
 		}
 	}()
 
-	if *certOut != "" {
-		if err := writeFileAtomic(*certOut, certPEM); err != nil {
-			log.Printf("-cert-out: %v", err)
-			exit(1)
-		}
-	}
-	if *urlFile != "" {
-		if err := writeFileAtomic(*urlFile, []byte(u.String())); err != nil {
-			log.Printf("-url-file: %v", err)
-			exit(1)
-		}
+	if err := ep.Publish(*certOut, *urlFile); err != nil {
+		log.Print(err)
+		exit(1)
 	}
 
 	var ms runtime.MemStats
@@ -199,67 +172,7 @@ func main() {
 		len(inv.hosts), len(inv.vms), built.Round(time.Millisecond), ms.HeapAlloc>>20)
 	fmt.Printf("listening on %s\n", u)
 
-	select {
-	case s := <-sigs:
-		log.Printf("%s: shutting down", s)
-	case <-orphaned:
-		log.Printf("parent process exited: shutting down")
-	}
+	labkit.Wait(sigs, orphaned)
 	_ = srv.Close()
 	exit(0)
-}
-
-// watchParent closes orphaned when the process is re-parented (its parent
-// died). Polling keeps it portable and independent of Go's thread model
-// (PR_SET_PDEATHSIG fires on the death of the parent *thread*).
-func watchParent(orphaned chan<- struct{}) {
-	ppid := os.Getppid()
-	for range time.Tick(500 * time.Millisecond) {
-		if os.Getppid() != ppid {
-			close(orphaned)
-			return
-		}
-	}
-}
-
-func readPassword(file string) (string, error) {
-	var pw string
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("-password-file: %v", err)
-		}
-		pw = strings.TrimRight(string(b), "\r\n")
-	} else {
-		pw = os.Getenv("HARDEN_LAB_PASSWORD")
-	}
-	if pw == "" {
-		return "", fmt.Errorf("no password: set HARDEN_LAB_PASSWORD or use -password-file")
-	}
-	return pw, nil
-}
-
-// writeFileAtomic writes via a temporary file in the same directory and a
-// rename, so pollers never see a partial file.
-func writeFileAtomic(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err = f.Write(data); err == nil {
-		err = f.Close()
-	} else {
-		f.Close()
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-	}
-	return err
 }
