@@ -57,3 +57,38 @@ void counts_add(void *ctx, enum rstatus status, enum severity severity, long lon
 	if ((unsigned)status < RS_COUNT && (unsigned)severity < SEV_COUNT)
 		c->by[status][severity] += n;
 }
+
+/* Crockford's base32: no I, L, O or U to misread. */
+static const char vid_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+static unsigned long long fnv1a(unsigned long long h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h ^ 0xffu) * 1099511628211ULL;	/* a separator, so "ab"+"c" differs from "a"+"bc" */
+}
+
+void violation_id(char out[VIOLATION_ID_SIZE], const char *target, const char *rule_id, const char *object_type,
+		  const char *moref)
+{
+	unsigned long long h = 14695981039346656037ULL;
+	h = fnv1a(h, target);
+	h = fnv1a(h, rule_id);
+	h = fnv1a(h, object_type);
+	h = fnv1a(h, moref);
+	out[0] = 'V';
+	out[1] = '-';
+	for (int i = 0; i < 8; i++)
+		out[2 + i] = vid_alphabet[(h >> (5 * i)) & 31];
+	out[10] = '\0';
+}
+
+int violation_id_valid(const char *s)
+{
+	if (!s || strlen(s) != VIOLATION_ID_SIZE - 1 || s[0] != 'V' || s[1] != '-')
+		return 0;
+	for (int i = 2; i < VIOLATION_ID_SIZE - 1; i++)
+		if (!strchr(vid_alphabet, s[i]))
+			return 0;
+	return 1;
+}

@@ -35,4 +35,15 @@ struct counts {
 /* Adds n results to the counts at ctx; a store_count_fn. */
 void counts_add(void *ctx, enum rstatus status, enum severity severity, long long n);
 
+/* A violation's id: short enough to type ("V-" and eight letters and
+ * digits), and the same in every scan of a target for the same rule and
+ * object, so that a suggestion, an approval and a verification survive a
+ * re-scan.  Built from the target, the rule id, the object type and its
+ * moref (or NSX path). */
+#define VIOLATION_ID_SIZE 11
+void violation_id(char out[VIOLATION_ID_SIZE], const char *target, const char *rule_id, const char *object_type,
+		  const char *moref);
+/* Whether s has the form of a violation id. */
+int violation_id_valid(const char *s);
+
 #endif
