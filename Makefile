@@ -11,6 +11,7 @@ DATADIR = $(PREFIX)/share/harden
 MANDIR = $(PREFIX)/share/man
 
 CC ?= cc
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 PKG_CONFIG ?= pkg-config
 PKGS = libcurl libxml-2.0 yaml-0.1 sqlite3 jansson
 CFLAGS ?= -O2 -g
@@ -24,7 +25,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 ALL_CFLAGS = $(WARNINGS) $(CFLAGS) $(SANITIZE) -D_GNU_SOURCE -Isrc -Icollectors \
-	-DHARDEN_DATADIR='"$(DATADIR)"' -include src/version.h $(PKG_CFLAGS)
+	-DHARDEN_DATADIR='"$(DATADIR)"' -DHARDEN_COMMIT='"$(COMMIT)"' -include src/version.h $(PKG_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE)
 
 LIB_SRC = $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c collectors/*/*.c))

@@ -184,6 +184,37 @@ void snapshot_info_release(struct snapshot_info *si)
 	memset(si, 0, sizeof(*si));
 }
 
+struct each_snapshot {
+	struct store *st;
+	store_snapshot_fn fn;
+	void *ctx;
+};
+
+static int each_snapshot_row(void *vctx, sqlite3_stmt *s)
+{
+	struct each_snapshot *x = vctx;
+	struct snapshot_info si = { 0 };
+	snapshot_row(&si, s);
+	if (si.status == SNAP_RUNNING && scan_lock_free(x->st)) {
+		free(si.error);
+		si.status = SNAP_FAILED;
+		si.error = xstrdup(INTERRUPTED);
+	}
+	int rc = x->fn(x->ctx, &si);
+	snapshot_info_release(&si);
+	return rc;
+}
+
+int store_snapshots_each(struct store *st, const char *target, store_snapshot_fn fn, void *ctx)
+{
+	static const char sql[] = "SELECT id, target, baselines, status, error, source_url, started_at, ended_at, "
+				  "objects, api_calls, bytes_received, collect_ms, store_ms FROM snapshot "
+				  "WHERE ?1 IS NULL OR target = ?1 ORDER BY target, id";
+	struct each_snapshot x = { st, fn, ctx };
+	int rc = store_query(st, "read", sql, each_snapshot_row, &x, "t", target);
+	return rc > 0 ? 0 : rc;
+}
+
 int store_snapshot_latest(struct store *st, const char *target, long long *id)
 {
 	static const char sql[] = "SELECT max(id) FROM snapshot WHERE status = " SQLW(W_SNAP_COMPLETED)
