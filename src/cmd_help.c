@@ -75,7 +75,8 @@ static int help_run(struct cmd_ctx *ctx, void *opts)
 		buf_printf(&path, "%s%s", i ? " " : "", c->name);
 		tab = c->subs;
 	}
-	cmd_print_help(stdout, c, path.data);
+	if (c)
+		cmd_print_help(stdout, c, path.data);
 	buf_release(&path);
 	return EXIT_CLEAN;
 }
