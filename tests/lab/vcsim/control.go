@@ -105,6 +105,7 @@ func (f *faultState) reset() {
 	f.expireArm = false
 	f.expireLeft = 0
 	f.delay = 0
+	hostile.reset()
 }
 
 type counters struct {
@@ -315,6 +316,9 @@ func (fe *frontEnd) serveSDK(w http.ResponseWriter, r *http.Request) {
 		reconfig = beforeReconfig(body, call.this)
 	}
 
+	if hostile.intercept(w, call, body, authed) {
+		return
+	}
 	rec := &recorder{h: http.Header{}}
 	r2 := r.Clone(r.Context())
 	r2.Body = io.NopCloser(bytes.NewReader(body))
@@ -346,7 +350,7 @@ func (fe *frontEnd) serveSDK(w http.ResponseWriter, r *http.Request) {
 		fe.expireAll()
 	}
 
-	out := normalizeXSI(rec.buf.Bytes())
+	out := hostile.rewrite(call, normalizeXSI(rec.buf.Bytes()))
 	if faults.takeMalformed() {
 		// HTTP 200 with a truncated envelope: hostile/broken SOAP.
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
@@ -363,8 +367,7 @@ func (fe *frontEnd) serveSDK(w http.ResponseWriter, r *http.Request) {
 	if rec.code == 0 {
 		rec.code = http.StatusOK
 	}
-	w.WriteHeader(rec.code)
-	_, _ = w.Write(out)
+	hostileWrite(w, rec.code, call.method, out)
 }
 
 var (
@@ -412,6 +415,9 @@ func intParam(r *http.Request, name string) (int, error) {
 
 func (fe *frontEnd) serveLab(inv *inventory) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if hostile.serveLab(w, r) {
+			return
+		}
 		post := r.Method == http.MethodPost
 		switch r.URL.Path {
 		case "/lab/stats":
