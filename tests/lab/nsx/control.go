@@ -42,6 +42,7 @@ type faultState struct {
 	expireLeft int
 	delay      time.Duration
 	codeString bool
+	hostile    hostileState // hostile.go
 }
 
 func (f *faultState) reset() {
@@ -52,6 +53,7 @@ func (f *faultState) reset() {
 	f.expireArm, f.expireLeft = false, 0
 	f.delay = 0
 	f.codeString = false
+	f.hostile.reset()
 }
 
 // take consumes one use of the first rule in q matching the request.
@@ -209,6 +211,7 @@ func (s *server) faultsView() map[string]interface{} {
 		"fail": rules(f.fails, true), "malformed": rules(f.malformed, false),
 		"redirect": f.redirects, "expire_armed": f.expireArm, "expire_after": f.expireLeft,
 		"delay_ms": f.delay.Milliseconds(), "error_code_string": f.codeString,
+		"hostile": f.hostile.view(),
 	}
 }
 
@@ -222,6 +225,9 @@ var labPOST = map[string]bool{
 
 func (s *server) serveLab(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
+	if s.faults.hostile.serveLab(w, r) {
+		return
+	}
 	switch {
 	case labGET[p] && r.Method != http.MethodGet:
 		w.Header().Set("Allow", "GET")
