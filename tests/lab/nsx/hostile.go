@@ -405,6 +405,18 @@ func (h *hostileState) view() map[string]interface{} {
 	return v
 }
 
+// choice reads a parameter with two values: false for off (or absent),
+// true for on.
+func choice(q url.Values, name, off, on string) (bool, error) {
+	switch q.Get(name) {
+	case "", off:
+		return false, nil
+	case on:
+		return true, nil
+	}
+	return false, fmt.Errorf("%s must be %s or %s", name, off, on)
+}
+
 // serveLab handles the hostile-server endpoints; false for other paths.
 func (h *hostileState) serveLab(w http.ResponseWriter, r *http.Request) bool {
 	p := r.URL.Path
@@ -488,13 +500,9 @@ func (h *hostileState) serveLab(w http.ResponseWriter, r *http.Request) bool {
 		reply["status"], reply["location"] = status, loc
 
 	case "/lab/empty-pages":
-		var alt bool
-		switch q.Get("cursors") {
-		case "", "fresh":
-		case "alternate":
-			alt = true
-		default:
-			return bad(fmt.Errorf("cursors must be fresh or alternate"))
+		alt, err := choice(q, "cursors", "fresh", "alternate")
+		if err != nil {
+			return bad(err)
 		}
 		h.empty = nil
 		if count != 0 {
@@ -503,13 +511,9 @@ func (h *hostileState) serveLab(w http.ResponseWriter, r *http.Request) bool {
 		reply["alternate"] = alt
 
 	case "/lab/duplicate":
-		var all bool
-		switch q.Get("which") {
-		case "", "first":
-		case "all":
-			all = true
-		default:
-			return bad(fmt.Errorf("which must be first or all"))
+		all, err := choice(q, "which", "first", "all")
+		if err != nil {
+			return bad(err)
 		}
 		h.dup = nil
 		if count != 0 {
