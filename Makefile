@@ -41,7 +41,7 @@ GO_ENV = GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(abspath $(B
 
 .SECONDARY:
 
-.PHONY: all deps lab-bin lab demo check check-run unit integration asan asan-run valgrind valgrind-run bench fuzz fuzz-run \
+.PHONY: all deps lab-bin lab-gotest lab demo check check-run unit integration asan asan-run valgrind valgrind-run bench fuzz fuzz-run \
 	install uninstall clean lint man-lint man man-check
 
 all: $(B)/harden
@@ -83,6 +83,11 @@ $(B)/harden-nsxlab: $(NSXLAB_SRC)
 	cd tests/lab/nsx && $(GO_ENV) go build -o $(abspath $@) .
 
 lab-bin: $(B)/harden-vclab $(B)/harden-nsxlab
+
+# Self-tests of the labs' hostile-server switches (not part of check-run).
+lab-gotest: lab-bin
+	cd tests/lab/vcsim && $(GO_ENV) HARDEN_VCLAB=$(abspath $(B))/harden-vclab go test -count=1 .
+	cd tests/lab/nsx && $(GO_ENV) go test -count=1 .
 
 lab: deps
 	@$(MAKE) --no-print-directory all lab-bin

@@ -190,7 +190,7 @@ func writeSOAP(w http.ResponseWriter, code int, inner string) {
 	_, _ = w.Write([]byte(b))
 }
 
-// faultXMLText escapes s for the faultstring: markup characters always;
+// faultXMLText escapes s for XML character data: markup characters always;
 // control characters (C0 but tab, DEL, C1) as character references only
 // with charref, otherwise they are sent as they are.
 func faultXMLText(s string, charref bool) string {
@@ -435,10 +435,8 @@ func (r *corruptRule) replacement(out []byte, n *xnode) []byte {
 		open = open[:len(open)-1] + ` xsi:type="` + r.xsiType + `">`
 	case "untyped":
 		open = xsiTypeAttr.ReplaceAllString(open, "")
-	default: // text
-		var b bytes.Buffer
-		_ = xml.EscapeText(&b, []byte(r.value))
-		content = b.String()
+	default: // text: markup characters escaped, control characters as they are
+		content = faultXMLText(r.value, false)
 	}
 	return []byte(open + content + closeTag)
 }
@@ -688,7 +686,7 @@ func oneOf(v, def string, allowed ...string) (string, error) {
 	return "", fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
 }
 
-var validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+var validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:-]*$`)
 
 func (h *hostileState) view() map[string]interface{} {
 	h.mu.Lock()
