@@ -3,7 +3,8 @@ package main
 // hostile_test.go: self-tests of the hostile-server switches (hostile.go)
 // against a running lab. The lab binary is $HARDEN_VCLAB when set (make
 // lab-gotest passes build/harden-vclab), otherwise it is built into a
-// temporary directory. Run: make lab-gotest.
+// temporary directory; HARDEN_VCLAB_STDERR=1 shows its log. Run: make
+// lab-gotest.
 
 import (
 	"bytes"
@@ -46,6 +47,9 @@ func runWithLab(m *testing.M) int {
 	cmd := exec.Command(bin, "-url-file", urlFile)
 	cmd.Env = append(os.Environ(), "HARDEN_LAB_PASSWORD=pw")
 	cmd.Stderr = io.Discard
+	if os.Getenv("HARDEN_VCLAB_STDERR") != "" { // the lab's log, e.g. race reports
+		cmd.Stderr = os.Stderr
+	}
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
