@@ -46,8 +46,8 @@ LABKIT_LINK = $(B)/gopath/src/harden/labkit
 
 .SECONDARY:
 
-.PHONY: all deps lab-bin lab-selftest lab demo check check-run unit integration asan asan-run valgrind valgrind-run \
-	bench fuzz fuzz-run install uninstall clean lint man-lint man man-check
+.PHONY: all deps lab-bin lab-selftest lab-gotest lab demo check check-run unit integration asan asan-run valgrind \
+	valgrind-run bench fuzz fuzz-run install uninstall clean lint man-lint man man-check
 
 all: $(B)/harden
 
@@ -98,6 +98,11 @@ lab-bin: $(B)/harden-vclab $(B)/harden-nsxlab
 lab-selftest: lab-bin
 	HARDEN_LAB_BIN=$(abspath $(B))/harden-vclab HARDEN_NSXLAB_BIN=$(abspath $(B))/harden-nsxlab \
 		python3 tests/lab/labs_selftest.py
+
+# Self-tests of the labs' hostile-server switches (not part of check-run).
+lab-gotest: lab-bin
+	cd tests/lab/vcsim && $(GO_ENV) HARDEN_VCLAB=$(abspath $(B))/harden-vclab go test -count=1 .
+	cd tests/lab/nsx && $(GO_ENV) go test -count=1 .
 
 lab: deps
 	@$(MAKE) --no-print-directory all lab-bin
