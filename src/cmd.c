@@ -21,7 +21,7 @@
 
 static const struct cmd *const commands[] = {
 	&cmd_scan, &cmd_evaluate, &cmd_report, &cmd_drift, &cmd_history, &cmd_inventory, &cmd_prune, &cmd_baseline,
-	&cmd_waiver, NULL,
+	&cmd_waiver, &cmd_mcp, NULL,
 };
 
 const struct cmd *const *cmd_table(void)
