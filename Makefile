@@ -52,6 +52,7 @@ all: $(B)/harden
 
 deps:
 	@sh scripts/deps.sh
+	@sh scripts/mcp-sdk.sh
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -500,6 +500,67 @@ START_TEST(test_scan_target)
 }
 END_TEST
 
+/* Whether the official SDK is installed (make deps runs npm ci when node
+ * and npm are present). */
+static bool sdk_installed(void)
+{
+	return access("tests/mcp-sdk/node_modules/@modelcontextprotocol/sdk/package.json", R_OK) == 0 &&
+	       system("node --version >/dev/null 2>&1") == 0;
+}
+
+/* The official MCP TypeScript SDK as the client: it lists the tools and
+ * calls each, validating every answer against the protocol's schemas and
+ * the tools' output schemas. */
+START_TEST(test_official_sdk_client)
+{
+	if (!sdk_installed()) {
+		fprintf(stderr, "check_mcp_server: node or @modelcontextprotocol/sdk missing (make deps); "
+				"the SDK client is skipped\n");
+		return;
+	}
+	char *bin = realpath(harden_bin(), NULL);
+	ck_assert(bin != NULL);
+	char *cmd = xasprintf("node tests/mcp-sdk/sdk-client.mjs '%s' '%s' '%s' lab", bin, lab.db, lab.config);
+	FILE *p = popen(cmd, "r");
+	ck_assert(p != NULL);
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		buf_add(&b, chunk, n);
+	int st = pclose(p);
+	ck_assert_msg(st == 0, "the SDK client failed (status %d): %s", st, b.data ? b.data : "");
+	json_error_t je;
+	json_t *o = json_loads(b.data, 0, &je);
+	ck_assert_msg(o != NULL, "the SDK client printed no JSON: %s", je.text);
+	ck_assert_str_eq(member(json_object_get(o, "server"), "name"), "harden");
+	json_t *tools = json_object_get(o, "tools"), *calls = json_object_get(o, "calls");
+	ck_assert_int_eq(json_array_size(tools), ARRAY_SIZE(tool_names));
+	for (unsigned i = 0; i < ARRAY_SIZE(tool_names); i++) {
+		json_t *c = json_object_get(calls, tool_names[i]);
+		bool advisor = !strcmp(tool_names[i], "get_remediation") || !strcmp(tool_names[i], "advise");
+		ck_assert_msg(c != NULL, "the SDK did not call %s", tool_names[i]);
+		ck_assert_msg(json_is_true(json_object_get(c, "ok")) == !advisor, "%s: %s", tool_names[i],
+			      json_dumps(c, 0));
+	}
+	ck_assert(json_is_true(json_object_get(o, "bad_argument_is_tool_error")));
+	/* Its answers are the CLI's. */
+	static const char *const report[] = { "report", "--target", "lab", "--format", "json", NULL };
+	json_t *rep = cli_json(report, EXIT_CLEAN);
+	json_t *lv = json_object_get(json_object_get(json_object_get(calls, "list_violations"), "result"), "total");
+	json_t *scan = json_object_get(json_object_get(calls, "scan_target"), "result");
+	ck_assert_int_eq(json_integer_value(lv) > 0, 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(scan, "snapshot_id")),
+			 json_integer_value(json_object_get(rep, "snapshot_id")));
+	ck_assert(json_equal(json_object_get(scan, "counts"), json_object_get(rep, "counts")));
+	json_decref(rep);
+	json_decref(o);
+	buf_release(&b);
+	free(cmd);
+	free(bin);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("mcp_server");
@@ -510,6 +571,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_tools_list);
 	tcase_add_test(tc, test_twin_tools_match_the_cli);
 	tcase_add_test(tc, test_scan_target);
+	tcase_add_test(tc, test_official_sdk_client);
 	suite_add_tcase(s, tc);
 	return s;
 }
