@@ -40,7 +40,7 @@ const struct cmd cmd_mcp = {
 	.opts_size = 0,
 	.setup = CMD_NETWORK,
 	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_COLLECT),
-	.exit_texts = { [EXIT_CLEAN] = "the client closed the connection",
+	.exit_texts = { [EXIT_CLEAN] = "the client closed the connection", [EXIT_USAGE] = "bad usage",
 			[EXIT_COLLECT] = "the connection failed" },
 	.run = run,
 };

@@ -215,7 +215,7 @@ const struct mcp_tool mcp_tools_scan[] = {
 			 "towards both) into a new snapshot and evaluates one baseline, as 'harden scan --target T "
 			 "--baseline B' does: the same scan lock (a busy twin is an error, at once), time limits and "
 			 "verdicts.  exit_code is what harden scan would exit with (0 clean, 1 findings at critical, "
-			 "3 unknown, 4 collection failed, 5 authentication).",
+			 "3 unknown, 4 collection failed, 5 authentication, 7 busy).",
 	  .input_schema = "{\"type\": \"object\", \"properties\": {\"target\": {\"type\": \"string\", \"maxLength\": "
 			  "256, \"description\": \"a target's name in the targets file\"}, " BASELINE "}, "
 			  "\"required\": [\"target\", \"baseline\"], \"additionalProperties\": false}",
