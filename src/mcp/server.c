@@ -358,6 +358,16 @@ json_t *mcp_time(long long t)
 	return json_string(s);
 }
 
+enum herr mcp_baseline_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (!n || strchr(name, '/') || name[0] == '.' || (n > 5 && !strcmp(name + n - 5, ".yaml"))) {
+		err_set("a baseline is named by its id from list_baselines, not by a path");
+		return HERR_INPUT;
+	}
+	return HERR_OK;
+}
+
 const char *mcp_arg_str(const json_t *args, const char *name)
 {
 	return json_string_value(json_object_get(args, name));

@@ -70,6 +70,10 @@ enum herr mcp_targets(struct mcp_ctx *x, struct targets **t);
 json_t *mcp_str(const char *s);
 /* Time as ISO 8601, or null for 0. */
 json_t *mcp_time(long long t);
+/* A baseline named as list_baselines names it: never a path, so that a
+ * client cannot have harden read files of its choosing.  HERR_INPUT with
+ * the error set otherwise. */
+enum herr mcp_baseline_name(const char *name);
 /* Arguments, already checked against the tool's input schema. */
 const char *mcp_arg_str(const json_t *args, const char *name);
 long long mcp_arg_int(const json_t *args, const char *name, long long deflt);

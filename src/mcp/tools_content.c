@@ -49,6 +49,8 @@ static enum herr get_baseline_rules(struct mcp_ctx *x, const json_t *args, json_
 {
 	(void)x;
 	const char *id = mcp_arg_str(args, "baseline_id"), *sev = mcp_arg_str(args, "severity");
+	if (mcp_baseline_name(id))
+		return HERR_INPUT;
 	char *path = baseline_resolve(id);
 	struct baseline *b;
 	if (!path || baseline_load(&b, path) < 0) {

@@ -71,6 +71,10 @@ static enum herr scan_target(struct mcp_ctx *x, const json_t *args, json_t **out
 	enum herr e;
 	int rc;
 	strlist_add(&names, mcp_arg_str(args, "baseline"));
+	if ((e = mcp_baseline_name(names.v[0]))) {
+		e = failed(out, e, EXIT_USAGE);
+		goto out;
+	}
 	if ((rc = cmd_load_baselines(&names, &s.baselines)) != 0) {
 		e = failed(out, HERR_INPUT, rc);
 		goto out;
@@ -154,7 +158,7 @@ static enum herr evaluate_snapshot(struct mcp_ctx *x, const json_t *args, json_t
 	int r;
 	strlist_add(&names, mcp_arg_str(args, "baseline"));
 	mcp_page_init(&fx.p, args);
-	if (cmd_load_baselines(&names, &bl) != 0 || cmd_bind_params(bl, names.n, NULL, &sets) != 0 ||
+	if (mcp_baseline_name(names.v[0]) || cmd_load_baselines(&names, &bl) != 0 || cmd_bind_params(bl, names.n, NULL, &sets) != 0 ||
 	    (e = mcp_twin(x, false, &st)))
 		goto out;
 	if (!snap && (r = store_snapshot_latest(st, target, &snap)) != 0) {

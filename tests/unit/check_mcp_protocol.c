@@ -85,7 +85,10 @@ START_TEST(test_arguments)
 		{ "list_violations", "{\"target\": 3}" }, { "list_violations", "{\"x\": 1}" },
 		{ "list_violations", "[]" }, { "get_finding", "{}" },
 		{ "get_finding", "{\"violation_id\": \"V-12345678901234567\"}" },
-		{ "scan_target", "{\"target\": \"t\"}" }, { "describe_stig_content_sync", "{\"a\": null}" },
+		{ "scan_target", "{\"target\": \"t\"}" },
+		{ "get_baseline_rules", "{\"baseline_id\": \"/etc/passwd\"}" },
+		{ "get_baseline_rules", "{\"baseline_id\": \"my.yaml\"}" },
+		{ "evaluate_snapshot", "{\"baseline\": \"../secret\"}" }, { "describe_stig_content_sync", "{\"a\": null}" },
 		/* the twin is missing: a tool error, not a crash */
 		{ "list_violations", "{}" }, { "list_targets", "{}" },
 	};
