@@ -480,6 +480,14 @@ START_TEST(test_scan_target)
 	close(fd);
 	free(lp);
 
+	/* A VM whose name carries control characters (XML allows DEL and the
+	 * C1 range): MCP returns the name as data, without them. */
+	struct vc *v = lab_session(&lab);
+	char *vm = lab_moref(v, "VirtualMachine", "DC0_C0_H0_VM0");
+	lab_soap_task(v, "<Rename_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">%s</_this>"
+			 "<newName>evil&#x7f;&#x9b;2J&#xd;&#xa;vm</newName></Rename_Task>", vm);
+	vc_close(v);
+
 	/* Scanned through MCP and by the CLI: the same verdicts. */
 	json_t *m = tool_ok("scan_target", "{\"target\": \"lab\", \"baseline\": \"vsphere-scg-v8-subset\"}");
 	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", "vsphere-scg-v8-subset",
@@ -496,6 +504,17 @@ START_TEST(test_scan_target)
 	json_decref(c);
 	run_release(&r);
 	json_decref(m);
+
+	char *args = xasprintf("{\"target\": \"lab\", \"object\": \"%s\", \"limit\": 200}", vm);
+	json_t *all = tool_ok("get_history", args);
+	free(args);
+	free(vm);
+	char *text = json_dumps(all, JSON_ENSURE_ASCII);
+	ck_assert_ptr_nonnull(strstr(text, "evil"));
+	ck_assert_msg(!strchr(text, 0x7f) && !strstr(text, "\\u009b") && !strstr(text, "\\n") &&
+		      !strstr(text, "\\r"), "a control character reached the client");
+	free(text);
+	json_decref(all);
 	srv_stop();
 }
 END_TEST
