@@ -53,6 +53,7 @@ all: $(B)/harden
 
 deps:
 	@sh scripts/deps.sh
+	@sh scripts/mcp-sdk.sh
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -74,7 +75,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 $(B)/tests/check_scan $(B)/tests/check_lab $(B)/tests/check_nsx $(B)/tests/check_drift $(B)/tests/check_cli \
-		$(B)/tests/check_scenarios: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
+		$(B)/tests/check_scenarios $(B)/tests/check_mcp_server: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
@@ -181,10 +182,11 @@ man-lint:
 	for m in man/*.[1-9]; do groff -mdoc -ww -z $$m || exit 1; done
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/baselines $(DESTDIR)$(MANDIR)/man1 \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/baselines/coverage $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(B)/harden $(DESTDIR)$(BINDIR)/harden
 	install -m 644 baselines/*.yaml $(DESTDIR)$(DATADIR)/baselines/
+	install -m 644 baselines/coverage/*.yaml $(DESTDIR)$(DATADIR)/baselines/coverage/
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
