@@ -35,7 +35,7 @@ void cmd_print_version(FILE *f, const struct cmd_ctx *ctx)
 	baseline_dirs(&dirs);
 	for (size_t i = 0; i < dirs.n; i++)
 		path_line(f, i ? "" : "baselines", xstrdup(dirs.v[i]));
-	free(dirs.v);
+	strlist_release(&dirs);
 }
 
 static int version_run(struct cmd_ctx *ctx, void *opts)

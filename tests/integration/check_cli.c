@@ -224,7 +224,8 @@ END_TEST
 START_TEST(test_no_home_is_an_error_not_a_relative_path)
 {
 	/* env -i: no HOME, no XDG variables, no HARDEN_DB. */
-	char *out = xasprintf("%s/noenv.txt", tu_tmpdir());
+	char *dir = tu_tmpdir();
+	char *out = xasprintf("%s/noenv.txt", dir);
 	char *cmd = xasprintf("cd /tmp && env -i %s report > /dev/null 2> %s; echo $? >> %s", harden_bin(), out, out);
 	ck_assert_int_eq(system(cmd), 0);
 	size_t len;
@@ -233,6 +234,8 @@ START_TEST(test_no_home_is_an_error_not_a_relative_path)
 	free(text);
 	free(cmd);
 	free(out);
+	tu_rmdir(dir);
+	free(dir);
 }
 END_TEST
 
