@@ -684,6 +684,27 @@ START_TEST(test_evaluate_offline_against_stored_snapshot)
 }
 END_TEST
 
+START_TEST(test_evaluate_while_the_twin_is_held_is_busy)
+{
+	struct run r;
+	json_t *j = scan_json(&r, scan_cis_json, EXIT_FINDINGS);
+	json_decref(j);
+	run_release(&r);
+	/* A scan writing its snapshot holds the twin's write lock. */
+	sqlite3 *raw;
+	ck_assert_int_eq(sqlite3_open(lab.db, &raw), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	static const char *const ev[] = { "evaluate", "--target", "lab", "--baseline", "tests/data/vm-rules.yaml",
+					  "--format", "json", NULL };
+	harden_run(&lab, &r, ev);
+	ck_assert_msg(r.status == EXIT_BUSY, "exit %d, want %d; stderr: %s", r.status, EXIT_BUSY, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "busy"));
+	run_release(&r);
+	sqlite3_exec(raw, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(raw);
+}
+END_TEST
+
 START_TEST(test_waivers_active_and_expired)
 {
 	free(tu_write(lab.dir, "waivers.yaml",
@@ -921,6 +942,7 @@ static Suite *suite(void)
 	tcase_add_test(seeded, test_session_expiry_mid_scan_logs_in_again);
 	tcase_add_test(seeded, test_killed_scan_is_failed_and_never_latest);
 	tcase_add_test(seeded, test_evaluate_offline_against_stored_snapshot);
+	tcase_add_test(seeded, test_evaluate_while_the_twin_is_held_is_busy);
 	tcase_add_test(seeded, test_scg_every_rule_fails_and_passes);
 	tcase_add_test(seeded, test_waivers_active_and_expired);
 	tcase_add_test(seeded, test_sql_checks_against_the_lab);
