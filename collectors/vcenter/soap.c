@@ -80,6 +80,28 @@ static void fail(struct soap_parser *p, const char *msg)
 	xmlStopParser(p->ctxt);
 }
 
+/* Depth of returnval/objects in Envelope/Body/XResponse/returnval/objects. */
+#define OBJECTS_DEPTH 5
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* In an answer of objects (RetrievePropertiesEx and its continuation) the
+ * response holds returnval, and returnval holds objects and a token: any
+ * other element there (objects nested one level deeper, say) would be
+ * skipped in silence and read as an inventory without those objects. */
+static bool unexpected_in_answer(const struct xnode *parent, const char *name, int depth)
+{
+	if (depth == OBJECTS_DEPTH - 1 && ends_with(parent->name, "Response"))
+		return strcmp(name, "returnval") != 0;
+	if (depth == OBJECTS_DEPTH && !strcmp(parent->name, "returnval"))
+		return strcmp(name, "objects") && strcmp(name, "token");
+	return false;
+}
+
 static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 		     const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attr,
 		     int nb_def, const xmlChar **attrs)
@@ -90,6 +112,13 @@ static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 		return;
 	if (++p->depth > SOAP_MAX_DEPTH) {
 		fail(p, "elements nested too deeply");
+		return;
+	}
+	if (p->fn && unexpected_in_answer(p->cur, (const char *)localname, p->depth)) {
+		char *msg = xasprintf("unexpected element '%.64s' under '%.64s' in an answer of objects",
+				      (const char *)localname, p->cur->name);
+		fail(p, msg);
+		free(msg);
 		return;
 	}
 	struct xnode *n = xcalloc(1, sizeof(*n));
@@ -124,9 +153,6 @@ static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 	p->cur = n;
 	buf_reset(&p->text);
 }
-
-/* Depth of returnval/objects in Envelope/Body/XResponse/returnval/objects. */
-#define OBJECTS_DEPTH 5
 
 static void on_end(void *ud, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
 {

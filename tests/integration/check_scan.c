@@ -518,6 +518,51 @@ START_TEST(test_missing_property_is_unknown_never_pass)
 }
 END_TEST
 
+START_TEST(test_no_hosts_is_unknown_never_clean)
+{
+	struct run r;
+	json_t *j = scan_json(&r, scan_cis_json, EXIT_CLEAN);
+	json_decref(j);
+	run_release(&r);
+	/* vCenter answers an empty RetrievePropertiesExResponse for hosts, as it
+	 * does for an account that may not see them. */
+	lab_control(&lab, "/lab/empty?type=HostSystem");
+	static const char *const args[] = { "scan", "-t", "lab", "-b", CIS, "-f", "json", "--all", "--fail-on", "info",
+					    "--max-unknown", "0", NULL };
+	j = scan_json(&r, args, EXIT_UNKNOWN);
+	ck_assert_int_eq(count(j, "pass"), 0);
+	ck_assert_int_eq(count(j, "fail"), 0);
+	ck_assert_int_gt(count(j, "unknown"), 0);
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		json_t *o = json_object_get(f, "object");
+		/* One result per rule, on the vcenter object (named by its URL). */
+		ck_assert_str_eq(json_string_value(json_object_get(o, "id")), "vcenter");
+		ck_assert_str_eq(json_string_value(json_object_get(o, "name")), lab.url);
+		ck_assert_str_eq(json_string_value(json_object_get(f, "status")), "unknown");
+	}
+	ck_assert_ptr_nonnull(strstr(r.out, "vCenter returned no host objects: the account may lack the privilege "
+					   "to see them"));
+	json_decref(j);
+	run_release(&r);
+	/* inventory counts what vCenter showed. */
+	static const char *const inv[] = { "inventory", "--target", "lab", "--format", "json", NULL };
+	harden_run(&lab, &r, inv);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"host_count\":0"));
+	run_release(&r);
+	/* drift leaves the vcenter object out, and does not call every host
+	 * removed: vCenter showed none, which is a gap. */
+	static const char *const drift[] = { "drift", "--target", "lab", "--format", "json", NULL };
+	harden_run(&lab, &r, drift);
+	ck_assert_msg(r.status == EXIT_CLEAN, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_null(strstr(r.out, "\"vcenter\""));
+	ck_assert_ptr_null(strstr(r.out, "object_removed"));
+	run_release(&r);
+}
+END_TEST
+
 START_TEST(test_malformed_soap_fails_the_scan_cleanly)
 {
 	struct run r;
@@ -948,6 +993,7 @@ static Suite *suite(void)
 	tcase_add_test(clean, test_password_file_mode_is_enforced);
 	tcase_add_test(clean, test_missing_property_is_unknown_never_pass);
 	tcase_add_test(clean, test_malformed_soap_fails_the_scan_cleanly);
+	tcase_add_test(clean, test_no_hosts_is_unknown_never_clean);
 	tcase_add_test(clean, test_full_disk_fails_cleanly);
 	tcase_add_test(clean, test_site_parameters_from_targets_and_set);
 	tcase_add_test(clean, test_several_baselines_and_their_conflicts);
