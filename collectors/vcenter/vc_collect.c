@@ -111,6 +111,8 @@ static int host_cmp(const void *a, const void *b)
 static struct host_rec *host_find(struct collect *c, const char *moref)
 {
 	struct host_rec key = { .moref = (char *)moref };
+	if (!c->nhosts)
+		return NULL;	/* no array at all: bsearch must not see NULL */
 	return bsearch(&key, c->hosts, c->nhosts, sizeof(*c->hosts), host_cmp);
 }
 
