@@ -292,10 +292,6 @@ func (fe *frontEnd) serveSDK(w http.ResponseWriter, r *http.Request) {
 	key := sessionKeyFromCookies(r.Cookies())
 	authed := key != "" && fe.isLive(key)
 
-	if authed && emptyIntercept(w, call.method, body) {
-		return
-	}
-
 	var reconfig *vmReconfig
 	switch call.method {
 	case "EnterLockdownMode", "ExitLockdownMode":
@@ -476,11 +472,8 @@ func (fe *frontEnd) serveLab(inv *inventory) http.HandlerFunc {
 			faults.delay = time.Duration(ms) * time.Millisecond
 			faults.mu.Unlock()
 			labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "ms": ms})
-		case "/lab/empty":
-			serveEmpty(w, r)
 		case "/lab/reset-faults":
 			faults.reset()
-			emptyReset()
 			labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true})
 		default:
 			labkit.Error(w, http.StatusNotFound, "unknown lab endpoint")
@@ -492,5 +485,5 @@ var labGET = map[string]bool{"/lab/stats": true, "/lab/seed": true}
 
 var labPOST = map[string]bool{
 	"/lab/expire-sessions-after": true, "/lab/missing": true, "/lab/missing/clear": true, "/lab/malformed": true,
-	"/lab/delay": true, "/lab/reset-faults": true, "/lab/empty": true,
+	"/lab/delay": true, "/lab/reset-faults": true,
 }
