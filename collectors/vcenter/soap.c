@@ -90,15 +90,18 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 /* In an answer of objects (RetrievePropertiesEx and its continuation) the
- * response holds returnval, and returnval holds objects and a token: any
- * other element there (objects nested one level deeper, say) would be
- * skipped in silence and read as an inventory without those objects. */
+ * response holds returnval, returnval holds objects and a token, and each
+ * objects holds obj, propSet and missingSet: any other element there
+ * (objects or their content nested one level deeper, say) would be skipped
+ * in silence and read as an inventory without those objects. */
 static bool unexpected_in_answer(const struct xnode *parent, const char *name, int depth)
 {
 	if (depth == OBJECTS_DEPTH - 1 && ends_with(parent->name, "Response"))
 		return strcmp(name, "returnval") != 0;
 	if (depth == OBJECTS_DEPTH && !strcmp(parent->name, "returnval"))
 		return strcmp(name, "objects") && strcmp(name, "token");
+	if (depth == OBJECTS_DEPTH + 1 && !strcmp(parent->name, "objects"))
+		return strcmp(name, "obj") && strcmp(name, "propSet") && strcmp(name, "missingSet");
 	return false;
 }
 
@@ -167,7 +170,11 @@ static void on_end(void *ud, const xmlChar *localname, const xmlChar *prefix, co
 	p->cur = n->parent;
 	if (p->fn && p->depth == OBJECTS_DEPTH && !strcmp(n->name, "objects") &&
 	    !strcmp(n->parent->name, "returnval")) {
-		int rc = p->fn(p->ctx, n);
+		int rc = -1;
+		if (xnode_text(n, "obj"))
+			rc = p->fn(p->ctx, n);
+		else
+			err_set("an object without its obj (moref) in an answer of objects");
 		/* Unlink: objects is always the last child while it streams. */
 		struct xnode *par = n->parent, *prev = NULL;
 		for (struct xnode *c = par->child; c != n; c = c->next)

@@ -563,6 +563,34 @@ START_TEST(test_no_hosts_is_unknown_never_clean)
 }
 END_TEST
 
+START_TEST(test_nested_objects_are_a_protocol_error)
+{
+	struct run r;
+	json_t *j = scan_json(&r, scan_cis_json, EXIT_CLEAN);
+	long long good = json_integer_value(json_object_get(j, "snapshot_id"));
+	json_decref(j);
+	run_release(&r);
+	/* Hosts one element deeper than the schema allows, around them or
+	 * inside them: a protocol error, never "0 hosts" and a clean exit. */
+	static const char *const how[] = { "wrap", "inner" };
+	static const char *const want[] = { "unexpected element 'nested' under 'returnval'",
+					     "unexpected element 'nested' under 'objects'" };
+	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", CIS, "--fail-on", "info",
+					    "--max-unknown", "0", NULL };
+	for (size_t i = 0; i < ARRAY_SIZE(how); i++) {
+		char *ctl = xasprintf("/lab/nest?type=HostSystem&how=%s", how[i]);
+		lab_control(&lab, ctl);
+		free(ctl);
+		harden_run(&lab, &r, scan);
+		ck_assert_msg(r.status == EXIT_COLLECT, "%s: exit %d: %s", how[i], r.status, r.err);
+		ck_assert_msg(strstr(r.err, want[i]), "%s: %s", how[i], r.err);
+		run_release(&r);
+		lab_control(&lab, "/lab/reset-faults");
+		ck_assert_int_eq(latest_snapshot(), good);
+	}
+}
+END_TEST
+
 START_TEST(test_malformed_soap_fails_the_scan_cleanly)
 {
 	struct run r;
@@ -994,6 +1022,7 @@ static Suite *suite(void)
 	tcase_add_test(clean, test_missing_property_is_unknown_never_pass);
 	tcase_add_test(clean, test_malformed_soap_fails_the_scan_cleanly);
 	tcase_add_test(clean, test_no_hosts_is_unknown_never_clean);
+	tcase_add_test(clean, test_nested_objects_are_a_protocol_error);
 	tcase_add_test(clean, test_full_disk_fails_cleanly);
 	tcase_add_test(clean, test_site_parameters_from_targets_and_set);
 	tcase_add_test(clean, test_several_baselines_and_their_conflicts);

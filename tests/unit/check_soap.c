@@ -241,10 +241,16 @@ START_TEST(test_unexpected_structure_in_objects_answer)
 		"</returnval></returnval></RetrievePropertiesExResponse>" ENV_CLOSE,
 		ENV_OPEN "<ContinueRetrievePropertiesExResponse xmlns=\"urn:vim25\"><objects>"
 		"<obj type=\"HostSystem\">host-21</obj></objects></ContinueRetrievePropertiesExResponse>" ENV_CLOSE,
+		ENV_OPEN "<RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval><objects><inner>"
+		"<obj type=\"HostSystem\">host-21</obj></inner></objects></returnval></RetrievePropertiesExResponse>" ENV_CLOSE,
+		ENV_OPEN "<RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval><objects>"
+		"<propSet><name>name</name><val>esx-01</val></propSet></objects></returnval>"
+		"</RetrievePropertiesExResponse>" ENV_CLOSE,
 	};
 	static const char *const want[] = { "'wrap' under 'returnval'", "'returnval' under 'returnval'",
-					     "'objects' under 'ContinueRetrievePropertiesExResponse'" };
-	for (size_t i = 0; i < 3; i++) {
+					     "'objects' under 'ContinueRetrievePropertiesExResponse'",
+					     "'inner' under 'objects'", "an object without its obj" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct seen s;
 		memset(&s, 0, sizeof(s));
 		struct soap_result res;
