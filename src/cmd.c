@@ -39,7 +39,7 @@ static const char *const exit_texts[] = {
 	[EXIT_COLLECT] = "collection failed (unreachable, TLS, timeout, protocol; or the NSX part), or a failed snapshot",
 	[EXIT_AUTH] = "authentication failed (vCenter or NSX)",
 	[EXIT_STORE] = "twin database error (cannot open, disk full) or a report file not written",
-	[EXIT_BUSY] = "another scan holds the twin database",
+	[EXIT_BUSY] = "another scan holds the twin database, or another harden is writing it",
 };
 
 const char *cmd_exit_text(const struct cmd *c, int code)
@@ -593,7 +593,7 @@ int cmd_open_twin(struct cmd_ctx *ctx, unsigned how)
 	int r = store_open(&ctx->store, ctx->db, !write);
 	if (r < 0) {
 		log_error("%s", err_get());
-		return cmd_exit_for(r == HERR_FULL ? HERR_FULL : HERR_STORE);
+		return cmd_exit_for(r == HERR_FULL || r == HERR_BUSY ? r : HERR_STORE);
 	}
 	return 0;
 }

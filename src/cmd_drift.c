@@ -126,7 +126,7 @@ static int pick_pair(struct store *st, const struct drift_opts *o, struct snapsh
 		r = drift_compute(st, a->id, b->id, NULL);
 	if (r < 0) {
 		log_error("%s", err_get());
-		return EXIT_STORE;
+		return r == HERR_BUSY ? EXIT_BUSY : EXIT_STORE;
 	}
 	return 0;
 }
@@ -178,7 +178,7 @@ const struct cmd cmd_drift = {
 	.optsets = { { opts, 0 } },
 	.opts_size = sizeof(struct drift_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_COLLECT, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_COLLECT, EXIT_STORE, EXIT_BUSY),
 	.exit_texts = { CMD_PLAIN_EXITS },
 	.run = run,
 };

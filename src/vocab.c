@@ -49,6 +49,12 @@ static const struct vocab_entry vocab[] = {
 	{ "datastore", "url", PT_STRING, NULL, NULL, "Datastore.summary.url", "The datastore's URL." },
 	{ "datastore", "hosts", PT_LIST, NULL, NULL, "HostSystem.datastore (inverted)", "The names of the hosts that mount the datastore, sorted. The list is built from each host's datastore property rather than from Datastore.host, which some vCenter simulators report wrongly. A host whose datastore property was not collected is missing from every list." },
 
+	/* vcenter: one per snapshot whose vCenter part completed */
+	{ "vcenter", "url", PT_STRING, NULL, NULL, "the targets file", "The vCenter URL scanned. Rules over host, vm or datastore of which vCenter returned no object at all give one unknown result each on this object, saying so: an account without the privilege to see the hosts gets an empty answer, which must not read as a clean scan." },
+	{ "vcenter", "host_count", PT_INT, NULL, NULL, "HostSystem (counted)", "Hosts collected." },
+	{ "vcenter", "vm_count", PT_INT, NULL, NULL, "VirtualMachine (counted)", "VMs collected, templates included." },
+	{ "vcenter", "datastore_count", PT_INT, NULL, NULL, "Datastore (counted)", "Datastores collected." },
+
 	/* dfw_policy: NSX Policy API SecurityPolicy */
 	{ "dfw_policy", "name", PT_STRING, NULL, NULL, "SecurityPolicy.display_name", "Display name (free text set by NSX users)." },
 	{ "dfw_policy", "id", PT_STRING, NULL, NULL, "SecurityPolicy.id", "Policy id." },

@@ -36,6 +36,10 @@ bool vocab_known_type(const char *otype);
 /* The object of the NSX part itself (one per snapshot): rules over NSX
  * types are unknown on it when the part was not collected. */
 #define NSX_PART_OBJECT "nsx_manager"
+/* The object of the vCenter part (one per snapshot whose vCenter part
+ * completed, type and moref alike): rules over a vCenter type of which
+ * vCenter returned no object are unknown on it. */
+#define VCENTER_PART_OBJECT "vcenter"
 /* The snapshot part that collects objects of otype. */
 enum part vocab_part(const char *otype);
 const char *ptype_name(enum ptype t);

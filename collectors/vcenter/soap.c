@@ -80,6 +80,31 @@ static void fail(struct soap_parser *p, const char *msg)
 	xmlStopParser(p->ctxt);
 }
 
+/* Depth of returnval/objects in Envelope/Body/XResponse/returnval/objects. */
+#define OBJECTS_DEPTH 5
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* In an answer of objects (RetrievePropertiesEx and its continuation) the
+ * response holds returnval, returnval holds objects and a token, and each
+ * objects holds obj, propSet and missingSet: any other element there
+ * (objects or their content nested one level deeper, say) would be skipped
+ * in silence and read as an inventory without those objects. */
+static bool unexpected_in_answer(const struct xnode *parent, const char *name, int depth)
+{
+	if (depth == OBJECTS_DEPTH - 1 && ends_with(parent->name, "Response"))
+		return strcmp(name, "returnval") != 0;
+	if (depth == OBJECTS_DEPTH && !strcmp(parent->name, "returnval"))
+		return strcmp(name, "objects") && strcmp(name, "token");
+	if (depth == OBJECTS_DEPTH + 1 && !strcmp(parent->name, "objects"))
+		return strcmp(name, "obj") && strcmp(name, "propSet") && strcmp(name, "missingSet");
+	return false;
+}
+
 static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 		     const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attr,
 		     int nb_def, const xmlChar **attrs)
@@ -90,6 +115,13 @@ static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 		return;
 	if (++p->depth > SOAP_MAX_DEPTH) {
 		fail(p, "elements nested too deeply");
+		return;
+	}
+	if (p->fn && unexpected_in_answer(p->cur, (const char *)localname, p->depth)) {
+		char *msg = xasprintf("unexpected element '%.64s' under '%.64s' in an answer of objects",
+				      (const char *)localname, p->cur->name);
+		fail(p, msg);
+		free(msg);
 		return;
 	}
 	struct xnode *n = xcalloc(1, sizeof(*n));
@@ -125,9 +157,6 @@ static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
 	buf_reset(&p->text);
 }
 
-/* Depth of returnval/objects in Envelope/Body/XResponse/returnval/objects. */
-#define OBJECTS_DEPTH 5
-
 static void on_end(void *ud, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
 {
 	struct soap_parser *p = ((xmlParserCtxtPtr)ud)->_private;
@@ -141,7 +170,11 @@ static void on_end(void *ud, const xmlChar *localname, const xmlChar *prefix, co
 	p->cur = n->parent;
 	if (p->fn && p->depth == OBJECTS_DEPTH && !strcmp(n->name, "objects") &&
 	    !strcmp(n->parent->name, "returnval")) {
-		int rc = p->fn(p->ctx, n);
+		int rc = -1;
+		if (xnode_text(n, "obj"))
+			rc = p->fn(p->ctx, n);
+		else
+			err_set("an object without its obj (moref) in an answer of objects");
 		/* Unlink: objects is always the last child while it streams. */
 		struct xnode *par = n->parent, *prev = NULL;
 		for (struct xnode *c = par->child; c != n; c = c->next)

@@ -74,6 +74,11 @@ const char *vc_target(const struct vc *v)
 	return v->target;
 }
 
+const char *vc_url(const struct vc *v)
+{
+	return v->url;
+}
+
 long long vc_api_calls(const struct vc *v)
 {
 	return v->calls;

@@ -38,6 +38,8 @@ int vc_call(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, struct so
 /* A manager's moref from the ServiceContent, e.g. "propertyCollector". */
 const char *vc_service(const struct vc *v, const char *name);
 long long vc_api_calls(const struct vc *v);
+/* The URL connected to, as the targets file gives it. */
+const char *vc_url(const struct vc *v);
 /* How many times this connection has logged in. */
 int vc_logins(const struct vc *v);
 long long vc_bytes_received(const struct vc *v);

@@ -36,6 +36,7 @@ struct collect {
 	struct pair *ds_hosts;	/* datastore moref -> host name */
 	size_t nds_hosts, capds_hosts;
 	long long page_objects;
+	long long nhost_objs, nvm_objs, nds_objs;	/* for the vcenter object */
 	bool mounts_incomplete;	/* a host's datastore list was not collected */
 	const char *phase;
 };
@@ -110,12 +111,20 @@ static int host_cmp(const void *a, const void *b)
 static struct host_rec *host_find(struct collect *c, const char *moref)
 {
 	struct host_rec key = { .moref = (char *)moref };
+	if (!c->nhosts)
+		return NULL;	/* no array at all: bsearch must not see NULL */
 	return bsearch(&key, c->hosts, c->nhosts, sizeof(*c->hosts), host_cmp);
 }
 
 static long long add_object(struct collect *c, const char *type, const char *moref, const char *name)
 {
 	c->page_objects++;
+	if (!strcmp(type, "host"))
+		c->nhost_objs++;
+	else if (!strcmp(type, "vm"))
+		c->nvm_objs++;
+	else if (!strcmp(type, "datastore"))
+		c->nds_objs++;
 	return sink_object(&c->out, type, moref, name);
 }
 
@@ -788,6 +797,25 @@ static void collect_release(struct collect *c)
 	sink_release(&c->out);
 }
 
+/* The part's own object, one per snapshot: what vCenter showed of each
+ * type, so that evaluation can tell "no hosts" from "every host passed". */
+static int record_vcenter(struct collect *c)
+{
+	const char *url = vc_url(c->v);
+	long long obj = sink_object(&c->out, VCENTER_PART_OBJECT, VCENTER_PART_OBJECT, url);
+	if (c->out.rc)
+		return c->out.rc;
+	char n[32];
+	put(c, obj, "url", PT_STRING, url);
+	snprintf(n, sizeof(n), "%lld", c->nhost_objs);
+	put(c, obj, "host_count", PT_INT, n);
+	snprintf(n, sizeof(n), "%lld", c->nvm_objs);
+	put(c, obj, "vm_count", PT_INT, n);
+	snprintf(n, sizeof(n), "%lld", c->nds_objs);
+	put(c, obj, "datastore_count", PT_INT, n);
+	return c->out.rc;
+}
+
 static int collect_all(struct collect *c)
 {
 	int rc = retrieve_view(c, "ClusterComputeResource", cluster_paths, on_cluster);
@@ -805,6 +833,8 @@ static int collect_all(struct collect *c)
 			qsort(c->ds_hosts, c->nds_hosts, sizeof(*c->ds_hosts), pair_cmp);
 		rc = retrieve_view(c, "Datastore", ds_paths, on_datastore);
 	}
+	if (!rc)
+		rc = record_vcenter(c);
 	return rc;
 }
 

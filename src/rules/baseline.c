@@ -460,7 +460,7 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 			free(*dst);
 			*dst = xstrdup(s);
 			if (dst == &r->object_type && !vocab_known_type(s))
-				return yamlx_error(y->file, v, "unknown object type '%s' (host, vm, datastore, dfw_policy, dfw_rule, nsx_group, nsx_service or nsx_manager)", s);
+				return yamlx_error(y->file, v, "unknown object type '%s' (host, vm, datastore, vcenter, dfw_policy, dfw_rule, nsx_group, nsx_service or nsx_manager)", s);
 		} else if (!strcmp(k, "severity")) {
 			if (want_scalar(y, v, k, &s) < 0)
 				return -1;

@@ -365,6 +365,10 @@ struct sqlset {
 	struct sqlrow *v;
 	size_t n, cap;
 	char *error;	/* the check could not run: every result is unknown */
+	/* A property the check reads was not collected on some object of the
+	 * rule's type: the query saw a partial picture, so every result of
+	 * the rule is unknown.  The property, and on which object. */
+	char *gap_prop, *gap;
 };
 
 static int sqlset_add(void *ctx, const char *moref, const char *observed)
@@ -393,6 +397,8 @@ static void sqlset_release(struct sqlset *s)
 	}
 	free(s->v);
 	free(s->error);
+	free(s->gap_prop);
+	free(s->gap);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -400,6 +406,51 @@ static const struct sqlrow *sqlset_find(const struct sqlset *s, const char *more
 {
 	struct sqlrow key = { (char *)moref, NULL };
 	return s->n ? bsearch(&key, s->v, s->n, sizeof(*s->v), sqlrow_cmp) : NULL;
+}
+
+/* The first property an SQL rule reads that was not collected on o. */
+static const char *reads_gap(const struct rule *r, const struct sobject *o)
+{
+	for (size_t i = 0; i < r->reads.n; i++) {
+		const struct sprop *p = sobject_find(o, r->reads.v[i]);
+		if ((p && !p->collected) || (!p && !family_collected(o, r->reads.v[i])))
+			return r->reads.v[i];
+	}
+	return NULL;
+}
+
+struct gap_ctx {
+	const struct baseline *b;
+	const char *otype;
+	struct sqlset *sql;
+};
+
+/* Notes, for each SQL rule over o's type, the first object lacking what the
+ * rule reads. */
+static int find_gaps(void *vctx, const struct sobject *o)
+{
+	struct gap_ctx *g = vctx;
+	for (unsigned i = 0; i < g->b->nrules; i++) {
+		const struct rule *r = &g->b->rules[i];
+		struct sqlset *set = &g->sql[i];
+		if (!r->sql || set->gap || set->error || strcmp(r->object_type, g->otype))
+			continue;
+		const char *prop = reads_gap(r, o);
+		if (prop) {
+			set->gap_prop = xstrdup(prop);
+			set->gap = xasprintf("(not collected on %s '%s', which the check also reads)", o->type, o->name);
+		}
+	}
+	return 0;
+}
+
+/* True when a SQL rule of b over otype says what it reads. */
+static bool sql_reads(const struct baseline *b, const char *otype)
+{
+	for (unsigned i = 0; i < b->nrules; i++)
+		if (b->rules[i].sql && b->rules[i].reads.n && !strcmp(b->rules[i].object_type, otype))
+			return true;
+	return false;
 }
 
 static enum rstatus sql_rule_eval(const struct rule *r, const struct sobject *o, const struct sqlset *set,
@@ -413,13 +464,16 @@ static enum rstatus sql_rule_eval(const struct rule *r, const struct sobject *o,
 		ev_set(ev, "sql", "(not evaluated)", xasprintf("%s; the check failed: %s", expected, set->error));
 		return RS_UNKNOWN;
 	}
-	/* What the query reads must have been collected for this object. */
-	for (size_t i = 0; i < r->reads.n; i++) {
-		const struct sprop *p = sobject_find(o, r->reads.v[i]);
-		if ((p && !p->collected) || (!p && !family_collected(o, r->reads.v[i]))) {
-			ev_set(ev, r->reads.v[i], NOT_COLLECTED, xstrdup(expected));
-			return RS_UNKNOWN;
-		}
+	/* What the query reads must have been collected for this object, and
+	 * for every object of its type, since the query may compare them. */
+	const char *gap = reads_gap(r, o);
+	if (gap) {
+		ev_set(ev, gap, NOT_COLLECTED, xstrdup(expected));
+		return RS_UNKNOWN;
+	}
+	if (set->gap) {
+		ev_set(ev, set->gap_prop, set->gap, xstrdup(expected));
+		return RS_UNKNOWN;
 	}
 	const struct sqlrow *row = sqlset_find(set, o->moref);
 	ev_set(ev, "sql", !row ? "(not returned)" : row->observed ? row->observed : "(returned)", xstrdup(expected));
@@ -434,11 +488,13 @@ struct eval_ctx {
 	const struct waivers *w;
 	struct sqlset *sql;	/* per rule, for SQL rules */
 	struct eval_summary *sum;
+	long long seen;		/* objects of otype evaluated */
 };
 
 static int eval_object(void *vctx, const struct sobject *o)
 {
 	struct eval_ctx *x = vctx;
+	x->seen++;
 	for (unsigned i = 0; i < x->b->nrules; i++) {
 		const struct rule *r = &x->b->rules[i];
 		if (strcmp(r->object_type, x->otype))
@@ -473,20 +529,16 @@ static int find_first(void *ctx, const struct sobject *o)
 	return 1;
 }
 
-/* When the part that collects otype did not complete (the NSX part failed,
- * or the target names no NSX manager), every rule over otype is unknown:
- * one result each, on the part's own object, saying why. */
-static int eval_missing_part(struct eval_ctx *x, long long snap, const struct part_info *p)
+/* Every rule over otype unknown: one result each, on the object of type
+ * part_type (the part's own object), with why as the value seen.  Nothing
+ * when the snapshot has no such object (it predates them). */
+static int eval_unknown_on_part(struct eval_ctx *x, long long snap, const char *part_type, const char *prop,
+				const char *why)
 {
 	long long mgr = 0;
-	int rc = store_objects_each(x->st, snap, NSX_PART_OBJECT, find_first, &mgr);
-	if (rc < 0)
-		return rc;
-	if (!mgr)
-		return 0;	/* a snapshot from before parts were recorded */
-	char *why = !p || p->status == PS_NOT_CONFIGURED
-			    ? xstrdup("(not collected: the target names no NSX manager)")
-			    : xasprintf("(not collected: the NSX part failed: %s)", p->error ? p->error : "unknown error");
+	int rc = store_objects_each(x->st, snap, part_type, find_first, &mgr);
+	if (rc < 0 || !mgr)
+		return rc < 0 ? rc : 0;
 	for (unsigned i = 0; rc >= 0 && i < x->b->nrules; i++) {
 		const struct rule *r = &x->b->rules[i];
 		if (strcmp(r->object_type, x->otype))
@@ -495,11 +547,36 @@ static int eval_missing_part(struct eval_ctx *x, long long snap, const struct pa
 					  : xstrdup(r->sql_expected ? r->sql_expected : "not returned by the SQL check");
 		x->sum->by_status[RS_UNKNOWN]++;
 		x->sum->by_sev[RS_UNKNOWN][r->severity]++;
-		rc = store_finding(x->st, x->eval_id, r->id, mgr, RS_UNKNOWN, part_name(PART_NSX), why, expected, 0);
+		rc = store_finding(x->st, x->eval_id, r->id, mgr, RS_UNKNOWN, prop, why, expected, 0);
 		free(expected);
 	}
-	free(why);
 	return rc < 0 ? rc : 0;
+}
+
+/* When the part that collects otype did not complete (the NSX part failed,
+ * or the target names no NSX manager), every rule over otype is unknown. */
+static int eval_missing_part(struct eval_ctx *x, long long snap, const struct part_info *p)
+{
+	char *why = !p || p->status == PS_NOT_CONFIGURED
+			    ? xstrdup("(not collected: the target names no NSX manager)")
+			    : xasprintf("(not collected: the NSX part failed: %s)", p->error ? p->error : "unknown error");
+	int rc = eval_unknown_on_part(x, snap, NSX_PART_OBJECT, part_name(PART_NSX), why);
+	free(why);
+	return rc;
+}
+
+/* vCenter completed but returned no object of otype: no rule over it has
+ * anything to pass on, and an empty answer is what an account that may not
+ * see the hosts gets, so every rule over otype is unknown. */
+static int eval_no_objects(struct eval_ctx *x, long long snap)
+{
+	char *why = xasprintf("(not collected: vCenter returned no %s objects: the account may lack the privilege "
+			      "to see them)", x->otype);
+	char *prop = xasprintf("%s_count", x->otype);
+	int rc = eval_unknown_on_part(x, snap, VCENTER_PART_OBJECT, prop, why);
+	free(prop);
+	free(why);
+	return rc;
 }
 
 static int store_waivers(struct store *st, long long eval, const struct waivers *w, const char *source)
@@ -563,14 +640,21 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 	unsigned nparts = 0;
 	if (types.n && (rc = store_parts(st, snap, &parts, &nparts)) < 0)
 		types.n = 0;
-	for (size_t i = 0; i < types.n; i++) {
-		struct eval_ctx x = { st, b, types.v[i], sum->eval_id, w, sql, sum };
+	for (size_t i = 0; i < types.n && rc >= 0; i++) {
+		struct gap_ctx g = { b, types.v[i], sql };
+		if (sql_reads(b, types.v[i]))
+			rc = store_objects_each(st, snap, types.v[i], find_gaps, &g);
+	}
+	for (size_t i = 0; i < types.n && rc >= 0; i++) {
+		struct eval_ctx x = { st, b, types.v[i], sum->eval_id, w, sql, sum, 0 };
 		enum part part = vocab_part(types.v[i]);
 		const struct part_info *p = part_find(parts, nparts, part);
 		if (part != PART_VCENTER && (!p || p->status != PS_COMPLETED))
 			rc = eval_missing_part(&x, snap, p);
 		else
 			rc = store_objects_each(st, snap, types.v[i], eval_object, &x);
+		if (rc >= 0 && part == PART_VCENTER && !x.seen && strcmp(types.v[i], VCENTER_PART_OBJECT))
+			rc = eval_no_objects(&x, snap);
 		if (rc < 0)
 			break;
 	}

@@ -31,7 +31,7 @@ struct part_ops {
 
 static enum herr from_store(int r)
 {
-	return r == HERR_FULL ? HERR_FULL : HERR_STORE;
+	return r == HERR_FULL || r == HERR_BUSY ? r : HERR_STORE;
 }
 
 static const struct endpoint *vc_endpoint(const struct target *t)
@@ -216,7 +216,7 @@ static enum herr run_part(struct scan *s, struct store *st, long long snap, cons
 	}
 	char *msg = xstrdup(err_get());
 	enum herr rc = (enum herr)r;
-	if (p->required || rc == HERR_STORE || rc == HERR_FULL) {
+	if (p->required || rc == HERR_STORE || rc == HERR_FULL || rc == HERR_BUSY) {
 		store_part_set(st, snap, p->part, PS_FAILED, e->url, msg, &ps);
 		log_error("scan of target '%s' failed: %s", s->target->name, msg);
 		err_set("%s", msg);
@@ -347,9 +347,10 @@ enum herr scan_evaluate(struct store *st, const struct snapshot_info *si, struct
 	*nout = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct eval_summary sum;
-		if (rules_evaluate(st, si->id, bl[i], kind, w, waiver_source, &sum) < 0) {
+		int r = rules_evaluate(st, si->id, bl[i], kind, w, waiver_source, &sum);
+		if (r < 0) {
 			log_error("%s", err_get());
-			return HERR_STORE;
+			return from_store(r);
 		}
 		*ms += sum.ms;
 		evals[i].id = sum.eval_id;

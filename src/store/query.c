@@ -22,13 +22,24 @@ _Static_assert(W_SEV_LOW == W_SEV + SEV_LOW && W_SEV_MEDIUM == W_SEV + SEV_MEDIU
 static int full_or_store(sqlite3 *db)
 {
 	int code = sqlite3_errcode(db);
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return HERR_BUSY;
 	return code == SQLITE_FULL || code == SQLITE_IOERR ? HERR_FULL : HERR_STORE;
+}
+
+static int db_error(struct store *st, const char *what, const char *msg)
+{
+	int rc = full_or_store(st->db);
+	if (rc == HERR_BUSY)
+		err_set("cannot %s database '%s': it is busy (another harden is writing it)", what, st->path);
+	else
+		err_set("cannot %s database '%s': %s", what, st->path, msg);
+	return rc;
 }
 
 int store_db_error(struct store *st, const char *what)
 {
-	err_set("cannot %s database '%s': %s", what, st->path, sqlite3_errmsg(st->db));
-	return full_or_store(st->db);
+	return db_error(st, what, sqlite3_errmsg(st->db));
 }
 
 int store_exec(struct store *st, const char *sql, const char *what)
@@ -36,9 +47,9 @@ int store_exec(struct store *st, const char *sql, const char *what)
 	char *msg = NULL;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return 0;
-	err_set("cannot %s database '%s': %s", what, st->path, msg ? msg : sqlite3_errmsg(st->db));
+	int rc = db_error(st, what, msg ? msg : sqlite3_errmsg(st->db));
 	sqlite3_free(msg);
-	return full_or_store(st->db);
+	return rc;
 }
 
 const char *store_col_text(sqlite3_stmt *s, int i)

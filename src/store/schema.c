@@ -1,6 +1,12 @@
 /* The twin's file: its schema and migrations, opening and closing it, and
  * transactions. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/store_int.h"
@@ -154,6 +160,36 @@ static void sql_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, part_name(vocab_part(t ? (const char *)t : "")), -1, SQLITE_STATIC);
 }
 
+static int not_twin(struct store *st)
+{
+	err_set("'%s' is not a harden twin", st->path);
+	return HERR_STORE;
+}
+
+static int read_only(struct store *st)
+{
+	err_set("cannot write the twin database '%s': read-only", st->path);
+	return HERR_STORE;
+}
+
+/* A file harden did not write is left untouched: a twin has harden's
+ * snapshot table and a schema version from 1 up; a database with nothing
+ * in it (a new path, a 0-byte file) becomes one. */
+static int check_twin(struct store *st)
+{
+	static const char tables_sql[] = "SELECT count(*) FROM sqlite_master";
+	static const char ours_sql[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'snapshot'";
+	long long v = 0, tables = 0, ours = 0;
+	int rc;
+	if ((rc = store_query_int(st, user_version_sql, &v, "")) < 0 ||
+	    (rc = store_query_int(st, tables_sql, &tables, "")) < 0 ||
+	    (rc = store_query_int(st, ours_sql, &ours, "")) < 0)
+		return sqlite3_errcode(st->db) == SQLITE_NOTADB ? not_twin(st) : rc;
+	if ((v == 0 && tables == 0) || (v >= 1 && ours == 1))
+		return 0;
+	return not_twin(st);
+}
+
 static int configure(struct store *st, bool readonly)
 {
 	int rc;
@@ -165,17 +201,47 @@ static int configure(struct store *st, bool readonly)
 				    NULL) != SQLITE_OK)
 		return store_db_error(st, "configure");
 	if (!readonly) {
+		if (sqlite3_db_readonly(st->db, "main") == 1)
+			return read_only(st);
+		if ((rc = check_twin(st)) < 0)
+			return rc;
 		if ((rc = store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", "configure")) < 0)
 			return rc;
 		return migrate(st);
 	}
 	long long v = -1;
 	if ((rc = store_query_int(st, user_version_sql, &v, "")) < 0)
-		return rc;
+		return sqlite3_errcode(st->db) == SQLITE_NOTADB ? not_twin(st) : rc;
 	if (v != STORE_SCHEMA_VERSION) {
 		err_set("database '%s' is not a harden twin of schema version %d", st->path, STORE_SCHEMA_VERSION);
 		return HERR_STORE;
 	}
+	return 0;
+}
+
+/* Before opening for writing: a twin marked read-only (no write bit, even
+ * for root) or in a directory harden cannot write is refused by name, and a
+ * new twin is created 0600 (SQLite gives its -wal and -shm the same mode). */
+static int prepare_file(struct store *st)
+{
+	struct stat sb;
+	if (stat(st->path, &sb) == 0) {
+		if (S_ISREG(sb.st_mode) && (!(sb.st_mode & 0222) || access(st->path, W_OK) < 0))
+			return read_only(st);
+		char *dir = xstrdup(st->path);
+		bool ro = access(dirname(dir), W_OK) < 0 && (errno == EACCES || errno == EROFS || errno == EPERM);
+		free(dir);
+		return ro ? read_only(st) : 0;
+	}
+	int fd = open(st->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno != EEXIST) {
+		if (errno == EACCES || errno == EROFS || errno == EPERM)
+			return read_only(st);
+		err_set("cannot create the twin database '%s': %s", st->path, strerror(errno));
+		return HERR_STORE;
+	}
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }
 
@@ -186,10 +252,15 @@ int store_open(struct store **out, const char *path, bool readonly)
 	st->path = xstrdup(path);
 	st->lock_fd = -1;
 	int rc = HERR_STORE;
-	if (!readonly && mkdir_parents(path) < 0)
+	if (!readonly && (mkdir_parents(path) < 0 || (rc = prepare_file(st)) < 0))
 		goto fail;
+	rc = HERR_STORE;
+	/* The file itself, however reached: the scan lock goes by this name. */
+	char *real = realpath(path, NULL);
+	st->real = real ? xstrdup(real) : xstrdup(path);
+	free(real);
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(st->real, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		err_set("cannot open database '%s': %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto fail;
 	}
@@ -213,6 +284,7 @@ void store_close(struct store *st)
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	free(st->path);
+	free(st->real);
 	free(st);
 }
 

@@ -15,7 +15,7 @@
 
 int store_scan_lock(struct store *st, int wait_s)
 {
-	char *lp = xasprintf("%s.lock", st->path);
+	char *lp = xasprintf("%s.lock", st->real);
 	int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err_set("cannot open lock file '%s': %s", lp, strerror(errno));
@@ -46,7 +46,7 @@ static bool scan_lock_free(struct store *st)
 {
 	if (st->lock_fd >= 0)
 		return false;	/* we are the scan */
-	char *lp = xasprintf("%s.lock", st->path);
+	char *lp = xasprintf("%s.lock", st->real);
 	int fd = open(lp, O_RDONLY | O_CLOEXEC);
 	free(lp);
 	if (fd < 0)

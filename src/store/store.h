@@ -195,13 +195,18 @@ int store_object_count(struct store *st, long long snap, const char *type, long 
  *   props(moref, type, name, value, collected)
  * and returns the morefs of the objects that fail, with an optional second
  * column for the value seen.  It runs on a read-only connection whose
- * authorizer allows nothing but reading those views, under a time limit. */
+ * authorizer allows nothing but reading those views, under a time limit and
+ * size limits (a value of STORE_SQL_MAX_VALUE bytes, 64 KiB of SQL, an
+ * expression depth of 100) that one function call cannot get past. */
 #define STORE_SQL_TIMEOUT_MS 10000
+/* The largest value (string, blob, row) an SQL check may build or read. */
+#define STORE_SQL_MAX_VALUE (1024 * 1024)
+#define STORE_SQL_MAX_VALUE_TEXT "1 MiB"
 typedef int (*store_sql_fn)(void *ctx, const char *moref, const char *observed);
 /* Checks that sql would be accepted: 0, or HERR_INPUT with the reason, or
  * HERR_STORE when no connection to check it on can be had. */
 int store_sql_validate(const char *sql);
-/* HERR_INPUT when the SQL is refused or runs out of time, HERR_STORE when
+/* HERR_INPUT when the SQL is refused or runs out of time or size, HERR_STORE when
  * the twin cannot be read, or fn's non-zero result. */
 int store_sql_check(struct store *st, long long snap, const char *sql, int timeout_ms, store_sql_fn fn, void *ctx);
 

@@ -14,7 +14,8 @@
 
 struct store {
 	sqlite3 *db;
-	char *path;
+	char *path;	/* as given, for messages */
+	char *real;	/* resolved (realpath): what is opened and locked */
 	int lock_fd;
 	struct {
 		const char *sql;
@@ -51,7 +52,8 @@ struct store {
 /* The parameter for a word: SQLW(W_RS_FAIL) is "?121". */
 #define SQLW(w) SQLW_(w)
 
-/* Sets the error from SQLite's message; returns HERR_FULL or HERR_STORE. */
+/* Sets the error from SQLite's message; returns HERR_FULL, HERR_BUSY (the
+ * twin is locked by another connection) or HERR_STORE. */
 int store_db_error(struct store *st, const char *what);
 /* Runs SQL without parameters (pragmas, transactions): 0 or as above. */
 int store_exec(struct store *st, const char *sql, const char *what);

@@ -600,6 +600,33 @@ START_TEST(test_hostile_json)
 }
 END_TEST
 
+/* An NSX answer that lists one rule twice is a protocol error of the NSX
+ * part alone: exit 4, the DFW rules unknown, the vCenter part's results
+ * reported and its snapshot completed (it used to cost the vCenter part). */
+START_TEST(test_duplicate_nsx_rule_fails_only_the_nsx_part)
+{
+	static const char rule[] = "{\"id\": \"twice\", \"display_name\": \"twice\", "
+				   "\"path\": \"/infra/domains/default/security-policies/p/rules/twice\", "
+				   "\"action\": \"ALLOW\", \"sequence_number\": 1}";
+	char *body = xasprintf("{\"results\": [%s, %s], \"result_count\": 2}", rule, rule);
+	serve_body("/rules", 1, body);
+	free(body);
+	struct run r;
+	json_t *j = run_json(&r, scan_pci, EXIT_COLLECT);
+	ck_assert_msg(strstr(r.err, "NSX part of target 'lab' failed") && strstr(r.err, "twice"), "stderr: %s", r.err);
+	assert_dfw_unknown(r.out, "the NSX part failed");
+	long long snap = snapshot_of(j);
+	char *p = part_status(snap, "vcenter");
+	ck_assert_str_eq(p, "completed ");
+	free(p);
+	p = part_status(snap, "nsx");
+	ck_assert_msg(!strncmp(p, "failed ", 7) && strstr(p, "twice"), "part: %s", p);
+	free(p);
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("nsx");
@@ -612,6 +639,7 @@ static Suite *suite(void)
 	tcase_add_test(seeded, test_429_burst_then_success);
 	tcase_add_test(seeded, test_redirects_are_followed);
 	tcase_add_test(seeded, test_nsx_500_fails_only_the_nsx_part);
+	tcase_add_test(seeded, test_duplicate_nsx_rule_fails_only_the_nsx_part);
 	tcase_add_test(seeded, test_malformed_json_is_a_clear_error);
 	tcase_add_test(seeded, test_error_body_is_reported_either_way);
 	tcase_add_test(seeded, test_wrong_nsx_password);

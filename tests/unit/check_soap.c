@@ -227,6 +227,53 @@ START_TEST(test_callback_failure_stops_parsing)
 }
 END_TEST
 
+START_TEST(test_unexpected_structure_in_objects_answer)
+{
+	/* Objects one element deeper than the schema allows, an element that is
+	 * neither objects nor token, and a response holding something other
+	 * than returnval: each a protocol error, never an empty inventory. */
+	static const char *const bad[] = {
+		ENV_OPEN "<RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval><wrap>"
+		"<objects><obj type=\"HostSystem\">host-21</obj></objects>"
+		"</wrap></returnval></RetrievePropertiesExResponse>" ENV_CLOSE,
+		ENV_OPEN "<RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval><returnval>"
+		"<objects><obj type=\"HostSystem\">host-21</obj></objects>"
+		"</returnval></returnval></RetrievePropertiesExResponse>" ENV_CLOSE,
+		ENV_OPEN "<ContinueRetrievePropertiesExResponse xmlns=\"urn:vim25\"><objects>"
+		"<obj type=\"HostSystem\">host-21</obj></objects></ContinueRetrievePropertiesExResponse>" ENV_CLOSE,
+		ENV_OPEN "<RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval><objects><inner>"
+		"<obj type=\"HostSystem\">host-21</obj></inner></objects></returnval></RetrievePropertiesExResponse>" ENV_CLOSE,
+		ENV_OPEN "<RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval><objects>"
+		"<propSet><name>name</name><val>esx-01</val></propSet></objects></returnval>"
+		"</RetrievePropertiesExResponse>" ENV_CLOSE,
+	};
+	static const char *const want[] = { "'wrap' under 'returnval'", "'returnval' under 'returnval'",
+					     "'objects' under 'ContinueRetrievePropertiesExResponse'",
+					     "'inner' under 'objects'", "an object without its obj" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct seen s;
+		memset(&s, 0, sizeof(s));
+		struct soap_result res;
+		ck_assert_int_eq(soap_parse(bad[i], strlen(bad[i]), on_obj, &s, &res), -1);
+		ck_assert_int_eq(s.n, 0);
+		ck_assert_msg(res.error && strstr(res.error, want[i]), "case %zu: %s", i, res.error);
+		soap_result_release(&res);
+	}
+	/* An empty answer is well formed: no objects at all (the collector
+	 * decides what that means). */
+	static const char empty[] = ENV_OPEN "<RetrievePropertiesExResponse xmlns=\"urn:vim25\"/>" ENV_CLOSE;
+	struct seen s;
+	memset(&s, 0, sizeof(s));
+	struct soap_result res;
+	ck_assert_int_eq(soap_parse(empty, strlen(empty), on_obj, &s, &res), 0);
+	ck_assert_int_eq(s.n, 0);
+	soap_result_release(&res);
+	/* Answers without objects keep their own shape. */
+	ck_assert_int_eq(soap_parse(service_content, strlen(service_content), NULL, NULL, &res), 0);
+	soap_result_release(&res);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soap");
@@ -242,6 +289,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_doctype_is_refused);
 	tcase_add_test(tc, test_deep_nesting_is_refused);
 	tcase_add_test(tc, test_callback_failure_stops_parsing);
+	tcase_add_test(tc, test_unexpected_structure_in_objects_answer);
 	suite_add_tcase(s, tc);
 	return s;
 }

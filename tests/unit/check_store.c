@@ -1,5 +1,7 @@
 /* The SQLite twin. */
 #include <sqlite3.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -238,6 +240,111 @@ START_TEST(test_migration_from_v1_keeps_data)
 }
 END_TEST
 
+/* The file's bytes, to prove it untouched. */
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	char *buf = xcalloc(1, 1 << 16);
+	*n = fread(buf, 1, 1 << 16, f);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(test_foreign_sqlite_file_is_refused_untouched)
+{
+	char *foreign = xasprintf("%s/other.db", dir);
+	sqlite3 *raw;
+	ck_assert_int_eq(sqlite3_open(foreign, &raw), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(raw, "CREATE TABLE notes(x); INSERT INTO notes VALUES ('mine');", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(raw);
+	size_t n0, n1;
+	char *before = slurp(foreign, &n0);
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, foreign, false), HERR_STORE);
+	ck_assert_ptr_nonnull(strstr(err_get(), "other.db' is not a harden twin"));
+	char *after = slurp(foreign, &n1);
+	ck_assert_uint_eq(n0, n1);
+	ck_assert(memcmp(before, after, n0) == 0);	/* no migration, no switch to WAL */
+	char *wal = xasprintf("%s-wal", foreign);
+	ck_assert_int_ne(access(wal, F_OK), 0);
+	/* A file that is not SQLite at all, for writing too. */
+	char *junk = tu_write(dir, "junk.db", "this is not sqlite at all, not even close..........", 0644);
+	ck_assert_int_eq(store_open(&st, junk, false), HERR_STORE);
+	ck_assert_ptr_nonnull(strstr(err_get(), "junk.db' is not a harden twin"));
+	/* An empty file becomes a twin, as a new path does. */
+	char *empty = tu_write(dir, "empty.db", "", 0600);
+	ck_assert_int_eq(store_open(&st, empty, false), 0);
+	completed_snapshot(st, "lab");
+	store_close(st);
+	ck_assert_int_eq(store_open(&st, empty, false), 0);
+	store_close(st);
+	free(before), free(after), free(wal), free(junk), free(empty), free(foreign);
+}
+END_TEST
+
+static int file_mode(const char *path)
+{
+	struct stat sb;
+	ck_assert_msg(stat(path, &sb) == 0, "%s missing", path);
+	return (int)(sb.st_mode & 0777);
+}
+
+START_TEST(test_twin_files_are_private)
+{
+	mode_t old = umask(022);
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	completed_snapshot(st, "lab");
+	ck_assert_int_eq(store_scan_lock(st, 0), 0);
+	const char *sfx[] = { "", "-wal", "-shm", ".lock" };
+	for (size_t i = 0; i < 4; i++) {
+		char *p = xasprintf("%s%s", db, sfx[i]);
+		ck_assert_msg(file_mode(p) == 0600, "%s has mode %o", p, file_mode(p));
+		free(p);
+	}
+	store_close(st);
+	umask(old);
+}
+END_TEST
+
+START_TEST(test_read_only_twin_is_named_so)
+{
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	completed_snapshot(st, "lab");
+	store_close(st);
+	ck_assert_int_eq(chmod(db, 0444), 0);
+	ck_assert_int_eq(store_open(&st, db, false), HERR_STORE);
+	ck_assert_ptr_nonnull(strstr(err_get(), "cannot write the twin database"));
+	ck_assert_ptr_nonnull(strstr(err_get(), "read-only"));
+	ck_assert_ptr_null(strstr(err_get(), "not a harden twin"));
+	/* Reading it is still fine. */
+	ck_assert_int_eq(store_open(&st, db, true), 0);
+	store_close(st);
+	chmod(db, 0600);
+}
+END_TEST
+
+START_TEST(test_scan_lock_follows_symlinks)
+{
+	struct store *a, *b;
+	ck_assert_int_eq(store_open(&a, db, false), 0);
+	char *link = xasprintf("%s/alias.db", dir);
+	ck_assert_int_eq(symlink(db, link), 0);
+	ck_assert_int_eq(store_open(&b, link, false), 0);
+	ck_assert_int_eq(store_scan_lock(a, 0), 0);
+	/* The same file under another name: the second scan must wait. */
+	ck_assert_int_eq(store_scan_lock(b, 0), HERR_BUSY);
+	ck_assert_ptr_nonnull(strstr(err_get(), "another scan"));
+	store_close(a);
+	ck_assert_int_eq(store_scan_lock(b, 0), 0);
+	store_close(b);
+	free(link);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("store");
@@ -250,6 +357,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_schema_version_and_foreign_files);
 	tcase_add_test(tc, test_evaluation_findings_and_counts);
 	tcase_add_test(tc, test_migration_from_v1_keeps_data);
+	tcase_add_test(tc, test_foreign_sqlite_file_is_refused_untouched);
+	tcase_add_test(tc, test_twin_files_are_private);
+	tcase_add_test(tc, test_read_only_twin_is_named_so);
+	tcase_add_test(tc, test_scan_lock_follows_symlinks);
 	suite_add_tcase(s, tc);
 	return s;
 }
