@@ -46,7 +46,7 @@ LABKIT_LINK = $(B)/gopath/src/harden/labkit
 .SECONDARY:
 
 .PHONY: all deps lab-bin lab-selftest lab demo check check-run unit integration asan asan-run valgrind valgrind-run \
-	bench fuzz fuzz-run install uninstall clean lint man-lint man man-check
+	bench fuzz fuzz-run fuzz-short torture install uninstall clean lint man-lint man man-check
 
 all: $(B)/harden
 
@@ -73,9 +73,16 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 $(B)/tests/check_scan $(B)/tests/check_lab $(B)/tests/check_nsx $(B)/tests/check_drift $(B)/tests/check_cli \
-		$(B)/tests/check_scenarios $(B)/tests/check_hostile: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
+		$(B)/tests/check_scenarios $(B)/tests/check_hostile $(B)/tests/check_torture: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+# The allocation-failure shim the torture suite preloads into harden.
+$(B)/tests/failmalloc.so: tests/lib/preload/failmalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O1 -g -Wall -Wextra -Werror -o $@ $<
+
+$(B)/tests/check_torture: | $(B)/tests/failmalloc.so
 
 $(LABKIT_LINK):
 	@mkdir -p $(dir $@)
@@ -114,6 +121,11 @@ check: deps
 
 check-run: all lab-bin man-check lab-selftest $(UNIT_BIN) $(INTEG_BIN)
 	sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
+
+# The torture suite at full length: a kill -9 at every API call and commit
+# of a scan, and 200 allocation failures (check-run runs a short version).
+torture: all lab-bin $(B)/tests/check_torture
+	HARDEN_TORTURE=full sh scripts/run-tests.sh $(B) $(B)/tests/check_torture
 
 unit: all $(UNIT_BIN)
 	sh scripts/run-tests.sh $(B) $(UNIT_BIN)
