@@ -116,6 +116,7 @@ demo: deps
 # The suites three times: plain, under ASan+UBSan, and under valgrind.
 check: deps
 	@$(MAKE) --no-print-directory check-run
+	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory asan-run
 	@$(MAKE) --no-print-directory valgrind-run
 
@@ -150,12 +151,16 @@ valgrind-run: all lab-bin $(UNIT_BIN) $(INTEG_BIN)
 	HARDEN_VALGRIND=1 sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
 
 # Coverage-guided fuzzing of the parsers of untrusted input, FUZZ_SECONDS each.
-FUZZERS = soap baseline targets waivers nsx
+FUZZERS = soap baseline targets waivers nsx jsonrpc
 FUZZ_SECONDS ?= 60
 fuzz:
 	@sh scripts/deps.sh clang libclang-rt-14-dev
-	@$(MAKE) --no-print-directory B=build-fuzz CC=clang CFLAGS='-O1 -g' \
+	@$(MAKE) --no-print-directory B=build-fuzz CC=clang CFLAGS='-O1 -g -Wno-string-concatenation' \
 		SANITIZE='-fsanitize=fuzzer-no-link,address,undefined' fuzz-run
+
+# A short run of every fuzzer, part of 'make check' (FUZZ_SECONDS each).
+fuzz-short:
+	@$(MAKE) --no-print-directory FUZZ_SECONDS=5 fuzz
 
 fuzz-run: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZERS))
 	sh scripts/fuzz.sh $(B) $(FUZZ_SECONDS) $(FUZZERS)
