@@ -427,6 +427,98 @@ START_TEST(test_d01_session_redirect_308_keeps_password)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Hostile NSX answers, through the NSX lab's /lab/body */
+
+static void serve_body(const char *path, int count, const char *body)
+{
+	long status;
+	char *url = xasprintf("/lab/body?path=%s&count=%d", path, count);
+	char *b = nsx_request(&lab, "POST", url, body, &status);
+	ck_assert_msg(status == 200, "%s: %s", url, b);
+	free(b);
+	free(url);
+}
+
+/* The NSX part fails with exit 4 and one clean line; the vCenter part is
+ * kept and reported. */
+static void nsx_part_fails(const char *why)
+{
+	static const char *const args[] = { "scan", "--target", "lab", "--baseline", CIS, "--format", "json",
+					    "--all", NULL };
+	struct run r;
+	harden_run(&lab, &r, args);
+	ck_assert_msg(r.status == EXIT_COLLECT, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "NSX part of target 'lab' failed") && strstr(r.err, why), "%s: %s", why, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, lab.nsx_url));
+	for (const unsigned char *p = (const unsigned char *)r.err; *p; p++)
+		ck_assert_msg(*p >= 0x20 || *p == '\n', "control 0x%02x in [%s]", *p, r.err);
+	ck_assert_msg(json_count(r.out, "cis-esxi-5.3", "pass", HOST) == 1, "the vCenter part was lost");
+	assert_no_secret(&r, NSX_LAB_PASSWORD);
+	run_release(&r);
+	nsx_control(&lab, "/lab/reset-faults");
+}
+
+/* The lab's cursor for an offset: "offset:N" in unpadded base64url. */
+static char *cursor_for(int n)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char *plain = xasprintf("offset:%d", n);
+	size_t len = strlen(plain);
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned char)plain[i] << 16;
+		v |= i + 1 < len ? (unsigned char)plain[i + 1] << 8 : 0;
+		v |= i + 2 < len ? (unsigned char)plain[i + 2] : 0;
+		size_t out = len - i >= 3 ? 4 : len - i + 1;
+		for (size_t k = 0; k < out; k++)
+			buf_putc(&b, abc[(v >> (18 - 6 * k)) & 63]);
+	}
+	free(plain);
+	return buf_detach(&b);
+}
+
+START_TEST(test_d02_nsx_fresh_cursors_end)
+{
+	lab_start_nsx(&lab, NULL);
+	/* Empty pages, each with a cursor never seen before. */
+	for (int i = 0; i < 40; i++) {
+		char *c = cursor_for(i + 1);
+		char *b = xasprintf("{\"results\": [], \"result_count\": 99, \"cursor\": \"%s\"}", c);
+		serve_body("/groups", 1, b);
+		free(b);
+		free(c);
+	}
+	nsx_part_fails("empty pages");
+}
+END_TEST
+
+START_TEST(test_d02_nsx_alternating_cursors_end)
+{
+	lab_start_nsx(&lab, NULL);
+	char *a = cursor_for(1), *b = cursor_for(2);
+	char *pa = xasprintf("{\"results\": [], \"cursor\": \"%s\"}", a);
+	char *pb = xasprintf("{\"results\": [], \"cursor\": \"%s\"}", b);
+	for (int i = 0; i < 40; i++)
+		serve_body("/groups", 1, i % 2 ? pb : pa);
+	free(pa);
+	free(pb);
+	free(a);
+	free(b);
+	nsx_part_fails("cursor");
+}
+END_TEST
+
+/* jansson's error text quotes the offending bytes: a raw ESC must not
+ * reach the terminal. */
+START_TEST(test_d16_nsx_json_error_is_sanitised)
+{
+	lab_start_nsx(&lab, NULL);
+	serve_body("/infra/domains", 1, "{\"results\": [\033]0;title\007\033[2J\n]}");
+	nsx_part_fails("malformed JSON");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* An interrupted evaluation never reads as a clean scan (defect 3). */
 
 #define FINDINGS "SELECT count(*) FROM finding f JOIN evaluation e ON f.evaluation_id = e.id WHERE e.snapshot_id = ?"
@@ -657,6 +749,9 @@ static Suite *suite(void)
 	tcase_add_test(srv, test_d18_untyped_devices_are_not_collected);
 	tcase_add_test(srv, test_d01_session_redirect_307_keeps_password);
 	tcase_add_test(srv, test_d01_session_redirect_308_keeps_password);
+	tcase_add_test(srv, test_d02_nsx_fresh_cursors_end);
+	tcase_add_test(srv, test_d02_nsx_alternating_cursors_end);
+	tcase_add_test(srv, test_d16_nsx_json_error_is_sanitised);
 	suite_add_tcase(s, srv);
 	TCase *kill = tcase_create("interrupted");
 	tcase_set_timeout(kill, 300);
