@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"harden/labkit"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -27,8 +28,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"harden/labkit"
 )
 
 const (
@@ -192,7 +191,7 @@ func writeSOAP(w http.ResponseWriter, code int, inner string) {
 	_, _ = w.Write([]byte(b))
 }
 
-// faultXMLText escapes s for the faultstring: markup characters always;
+// faultXMLText escapes s for XML character data: markup characters always;
 // control characters (C0 but tab, DEL, C1) as character references only
 // with charref, otherwise they are sent as they are.
 func faultXMLText(s string, charref bool) string {
@@ -437,10 +436,8 @@ func (r *corruptRule) replacement(out []byte, n *xnode) []byte {
 		open = open[:len(open)-1] + ` xsi:type="` + r.xsiType + `">`
 	case "untyped":
 		open = xsiTypeAttr.ReplaceAllString(open, "")
-	default: // text
-		var b bytes.Buffer
-		_ = xml.EscapeText(&b, []byte(r.value))
-		content = b.String()
+	default: // text: markup characters escaped, control characters as they are
+		content = faultXMLText(r.value, false)
 	}
 	return []byte(open + content + closeTag)
 }
@@ -675,7 +672,7 @@ func countParam(r *http.Request) (int, error) {
 	if _, ok := r.URL.Query()["count"]; !ok {
 		return -1, nil
 	}
-	return intParam(r, "count")
+	return labkit.IntParam(r, "count", -1)
 }
 
 func oneOf(v, def string, allowed ...string) (string, error) {
@@ -690,7 +687,7 @@ func oneOf(v, def string, allowed ...string) (string, error) {
 	return "", fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
 }
 
-var validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+var validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:-]*$`)
 
 func (h *hostileState) view() map[string]interface{} {
 	h.mu.Lock()
@@ -717,9 +714,9 @@ func (h *hostileState) serveLab(w http.ResponseWriter, r *http.Request) bool {
 	switch r.URL.Path {
 	case "/lab/hostile":
 		if r.Method != http.MethodGet {
-			labError(w, http.StatusMethodNotAllowed, "use GET")
+			labkit.Error(w, http.StatusMethodNotAllowed, "use GET")
 		} else {
-			writeJSON(w, http.StatusOK, h.view())
+			labkit.WriteJSON(w, http.StatusOK, h.view())
 		}
 		return true
 	case "/lab/token-loop", "/lab/empty", "/lab/nest", "/lab/duplicate", "/lab/corrupt",
@@ -728,12 +725,12 @@ func (h *hostileState) serveLab(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if r.Method != http.MethodPost {
-		labError(w, http.StatusMethodNotAllowed, "use POST")
+		labkit.Error(w, http.StatusMethodNotAllowed, "use POST")
 		return true
 	}
 	q := r.URL.Query()
 	count, err := countParam(r)
-	bad := func(err error) bool { labError(w, http.StatusBadRequest, err.Error()); return true }
+	bad := func(err error) bool { labkit.Error(w, http.StatusBadRequest, err.Error()); return true }
 	if err != nil {
 		return bad(err)
 	}
@@ -819,7 +816,7 @@ func (h *hostileState) serveLab(w http.ResponseWriter, r *http.Request) bool {
 		reply["value"], reply["xsitype"] = q.Get("value"), q.Get("xsitype")
 
 	case "/lab/huge":
-		n, err := intParam(r, "bytes")
+		n, err := labkit.IntParam(r, "bytes", -1)
 		if err != nil && count != 0 {
 			return bad(err)
 		}
@@ -838,13 +835,13 @@ func (h *hostileState) serveLab(w http.ResponseWriter, r *http.Request) bool {
 		reply["bytes"], reply["fill"], reply["method"] = n, fill, method
 
 	case "/lab/drip":
-		ms, err := intParam(r, "ms")
+		ms, err := labkit.IntParam(r, "ms", -1)
 		if err != nil && count != 0 {
 			return bad(err)
 		}
 		chunk := 512
 		if _, given := q["chunk"]; given {
-			if chunk, err = intParam(r, "chunk"); err != nil || chunk < 1 {
+			if chunk, err = labkit.IntParam(r, "chunk", -1); err != nil || chunk < 1 {
 				return bad(fmt.Errorf("chunk must be a positive integer"))
 			}
 		}
@@ -889,13 +886,6 @@ func (h *hostileState) serveLab(w http.ResponseWriter, r *http.Request) bool {
 			charref: esc == "charref"})
 		reply["method"], reply["fault"], reply["escape"], reply["text"] = method, fault, esc, text
 	}
-	writeJSON(w, http.StatusOK, reply)
+	labkit.WriteJSON(w, http.StatusOK, reply)
 	return true
 }
-
-// Merge shims: the control helpers moved to labkit on main.
-func writeJSON(w http.ResponseWriter, code int, v interface{}) { labkit.WriteJSON(w, code, v) }
-
-func labError(w http.ResponseWriter, code int, msg string) { labkit.Error(w, code, msg) }
-
-func intParam(r *http.Request, name string) (int, error) { return labkit.IntParam(r, name, -1) }
