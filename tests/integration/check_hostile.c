@@ -732,6 +732,33 @@ START_TEST(test_d18_ca_file_device_and_empty_host)
 }
 END_TEST
 
+/* A file-size limit with SIGXFSZ at its default: harden ignores the signal
+ * and fails the write, exit 6, instead of dying silently (exit 153). */
+START_TEST(test_d18_file_size_limit_does_not_kill)
+{
+	good_scan();
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		signal(SIGXFSZ, SIG_DFL);
+		struct stat sb;
+		rlim_t cap = stat(lab.db, &sb) == 0 ? (rlim_t)sb.st_size : 64 * 1024;
+		struct rlimit rl = { cap, cap };
+		setrlimit(RLIMIT_FSIZE, &rl);
+		execl(harden_bin(), "harden", "--db", lab.db, "--config", lab.config, "scan", "-t", "lab", "-b", CIS,
+		      "-q", (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	ck_assert_msg(WIFEXITED(st), "killed by signal %d", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	ck_assert_int_eq(WEXITSTATUS(st), EXIT_STORE);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("hostile");
@@ -757,6 +784,7 @@ static Suite *suite(void)
 	tcase_set_timeout(kill, 300);
 	tcase_add_checked_fixture(kill, start_clean, stop);
 	tcase_add_test(kill, test_d03_file_size_limit_sweep);
+	tcase_add_test(kill, test_d18_file_size_limit_does_not_kill);
 	suite_add_tcase(s, kill);
 	TCase *files = tcase_create("hostile-files");
 	tcase_set_timeout(files, 30);
