@@ -285,6 +285,21 @@ START_TEST(test_d16_faultstring_cannot_forge_lines)
 }
 END_TEST
 
+/* A control character the XML parser rejects: libxml2's message is part of
+ * one clean line.  (A guard: the parent of the fixes already passed it.) */
+START_TEST(test_d18_libxml2_message_is_one_line)
+{
+	lab_control(&lab, "/lab/soap-fault?method=RetrievePropertiesEx");
+	struct run r;
+	harden_run(&lab, &r, scan_quiet);
+	ck_assert_msg(r.status == EXIT_COLLECT, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "malformed"));
+	ck_assert_ptr_nonnull(strstr(r.err, lab.url));
+	assert_one_clean_line(r.err);
+	run_release(&r);
+}
+END_TEST
+
 /* Devices without xsi:type make the device family not collected. */
 START_TEST(test_d18_untyped_devices_are_not_collected)
 {
@@ -774,6 +789,7 @@ static Suite *suite(void)
 	tcase_add_test(srv, test_d09_duplicate_object_is_a_protocol_error);
 	tcase_add_test(srv, test_d16_faultstring_cannot_forge_lines);
 	tcase_add_test(srv, test_d18_untyped_devices_are_not_collected);
+	tcase_add_test(srv, test_d18_libxml2_message_is_one_line);
 	tcase_add_test(srv, test_d01_session_redirect_307_keeps_password);
 	tcase_add_test(srv, test_d01_session_redirect_308_keeps_password);
 	tcase_add_test(srv, test_d02_nsx_fresh_cursors_end);
