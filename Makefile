@@ -47,7 +47,7 @@ LABKIT_LINK = $(B)/gopath/src/harden/labkit
 .SECONDARY:
 
 .PHONY: all deps lab-bin lab-selftest lab-gotest lab demo check check-run unit integration asan asan-run valgrind \
-	valgrind-run bench fuzz fuzz-run install uninstall clean lint man-lint man man-check
+	valgrind-run bench fuzz fuzz-run fuzz-short torture install uninstall clean lint man-lint man man-check
 
 all: $(B)/harden
 
@@ -75,9 +75,17 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 $(B)/tests/check_scan $(B)/tests/check_lab $(B)/tests/check_nsx $(B)/tests/check_drift $(B)/tests/check_cli \
-		$(B)/tests/check_scenarios $(B)/tests/check_mcp_server: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
+		$(B)/tests/check_scenarios $(B)/tests/check_mcp_server $(B)/tests/check_hostile $(B)/tests/check_torture: \
+		$(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+# The allocation-failure shim the torture suite preloads into harden.
+$(B)/tests/failmalloc.so: tests/lib/preload/failmalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O1 -g -Wall -Wextra -Werror -o $@ $<
+
+$(B)/tests/check_torture: | $(B)/tests/failmalloc.so
 
 $(LABKIT_LINK):
 	@mkdir -p $(dir $@)
@@ -116,11 +124,17 @@ demo: deps
 # The suites three times: plain, under ASan+UBSan, and under valgrind.
 check: deps
 	@$(MAKE) --no-print-directory check-run
+	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory asan-run
 	@$(MAKE) --no-print-directory valgrind-run
 
 check-run: all lab-bin man-check lab-selftest $(UNIT_BIN) $(INTEG_BIN)
 	sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
+
+# The torture suite at full length: a kill -9 at every API call and commit
+# of a scan, and 200 allocation failures (check-run runs a short version).
+torture: all lab-bin $(B)/tests/check_torture
+	HARDEN_TORTURE=full sh scripts/run-tests.sh $(B) $(B)/tests/check_torture
 
 unit: all $(UNIT_BIN)
 	sh scripts/run-tests.sh $(B) $(UNIT_BIN)
@@ -145,12 +159,16 @@ valgrind-run: all lab-bin $(UNIT_BIN) $(INTEG_BIN)
 	HARDEN_VALGRIND=1 sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
 
 # Coverage-guided fuzzing of the parsers of untrusted input, FUZZ_SECONDS each.
-FUZZERS = soap baseline targets waivers nsx
+FUZZERS = soap baseline targets waivers nsx jsonrpc
 FUZZ_SECONDS ?= 60
 fuzz:
 	@sh scripts/deps.sh clang libclang-rt-14-dev
-	@$(MAKE) --no-print-directory B=build-fuzz CC=clang CFLAGS='-O1 -g' \
+	@$(MAKE) --no-print-directory B=build-fuzz CC=clang CFLAGS='-O1 -g -Wno-string-concatenation' \
 		SANITIZE='-fsanitize=fuzzer-no-link,address,undefined' fuzz-run
+
+# A short run of every fuzzer, part of 'make check' (FUZZ_SECONDS each).
+fuzz-short:
+	@$(MAKE) --no-print-directory FUZZ_SECONDS=5 fuzz
 
 fuzz-run: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZERS))
 	sh scripts/fuzz.sh $(B) $(FUZZ_SECONDS) $(FUZZERS)

@@ -1,11 +1,10 @@
 #!/bin/sh
-# Installs the Debian packages harden needs to build, test and run its lab,
-# and only those that are missing.  Extra package names may be given
-# (make fuzz asks for clang and its sanitizer runtime).
+# Installs the Debian packages harden needs to build, test, fuzz and run its
+# lab, and only those that are missing.  Extra package names may be given.
 set -eu
 pkgs="gcc make pkg-config ca-certificates libcurl4-openssl-dev libxml2-dev libyaml-dev
 libsqlite3-dev libjansson-dev check libsubunit-dev golang-go golang-github-vmware-govmomi-dev
-valgrind curl libxml2-utils python3 python3-jsonschema $*"
+valgrind curl libxml2-utils python3 python3-jsonschema clang libclang-rt-14-dev $*"
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -13,6 +13,7 @@
 
 #include "common/transport.h"
 #include "nsx/nsx_internal.h"
+#include "util/torture.h"
 #include "util/util.h"
 
 /* A page of 1,000 rules is about 1 MB; anything far larger is not NSX. */
@@ -181,6 +182,7 @@ static int perform(struct nsx *n, const char *url, const char *form, bool post, 
 	}
 	n->calls++;
 	CURLcode cc = curl_easy_perform(c);
+	torture_point("nsx call");
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
 	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	*status = 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/torture.h"
 #include "util/util.h"
 #include "common/transport.h"
 #include "vcenter/vc_internal.h"
@@ -137,6 +138,7 @@ static int call_once(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, 
 	curl_easy_setopt(v->curl, CURLOPT_POSTFIELDSIZE, (long)req.len);
 	v->calls++;
 	CURLcode cc = curl_easy_perform(v->curl);
+	torture_point("vcenter call");
 	/* The request may hold the password (Login). */
 	curl_easy_setopt(v->curl, CURLOPT_POSTFIELDS, NULL);
 	free_secret(buf_detach(&req));

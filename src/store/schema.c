@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "store/store_int.h"
+#include "util/torture.h"
 #include "util/util.h"
 #include "vocab.h"
 
@@ -310,7 +311,9 @@ int store_rollback_savepoint(struct store *st)
 
 int store_commit(struct store *st)
 {
-	return store_exec(st, "COMMIT", "write");
+	int rc = store_exec(st, "COMMIT", "write");
+	torture_point("commit");
+	return rc;
 }
 
 void store_rollback(struct store *st)
