@@ -167,6 +167,78 @@ static int parse_group(struct yctx *y, yaml_node_t *v, const char *key, const ch
 	return 0;
 }
 
+/* The operand of a leaf check c (its property and operator known): a
+ * value, a list, a flag, or { param: NAME } bound later. */
+static int parse_operand(struct yctx *y, struct check *c, yaml_node_t *v)
+{
+	if (v->type == YAML_MAPPING_NODE && c->op != OP_EMPTY && c->op != OP_PRESENT) {
+		/* { param: NAME }: the operand is a site parameter, bound later. */
+		yaml_node_pair_t *p0 = v->data.mapping.pairs.start;
+		const char *k0 = p0 < v->data.mapping.pairs.top ? yamlx_scalar(node(y, p0->key)) : NULL;
+		const char *pn = k0 ? yamlx_scalar(node(y, p0->value)) : NULL;
+		if (!k0 || strcmp(k0, "param") || !pn || p0 + 1 != v->data.mapping.pairs.top)
+			return yamlx_error(y->file, v, "an operand is a value, or { param: NAME } for a site parameter");
+		if (c->ptype == PT_LIST && c->op != OP_CONTAINS && c->op != OP_NOT_CONTAINS &&
+		    c->op != OP_MATCHES && c->op != OP_NOT_MATCHES)
+			return yamlx_error(y->file, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
+				    c->property);
+		c->param = xstrdup(pn);
+		c->param_where = xasprintf("%s:%zu:%zu", y->file, v->start_mark.line + 1, v->start_mark.column + 1);
+		return 0;
+	}
+	switch (c->op) {
+	case OP_IN:
+	case OP_NOT_IN:
+		if (c->ptype == PT_LIST)
+			return yamlx_error(y->file, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
+				    c->property);
+		if (v->type != YAML_SEQUENCE_NODE)
+			return yamlx_error(y->file, v, "'in' and 'not_in' take a list");
+		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			const char *s = yamlx_scalar(node(y, *it));
+			if (!s)
+				return yamlx_error(y->file, node(y, *it), "list items must be scalars");
+			if (check_operand(y, node(y, *it), c->ptype, c->op, s) < 0)
+				return -1;
+			strlist_add(&c->values, s);
+		}
+		break;
+	case OP_EMPTY:
+	case OP_PRESENT:
+		if (want_bool(y, v, leaf_ops[c->op - OP_EQ].key, &c->flag) < 0)
+			return -1;
+		break;
+	default: {
+		const char *s;
+		if (want_scalar(y, v, leaf_ops[c->op - OP_EQ].key, &s) < 0)
+			return -1;
+		if (c->op == OP_CONTAINS || c->op == OP_NOT_CONTAINS) {
+			if (c->ptype != PT_LIST && c->ptype != PT_STRING && c->ptype != PT_DYNAMIC)
+				return yamlx_error(y->file, v, "'contains' applies to list and string properties");
+		} else if (check_operand(y, v, c->ptype, c->op, s) < 0) {
+			return -1;
+		}
+		if (c->ptype == PT_LIST && c->op != OP_CONTAINS && c->op != OP_NOT_CONTAINS &&
+		    c->op != OP_MATCHES && c->op != OP_NOT_MATCHES)
+			return yamlx_error(y->file, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
+				    c->property);
+		c->value = xstrdup(s);
+		if (c->op == OP_MATCHES || c->op == OP_NOT_MATCHES) {
+			int rc = regcomp(&c->re, s, REG_EXTENDED | REG_NOSUB | (c->nocase ? REG_ICASE : 0));
+			if (rc) {
+				char eb[256];
+				regerror(rc, &c->re, eb, sizeof(eb));
+				return yamlx_error(y->file, v, "bad regular expression '%s': %s", s, eb);
+			}
+			c->has_re = true;
+		}
+	}
+	}
+	if (c->deflt && check_operand(y, v, c->ptype, OP_EQ, c->deflt) < 0)
+		return -1;
+	return 0;
+}
+
 static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct check **out, int depth)
 {
 	*out = NULL;
@@ -237,73 +309,7 @@ static int parse_check(struct yctx *y, yaml_node_t *n, const char *otype, struct
 	}
 	if (!c->property)
 		return yamlx_error(y->file, n, "operator '%s' needs a property", leaf_ops[c->op - OP_EQ].key);
-	yaml_node_t *v = opnode;
-	if (v->type == YAML_MAPPING_NODE && c->op != OP_EMPTY && c->op != OP_PRESENT) {
-		/* { param: NAME }: the operand is a site parameter, bound later. */
-		yaml_node_pair_t *p0 = v->data.mapping.pairs.start;
-		const char *k0 = p0 < v->data.mapping.pairs.top ? yamlx_scalar(node(y, p0->key)) : NULL;
-		const char *pn = k0 ? yamlx_scalar(node(y, p0->value)) : NULL;
-		if (!k0 || strcmp(k0, "param") || !pn || p0 + 1 != v->data.mapping.pairs.top)
-			return yamlx_error(y->file, v, "an operand is a value, or { param: NAME } for a site parameter");
-		if (c->ptype == PT_LIST && c->op != OP_CONTAINS && c->op != OP_NOT_CONTAINS &&
-		    c->op != OP_MATCHES && c->op != OP_NOT_MATCHES)
-			return yamlx_error(y->file, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
-				    c->property);
-		c->param = xstrdup(pn);
-		c->param_where = xasprintf("%s:%zu:%zu", y->file, v->start_mark.line + 1, v->start_mark.column + 1);
-		return 0;
-	}
-	switch (c->op) {
-	case OP_IN:
-	case OP_NOT_IN:
-		if (c->ptype == PT_LIST)
-			return yamlx_error(y->file, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
-				    c->property);
-		if (v->type != YAML_SEQUENCE_NODE)
-			return yamlx_error(y->file, v, "'in' and 'not_in' take a list");
-		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-			const char *s = yamlx_scalar(node(y, *it));
-			if (!s)
-				return yamlx_error(y->file, node(y, *it), "list items must be scalars");
-			if (check_operand(y, node(y, *it), c->ptype, c->op, s) < 0)
-				return -1;
-			strlist_add(&c->values, s);
-		}
-		break;
-	case OP_EMPTY:
-	case OP_PRESENT:
-		if (want_bool(y, v, leaf_ops[c->op - OP_EQ].key, &c->flag) < 0)
-			return -1;
-		break;
-	default: {
-		const char *s;
-		if (want_scalar(y, v, leaf_ops[c->op - OP_EQ].key, &s) < 0)
-			return -1;
-		if (c->op == OP_CONTAINS || c->op == OP_NOT_CONTAINS) {
-			if (c->ptype != PT_LIST && c->ptype != PT_STRING && c->ptype != PT_DYNAMIC)
-				return yamlx_error(y->file, v, "'contains' applies to list and string properties");
-		} else if (check_operand(y, v, c->ptype, c->op, s) < 0) {
-			return -1;
-		}
-		if (c->ptype == PT_LIST && c->op != OP_CONTAINS && c->op != OP_NOT_CONTAINS &&
-		    c->op != OP_MATCHES && c->op != OP_NOT_MATCHES)
-			return yamlx_error(y->file, v, "list property '%s' takes contains, not_contains, matches, not_matches or empty",
-				    c->property);
-		c->value = xstrdup(s);
-		if (c->op == OP_MATCHES || c->op == OP_NOT_MATCHES) {
-			int rc = regcomp(&c->re, s, REG_EXTENDED | REG_NOSUB | (c->nocase ? REG_ICASE : 0));
-			if (rc) {
-				char eb[256];
-				regerror(rc, &c->re, eb, sizeof(eb));
-				return yamlx_error(y->file, v, "bad regular expression '%s': %s", s, eb);
-			}
-			c->has_re = true;
-		}
-	}
-	}
-	if (c->deflt && check_operand(y, v, c->ptype, OP_EQ, c->deflt) < 0)
-		return -1;
-	return 0;
+	return parse_operand(y, c, opnode);
 }
 
 static json_t *yaml_to_json(struct yctx *y, yaml_node_t *n, int depth)

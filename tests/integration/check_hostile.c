@@ -218,7 +218,7 @@ END_TEST
 
 START_TEST(test_d07_huge_answer_is_refused)
 {
-	switch_fails_scan("/lab/huge?method=RetrievePropertiesEx&bytes=70000000&fill=element&count=1", scan_quiet,
+	switch_fails_scan("/lab/huge?method=RetrievePropertiesEx&bytes=70000000&fill=comment&count=1", scan_quiet,
 			  "larger than 64 MiB");
 }
 END_TEST
