@@ -450,7 +450,7 @@ START_TEST(test_csv_round_trips_and_guards_formulas)
 	static const char *const header[] = {
 		"snapshot", "target", "baseline", "rule_id", "title", "severity", "status", "object_type",
 		"object_moref", "object_name", "property", "observed", "expected", "waiver_justification",
-		"waiver_expires",
+		"waiver_expires", "violation_id",
 	};
 	struct loaded l;
 	struct counts c;
@@ -473,6 +473,9 @@ START_TEST(test_csv_round_trips_and_guards_formulas)
 	ck_assert_str_eq(r->v[1], "lab");
 	ck_assert_str_eq(r->v[2], "cis");
 	ck_assert_str_eq(r->v[4], "Advanced option X");
+	/* A failing row carries its violation id, any other row none. */
+	for (size_t i = 1; i < rows.n; i++)
+		ck_assert_int_eq(violation_id_valid(rows.v[i].v[15]), !strcmp(rows.v[i].v[6], "fail"));
 	ck_assert_str_eq(r->v[5], "high");
 	ck_assert_str_eq(r->v[6], "fail");
 	ck_assert_str_eq(r->v[7], "host");
