@@ -106,7 +106,7 @@ struct cmd {
 };
 
 extern const struct cmd cmd_scan, cmd_evaluate, cmd_report, cmd_drift, cmd_history, cmd_inventory, cmd_prune,
-	cmd_baseline, cmd_waiver;
+	cmd_baseline, cmd_waiver, cmd_advise, cmd_apply, cmd_remediation;
 
 /* The program: global options, the command's lookup (exact names only),
  * its options and setup; returns the exit status. */

@@ -37,6 +37,11 @@ struct targets {
 	char *path;
 	struct target *v;
 	unsigned n;
+	/* The top-level pilot: block: the command that starts vmware-pilot's
+	 * MCP server (empty: the default) and the oldest snapshot apply
+	 * accepts, in seconds (0: the default). */
+	struct strlist pilot_command;
+	long pilot_max_age_s;
 };
 
 /* The default path: $XDG_CONFIG_HOME/harden/targets.yaml. */

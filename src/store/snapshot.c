@@ -191,6 +191,19 @@ int store_snapshot_latest(struct store *st, const char *target, long long *id)
 	return store_query_int(st, sql, id, "t", target);
 }
 
+static int target_row(void *ctx, sqlite3_stmt *s)
+{
+	strlist_add(ctx, (const char *)sqlite3_column_text(s, 0));
+	return 0;
+}
+
+int store_targets(struct store *st, struct strlist *out)
+{
+	static const char sql[] = "SELECT DISTINCT target FROM snapshot WHERE status = " SQLW(W_SNAP_COMPLETED)
+				  " ORDER BY target";
+	return store_query(st, "read", sql, target_row, out, "");
+}
+
 int store_snapshot_previous(struct store *st, const char *target, long long snap, long long *prev)
 {
 	static const char sql[] = "SELECT max(id) FROM snapshot WHERE target = ?1 AND status = " SQLW(W_SNAP_COMPLETED)

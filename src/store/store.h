@@ -8,6 +8,7 @@
 
 #include "status.h"
 #include "util/error.h"
+#include "util/util.h"
 #include "vocab.h"
 
 #define STORE_SCHEMA_VERSION 5
@@ -85,6 +86,8 @@ void snapshot_info_release(struct snapshot_info *si);
 /* The newest completed snapshot of target (any target when NULL): 0, or
  * 1 when there is none. */
 int store_snapshot_latest(struct store *st, const char *target, long long *id);
+/* The targets with a completed snapshot, by name. */
+int store_targets(struct store *st, struct strlist *out);
 /* The newest completed snapshot of target older than snap: 0, or 1 when
  * there is none. */
 int store_snapshot_previous(struct store *st, const char *target, long long snap, long long *prev);
