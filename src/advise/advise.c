@@ -165,6 +165,24 @@ static char *desired_value(const struct advise_in *in, const char *name, enum pt
 	return v;
 }
 
+/* The value the rule's remediation block gives for key (params.value
+ * beside params.key), as a string; NULL when it gives none. */
+static char *remediation_value(const struct advise_in *in, const char *key)
+{
+	json_t *params = json_object_get(json_object_get(in->rule->details, "remediation"), "params");
+	const char *k = json_string_value(json_object_get(params, "key"));
+	json_t *v = json_object_get(params, "value");
+	if (!v || (k && strcmp(k, key)))
+		return NULL;
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_boolean(v))
+		return xstrdup(json_is_true(v) ? "true" : "false");
+	if (json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	return NULL;
+}
+
 /* ---- building the plan ---- */
 
 static void plan_tool(struct plan *p, const struct advise_in *in, const char *skill, const char *tool,
@@ -281,6 +299,9 @@ static int fam_option(struct plan *p, const struct advise_in *in)
 	enum ptype t;
 	char *want = desired_value(in, in->property, &t);
 	const char *seen = prop(in, in->property);
+	if (!want && (want = remediation_value(in, key)))
+		plan_note(p, "%s = %s comes from the baseline's remediation: make sure it is the site's value", key,
+			  want);
 	if (!want) {
 		plan_note(p, "the check on %s does not name one value; choose it", in->property);
 		want = xstrdup("<value>");
@@ -821,23 +842,28 @@ static int fam_rule_block(struct plan *p, const struct advise_in *in, bool tool_
 	json_t *rem = json_object_get(in->rule->details, "remediation");
 	const char *q = json_string_value(json_object_get(rem, "mcp_tool"));
 	char *skill = NULL, *tool = NULL;
-	if (q && tool_split(q, &skill, &tool) == 0 && catalog_has(in->cat, skill, tool)) {
+	json_t *rbp = json_object_get(rem, "rollback_params");
+	if (q && tool_split(q, &skill, &tool) == 0 && catalog_has(in->cat, skill, tool) && tool_only && !rbp) {
+		plan_note(p, "the baseline names %s without rollback parameters: the exact plan above is used instead",
+			  q);
+	} else if (q && skill && catalog_has(in->cat, skill, tool)) {
 		json_t *params = fill_template(json_object_get(rem, "params"), in);
 		if (!json_is_object(params)) {
 			json_decref(params);
 			params = json_object();
 		}
-		json_t *rbp = json_object_get(rem, "rollback_params");
 		plan_tool(p, in, skill, tool, params, json_string_value(json_object_get(rem, "rollback_tool")),
 			  rbp ? fill_template(rbp, in) : NULL, json_string_value(json_object_get(rem, "summary")));
-		if (!rbp)
+		if (!rbp) {
 			plan_note(p, "the baseline's remediation gives no rollback for %s.%s", skill, tool);
+			p->exact = false;
+		}
 		free(skill), free(tool);
 		if (!p->impact)
 			plan_impact(p, false, false, "unknown", "as the baseline's remediation describes");
 		return 1;
 	}
-	if (q && skill)
+	if (q && skill && !catalog_has(in->cat, skill, tool))
 		plan_note(p, "the baseline names %s, which the catalog (%s) does not list", q,
 			  in->cat && in->cat->source ? in->cat->source : "none");
 	free(skill), free(tool);
@@ -849,6 +875,9 @@ static int fam_rule_block(struct plan *p, const struct advise_in *in, bool tool_
 	json_array_foreach(steps, i, s)
 		json_array_append_new(cmds, json_pack("{s:s, s:O}", "shell", "prose", "command", s));
 	const char *summary = json_string_value(json_object_get(rem, "summary"));
+	if (!json_array_size(cmds))
+		json_array_append_new(cmds, json_pack("{s:s, s:s}", "shell", "prose", "command",
+						      summary ? summary : in->rule->title));
 	plan_manual(p, summary ? summary : in->rule->title, cmds, NULL);
 	plan_impact(p, false, false, "unknown", "review before applying: the baseline gives no exact rollback");
 	plan_note(p, "no exact plan derives from this check: a person must carry out the steps");
@@ -891,6 +920,17 @@ static bool family_matches(const struct family *f, const struct advise_in *in)
 	return !n || !strcmp(in->property, f->prefix);
 }
 
+static void split_properties(const char *property, struct strlist *out)
+{
+	for (const char *p = property; p && *p;) {
+		size_t n = strcspn(p, ";");
+		strlist_add_owned(out, xstrndup(p, n));
+		p += n;
+		while (*p == ';' || *p == ' ')
+			p++;
+	}
+}
+
 static size_t count_tool_steps(const json_t *steps)
 {
 	size_t n = 0, i;
@@ -909,9 +949,20 @@ json_t *advise_offline(const struct advise_in *in)
 {
 	struct plan p = { json_array(), NULL, NULL, 0.95, true, json_array(), json_array() };
 	int done = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(families) && !done; i++)
-		if (family_matches(&families[i], in))
-			done = families[i].build(&p, in);
+	/* Evidence of an all/any check names its properties joined by "; ":
+	 * the first a family can fix is the one the plan changes. */
+	struct strlist parts = { 0 };
+	split_properties(in->property, &parts);
+	for (size_t k = 0; k < parts.n && !done; k++) {
+		struct advise_in one = *in;
+		one.property = parts.v[k];
+		if (parts.n > 1)
+			one.observed = prop(in, parts.v[k]);
+		for (size_t i = 0; i < ARRAY_SIZE(families) && !done; i++)
+			if (family_matches(&families[i], &one))
+				done = families[i].build(&p, &one);
+	}
+	strlist_release(&parts);
 	/* The rule's own tool, when the family offers only commands. */
 	if (done && !count_tool_steps(p.steps)) {
 		struct plan alt = { json_array(), NULL, NULL, 0.9, true, json_array(), json_array() };

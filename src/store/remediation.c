@@ -233,8 +233,16 @@ int store_finding_status(struct store *st, long long snap, const char *rule_id, 
 	static const char sql[] = "SELECT f.status FROM finding f JOIN evaluation e ON e.id = f.evaluation_id "
 				  "JOIN object o ON o.id = f.object_id WHERE e.snapshot_id = ?1 AND f.rule_id = ?2 "
 				  "AND o.type = ?3 AND o.moref = ?4 ORDER BY e.id DESC LIMIT 1";
+	static const char gone_sql[] = "SELECT count(*) FROM eval_rule r JOIN evaluation e ON e.id = r.evaluation_id "
+				       "WHERE e.snapshot_id = ?1 AND r.rule_id = ?2 AND NOT EXISTS (SELECT 1 FROM object o "
+				       "WHERE o.snapshot_id = ?1 AND o.type = ?3 AND o.moref = ?4)";
 	int rc = store_query(st, "read", sql, status_row, status, "ittt", snap, rule_id, object_type, moref);
-	return rc < 0 ? rc : rc == 1 ? 0 : 1;
+	if (rc < 0 || rc == 1)
+		return rc < 0 ? rc : 0;
+	long long gone = 0;
+	if ((rc = store_query_int(st, gone_sql, &gone, "ittt", snap, rule_id, object_type, moref)) < 0)
+		return rc;
+	return gone ? 2 : 1;
 }
 
 struct verify_ctx {
@@ -250,10 +258,11 @@ static int verify_one(void *vctx, const struct remediation_rec *r)
 		return 0;
 	enum rstatus s;
 	int rc = store_finding_status(x->st, x->snap, r->rule_id, r->object_type, r->moref, &s);
-	if (rc != 0)
+	if (rc < 0 || rc == 1)
 		return rc < 0 ? rc : 0;
-	if (s == RS_PASS || s == RS_NA) {
-		char *msg = xasprintf("snapshot %lld no longer finds the violation", x->snap);
+	if (rc == 2 || s == RS_PASS || s == RS_NA) {
+		char *msg = rc == 2 ? xasprintf("snapshot %lld evaluated the rule and the object is gone", x->snap)
+				    : xasprintf("snapshot %lld no longer finds the violation", x->snap);
 		rc = store_remediation_update(x->st, r->id, RM_VERIFIED, NULL, x->snap, msg);
 		free(msg);
 		x->verified += rc == 0;

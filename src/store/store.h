@@ -252,8 +252,9 @@ typedef int (*store_remediation_fn)(void *ctx, const struct remediation_rec *r);
 /* Remediations of target (all when NULL), newest first. */
 int store_remediations_each(struct store *st, const char *target, store_remediation_fn fn, void *ctx);
 /* A finding's status for rule and object in the latest evaluation of snap
- * that evaluated it: 0 with *status, or 1 when the rule was not evaluated
- * on that object. */
+ * that evaluated it: 0 with *status, 2 when snap evaluated the rule but
+ * the object is gone (deleted: the violation with it), or 1 when the rule
+ * was not evaluated on that object. */
 int store_finding_status(struct store *st, long long snap, const char *rule_id, const char *object_type,
 			 const char *moref, enum rstatus *status);
 /* After a scan: each open remediation of target whose violation no longer
