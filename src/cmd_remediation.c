@@ -67,9 +67,11 @@ static void refresh_one(struct refresh *x, const struct remediation_rec *r)
 		bool rolled = json_array_size(json_object_get(res, "rollback_results")) > 0 ||
 			      !strcmp(state, "rolling_back");
 		if (!strcmp(state, "failed")) {
-			to = rolled ? RM_ROLLED_BACK : RM_FAILED;
+			/* Failed, or failed and rolled back: the fix did not happen. */
+			to = RM_FAILED;
 			const char *why = json_string_value(json_object_get(res, "blocked_reason"));
-			msg = xasprintf("pilot's workflow failed%s%s", why ? ": " : "", why ? why : "");
+			msg = xasprintf("pilot's workflow failed%s%s%s", rolled ? " and was rolled back" : "",
+					why ? ": " : "", why ? why : "");
 		} else if (!strcmp(state, "cancelled")) {
 			to = RM_CANCELLED;
 			msg = xstrdup("pilot's workflow was cancelled");
