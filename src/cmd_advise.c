@@ -18,7 +18,7 @@ enum { F_TABLE, F_JSON, F_ANSIBLE, F_POWERCLI };
 
 struct advise_opts {
 	struct strlist ids;
-	bool all_critical;
+	bool all_critical, llm;
 	int severity;		/* the lowest severity selected, -1: none */
 	const char *target, *output;
 	int format;
@@ -43,6 +43,9 @@ static const struct cmd_opt opts[] = {
 	  .help = "every failing result of severity critical" },
 	{ .name = "severity", .arg = "S", .kind = OPT_FN, .off = O(severity), .parse = parse_severity,
 	  .help = "every failing result at or above severity S" },
+	{ .name = "llm", .kind = OPT_FLAG, .off = O(llm),
+	  .help = "ask the model of the targets file's advisor: block (key from its api_key_env), checked against "
+		  "the catalog; any failure keeps the offline suggestion" },
 	{ .name = "target", .sname = 't', .arg = "T", .kind = OPT_STR, .off = O(target),
 	  .help = "only this target's latest completed snapshot (default: every target's)" },
 	{ .name = "format", .sname = 'f', .arg = "F", .kind = OPT_CHOICE, .off = O(format), .choices = formats,
@@ -64,6 +67,7 @@ struct pick {
 	json_t *list;
 	bool *seen;		/* per --violation-id */
 	int rc;
+	int warned_offline;
 };
 
 static bool selected(struct pick *x, const struct violation *v)
@@ -91,10 +95,16 @@ static int each_violation(void *vctx, const struct violation *v)
 		if (!strcmp(json_string_value(json_object_get(json_array_get(x->list, i), "violation_id")), v->id))
 			return 0;	/* a rule in two baselines: advised once */
 	json_t *s;
-	if (advise_violation(x->ctx->store, v, x->t, x->cat, &s) < 0) {
+	int model = 1;
+	const struct advisor_conf *llm = x->o->llm && x->ctx->targets ? &x->ctx->targets->advisor : NULL;
+	if (advise_violation(x->ctx->store, v, x->t, x->cat, llm, &s, &model) < 0) {
 		log_warn("%s: %s", v->id, err_get());
 		return 0;
 	}
+	if (x->o->llm && model < 0)
+		log_warn("%s: the model failed (%s): the offline suggestion is used", v->id, err_get());
+	else if (x->o->llm && model > 0 && !x->warned_offline++)
+		log_warn("no model to ask (%s): offline suggestions", llm ? err_get() : "no advisor: block in the targets file");
 	char *body = json_dumps(s, JSON_COMPACT | JSON_SORT_KEYS);
 	struct suggestion_rec rec = {
 		.violation_id = (char *)v->id, .target = (char *)v->target, .rule_id = (char *)v->f->rule_id,
@@ -102,8 +112,14 @@ static int each_violation(void *vctx, const struct violation *v)
 		.object_name = (char *)(v->f->object_name ? v->f->object_name : ""), .body = body,
 		.source = (char *)"baseline", .snapshot_id = v->snapshot_id,
 	};
+	char *source = NULL;
+	json_t *src = json_object_get(s, "source");
+	if (!strcmp(json_string_value(json_object_get(src, "kind")) ?: "", "model"))
+		rec.source = source = xasprintf("model %s %s", json_string_value(json_object_get(src, "provider")),
+						json_string_value(json_object_get(src, "model")));
 	int rc = store_suggestion_add(x->ctx->store, &rec);
 	free(body);
+	free(source);
 	if (rc < 0) {
 		json_decref(s);
 		log_error("%s", err_get());
@@ -167,7 +183,7 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 		rc = EXIT_STORE;
 		goto out;
 	}
-	struct pick x = { ctx, o, NULL, &cat, json_array(), xcalloc(o->ids.n + 1, sizeof(bool)), 0 };
+	struct pick x = { ctx, o, NULL, &cat, json_array(), xcalloc(o->ids.n + 1, sizeof(bool)), 0, 0 };
 	for (size_t i = 0; i < targets.n && !x.rc; i++) {
 		long long snap;
 		int r = store_snapshot_latest(ctx->store, targets.v[i], &snap);
@@ -225,7 +241,7 @@ const struct cmd cmd_advise = {
 	.optsets = { { opts, 0 } },
 	.opts_size = sizeof(struct advise_opts),
 	.defaults = &defaults,
-	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
+	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING | CMD_NETWORK,
 	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
 	.exit_texts = { [EXIT_CLEAN] = "suggestions written",
 			[EXIT_USAGE] = "usage error, or a violation asked for is not failing" },

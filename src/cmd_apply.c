@@ -59,7 +59,7 @@ static int match(void *vctx, const struct violation *v)
 	struct find *x = vctx;
 	if (strcasecmp(v->id, x->id))
 		return 0;
-	if (advise_violation(x->ctx->store, v, x->t, x->cat, &x->suggestion) < 0) {
+	if (advise_violation(x->ctx->store, v, x->t, x->cat, NULL, &x->suggestion, NULL) < 0) {
 		log_error("%s: %s", v->id, err_get());
 		x->rc = EXIT_USAGE;
 		return 1;

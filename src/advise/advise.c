@@ -1005,7 +1005,19 @@ json_t *advise_offline(const struct advise_in *in)
 	json_object_set_new(s, "source", json_pack("{s:s, s:{s:o, s:o}}", "kind", "baseline", "catalog", "source",
 						   in->cat && in->cat->source ? json_string(in->cat->source) : json_null(),
 						   "date", in->cat && in->cat->date ? json_string(in->cat->date) : json_null()));
-	json_object_set_new(s, "human_review_required", json_boolean(!p.exact));
+	advise_settle_review(s, !p.exact);
+	free(p.summary);
+	return s;
+}
+
+size_t advise_tool_steps(const json_t *suggestion)
+{
+	return count_tool_steps(json_object_get(json_object_get(suggestion, "execution_plan"), "steps"));
+}
+
+void advise_settle_review(json_t *s, bool own)
+{
+	json_object_set_new(s, "human_review_required", json_boolean(own));
 	struct strlist why = { 0 };
 	bool need = advise_review_needed(s, &why);
 	json_t *reasons = json_array();
@@ -1014,13 +1026,6 @@ json_t *advise_offline(const struct advise_in *in)
 	strlist_release(&why);
 	json_object_set_new(s, "human_review_required", json_boolean(need));
 	json_object_set_new(s, "review_reasons", reasons);
-	free(p.summary);
-	return s;
-}
-
-size_t advise_tool_steps(const json_t *suggestion)
-{
-	return count_tool_steps(json_object_get(json_object_get(suggestion, "execution_plan"), "steps"));
 }
 
 bool advise_review_needed(const json_t *s, struct strlist *why)

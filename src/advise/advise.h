@@ -73,10 +73,20 @@ struct advise_in {
 /* The offline Suggestion (a new object). */
 json_t *advise_offline(const struct advise_in *in);
 
+/* The optional model (llm.c): a suggestion from the model c configures,
+ * merged into the offline one and checked against the catalog.  0 with
+ * *out, 1 when no model is configured or no key is set (offline), or -1
+ * on any failure (the error set; the caller keeps the offline one). */
+int advise_llm(const struct advisor_conf *c, const struct advise_in *in, const json_t *offline,
+	       const struct catalog *cat, json_t **out);
+
 /* The review gate: the rule's human_review_required, confidence below its
  * min_confidence, the suggestion's own flag, any destructive or unverified
  * step.  Adds the reasons to why (may be NULL); true when any holds. */
 bool advise_review_needed(const json_t *suggestion, struct strlist *why);
+/* Sets human_review_required (own: the suggestion's own flag, before the
+ * gate) and review_reasons from advise_review_needed. */
+void advise_settle_review(json_t *suggestion, bool own);
 
 /* The tool steps of a suggestion, in order (borrowed); manual steps are
  * not counted. */
@@ -102,10 +112,13 @@ typedef int (*violation_fn)(void *ctx, const struct violation *v);
 /* Each failing result of snapshot snap of target. */
 int violations_each(struct store *st, const char *target, long long snap, violation_fn fn, void *ctx);
 
-/* Builds the offline suggestion of v: loads its baseline (bound to the
- * target's parameters, t may be NULL) and its object.  HERR_INPUT when the
- * rule cannot be found, with the error set. */
+/* Builds the suggestion of v: loads its baseline (bound to the target's
+ * parameters, t may be NULL) and its object; offline, or from the model
+ * llm configures (NULL: offline), *model telling what became of it (0 the
+ * model's, 1 no model or no key, -1 the model failed, with the error set:
+ * the offline one is returned).  HERR_INPUT when the rule cannot be found,
+ * with the error set. */
 int advise_violation(struct store *st, const struct violation *v, const struct target *t,
-		     const struct catalog *cat, json_t **out);
+		     const struct catalog *cat, const struct advisor_conf *llm, json_t **out, int *model);
 
 #endif

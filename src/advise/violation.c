@@ -75,9 +75,11 @@ static void sobject_copy_release(struct sobject *o)
 }
 
 int advise_violation(struct store *st, const struct violation *v, const struct target *t,
-		     const struct catalog *cat, json_t **out)
+		     const struct catalog *cat, const struct advisor_conf *llm, json_t **out, int *model)
 {
 	*out = NULL;
+	if (model)
+		*model = 1;
 	struct baseline *b = NULL;
 	struct find_obj fo = { .moref = v->f->moref };
 	int rc = HERR_INPUT;
@@ -121,6 +123,11 @@ int advise_violation(struct store *st, const struct violation *v, const struct t
 	};
 	*out = advise_offline(&in);
 	rc = 0;
+	json_t *m;
+	if (llm && model && (*model = advise_llm(llm, &in, *out, cat, &m)) == 0) {
+		json_decref(*out);
+		*out = m;
+	}
 out:
 	if (fo.hit)
 		sobject_copy_release(&fo.copy);

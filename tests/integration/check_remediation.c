@@ -476,6 +476,168 @@ START_TEST(test_stale_twin)
 }
 END_TEST
 
+
+/* ---- the optional model (advise --llm) against the LLM lab ---- */
+
+#define LLM_KEY "sk-lab-4f9e2c"
+static pid_t llm_pid;
+static char *llm_url;
+
+static void llm_setup(void)
+{
+	setup();
+	char *keyfile = xasprintf("%s/llm.key", lab.dir), *urlfile = xasprintf("%s/llm.url", lab.dir);
+	FILE *f = fopen(keyfile, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(LLM_KEY "\n", f);
+	fclose(f);
+	llm_pid = fork();
+	ck_assert_int_ge(llm_pid, 0);
+	if (llm_pid == 0) {
+		int n = open("/dev/null", O_WRONLY);
+		dup2(n, 1);
+		dup2(n, 2);
+		execlp("python3", "python3", "tests/lab/llm/llm-lab", "-url-file", urlfile, "-api-key-file", keyfile,
+		       "-exit-with-parent", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 400 && !(llm_url = file_read(urlfile, NULL)); i++)
+		usleep(25000);
+	ck_assert_ptr_nonnull(llm_url);
+	llm_url[strcspn(llm_url, "\r\n")] = '\0';
+	free(keyfile), free(urlfile);
+}
+
+static void llm_teardown(void)
+{
+	kill(llm_pid, SIGTERM);
+	waitpid(llm_pid, NULL, 0);
+	free(llm_url);
+	llm_url = NULL;
+	unsetenv("LAB_LLM_KEY");
+	teardown();
+}
+
+/* The targets file with an advisor: block for provider. */
+static void advisor(const char *provider)
+{
+	char *text = file_read(lab.config, NULL);
+	char *cut = strstr(text, "advisor:");
+	if (cut)
+		*cut = '\0';
+	FILE *f = fopen(lab.config, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%sadvisor:\n  provider: %s\n  base_url: %s\n  model: lab-model\n  api_key_env: LAB_LLM_KEY\n"
+		   "  timeout: 20\n", text, provider, llm_url);
+	fclose(f);
+	free(text);
+}
+
+static void llm_fault(const char *kind, int count)
+{
+	char *cmd = xasprintf("curl -sf -o /dev/null -X POST '%s/lab/fault?kind=%s&count=%d&retry_after=1'", llm_url,
+			      kind, count);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+/* advise --llm on vid: the suggestion, and stderr. */
+static json_t *advise_llm(const char *vid, char **err)
+{
+	const char *args[] = { "advise", "--llm", "--violation-id", vid, "--format", "json", NULL };
+	struct run r;
+	run_ok(&r, args, EXIT_CLEAN);
+	json_t *doc = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	json_t *s = json_incref(json_array_get(json_object_get(doc, "suggestions"), 0));
+	json_decref(doc);
+	*err = xstrdup(r.err);
+	run_release(&r);
+	return s;
+}
+
+static const char *source_kind(const json_t *s)
+{
+	return json_string_value(json_object_get(json_object_get(s, "source"), "kind"));
+}
+
+START_TEST(test_model_both_shapes_and_faults)
+{
+	char *vid = ntp_violation(), *err;
+	setenv("LAB_LLM_KEY", LLM_KEY, 1);
+	static const char *const providers[] = { "anthropic", "openai" };
+	for (size_t i = 0; i < ARRAY_SIZE(providers); i++) {
+		advisor(providers[i]);
+		json_t *s = advise_llm(vid, &err);
+		ck_assert_msg(!strcmp(source_kind(s), "model"), "%s: %s", providers[i], err);
+		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(s, "source"), "provider")),
+				 providers[i]);
+		json_t *step = json_array_get(json_object_get(json_object_get(s, "execution_plan"), "steps"), 0);
+		ck_assert_str_eq(json_string_value(json_object_get(step, "tool")), "host_ntp_configure");
+		/* The model gave no rollback: review is forced. */
+		ck_assert(json_is_true(json_object_get(s, "human_review_required")));
+		json_decref(s);
+		free(err);
+	}
+	advisor("anthropic");
+	/* 429 and 529 are retried (Retry-After honoured). */
+	llm_fault("429", 2);
+	json_t *s = advise_llm(vid, &err);
+	ck_assert_msg(!strcmp(source_kind(s), "model"), "%s", err);
+	json_decref(s), free(err);
+	llm_fault("529", 1);
+	s = advise_llm(vid, &err);
+	ck_assert_msg(!strcmp(source_kind(s), "model"), "%s", err);
+	json_decref(s), free(err);
+	/* Every other fault falls back to the offline suggestion, warning. */
+	static const struct {
+		const char *kind;
+		int count;
+	} faults[] = { { "500", 9 }, { "malformed", 1 }, { "unknown-tool", 1 }, { "injection", 1 } };
+	for (size_t i = 0; i < ARRAY_SIZE(faults); i++) {
+		llm_fault(faults[i].kind, faults[i].count);
+		s = advise_llm(vid, &err);
+		ck_assert_msg(!strcmp(source_kind(s), "baseline"), "%s: %s", faults[i].kind, err);
+		ck_assert_msg(strstr(err, "the model failed"), "%s: %s", faults[i].kind, err);
+		char *dump = json_dumps(s, 0);
+		ck_assert_msg(!strstr(dump, "delete_dfw_policy"), "%s", dump);
+		free(dump);
+		json_decref(s), free(err);
+		llm_fault(faults[i].kind, 0);
+	}
+	/* No key: offline, never a pretend model. */
+	unsetenv("LAB_LLM_KEY");
+	s = advise_llm(vid, &err);
+	ck_assert_str_eq(source_kind(s), "baseline");
+	ck_assert_ptr_nonnull(strstr(err, "no model"));
+	json_decref(s), free(err);
+	/* The key went in its header only; estate data was framed as untrusted. */
+	char *cmd = xasprintf("curl -sf '%s/lab/requests'", llm_url);
+	FILE *p = popen(cmd, "r");
+	json_t *doc = json_loadf(p, 0, NULL), *reqs = json_object_get(doc, "requests");
+	pclose(p);
+	free(cmd);
+	ck_assert_uint_gt(json_array_size(reqs), 0);
+	size_t k;
+	json_t *q;
+	json_array_foreach(reqs, k, q) {
+		char *body = json_dumps(json_object_get(q, "body"), 0);
+		ck_assert_ptr_null(strstr(body, LLM_KEY));
+		ck_assert_ptr_nonnull(strstr(body, "untrusted"));
+		ck_assert_ptr_nonnull(strstr(body, "<estate-data>"));
+		free(body);
+	}
+	json_decref(doc);
+	/* Nor is it in the twin. */
+	size_t n = 0, wn = 0;
+	char *db = file_read(lab.db, &n), *wal = xasprintf("%s-wal", lab.db), *w = file_read(wal, &wn);
+	ck_assert_ptr_null(db ? memmem(db, n, LLM_KEY, strlen(LLM_KEY)) : NULL);
+	ck_assert_ptr_null(w ? memmem(w, wn, LLM_KEY, strlen(LLM_KEY)) : NULL);
+	free(db), free(wal), free(w);
+	free(vid);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("remediation");
@@ -488,6 +650,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_pilot_refusing);
 	tcase_add_test(tc, test_sibling_fails_mid_workflow);
 	tcase_add_test(tc, test_stale_twin);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model");
+	tcase_add_checked_fixture(tc, llm_setup, llm_teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_model_both_shapes_and_faults);
 	suite_add_tcase(s, tc);
 	return s;
 }
