@@ -477,6 +477,47 @@ START_TEST(test_stale_twin)
 END_TEST
 
 
+/* Pilot with a dispatcher (PILOT_LAB_DISPATCH: pilot's executor calls the
+ * skill itself) reaches completed and failed.  A sibling that reports
+ * success but changes nothing leaves the violation failing: the re-scan
+ * marks the remediation not_effective.  A sibling that fails fails the
+ * workflow, and apply says so. */
+START_TEST(test_dispatcher_completed_but_not_effective)
+{
+	char *vid = ntp_violation();
+	setenv("PILOT_LAB_DISPATCH", "sh -c 'cat >/dev/null; echo {}' no-op-sibling", 1);
+	const char *apply[] = { "apply", "--violation-id", vid, "--yes", NULL };
+	struct run r;
+	run_ok(&r, apply, EXIT_CLEAN);
+	ck_assert_ptr_nonnull(strstr(r.out, "pilot state completed"));
+	run_release(&r);
+	json_t *list = remediations();
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 0), "pilot_state")), "completed");
+	json_decref(list);
+	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", CIS, NULL };
+	harden_run(&lab, &r, scan);
+	ck_assert_msg(strstr(r.err, "not effective"), "%s", r.err);
+	run_release(&r);
+	list = remediations();
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 0), "state")), "not_effective");
+	json_decref(list);
+
+	char *dispatch = xasprintf("python3 tests/lab/skills/lab-agent --targets %s call", lab.config);
+	setenv("PILOT_LAB_DISPATCH", dispatch, 1);
+	setenv("LAB_AGENT_FAIL", "aiops.host_ntp_configure", 1);
+	run_ok(&r, apply, EXIT_PILOT_FAILED);
+	ck_assert_ptr_nonnull(strstr(r.err, "failed"));
+	run_release(&r);
+	list = remediations();
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 0), "state")), "failed");
+	json_decref(list);
+	unsetenv("LAB_AGENT_FAIL");
+	unsetenv("PILOT_LAB_DISPATCH");
+	free(dispatch);
+	free(vid);
+}
+END_TEST
+
 /* ---- the optional model (advise --llm) against the LLM lab ---- */
 
 #define LLM_KEY "sk-lab-4f9e2c"
@@ -650,6 +691,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_pilot_refusing);
 	tcase_add_test(tc, test_sibling_fails_mid_workflow);
 	tcase_add_test(tc, test_stale_twin);
+	tcase_add_test(tc, test_dispatcher_completed_but_not_effective);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model");
 	tcase_add_checked_fixture(tc, llm_setup, llm_teardown);
