@@ -20,8 +20,9 @@
 #include "store/store.h"
 
 static const struct cmd *const commands[] = {
-	&cmd_scan, &cmd_evaluate, &cmd_report, &cmd_drift, &cmd_history, &cmd_inventory, &cmd_prune, &cmd_baseline,
-	&cmd_waiver, &cmd_advise, &cmd_apply, &cmd_remediation, NULL,
+	&cmd_scan, &cmd_evaluate, &cmd_report, &cmd_drift, &cmd_history, &cmd_inventory, &cmd_snapshots,
+	&cmd_targets, &cmd_prune, &cmd_baseline, &cmd_waiver, &cmd_advise, &cmd_apply, &cmd_remediation, &cmd_mcp,
+	&cmd_help, &cmd_version, NULL,
 };
 
 const struct cmd *const *cmd_table(void)
@@ -36,8 +37,7 @@ static const char *const exit_texts[] = {
 	[EXIT_FINDINGS] = "failing findings at or above --fail-on (default critical)",
 	[EXIT_USAGE] = "usage, targets file or baseline error (nothing was collected)",
 	[EXIT_UNKNOWN] = "no failure, but unknown results (data not collected) at or above --fail-on",
-	[EXIT_COLLECT] = "target unreachable, TLS, timeout or protocol error: collection failed "
-			 "(also when only the NSX part failed), or the snapshot asked for is failed",
+	[EXIT_COLLECT] = "collection failed (unreachable, TLS, timeout, protocol; or the NSX part), or a failed snapshot",
 	[EXIT_AUTH] = "authentication failed (vCenter or NSX)",
 	[EXIT_STORE] = "twin database error (cannot open, disk full) or a report file not written",
 	[EXIT_BUSY] = "another scan holds the twin database",
@@ -80,7 +80,9 @@ int cmd_exit_for(enum herr e)
 struct global_opts {
 	const char *db, *config;
 	bool quiet, help;
+	int color;
 };
+static const char *const color_words[] = { "auto", "always", "never", NULL };
 #define G(f) offsetof(struct global_opts, f)
 static const struct cmd_opt global_opts[] = {
 	{ .name = "db", .arg = "FILE", .kind = OPT_STR, .off = G(db),
@@ -89,6 +91,8 @@ static const struct cmd_opt global_opts[] = {
 	  .help = "the targets file (default $HARDEN_CONFIG, else $XDG_CONFIG_HOME/harden/targets.yaml)" },
 	{ .name = "quiet", .sname = 'q', .kind = OPT_FLAG, .off = G(quiet),
 	  .help = "no progress, report or information lines; warnings and errors still print" },
+	{ .name = "color", .arg = "WHEN", .kind = OPT_CHOICE, .off = G(color), .choices = color_words,
+	  .help = "colour the table on standard output (default auto: on a terminal, unless NO_COLOR is set)" },
 	{ .name = "help", .sname = 'h', .kind = OPT_FLAG, .off = G(help), .help = "show this help" },
 	{ 0 },
 };
@@ -340,8 +344,7 @@ static size_t distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
-/* The closest of names to word, when it is close enough to be a typo. */
-static const char *closest(const char *word, const char *const *names, size_t n)
+const char *cmd_closest(const char *word, const char *const *names, size_t n)
 {
 	const char *best = NULL;
 	size_t bd = SIZE_MAX;
@@ -366,7 +369,7 @@ static void suggest_option(const struct optv *ov, const char *arg)
 	const char **names = xcalloc(ov->n + 1, sizeof(*names));
 	for (size_t i = 0; i < ov->n; i++)
 		names[i] = ov->v[i].o->name;
-	const char *best = closest(w, names, ov->n);
+	const char *best = cmd_closest(w, names, ov->n);
 	if (best)
 		fprintf(stderr, "harden: did you mean '--%s'?\n", best);
 	free(names);
@@ -519,7 +522,8 @@ static void release_lists(const struct cmd *c, void *opts)
 /* ---- paths and setup ---- */
 
 /* A file of harden's: the option's value, else the environment variable,
- * else under the XDG base directory (or its default under HOME). */
+ * else under the XDG base directory (or its default under HOME).  NULL,
+ * with the error set, when there is neither: never a relative path. */
 static char *xdg_path(const char *given, const char *env, const char *xdg, const char *home_dir,
 		      const char *name)
 {
@@ -531,7 +535,10 @@ static char *xdg_path(const char *given, const char *env, const char *xdg, const
 	const char *x = getenv(xdg), *home = getenv("HOME");
 	if (x && *x)
 		return xasprintf("%s/harden/%s", x, name);
-	return xasprintf("%s/%s/harden/%s", home && *home ? home : ".", home_dir, name);
+	if (home && *home)
+		return xasprintf("%s/%s/harden/%s", home, home_dir, name);
+	err_set("no HOME and no %s: give the file with an option or set %s", xdg, env);
+	return NULL;
 }
 
 char *cmd_db_path(const struct cmd_ctx *ctx)
@@ -539,9 +546,30 @@ char *cmd_db_path(const struct cmd_ctx *ctx)
 	return xdg_path(ctx->db_path, "HARDEN_DB", "XDG_DATA_HOME", ".local/share", "twin.db");
 }
 
+#define ETC_TARGETS "/etc/harden/targets.yaml"
+
 char *cmd_config_path(const struct cmd_ctx *ctx)
 {
-	return xdg_path(ctx->config_path, "HARDEN_CONFIG", "XDG_CONFIG_HOME", ".config", "targets.yaml");
+	char *p = xdg_path(ctx->config_path, "HARDEN_CONFIG", "XDG_CONFIG_HOME", ".config", "targets.yaml");
+	/* The system-wide file, for cron and systemd, when the user has none. */
+	if (!ctx->config_path && !getenv("HARDEN_CONFIG") && (!p || access(p, F_OK) < 0) &&
+	    access(ETC_TARGETS, F_OK) == 0) {
+		free(p);
+		return xstrdup(ETC_TARGETS);
+	}
+	if (!p && access(ETC_TARGETS, F_OK) < 0)
+		err_set("no HOME, no XDG_CONFIG_HOME and no " ETC_TARGETS ": give --config or set HARDEN_CONFIG");
+	return p;
+}
+
+bool cmd_color(const struct cmd_ctx *ctx)
+{
+	if (ctx->color == CMD_COLOR_ALWAYS)
+		return true;
+	if (ctx->color == CMD_COLOR_NEVER)
+		return false;
+	const char *nc = getenv("NO_COLOR");
+	return isatty(STDOUT_FILENO) && !(nc && *nc);
 }
 
 int cmd_parse_fail_on(const char *s, void *dst)
@@ -562,8 +590,10 @@ int cmd_parse_fail_on(const char *s, void *dst)
 
 int cmd_open_twin(struct cmd_ctx *ctx, unsigned how)
 {
-	if (!ctx->db)
-		ctx->db = cmd_db_path(ctx);
+	if (!ctx->db && !(ctx->db = cmd_db_path(ctx))) {
+		log_error("%s", err_get());
+		return EXIT_USAGE;
+	}
 	bool write = how & CMD_TWIN_WRITE;
 	if ((!write || (how & CMD_TWIN_EXISTING)) && access(ctx->db, F_OK) < 0) {
 		log_error("no twin database at '%s' (run 'harden scan' first)", ctx->db);
@@ -585,7 +615,7 @@ static int setup(struct cmd_ctx *ctx, const struct cmd *c)
 	if (c->setup & CMD_TARGETS) {
 		char *cfg = cmd_config_path(ctx);
 		ctx->targets = xcalloc(1, sizeof(*ctx->targets));
-		int r = targets_load(ctx->targets, cfg);
+		int r = cfg ? targets_load(ctx->targets, cfg) : -1;
 		free(cfg);
 		if (r < 0) {
 			log_error("%s", err_get());
@@ -636,7 +666,7 @@ static void unknown_command(const struct cmd *const *tab, const char *name, cons
 		fprintf(stderr, "harden: unknown command '%s' for %s (see 'harden %s --help')\n", name, where, where);
 	else
 		fprintf(stderr, "harden: unknown command '%s' (see 'harden --help')\n", name);
-	const char *best = closest(name, names, n);
+	const char *best = cmd_closest(name, names, n);
 	if (best)
 		fprintf(stderr, "harden: did you mean '%s'?\n", best);
 	free(names);
@@ -652,6 +682,8 @@ static void apply_globals(struct cmd_ctx *ctx, const struct global_opts *g)
 		ctx->quiet = true;
 		log_quiet = 1;
 	}
+	if (g->color)
+		ctx->color = g->color;
 }
 
 /* Runs command c (path: its words after "harden") with argv[0] its name. */
@@ -712,9 +744,9 @@ out:
 	return rc;
 }
 
-static void program_usage(FILE *f)
+void cmd_print_program_usage(FILE *f)
 {
-	fputs("usage: harden [--db FILE] [--config FILE] [--quiet] COMMAND [ARGS]\n"
+	fputs("usage: harden [--db FILE] [--config FILE] [--quiet] [--color WHEN] COMMAND [ARGS]\n"
 	      "       harden --version | --help\n\nCommands:\n", f);
 	for (const struct cmd *const *c = commands; *c; c++) {
 		int col = fprintf(f, "  %s", (*c)->name);
@@ -744,10 +776,10 @@ int cmd_main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
-			printf("harden %s\n", HARDEN_VERSION);
+			cmd_print_version(stdout, &ctx);
 			return finish(EXIT_CLEAN);
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			program_usage(stdout);
+			cmd_print_program_usage(stdout);
 			return finish(EXIT_CLEAN);
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			ctx.quiet = true;
@@ -761,6 +793,16 @@ int cmd_main(int argc, char **argv)
 				ctx.db_path = argv[++i];
 			else
 				ctx.config_path = argv[++i];
+		} else if (!strncmp(a, "--color", 7) && (a[7] == '=' || (!a[7] && i + 1 < argc))) {
+			const char *w = a[7] == '=' ? a + 8 : argv[++i];
+			int k = 0;
+			while (color_words[k] && strcasecmp(color_words[k], w))
+				k++;
+			if (!color_words[k]) {
+				fprintf(stderr, "harden: unknown value '%s' for --color (auto, always or never)\n", w);
+				return EXIT_USAGE;
+			}
+			ctx.color = k;
 		} else if (!strncmp(a, "--db=", 5)) {
 			ctx.db_path = a + 5;
 		} else if (!strncmp(a, "--config=", 9)) {
@@ -771,7 +813,7 @@ int cmd_main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		program_usage(stderr);
+		cmd_print_program_usage(stderr);
 		return EXIT_USAGE;
 	}
 	const struct cmd *c = find_cmd(commands, argv[i]);

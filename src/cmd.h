@@ -30,15 +30,15 @@ enum opt_kind {
 
 struct cmd_opt {
 	const char *name;	/* the long name, without "--" */
-	char sname;		/* the short name, or 0 */
 	const char *arg;	/* the argument's name in help, NULL for flags */
-	enum opt_kind kind;
-	size_t off;		/* where the value goes in the command's options */
 	const char *help;	/* one sentence; wrapped by cmd.c */
+	size_t off;		/* where the value goes in the command's options */
 	long long min, max;	/* OPT_INT */
 	const char *const *choices;	/* OPT_CHOICE: NULL-terminated */
 	int (*parse)(const char *arg, void *dst);	/* OPT_FN */
+	enum opt_kind kind;
 	unsigned flags;
+	char sname;		/* the short name, or 0 */
 };
 
 /* A group of options whose destinations lie in a struct at offset base of
@@ -80,6 +80,7 @@ struct cmd_ctx {
 	const char *db_path;	/* --db, or NULL: see cmd_db_path */
 	const char *config_path;	/* --config, or NULL */
 	bool quiet;
+	int color;		/* --color: CMD_COLOR_AUTO, _ALWAYS or _NEVER */
 	char *db;		/* the twin's path in use */
 	struct store *store;	/* opened as the setup flags say, or NULL */
 	struct targets *targets;	/* with CMD_TARGETS */
@@ -106,7 +107,12 @@ struct cmd {
 };
 
 extern const struct cmd cmd_scan, cmd_evaluate, cmd_report, cmd_drift, cmd_history, cmd_inventory, cmd_prune,
-	cmd_baseline, cmd_waiver, cmd_advise, cmd_apply, cmd_remediation;
+	cmd_baseline, cmd_waiver, cmd_snapshots, cmd_targets, cmd_mcp, cmd_help, cmd_version, cmd_advise,
+	cmd_apply, cmd_remediation;
+
+enum { CMD_COLOR_AUTO, CMD_COLOR_ALWAYS, CMD_COLOR_NEVER };
+/* Whether stdout may be coloured: --color, else a terminal without NO_COLOR. */
+bool cmd_color(const struct cmd_ctx *ctx);
 
 /* The program: global options, the command's lookup (exact names only),
  * its options and setup; returns the exit status. */
@@ -121,12 +127,17 @@ const char *cmd_exit_text(const struct cmd *c, int code);
 
 /* Prints "harden: NAME: msg" and a hint to run --help; returns EXIT_USAGE. */
 int cmd_bad_usage(const struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The whole program's usage, and harden --version's text. */
+void cmd_print_program_usage(FILE *f);
+void cmd_print_version(FILE *f, const struct cmd_ctx *ctx);
 /* The usage line(s) of a command, and its whole --help text. */
 void cmd_print_usage(FILE *f, const struct cmd *c, const char *path);
 void cmd_print_help(FILE *f, const struct cmd *c, const char *path);
 
 /* The twin and the targets file a command uses: --db / --config, then
- * $HARDEN_DB / $HARDEN_CONFIG, then the XDG directories. */
+ * $HARDEN_DB / $HARDEN_CONFIG, then the XDG directories (for the targets
+ * file, /etc/harden/targets.yaml when the XDG one does not exist).  NULL,
+ * with the error set, when none of them is set and there is no HOME. */
 char *cmd_db_path(const struct cmd_ctx *ctx);
 char *cmd_config_path(const struct cmd_ctx *ctx);
 
@@ -137,6 +148,9 @@ char *cmd_config_path(const struct cmd_ctx *ctx);
 int cmd_open_twin(struct cmd_ctx *ctx, unsigned how);
 /* The items of a command's usage line after "harden NAME". */
 void cmd_usage_items(const struct cmd *c, struct strlist *out);
+
+/* The closest of names to word, when it is close enough to be a typo. */
+const char *cmd_closest(const char *word, const char *const *names, size_t n);
 
 /* Shared option parsers (OPT_FN). */
 int cmd_parse_fail_on(const char *s, void *dst);	/* int: a severity, or -1 for none */

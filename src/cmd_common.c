@@ -185,7 +185,19 @@ const char *const cmd_report_formats[] = { "table", "json", "sarif", "junit", "c
 static int parse_output(const char *arg, void *dst)
 {
 	struct output_list *l = dst;
-	return report_outputs_add(&l->v, &l->n, arg);
+	if (report_outputs_add(&l->v, &l->n, arg) < 0)
+		return -1;
+	/* Two reports into one file, or two on standard output, would be
+	 * one report spoiled. */
+	const char *path = l->v[l->n - 1].path;
+	for (unsigned i = 0; i + 1 < l->n; i++) {
+		if (!strcmp(l->v[i].path, path)) {
+			err_set(strcmp(path, "-") ? "--output names '%s' twice" : "--output names standard output ('%s') twice",
+				path);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 void cmd_report_args_release(struct report_args *ra)
@@ -250,10 +262,9 @@ int cmd_write_reports(const struct cmd_ctx *ctx, struct store *st, const struct 
 		      const struct evaluation_info *evals, unsigned n, const struct report_args *ra, int fail_on,
 		      bool drift, struct counts *total)
 {
-	struct report_opts ro = { (enum rformat)ra->format, ra->all, false, fail_on, drift };
-	/* Only the table uses colour, and only on a terminal. */
-	const char *nc = getenv("NO_COLOR");
-	ro.color = isatty(STDOUT_FILENO) && !(nc && *nc);
+	/* --format -1: not given, the table. */
+	struct report_opts ro = { ra->format < 0 ? FMT_TABLE : (enum rformat)ra->format, ra->all, cmd_color(ctx), fail_on,
+				  drift };
 	struct report_counts rc;
 	if (report_counts(st, evals, n, &rc) < 0) {
 		log_error("%s", err_get());
@@ -261,7 +272,9 @@ int cmd_write_reports(const struct cmd_ctx *ctx, struct store *st, const struct 
 	}
 	*total = rc.total;
 	int r = 0;
-	if (!ctx->quiet && !report_outputs_stdout(ra->outputs.v, ra->outputs.n))
+	/* --quiet silences progress and the default table, never a format
+	 * that was asked for. */
+	if ((!ctx->quiet || ra->format >= 0) && !report_outputs_stdout(ra->outputs.v, ra->outputs.n))
 		r = report_write(stdout, st, si, evals, n, &rc, &ro);
 	fflush(stdout);
 	if (r >= 0)

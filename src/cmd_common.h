@@ -34,11 +34,12 @@ struct output_list {
 	unsigned n;
 };
 struct report_args {
-	int format;		/* enum rformat */
+	int format;		/* enum rformat, or -1 when --format was not given */
 	struct output_list outputs;
 	bool all;
 };
 extern const struct cmd_opt cmd_report_opts[];
+#define REPORT_ARGS_INIT { .format = -1 }
 extern const char *const cmd_report_formats[];
 /* Frees what --output allocated. */
 void cmd_report_args_release(struct report_args *ra);

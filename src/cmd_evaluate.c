@@ -14,7 +14,7 @@ struct evaluate_opts {
 };
 
 #define O(f) offsetof(struct evaluate_opts, f)
-static const struct evaluate_opts defaults = { .fail_on = SEV_CRITICAL };
+static const struct evaluate_opts defaults = { .fail_on = SEV_CRITICAL, .r = REPORT_ARGS_INIT };
 
 static int run(struct cmd_ctx *ctx, void *vopts)
 {

@@ -19,7 +19,7 @@ static const struct cmd_opt opts[] = {
 	{ 0 },
 };
 
-static const struct report_cmd_opts defaults = { .fail_on = -1 };
+static const struct report_cmd_opts defaults = { .fail_on = -1, .r = REPORT_ARGS_INIT };
 
 /* The snapshot an --evaluation alone names. */
 static int evaluation_snapshot(struct store *st, const char *db, long long eval, long long *id)

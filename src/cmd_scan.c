@@ -34,7 +34,7 @@ static const struct cmd_opt tail_opts[] = {
 };
 
 static const struct scan_opts defaults = {
-	.gate = GATE_INIT, .page_size = 500,
+	.gate = GATE_INIT, .r = REPORT_ARGS_INIT, .page_size = 500,
 };
 
 static void print_stats(const struct scan *s, double t_start)
@@ -70,7 +70,13 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 		goto out;
 	s.nbaselines = o->b.names.n;
 	if (!(s.target = targets_find(ctx->targets, o->target))) {
-		log_error("unknown target '%s' in '%s'", o->target, ctx->targets->path);
+		const char **names = xcalloc(ctx->targets->n + 1, sizeof(*names));
+		for (unsigned i = 0; i < ctx->targets->n; i++)
+			names[i] = ctx->targets->v[i].name;
+		const char *best = cmd_closest(o->target, names, ctx->targets->n);
+		log_error("unknown target '%s' in '%s'%s%s%s", o->target, ctx->targets->path, best ? "; did you mean '" : "",
+			  best ? best : "", best ? "'?" : "");
+		free(names);
 		rc = EXIT_USAGE;
 		goto out;
 	}

@@ -353,7 +353,7 @@ static int drift_row(void *vctx, const struct drift_event *ev)
  * when the store or a write of this section failed. */
 static int drift_section(struct html_page *p, struct store *st, const struct snapshot_info *snap)
 {
-	long long prev;
+	long long prev = 0;
 	int r = store_snapshot_previous(st, snap->target, snap->id, &prev);
 	if (r < 0)
 		return -1;

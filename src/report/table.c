@@ -1,4 +1,5 @@
 /* The table: plain text for people, coloured on a terminal. */
+#include <ctype.h>
 #include <string.h>
 
 #include "report/report_int.h"
@@ -34,10 +35,12 @@ static void status_label(FILE *f, enum rstatus status, bool color)
 {
 	const char *label = status == RS_NA ? "N/A" : rstatus_name(status);
 	char up[16];
-	size_t i;
-	for (i = 0; i < sizeof(up) - 1 && label[i]; i++)
-		up[i] = (char)(label[i] >= 'a' && label[i] <= 'z' ? label[i] - 32 : label[i]);
-	up[i] = '\0';
+	size_t n = strlen(label), i;
+	if (n >= sizeof(up))
+		n = sizeof(up) - 1;
+	for (i = 0; i < n; i++)
+		up[i] = (char)toupper((unsigned char)label[i]);
+	up[n] = '\0';
 	if (color)
 		fprintf(f, "%s%-7s" RESET " ", status_color(status), up);
 	else

@@ -247,7 +247,8 @@ static int int_row(void *ctx, sqlite3_stmt *s)
 
 int store_query_int(struct store *st, const char *sql, long long *out, const char *fmt, ...)
 {
-	struct int_row x = { out, false };
+	*out = 0;
+	struct int_row x = { .out = out, .found = false };
 	va_list ap;
 	va_start(ap, fmt);
 	int rc = vquery(st, "read", sql, int_row, &x, fmt, ap);

@@ -184,6 +184,37 @@ void snapshot_info_release(struct snapshot_info *si)
 	memset(si, 0, sizeof(*si));
 }
 
+struct each_snapshot {
+	struct store *st;
+	store_snapshot_fn fn;
+	void *ctx;
+};
+
+static int each_snapshot_row(void *vctx, sqlite3_stmt *s)
+{
+	struct each_snapshot *x = vctx;
+	struct snapshot_info si = { 0 };
+	snapshot_row(&si, s);
+	if (si.status == SNAP_RUNNING && scan_lock_free(x->st)) {
+		free(si.error);
+		si.status = SNAP_FAILED;
+		si.error = xstrdup(INTERRUPTED);
+	}
+	int rc = x->fn(x->ctx, &si);
+	snapshot_info_release(&si);
+	return rc;
+}
+
+int store_snapshots_each(struct store *st, const char *target, store_snapshot_fn fn, void *ctx)
+{
+	static const char sql[] = "SELECT id, target, baselines, status, error, source_url, started_at, ended_at, "
+				  "objects, api_calls, bytes_received, collect_ms, store_ms FROM snapshot "
+				  "WHERE ?1 IS NULL OR target = ?1 ORDER BY target, id";
+	struct each_snapshot x = { st, fn, ctx };
+	int rc = store_query(st, "read", sql, each_snapshot_row, &x, "t", target);
+	return rc > 0 ? 0 : rc;
+}
+
 int store_snapshot_latest(struct store *st, const char *target, long long *id)
 {
 	static const char sql[] = "SELECT max(id) FROM snapshot WHERE status = " SQLW(W_SNAP_COMPLETED)
@@ -191,24 +222,44 @@ int store_snapshot_latest(struct store *st, const char *target, long long *id)
 	return store_query_int(st, sql, id, "t", target);
 }
 
-static int target_row(void *ctx, sqlite3_stmt *s)
-{
-	strlist_add(ctx, (const char *)sqlite3_column_text(s, 0));
-	return 0;
-}
-
-int store_targets(struct store *st, struct strlist *out)
-{
-	static const char sql[] = "SELECT DISTINCT target FROM snapshot WHERE status = " SQLW(W_SNAP_COMPLETED)
-				  " ORDER BY target";
-	return store_query(st, "read", sql, target_row, out, "");
-}
-
 int store_snapshot_previous(struct store *st, const char *target, long long snap, long long *prev)
 {
 	static const char sql[] = "SELECT max(id) FROM snapshot WHERE target = ?1 AND status = " SQLW(W_SNAP_COMPLETED)
 				  " AND id < ?2";
 	return store_query_int(st, sql, prev, "ti", target, snap);
+}
+
+static int target_row(void *ctx, sqlite3_stmt *s)
+{
+	strlist_add(ctx, store_col_text(s, 0));
+	return 0;
+}
+
+int store_targets(struct store *st, struct strlist *out)
+{
+	static const char sql[] = "SELECT DISTINCT target FROM snapshot ORDER BY target";
+	return store_query(st, "read", sql, target_row, out, "");
+}
+
+static int id_row(void *ctx, sqlite3_stmt *s)
+{
+	long long *id = store_list_add(ctx, sizeof(*id));
+	*id = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
+int store_snapshot_ids(struct store *st, const char *target, long long **ids, unsigned *n)
+{
+	static const char sql[] = "SELECT id FROM snapshot WHERE target = ?1 ORDER BY id DESC";
+	struct store_list l = { 0 };
+	int rc = store_query(st, "read", sql, id_row, &l, "t", target);
+	*ids = l.v;
+	*n = rc < 0 ? 0 : l.n;
+	if (rc < 0) {
+		free(l.v);
+		*ids = NULL;
+	}
+	return rc < 0 ? rc : 0;
 }
 
 int store_object_add(struct store *st, long long snap, const char *type, const char *moref,

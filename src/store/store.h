@@ -83,14 +83,23 @@ void part_list_free(struct part_info *v, unsigned n);
  * scan that no longer holds the lock reads as failed. */
 int store_snapshot_get(struct store *st, long long id, struct snapshot_info *out);
 void snapshot_info_release(struct snapshot_info *si);
+/* Every snapshot of target (every target when NULL), by target then id;
+ * a running one whose scan is gone reads as failed.  fn returning
+ * non-zero stops (returned when negative). */
+typedef int (*store_snapshot_fn)(void *ctx, const struct snapshot_info *si);
+int store_snapshots_each(struct store *st, const char *target, store_snapshot_fn fn, void *ctx);
 /* The newest completed snapshot of target (any target when NULL): 0, or
  * 1 when there is none. */
 int store_snapshot_latest(struct store *st, const char *target, long long *id);
-/* The targets with a completed snapshot, by name. */
-int store_targets(struct store *st, struct strlist *out);
 /* The newest completed snapshot of target older than snap: 0, or 1 when
  * there is none. */
 int store_snapshot_previous(struct store *st, const char *target, long long snap, long long *prev);
+
+/* The targets the twin holds snapshots of, by name. */
+int store_targets(struct store *st, struct strlist *out);
+/* The ids of target's snapshots (every status), newest first; caller
+ * frees *ids. */
+int store_snapshot_ids(struct store *st, const char *target, long long **ids, unsigned *n);
 
 /* Objects and properties of a snapshot being written. */
 int store_object_add(struct store *st, long long snap, const char *type, const char *moref,

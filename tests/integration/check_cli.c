@@ -197,6 +197,45 @@ START_TEST(test_read_commands_never_create_a_twin)
 }
 END_TEST
 
+START_TEST(test_version_help_and_paths)
+{
+	struct run r;
+	run_plain(&r, (const char *[]){ "version", NULL });
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "harden ") && strstr(r.out, "commit") && strstr(r.out, "SQLite") &&
+			      strstr(r.out, "libcurl") && strstr(r.out, "twin") && strstr(r.out, "baselines"),
+		      "%s", r.out);
+	char *v = xstrdup(r.out);
+	run_release(&r);
+	run_plain(&r, (const char *[]){ "help", "drift", NULL });
+	ck_assert_int_eq(r.status, 0);
+	struct run h;
+	run_plain(&h, (const char *[]){ "drift", "--help", NULL });
+	ck_assert_str_eq(r.out, h.out);
+	run_release(&r);
+	run_release(&h);
+	run_plain(&r, (const char *[]){ "help", "frob", NULL });
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	run_release(&r);
+	free(v);
+}
+END_TEST
+
+START_TEST(test_no_home_is_an_error_not_a_relative_path)
+{
+	/* env -i: no HOME, no XDG variables, no HARDEN_DB. */
+	char *out = xasprintf("%s/noenv.txt", tu_tmpdir());
+	char *cmd = xasprintf("cd /tmp && env -i %s report > /dev/null 2> %s; echo $? >> %s", harden_bin(), out, out);
+	ck_assert_int_eq(system(cmd), 0);
+	size_t len;
+	char *text = file_read(out, &len);
+	ck_assert_msg(strstr(text, "no HOME and no XDG_DATA_HOME") && strstr(text, "\n2\n"), "%s", text);
+	free(text);
+	free(cmd);
+	free(out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -206,6 +245,8 @@ int main(void)
 	tcase_add_test(tc, test_short_options_mean_one_thing_everywhere);
 	tcase_add_test(tc, test_usage_errors_name_the_problem_in_one_line);
 	tcase_add_test(tc, test_read_commands_never_create_a_twin);
+	tcase_add_test(tc, test_version_help_and_paths);
+	tcase_add_test(tc, test_no_home_is_an_error_not_a_relative_path);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
