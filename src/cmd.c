@@ -21,7 +21,8 @@
 
 static const struct cmd *const commands[] = {
 	&cmd_scan, &cmd_evaluate, &cmd_report, &cmd_drift, &cmd_history, &cmd_inventory, &cmd_snapshots,
-	&cmd_targets, &cmd_prune, &cmd_baseline, &cmd_waiver, &cmd_mcp, &cmd_help, &cmd_version, NULL,
+	&cmd_targets, &cmd_prune, &cmd_baseline, &cmd_waiver, &cmd_advise, &cmd_apply, &cmd_remediation, &cmd_mcp,
+	&cmd_help, &cmd_version, NULL,
 };
 
 const struct cmd *const *cmd_table(void)
@@ -40,6 +41,14 @@ static const char *const exit_texts[] = {
 	[EXIT_AUTH] = "authentication failed (vCenter or NSX)",
 	[EXIT_STORE] = "twin database error (cannot open, disk full) or a report file not written",
 	[EXIT_BUSY] = "another scan holds the twin database, or another harden is writing it",
+	[EXIT_STALE] = "the violation is not failing in the target's latest completed snapshot, or that snapshot is "
+		       "too old: re-run harden scan",
+	[EXIT_NOT_APPROVED] = "the change needs human approval and did not get it (no terminal and no --yes, or "
+			      "not approved at the prompt)",
+	[EXIT_PILOT_MISSING] = "vmware-pilot is not installed or does not start (see the pilot: block and "
+			       "HARDEN_PILOT_COMMAND)",
+	[EXIT_PILOT_REFUSED] = "vmware-pilot refused the workflow (its approval gates); nothing was submitted",
+	[EXIT_PILOT_FAILED] = "vmware-pilot failed, or the workflow failed or was rolled back",
 };
 
 const char *cmd_exit_text(const struct cmd *c, int code)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advise/advise.h"
 #include "cmd.h"
 #include "rules/rules.h"
 
@@ -58,12 +59,39 @@ static int do_show(struct cmd_ctx *ctx, void *opts)
 	return EXIT_CLEAN;
 }
 
+/* A remediation naming a tool the skill catalog does not list: advise
+ * cannot hand it to vmware-pilot (the seed's "unknown mcp_tool"). */
+static void warn_unknown_tools(const struct baseline *b, const struct catalog *cat)
+{
+	for (unsigned i = 0; i < b->nrules; i++) {
+		const struct rule *r = &b->rules[i];
+		const char *q = json_string_value(json_object_get(json_object_get(r->details, "remediation"), "mcp_tool"));
+		char *skill = NULL, *tool = NULL;
+		if (!q)
+			continue;
+		if (tool_split(q, &skill, &tool) < 0)
+			log_warn("%s:%d: rule %s: remediation mcp_tool '%s' is not SKILL.TOOL", b->path, r->line, r->id, q);
+		else if (!catalog_has(cat, skill, tool))
+			log_warn("%s:%d: rule %s: remediation names unknown tool %s (not in the skill catalog %s, "
+				 "dated %s): harden advise cannot submit it; name a real tool or leave mcp_tool out",
+				 b->path, r->line, r->id, q, cat->source, cat->date ? cat->date : "?");
+		free(skill);
+		free(tool);
+	}
+}
+
 static int do_validate(struct cmd_ctx *ctx, void *opts)
 {
 	int n = ctx->argc;
 	char **files = ctx->argv;
 	(void)opts;
 	int rc = EXIT_CLEAN;
+	struct catalog cat = { 0 };
+	char *cpath = catalog_default_path();
+	bool have_cat = cpath && catalog_load(&cat, cpath) == 0;
+	if (!have_cat)
+		log_warn("no skill catalog to check remediation tools against (set $HARDEN_CATALOG)");
+	free(cpath);
 	for (int i = 0; i < n; i++) {
 		struct baseline *b;
 		if (baseline_load(&b, files[i]) < 0) {
@@ -71,9 +99,12 @@ static int do_validate(struct cmd_ctx *ctx, void *opts)
 			rc = EXIT_USAGE;
 			continue;
 		}
+		if (have_cat)
+			warn_unknown_tools(b, &cat);
 		log_info("%s: ok, baseline '%s' with %u rules", files[i], b->id, b->nrules);
 		baseline_free(b);
 	}
+	catalog_release(&cat);
 	return rc;
 }
 

@@ -85,4 +85,13 @@ int gate_exit(const struct counts *c, int fail_on);
 int cmd_gate(struct store *st, const struct snapshot_info *si, const struct evaluation_info *evals, unsigned nev,
 	     const struct counts *total, const struct gate *g);
 
+/* The targets file when one exists (ctx->targets, else left NULL), for
+ * the commands that can do without it: 0 or EXIT_USAGE. */
+int cmd_targets_optional(struct cmd_ctx *ctx);
+
+struct catalog;
+/* The skill catalog: pilot's get_skill_catalog when pilot starts, else
+ * the catalog file shipped with harden (with an information line).
+ * Returns 0, or EXIT_USAGE when neither is to be had. */
+int cmd_catalog(struct cmd_ctx *ctx, struct catalog *cat);
 #endif

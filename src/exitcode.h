@@ -10,5 +10,10 @@
 #define EXIT_AUTH 5	/* the target refused the credentials */
 #define EXIT_STORE 6	/* the twin database cannot be read or written (disk full, ...) */
 #define EXIT_BUSY 7	/* another scan holds the twin database */
+#define EXIT_STALE 8	/* apply: the violation is not failing in a fresh snapshot */
+#define EXIT_NOT_APPROVED 9	/* apply: the change needs approval and did not get it */
+#define EXIT_PILOT_MISSING 10	/* apply: vmware-pilot is not installed or does not start */
+#define EXIT_PILOT_REFUSED 11	/* apply: pilot refused the workflow (its gates) */
+#define EXIT_PILOT_FAILED 12	/* apply: pilot failed, or the workflow failed */
 
 #endif

@@ -19,6 +19,9 @@ struct tctx {
 	yaml_document_t *doc;
 };
 
+static int parse_pilot(struct tctx *y, yaml_node_t *n, struct targets *t);
+static int parse_advisor(struct tctx *y, yaml_node_t *n, struct advisor_conf *a);
+
 char *targets_default_path(void)
 {
 	const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
@@ -237,6 +240,12 @@ int targets_parse(struct targets *t, const char *path, const char *text, size_t 
 		const char *k = yamlx_scalar(kn);
 		if (k && !strcmp(k, "targets")) {
 			targets = yaml_document_get_node(&doc, p->value);
+		} else if (k && !strcmp(k, "pilot")) {
+			if (parse_pilot(&y, yaml_document_get_node(&doc, p->value), t) < 0)
+				goto out_doc;
+		} else if (k && !strcmp(k, "advisor")) {
+			if (parse_advisor(&y, yaml_document_get_node(&doc, p->value), &t->advisor) < 0)
+				goto out_doc;
 		} else {
 			yamlx_error(y.file, kn, "unknown key '%s' at the top level", yamlx_name(k ? k : ""));
 			goto out_doc;
@@ -275,6 +284,80 @@ out:
 	return rc;
 }
 
+/* pilot: { command: [vmware-pilot, mcp], max_snapshot_age: 86400 } */
+static int parse_pilot(struct tctx *y, yaml_node_t *n, struct targets *t)
+{
+	if (!n || n->type != YAML_MAPPING_NODE)
+		return yamlx_error(y->file, n, "'pilot' must be a mapping");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
+		const char *k = yamlx_scalar(kn);
+		if (k && !strcmp(k, "command")) {
+			if (!v || v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+				return yamlx_error(y->file, v, "pilot command must be a list of words");
+			for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
+				const char *w = yamlx_scalar(yaml_document_get_node(y->doc, *i));
+				if (!w || !*w)
+					return yamlx_error(y->file, v, "pilot command words must be non-empty strings");
+				strlist_add(&t->pilot_command, w);
+			}
+		} else if (k && !strcmp(k, "max_snapshot_age")) {
+			const char *s = yamlx_scalar(v);
+			char *end;
+			long age = s ? strtol(s, &end, 10) : 0;
+			if (!s || *end || age <= 0)
+				return yamlx_error(y->file, v, "max_snapshot_age must be a number of seconds");
+			t->pilot_max_age_s = age;
+		} else {
+			return yamlx_error(y->file, kn, "unknown key '%s' in pilot", yamlx_name(k ? k : ""));
+		}
+	}
+	return 0;
+}
+
+/* advisor: { provider: anthropic, base_url: ..., model: ..., api_key_env: NAME, timeout: 60 } */
+static int parse_advisor(struct tctx *y, yaml_node_t *n, struct advisor_conf *a)
+{
+	if (!n || n->type != YAML_MAPPING_NODE)
+		return yamlx_error(y->file, n, "'advisor' must be a mapping");
+	a->present = true;
+	a->timeout_s = 60;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(y->doc, p->key), *v = yaml_document_get_node(y->doc, p->value);
+		const char *k = yamlx_scalar(kn), *s = yamlx_scalar(v);
+		char **dst = NULL;
+		if (!k || !s)
+			return yamlx_error(y->file, kn, "advisor keys and values must be scalars");
+		if (!strcmp(k, "provider")) {
+			if (strcmp(s, "anthropic") && strcmp(s, "openai"))
+				return yamlx_error(y->file, v, "advisor provider must be anthropic or openai, not '%s'", s);
+			dst = &a->provider;
+		} else if (!strcmp(k, "base_url")) {
+			dst = &a->base_url;
+		} else if (!strcmp(k, "model")) {
+			dst = &a->model;
+		} else if (!strcmp(k, "api_key_env")) {
+			dst = &a->api_key_env;
+		} else if (!strcmp(k, "timeout")) {
+			char *end;
+			a->timeout_s = strtol(s, &end, 10);
+			if (*end || a->timeout_s <= 0)
+				return yamlx_error(y->file, v, "advisor timeout must be a number of seconds");
+			continue;
+		} else {
+			return yamlx_error(y->file, kn, "unknown key '%s' in advisor", yamlx_name(k));
+		}
+		free(*dst);
+		*dst = xstrdup(s);
+	}
+	if (!a->provider || !a->model || !a->api_key_env)
+		return yamlx_error(y->file, n, "advisor needs provider, model and api_key_env");
+	if (!a->base_url)
+		a->base_url = xstrdup(!strcmp(a->provider, "anthropic") ? "https://api.anthropic.com"
+									 : "https://api.openai.com");
+	return 0;
+}
+
 static void endpoint_release(struct endpoint *e)
 {
 	free(e->url);
@@ -296,6 +379,11 @@ void targets_release(struct targets *t)
 		free(t->v[i].waivers);
 	}
 	free(t->v);
+	strlist_release(&t->pilot_command);
+	free(t->advisor.provider);
+	free(t->advisor.base_url);
+	free(t->advisor.model);
+	free(t->advisor.api_key_env);
 	free(t->path);
 	memset(t, 0, sizeof(*t));
 }

@@ -33,10 +33,28 @@ struct target {
 	int line;
 };
 
+/* The top-level advisor: block: the optional model of advise --llm.  The
+ * key itself is never in the file, only the name of the variable holding
+ * it. */
+struct advisor_conf {
+	bool present;
+	char *provider;		/* "anthropic" or "openai" */
+	char *base_url;
+	char *model;
+	char *api_key_env;
+	long timeout_s;
+};
+
 struct targets {
 	char *path;
 	struct target *v;
 	unsigned n;
+	/* The top-level pilot: block: the command that starts vmware-pilot's
+	 * MCP server (empty: the default) and the oldest snapshot apply
+	 * accepts, in seconds (0: the default). */
+	struct strlist pilot_command;
+	long pilot_max_age_s;
+	struct advisor_conf advisor;
 };
 
 /* The default path: $XDG_CONFIG_HOME/harden/targets.yaml. */

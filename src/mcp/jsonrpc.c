@@ -52,7 +52,8 @@ enum herr jrpc_spawn(struct jrpc *j, const char *const argv[])
 	j->child = pid;
 	if (n == (ssize_t)sizeof(e)) {
 		err_set("cannot run '%s': %s", argv[0], strerror(e));
-		jrpc_close(j, 0);
+		/* The child is exiting with 127: reap it, no signal needed. */
+		jrpc_close(j, 5000);
 		return HERR_INPUT;
 	}
 	return HERR_OK;

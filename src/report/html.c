@@ -132,6 +132,7 @@ int html_page_end(struct html_page *p, const char *footer)
 struct html_ctx {
 	struct html_page *p;
 	const struct report_opts *o;
+	const char *target;
 	long long shown;
 };
 
@@ -171,7 +172,9 @@ static int html_row(void *vctx, const struct finding_row *r)
 				   r->waiver_ticket ? " (" : "", r->waiver_ticket ? r->waiver_ticket : "",
 				   r->waiver_ticket ? ")" : "", r->waiver_justification);
 	const char *label = r->status == RS_NA ? "N/A" : rstatus_name(r->status);
-	const char *const cells[] = { r->rule_id, r->title, obj, r->property, r->observed, r->expected, label, waiver };
+	char vid[VIOLATION_ID_SIZE];
+	const char *const cells[] = { r->rule_id,  r->title, obj,    r->property,
+				      r->observed, r->expected, label, waiver, rpt_violation_id(vid, x->target, r) };
 	html_open(p, "tr", status_class(r->status));
 	html_elem(p, "td", severity_class(r->severity), severity_name(r->severity));
 	for (size_t i = 0; i < ARRAY_SIZE(cells); i++)
@@ -261,7 +264,7 @@ static void summary(struct html_page *p, const struct report_ctx *x)
 }
 
 static const char *const columns[] = {
-	"Severity", "Rule", "Title", "Object", "Property", "Observed", "Expected", "Status", "Waiver",
+	"Severity", "Rule", "Title", "Object", "Property", "Observed", "Expected", "Status", "Waiver", "Violation",
 };
 
 /* A baseline's section; returns the store's result. */
@@ -383,7 +386,7 @@ static int html_write(const struct report_ctx *x)
 	free(title);
 	if (!p)
 		return REPORT_EOUTPUT;
-	struct html_ctx h = { p, x->o, 0 };
+	struct html_ctx h = { p, x->o, snap->target, 0 };
 	int rc = 0;
 	summary(p, x);
 	for (unsigned i = 0; i < x->n && rc >= 0; i++)

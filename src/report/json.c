@@ -11,7 +11,7 @@
 struct json_ctx {
 	FILE *f;
 	const struct report_opts *o;
-	const char *baseline_id;
+	const char *baseline_id, *target;
 	bool first;
 };
 
@@ -30,6 +30,9 @@ static int json_row(void *vctx, const struct finding_row *r)
 			      "severity", severity_name(r->severity), "status", rstatus_name(r->status), "object", "type",
 			      r->object_type,
 			      "id", r->moref, "name", r->object_name);
+	char vid[VIOLATION_ID_SIZE];
+	if (rpt_violation_id(vid, x->target, r))
+		json_object_set_new(o, "violation_id", json_string(vid));
 	json_object_set_new(o, "property", string_or_null(r->property));
 	json_object_set_new(o, "observed", string_or_null(r->observed));
 	json_object_set_new(o, "expected", string_or_null(r->expected));
@@ -120,7 +123,7 @@ static int json_write(const struct report_ctx *x)
 			true);
 	rpt_json_member(f, "findings_include", json_string(o->all ? "all" : "fail,unknown,waived"), true);
 	fputs("  \"findings\": [", f);
-	struct json_ctx j = { f, o, NULL, true };
+	struct json_ctx j = { f, o, NULL, x->snap->target, true };
 	int rc = 0;
 	for (unsigned i = 0; i < x->n && rc >= 0; i++) {
 		j.baseline_id = x->evals[i].baseline_id;

@@ -9,7 +9,7 @@
 
 struct junit_ctx {
 	xmlTextWriterPtr w;
-	const char *baseline;
+	const char *baseline, *target;
 	bool bad;	/* a write failed */
 };
 
@@ -44,6 +44,7 @@ static int junit_case(void *vctx, const struct finding_row *r)
 	xmlTextWriterPtr w = x->w;
 	enum rstatus s = r->status;
 	char *cls = xasprintf("%s.%s", x->baseline, r->rule_id), *ev = evidence(r), *msg = NULL;
+	char vid[VIOLATION_ID_SIZE];
 	int e = 0;
 	e |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
 	e |= rpt_xml_attr(w, "name", r->object_name ? r->object_name : r->moref) < 0;
@@ -51,7 +52,8 @@ static int junit_case(void *vctx, const struct finding_row *r)
 	e |= rpt_xml_attr(w, "time", "0") < 0;
 	switch (s) {
 	case RS_FAIL:
-		e |= outcome(w, "failure", severity_name(r->severity), r->title, ev) < 0;
+		msg = xasprintf("%s [%s]", r->title, rpt_violation_id(vid, x->target, r));
+		e |= outcome(w, "failure", severity_name(r->severity), msg, ev) < 0;
 		break;
 	case RS_UNKNOWN:
 		msg = xasprintf("not collected: %s", r->title);
@@ -143,7 +145,7 @@ static int junit_write(const struct report_ctx *x)
 	time_iso8601(ts, x->snap->ended_at ? x->snap->ended_at : x->snap->started_at);
 	ts[strcspn(ts, "Z")] = '\0';
 	char *host = rpt_source_name(x->snap), *pkg = xasprintf("harden.%s", x->snap->target);
-	struct junit_ctx j = { w, NULL, false };
+	struct junit_ctx j = { w, NULL, x->snap->target, false };
 	int rc = 0;
 	int e = xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0;
 	e |= xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0;

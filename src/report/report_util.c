@@ -313,3 +313,11 @@ void rpt_snapshot_header(FILE *f, struct store *st, const struct snapshot_info *
 	}
 	part_list_free(parts, np);
 }
+
+const char *rpt_violation_id(char out[VIOLATION_ID_SIZE], const char *target, const struct finding_row *r)
+{
+	if (r->status != RS_FAIL)
+		return NULL;
+	violation_id(out, target, r->rule_id, r->object_type, r->moref);
+	return out;
+}

@@ -43,6 +43,10 @@ int rpt_xml_attrf(xmlTextWriterPtr w, const char *name, const char *fmt, ...)
  * non-cryptographic fingerprint (SARIF partialFingerprints). */
 uint64_t rpt_fnv1a64(const char *const *fields, unsigned n);
 
+/* The violation id of a failing finding of target (violation_id()), in
+ * out; NULL for a finding that is not failing. */
+const char *rpt_violation_id(char out[VIOLATION_ID_SIZE], const char *target, const struct finding_row *r);
+
 /* A property's value as JSON of its type (integer, boolean, list), else a
  * string; NULL is null. */
 json_t *rpt_json_typed(const char *type, const char *value);

@@ -247,6 +247,9 @@ static int write_result(void *vctx, const struct finding_row *r)
 				  "observed", jstr(r->observed), "expected", jstr(r->expected));
 	if (r->waiver_justification)
 		json_object_set_new(props, "waiver", waiver_json(r));
+	char vid[VIOLATION_ID_SIZE];
+	if (rpt_violation_id(vid, x->snap->target, r))
+		json_object_set_new(props, "violation_id", json_string(vid));
 	json_object_set_new(res, "properties", props);
 	fputs(x->first ? "\n        " : ",\n        ", x->f);
 	x->first = false;

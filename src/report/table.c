@@ -16,6 +16,7 @@
 struct table_ctx {
 	FILE *f;
 	const struct report_opts *o;
+	const char *target;
 	long long shown;
 };
 
@@ -71,6 +72,9 @@ static int table_row(void *vctx, const struct finding_row *r)
 	status_label(f, r->status, x->o->color);
 	fprintf(f, "%-8s  %-16s  ", severity_name(r->severity), r->rule_id);
 	fput_safe(f, r->object_name, 0);
+	char vid[VIOLATION_ID_SIZE];
+	if (rpt_violation_id(vid, x->target, r))
+		fprintf(f, "  [%s]", vid);
 	fprintf(f, "\n        %s\n", r->title);
 	if (r->property) {
 		fputs("        ", f);
@@ -133,7 +137,7 @@ static int table_write(const struct report_ctx *x)
 		if (ev->baseline_version && *ev->baseline_version)
 			fprintf(f, " v%s", ev->baseline_version);
 		fprintf(f, " (%s evaluation %lld)\n\n", ev->kind, ev->id);
-		struct table_ctx t = { f, o, 0 };
+		struct table_ctx t = { f, o, x->snap->target, 0 };
 		if ((rc = store_findings_each(x->st, ev->id, table_row, &t)) < 0)
 			break;
 		if (!t.shown)

@@ -369,7 +369,7 @@ static int parse_remediation(struct yctx *y, yaml_node_t *n, json_t *details)
 		const char *k = yamlx_scalar(kn), *s;
 		if (!k)
 			return yamlx_error(y->file, kn, "keys must be scalars");
-		if (!strcmp(k, "summary") || !strcmp(k, "mcp_tool")) {
+		if (!strcmp(k, "summary") || !strcmp(k, "mcp_tool") || !strcmp(k, "rollback_tool")) {
 			if (want_scalar(y, v, k, &s) < 0)
 				return -1;
 			json_object_set_new(r, k, json_string(s));
@@ -384,9 +384,9 @@ static int parse_remediation(struct yctx *y, yaml_node_t *n, json_t *details)
 			if (string_list(y, v, k, &a) < 0)
 				return -1;
 			json_object_set_new(r, k, a);
-		} else if (!strcmp(k, "params")) {
+		} else if (!strcmp(k, "params") || !strcmp(k, "rollback_params")) {
 			if (v->type != YAML_MAPPING_NODE)
-				return yamlx_error(y->file, v, "'params' must be a mapping");
+				return yamlx_error(y->file, v, "'%s' must be a mapping", k);
 			json_object_set_new(r, k, yaml_to_json(y, v, 0));
 		} else {
 			return yamlx_error(y->file, kn, "unknown key '%s' in remediation", yamlx_name(k));

@@ -263,6 +263,24 @@ static enum herr store_drift(struct scan *s, struct store *st)
 	return HERR_OK;
 }
 
+/* Remediations proven (or not) by this snapshot: see
+ * store_remediations_verify. */
+static enum herr verify_remediations(struct scan *s, struct store *st)
+{
+	unsigned verified = 0, not_effective = 0;
+	if (store_remediations_verify(st, s->snapshot.target, s->snapshot.id, &verified, &not_effective) < 0) {
+		log_error("%s", err_get());
+		return HERR_STORE;
+	}
+	if (verified && !s->quiet)
+		log_info("%u remediation%s verified by snapshot %lld (harden remediation list --target %s)", verified,
+			 verified == 1 ? "" : "s", s->snapshot.id, s->snapshot.target);
+	if (not_effective)
+		log_warn("%u remediation%s completed by pilot but not effective: the violation still fails in "
+			 "snapshot %lld", not_effective, not_effective == 1 ? "" : "s", s->snapshot.id);
+	return HERR_OK;
+}
+
 static enum herr begin_snapshot(struct scan *s, struct store *st, long long *snap)
 {
 	if (store_scan_lock(st, s->wait_s) < 0) {
@@ -313,6 +331,8 @@ enum herr scan_run(struct scan *s, struct store *st)
 			   &s->evals, &s->nevals, &s->eval_ms);
 	if (!rc)
 		rc = store_drift(s, st);
+	if (!rc)
+		rc = verify_remediations(s, st);
 	if (rc) {
 		err_set("evaluation of snapshot %lld failed: %s", snap, err_get());
 		return fail_snapshot(s, st, snap, rc);

@@ -121,6 +121,41 @@ static const char *const migrations[] = {
 	"  new_value TEXT);"
 	"CREATE INDEX drift_by_pair ON drift_event(to_snapshot, from_snapshot);"
 	"CREATE INDEX drift_by_from ON drift_event(from_snapshot);",
+	/* 5: suggestions (each advise a new revision) and remediations
+	 * submitted to vmware-pilot, verified by a later scan. */
+	"CREATE TABLE suggestion("
+	"  id INTEGER PRIMARY KEY,"
+	"  violation_id TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  rule_id TEXT NOT NULL,"
+	"  object_type TEXT NOT NULL,"
+	"  moref TEXT NOT NULL,"
+	"  object_name TEXT NOT NULL DEFAULT '',"
+	"  revision INTEGER NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  snapshot_id INTEGER REFERENCES snapshot(id) ON DELETE SET NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (violation_id, revision));"
+	"CREATE TABLE remediation("
+	"  id INTEGER PRIMARY KEY,"
+	"  violation_id TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  rule_id TEXT NOT NULL,"
+	"  object_type TEXT NOT NULL,"
+	"  moref TEXT NOT NULL,"
+	"  suggestion_revision INTEGER NOT NULL,"
+	"  workflow_id TEXT,"
+	"  approver TEXT,"
+	"  state TEXT NOT NULL,"
+	"  pilot_state TEXT,"
+	"  message TEXT,"
+	"  applied_snapshot INTEGER REFERENCES snapshot(id) ON DELETE SET NULL,"
+	"  proof_snapshot INTEGER REFERENCES snapshot(id) ON DELETE SET NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX remediation_by_target ON remediation(target, state);"
+	"CREATE INDEX remediation_by_violation ON remediation(violation_id);",
 };
 
 static const char user_version_sql[] = "PRAGMA user_version";

@@ -11,7 +11,7 @@
 #include "util/util.h"
 #include "vocab.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Errors (util/error.h), with the message in err_get(): every function
  * returning int returns 0 on success, HERR_STORE when the twin cannot be
@@ -214,4 +214,67 @@ int store_sql_check(struct store *st, long long snap, const char *sql, int timeo
  * counts_add (status.h) adds them to a struct counts. */
 typedef void (*store_count_fn)(void *ctx, enum rstatus status, enum severity severity, long long n);
 int store_eval_counts(struct store *st, long long eval, store_count_fn fn, void *ctx);
+
+/* Suggestions and remediations (remediation.c).  A suggestion is stored
+ * whole as JSON; each advise of a violation adds a revision. */
+struct suggestion_rec {
+	long long id;
+	char *violation_id, *target, *rule_id, *object_type, *moref, *object_name;
+	int revision;
+	char *body, *source;	/* the Suggestion as JSON; "baseline", or the model */
+	long long snapshot_id, created_at;
+};
+/* Adds s as the next revision of its violation; sets s->id, s->revision. */
+int store_suggestion_add(struct store *st, struct suggestion_rec *s);
+/* A violation's suggestion: revision 0 means the latest.  0, or 1 when
+ * there is none; release *out with suggestion_rec_release. */
+int store_suggestion_get(struct store *st, const char *vid, int revision, struct suggestion_rec *out);
+void suggestion_rec_release(struct suggestion_rec *s);
+
+enum remed_state {
+	RM_SUBMITTED,		/* handed to pilot; not yet proven */
+	RM_VERIFIED,		/* a later scan found the violation gone */
+	RM_NOT_EFFECTIVE,	/* pilot completed, the violation still fails */
+	RM_FAILED,		/* pilot's workflow failed */
+	RM_ROLLED_BACK,		/* pilot rolled the workflow back */
+	RM_CANCELLED,		/* the workflow was cancelled */
+	RM_COUNT
+};
+const char *remed_state_name(enum remed_state s);
+int remed_state_parse(const char *s, enum remed_state *out);
+/* Whether a later scan may still verify it. */
+bool remed_state_open(enum remed_state s);
+
+struct remediation_rec {
+	long long id;
+	char *violation_id, *target, *rule_id, *object_type, *moref;
+	int suggestion_revision;
+	char *workflow_id, *approver, *pilot_state, *message;
+	enum remed_state state;
+	long long applied_snapshot, proof_snapshot, created_at, updated_at;
+};
+/* Records a remediation; sets r->id. */
+int store_remediation_add(struct store *st, struct remediation_rec *r);
+/* Sets the state, pilot's state (NULL keeps it), the proving snapshot (0
+ * keeps it) and the message (NULL keeps it). */
+int store_remediation_update(struct store *st, long long id, enum remed_state state, const char *pilot_state,
+			     long long proof_snapshot, const char *message);
+/* 0, or 1 when there is none; release with remediation_rec_release. */
+int store_remediation_get(struct store *st, long long id, struct remediation_rec *out);
+void remediation_rec_release(struct remediation_rec *r);
+typedef int (*store_remediation_fn)(void *ctx, const struct remediation_rec *r);
+/* Remediations of target (all when NULL), newest first. */
+int store_remediations_each(struct store *st, const char *target, store_remediation_fn fn, void *ctx);
+/* A finding's status for rule and object in the latest evaluation of snap
+ * that evaluated it: 0 with *status, 2 when snap evaluated the rule but
+ * the object is gone (deleted: the violation with it), or 1 when the rule
+ * was not evaluated on that object. */
+int store_finding_status(struct store *st, long long snap, const char *rule_id, const char *object_type,
+			 const char *moref, enum rstatus *status);
+/* After a scan: each open remediation of target whose violation no longer
+ * fails in snap becomes verified with snap as proof; one whose workflow
+ * completed while the violation still fails becomes not_effective.
+ * *verified and *not_effective (may be NULL) get the counts. */
+int store_remediations_verify(struct store *st, const char *target, long long snap, unsigned *verified,
+			      unsigned *not_effective);
 #endif

@@ -227,6 +227,15 @@ START_TEST(test_sarif_validates_and_maps_results)
 
 	json_t *doc, *results = sarif_results(path, &doc);
 	ck_assert_str_eq(str_at(doc, "version"), "2.1.0");
+	/* A failing result carries its violation id as a property. */
+	size_t vi;
+	json_t *vr;
+	json_array_foreach(results, vi, vr) {
+		json_t *props = json_object_get(vr, "properties");
+		const char *vst = json_string_value(json_object_get(props, "status"));
+		ck_assert_int_eq(violation_id_valid(json_string_value(json_object_get(props, "violation_id"))),
+				 vst && !strcmp(vst, "fail"));
+	}
 	json_t *run = json_array_get(json_object_get(doc, "runs"), 0);
 	json_t *driver = json_object_get(json_object_get(run, "tool"), "driver");
 	ck_assert_str_eq(str_at(driver, "name"), "harden");
@@ -356,6 +365,9 @@ START_TEST(test_junit_validates_with_exact_counts)
 	expect_counts(&c);
 	ck_assert_msg(run_cmd(xasprintf("xmllint --noout --schema '%s' '%s'", JUNIT_XSD, path)) == 0,
 		      "%s does not validate against %s", path, JUNIT_XSD);
+	char *jraw = file_read(path, NULL);
+	ck_assert_ptr_nonnull(strstr(jraw, " [V-"));	/* a failure's message ends with its violation id */
+	free(jraw);
 	xmlDocPtr d = xmlReadFile(path, NULL, XML_PARSE_NONET);
 	ck_assert_ptr_nonnull(d);
 	xmlNodePtr root = xmlDocGetRootElement(d);
@@ -450,7 +462,7 @@ START_TEST(test_csv_round_trips_and_guards_formulas)
 	static const char *const header[] = {
 		"snapshot", "target", "baseline", "rule_id", "title", "severity", "status", "object_type",
 		"object_moref", "object_name", "property", "observed", "expected", "waiver_justification",
-		"waiver_expires",
+		"waiver_expires", "violation_id",
 	};
 	struct loaded l;
 	struct counts c;
@@ -473,6 +485,9 @@ START_TEST(test_csv_round_trips_and_guards_formulas)
 	ck_assert_str_eq(r->v[1], "lab");
 	ck_assert_str_eq(r->v[2], "cis");
 	ck_assert_str_eq(r->v[4], "Advanced option X");
+	/* A failing row carries its violation id, any other row none. */
+	for (size_t i = 1; i < rows.n; i++)
+		ck_assert_int_eq(violation_id_valid(rows.v[i].v[15]), !strcmp(rows.v[i].v[6], "fail"));
 	ck_assert_str_eq(r->v[5], "high");
 	ck_assert_str_eq(r->v[6], "fail");
 	ck_assert_str_eq(r->v[7], "host");
@@ -556,6 +571,8 @@ START_TEST(test_html_escapes_hostile_names)
 	ck_assert_ptr_nonnull(strstr((const char *)all, HOSTILE));	/* as text */
 	ck_assert_ptr_nonnull(strstr((const char *)all, FORMULA));
 	ck_assert_ptr_nonnull(strstr((const char *)all, "Compliance score: 40.0%"));
+	ck_assert_ptr_nonnull(strstr(raw, "<th>Violation</th>"));
+	ck_assert_ptr_nonnull(strstr((const char *)all, "V-"));
 	ck_assert_ptr_nonnull(strstr((const char *)all, "passed / (passed + failed) = 2 / (2 + 3)"));
 	ck_assert_ptr_nonnull(strstr((const char *)all, JUSTIFY));
 	ck_assert_ptr_nonnull(strstr((const char *)all, "plain-vm"));	/* not applicable, listed with --all */

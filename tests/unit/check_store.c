@@ -10,6 +10,7 @@
 
 #include "lib/testutil.h"
 #include "store/store.h"
+#include "store/store_int.h"
 #include "util/util.h"
 
 static char *dir, *db;
@@ -201,7 +202,7 @@ START_TEST(test_migration_from_v1_keeps_data)
 	store_close(st);
 	sqlite3 *raw;
 	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE drift_event; DROP TABLE drift_pair; DROP TABLE snapshot_part; DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
+	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE remediation; DROP TABLE suggestion; DROP TABLE drift_event; DROP TABLE drift_pair; DROP TABLE snapshot_part; DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
 				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 	/* Opening migrates it, and what it held is still there. */
@@ -345,6 +346,87 @@ START_TEST(test_scan_lock_follows_symlinks)
 }
 END_TEST
 
+/* One finding of rule r1 on host-1 in a new completed snapshot of "lab". */
+static long long snapshot_with_finding(struct store *st, enum rstatus status)
+{
+	long long snap = completed_snapshot(st, "lab"), ev, obj = 0;
+	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan" };
+	ck_assert_int_eq(store_query_int(st, "SELECT id FROM object WHERE snapshot_id = ?", &obj, "i", snap), 0);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", SEV_HIGH, "host", "{}"), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", obj, status, "ntp.servers", "[]", "x", 0), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	return snap;
+}
+
+START_TEST(test_migration_from_v4_then_remediations)
+{
+	/* A twin as version 4 left it, holding a scan. */
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	long long s1 = snapshot_with_finding(st, RS_FAIL);
+	store_close(st);
+	sqlite3 *raw;
+	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE remediation; DROP TABLE suggestion; PRAGMA user_version = 4;",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	enum rstatus rs;
+	ck_assert_int_eq(store_finding_status(st, s1, "r1", "host", "host-1", &rs), 0);
+	ck_assert_int_eq(rs, RS_FAIL);
+	ck_assert_int_eq(store_finding_status(st, s1, "r2", "host", "host-1", &rs), 1);
+
+	/* Each advise is a new revision; the latest, or one asked for. */
+	struct suggestion_rec sg = { .violation_id = (char *)"V-00000001", .target = (char *)"lab", .rule_id = (char *)"r1",
+				     .object_type = (char *)"host", .moref = (char *)"host-1", .object_name = (char *)"esx-01",
+				     .body = (char *)"{\"summary\": \"one\"}", .source = (char *)"baseline", .snapshot_id = s1 };
+	ck_assert_int_eq(store_suggestion_add(st, &sg), 0);
+	ck_assert_int_eq(sg.revision, 1);
+	sg.body = (char *)"{\"summary\": \"two\"}";
+	ck_assert_int_eq(store_suggestion_add(st, &sg), 0);
+	ck_assert_int_eq(sg.revision, 2);
+	struct suggestion_rec got;
+	ck_assert_int_eq(store_suggestion_get(st, "V-00000001", 0, &got), 0);
+	ck_assert_int_eq(got.revision, 2);
+	ck_assert_str_eq(got.body, "{\"summary\": \"two\"}");
+	suggestion_rec_release(&got);
+	ck_assert_int_eq(store_suggestion_get(st, "V-00000001", 1, &got), 0);
+	ck_assert_str_eq(got.body, "{\"summary\": \"one\"}");
+	suggestion_rec_release(&got);
+	ck_assert_int_eq(store_suggestion_get(st, "V-00000002", 0, &got), 1);
+
+	/* A remediation stays submitted while the violation fails, and is
+	 * verified by the first later snapshot where it passes. */
+	struct remediation_rec r = { .violation_id = (char *)"V-00000001", .target = (char *)"lab", .rule_id = (char *)"r1",
+				     .object_type = (char *)"host", .moref = (char *)"host-1", .suggestion_revision = 2,
+				     .workflow_id = (char *)"wf-1", .approver = (char *)"me", .state = RM_SUBMITTED,
+				     .pilot_state = (char *)"pending", .applied_snapshot = s1 };
+	ck_assert_int_eq(store_remediation_add(st, &r), 0);
+	unsigned v = 9, ne = 9;
+	long long s2 = snapshot_with_finding(st, RS_FAIL);
+	ck_assert_int_eq(store_remediations_verify(st, "lab", s2, &v, &ne), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_uint_eq(ne, 0);
+	ck_assert_int_eq(store_remediation_update(st, r.id, RM_SUBMITTED, "completed", 0, NULL), 0);
+	ck_assert_int_eq(store_remediations_verify(st, "lab", s2, &v, &ne), 0);
+	ck_assert_uint_eq(ne, 1);
+	long long s3 = snapshot_with_finding(st, RS_PASS);
+	ck_assert_int_eq(store_remediations_verify(st, "lab", s3, &v, &ne), 0);
+	ck_assert_uint_eq(v, 1);
+	struct remediation_rec g;
+	ck_assert_int_eq(store_remediation_get(st, r.id, &g), 0);
+	ck_assert_int_eq(g.state, RM_VERIFIED);
+	ck_assert_int_eq(g.proof_snapshot, s3);
+	ck_assert_str_eq(g.workflow_id, "wf-1");
+	ck_assert_int_eq(g.suggestion_revision, 2);
+	remediation_rec_release(&g);
+	ck_assert_int_eq(store_remediation_get(st, r.id + 1, &g), 1);
+	store_close(st);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("store");
@@ -361,6 +443,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_twin_files_are_private);
 	tcase_add_test(tc, test_read_only_twin_is_named_so);
 	tcase_add_test(tc, test_scan_lock_follows_symlinks);
+	tcase_add_test(tc, test_migration_from_v4_then_remediations);
 	suite_add_tcase(s, tc);
 	return s;
 }
