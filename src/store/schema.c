@@ -288,11 +288,13 @@ int store_open(struct store **out, const char *path, bool readonly)
 	st->path = xstrdup(path);
 	st->lock_fd = -1;
 	int rc = HERR_STORE;
-	if (!readonly && (mkdir_parents(path) < 0 || (rc = prepare_file(st)) < 0))
+	/* ":memory:" is SQLite's in-memory database (the fuzzers use it), no file. */
+	bool in_memory = !strcmp(path, ":memory:");
+	if (!readonly && !in_memory && (mkdir_parents(path) < 0 || (rc = prepare_file(st)) < 0))
 		goto fail;
 	rc = HERR_STORE;
 	/* The file itself, however reached: the scan lock goes by this name. */
-	char *real = realpath(path, NULL);
+	char *real = in_memory ? NULL : realpath(path, NULL);
 	st->real = real ? xstrdup(real) : xstrdup(path);
 	free(real);
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
