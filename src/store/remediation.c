@@ -32,12 +32,6 @@ bool remed_state_open(enum remed_state s)
 	return s == RM_SUBMITTED || s == RM_NOT_EFFECTIVE;
 }
 
-static char *col_dup(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? xstrdup((const char *)t) : NULL;
-}
-
 /* ---- suggestions ---- */
 
 int store_suggestion_add(struct store *st, struct suggestion_rec *s)
@@ -69,15 +63,15 @@ out:
 static void suggestion_from_row(struct suggestion_rec *o, sqlite3_stmt *s)
 {
 	o->id = sqlite3_column_int64(s, 0);
-	o->violation_id = col_dup(s, 1);
-	o->target = col_dup(s, 2);
-	o->rule_id = col_dup(s, 3);
-	o->object_type = col_dup(s, 4);
-	o->moref = col_dup(s, 5);
-	o->object_name = col_dup(s, 6);
+	o->violation_id = store_col_dup(s, 1);
+	o->target = store_col_dup(s, 2);
+	o->rule_id = store_col_dup(s, 3);
+	o->object_type = store_col_dup(s, 4);
+	o->moref = store_col_dup(s, 5);
+	o->object_name = store_col_dup(s, 6);
 	o->revision = sqlite3_column_int(s, 7);
-	o->body = col_dup(s, 8);
-	o->source = col_dup(s, 9);
+	o->body = store_col_dup(s, 8);
+	o->source = store_col_dup(s, 9);
 	o->snapshot_id = sqlite3_column_int64(s, 10);
 	o->created_at = sqlite3_column_int64(s, 11);
 }
@@ -147,18 +141,18 @@ static void remediation_from_row(struct remediation_rec *o, sqlite3_stmt *s)
 {
 	memset(o, 0, sizeof(*o));
 	o->id = sqlite3_column_int64(s, 0);
-	o->violation_id = col_dup(s, 1);
-	o->target = col_dup(s, 2);
-	o->rule_id = col_dup(s, 3);
-	o->object_type = col_dup(s, 4);
-	o->moref = col_dup(s, 5);
+	o->violation_id = store_col_dup(s, 1);
+	o->target = store_col_dup(s, 2);
+	o->rule_id = store_col_dup(s, 3);
+	o->object_type = store_col_dup(s, 4);
+	o->moref = store_col_dup(s, 5);
 	o->suggestion_revision = sqlite3_column_int(s, 6);
-	o->workflow_id = col_dup(s, 7);
-	o->approver = col_dup(s, 8);
+	o->workflow_id = store_col_dup(s, 7);
+	o->approver = store_col_dup(s, 8);
 	if (remed_state_parse((const char *)sqlite3_column_text(s, 9), &o->state) < 0)
 		o->state = RM_FAILED;
-	o->pilot_state = col_dup(s, 10);
-	o->message = col_dup(s, 11);
+	o->pilot_state = store_col_dup(s, 10);
+	o->message = store_col_dup(s, 11);
 	o->applied_snapshot = sqlite3_column_int64(s, 12);
 	o->proof_snapshot = sqlite3_column_int64(s, 13);
 	o->created_at = sqlite3_column_int64(s, 14);
