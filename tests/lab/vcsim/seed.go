@@ -72,6 +72,8 @@ var compliantOptions = []option{
 	{"Annotations.WelcomeMessage", "Authorized use only"},
 	{"Config.Etc.issue", "Authorized use only"},
 	{"DCUI.Access", "root"},
+	{"ScratchConfig.ConfiguredScratchLocation", "/vmfs/volumes/datastore1/.locker"},
+	{"ScratchConfig.CurrentScratchLocation", "/vmfs/volumes/datastore1/.locker"},
 
 	// unrelated, realistic ESXi 8 settings
 	{"Misc.BlueScreenTimeout", int64(0)},
@@ -257,6 +259,7 @@ var hostSeeds = [][]hostDeviation{
 	2: { // logging & time
 		opt("Syslog.global.logHost", ""),
 		opt("Syslog.global.logDir", "[] /scratch/log"),
+		opt("ScratchConfig.CurrentScratchLocation", "/tmp/scratch"),
 		opt("Syslog.global.auditRecord.storageEnable", false),
 		opt("Syslog.global.certificate.checkSSLCerts", false),
 		opt("Config.HostAgent.log.level", "verbose"),
