@@ -56,6 +56,8 @@ struct param_override {
 
 struct rule {
 	char *id;
+	struct strlist aliases;	/* earlier ids of the rule: waivers and history
+				 * written against them still apply */
 	char *title;
 	enum severity severity;
 	char *object_type;

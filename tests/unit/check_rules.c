@@ -307,7 +307,7 @@ START_TEST(test_builtin_baselines_load)
 		ck_assert_msg(baseline_load(&b, p) == 0, "%s", err_get());
 		ck_assert_uint_ge(b->nrules, 20);
 		for (unsigned i = 0; i < b->nrules; i++)
-			ntp |= !strcmp(b->rules[i].id, "cis-esxi-2.1.1");
+			ntp |= !strcmp(b->rules[i].id, "cis-esxi-2.7");
 		baseline_free(b);
 		free(p);
 		loaded++;
@@ -375,7 +375,7 @@ START_TEST(test_user_baseline_overrides_builtin_of_the_same_name)
 	char *name = xasprintf("harden/baselines/cis-vmware-esxi-8.0-subset.yaml");
 	free(tu_write(dir, name,
 		      "id: cis-vmware-esxi-8.0-subset\ntitle: CIS, site edition\nextends: cis-vmware-esxi-8.0-subset\n"
-		      "rules:\n  - { id: cis-esxi-5.6, title: Shell time-out (site), severity: low, object: host,\n"
+		      "rules:\n  - { id: cis-esxi-3.9, title: Shell time-out (site), severity: low, object: host,\n"
 		      "      check: { property: option.UserVars.ESXiShellTimeOut, le: 900 } }\n", 0644));
 	free(name);
 	char *old = getenv("XDG_CONFIG_HOME") ? xstrdup(getenv("XDG_CONFIG_HOME")) : NULL;
@@ -386,8 +386,8 @@ START_TEST(test_user_baseline_overrides_builtin_of_the_same_name)
 	struct baseline *b;
 	ck_assert_msg(baseline_load(&b, p) == 0, "%s", err_get());
 	ck_assert_str_eq(b->title, "CIS, site edition");
-	ck_assert_uint_eq(b->nrules, 35);
-	ck_assert_str_eq(b->rules[b->nrules - 1].id, "cis-esxi-5.6");
+	ck_assert_uint_eq(b->nrules, 36);
+	ck_assert_str_eq(b->rules[b->nrules - 1].id, "cis-esxi-3.9");
 	ck_assert_int_eq(b->rules[b->nrules - 1].severity, SEV_LOW);
 	baseline_free(b);
 	free(p);
@@ -493,10 +493,17 @@ START_TEST(test_waiver_matching_and_expiry)
 	ck_assert(w.v[0].expired);
 	ck_assert(!w.v[1].expired);	/* expires is the last day it applies */
 	/* host fixture: name "obj", moref host-1, no cluster collected. */
-	const struct waiver *m = waivers_match(&w, "r1", &host.o);
+	const struct waiver *m = waivers_match(&w, "r1", NULL, &host.o);
 	ck_assert_ptr_eq(m, &w.v[0]);	/* only the expired one selects it */
-	ck_assert_ptr_null(waivers_match(&w, "r2", &host.o));
-	ck_assert_ptr_null(waivers_match(&w, "r3", &host.o));
+	ck_assert_ptr_null(waivers_match(&w, "r2", NULL, &host.o));
+	ck_assert_ptr_null(waivers_match(&w, "r3", NULL, &host.o));
+	/* A rule renamed from r1 keeps r1's waivers through its alias. */
+	struct strlist aliases = { 0 };
+	strlist_add(&aliases, "r0");
+	ck_assert_ptr_null(waivers_match(&w, "r9", &aliases, &host.o));
+	strlist_add(&aliases, "r1");
+	ck_assert_ptr_eq(waivers_match(&w, "r9", &aliases, &host.o), &w.v[0]);
+	strlist_release(&aliases);
 	waivers_release(&w);
 	free(p);
 }
@@ -625,7 +632,7 @@ START_TEST(test_builtin_cross_references_resolve)
 		for (unsigned r = 0; r < b[i]->nrules; r++)
 			strlist_add(&ids, b[i]->rules[r].id);
 	}
-	ck_assert_uint_eq(ids.n, 35 + 25 + 20 + 26);
+	ck_assert_uint_eq(ids.n, 36 + 25 + 20 + 26);
 	unsigned refs = 0;
 	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
 		for (unsigned r = 0; r < b[i]->nrules; r++) {
