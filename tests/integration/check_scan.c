@@ -189,7 +189,9 @@ START_TEST(test_seeded_lab_shows_real_findings)
 		"cis-esxi-3.13 DC0_C1_H0\n"
 		"cis-esxi-3.14 DC0_C1_H0\n"
 		"cis-esxi-3.15 DC0_C1_H0\n"
+		"cis-esxi-3.16 DC0_C0_H1\n"
 		"cis-esxi-3.17 DC0_C1_H0\n"
+		"cis-esxi-3.18 DC0_C0_H1\n"
 		"cis-esxi-3.2 DC0_C0_H1\n"
 		"cis-esxi-3.20 DC0_C0_H1\n"
 		"cis-esxi-3.24 DC0_C1_H2\n"
@@ -204,22 +206,29 @@ START_TEST(test_seeded_lab_shows_real_findings)
 		"cis-esxi-3.9 DC0_C0_H1\n"
 		"cis-esxi-4.1 DC0_C0_H2\n"
 		"cis-esxi-4.10 DC0_C0_H2\n"
+		"cis-esxi-4.11 DC0_C0_H2\n"
 		"cis-esxi-4.2 DC0_C0_H2\n"
+		"cis-esxi-4.3 DC0_C0_H2\n"
 		"cis-esxi-4.4 DC0_C0_H2\n"
+		"cis-esxi-4.5 DC0_C0_H2\n"
 		"cis-esxi-4.6 DC0_C0_H2\n"
+		"cis-esxi-4.7 DC0_C0_H2\n"
+		"cis-esxi-4.8 DC0_C0_H2\n"
+		"cis-esxi-4.9 DC0_C0_H2\n"
 		"cis-esxi-5.1 DC0_C0_H1\n"
 		"cis-esxi-5.2 DC0_C1_H1\n"
 		"cis-esxi-5.3 DC0_C1_H1\n"
-		"cis-esxi-5.4 DC0_C1_H1\n";
+		"cis-esxi-5.4 DC0_C1_H1\n"
+		"cis-esxi-5.5 DC0_C1_H1\n";
 	char *fails = results(j, "fail");
 	ck_assert_str_eq(fails, want);
 	free(fails);
-	ck_assert_int_eq(count(j, "fail"), 36);
-	ck_assert_int_eq(count(j, "pass"), 6 * 36 - 36);
+	ck_assert_int_eq(count(j, "fail"), 45);
+	ck_assert_int_eq(count(j, "pass"), 6 * 45 - 45);
 	/* Against the lab no builtin rule is unknown: every property is collected. */
 	ck_assert_int_eq(count(j, "unknown"), 0);
 	/* Every rule fails somewhere and passes somewhere in the seeded estate. */
-	ck_assert_uint_eq(every_rule_fails_and_passes(j), 36);
+	ck_assert_uint_eq(every_rule_fails_and_passes(j), 45);
 	json_decref(j);
 	run_release(&r);
 }
@@ -278,7 +287,7 @@ START_TEST(test_full_disk_fails_cleanly)
 	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", "--all", NULL };
 	j = scan_json(&r, rep, EXIT_CLEAN);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), good);
-	ck_assert_int_eq(count(j, "pass"), 6 * 36);
+	ck_assert_int_eq(count(j, "pass"), 6 * 45);
 	json_decref(j);
 	run_release(&r);
 	/* With room again, scanning works. */
@@ -344,7 +353,7 @@ START_TEST(test_several_baselines_and_their_conflicts)
 		cis += !strcmp(b, CIS);
 		scg += !strcmp(b, "vsphere-scg-v8-subset");
 	}
-	ck_assert_uint_eq(cis, 6 * 36);
+	ck_assert_uint_eq(cis, 6 * 45);
 	ck_assert_uint_gt(scg, 0);
 	ck_assert_uint_eq(cis + scg, json_array_size(json_object_get(j, "findings")));
 	json_decref(j);
@@ -672,7 +681,7 @@ START_TEST(test_evaluate_offline_against_stored_snapshot)
 	ck_assert_int_eq(json_array_size(json_object_get(j, "baselines")), 1);
 	b = json_array_get(json_object_get(j, "baselines"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(b, "kind")), "scan");
-	ck_assert_int_eq(count(j, "fail"), 36);
+	ck_assert_int_eq(count(j, "fail"), 45);
 	json_decref(j);
 	run_release(&r);
 	char *id = xasprintf("%lld", eval_id);
@@ -706,7 +715,7 @@ START_TEST(test_waivers_active_and_expired)
 	struct run r;
 	json_t *j = scan_json(&r, args, EXIT_FINDINGS);
 	ck_assert_int_eq(count(j, "waived"), 1);
-	ck_assert_int_eq(count(j, "fail"), 35);
+	ck_assert_int_eq(count(j, "fail"), 44);
 	ck_assert_ptr_nonnull(strstr(r.err, "expired on 2020-01-31"));
 	size_t i;
 	json_t *f;
@@ -858,8 +867,16 @@ END_TEST
 #define SCG_SEEDED \
 	"esxi-8.account-auto-unlock-time DC0_C1_H0\n" \
 	"esxi-8.account-lockout DC0_C1_H0\n" \
+	"esxi-8.api-soap-timeout DC0_C0_H1\n" \
 	"esxi-8.deactivate-ssh DC0_C0_H1\n" \
+	"esxi-8.hw-virtual-nic DC0_C1_H1\n" \
+	"esxi-8.lockdown-dcui-access DC0_C0_H1\n" \
 	"esxi-8.lockdown-mode DC0_C0_H1\n" \
+	"esxi-8.logs-audit-local-capacity DC0_C0_H2\n" \
+	"esxi-8.logs-audit-persistent DC0_C0_H2\n" \
+	"esxi-8.logs-audit-remote DC0_C0_H2\n" \
+	"esxi-8.logs-filter DC0_C0_H2\n" \
+	"esxi-8.logs-remote-tls-x509 DC0_C0_H2\n" \
 	"esxi-8.network-bpdu DC0_C1_H1\n" \
 	"esxi-8.shell-interactive-timeout DC0_C0_H1\n" \
 	"guest-8.tools-updates DC0_C1_H1_VM1\n" \
@@ -916,8 +933,16 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 	ck_assert_str_eq(fails,
 			 "esxi-8.account-auto-unlock-time DC0_C1_H0\n"
 			 "esxi-8.account-lockout DC0_C1_H0\n"
+			 "esxi-8.api-soap-timeout DC0_C0_H1\n"
 			 "esxi-8.deactivate-ssh DC0_C0_H1\n"
+			 "esxi-8.hw-virtual-nic DC0_C1_H1\n"
+			 "esxi-8.lockdown-dcui-access DC0_C0_H1\n"
 			 "esxi-8.lockdown-mode DC0_C0_H1\n"
+			 "esxi-8.logs-audit-local-capacity DC0_C0_H2\n"
+			 "esxi-8.logs-audit-persistent DC0_C0_H2\n"
+			 "esxi-8.logs-audit-remote DC0_C0_H2\n"
+			 "esxi-8.logs-filter DC0_C0_H2\n"
+			 "esxi-8.logs-remote-tls-x509 DC0_C0_H2\n"
 			 "esxi-8.network-bpdu DC0_C1_H1\n"
 			 "esxi-8.shell-interactive-timeout DC0_C0_H1\n"
 			 "guest-8.tools-updates DC0_C1_H1_VM1\n"
@@ -943,7 +968,7 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 			 "vm-8.vmrc-lock DC0_C0_H0_VM0\n");
 	free(fails);
 	/* Every rule now both fails and passes somewhere. */
-	ck_assert_uint_eq(every_rule_fails_and_passes(j), 25);
+	ck_assert_uint_eq(every_rule_fails_and_passes(j), 33);
 	json_decref(j);
 	run_release(&r);
 }
