@@ -175,10 +175,12 @@ man-lint:
 	for m in man/*.[1-9]; do groff -mdoc -ww -z $$m || exit 1; done
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/baselines $(DESTDIR)$(MANDIR)/man1 \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/baselines $(DESTDIR)$(DATADIR)/baselines/coverage \
+		$(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(B)/harden $(DESTDIR)$(BINDIR)/harden
 	install -m 644 baselines/*.yaml $(DESTDIR)$(DATADIR)/baselines/
+	install -m 644 baselines/coverage/*.yaml $(DESTDIR)$(DATADIR)/baselines/coverage/
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/

@@ -1074,18 +1074,26 @@ char *baseline_resolve(const char *name)
 		err_set("invalid baseline name '%s': letters, digits, '.', '-' and '_' only", name);
 		return NULL;
 	}
+	char *found = baseline_dir_file("", name);
+	if (!found)
+		err_set("unknown baseline '%s' (see 'harden baseline list')", name);
+	return found;
+}
+
+char *baseline_dir_file(const char *subdir, const char *name)
+{
+	if (!name_is_safe(name))
+		return NULL;
 	struct strlist dirs = { 0 };
 	baseline_dirs(&dirs);
 	char *found = NULL;
 	for (size_t i = 0; i < dirs.n && !found; i++) {
-		char *p = xasprintf("%s/%s.yaml", dirs.v[i], name);
+		char *p = xasprintf("%s/%s%s.yaml", dirs.v[i], subdir, name);
 		if (access(p, R_OK) == 0)
 			found = p;
 		else
 			free(p);
 	}
 	strlist_release(&dirs);
-	if (!found)
-		err_set("unknown baseline '%s' (see 'harden baseline list')", name);
 	return found;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/testutil.h"
+#include "rules/coverage.h"
 #include "rules/rules.h"
 #include "rules/waiver.h"
 #include "util/util.h"
@@ -616,6 +617,64 @@ START_TEST(test_baseline_error_files)
 }
 END_TEST
 
+/* The coverage files of the CIS and SCG baselines agree with them: every
+ * rule of the baseline is named by a control (its rule, or rule.KIND), and
+ * every control the file calls implemented names a rule the baseline has. */
+START_TEST(test_coverage_files_match_builtin_rules)
+{
+	static const char *const pairs[][2] = { { "cis-esxi-8.0", "cis-vmware-esxi-8.0-subset" },
+						{ "vsphere-scg-8", "vsphere-scg-v8-subset" } };
+	for (unsigned k = 0; k < ARRAY_SIZE(pairs); k++) {
+		char *cp = coverage_resolve(pairs[k][0]), *bp = baseline_resolve(pairs[k][1]);
+		ck_assert_msg(cp && bp, "%s", err_get());
+		struct coverage *c;
+		struct baseline *b;
+		ck_assert_msg(coverage_load(&c, cp) == 0, "%s", err_get());
+		ck_assert_msg(baseline_load(&b, bp) == 0, "%s", err_get());
+		ck_assert_str_eq(c->baseline, b->id);
+		for (unsigned r = 0; r < b->nrules; r++) {
+			const char *id = b->rules[r].id;
+			bool named = false;
+			for (size_t i = 0; i < c->n && !named; i++) {
+				const char *rule = c->v[i].rule;
+				size_t l = rule ? strlen(rule) : 0;
+				named = rule && (!strcmp(id, rule) || (!strncmp(id, rule, l) && id[l] == '.'));
+			}
+			ck_assert_msg(named, "%s: rule %s is named by no control of %s", pairs[k][1], id, cp);
+		}
+		for (size_t i = 0; i < c->n; i++) {
+			if (strcmp(c->v[i].status, "implemented"))
+				continue;
+			const char *rule = c->v[i].rule;
+			ck_assert_msg(rule, "%s: control %s is implemented by no rule", cp, c->v[i].id);
+			bool found = false;
+			size_t l = strlen(rule);
+			for (unsigned r = 0; r < b->nrules && !found; r++)
+				found = !strcmp(b->rules[r].id, rule) ||
+					(!strncmp(b->rules[r].id, rule, l) && b->rules[r].id[l] == '.');
+			ck_assert_msg(found, "%s: control %s says implemented, but %s has no rule %s", cp, c->v[i].id,
+				      pairs[k][1], rule);
+		}
+		coverage_free(c);
+		baseline_free(b);
+		free(cp);
+		free(bp);
+	}
+	/* Every builtin coverage file loads. */
+	static const char *const all[] = { "cis-esxi-8.0", "vsphere-scg-8", "pci-dss-4.0", "dengbao-2.0-l3",
+					   "nsx-4-dfw-stig" };
+	for (unsigned k = 0; k < ARRAY_SIZE(all); k++) {
+		char *cp = coverage_resolve(all[k]);
+		struct coverage *c;
+		ck_assert_msg(cp && coverage_load(&c, cp) == 0, "%s: %s", all[k], err_get());
+		ck_assert_uint_gt(c->n, 0);
+		coverage_free(c);
+		free(cp);
+	}
+	ck_assert_ptr_null(coverage_resolve("../cis-esxi-8.0"));
+}
+END_TEST
+
 /* Every builtin baseline loads, and each cross-reference it makes to a
  * harden rule ("...(harden): id, id") names a rule of a builtin baseline. */
 START_TEST(test_builtin_cross_references_resolve)
@@ -668,6 +727,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_valid_rule_loads);
 	tcase_add_test(tc, test_baseline_error_files);
 	tcase_add_test(tc, test_builtin_cross_references_resolve);
+	tcase_add_test(tc, test_coverage_files_match_builtin_rules);
 	tcase_add_test(tc, test_builtin_baselines_load);
 	tcase_add_test(tc, test_resolve_refuses_escaping_names);
 	tcase_add_test(tc, test_extends_inherits_and_overrides);
