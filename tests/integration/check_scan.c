@@ -219,16 +219,39 @@ START_TEST(test_seeded_lab_shows_real_findings)
 		"cis-esxi-5.2 DC0_C1_H1\n"
 		"cis-esxi-5.3 DC0_C1_H1\n"
 		"cis-esxi-5.4 DC0_C1_H1\n"
-		"cis-esxi-5.5 DC0_C1_H1\n";
+		"cis-esxi-5.5 DC0_C1_H1\n"
+		"cis-esxi-7.12 DC0_C1_H0_VM0\n"
+		"cis-esxi-7.12 DC0_C1_H2_VM1\n"
+		"cis-esxi-7.13 DC0_C0_H2_VM0\n"
+		"cis-esxi-7.14 DC0_C0_H2_VM1\n"
+		"cis-esxi-7.15 DC0_C1_H0_VM1\n"
+		"cis-esxi-7.16 DC0_C0_H1_VM1\n"
+		"cis-esxi-7.17 DC0_C1_H0_VM0\n"
+		"cis-esxi-7.18 DC0_C0_H0_VM1\n"
+		"cis-esxi-7.19 DC0_C0_H0_VM1\n"
+		"cis-esxi-7.21 DC0_C1_H1_VM0\n"
+		"cis-esxi-7.22 DC0_C1_H1_VM0\n"
+		"cis-esxi-7.23 DC0_C0_H1_VM0\n"
+		"cis-esxi-7.24 DC0_C0_H0_VM1\n"
+		"cis-esxi-7.26 DC0_C1_H1_VM1\n"
+		"cis-esxi-7.28 DC0_C1_H1_VM1\n"
+		"cis-esxi-7.4 DC0_C0_H1_VM1\n"
+		"cis-esxi-7.5 DC0_C0_H2_VM0\n"
+		"cis-esxi-7.6 DC0_C1_H2_VM0\n"
+		"cis-esxi-7.9 DC0_C0_H2_VM1\n"
+		"cis-esxi-8.2 DC0_C1_H1_VM1\n"
+		"cis-esxi-8.2 DC0_C1_H2_VM0\n";
 	char *fails = results(j, "fail");
 	ck_assert_str_eq(fails, want);
 	free(fails);
-	ck_assert_int_eq(count(j, "fail"), 45);
-	ck_assert_int_eq(count(j, "pass"), 6 * 45 - 45);
+	ck_assert_int_eq(count(j, "fail"), 66);
+	/* 45 host rules on 6 hosts, 19 VM rules on 12 VMs (a powered-off VM's
+	 * Tools rule does not apply). */
+	ck_assert_int_eq(count(j, "pass"), 6 * 45 + 12 * 19 - 1 - 66);
 	/* Against the lab no builtin rule is unknown: every property is collected. */
 	ck_assert_int_eq(count(j, "unknown"), 0);
 	/* Every rule fails somewhere and passes somewhere in the seeded estate. */
-	ck_assert_uint_eq(every_rule_fails_and_passes(j), 45);
+	ck_assert_uint_eq(every_rule_fails_and_passes(j), 64);
 	json_decref(j);
 	run_release(&r);
 }
@@ -287,7 +310,7 @@ START_TEST(test_full_disk_fails_cleanly)
 	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", "--all", NULL };
 	j = scan_json(&r, rep, EXIT_CLEAN);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), good);
-	ck_assert_int_eq(count(j, "pass"), 6 * 45);
+	ck_assert_int_eq(count(j, "pass"), 6 * 45 + 12 * 19);
 	json_decref(j);
 	run_release(&r);
 	/* With room again, scanning works. */
@@ -353,7 +376,7 @@ START_TEST(test_several_baselines_and_their_conflicts)
 		cis += !strcmp(b, CIS);
 		scg += !strcmp(b, "vsphere-scg-v8-subset");
 	}
-	ck_assert_uint_eq(cis, 6 * 45);
+	ck_assert_uint_eq(cis, 6 * 45 + 12 * 19);
 	ck_assert_uint_gt(scg, 0);
 	ck_assert_uint_eq(cis + scg, json_array_size(json_object_get(j, "findings")));
 	json_decref(j);
@@ -681,7 +704,7 @@ START_TEST(test_evaluate_offline_against_stored_snapshot)
 	ck_assert_int_eq(json_array_size(json_object_get(j, "baselines")), 1);
 	b = json_array_get(json_object_get(j, "baselines"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(b, "kind")), "scan");
-	ck_assert_int_eq(count(j, "fail"), 45);
+	ck_assert_int_eq(count(j, "fail"), 66);
 	json_decref(j);
 	run_release(&r);
 	char *id = xasprintf("%lld", eval_id);
@@ -715,7 +738,7 @@ START_TEST(test_waivers_active_and_expired)
 	struct run r;
 	json_t *j = scan_json(&r, args, EXIT_FINDINGS);
 	ck_assert_int_eq(count(j, "waived"), 1);
-	ck_assert_int_eq(count(j, "fail"), 44);
+	ck_assert_int_eq(count(j, "fail"), 65);
 	ck_assert_ptr_nonnull(strstr(r.err, "expired on 2020-01-31"));
 	size_t i;
 	json_t *f;
@@ -884,13 +907,23 @@ END_TEST
 	"guest-8.virtual-hardware DC0_C1_H1_VM0\n" \
 	"vm-8.deactivate-console-copy DC0_C0_H0_VM1\n" \
 	"vm-8.deactivate-console-paste DC0_C0_H0_VM1\n" \
+	"vm-8.deactivate-disk-shrinking-shrink DC0_C1_H1_VM0\n" \
+	"vm-8.deactivate-disk-shrinking-wiper DC0_C1_H1_VM0\n" \
+	"vm-8.deactivate-non-essential-3d-features DC0_C0_H1_VM1\n" \
+	"vm-8.isolation-device-connectable-deactivate DC0_C0_H2_VM1\n" \
+	"vm-8.isolation-tools-dnd-deactivate DC0_C1_H0_VM0\n" \
 	"vm-8.limit-console-connections DC0_C1_H2_VM0\n" \
+	"vm-8.limit-setinfo-size DC0_C1_H1_VM1\n" \
+	"vm-8.log-retention DC0_C1_H1_VM1\n" \
 	"vm-8.remove-unnecessary-devices.cdrom DC0_C1_H0_VM1\n" \
 	"vm-8.remove-unnecessary-devices.floppy DC0_C0_H1_VM1\n" \
 	"vm-8.remove-unnecessary-devices.parallel DC0_C0_H2_VM1\n" \
 	"vm-8.remove-unnecessary-devices.serial DC0_C0_H2_VM0\n" \
 	"vm-8.remove-unnecessary-devices.usb DC0_C1_H0_VM0\n" \
-	"vm-8.remove-unnecessary-devices.usb DC0_C1_H2_VM1\n"
+	"vm-8.remove-unnecessary-devices.usb DC0_C1_H2_VM1\n" \
+	"vm-8.restrict-host-info DC0_C0_H0_VM1\n" \
+	"vm-8.transparentpagesharing-inter-vm-enabled DC0_C0_H1_VM0\n" \
+	"vm-8.vmrc-lock DC0_C0_H2_VM0\n"
 
 START_TEST(test_scg_every_rule_fails_and_passes)
 {
@@ -951,13 +984,20 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 			 "vm-8.deactivate-console-copy DC0_C0_H0_VM1\n"
 			 "vm-8.deactivate-console-paste DC0_C0_H0_VM1\n"
 			 "vm-8.deactivate-disk-shrinking-shrink DC0_C0_H0_VM0\n"
+			 "vm-8.deactivate-disk-shrinking-shrink DC0_C1_H1_VM0\n"
 			 "vm-8.deactivate-disk-shrinking-wiper DC0_C0_H0_VM0\n"
+			 "vm-8.deactivate-disk-shrinking-wiper DC0_C1_H1_VM0\n"
 			 "vm-8.deactivate-non-essential-3d-features DC0_C0_H0_VM0\n"
+			 "vm-8.deactivate-non-essential-3d-features DC0_C0_H1_VM1\n"
 			 "vm-8.isolation-device-connectable-deactivate DC0_C0_H0_VM0\n"
+			 "vm-8.isolation-device-connectable-deactivate DC0_C0_H2_VM1\n"
 			 "vm-8.isolation-tools-dnd-deactivate DC0_C0_H0_VM0\n"
+			 "vm-8.isolation-tools-dnd-deactivate DC0_C1_H0_VM0\n"
 			 "vm-8.limit-console-connections DC0_C1_H2_VM0\n"
 			 "vm-8.limit-setinfo-size DC0_C0_H0_VM0\n"
+			 "vm-8.limit-setinfo-size DC0_C1_H1_VM1\n"
 			 "vm-8.log-retention DC0_C0_H0_VM0\n"
+			 "vm-8.log-retention DC0_C1_H1_VM1\n"
 			 "vm-8.log-rotation-size DC0_C0_H0_VM0\n"
 			 "vm-8.remove-unnecessary-devices.cdrom DC0_C1_H0_VM1\n"
 			 "vm-8.remove-unnecessary-devices.floppy DC0_C0_H1_VM1\n"
@@ -965,10 +1005,13 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 			 "vm-8.remove-unnecessary-devices.serial DC0_C0_H2_VM0\n"
 			 "vm-8.remove-unnecessary-devices.usb DC0_C1_H0_VM0\n"
 			 "vm-8.remove-unnecessary-devices.usb DC0_C1_H2_VM1\n"
-			 "vm-8.vmrc-lock DC0_C0_H0_VM0\n");
+			 "vm-8.restrict-host-info DC0_C0_H0_VM1\n"
+			 "vm-8.transparentpagesharing-inter-vm-enabled DC0_C0_H1_VM0\n"
+			 "vm-8.vmrc-lock DC0_C0_H0_VM0\n"
+			 "vm-8.vmrc-lock DC0_C0_H2_VM0\n");
 	free(fails);
 	/* Every rule now both fails and passes somewhere. */
-	ck_assert_uint_eq(every_rule_fails_and_passes(j), 33);
+	ck_assert_uint_eq(every_rule_fails_and_passes(j), 35);
 	json_decref(j);
 	run_release(&r);
 }
