@@ -40,7 +40,7 @@ struct collect {
 	const char *phase;
 };
 
-#define MAXP 16
+#define MAXP 24
 
 /* One ObjectContent: the values by requested path, and which paths faulted. */
 struct oc {
@@ -644,12 +644,36 @@ static int collect_options(struct collect *c)
 /* ---- virtual machines ---- */
 
 enum { V_NAME, V_UUID, V_POWER, V_TEMPLATE, V_VERSION, V_GUEST, V_EXTRA, V_DEVICE, V_TOOLS, V_HOST, V_CONFIG_NAME,
-       V_TOOLS_VERSION };
+       V_TOOLS_VERSION, V_MIGRATE_ENC, V_BOOT, V_FLAGS, V_FIRMWARE };
 static const char *const vm_paths[] = {
 	"name", "config.instanceUuid", "runtime.powerState", "config.template", "config.version",
 	"config.guestId", "config.extraConfig", "config.hardware.device", "guest.toolsStatus",
-	"runtime.host", "config.name", "guest.toolsVersionStatus2", NULL,
+	"runtime.host", "config.name", "guest.toolsVersionStatus2", "config.migrateEncryption",
+	"config.bootOptions", "config.flags", "config.firmware", NULL,
 };
+
+/* Security settings of the VM's configuration.  vCenter leaves out a
+ * property without a value: with the configuration returned, an absent
+ * migrateEncryption is vSphere's default (opportunistic) and an absent
+ * efiSecureBootEnabled is off; a fault leaves them not collected. */
+static void vm_config_security(struct collect *c, long long obj, const struct oc *oc, bool config_seen)
+{
+	const char *enc = simple(oc, V_MIGRATE_ENC);
+	if (!enc && config_seen && !oc->missing[V_MIGRATE_ENC])
+		enc = "opportunistic";
+	put(c, obj, "migrate_encryption", PT_STRING, enc);
+	const char *fw = simple(oc, V_FIRMWARE);
+	if (!fw && config_seen && !oc->missing[V_FIRMWARE])
+		fw = "bios";
+	put(c, obj, "firmware", PT_STRING, fw);
+	const struct xnode *boot = oc->val[V_BOOT];
+	const char *sb = boot ? xnode_text(boot, "efiSecureBootEnabled") : NULL;
+	if (!sb && config_seen && !oc->missing[V_BOOT])
+		sb = "false";
+	put_simple(c, obj, "efi_secure_boot", PT_BOOL, sb);
+	const struct xnode *flags = oc->val[V_FLAGS];
+	put_simple(c, obj, "logging", PT_BOOL, flags ? xnode_text(flags, "enableLogging") : NULL);
+}
 
 struct optval {
 	const struct xnode *n;
@@ -805,6 +829,7 @@ static int on_vm(void *ctx, const struct xnode *objects)
 	bool config_seen = oc.val[V_CONFIG_NAME] != NULL;
 	vm_extra(c, obj, &oc, config_seen);
 	vm_devices(c, obj, &oc);
+	vm_config_security(c, obj, &oc, config_seen);
 	return c->out.rc ? -1 : 0;
 }
 

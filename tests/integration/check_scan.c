@@ -220,6 +220,7 @@ START_TEST(test_seeded_lab_shows_real_findings)
 		"cis-esxi-5.3 DC0_C1_H1\n"
 		"cis-esxi-5.4 DC0_C1_H1\n"
 		"cis-esxi-5.5 DC0_C1_H1\n"
+		"cis-esxi-7.1 DC0_C0_H2_VM1\n"
 		"cis-esxi-7.12 DC0_C1_H0_VM0\n"
 		"cis-esxi-7.12 DC0_C1_H2_VM1\n"
 		"cis-esxi-7.13 DC0_C0_H2_VM0\n"
@@ -229,10 +230,12 @@ START_TEST(test_seeded_lab_shows_real_findings)
 		"cis-esxi-7.17 DC0_C1_H0_VM0\n"
 		"cis-esxi-7.18 DC0_C0_H0_VM1\n"
 		"cis-esxi-7.19 DC0_C0_H0_VM1\n"
+		"cis-esxi-7.2 DC0_C0_H2_VM0\n"
 		"cis-esxi-7.21 DC0_C1_H1_VM0\n"
 		"cis-esxi-7.22 DC0_C1_H1_VM0\n"
 		"cis-esxi-7.23 DC0_C0_H1_VM0\n"
 		"cis-esxi-7.24 DC0_C0_H0_VM1\n"
+		"cis-esxi-7.25 DC0_C1_H0_VM0\n"
 		"cis-esxi-7.26 DC0_C1_H1_VM1\n"
 		"cis-esxi-7.28 DC0_C1_H1_VM1\n"
 		"cis-esxi-7.4 DC0_C0_H1_VM1\n"
@@ -244,14 +247,14 @@ START_TEST(test_seeded_lab_shows_real_findings)
 	char *fails = results(j, "fail");
 	ck_assert_str_eq(fails, want);
 	free(fails);
-	ck_assert_int_eq(count(j, "fail"), 66);
-	/* 45 host rules on 6 hosts, 19 VM rules on 12 VMs (a powered-off VM's
+	ck_assert_int_eq(count(j, "fail"), 69);
+	/* 45 host rules on 6 hosts, 22 VM rules on 12 VMs (a powered-off VM's
 	 * Tools rule does not apply). */
-	ck_assert_int_eq(count(j, "pass"), 6 * 45 + 12 * 19 - 1 - 66);
+	ck_assert_int_eq(count(j, "pass"), 6 * 45 + 12 * 22 - 1 - 69);
 	/* Against the lab no builtin rule is unknown: every property is collected. */
 	ck_assert_int_eq(count(j, "unknown"), 0);
 	/* Every rule fails somewhere and passes somewhere in the seeded estate. */
-	ck_assert_uint_eq(every_rule_fails_and_passes(j), 64);
+	ck_assert_uint_eq(every_rule_fails_and_passes(j), 67);
 	json_decref(j);
 	run_release(&r);
 }
@@ -310,7 +313,7 @@ START_TEST(test_full_disk_fails_cleanly)
 	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", "--all", NULL };
 	j = scan_json(&r, rep, EXIT_CLEAN);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), good);
-	ck_assert_int_eq(count(j, "pass"), 6 * 45 + 12 * 19);
+	ck_assert_int_eq(count(j, "pass"), 6 * 45 + 12 * 22);
 	json_decref(j);
 	run_release(&r);
 	/* With room again, scanning works. */
@@ -376,7 +379,7 @@ START_TEST(test_several_baselines_and_their_conflicts)
 		cis += !strcmp(b, CIS);
 		scg += !strcmp(b, "vsphere-scg-v8-subset");
 	}
-	ck_assert_uint_eq(cis, 6 * 45 + 12 * 19);
+	ck_assert_uint_eq(cis, 6 * 45 + 12 * 22);
 	ck_assert_uint_gt(scg, 0);
 	ck_assert_uint_eq(cis + scg, json_array_size(json_object_get(j, "findings")));
 	json_decref(j);
@@ -704,7 +707,7 @@ START_TEST(test_evaluate_offline_against_stored_snapshot)
 	ck_assert_int_eq(json_array_size(json_object_get(j, "baselines")), 1);
 	b = json_array_get(json_object_get(j, "baselines"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(b, "kind")), "scan");
-	ck_assert_int_eq(count(j, "fail"), 66);
+	ck_assert_int_eq(count(j, "fail"), 69);
 	json_decref(j);
 	run_release(&r);
 	char *id = xasprintf("%lld", eval_id);
@@ -738,7 +741,7 @@ START_TEST(test_waivers_active_and_expired)
 	struct run r;
 	json_t *j = scan_json(&r, args, EXIT_FINDINGS);
 	ck_assert_int_eq(count(j, "waived"), 1);
-	ck_assert_int_eq(count(j, "fail"), 65);
+	ck_assert_int_eq(count(j, "fail"), 68);
 	ck_assert_ptr_nonnull(strstr(r.err, "expired on 2020-01-31"));
 	size_t i;
 	json_t *f;
@@ -902,6 +905,7 @@ END_TEST
 	"esxi-8.logs-remote-tls-x509 DC0_C0_H2\n" \
 	"esxi-8.network-bpdu DC0_C1_H1\n" \
 	"esxi-8.shell-interactive-timeout DC0_C0_H1\n" \
+	"guest-8.secure-boot DC0_C0_H2_VM1\n" \
 	"guest-8.tools-updates DC0_C1_H1_VM1\n" \
 	"guest-8.tools-updates DC0_C1_H2_VM0\n" \
 	"guest-8.virtual-hardware DC0_C1_H1_VM0\n" \
@@ -914,6 +918,7 @@ END_TEST
 	"vm-8.isolation-tools-dnd-deactivate DC0_C1_H0_VM0\n" \
 	"vm-8.limit-console-connections DC0_C1_H2_VM0\n" \
 	"vm-8.limit-setinfo-size DC0_C1_H1_VM1\n" \
+	"vm-8.log-enable DC0_C1_H0_VM0\n" \
 	"vm-8.log-retention DC0_C1_H1_VM1\n" \
 	"vm-8.remove-unnecessary-devices.cdrom DC0_C1_H0_VM1\n" \
 	"vm-8.remove-unnecessary-devices.floppy DC0_C0_H1_VM1\n" \
@@ -923,6 +928,7 @@ END_TEST
 	"vm-8.remove-unnecessary-devices.usb DC0_C1_H2_VM1\n" \
 	"vm-8.restrict-host-info DC0_C0_H0_VM1\n" \
 	"vm-8.transparentpagesharing-inter-vm-enabled DC0_C0_H1_VM0\n" \
+	"vm-8.vmotion-encrypted DC0_C0_H2_VM0\n" \
 	"vm-8.vmrc-lock DC0_C0_H2_VM0\n"
 
 START_TEST(test_scg_every_rule_fails_and_passes)
@@ -978,6 +984,7 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 			 "esxi-8.logs-remote-tls-x509 DC0_C0_H2\n"
 			 "esxi-8.network-bpdu DC0_C1_H1\n"
 			 "esxi-8.shell-interactive-timeout DC0_C0_H1\n"
+			 "guest-8.secure-boot DC0_C0_H2_VM1\n"
 			 "guest-8.tools-updates DC0_C1_H1_VM1\n"
 			 "guest-8.tools-updates DC0_C1_H2_VM0\n"
 			 "guest-8.virtual-hardware DC0_C1_H1_VM0\n"
@@ -996,6 +1003,7 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 			 "vm-8.limit-console-connections DC0_C1_H2_VM0\n"
 			 "vm-8.limit-setinfo-size DC0_C0_H0_VM0\n"
 			 "vm-8.limit-setinfo-size DC0_C1_H1_VM1\n"
+			 "vm-8.log-enable DC0_C1_H0_VM0\n"
 			 "vm-8.log-retention DC0_C0_H0_VM0\n"
 			 "vm-8.log-retention DC0_C1_H1_VM1\n"
 			 "vm-8.log-rotation-size DC0_C0_H0_VM0\n"
@@ -1007,11 +1015,12 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 			 "vm-8.remove-unnecessary-devices.usb DC0_C1_H2_VM1\n"
 			 "vm-8.restrict-host-info DC0_C0_H0_VM1\n"
 			 "vm-8.transparentpagesharing-inter-vm-enabled DC0_C0_H1_VM0\n"
+			 "vm-8.vmotion-encrypted DC0_C0_H2_VM0\n"
 			 "vm-8.vmrc-lock DC0_C0_H0_VM0\n"
 			 "vm-8.vmrc-lock DC0_C0_H2_VM0\n");
 	free(fails);
 	/* Every rule now both fails and passes somewhere. */
-	ck_assert_uint_eq(every_rule_fails_and_passes(j), 35);
+	ck_assert_uint_eq(every_rule_fails_and_passes(j), 38);
 	json_decref(j);
 	run_release(&r);
 }

@@ -351,6 +351,17 @@ func createVM(ctx context.Context, c *vim25.Client, rec *vmRecord, ds string) er
 	// Seed state vcsim has no API for. Runs before the server starts.
 	vm := simulator.Map.Get(rec.ref).(*simulator.VirtualMachine)
 	vm.Config.ExtraConfig = s.extraConfig() // also drops vcsim's "govcsim" marker key
+	// EFI with Secure Boot, logging on, vMotion encrypted: the compliant VM
+	// of SCG 8 (guest-8.secure-boot, vm-8.log-enable, vm-8.vmotion-encrypted).
+	vm.Config.Firmware = s.firmware
+	boot := types.VirtualMachineBootOptions{}
+	if vm.Config.BootOptions != nil {
+		boot = *vm.Config.BootOptions
+	}
+	boot.EfiSecureBootEnabled = types.NewBool(s.secureBoot)
+	vm.Config.BootOptions = &boot
+	vm.Config.Flags.EnableLogging = types.NewBool(s.logging)
+	vm.Config.MigrateEncryption = s.migrateEncryption
 	versionStatus, running, version := toolsState(s)
 	state := "running"
 	if s.poweredOff {

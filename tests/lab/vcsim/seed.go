@@ -355,17 +355,21 @@ const (
 )
 
 type vmSeed struct {
-	version        string
-	tools          types.VirtualMachineToolsStatus
-	poweredOff     bool
-	extra          map[string]*string // override; nil pointer = key absent
-	floppy         bool
-	serial         bool // connected serial port
-	parallel       bool
-	usb            bool // VirtualUSBController (EHCI)
-	usbXHCI        bool // VirtualUSBXHCIController
-	cdromConnected bool
-	notes          []string
+	version           string
+	tools             types.VirtualMachineToolsStatus
+	poweredOff        bool
+	extra             map[string]*string // override; nil pointer = key absent
+	floppy            bool
+	serial            bool // connected serial port
+	parallel          bool
+	usb               bool // VirtualUSBController (EHCI)
+	usbXHCI           bool // VirtualUSBXHCIController
+	cdromConnected    bool
+	firmware          string // bios or efi
+	secureBoot        bool
+	logging           bool
+	migrateEncryption string // "" leaves vSphere's default (opportunistic)
+	notes             []string
 }
 
 type vmDeviation func(s *vmSeed)
@@ -402,10 +406,13 @@ var vmSeeds = [][]vmDeviation{
 		extra("sched.mem.pshare.salt", "shared")},
 	3: {vmFlag("floppy present (not connected)", func(s *vmSeed) { s.floppy = true }), extra("mks.enable3d", "TRUE")},
 	4: {vmFlag("serial port present, connected", func(s *vmSeed) { s.serial = true }),
+		vmFlag("config.migrateEncryption unset (opportunistic)", func(s *vmSeed) { s.migrateEncryption = "" }),
 		extra("tools.guest.desktop.autolock", "FALSE")},
 	5: {vmFlag("parallel port present, connected", func(s *vmSeed) { s.parallel = true }),
+		vmFlag("BIOS firmware, no Secure Boot", func(s *vmSeed) { s.firmware, s.secureBoot = "bios", false }),
 		extra("isolation.device.connectable.disable", "FALSE")},
 	6: {vmFlag("USB controller (VirtualUSBController)", func(s *vmSeed) { s.usb = true }),
+		vmFlag("config.flags.enableLogging false", func(s *vmSeed) { s.logging = false }),
 		extra("isolation.tools.dnd.disable", "FALSE")},
 	7: {vmFlag("CD-ROM connected", func(s *vmSeed) { s.cdromConnected = true })},
 	8: {vmFlag("config.version vmx-13", func(s *vmSeed) { s.version = vmOldHWVersion }),
@@ -427,9 +434,13 @@ var vmSeeds = [][]vmDeviation{
 
 func seedForVM(index int, seed bool) *vmSeed {
 	s := &vmSeed{
-		version: vmHWVersion,
-		tools:   types.VirtualMachineToolsStatusToolsOk,
-		extra:   map[string]*string{},
+		version:           vmHWVersion,
+		tools:             types.VirtualMachineToolsStatusToolsOk,
+		extra:             map[string]*string{},
+		firmware:          "efi",
+		secureBoot:        true,
+		logging:           true,
+		migrateEncryption: "required",
 	}
 	if !seed {
 		return s
