@@ -893,18 +893,45 @@ END_TEST
 #define SCG_SEEDED \
 	"esxi-8.account-auto-unlock-time DC0_C1_H0\n" \
 	"esxi-8.account-lockout DC0_C1_H0\n" \
+	"esxi-8.account-password-history DC0_C1_H0\n" \
+	"esxi-8.account-password-policies DC0_C1_H0\n" \
+	"esxi-8.annotations-welcomemessage DC0_C1_H2\n" \
 	"esxi-8.api-soap-timeout DC0_C0_H1\n" \
+	"esxi-8.cpu-hyperthread-warning DC0_C1_H1\n" \
+	"esxi-8.dcui-timeout DC0_C0_H1\n" \
+	"esxi-8.deactivate-cim DC0_C1_H1\n" \
+	"esxi-8.deactivate-mob DC0_C1_H0\n" \
+	"esxi-8.deactivate-shell DC0_C0_H1\n" \
+	"esxi-8.deactivate-slp DC0_C1_H1\n" \
+	"esxi-8.deactivate-snmp DC0_C1_H1\n" \
 	"esxi-8.deactivate-ssh DC0_C0_H1\n" \
+	"esxi-8.etc-issue DC0_C1_H2\n" \
+	"esxi-8.firewall-incoming-default DC0_C1_H1\n" \
+	"esxi-8.host-client-session-timeout DC0_C1_H0\n" \
 	"esxi-8.hw-virtual-nic DC0_C1_H1\n" \
 	"esxi-8.lockdown-dcui-access DC0_C0_H1\n" \
 	"esxi-8.lockdown-mode DC0_C0_H1\n" \
+	"esxi-8.logs-audit-local DC0_C0_H2\n" \
 	"esxi-8.logs-audit-local-capacity DC0_C0_H2\n" \
 	"esxi-8.logs-audit-persistent DC0_C0_H2\n" \
 	"esxi-8.logs-audit-remote DC0_C0_H2\n" \
 	"esxi-8.logs-filter DC0_C0_H2\n" \
+	"esxi-8.logs-level DC0_C0_H2\n" \
+	"esxi-8.logs-persistent DC0_C0_H2\n" \
+	"esxi-8.logs-remote DC0_C0_H2\n" \
+	"esxi-8.logs-remote-tls DC0_C0_H2\n" \
 	"esxi-8.logs-remote-tls-x509 DC0_C0_H2\n" \
+	"esxi-8.memeagerzero DC0_C1_H2\n" \
 	"esxi-8.network-bpdu DC0_C1_H1\n" \
+	"esxi-8.network-dvfilter DC0_C1_H1\n" \
 	"esxi-8.shell-interactive-timeout DC0_C0_H1\n" \
+	"esxi-8.shell-timeout DC0_C0_H1\n" \
+	"esxi-8.shell-warning DC0_C0_H1\n" \
+	"esxi-8.supported DC0_C1_H2\n" \
+	"esxi-8.tls-protocols DC0_C1_H0\n" \
+	"esxi-8.transparent-page-sharing DC0_C1_H2\n" \
+	"esxi-8.updates DC0_C1_H2\n" \
+	"esxi-8.vib-trusted-binaries DC0_C1_H2\n" \
 	"guest-8.secure-boot DC0_C0_H2_VM1\n" \
 	"guest-8.tools-updates DC0_C1_H1_VM1\n" \
 	"guest-8.tools-updates DC0_C1_H2_VM0\n" \
@@ -972,18 +999,45 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 	ck_assert_str_eq(fails,
 			 "esxi-8.account-auto-unlock-time DC0_C1_H0\n"
 			 "esxi-8.account-lockout DC0_C1_H0\n"
+			 "esxi-8.account-password-history DC0_C1_H0\n"
+			 "esxi-8.account-password-policies DC0_C1_H0\n"
+			 "esxi-8.annotations-welcomemessage DC0_C1_H2\n"
 			 "esxi-8.api-soap-timeout DC0_C0_H1\n"
+			 "esxi-8.cpu-hyperthread-warning DC0_C1_H1\n"
+			 "esxi-8.dcui-timeout DC0_C0_H1\n"
+			 "esxi-8.deactivate-cim DC0_C1_H1\n"
+			 "esxi-8.deactivate-mob DC0_C1_H0\n"
+			 "esxi-8.deactivate-shell DC0_C0_H1\n"
+			 "esxi-8.deactivate-slp DC0_C1_H1\n"
+			 "esxi-8.deactivate-snmp DC0_C1_H1\n"
 			 "esxi-8.deactivate-ssh DC0_C0_H1\n"
+			 "esxi-8.etc-issue DC0_C1_H2\n"
+			 "esxi-8.firewall-incoming-default DC0_C1_H1\n"
+			 "esxi-8.host-client-session-timeout DC0_C1_H0\n"
 			 "esxi-8.hw-virtual-nic DC0_C1_H1\n"
 			 "esxi-8.lockdown-dcui-access DC0_C0_H1\n"
 			 "esxi-8.lockdown-mode DC0_C0_H1\n"
+			 "esxi-8.logs-audit-local DC0_C0_H2\n"
 			 "esxi-8.logs-audit-local-capacity DC0_C0_H2\n"
 			 "esxi-8.logs-audit-persistent DC0_C0_H2\n"
 			 "esxi-8.logs-audit-remote DC0_C0_H2\n"
 			 "esxi-8.logs-filter DC0_C0_H2\n"
+			 "esxi-8.logs-level DC0_C0_H2\n"
+			 "esxi-8.logs-persistent DC0_C0_H2\n"
+			 "esxi-8.logs-remote DC0_C0_H2\n"
+			 "esxi-8.logs-remote-tls DC0_C0_H2\n"
 			 "esxi-8.logs-remote-tls-x509 DC0_C0_H2\n"
+			 "esxi-8.memeagerzero DC0_C1_H2\n"
 			 "esxi-8.network-bpdu DC0_C1_H1\n"
+			 "esxi-8.network-dvfilter DC0_C1_H1\n"
 			 "esxi-8.shell-interactive-timeout DC0_C0_H1\n"
+			 "esxi-8.shell-timeout DC0_C0_H1\n"
+			 "esxi-8.shell-warning DC0_C0_H1\n"
+			 "esxi-8.supported DC0_C1_H2\n"
+			 "esxi-8.tls-protocols DC0_C1_H0\n"
+			 "esxi-8.transparent-page-sharing DC0_C1_H2\n"
+			 "esxi-8.updates DC0_C1_H2\n"
+			 "esxi-8.vib-trusted-binaries DC0_C1_H2\n"
 			 "guest-8.secure-boot DC0_C0_H2_VM1\n"
 			 "guest-8.tools-updates DC0_C1_H1_VM1\n"
 			 "guest-8.tools-updates DC0_C1_H2_VM0\n"
@@ -1020,7 +1074,7 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 			 "vm-8.vmrc-lock DC0_C0_H2_VM0\n");
 	free(fails);
 	/* Every rule now both fails and passes somewhere. */
-	ck_assert_uint_eq(every_rule_fails_and_passes(j), 38);
+	ck_assert_uint_eq(every_rule_fails_and_passes(j), 65);
 	json_decref(j);
 	run_release(&r);
 }
