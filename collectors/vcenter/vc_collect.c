@@ -339,11 +339,11 @@ static int on_cluster(void *ctx, const struct xnode *objects)
 /* ---- hosts ---- */
 
 enum { H_NAME, H_PARENT, H_PRODUCT, H_CONN, H_MAINT, H_LOCKDOWN, H_SERVICE, H_DATETIME, H_FIREWALL,
-       H_OPTMGR, H_DATASTORE };
+       H_OPTMGR, H_DATASTORE, H_CAPABILITY };
 static const char *const host_paths[] = {
 	"name", "parent", "summary.config.product", "runtime.connectionState", "runtime.inMaintenanceMode",
 	"config.lockdownMode", "config.service", "config.dateTimeInfo", "config.firewall",
-	"configManager.advancedOption", "datastore", NULL,
+	"configManager.advancedOption", "datastore", "capability", NULL,
 };
 
 static void host_services(struct collect *c, long long obj, const struct xnode *info)
@@ -448,6 +448,12 @@ static int on_host(void *ctx, const struct xnode *objects)
 		put(c, obj, "ntp.servers", PT_LIST, NULL);
 	}
 	host_firewall(c, obj, typed(oc.val[H_FIREWALL], "HostFirewallInfo"));
+	/* A capability the host does not report is one it does not have. */
+	const struct xnode *cap = oc.val[H_CAPABILITY];
+	const char *tpm = cap ? xnode_text(cap, "tpmSupported") : NULL;
+	put_simple(c, obj, "tpm.supported", PT_BOOL, cap ? (tpm ? tpm : "false") : NULL);
+	const char *tpmv = cap ? xnode_text(cap, "tpmVersion") : NULL;
+	put(c, obj, "tpm.version", PT_STRING, cap ? (tpmv ? tpmv : "") : NULL);
 
 	long long nds = 0;
 	const struct xnode *ds = oc.val[H_DATASTORE];

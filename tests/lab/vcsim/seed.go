@@ -186,6 +186,7 @@ type hostSeed struct {
 	incomingBlocked bool
 	outgoingBlocked bool
 	sshAllIP        bool
+	tpm             bool     // capability.tpmSupported, tpmVersion 2.0
 	notes           []string // human-readable deviations, for the README
 }
 
@@ -199,7 +200,13 @@ func newHostSeed() *hostSeed {
 		lockdown:        types.HostLockdownModeLockdownNormal,
 		incomingBlocked: true,
 		outgoingBlocked: true,
+		tpm:             true,
 	}
+}
+
+func noTPM(s *hostSeed) {
+	s.tpm = false
+	s.notes = append(s.notes, "capability.tpmSupported false (no TPM)")
 }
 
 // hostDeviation mutates a hostSeed and describes what it did.
@@ -300,6 +307,7 @@ var hostSeeds = [][]hostDeviation{
 	},
 	5: { // kernel, memory, banners, old build
 		oldProduct,
+		noTPM,
 		opt("Mem.ShareForceSalting", int64(0)),
 		opt("Mem.MemEagerZero", int64(0)),
 		opt("VMkernel.Boot.execInstalledOnly", false),
