@@ -1,10 +1,14 @@
-/* harden baseline list | show ID | validate FILE... */
+/* harden baseline list | show ID | validate FILE... | conflicts A B... |
+ * coverage ID */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "advise/advise.h"
 #include "cmd.h"
+#include "cmd_common.h"
+#include "rules/coverage.h"
 #include "rules/rules.h"
 
 static int do_list(struct cmd_ctx *ctx, void *opts)
@@ -157,6 +161,118 @@ out:
 	return rc;
 }
 
+struct coverage_opts {
+	int format;
+};
+
+/* The rule of the loaded baselines that implements control c: its rule
+ * itself, or the rules named rule.KIND (one control, a rule per device). */
+static unsigned implementing(const struct coverage_control *c, const struct strlist *ids, const char **first)
+{
+	unsigned n = 0;
+	size_t l = c->rule ? strlen(c->rule) : 0;
+	*first = NULL;
+	for (size_t i = 0; l && i < ids->n; i++) {
+		const char *id = ids->v[i];
+		if (!strcmp(id, c->rule) || (!strncmp(id, c->rule, l) && id[l] == '.')) {
+			if (!*first)
+				*first = id;
+			n++;
+		}
+	}
+	return n;
+}
+
+static int do_coverage(struct cmd_ctx *ctx, void *vopts)
+{
+	const struct coverage_opts *o = vopts;
+	char *path = coverage_resolve(ctx->argv[0]);
+	struct coverage *cov = NULL;
+	if (!path || coverage_load(&cov, path) < 0) {
+		log_error("%s", err_get());
+		free(path);
+		return EXIT_USAGE;
+	}
+	/* A control is covered when a builtin or user baseline has its rule. */
+	struct strlist names = { 0 }, paths = { 0 }, ids = { 0 };
+	baseline_catalog(NULL, &names, &paths);
+	for (size_t i = 0; i < names.n; i++) {
+		struct baseline *b;
+		if (baseline_load(&b, paths.v[i]) < 0)
+			continue;
+		for (unsigned r = 0; r < b->nrules; r++)
+			strlist_add(&ids, b->rules[r].id);
+		baseline_free(b);
+	}
+	size_t implemented = 0, checkable = 0;
+	json_t *controls = json_array();
+	for (size_t i = 0; i < cov->n; i++) {
+		const struct coverage_control *c = &cov->v[i];
+		const char *first;
+		unsigned n = implementing(c, &ids, &first);
+		bool can = strcmp(c->status, "not_checkable") != 0;
+		const char *state = n ? "implemented" : can ? "planned" : "not_checkable";
+		checkable += can || n;
+		implemented += n > 0;
+		json_t *x = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:i}", "id", c->id, "state", state, "rule", c->rule,
+				      "title", c->title, "reason", n ? NULL : c->reason, "rules", (int)n);
+		json_array_append_new(controls, x);
+	}
+	double share = checkable ? 100.0 * (double)implemented / (double)checkable : 0;
+	double all = cov->n ? 100.0 * (double)implemented / (double)cov->n : 0;
+	if (o->format == 1) {
+		json_t *j = json_pack("{s:s, s:s?, s:s, s:{s:i, s:i, s:i, s:i, s:f, s:f}, s:o}", "framework",
+				      cov->framework, "benchmark", cov->benchmark, "file", path, "counts", "controls",
+				      (int)cov->n, "checkable", (int)checkable, "implemented", (int)implemented,
+				      "not_checkable", (int)(cov->n - checkable), "share_of_checkable", share,
+				      "share_of_all", all, "controls", controls);
+		char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		puts(s);
+		free(s);
+		json_decref(j);
+	} else {
+		printf("%s: %s\n%s\n\n", cov->framework, cov->benchmark ? cov->benchmark : "", path);
+		size_t i;
+		json_t *x;
+		json_array_foreach(controls, i, x) {
+			const char *rule = json_string_value(json_object_get(x, "rule"));
+			const char *reason = json_string_value(json_object_get(x, "reason"));
+			const char *state = json_string_value(json_object_get(x, "state"));
+			printf("%-52s %-13s %s\n", json_string_value(json_object_get(x, "id")), state,
+			       !strcmp(state, "not_checkable") ? (reason ? reason : "") : (rule ? rule : ""));
+		}
+		printf("\n%zu controls: %zu implemented, %zu checkable through the APIs, %zu not\n"
+		       "covered: %.1f%% of the checkable controls, %.1f%% of all\n",
+		       cov->n, implemented, checkable, cov->n - checkable, share, all);
+		json_decref(controls);
+		controls = NULL;
+	}
+	strlist_release(&names);
+	strlist_release(&paths);
+	strlist_release(&ids);
+	coverage_free(cov);
+	free(path);
+	return EXIT_CLEAN;
+}
+
+#define CO(f) offsetof(struct coverage_opts, f)
+static const struct cmd_opt coverage_opts[] = {
+	{ .name = "format", .sname = 'f', .arg = "F", .kind = OPT_CHOICE, .off = CO(format), .choices = cmd_table_json,
+	  .help = "the output (default table)" },
+	{ 0 },
+};
+
+static const struct cmd baseline_coverage = {
+	.name = "coverage",
+	.summary = "Show a benchmark's controls, the rule that checks each or why the APIs cannot, and the share covered",
+	.args = "ID", .min_args = 1, .max_args = 1,
+	.optsets = { { coverage_opts, 0 } },
+	.opts_size = sizeof(struct coverage_opts),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE),
+	.exit_texts = { CMD_PLAIN_EXITS, [EXIT_USAGE] = "usage error, or the coverage file could not be loaded" },
+	.run = do_coverage,
+};
+
 static const struct cmd baseline_list = {
 	.name = "list",
 	.summary = "List builtin and user baselines with their rule counts",
@@ -194,7 +310,7 @@ static const struct cmd baseline_conflicts = {
 };
 
 static const struct cmd *const subs[] = { &baseline_list, &baseline_show, &baseline_validate, &baseline_conflicts,
-					  NULL };
+					  &baseline_coverage, NULL };
 
 const struct cmd cmd_baseline = {
 	.name = "baseline",

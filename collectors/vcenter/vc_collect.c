@@ -41,7 +41,7 @@ struct collect {
 	const char *phase;
 };
 
-#define MAXP 16
+#define MAXP 24
 
 /* One ObjectContent: the values by requested path, and which paths faulted. */
 struct oc {
@@ -348,11 +348,11 @@ static int on_cluster(void *ctx, const struct xnode *objects)
 /* ---- hosts ---- */
 
 enum { H_NAME, H_PARENT, H_PRODUCT, H_CONN, H_MAINT, H_LOCKDOWN, H_SERVICE, H_DATETIME, H_FIREWALL,
-       H_OPTMGR, H_DATASTORE };
+       H_OPTMGR, H_DATASTORE, H_CAPABILITY };
 static const char *const host_paths[] = {
 	"name", "parent", "summary.config.product", "runtime.connectionState", "runtime.inMaintenanceMode",
 	"config.lockdownMode", "config.service", "config.dateTimeInfo", "config.firewall",
-	"configManager.advancedOption", "datastore", NULL,
+	"configManager.advancedOption", "datastore", "capability", NULL,
 };
 
 static void host_services(struct collect *c, long long obj, const struct xnode *info)
@@ -457,6 +457,12 @@ static int on_host(void *ctx, const struct xnode *objects)
 		put(c, obj, "ntp.servers", PT_LIST, NULL);
 	}
 	host_firewall(c, obj, typed(oc.val[H_FIREWALL], "HostFirewallInfo"));
+	/* A capability the host does not report is one it does not have. */
+	const struct xnode *cap = oc.val[H_CAPABILITY];
+	const char *tpm = cap ? xnode_text(cap, "tpmSupported") : NULL;
+	put_simple(c, obj, "tpm.supported", PT_BOOL, cap ? (tpm ? tpm : "false") : NULL);
+	const char *tpmv = cap ? xnode_text(cap, "tpmVersion") : NULL;
+	put(c, obj, "tpm.version", PT_STRING, cap ? (tpmv ? tpmv : "") : NULL);
 
 	long long nds = 0;
 	const struct xnode *ds = oc.val[H_DATASTORE];
@@ -503,6 +509,85 @@ static enum ptype option_type(const struct xnode *value)
 	return PT_STRING;
 }
 
+/* passwdqc's own defaults, used when Security.PasswordQualityControl has no
+ * min= word: single class disabled, 24, passphrase 11, 8, 7. */
+static const char passwdqc_default_min[] = "disabled,24,11,8,7";
+
+/* The shortest password the min=N0,N1,N2,N3,N4 field of a passwdqc setting
+ * accepts: the smallest length of a class that is not disabled.  A policy
+ * that is not five fields of numbers or "disabled", or that disables every
+ * class, yields 0, so that any minimum a rule asks for fails. */
+static long long passwdqc_min_length(const char *setting)
+{
+	const char *min = passwdqc_default_min;
+	size_t mlen = strlen(min);
+	for (const char *w = setting; w && *w;) {
+		while (*w == ' ' || *w == '\t')
+			w++;
+		size_t wl = strcspn(w, " \t");
+		if (wl > 4 && !strncmp(w, "min=", 4)) {
+			min = w + 4;
+			mlen = wl - 4;
+		}
+		w += wl;
+	}
+	long long best = -1;
+	int fields = 0;
+	for (const char *f = min, *end = min + mlen; f <= end;) {
+		fields++;
+		const char *comma = memchr(f, ',', (size_t)(end - f));
+		size_t fl = comma ? (size_t)(comma - f) : (size_t)(end - f);
+		char buf[16];
+		if (fl == 0 || fl >= sizeof(buf))
+			return 0;
+		memcpy(buf, f, fl);
+		buf[fl] = '\0';
+		long long n;
+		if (strcmp(buf, "disabled")) {
+			if (!parse_int64(buf, &n) || n < 0)
+				return 0;
+			if (best < 0 || n < best)
+				best = n;
+		}
+		f += fl + 1;
+		if (!comma)
+			break;
+	}
+	return fields == 5 && best > 0 ? best : 0;
+}
+
+/* similar=deny|permit; passwdqc denies similar passwords when not told. */
+static const char *passwdqc_similar(const char *setting)
+{
+	for (const char *w = setting; w && *w;) {
+		while (*w == ' ' || *w == '\t')
+			w++;
+		size_t wl = strcspn(w, " \t");
+		if (wl > 8 && !strncmp(w, "similar=", 8)) {
+			if (wl - 8 == 4 && !strncmp(w + 8, "deny", 4))
+				return "deny";
+			if (wl - 8 == 6 && !strncmp(w + 8, "permit", 6))
+				return "permit";
+			return "invalid";
+		}
+		w += wl;
+	}
+	return "deny";
+}
+
+static void put_password_quality(struct collect *c, long long obj, bool collected, const char *setting)
+{
+	if (!collected) {
+		put(c, obj, "password_quality.min_length", PT_INT, NULL);
+		put(c, obj, "password_quality.similar", PT_STRING, NULL);
+		return;
+	}
+	char num[32];
+	snprintf(num, sizeof(num), "%lld", passwdqc_min_length(setting));
+	put(c, obj, "password_quality.min_length", PT_INT, num);
+	put(c, obj, "password_quality.similar", PT_STRING, passwdqc_similar(setting));
+}
+
 static int on_options(void *ctx, const struct xnode *objects)
 {
 	struct collect *c = ctx;
@@ -516,6 +601,7 @@ static int on_options(void *ctx, const struct xnode *objects)
 		return 0;
 	h->options_seen = true;
 	put(c, h->obj, "option.*", PT_GROUP, oc.val[0] ? "" : NULL);
+	const char *pwq = NULL;
 	for (const struct xnode *o = oc.val[0] ? oc.val[0]->child : NULL; o; o = o->next) {
 		const char *key = xnode_text(o, "key");
 		if (!key || !*key)
@@ -523,10 +609,13 @@ static int on_options(void *ctx, const struct xnode *objects)
 		const struct xnode *val = xnode_child(o, "value");
 		enum ptype t = option_type(val);
 		const char *text = val ? xnode_text(val, NULL) : "";
+		if (!strcmp(key, "Security.PasswordQualityControl"))
+			pwq = text ? text : "";
 		char *n = xasprintf("option.%s", key);
 		put_simple(c, h->obj, n, t, text);
 		free(n);
 	}
+	put_password_quality(c, h->obj, oc.val[0] != NULL, pwq);
 	return c->out.rc ? -1 : 0;
 }
 
@@ -560,19 +649,46 @@ static int collect_options(struct collect *c)
 		return rc == HERR_FAULT ? HERR_COLLECT : rc;
 	/* Hosts without an OptionManager, or one the collector skipped. */
 	for (size_t i = 0; i < c->nhosts; i++)
-		if (!c->hosts[i].options_seen)
+		if (!c->hosts[i].options_seen) {
 			put(c, c->hosts[i].obj, "option.*", PT_GROUP, NULL);
+			put_password_quality(c, c->hosts[i].obj, false, NULL);
+		}
 	return 0;
 }
 
 /* ---- virtual machines ---- */
 
-enum { V_NAME, V_UUID, V_POWER, V_TEMPLATE, V_VERSION, V_GUEST, V_EXTRA, V_DEVICE, V_TOOLS, V_HOST, V_CONFIG_NAME };
+enum { V_NAME, V_UUID, V_POWER, V_TEMPLATE, V_VERSION, V_GUEST, V_EXTRA, V_DEVICE, V_TOOLS, V_HOST, V_CONFIG_NAME,
+       V_TOOLS_VERSION, V_MIGRATE_ENC, V_BOOT, V_FLAGS, V_FIRMWARE };
 static const char *const vm_paths[] = {
 	"name", "config.instanceUuid", "runtime.powerState", "config.template", "config.version",
 	"config.guestId", "config.extraConfig", "config.hardware.device", "guest.toolsStatus",
-	"runtime.host", "config.name", NULL,
+	"runtime.host", "config.name", "guest.toolsVersionStatus2", "config.migrateEncryption",
+	"config.bootOptions", "config.flags", "config.firmware", NULL,
 };
+
+/* Security settings of the VM's configuration.  vCenter leaves out a
+ * property without a value: with the configuration returned, an absent
+ * migrateEncryption is vSphere's default (opportunistic) and an absent
+ * efiSecureBootEnabled is off; a fault leaves them not collected. */
+static void vm_config_security(struct collect *c, long long obj, const struct oc *oc, bool config_seen)
+{
+	const char *enc = simple(oc, V_MIGRATE_ENC);
+	if (!enc && config_seen && !oc->missing[V_MIGRATE_ENC])
+		enc = "opportunistic";
+	put(c, obj, "migrate_encryption", PT_STRING, enc);
+	const char *fw = simple(oc, V_FIRMWARE);
+	if (!fw && config_seen && !oc->missing[V_FIRMWARE])
+		fw = "bios";
+	put(c, obj, "firmware", PT_STRING, fw);
+	const struct xnode *boot = oc->val[V_BOOT];
+	const char *sb = boot ? xnode_text(boot, "efiSecureBootEnabled") : NULL;
+	if (!sb && config_seen && !oc->missing[V_BOOT])
+		sb = "false";
+	put_simple(c, obj, "efi_secure_boot", PT_BOOL, sb);
+	const struct xnode *flags = oc->val[V_FLAGS];
+	put_simple(c, obj, "logging", PT_BOOL, flags ? xnode_text(flags, "enableLogging") : NULL);
+}
 
 struct optval {
 	const struct xnode *n;
@@ -721,12 +837,14 @@ static int on_vm(void *ctx, const struct xnode *objects)
 	put(c, obj, "hw_version", PT_INT, hv);
 	put(c, obj, "guest_id", PT_STRING, simple(&oc, V_GUEST));
 	put(c, obj, "tools_status", PT_STRING, simple(&oc, V_TOOLS));
+	put(c, obj, "tools_version_status", PT_STRING, simple(&oc, V_TOOLS_VERSION));
 	const struct xnode *host = oc.val[V_HOST];
 	struct host_rec *h = host && host->text ? host_find(c, host->text) : NULL;
 	put(c, obj, "host", PT_STRING, h ? h->name : NULL);
 	bool config_seen = oc.val[V_CONFIG_NAME] != NULL;
 	vm_extra(c, obj, &oc, config_seen);
 	vm_devices(c, obj, &oc);
+	vm_config_security(c, obj, &oc, config_seen);
 	return c->out.rc ? -1 : 0;
 }
 

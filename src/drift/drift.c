@@ -54,6 +54,11 @@ static int nsx_completed(struct store *st, long long snap, bool *yes)
 	"(?3 OR harden_part(" t ") <> " SQLW(W_PART_NSX) " OR " t " = '" NSX_PART_OBJECT "') AND " t \
 	" <> '" VCENTER_PART_OBJECT "'"
 
+/* The earlier ids (aliases) a rule of evaluation e was evaluated with: a
+ * finding recorded under one of them is the same rule's. */
+#define ALIASES(e, rule) \
+	"(SELECT value FROM eval_rule ar, json_each(ar.details, '$.aliases') " \
+	"WHERE ar.evaluation_id = " e " AND ar.rule_id = " rule " AND json_valid(ar.details))"
 #define FAIL SQLW(W_RS_FAIL)
 #define UNKNOWN SQLW(W_RS_UNKNOWN)
 
@@ -112,7 +117,8 @@ static const char *const drift_sql[] = {
 	"JOIN finding fn ON fn.evaluation_id = en.id "
 	"JOIN object n ON n.id = fn.object_id "
 	"JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
-	"JOIN finding fo ON fo.object_id = o.id AND fo.evaluation_id = eo.id AND fo.rule_id = fn.rule_id "
+	"JOIN finding fo ON fo.object_id = o.id AND fo.evaluation_id = eo.id AND (fo.rule_id = fn.rule_id "
+	"  OR fo.rule_id IN " ALIASES("en.id", "fn.rule_id") ") "
 	"LEFT JOIN waiver w ON w.id = fn.waiver_id "
 	"WHERE en.snapshot_id = ?2 AND en.kind = 'scan' "
 	"  AND en.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' "
@@ -251,7 +257,8 @@ int drift_new_results(struct store *st, long long eval, long long ref_snap, enum
 		"WHERE f.evaluation_id = ?1 AND f.status = ?3 AND NOT EXISTS ("
 		"  SELECT 1 FROM object po JOIN finding pf ON pf.object_id = po.id "
 		"  WHERE po.snapshot_id = ?2 AND po.type = o.type AND po.moref = o.moref "
-		"    AND pf.rule_id = f.rule_id AND pf.status = ?3 "
+		"    AND (pf.rule_id = f.rule_id OR pf.rule_id IN " ALIASES("f.evaluation_id", "f.rule_id") ") "
+		"    AND pf.status = ?3 "
 		"    AND pf.evaluation_id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' "
 		"        AND baseline_id = (SELECT baseline_id FROM evaluation WHERE id = ?1))) "
 		"GROUP BY r.severity";

@@ -433,6 +433,7 @@ static int parse_review(struct yctx *y, yaml_node_t *n, json_t *details)
 static void rule_release(struct rule *r)
 {
 	free(r->id);
+	strlist_release(&r->aliases);
 	free(r->title);
 	free(r->object_type);
 	check_free(r->when);
@@ -483,6 +484,21 @@ static int parse_rule(struct yctx *y, yaml_node_t *n, struct rule *r)
 			json_t *a;
 			if (string_list(y, v, k, &a) < 0)
 				return -1;
+			json_object_set_new(r->details, k, a);
+		} else if (!strcmp(k, "aliases")) {
+			json_t *a, *e;
+			size_t i;
+			if (string_list(y, v, k, &a) < 0)
+				return -1;
+			json_array_foreach(a, i, e) {
+				if (!*json_string_value(e)) {
+					json_decref(a);
+					return yamlx_error(y->file, v, "an alias must not be empty");
+				}
+				strlist_add(&r->aliases, json_string_value(e));
+			}
+			/* Stored with the evaluation, so that history comparisons
+			 * can match findings recorded under an alias. */
 			json_object_set_new(r->details, k, a);
 		} else if (!strcmp(k, "remediation")) {
 			if (parse_remediation(y, v, r->details) < 0)
@@ -680,6 +696,24 @@ static int parse_baseline(struct yctx *y, yaml_node_t *root, struct baseline *b)
 		for (unsigned j = 0; j + 1 < b->nrules; j++)
 			if (!strcmp(b->rules[j].id, r->id))
 				return yamlx_error(y->file, node(y, *it), "duplicate rule id '%s' (first at line %d)", r->id, b->rules[j].line);
+		/* An alias names one rule only: never another rule's id or alias. */
+		for (size_t a = 0; a < r->aliases.n; a++) {
+			const char *al = r->aliases.v[a];
+			if (!strcmp(al, r->id))
+				return yamlx_error(y->file, node(y, *it), "rule '%s' lists its own id as an alias", r->id);
+			for (unsigned j = 0; j + 1 < b->nrules; j++) {
+				if (!strcmp(b->rules[j].id, al) || strlist_has(&b->rules[j].aliases, al))
+					return yamlx_error(y->file, node(y, *it), "alias '%s' of rule '%s' already names rule '%s' (line %d)",
+							   al, r->id, b->rules[j].id, b->rules[j].line);
+			}
+			for (size_t c = a + 1; c < r->aliases.n; c++)
+				if (!strcmp(al, r->aliases.v[c]))
+					return yamlx_error(y->file, node(y, *it), "rule '%s' lists alias '%s' twice", r->id, al);
+		}
+		for (unsigned j = 0; j + 1 < b->nrules; j++)
+			if (strlist_has(&b->rules[j].aliases, r->id))
+				return yamlx_error(y->file, node(y, *it), "rule id '%s' is already an alias of rule '%s' (line %d)",
+						   r->id, b->rules[j].id, b->rules[j].line);
 	}
 	return 0;
 }
@@ -1087,18 +1121,26 @@ char *baseline_resolve(const char *name)
 		err_set("invalid baseline name '%s': letters, digits, '.', '-' and '_' only", name);
 		return NULL;
 	}
+	char *found = baseline_dir_file("", name);
+	if (!found)
+		err_set("unknown baseline '%s' (see 'harden baseline list')", name);
+	return found;
+}
+
+char *baseline_dir_file(const char *subdir, const char *name)
+{
+	if (!name_is_safe(name))
+		return NULL;
 	struct strlist dirs = { 0 };
 	baseline_dirs(&dirs);
 	char *found = NULL;
 	for (size_t i = 0; i < dirs.n && !found; i++) {
-		char *p = xasprintf("%s/%s.yaml", dirs.v[i], name);
+		char *p = xasprintf("%s/%s%s.yaml", dirs.v[i], subdir, name);
 		if (access(p, R_OK) == 0)
 			found = p;
 		else
 			free(p);
 	}
 	strlist_release(&dirs);
-	if (!found)
-		err_set("unknown baseline '%s' (see 'harden baseline list')", name);
 	return found;
 }

@@ -505,7 +505,7 @@ static int eval_object(void *vctx, const struct sobject *o)
 		if (s == RS_FAIL) {
 			/* An active waiver turns a failure into waived; an expired
 			 * one stays attached to the failure so reports can say so. */
-			const struct waiver *wv = waivers_match(x->w, r->id, o);
+			const struct waiver *wv = waivers_match(x->w, r->id, &r->aliases, o);
 			if (wv) {
 				waiver = wv->id;
 				if (!wv->expired)

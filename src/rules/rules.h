@@ -56,6 +56,8 @@ struct param_override {
 
 struct rule {
 	char *id;
+	struct strlist aliases;	/* earlier ids of the rule: waivers and history
+				 * written against them still apply */
 	char *title;
 	enum severity severity;
 	char *object_type;
@@ -97,6 +99,9 @@ bool baseline_has_param(const struct baseline *b, const char *name);
 /* Resolves a baseline name (or a path containing '/' or ending in .yaml)
  * to a file; returns a new string or NULL with the error set. */
 char *baseline_resolve(const char *name);
+/* NAME.yaml in subdir ("" or "coverage/") of the first baseline directory
+ * that has it, or NULL (no error set); NULL for an unsafe name too. */
+char *baseline_dir_file(const char *subdir, const char *name);
 /* Directories searched for builtin and user baselines, highest priority first. */
 void baseline_dirs(struct strlist *out);
 /* The *.yaml files of sub (NULL: the directories themselves, "coverage":

@@ -196,12 +196,14 @@ static bool selects(const struct waiver *w, const struct sobject *o)
 	return true;
 }
 
-const struct waiver *waivers_match(const struct waivers *w, const char *rule, const struct sobject *o)
+const struct waiver *waivers_match(const struct waivers *w, const char *rule, const struct strlist *aliases,
+				   const struct sobject *o)
 {
 	const struct waiver *expired = NULL;
 	for (size_t i = 0; w && i < w->n; i++) {
 		const struct waiver *x = &w->v[i];
-		if (strcmp(x->rule, rule) || !selects(x, o))
+		bool named = !strcmp(x->rule, rule) || (aliases && strlist_has(aliases, x->rule));
+		if (!named || !selects(x, o))
 			continue;
 		if (!x->expired)
 			return x;

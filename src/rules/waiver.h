@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "store/store.h"
+#include "util/util.h"
 
 struct waiver {
 	char *rule;		/* rule id */
@@ -36,7 +37,9 @@ void waivers_release(struct waivers *w);
 /* Today's date in UTC, as waivers compare it. */
 void waivers_today(char out[11]);
 /* The waiver for a failing result of rule on object o: an active one if
- * any matches, else an expired one, else NULL. */
-const struct waiver *waivers_match(const struct waivers *w, const char *rule, const struct sobject *o);
+ * any matches, else an expired one, else NULL.  A waiver written against
+ * one of the rule's aliases (its earlier ids; may be NULL) matches too. */
+const struct waiver *waivers_match(const struct waivers *w, const char *rule, const struct strlist *aliases,
+				   const struct sobject *o);
 
 #endif

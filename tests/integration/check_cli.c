@@ -1,6 +1,7 @@
 /* The command line as a person meets it: every command's --help, usage
  * errors, and the spec each descriptor declares, through the real binary. */
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,50 @@ START_TEST(test_no_home_is_an_error_not_a_relative_path)
 }
 END_TEST
 
+/* baseline coverage prints a benchmark's controls with the share covered,
+ * judged from the rules the baselines have. */
+START_TEST(test_baseline_coverage_shows_the_share_covered)
+{
+	struct run r;
+	static const char *const json[] = { "baseline", "coverage", "vsphere-scg-8", "-f", "json", NULL };
+	run_plain(&r, json);
+	ck_assert_msg(r.status == EXIT_CLEAN, "exit %d: %s", r.status, r.err);
+	json_t *j = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	json_t *c = json_object_get(j, "counts");
+	ck_assert_int_eq(json_integer_value(json_object_get(c, "controls")), 156);
+	ck_assert_int_eq(json_integer_value(json_object_get(c, "not_checkable")), 60);
+	long long impl = json_integer_value(json_object_get(c, "implemented"));
+	ck_assert_int_gt(impl, 0);
+	ck_assert(json_real_value(json_object_get(c, "share_of_checkable")) > 0);
+	/* The five device rules implement one control between them. */
+	size_t i;
+	json_t *x;
+	bool seen = false;
+	json_array_foreach(json_object_get(j, "controls"), i, x) {
+		if (strcmp(json_string_value(json_object_get(x, "id")), "vm-8.remove-unnecessary-devices"))
+			continue;
+		ck_assert_str_eq(json_string_value(json_object_get(x, "state")), "implemented");
+		ck_assert_int_eq(json_integer_value(json_object_get(x, "rules")), 5);
+		seen = true;
+	}
+	ck_assert(seen);
+	json_decref(j);
+	run_release(&r);
+	static const char *const table[] = { "baseline", "coverage", "cis-esxi-8.0", NULL };
+	run_plain(&r, table);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	ck_assert_ptr_nonnull(strstr(r.out, "of the checkable controls"));
+	ck_assert_ptr_nonnull(strstr(r.out, "esxcli"));
+	run_release(&r);
+	static const char *const bad[] = { "baseline", "coverage", "no-such-benchmark", NULL };
+	run_plain(&r, bad);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "unknown coverage 'no-such-benchmark'"));
+	run_release(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -250,6 +295,7 @@ int main(void)
 	tcase_add_test(tc, test_read_commands_never_create_a_twin);
 	tcase_add_test(tc, test_version_help_and_paths);
 	tcase_add_test(tc, test_no_home_is_an_error_not_a_relative_path);
+	tcase_add_test(tc, test_baseline_coverage_shows_the_share_covered);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

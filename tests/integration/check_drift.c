@@ -222,7 +222,7 @@ END_TEST
 static void scan_waived(const char *expires)
 {
 	char *text = xasprintf("waivers:\n"
-			       "  - rule: cis-esxi-5.3\n"
+			       "  - rule: cis-esxi-3.1\n"
 			       "    objects: { name: 'DC0_C0_H1' }\n"
 			       "    justification: SSH kept on for a vendor support case\n"
 			       "    approver: alice@example.com\n"
@@ -246,7 +246,7 @@ START_TEST(test_waiver_expiry_is_a_posture_event)
 	static const char *const args[] = { "drift", "--target", "lab", "--object", "DC0_C0_H1", "--format", "json",
 					    NULL };
 	char *got = drift_lines(args, EXIT_CLEAN);
-	ck_assert_str_eq(got, "waiver_expired DC0_C0_H1 cis-esxi-5.3 cis-vmware-esxi-8.0-subset/ waived->fail\n");
+	ck_assert_str_eq(got, "waiver_expired DC0_C0_H1 cis-esxi-3.1 cis-vmware-esxi-8.0-subset/ waived->fail\n");
 	free(got);
 }
 END_TEST
@@ -286,7 +286,7 @@ START_TEST(test_gates_for_ci)
 	struct run r;
 	harden_run(&lab, &r, argv);
 	ck_assert_int_eq(r.status, EXIT_FINDINGS);
-	ck_assert_msg(strstr(r.err, "gate: 3 failing and 0 unknown results are new since snapshot"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "gate: 4 failing and 0 unknown results are new since snapshot"), "%s", r.err);
 	run_release(&r);
 	/* Against the same snapshot again it is no longer new; against s1 it is. */
 	ck_assert_int_eq(run_gate(fresh), EXIT_CLEAN);

@@ -127,7 +127,7 @@ START_TEST(test_host_changes_through_soap_are_found)
 
 	j = scan_json(&r, scan_cis_json, EXIT_FINDINGS);
 	char *fails = results(j, "fail");
-	ck_assert_str_eq(fails, "cis-esxi-2.1.1 DC0_C0_H0\ncis-esxi-5.3 DC0_C0_H0\ncis-esxi-5.6 DC0_C0_H0\n");
+	ck_assert_str_eq(fails, "cis-esxi-2.7 DC0_C0_H0\ncis-esxi-3.1 DC0_C0_H0\ncis-esxi-3.9 DC0_C0_H0\n");
 	ck_assert_int_eq(count(j, "pass"), passes - 3);
 	ck_assert_int_eq(count(j, "unknown"), 0);
 	/* The evidence is what was seen and what was wanted. */
@@ -139,10 +139,10 @@ START_TEST(test_host_changes_through_soap_are_found)
 		const char *rule = json_string_value(json_object_get(f, "rule_id"));
 		const char *prop = json_string_value(json_object_get(f, "property"));
 		const char *seen = json_string_value(json_object_get(f, "observed"));
-		if (!strcmp(rule, "cis-esxi-5.3")) {
+		if (!strcmp(rule, "cis-esxi-3.1")) {
 			ck_assert_str_eq(prop, "service.TSM-SSH.running");
 			ck_assert_str_eq(seen, "true");
-		} else if (!strcmp(rule, "cis-esxi-2.1.1")) {
+		} else if (!strcmp(rule, "cis-esxi-2.7")) {
 			ck_assert_str_eq(prop, "ntp.servers");
 			ck_assert_str_eq(seen, "[]");
 		} else {
@@ -175,50 +175,87 @@ START_TEST(test_seeded_lab_shows_real_findings)
 	json_t *j = scan_json(&r, scan_cis_json, EXIT_FINDINGS);
 	/* The seeded deviations of tests/lab/README.md, rule by rule. */
 	static const char want[] =
-		"cis-esxi-1.1 DC0_C1_H2\n"
-		"cis-esxi-2.1.1 DC0_C0_H2\n"
-		"cis-esxi-2.2.1 DC0_C1_H1\n"
-		"cis-esxi-2.2.2 DC0_C0_H1\n"
-		"cis-esxi-2.3 DC0_C1_H0\n"
-		"cis-esxi-2.4 DC0_C1_H1\n"
-		"cis-esxi-2.5 DC0_C1_H1\n"
-		"cis-esxi-2.6 DC0_C1_H1\n"
-		"cis-esxi-3.1 DC0_C0_H2\n"
-		"cis-esxi-3.2 DC0_C0_H2\n"
-		"cis-esxi-3.3 DC0_C0_H2\n"
-		"cis-esxi-3.4 DC0_C0_H2\n"
-		"cis-esxi-3.5 DC0_C0_H2\n"
-		"cis-esxi-4.1 DC0_C1_H0\n"
-		"cis-esxi-4.2 DC0_C1_H0\n"
-		"cis-esxi-4.3 DC0_C1_H0\n"
-		"cis-esxi-4.4 DC0_C1_H0\n"
-		"cis-esxi-4.5 DC0_C1_H0\n"
-		"cis-esxi-4.6 DC0_C0_H1\n"
+		"cis-esxi-1.4 DC0_C1_H2\n"
+		"cis-esxi-2.1 DC0_C1_H2\n"
+		"cis-esxi-2.10 DC0_C1_H2\n"
+		"cis-esxi-2.12 DC0_C1_H2\n"
+		"cis-esxi-2.2 DC0_C1_H2\n"
+		"cis-esxi-2.5 DC0_C1_H2\n"
+		"cis-esxi-2.7 DC0_C0_H2\n"
+		"cis-esxi-2.9 DC0_C1_H1\n"
+		"cis-esxi-3.1 DC0_C0_H1\n"
+		"cis-esxi-3.10 DC0_C0_H1\n"
+		"cis-esxi-3.11 DC0_C1_H0\n"
+		"cis-esxi-3.12 DC0_C1_H0\n"
+		"cis-esxi-3.13 DC0_C1_H0\n"
+		"cis-esxi-3.14 DC0_C1_H0\n"
+		"cis-esxi-3.15 DC0_C1_H0\n"
+		"cis-esxi-3.16 DC0_C0_H1\n"
+		"cis-esxi-3.17 DC0_C1_H0\n"
+		"cis-esxi-3.18 DC0_C0_H1\n"
+		"cis-esxi-3.2 DC0_C0_H1\n"
+		"cis-esxi-3.20 DC0_C0_H1\n"
+		"cis-esxi-3.24 DC0_C1_H2\n"
+		"cis-esxi-3.25 DC0_C1_H2\n"
+		"cis-esxi-3.26 DC0_C1_H0\n"
+		"cis-esxi-3.3 DC0_C1_H0\n"
+		"cis-esxi-3.4 DC0_C1_H1\n"
+		"cis-esxi-3.5 DC0_C1_H1\n"
+		"cis-esxi-3.6 DC0_C1_H1\n"
+		"cis-esxi-3.7 DC0_C0_H1\n"
+		"cis-esxi-3.8 DC0_C0_H1\n"
+		"cis-esxi-3.9 DC0_C0_H1\n"
+		"cis-esxi-4.1 DC0_C0_H2\n"
+		"cis-esxi-4.10 DC0_C0_H2\n"
+		"cis-esxi-4.11 DC0_C0_H2\n"
+		"cis-esxi-4.2 DC0_C0_H2\n"
+		"cis-esxi-4.3 DC0_C0_H2\n"
+		"cis-esxi-4.4 DC0_C0_H2\n"
+		"cis-esxi-4.5 DC0_C0_H2\n"
+		"cis-esxi-4.6 DC0_C0_H2\n"
+		"cis-esxi-4.7 DC0_C0_H2\n"
+		"cis-esxi-4.8 DC0_C0_H2\n"
+		"cis-esxi-4.9 DC0_C0_H2\n"
 		"cis-esxi-5.1 DC0_C0_H1\n"
-		"cis-esxi-5.10 DC0_C1_H2\n"
-		"cis-esxi-5.11 DC0_C1_H2\n"
-		"cis-esxi-5.2 DC0_C0_H1\n"
-		"cis-esxi-5.3 DC0_C0_H1\n"
+		"cis-esxi-5.2 DC0_C1_H1\n"
+		"cis-esxi-5.3 DC0_C1_H1\n"
 		"cis-esxi-5.4 DC0_C1_H1\n"
 		"cis-esxi-5.5 DC0_C1_H1\n"
-		"cis-esxi-5.6 DC0_C0_H1\n"
-		"cis-esxi-5.7 DC0_C0_H1\n"
-		"cis-esxi-5.8 DC0_C0_H1\n"
-		"cis-esxi-5.9 DC0_C1_H0\n"
-		"cis-esxi-6.1 DC0_C1_H2\n"
-		"cis-esxi-6.2 DC0_C1_H2\n"
-		"cis-esxi-6.3 DC0_C1_H0\n"
-		"cis-esxi-6.4 DC0_C1_H2\n"
-		"cis-esxi-6.5 DC0_C1_H1\n";
+		"cis-esxi-7.1 DC0_C0_H2_VM1\n"
+		"cis-esxi-7.12 DC0_C1_H0_VM0\n"
+		"cis-esxi-7.12 DC0_C1_H2_VM1\n"
+		"cis-esxi-7.13 DC0_C0_H2_VM0\n"
+		"cis-esxi-7.14 DC0_C0_H2_VM1\n"
+		"cis-esxi-7.15 DC0_C1_H0_VM1\n"
+		"cis-esxi-7.16 DC0_C0_H1_VM1\n"
+		"cis-esxi-7.17 DC0_C1_H0_VM0\n"
+		"cis-esxi-7.18 DC0_C0_H0_VM1\n"
+		"cis-esxi-7.19 DC0_C0_H0_VM1\n"
+		"cis-esxi-7.2 DC0_C0_H2_VM0\n"
+		"cis-esxi-7.21 DC0_C1_H1_VM0\n"
+		"cis-esxi-7.22 DC0_C1_H1_VM0\n"
+		"cis-esxi-7.23 DC0_C0_H1_VM0\n"
+		"cis-esxi-7.24 DC0_C0_H0_VM1\n"
+		"cis-esxi-7.25 DC0_C1_H0_VM0\n"
+		"cis-esxi-7.26 DC0_C1_H1_VM1\n"
+		"cis-esxi-7.28 DC0_C1_H1_VM1\n"
+		"cis-esxi-7.4 DC0_C0_H1_VM1\n"
+		"cis-esxi-7.5 DC0_C0_H2_VM0\n"
+		"cis-esxi-7.6 DC0_C1_H2_VM0\n"
+		"cis-esxi-7.9 DC0_C0_H2_VM1\n"
+		"cis-esxi-8.2 DC0_C1_H1_VM1\n"
+		"cis-esxi-8.2 DC0_C1_H2_VM0\n";
 	char *fails = results(j, "fail");
 	ck_assert_str_eq(fails, want);
 	free(fails);
-	ck_assert_int_eq(count(j, "fail"), 35);
-	ck_assert_int_eq(count(j, "pass"), 6 * 35 - 35);
+	ck_assert_int_eq(count(j, "fail"), 70);
+	/* 46 host rules on 6 hosts, 22 VM rules on 12 VMs (a powered-off VM's
+	 * Tools rule does not apply). */
+	ck_assert_int_eq(count(j, "pass"), 6 * 46 + 12 * 22 - 1 - 70);
 	/* Against the lab no builtin rule is unknown: every property is collected. */
 	ck_assert_int_eq(count(j, "unknown"), 0);
 	/* Every rule fails somewhere and passes somewhere in the seeded estate. */
-	ck_assert_uint_eq(every_rule_fails_and_passes(j), 35);
+	ck_assert_uint_eq(every_rule_fails_and_passes(j), 68);
 	json_decref(j);
 	run_release(&r);
 }
@@ -277,7 +314,7 @@ START_TEST(test_full_disk_fails_cleanly)
 	static const char *const rep[] = { "report", "--target", "lab", "--format", "json", "--all", NULL };
 	j = scan_json(&r, rep, EXIT_CLEAN);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "snapshot_id")), good);
-	ck_assert_int_eq(count(j, "pass"), 6 * 35);
+	ck_assert_int_eq(count(j, "pass"), 6 * 46 + 12 * 22);
 	json_decref(j);
 	run_release(&r);
 	/* With room again, scanning works. */
@@ -343,7 +380,7 @@ START_TEST(test_several_baselines_and_their_conflicts)
 		cis += !strcmp(b, CIS);
 		scg += !strcmp(b, "vsphere-scg-v8-subset");
 	}
-	ck_assert_uint_eq(cis, 6 * 35);
+	ck_assert_uint_eq(cis, 6 * 46 + 12 * 22);
 	ck_assert_uint_gt(scg, 0);
 	ck_assert_uint_eq(cis + scg, json_array_size(json_object_get(j, "findings")));
 	json_decref(j);
@@ -487,7 +524,7 @@ START_TEST(test_missing_property_is_unknown_never_pass)
 	struct run r;
 	json_t *j = scan_json(&r, args, EXIT_UNKNOWN);
 	char *unknown = results(j, "unknown");
-	ck_assert_str_eq(unknown, "cis-esxi-2.1.1 DC0_C0_H0\n");
+	ck_assert_str_eq(unknown, "cis-esxi-2.7 DC0_C0_H0\n");
 	ck_assert_int_eq(count(j, "fail"), 0);
 	free(unknown);
 	json_decref(j);
@@ -751,7 +788,7 @@ START_TEST(test_evaluate_offline_against_stored_snapshot)
 	ck_assert_int_eq(json_array_size(json_object_get(j, "baselines")), 1);
 	b = json_array_get(json_object_get(j, "baselines"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(b, "kind")), "scan");
-	ck_assert_int_eq(count(j, "fail"), 35);
+	ck_assert_int_eq(count(j, "fail"), 70);
 	json_decref(j);
 	run_release(&r);
 	char *id = xasprintf("%lld", eval_id);
@@ -789,13 +826,13 @@ START_TEST(test_waivers_active_and_expired)
 {
 	free(tu_write(lab.dir, "waivers.yaml",
 		      "waivers:\n"
-		      "  - rule: cis-esxi-5.3\n"
+		      "  - rule: cis-esxi-3.1\n"
 		      "    objects: { name: 'DC0_C0_H1' }\n"
 		      "    justification: SSH kept on for a vendor support case\n"
 		      "    approver: alice@example.com\n"
 		      "    expires: 2099-12-31\n"
 		      "    ticket: CHG-1\n"
-		      "  - rule: cis-esxi-5.2\n"
+		      "  - rule: cis-esxi-3.2\n"
 		      "    objects: { cluster: 'DC0_C*' }\n"
 		      "    justification: ESXi Shell used during the migration\n"
 		      "    approver: bob@example.com\n"
@@ -806,7 +843,7 @@ START_TEST(test_waivers_active_and_expired)
 	struct run r;
 	json_t *j = scan_json(&r, args, EXIT_FINDINGS);
 	ck_assert_int_eq(count(j, "waived"), 1);
-	ck_assert_int_eq(count(j, "fail"), 34);
+	ck_assert_int_eq(count(j, "fail"), 69);
 	ck_assert_ptr_nonnull(strstr(r.err, "expired on 2020-01-31"));
 	size_t i;
 	json_t *f;
@@ -814,12 +851,12 @@ START_TEST(test_waivers_active_and_expired)
 	json_array_foreach(json_object_get(j, "findings"), i, f) {
 		const char *rule = json_string_value(json_object_get(f, "rule_id"));
 		json_t *w = json_object_get(f, "waiver");
-		if (!strcmp(rule, "cis-esxi-5.3")) {
+		if (!strcmp(rule, "cis-esxi-3.1")) {
 			ck_assert_str_eq(json_string_value(json_object_get(f, "status")), "waived");
 			ck_assert_str_eq(json_string_value(json_object_get(w, "ticket")), "CHG-1");
 			ck_assert(json_is_false(json_object_get(w, "expired")));
 			seen++;
-		} else if (!strcmp(rule, "cis-esxi-5.2")) {
+		} else if (!strcmp(rule, "cis-esxi-3.2")) {
 			/* An expired waiver no longer applies, and the report says so. */
 			ck_assert_str_eq(json_string_value(json_object_get(f, "status")), "fail");
 			ck_assert(json_is_true(json_object_get(w, "expired")));
@@ -840,9 +877,9 @@ START_TEST(test_waivers_active_and_expired)
 	/* With the shell waived too, nothing critical fails the gate. */
 	free(tu_write(lab.dir, "waivers.yaml",
 		      "waivers:\n"
-		      "  - { rule: cis-esxi-5.3, objects: { name: DC0_C0_H1 }, justification: vendor support case, "
+		      "  - { rule: cis-esxi-3.1, objects: { name: DC0_C0_H1 }, justification: vendor support case, "
 		      "approver: alice, expires: 2099-12-31 }\n"
-		      "  - { rule: cis-esxi-5.2, objects: { moref: host-31 }, justification: migration in progress, "
+		      "  - { rule: cis-esxi-3.2, objects: { moref: host-31 }, justification: migration in progress, "
 		      "approver: bob, expires: 2099-12-31 }\n", 0644));
 	harden_run(&lab, &r, args);
 	ck_assert_msg(r.status == EXIT_CLEAN, "exit %d: %s", r.status, r.err);
@@ -919,16 +956,127 @@ START_TEST(test_sql_checks_against_the_lab)
 }
 END_TEST
 
+/* A renamed rule keeps its history and its waivers through its aliases:
+ * --fail-on-new sees an old failure recorded under the alias as not new, a
+ * waiver naming the alias still applies, and drift reports no regression. */
+START_TEST(test_renamed_rule_keeps_waivers_and_history)
+{
+	static const char head[] = "id: alias-t\ntitle: Renamed rules\nrules:\n";
+	static const char body[] = ", title: SSH off, severity: critical, object: host,\n"
+				   "      check: { property: service.TSM-SSH.running, eq: false } }\n";
+	char *v1 = xasprintf("%s  - { id: old-ssh%s", head, body);
+	char *v2 = xasprintf("%s  - { id: new-ssh, aliases: [old-ssh]%s", head, body);
+	char *v3 = xasprintf("%s  - { id: other-ssh%s", head, body);
+	char *p1 = tu_write(lab.dir, "alias-v1.yaml", v1, 0644);
+	char *p2 = tu_write(lab.dir, "alias-v2.yaml", v2, 0644);
+	char *p3 = tu_write(lab.dir, "alias-v3.yaml", v3, 0644);
+	struct run r;
+	const char *const first[] = { "scan", "-t", "lab", "-b", p1, "-q", "--fail-on", "none", NULL };
+	harden_run(&lab, &r, first);
+	ck_assert_msg(r.status == EXIT_CLEAN, "exit %d: %s", r.status, r.err);
+	run_release(&r);
+	/* Same failures, recorded under the alias: nothing new. */
+	const char *const renamed[] = { "scan", "-t", "lab", "-b", p2, "-q", "--fail-on-new", NULL };
+	harden_run(&lab, &r, renamed);
+	ck_assert_msg(r.status == EXIT_CLEAN, "exit %d: %s", r.status, r.err);
+	run_release(&r);
+	const char *const drift[] = { "drift", "-t", "lab", "-f", "json", NULL };
+	harden_run(&lab, &r, drift);
+	ck_assert_int_eq(r.status, EXIT_CLEAN);
+	ck_assert_ptr_null(strstr(r.out, "regressed"));
+	run_release(&r);
+	/* A rule without the alias is a new rule: its failures are new. */
+	const char *const other[] = { "scan", "-t", "lab", "-b", p3, "-q", "--fail-on-new", NULL };
+	harden_run(&lab, &r, other);
+	ck_assert_int_eq(r.status, EXIT_FINDINGS);
+	run_release(&r);
+	free(tu_write(lab.dir, "alias-waivers.yaml",
+		      "waivers:\n  - { rule: old-ssh, objects: { name: DC0_C0_H1 }, justification: written before the rename, "
+		      "approver: alice, expires: 2099-12-31 }\n", 0644));
+	char *wf = xasprintf("%s/alias-waivers.yaml", lab.dir);
+	const char *const waived[] = { "scan", "-t", "lab", "-b", p2, "-f", "json", "--waivers", wf, "--fail-on", "none",
+				       NULL };
+	json_t *j = scan_json(&r, waived, EXIT_CLEAN);
+	ck_assert_int_eq(json_count(r.out, "new-ssh", "waived", "DC0_C0_H1"), 1);
+	json_decref(j);
+	run_release(&r);
+	free(wf);
+	free(p1);
+	free(p2);
+	free(p3);
+	free(v1);
+	free(v2);
+	free(v3);
+}
+END_TEST
+
 #define SCG_SEEDED \
-	"scg-esxi-account-lockout DC0_C1_H0\n" \
-	"scg-esxi-account-unlock DC0_C1_H0\n" \
-	"scg-esxi-bpdu DC0_C1_H1\n" \
-	"scg-esxi-lockdown DC0_C0_H1\n" \
-	"scg-esxi-shell-interactive-timeout DC0_C0_H1\n" \
-	"scg-esxi-ssh-disabled DC0_C0_H1\n" \
-	"scg-vm-cdrom-disconnected DC0_C1_H0_VM1\n" \
-	"scg-vm-console-connections DC0_C1_H2_VM0\n" \
-	"scg-vm-copy-disable DC0_C0_H0_VM1\n"
+	"esxi-8.account-auto-unlock-time DC0_C1_H0\n" \
+	"esxi-8.account-lockout DC0_C1_H0\n" \
+	"esxi-8.account-password-history DC0_C1_H0\n" \
+	"esxi-8.account-password-policies DC0_C1_H0\n" \
+	"esxi-8.annotations-welcomemessage DC0_C1_H2\n" \
+	"esxi-8.api-soap-timeout DC0_C0_H1\n" \
+	"esxi-8.cpu-hyperthread-warning DC0_C1_H1\n" \
+	"esxi-8.dcui-timeout DC0_C0_H1\n" \
+	"esxi-8.deactivate-cim DC0_C1_H1\n" \
+	"esxi-8.deactivate-mob DC0_C1_H0\n" \
+	"esxi-8.deactivate-shell DC0_C0_H1\n" \
+	"esxi-8.deactivate-slp DC0_C1_H1\n" \
+	"esxi-8.deactivate-snmp DC0_C1_H1\n" \
+	"esxi-8.deactivate-ssh DC0_C0_H1\n" \
+	"esxi-8.etc-issue DC0_C1_H2\n" \
+	"esxi-8.firewall-incoming-default DC0_C1_H1\n" \
+	"esxi-8.host-client-session-timeout DC0_C1_H0\n" \
+	"esxi-8.hw-virtual-nic DC0_C1_H1\n" \
+	"esxi-8.lockdown-dcui-access DC0_C0_H1\n" \
+	"esxi-8.lockdown-mode DC0_C0_H1\n" \
+	"esxi-8.logs-audit-local DC0_C0_H2\n" \
+	"esxi-8.logs-audit-local-capacity DC0_C0_H2\n" \
+	"esxi-8.logs-audit-persistent DC0_C0_H2\n" \
+	"esxi-8.logs-audit-remote DC0_C0_H2\n" \
+	"esxi-8.logs-filter DC0_C0_H2\n" \
+	"esxi-8.logs-level DC0_C0_H2\n" \
+	"esxi-8.logs-persistent DC0_C0_H2\n" \
+	"esxi-8.logs-remote DC0_C0_H2\n" \
+	"esxi-8.logs-remote-tls DC0_C0_H2\n" \
+	"esxi-8.logs-remote-tls-x509 DC0_C0_H2\n" \
+	"esxi-8.memeagerzero DC0_C1_H2\n" \
+	"esxi-8.network-bpdu DC0_C1_H1\n" \
+	"esxi-8.network-dvfilter DC0_C1_H1\n" \
+	"esxi-8.shell-interactive-timeout DC0_C0_H1\n" \
+	"esxi-8.shell-timeout DC0_C0_H1\n" \
+	"esxi-8.shell-warning DC0_C0_H1\n" \
+	"esxi-8.supported DC0_C1_H2\n" \
+	"esxi-8.tls-protocols DC0_C1_H0\n" \
+	"esxi-8.transparent-page-sharing DC0_C1_H2\n" \
+	"esxi-8.updates DC0_C1_H2\n" \
+	"esxi-8.vib-trusted-binaries DC0_C1_H2\n" \
+	"guest-8.secure-boot DC0_C0_H2_VM1\n" \
+	"guest-8.tools-updates DC0_C1_H1_VM1\n" \
+	"guest-8.tools-updates DC0_C1_H2_VM0\n" \
+	"guest-8.virtual-hardware DC0_C1_H1_VM0\n" \
+	"vm-8.deactivate-console-copy DC0_C0_H0_VM1\n" \
+	"vm-8.deactivate-console-paste DC0_C0_H0_VM1\n" \
+	"vm-8.deactivate-disk-shrinking-shrink DC0_C1_H1_VM0\n" \
+	"vm-8.deactivate-disk-shrinking-wiper DC0_C1_H1_VM0\n" \
+	"vm-8.deactivate-non-essential-3d-features DC0_C0_H1_VM1\n" \
+	"vm-8.isolation-device-connectable-deactivate DC0_C0_H2_VM1\n" \
+	"vm-8.isolation-tools-dnd-deactivate DC0_C1_H0_VM0\n" \
+	"vm-8.limit-console-connections DC0_C1_H2_VM0\n" \
+	"vm-8.limit-setinfo-size DC0_C1_H1_VM1\n" \
+	"vm-8.log-enable DC0_C1_H0_VM0\n" \
+	"vm-8.log-retention DC0_C1_H1_VM1\n" \
+	"vm-8.remove-unnecessary-devices.cdrom DC0_C1_H0_VM1\n" \
+	"vm-8.remove-unnecessary-devices.floppy DC0_C0_H1_VM1\n" \
+	"vm-8.remove-unnecessary-devices.parallel DC0_C0_H2_VM1\n" \
+	"vm-8.remove-unnecessary-devices.serial DC0_C0_H2_VM0\n" \
+	"vm-8.remove-unnecessary-devices.usb DC0_C1_H0_VM0\n" \
+	"vm-8.remove-unnecessary-devices.usb DC0_C1_H2_VM1\n" \
+	"vm-8.restrict-host-info DC0_C0_H0_VM1\n" \
+	"vm-8.transparentpagesharing-inter-vm-enabled DC0_C0_H1_VM0\n" \
+	"vm-8.vmotion-encrypted DC0_C0_H2_VM0\n" \
+	"vm-8.vmrc-lock DC0_C0_H2_VM0\n"
 
 START_TEST(test_scg_every_rule_fails_and_passes)
 {
@@ -937,20 +1085,11 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 	struct run r;
 	json_t *j = scan_json(&r, scg, EXIT_CLEAN);
 	char *fails = results(j, "fail");
-	ck_assert_str_eq(fails, SCG_SEEDED
-			 "scg-vm-hw-version DC0_C1_H1_VM0\n"
-			 "scg-vm-no-floppy DC0_C0_H1_VM1\n"
-			 "scg-vm-no-parallel DC0_C0_H2_VM1\n"
-			 "scg-vm-no-serial DC0_C0_H2_VM0\n"
-			 "scg-vm-no-usb DC0_C1_H0_VM0\n"
-			 "scg-vm-no-usb DC0_C1_H2_VM1\n"
-			 "scg-vm-paste-disable DC0_C0_H0_VM1\n"
-			 "scg-vm-tools-ok DC0_C1_H1_VM1\n"
-			 "scg-vm-tools-ok DC0_C1_H2_VM0\n");
+	ck_assert_str_eq(fails, SCG_SEEDED);
 	/* Absent copy/paste keys take vSphere 8's secure default; a powered-off
 	 * VM's Tools are not applicable. */
-	ck_assert_int_eq(json_count(r.out, "scg-vm-copy-disable", "pass", "DC0_C0_H1_VM0"), 1);
-	ck_assert_int_eq(json_count(r.out, "scg-vm-tools-ok", "not_applicable", "DC0_C1_H2_VM1"), 1);
+	ck_assert_int_eq(json_count(r.out, "vm-8.deactivate-console-copy", "pass", "DC0_C0_H1_VM0"), 1);
+	ck_assert_int_eq(json_count(r.out, "guest-8.tools-updates", "not_applicable", "DC0_C1_H2_VM1"), 1);
 	ck_assert_int_eq(count(j, "unknown"), 0);
 	free(fails);
 	json_decref(j);
@@ -960,10 +1099,10 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 	struct vc *v = lab_session(&lab);
 	char *vm = lab_moref(v, "VirtualMachine", "DC0_C0_H0_VM0");
 	static const char *const bad[][2] = {
-		{ "isolation.tools.dnd.disable", "FALSE" }, { "isolation.tools.setGUIOptions.enable", "TRUE" },
+		{ "isolation.tools.dnd.disable", "FALSE" },
 		{ "isolation.tools.diskShrink.disable", "FALSE" }, { "isolation.tools.diskWiper.disable", "FALSE" },
 		{ "isolation.device.connectable.disable", "FALSE" }, { "mks.enable3d", "TRUE" },
-		{ "tools.setInfo.sizeLimit", "10485760" }, { "log.keepOld", "100" }, { "log.rotateSize", "" },
+		{ "tools.setInfo.sizeLimit", "10485760" }, { "log.keepOld", "100" }, { "log.rotateSize", "1024000" },
 		{ "tools.guest.desktop.autolock", "FALSE" },
 	};
 	struct buf spec = BUF_INIT;
@@ -978,37 +1117,84 @@ START_TEST(test_scg_every_rule_fails_and_passes)
 	j = scan_json(&r, scg, EXIT_CLEAN);
 	fails = results(j, "fail");
 	ck_assert_str_eq(fails,
-			 "scg-esxi-account-lockout DC0_C1_H0\n"
-			 "scg-esxi-account-unlock DC0_C1_H0\n"
-			 "scg-esxi-bpdu DC0_C1_H1\n"
-			 "scg-esxi-lockdown DC0_C0_H1\n"
-			 "scg-esxi-shell-interactive-timeout DC0_C0_H1\n"
-			 "scg-esxi-ssh-disabled DC0_C0_H1\n"
-			 "scg-vm-3d-disabled DC0_C0_H0_VM0\n"
-			 "scg-vm-autolock DC0_C0_H0_VM0\n"
-			 "scg-vm-cdrom-disconnected DC0_C1_H0_VM1\n"
-			 "scg-vm-console-connections DC0_C1_H2_VM0\n"
-			 "scg-vm-copy-disable DC0_C0_H0_VM1\n"
-			 "scg-vm-device-connectable DC0_C0_H0_VM0\n"
-			 "scg-vm-disk-shrink DC0_C0_H0_VM0\n"
-			 "scg-vm-disk-wiper DC0_C0_H0_VM0\n"
-			 "scg-vm-dnd-disable DC0_C0_H0_VM0\n"
-			 "scg-vm-gui-options DC0_C0_H0_VM0\n"
-			 "scg-vm-hw-version DC0_C1_H1_VM0\n"
-			 "scg-vm-log-keep DC0_C0_H0_VM0\n"
-			 "scg-vm-log-rotate DC0_C0_H0_VM0\n"
-			 "scg-vm-no-floppy DC0_C0_H1_VM1\n"
-			 "scg-vm-no-parallel DC0_C0_H2_VM1\n"
-			 "scg-vm-no-serial DC0_C0_H2_VM0\n"
-			 "scg-vm-no-usb DC0_C1_H0_VM0\n"
-			 "scg-vm-no-usb DC0_C1_H2_VM1\n"
-			 "scg-vm-paste-disable DC0_C0_H0_VM1\n"
-			 "scg-vm-setinfo-limit DC0_C0_H0_VM0\n"
-			 "scg-vm-tools-ok DC0_C1_H1_VM1\n"
-			 "scg-vm-tools-ok DC0_C1_H2_VM0\n");
+			 "esxi-8.account-auto-unlock-time DC0_C1_H0\n"
+			 "esxi-8.account-lockout DC0_C1_H0\n"
+			 "esxi-8.account-password-history DC0_C1_H0\n"
+			 "esxi-8.account-password-policies DC0_C1_H0\n"
+			 "esxi-8.annotations-welcomemessage DC0_C1_H2\n"
+			 "esxi-8.api-soap-timeout DC0_C0_H1\n"
+			 "esxi-8.cpu-hyperthread-warning DC0_C1_H1\n"
+			 "esxi-8.dcui-timeout DC0_C0_H1\n"
+			 "esxi-8.deactivate-cim DC0_C1_H1\n"
+			 "esxi-8.deactivate-mob DC0_C1_H0\n"
+			 "esxi-8.deactivate-shell DC0_C0_H1\n"
+			 "esxi-8.deactivate-slp DC0_C1_H1\n"
+			 "esxi-8.deactivate-snmp DC0_C1_H1\n"
+			 "esxi-8.deactivate-ssh DC0_C0_H1\n"
+			 "esxi-8.etc-issue DC0_C1_H2\n"
+			 "esxi-8.firewall-incoming-default DC0_C1_H1\n"
+			 "esxi-8.host-client-session-timeout DC0_C1_H0\n"
+			 "esxi-8.hw-virtual-nic DC0_C1_H1\n"
+			 "esxi-8.lockdown-dcui-access DC0_C0_H1\n"
+			 "esxi-8.lockdown-mode DC0_C0_H1\n"
+			 "esxi-8.logs-audit-local DC0_C0_H2\n"
+			 "esxi-8.logs-audit-local-capacity DC0_C0_H2\n"
+			 "esxi-8.logs-audit-persistent DC0_C0_H2\n"
+			 "esxi-8.logs-audit-remote DC0_C0_H2\n"
+			 "esxi-8.logs-filter DC0_C0_H2\n"
+			 "esxi-8.logs-level DC0_C0_H2\n"
+			 "esxi-8.logs-persistent DC0_C0_H2\n"
+			 "esxi-8.logs-remote DC0_C0_H2\n"
+			 "esxi-8.logs-remote-tls DC0_C0_H2\n"
+			 "esxi-8.logs-remote-tls-x509 DC0_C0_H2\n"
+			 "esxi-8.memeagerzero DC0_C1_H2\n"
+			 "esxi-8.network-bpdu DC0_C1_H1\n"
+			 "esxi-8.network-dvfilter DC0_C1_H1\n"
+			 "esxi-8.shell-interactive-timeout DC0_C0_H1\n"
+			 "esxi-8.shell-timeout DC0_C0_H1\n"
+			 "esxi-8.shell-warning DC0_C0_H1\n"
+			 "esxi-8.supported DC0_C1_H2\n"
+			 "esxi-8.tls-protocols DC0_C1_H0\n"
+			 "esxi-8.transparent-page-sharing DC0_C1_H2\n"
+			 "esxi-8.updates DC0_C1_H2\n"
+			 "esxi-8.vib-trusted-binaries DC0_C1_H2\n"
+			 "guest-8.secure-boot DC0_C0_H2_VM1\n"
+			 "guest-8.tools-updates DC0_C1_H1_VM1\n"
+			 "guest-8.tools-updates DC0_C1_H2_VM0\n"
+			 "guest-8.virtual-hardware DC0_C1_H1_VM0\n"
+			 "vm-8.deactivate-console-copy DC0_C0_H0_VM1\n"
+			 "vm-8.deactivate-console-paste DC0_C0_H0_VM1\n"
+			 "vm-8.deactivate-disk-shrinking-shrink DC0_C0_H0_VM0\n"
+			 "vm-8.deactivate-disk-shrinking-shrink DC0_C1_H1_VM0\n"
+			 "vm-8.deactivate-disk-shrinking-wiper DC0_C0_H0_VM0\n"
+			 "vm-8.deactivate-disk-shrinking-wiper DC0_C1_H1_VM0\n"
+			 "vm-8.deactivate-non-essential-3d-features DC0_C0_H0_VM0\n"
+			 "vm-8.deactivate-non-essential-3d-features DC0_C0_H1_VM1\n"
+			 "vm-8.isolation-device-connectable-deactivate DC0_C0_H0_VM0\n"
+			 "vm-8.isolation-device-connectable-deactivate DC0_C0_H2_VM1\n"
+			 "vm-8.isolation-tools-dnd-deactivate DC0_C0_H0_VM0\n"
+			 "vm-8.isolation-tools-dnd-deactivate DC0_C1_H0_VM0\n"
+			 "vm-8.limit-console-connections DC0_C1_H2_VM0\n"
+			 "vm-8.limit-setinfo-size DC0_C0_H0_VM0\n"
+			 "vm-8.limit-setinfo-size DC0_C1_H1_VM1\n"
+			 "vm-8.log-enable DC0_C1_H0_VM0\n"
+			 "vm-8.log-retention DC0_C0_H0_VM0\n"
+			 "vm-8.log-retention DC0_C1_H1_VM1\n"
+			 "vm-8.log-rotation-size DC0_C0_H0_VM0\n"
+			 "vm-8.remove-unnecessary-devices.cdrom DC0_C1_H0_VM1\n"
+			 "vm-8.remove-unnecessary-devices.floppy DC0_C0_H1_VM1\n"
+			 "vm-8.remove-unnecessary-devices.parallel DC0_C0_H2_VM1\n"
+			 "vm-8.remove-unnecessary-devices.serial DC0_C0_H2_VM0\n"
+			 "vm-8.remove-unnecessary-devices.usb DC0_C1_H0_VM0\n"
+			 "vm-8.remove-unnecessary-devices.usb DC0_C1_H2_VM1\n"
+			 "vm-8.restrict-host-info DC0_C0_H0_VM1\n"
+			 "vm-8.transparentpagesharing-inter-vm-enabled DC0_C0_H1_VM0\n"
+			 "vm-8.vmotion-encrypted DC0_C0_H2_VM0\n"
+			 "vm-8.vmrc-lock DC0_C0_H0_VM0\n"
+			 "vm-8.vmrc-lock DC0_C0_H2_VM0\n");
 	free(fails);
 	/* Every rule now both fails and passes somewhere. */
-	ck_assert_uint_eq(every_rule_fails_and_passes(j), 26);
+	ck_assert_uint_eq(every_rule_fails_and_passes(j), 65);
 	json_decref(j);
 	run_release(&r);
 }
@@ -1045,6 +1231,7 @@ static Suite *suite(void)
 	tcase_add_test(seeded, test_evaluate_while_the_twin_is_held_is_busy);
 	tcase_add_test(seeded, test_scg_every_rule_fails_and_passes);
 	tcase_add_test(seeded, test_waivers_active_and_expired);
+	tcase_add_test(seeded, test_renamed_rule_keeps_waivers_and_history);
 	tcase_add_test(seeded, test_sql_checks_against_the_lab);
 	suite_add_tcase(s, seeded);
 	TCase *tls = tcase_create("tls");

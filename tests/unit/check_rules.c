@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/testutil.h"
+#include "rules/coverage.h"
 #include "rules/rules.h"
 #include "rules/waiver.h"
 #include "util/util.h"
@@ -307,7 +308,7 @@ START_TEST(test_builtin_baselines_load)
 		ck_assert_msg(baseline_load(&b, p) == 0, "%s", err_get());
 		ck_assert_uint_ge(b->nrules, 20);
 		for (unsigned i = 0; i < b->nrules; i++)
-			ntp |= !strcmp(b->rules[i].id, "cis-esxi-2.1.1");
+			ntp |= !strcmp(b->rules[i].id, "cis-esxi-2.7");
 		baseline_free(b);
 		free(p);
 		loaded++;
@@ -375,7 +376,7 @@ START_TEST(test_user_baseline_overrides_builtin_of_the_same_name)
 	char *name = xasprintf("harden/baselines/cis-vmware-esxi-8.0-subset.yaml");
 	free(tu_write(dir, name,
 		      "id: cis-vmware-esxi-8.0-subset\ntitle: CIS, site edition\nextends: cis-vmware-esxi-8.0-subset\n"
-		      "rules:\n  - { id: cis-esxi-5.6, title: Shell time-out (site), severity: low, object: host,\n"
+		      "rules:\n  - { id: cis-esxi-3.9, title: Shell time-out (site), severity: low, object: host,\n"
 		      "      check: { property: option.UserVars.ESXiShellTimeOut, le: 900 } }\n", 0644));
 	free(name);
 	char *old = getenv("XDG_CONFIG_HOME") ? xstrdup(getenv("XDG_CONFIG_HOME")) : NULL;
@@ -386,8 +387,8 @@ START_TEST(test_user_baseline_overrides_builtin_of_the_same_name)
 	struct baseline *b;
 	ck_assert_msg(baseline_load(&b, p) == 0, "%s", err_get());
 	ck_assert_str_eq(b->title, "CIS, site edition");
-	ck_assert_uint_eq(b->nrules, 35);
-	ck_assert_str_eq(b->rules[b->nrules - 1].id, "cis-esxi-5.6");
+	ck_assert_uint_eq(b->nrules, 68);
+	ck_assert_str_eq(b->rules[b->nrules - 1].id, "cis-esxi-3.9");
 	ck_assert_int_eq(b->rules[b->nrules - 1].severity, SEV_LOW);
 	baseline_free(b);
 	free(p);
@@ -493,10 +494,17 @@ START_TEST(test_waiver_matching_and_expiry)
 	ck_assert(w.v[0].expired);
 	ck_assert(!w.v[1].expired);	/* expires is the last day it applies */
 	/* host fixture: name "obj", moref host-1, no cluster collected. */
-	const struct waiver *m = waivers_match(&w, "r1", &host.o);
+	const struct waiver *m = waivers_match(&w, "r1", NULL, &host.o);
 	ck_assert_ptr_eq(m, &w.v[0]);	/* only the expired one selects it */
-	ck_assert_ptr_null(waivers_match(&w, "r2", &host.o));
-	ck_assert_ptr_null(waivers_match(&w, "r3", &host.o));
+	ck_assert_ptr_null(waivers_match(&w, "r2", NULL, &host.o));
+	ck_assert_ptr_null(waivers_match(&w, "r3", NULL, &host.o));
+	/* A rule renamed from r1 keeps r1's waivers through its alias. */
+	struct strlist aliases = { 0 };
+	strlist_add(&aliases, "r0");
+	ck_assert_ptr_null(waivers_match(&w, "r9", &aliases, &host.o));
+	strlist_add(&aliases, "r1");
+	ck_assert_ptr_eq(waivers_match(&w, "r9", &aliases, &host.o), &w.v[0]);
+	strlist_release(&aliases);
 	waivers_release(&w);
 	free(p);
 }
@@ -609,6 +617,64 @@ START_TEST(test_baseline_error_files)
 }
 END_TEST
 
+/* The coverage files of the CIS and SCG baselines agree with them: every
+ * rule of the baseline is named by a control (its rule, or rule.KIND), and
+ * every control the file calls implemented names a rule the baseline has. */
+START_TEST(test_coverage_files_match_builtin_rules)
+{
+	static const char *const pairs[][2] = { { "cis-esxi-8.0", "cis-vmware-esxi-8.0-subset" },
+						{ "vsphere-scg-8", "vsphere-scg-v8-subset" } };
+	for (unsigned k = 0; k < ARRAY_SIZE(pairs); k++) {
+		char *cp = coverage_resolve(pairs[k][0]), *bp = baseline_resolve(pairs[k][1]);
+		ck_assert_msg(cp && bp, "%s", err_get());
+		struct coverage *c;
+		struct baseline *b;
+		ck_assert_msg(coverage_load(&c, cp) == 0, "%s", err_get());
+		ck_assert_msg(baseline_load(&b, bp) == 0, "%s", err_get());
+		ck_assert_str_eq(c->baseline, b->id);
+		for (unsigned r = 0; r < b->nrules; r++) {
+			const char *id = b->rules[r].id;
+			bool named = false;
+			for (size_t i = 0; i < c->n && !named; i++) {
+				const char *rule = c->v[i].rule;
+				size_t l = rule ? strlen(rule) : 0;
+				named = rule && (!strcmp(id, rule) || (!strncmp(id, rule, l) && id[l] == '.'));
+			}
+			ck_assert_msg(named, "%s: rule %s is named by no control of %s", pairs[k][1], id, cp);
+		}
+		for (size_t i = 0; i < c->n; i++) {
+			if (strcmp(c->v[i].status, "implemented"))
+				continue;
+			const char *rule = c->v[i].rule;
+			ck_assert_msg(rule, "%s: control %s is implemented by no rule", cp, c->v[i].id);
+			bool found = false;
+			size_t l = strlen(rule);
+			for (unsigned r = 0; r < b->nrules && !found; r++)
+				found = !strcmp(b->rules[r].id, rule) ||
+					(!strncmp(b->rules[r].id, rule, l) && b->rules[r].id[l] == '.');
+			ck_assert_msg(found, "%s: control %s says implemented, but %s has no rule %s", cp, c->v[i].id,
+				      pairs[k][1], rule);
+		}
+		coverage_free(c);
+		baseline_free(b);
+		free(cp);
+		free(bp);
+	}
+	/* Every builtin coverage file loads. */
+	static const char *const all[] = { "cis-esxi-8.0", "vsphere-scg-8", "pci-dss-4.0", "dengbao-2.0-l3",
+					   "nsx-4-dfw-stig" };
+	for (unsigned k = 0; k < ARRAY_SIZE(all); k++) {
+		char *cp = coverage_resolve(all[k]);
+		struct coverage *c;
+		ck_assert_msg(cp && coverage_load(&c, cp) == 0, "%s: %s", all[k], err_get());
+		ck_assert_uint_gt(c->n, 0);
+		coverage_free(c);
+		free(cp);
+	}
+	ck_assert_ptr_null(coverage_resolve("../cis-esxi-8.0"));
+}
+END_TEST
+
 /* Every builtin baseline loads, and each cross-reference it makes to a
  * harden rule ("...(harden): id, id") names a rule of a builtin baseline. */
 START_TEST(test_builtin_cross_references_resolve)
@@ -625,7 +691,7 @@ START_TEST(test_builtin_cross_references_resolve)
 		for (unsigned r = 0; r < b[i]->nrules; r++)
 			strlist_add(&ids, b[i]->rules[r].id);
 	}
-	ck_assert_uint_eq(ids.n, 35 + 26 + 20 + 26);
+	ck_assert_uint_eq(ids.n, 68 + 65 + 20 + 26);
 	unsigned refs = 0;
 	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
 		for (unsigned r = 0; r < b[i]->nrules; r++) {
@@ -661,6 +727,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_valid_rule_loads);
 	tcase_add_test(tc, test_baseline_error_files);
 	tcase_add_test(tc, test_builtin_cross_references_resolve);
+	tcase_add_test(tc, test_coverage_files_match_builtin_rules);
 	tcase_add_test(tc, test_builtin_baselines_load);
 	tcase_add_test(tc, test_resolve_refuses_escaping_names);
 	tcase_add_test(tc, test_extends_inherits_and_overrides);

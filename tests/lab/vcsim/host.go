@@ -129,6 +129,18 @@ func setupHost(index int, hs *simulator.HostSystem, seed *hostSeed) *labHost {
 	hs.Config.LockdownMode = h.access.LockdownMode
 	hs.Config.AdminDisabled = types.NewBool(adminDisabled(h.access.LockdownMode))
 
+	// TPM 2.0 (CIS 1.4); a copy per host, not vcsim's shared template.
+	capability := types.HostCapability{}
+	if hs.Capability != nil {
+		capability = *hs.Capability
+	}
+	capability.TpmSupported = types.NewBool(seed.tpm)
+	capability.TpmVersion = ""
+	if seed.tpm {
+		capability.TpmVersion = "2.0"
+	}
+	hs.Capability = &capability
+
 	hs.Runtime.InMaintenanceMode = false
 	hs.Runtime.ConnectionState = types.HostSystemConnectionStateConnected
 

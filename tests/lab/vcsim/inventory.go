@@ -235,16 +235,16 @@ func vmDevices(s *vmSeed, ds, name string) []types.BaseVirtualDeviceConfigSpec {
 		Device:        disk,
 	}
 
-	cdrom := &types.VirtualCdrom{}
-	cdrom.Key, cdrom.ControllerKey, cdrom.UnitNumber = keyCdrom, keyIDE0, i32(0)
+	// A compliant VM has no CD-ROM (SCG 8 vm-8.remove-unnecessary-devices);
+	// the seeded one has a connected ISO.
+	var cdrom *types.VirtualCdrom
 	if s.cdromConnected {
+		cdrom = &types.VirtualCdrom{}
+		cdrom.Key, cdrom.ControllerKey, cdrom.UnitNumber = keyCdrom, keyIDE0, i32(0)
 		cdrom.Backing = &types.VirtualCdromIsoBackingInfo{
 			VirtualDeviceFileBackingInfo: types.VirtualDeviceFileBackingInfo{FileName: fmt.Sprintf("[%s] iso/install.iso", ds)},
 		}
 		cdrom.Connectable = connect(true, true)
-	} else {
-		cdrom.Backing = &types.VirtualCdromRemotePassthroughBackingInfo{}
-		cdrom.Connectable = connect(false, false)
 	}
 
 	nic := &types.VirtualVmxnet3{}
@@ -255,7 +255,10 @@ func vmDevices(s *vmSeed, ds, name string) []types.BaseVirtualDeviceConfigSpec {
 	}
 	nic.Connectable = connect(true, true)
 
-	specs := []types.BaseVirtualDeviceConfigSpec{add(scsi), diskSpec, add(cdrom), add(nic)}
+	specs := []types.BaseVirtualDeviceConfigSpec{add(scsi), diskSpec, add(nic)}
+	if cdrom != nil {
+		specs = append(specs, add(cdrom))
+	}
 
 	if s.floppy {
 		f := &types.VirtualFloppy{}
@@ -348,6 +351,17 @@ func createVM(ctx context.Context, c *vim25.Client, rec *vmRecord, ds string) er
 	// Seed state vcsim has no API for. Runs before the server starts.
 	vm := simulator.Map.Get(rec.ref).(*simulator.VirtualMachine)
 	vm.Config.ExtraConfig = s.extraConfig() // also drops vcsim's "govcsim" marker key
+	// EFI with Secure Boot, logging on, vMotion encrypted: the compliant VM
+	// of SCG 8 (guest-8.secure-boot, vm-8.log-enable, vm-8.vmotion-encrypted).
+	vm.Config.Firmware = s.firmware
+	boot := types.VirtualMachineBootOptions{}
+	if vm.Config.BootOptions != nil {
+		boot = *vm.Config.BootOptions
+	}
+	boot.EfiSecureBootEnabled = types.NewBool(s.secureBoot)
+	vm.Config.BootOptions = &boot
+	vm.Config.Flags.EnableLogging = types.NewBool(s.logging)
+	vm.Config.MigrateEncryption = s.migrateEncryption
 	versionStatus, running, version := toolsState(s)
 	state := "running"
 	if s.poweredOff {

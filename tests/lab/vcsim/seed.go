@@ -72,6 +72,16 @@ var compliantOptions = []option{
 	{"Annotations.WelcomeMessage", "Authorized use only"},
 	{"Config.Etc.issue", "Authorized use only"},
 	{"DCUI.Access", "root"},
+	{"Syslog.global.logLevel", "info"},
+	{"Syslog.global.logFiltersEnable", false},
+	{"Syslog.global.auditRecord.storageDirectory", "[] /scratch/auditLog"},
+	{"Syslog.global.auditRecord.storageCapacity", int64(100)},
+	{"Syslog.global.auditRecord.remoteEnable", true},
+	{"Syslog.global.certificate.strictX509Compliance", true},
+	{"Config.HostAgent.vmacore.soap.sessionTimeout", int64(30)},
+	{"Net.BMCNetworkEnable", int64(0)},
+	{"ScratchConfig.ConfiguredScratchLocation", "/vmfs/volumes/datastore1/.locker"},
+	{"ScratchConfig.CurrentScratchLocation", "/vmfs/volumes/datastore1/.locker"},
 
 	// unrelated, realistic ESXi 8 settings
 	{"Misc.BlueScreenTimeout", int64(0)},
@@ -82,7 +92,6 @@ var compliantOptions = []option{
 	{"Net.TcpipHeapMax", int64(1024)},
 	{"Net.FollowHardwareMac", int64(1)},
 	{"Net.ReversePathFwdCheckPromisc", int64(0)},
-	{"Net.BMCNetworkEnable", int64(1)},
 	{"Disk.MaxLUN", int64(1024)},
 	{"Disk.SchedNumReqOutstanding", int64(32)},
 	{"Disk.QFullSampleSize", int64(0)},
@@ -91,11 +100,9 @@ var compliantOptions = []option{
 	{"Disk.DiskMaxIOSize", int64(32767)},
 	{"UserVars.HostClientCEIPOptIn", int64(2)},
 	{"UserVars.HostClientEnableMOTDNotification", int64(1)},
-	{"Syslog.global.logLevel", "error"},
 	{"Syslog.global.defaultRotate", int64(8)},
 	{"Syslog.global.defaultSize", int64(1024)},
 	{"Config.HostAgent.plugins.hostsvc.esxAdminsGroup", "ESX Admins"},
-	{"Config.HostAgent.vmacore.soap.sessionTimeout", int64(30)},
 	{"VMkernel.Boot.hyperthreading", true},
 	{"VMkernel.Boot.hyperthreadingMitigation", true},
 	{"Power.CpuPolicy", "Balanced"},
@@ -179,6 +186,7 @@ type hostSeed struct {
 	incomingBlocked bool
 	outgoingBlocked bool
 	sshAllIP        bool
+	tpm             bool     // capability.tpmSupported, tpmVersion 2.0
 	notes           []string // human-readable deviations, for the README
 }
 
@@ -192,7 +200,13 @@ func newHostSeed() *hostSeed {
 		lockdown:        types.HostLockdownModeLockdownNormal,
 		incomingBlocked: true,
 		outgoingBlocked: true,
+		tpm:             true,
 	}
+}
+
+func noTPM(s *hostSeed) {
+	s.tpm = false
+	s.notes = append(s.notes, "capability.tpmSupported false (no TPM)")
 }
 
 // hostDeviation mutates a hostSeed and describes what it did.
@@ -251,15 +265,23 @@ var hostSeeds = [][]hostDeviation{
 		opt("UserVars.ESXiShellInteractiveTimeOut", int64(0)),
 		opt("UserVars.SuppressShellWarning", int64(1)),
 		opt("UserVars.DcuiTimeOut", int64(3600)),
+		opt("DCUI.Access", "root,admin"),
+		opt("Config.HostAgent.vmacore.soap.sessionTimeout", int64(0)),
 		lockdownOff,
 		sshAllIP,
 	},
 	2: { // logging & time
 		opt("Syslog.global.logHost", ""),
 		opt("Syslog.global.logDir", "[] /scratch/log"),
+		opt("ScratchConfig.CurrentScratchLocation", "/tmp/scratch"),
 		opt("Syslog.global.auditRecord.storageEnable", false),
 		opt("Syslog.global.certificate.checkSSLCerts", false),
 		opt("Config.HostAgent.log.level", "verbose"),
+		opt("Syslog.global.logLevel", "debug"),
+		opt("Syslog.global.logFiltersEnable", true),
+		opt("Syslog.global.auditRecord.storageCapacity", int64(4)),
+		opt("Syslog.global.auditRecord.remoteEnable", false),
+		opt("Syslog.global.certificate.strictX509Compliance", false),
 		svc("ntpd", false, "off"),
 		noNTP,
 	},
@@ -277,6 +299,7 @@ var hostSeeds = [][]hostDeviation{
 		opt("Net.BlockGuestBPDU", int64(0)),
 		opt("Net.DVFilterBindIpAddress", "10.0.0.5"),
 		opt("UserVars.SuppressHyperthreadWarning", int64(1)),
+		opt("Net.BMCNetworkEnable", int64(1)),
 		svc("sfcbd-watchdog", true, "on"),
 		svc("slpd", true, "on"),
 		svc("snmpd", true, "on"),
@@ -284,6 +307,7 @@ var hostSeeds = [][]hostDeviation{
 	},
 	5: { // kernel, memory, banners, old build
 		oldProduct,
+		noTPM,
 		opt("Mem.ShareForceSalting", int64(0)),
 		opt("Mem.MemEagerZero", int64(0)),
 		opt("VMkernel.Boot.execInstalledOnly", false),
@@ -339,17 +363,21 @@ const (
 )
 
 type vmSeed struct {
-	version        string
-	tools          types.VirtualMachineToolsStatus
-	poweredOff     bool
-	extra          map[string]*string // override; nil pointer = key absent
-	floppy         bool
-	serial         bool // connected serial port
-	parallel       bool
-	usb            bool // VirtualUSBController (EHCI)
-	usbXHCI        bool // VirtualUSBXHCIController
-	cdromConnected bool
-	notes          []string
+	version           string
+	tools             types.VirtualMachineToolsStatus
+	poweredOff        bool
+	extra             map[string]*string // override; nil pointer = key absent
+	floppy            bool
+	serial            bool // connected serial port
+	parallel          bool
+	usb               bool // VirtualUSBController (EHCI)
+	usbXHCI           bool // VirtualUSBXHCIController
+	cdromConnected    bool
+	firmware          string // bios or efi
+	secureBoot        bool
+	logging           bool
+	migrateEncryption string // "" leaves vSphere's default (opportunistic)
+	notes             []string
 }
 
 type vmDeviation func(s *vmSeed)
@@ -380,15 +408,25 @@ func vmFlag(note string, f func(s *vmSeed)) vmDeviation {
 // vmSeeds: index = VM index % len(vmSeeds). #0 is fully compliant.
 var vmSeeds = [][]vmDeviation{
 	0: {},
-	1: {extra("isolation.tools.copy.disable", "FALSE"), extra("isolation.tools.paste.disable", "FALSE")},
-	2: {extraMissing("isolation.tools.copy.disable"), extraMissing("isolation.tools.paste.disable")},
-	3: {vmFlag("floppy present (not connected)", func(s *vmSeed) { s.floppy = true })},
-	4: {vmFlag("serial port present, connected", func(s *vmSeed) { s.serial = true })},
-	5: {vmFlag("parallel port present, connected", func(s *vmSeed) { s.parallel = true })},
-	6: {vmFlag("USB controller (VirtualUSBController)", func(s *vmSeed) { s.usb = true })},
+	1: {extra("isolation.tools.copy.disable", "FALSE"), extra("isolation.tools.paste.disable", "FALSE"),
+		extra("tools.guestlib.enableHostInfo", "TRUE")},
+	2: {extraMissing("isolation.tools.copy.disable"), extraMissing("isolation.tools.paste.disable"),
+		extra("sched.mem.pshare.salt", "shared")},
+	3: {vmFlag("floppy present (not connected)", func(s *vmSeed) { s.floppy = true }), extra("mks.enable3d", "TRUE")},
+	4: {vmFlag("serial port present, connected", func(s *vmSeed) { s.serial = true }),
+		vmFlag("config.migrateEncryption unset (opportunistic)", func(s *vmSeed) { s.migrateEncryption = "" }),
+		extra("tools.guest.desktop.autolock", "FALSE")},
+	5: {vmFlag("parallel port present, connected", func(s *vmSeed) { s.parallel = true }),
+		vmFlag("BIOS firmware, no Secure Boot", func(s *vmSeed) { s.firmware, s.secureBoot = "bios", false }),
+		extra("isolation.device.connectable.disable", "FALSE")},
+	6: {vmFlag("USB controller (VirtualUSBController)", func(s *vmSeed) { s.usb = true }),
+		vmFlag("config.flags.enableLogging false", func(s *vmSeed) { s.logging = false }),
+		extra("isolation.tools.dnd.disable", "FALSE")},
 	7: {vmFlag("CD-ROM connected", func(s *vmSeed) { s.cdromConnected = true })},
-	8: {vmFlag("config.version vmx-13", func(s *vmSeed) { s.version = vmOldHWVersion })},
-	9: {vmFlag("guest.toolsStatus toolsNotInstalled", func(s *vmSeed) { s.tools = types.VirtualMachineToolsStatusToolsNotInstalled })},
+	8: {vmFlag("config.version vmx-13", func(s *vmSeed) { s.version = vmOldHWVersion }),
+		extra("isolation.tools.diskShrink.disable", "FALSE"), extra("isolation.tools.diskWiper.disable", "FALSE")},
+	9: {vmFlag("guest.toolsStatus toolsNotInstalled", func(s *vmSeed) { s.tools = types.VirtualMachineToolsStatusToolsNotInstalled }),
+		extra("log.keepOld", "20"), extra("tools.setInfo.sizeLimit", "2097152")},
 	10: {
 		vmFlag("guest.toolsStatus toolsOld", func(s *vmSeed) { s.tools = types.VirtualMachineToolsStatusToolsOld }),
 		extra("RemoteDisplay.maxConnections", "5"),
@@ -404,9 +442,13 @@ var vmSeeds = [][]vmDeviation{
 
 func seedForVM(index int, seed bool) *vmSeed {
 	s := &vmSeed{
-		version: vmHWVersion,
-		tools:   types.VirtualMachineToolsStatusToolsOk,
-		extra:   map[string]*string{},
+		version:           vmHWVersion,
+		tools:             types.VirtualMachineToolsStatusToolsOk,
+		extra:             map[string]*string{},
+		firmware:          "efi",
+		secureBoot:        true,
+		logging:           true,
+		migrateEncryption: "required",
 	}
 	if !seed {
 		return s

@@ -76,6 +76,10 @@ func (r *vmReconfig) after() {
 		if appended > 0 && len(cfg.ExtraConfig) == len(r.before)+appended {
 			cfg.ExtraConfig = mergeExtraConfig(r.before, r.req.Spec.ExtraConfig)
 		}
+		// vcsim ignores spec.migrateEncryption; vSphere applies it.
+		if e := r.req.Spec.MigrateEncryption; e != "" {
+			cfg.MigrateEncryption = e
+		}
 		for _, d := range cfg.Hardware.Device {
 			switch d.(type) {
 			case *types.VirtualSerialPort, *types.VirtualParallelPort:
