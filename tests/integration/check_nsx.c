@@ -105,7 +105,10 @@ static long long snapshot_of(json_t *j)
 /* The exact DFW verdicts of the seeded lab (see tests/lab/README.md). */
 static const char seeded_dfw[] =
 	"pci-r1-1 " RULE("db-tier", "allow-app-to-db") " pass\n"
-	"pci-r1-1 " RULE("default-layer3-section", "default-deny") " not_applicable\n"
+	"pci-r1-1 " RULE("default-layer2-section", "default-layer2-rule") " not_applicable\n"
+	"pci-r1-1 " RULE("default-layer3-section", "default-layer3-rule") " not_applicable\n"
+	"pci-r1-1 " RULE("default-layer3-section", "default-rule-dhcp") " pass\n"
+	"pci-r1-1 " RULE("default-layer3-section", "default-rule-ndp") " pass\n"
 	"pci-r1-1 " RULE("infra-services", "allow-dns") " pass\n"
 	"pci-r1-1 " RULE("infra-services", "allow-mgmt-ssh") " pass\n"
 	"pci-r1-1 " RULE("quarantine", "drop-quarantined") " not_applicable\n"
@@ -116,7 +119,10 @@ static const char seeded_dfw[] =
 	"pci-r1-2 " MGR " pass\n"
 	"pci-r1-3 " MGR " fail\n"
 	"pci-r1-4 " RULE("db-tier", "allow-app-to-db") " not_applicable\n"
-	"pci-r1-4 " RULE("default-layer3-section", "default-deny") " not_applicable\n"
+	"pci-r1-4 " RULE("default-layer2-section", "default-layer2-rule") " not_applicable\n"
+	"pci-r1-4 " RULE("default-layer3-section", "default-layer3-rule") " not_applicable\n"
+	"pci-r1-4 " RULE("default-layer3-section", "default-rule-dhcp") " pass\n"
+	"pci-r1-4 " RULE("default-layer3-section", "default-rule-ndp") " pass\n"
 	"pci-r1-4 " RULE("infra-services", "allow-dns") " not_applicable\n"
 	"pci-r1-4 " RULE("infra-services", "allow-mgmt-ssh") " not_applicable\n"
 	"pci-r1-4 " RULE("quarantine", "drop-quarantined") " not_applicable\n"
@@ -125,7 +131,10 @@ static const char seeded_dfw[] =
 	"pci-r1-4 " RULE("web-tier", "legacy-any-any") " fail\n"
 	"pci-r1-4 " RULE("web-tier", "old-ftp") " not_applicable\n"
 	"pci-r1-5 " RULE("db-tier", "allow-app-to-db") " pass\n"
-	"pci-r1-5 " RULE("default-layer3-section", "default-deny") " pass\n"
+	"pci-r1-5 " RULE("default-layer2-section", "default-layer2-rule") " pass\n"
+	"pci-r1-5 " RULE("default-layer3-section", "default-layer3-rule") " pass\n"
+	"pci-r1-5 " RULE("default-layer3-section", "default-rule-dhcp") " pass\n"
+	"pci-r1-5 " RULE("default-layer3-section", "default-rule-ndp") " pass\n"
 	"pci-r1-5 " RULE("infra-services", "allow-dns") " pass\n"
 	"pci-r1-5 " RULE("infra-services", "allow-mgmt-ssh") " pass\n"
 	"pci-r1-5 " RULE("quarantine", "drop-quarantined") " pass\n"
@@ -133,13 +142,17 @@ static const char seeded_dfw[] =
 	"pci-r1-5 " RULE("web-tier", "allow-web-to-app") " pass\n"
 	"pci-r1-5 " RULE("web-tier", "legacy-any-any") " pass\n"
 	"pci-r1-5 " RULE("web-tier", "old-ftp") " fail\n"
-	"pci-r1-6 " POLICIES "/db-tier pass\n"
-	"pci-r1-6 " POLICIES "/default-layer3-section pass\n"
-	"pci-r1-6 " POLICIES "/infra-services pass\n"
-	"pci-r1-6 " POLICIES "/quarantine pass\n"
-	"pci-r1-6 " POLICIES "/web-tier pass\n"
+	"pci-r1-6 " POLICIES "/db-tier" " pass\n"
+	"pci-r1-6 " POLICIES "/default-layer2-section" " not_applicable\n"
+	"pci-r1-6 " POLICIES "/default-layer3-section" " pass\n"
+	"pci-r1-6 " POLICIES "/infra-services" " pass\n"
+	"pci-r1-6 " POLICIES "/quarantine" " pass\n"
+	"pci-r1-6 " POLICIES "/web-tier" " pass\n"
 	"pci-r10-2-1 " RULE("db-tier", "allow-app-to-db") " pass\n"
-	"pci-r10-2-1 " RULE("default-layer3-section", "default-deny") " not_applicable\n"
+	"pci-r10-2-1 " RULE("default-layer2-section", "default-layer2-rule") " not_applicable\n"
+	"pci-r10-2-1 " RULE("default-layer3-section", "default-layer3-rule") " not_applicable\n"
+	"pci-r10-2-1 " RULE("default-layer3-section", "default-rule-dhcp") " pass\n"
+	"pci-r10-2-1 " RULE("default-layer3-section", "default-rule-ndp") " pass\n"
 	"pci-r10-2-1 " RULE("infra-services", "allow-dns") " pass\n"
 	"pci-r10-2-1 " RULE("infra-services", "allow-mgmt-ssh") " pass\n"
 	"pci-r10-2-1 " RULE("quarantine", "drop-quarantined") " not_applicable\n"
@@ -176,8 +189,8 @@ START_TEST(test_seeded_dfw_exact_findings)
 		    strcmp(json_string_value(json_object_get(f, "status")), "fail"))
 			continue;
 		ck_assert_str_eq(json_string_value(json_object_get(f, "property")),
-				 "source_any; destination_any; applied_to_any");
-		ck_assert_str_eq(json_string_value(json_object_get(f, "observed")), "true; true; true");
+				 "source_any; destination_any; service_any; applied_to_any");
+		ck_assert_str_eq(json_string_value(json_object_get(f, "observed")), "true; true; true; true");
 		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(f, "object"), "name")),
 				 "legacy-any-any");
 		seen = true;
@@ -201,7 +214,7 @@ START_TEST(test_seeded_dfw_exact_findings)
 	static const char *const inv[] = { "inventory", "--target", "lab", "--format", "json", NULL };
 	j = run_json(&r, inv, EXIT_CLEAN);
 	int rules = 0, policies = 0, groups = 0, services = 0;
-	long long order_legacy = 0, order_default = 0, order_quarantine = 0;
+	long long order_legacy = 0, order_default = 0, order_quarantine = 0, order_layer2 = 0;
 	json_array_foreach(json_object_get(j, "objects"), i, f) {
 		const char *type = json_string_value(json_object_get(f, "type"));
 		const char *id = json_string_value(json_object_get(f, "id"));
@@ -212,23 +225,27 @@ START_TEST(test_seeded_dfw_exact_findings)
 			ck_assert_msg(json_is_integer(ord), "%s has no order", id);
 			if (!strcmp(id, RULE("web-tier", "legacy-any-any")))
 				order_legacy = json_integer_value(ord);
-			if (!strcmp(id, RULE("default-layer3-section", "default-deny")))
+			if (!strcmp(id, RULE("default-layer3-section", "default-layer3-rule")))
 				order_default = json_integer_value(ord);
 			if (!strcmp(id, RULE("quarantine", "drop-quarantined")))
 				order_quarantine = json_integer_value(ord);
+			if (!strcmp(id, RULE("default-layer2-section", "default-layer2-rule")))
+				order_layer2 = json_integer_value(ord);
 		}
 		policies += !strcmp(type, "dfw_policy");
 		groups += !strcmp(type, "nsx_group");
 		services += !strcmp(type, "nsx_service");
 	}
-	ck_assert_int_eq(rules, 9);
-	ck_assert_int_eq(policies, 5);
+	ck_assert_int_eq(rules, 12);
+	ck_assert_int_eq(policies, 6);
 	ck_assert_int_eq(groups, 6);
-	ck_assert_int_eq(services, 8);
-	/* Emergency before Infrastructure before Application; the default last. */
-	ck_assert_int_eq(order_quarantine, 1);
-	ck_assert_int_eq(order_default, 9);
-	ck_assert_int_eq(order_legacy, 6);
+	ck_assert_int_eq(services, 12);
+	/* Ethernet (the default layer-2 rule) before Emergency before
+	 * Infrastructure before Application; the layer-3 default last. */
+	ck_assert_int_eq(order_layer2, 1);
+	ck_assert_int_eq(order_quarantine, 2);
+	ck_assert_int_eq(order_default, 12);
+	ck_assert_int_eq(order_legacy, 7);
 	json_decref(j);
 	run_release(&r);
 }
@@ -424,8 +441,9 @@ START_TEST(test_paging_across_pages)
 {
 	scan_expect_seeded();
 	/* With 3 results a page: domains 1, groups 2, policies 2, rules
-	 * 1+1+2+1+1, services 3 pages. */
-	ck_assert_int_eq(nsx_stat(&lab, "list_pages"), 14);
+	 * 1+1+2+1+1+1 (the default layer-3 section's three rules fill one
+	 * page), services 4 pages. */
+	ck_assert_int_eq(nsx_stat(&lab, "list_pages"), 16);
 }
 END_TEST
 
@@ -488,7 +506,7 @@ START_TEST(test_builtin_baselines_fail_pass_never_unknown)
 	free(opt);
 	free(dss);
 	vc_close(v);
-	nsx_patch(&lab, RULE("default-layer3-section", "default-deny"), "{\"action\": \"ALLOW\"}");
+	nsx_patch(&lab, RULE("default-layer3-section", "default-layer3-rule"), "{\"action\": \"ALLOW\"}");
 	nsx_patch(&lab, RULE("web-tier", "legacy-any-any"),
 		  "{\"source_groups\": [\"/infra/domains/default/groups/mgmt-hosts\"]}");
 	nsx_patch(&lab, POLICIES "/db-tier", "{\"stateful\": false}");
