@@ -100,6 +100,12 @@ static int do_validate(struct cmd_ctx *ctx, void *opts)
 			rc = EXIT_USAGE;
 			continue;
 		}
+		if (baseline_params_used(b) < 0) {
+			log_error("%s", err_get());
+			rc = EXIT_USAGE;
+			baseline_free(b);
+			continue;
+		}
 		log_info("%s: ok, baseline '%s' with %u rules", files[i], b->id, b->nrules);
 		baseline_free(b);
 	}

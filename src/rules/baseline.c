@@ -746,6 +746,35 @@ bool baseline_has_param(const struct baseline *b, const char *name)
 	return false;
 }
 
+static bool check_reads_param(const struct check *c, const char *name)
+{
+	if (!c)
+		return false;
+	if (c->param && !strcmp(c->param, name))
+		return true;
+	for (unsigned i = 0; i < c->nkids; i++)
+		if (check_reads_param(c->kids[i], name))
+			return true;
+	return false;
+}
+
+int baseline_params_used(const struct baseline *b)
+{
+	for (unsigned i = 0; i < b->nparams; i++) {
+		const struct param *p = &b->params[i];
+		bool used = false;
+		if (!p->name)
+			continue;
+		for (unsigned j = 0; j < b->nrules && !used; j++)
+			used = check_reads_param(b->rules[j].check, p->name) || check_reads_param(b->rules[j].when, p->name);
+		if (!used) {
+			err_set("%s: parameter '%s' is declared but no rule uses it", p->where ? p->where : b->path, p->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static const struct param *find_param(const struct baseline *b, const char *name)
 {
 	for (unsigned i = 0; i < b->nparams; i++)

@@ -93,6 +93,9 @@ void baseline_free(struct baseline *b);
  * baseline_load binds the defaults already. */
 int baseline_bind(struct baseline *b, const struct param_override *ov, size_t n);
 bool baseline_has_param(const struct baseline *b, const char *name);
+/* Fails, naming the first, when a declared parameter is read by no rule's
+ * check or when (after extends are merged). */
+int baseline_params_used(const struct baseline *b);
 
 /* Resolves a baseline name (or a path containing '/' or ending in .yaml)
  * to a file; returns a new string or NULL with the error set. */
