@@ -442,8 +442,10 @@ START_TEST(test_paging_across_pages)
 	scan_expect_seeded();
 	/* With 3 results a page: domains 1, groups 2, policies 2, rules
 	 * 1+1+2+1+1+1 (the default layer-3 section's three rules fill one
-	 * page), services 4 pages. */
-	ck_assert_int_eq(nsx_stat(&lab, "list_pages"), 16);
+	 * page), services 4 pages; then one page each for the flood
+	 * protection profiles, their bindings (search), SpoofGuard and IP
+	 * discovery profiles, segments and the two segment binding searches. */
+	ck_assert_int_eq(nsx_stat(&lab, "list_pages"), 23);
 }
 END_TEST
 
@@ -478,7 +480,7 @@ static void merge_statuses(json_t *seen, const char *const *args)
 	run_release(&r);
 }
 
-/* Every rule of the PCI DSS and 等保 baselines both fails and passes
+/* Every rule of the PCI DSS, 等保 and NSX DFW STIG baselines both fails and passes
  * against the labs, as seeded and once changed through their APIs, and no
  * rule of any builtin baseline is ever unknown: every property they read is
  * collected. */
@@ -486,6 +488,7 @@ START_TEST(test_builtin_baselines_fail_pass_never_unknown)
 {
 	static const char *const all[] = { "scan", "--target", "lab", "-b", "cis-vmware-esxi-8.0-subset", "-b",
 					   "vsphere-scg-v8-subset", "-b", PCI, "-b", "dengbao-2.0-level3-vmware",
+					   "-b", "nsx-4-dfw-stig", "--set", "min_esxi_build=22380479",
 					   "--format", "json", "--all", "--fail-on", "none", NULL };
 	json_t *seen = json_object();
 	merge_statuses(seen, all);
@@ -510,21 +513,36 @@ START_TEST(test_builtin_baselines_fail_pass_never_unknown)
 	nsx_patch(&lab, RULE("web-tier", "legacy-any-any"),
 		  "{\"source_groups\": [\"/infra/domains/default/groups/mgmt-hosts\"]}");
 	nsx_patch(&lab, POLICIES "/db-tier", "{\"stateful\": false}");
+	/* The STIG's profiles and segments, and a rule without context. */
+	nsx_patch(&lab, "/infra/flood-protection-profiles/dfw-flood-protection", "{\"enable_syncache\": false}");
+	nsx_patch(&lab, RULE("infra-services", "allow-mgmt-ssh"), "{\"profiles\": [\"ANY\"]}");
+	nsx_patch(&lab, "/infra/segments/db-segment/segment-security-profile-binding-maps/default",
+		  "{\"spoofguard_profile_path\": \"/infra/spoofguard-profiles/default-spoofguard-profile\"}");
+	nsx_patch(&lab, "/infra/segments/web-segment/segment-discovery-profile-binding-maps/default",
+		  "{\"ip_discovery_profile_path\": \"/infra/ip-discovery-profiles/default-ip-discovery-profile\"}");
+	merge_statuses(seen, all);
+	/* No DFW flood protection profile at all. */
+	long status;
+	free(nsx_request(&lab, "DELETE", "/policy/api/v1/infra/flood-protection-profiles/dfw-flood-protection", NULL,
+			 &status));
+	ck_assert_int_eq(status, 200);
 	merge_statuses(seen, all);
 
-	int pci = 0, dengbao = 0;
+	int pci = 0, dengbao = 0, stig = 0;
 	const char *id;
 	json_t *e;
 	json_object_foreach(seen, id, e) {
-		bool ours = !strncmp(id, "pci-", 4) || !strncmp(id, "dengbao-", 8);
+		bool ours = !strncmp(id, "pci-", 4) || !strncmp(id, "dengbao-", 8) || !strncmp(id, "ndfw-", 5);
 		if (!ours)
 			continue;
 		pci += !strncmp(id, "pci-", 4);
 		dengbao += !strncmp(id, "dengbao-", 8);
+		stig += !strncmp(id, "ndfw-", 5);
 		ck_assert_msg(json_object_get(e, "fail") && json_object_get(e, "pass"), "%s does not both fail and pass", id);
 	}
 	ck_assert_int_eq(pci, 20);
 	ck_assert_int_eq(dengbao, 26);
+	ck_assert_int_eq(stig, 7);
 	json_decref(seen);
 }
 END_TEST
@@ -538,6 +556,47 @@ static void serve_body(const char *path, int count, const char *body)
 	free(b);
 	free(url);
 }
+
+/* The STIG's profiles with fields of the wrong JSON type: those properties
+ * are not collected and the rules reading them are unknown, never passing;
+ * a flood limit left out is no limit (0) and fails; a profile whose
+ * resource_type is not a string is not a DFW profile. */
+START_TEST(test_hostile_stig_profiles)
+{
+	serve_body("/ip-discovery-profiles", 1,
+		   "{\"results\": [{\"id\": \"stig-ip-discovery\", \"path\": \"/infra/ip-discovery-profiles/stig-ip-discovery\", "
+		   "\"tofu_enabled\": \"true\", \"ip_v4_discovery_options\": {\"arp_snooping_config\": "
+		   "{\"arp_snooping_enabled\": true, \"arp_binding_limit\": \"1\"}, \"dhcp_snooping_enabled\": false, "
+		   "\"vmtools_enabled\": false}, \"ip_v6_discovery_options\": [], "
+		   "\"duplicate_ip_detection\": {\"duplicate_ip_detection_enabled\": true}}], \"result_count\": 1}");
+	serve_body("/flood-protection-profiles", 1,
+		   "{\"results\": [{\"id\": \"f\", \"resource_type\": \"DistributedFloodProtectionProfile\", "
+		   "\"enable_syncache\": 1, \"enable_rst_spoofing\": true, \"tcp_half_open_conn_limit\": 10, "
+		   "\"udp_active_flow_limit\": 10, \"icmp_active_flow_limit\": 10}, "
+		   "{\"id\": \"g\", \"resource_type\": \"DistributedFloodProtectionProfile\", "
+		   "\"enable_syncache\": true, \"enable_rst_spoofing\": true, \"tcp_half_open_conn_limit\": 10, "
+		   "\"udp_active_flow_limit\": 10, \"icmp_active_flow_limit\": 10}, "
+		   "{\"id\": \"gw\", \"resource_type\": 5}], \"result_count\": 3}");
+	static const char *const stig[] = { "scan", "--target", "lab", "--baseline", "nsx-4-dfw-stig", "--format",
+					    "json", "--all", NULL };
+	struct run r;
+	/* Unknown and failing results below the default gate's severity. */
+	json_t *j = run_json(&r, stig, EXIT_CLEAN);
+	ck_assert_int_eq(json_count_moref(r.out, "ndfw-4x-000034", "unknown", "/infra/segments/web-segment"), 1);
+	ck_assert_int_eq(json_count_moref(r.out, "ndfw-4x-000034", "unknown", "/infra/segments/db-segment"), 1);
+	ck_assert_int_eq(json_count_moref(r.out, "ndfw-4x-000029", "pass", "/infra/segments/db-segment"), 1);
+	/* f's syncache is not collected, but no binding names it: fail. */
+	ck_assert_int_eq(json_count_moref(r.out, "ndfw-4x-000015.profile", "fail",
+					  "/infra/flood-protection-profiles/f"), 1);
+	/* g leaves other_active_conn_limit out, and no binding names it. */
+	ck_assert_int_eq(json_count_moref(r.out, "ndfw-4x-000015.profile", "fail",
+					  "/infra/flood-protection-profiles/g"), 1);
+	ck_assert_int_eq(json_count_moref(r.out, "ndfw-4x-000015", "pass", MGR), 1);
+	ck_assert_ptr_null(strstr(r.out, "/infra/flood-protection-profiles/gw"));
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
 
 /* Hostile or odd JSON from the manager: a field of the wrong type is not
  * collected (its rules are unknown, never passing), a rule without an id,
@@ -571,8 +630,8 @@ START_TEST(test_hostile_json)
 			continue;
 		char *missing = json_dumps(json_object_get(o, "not_collected"), JSON_COMPACT);
 		/* direction and ip_protocol were not sent at all. */
-		ck_assert_str_eq(missing, "[\"direction\",\"ip_protocol\",\"logged\",\"sequence_number\",\"service_any\","
-					  "\"services\",\"source_any\",\"source_groups\"]");
+		ck_assert_str_eq(missing, "[\"direction\",\"ip_protocol\",\"logged\",\"profiles\",\"profiles_any\","
+					  "\"sequence_number\",\"service_any\",\"services\",\"source_any\",\"source_groups\"]");
 		free(missing);
 		/* Still ordered: an unknown sequence number sorts last in its policy. */
 		ck_assert(json_is_integer(json_object_get(json_object_get(o, "properties"), "order")));
@@ -636,6 +695,7 @@ static Suite *suite(void)
 	tcase_add_test(seeded, test_unreachable_nsx_names_url);
 	tcase_add_test(seeded, test_no_nsx_manager_means_unknown);
 	tcase_add_test(seeded, test_builtin_baselines_fail_pass_never_unknown);
+	tcase_add_test(seeded, test_hostile_stig_profiles);
 	tcase_add_test(seeded, test_hostile_json);
 	suite_add_tcase(s, seeded);
 	TCase *paged = tcase_create("paged");

@@ -27,6 +27,14 @@ func groupPaths(ids ...string) []string {
 	return out
 }
 
+func contextProfiles(ids ...string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = "/infra/context-profiles/" + id
+	}
+	return out
+}
+
 func servicePaths(ids ...string) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
@@ -70,6 +78,7 @@ type seedRule struct {
 	seq          int64
 	src, dst     []string
 	services     []string
+	profiles     []string // context profiles; nil: ANY
 	action       string
 	loggedSeed   bool // logged with -seed
 	loggedClean  bool // logged with -seed=false
@@ -100,29 +109,35 @@ var seedPolicies = []seedPolicy{
 	}},
 	{id: "infra-services", category: "Infrastructure", seq: 20, desc: "Shared infrastructure services", rules: []seedRule{
 		{id: "allow-dns", ruleID: 1002, seq: 10, src: groupPaths("web-servers", "app-servers", "db-servers"),
-			dst: groupPaths("mgmt-hosts"), services: servicePaths("DNS", "NTP"), action: "ALLOW",
+			dst: groupPaths("mgmt-hosts"), services: servicePaths("DNS", "NTP"), profiles: contextProfiles("DNS", "NTP"),
+			action:     "ALLOW",
 			loggedSeed: true, loggedClean: true, desc: "DNS and NTP to the management hosts"},
 		{id: "allow-mgmt-ssh", ruleID: 1003, seq: 20, src: groupPaths("mgmt-hosts"),
-			dst: groupPaths("web-servers", "app-servers", "db-servers"), services: servicePaths("SSH"), action: "ALLOW",
+			dst: groupPaths("web-servers", "app-servers", "db-servers"), services: servicePaths("SSH"), profiles: contextProfiles("SSH"),
+			action:     "ALLOW",
 			loggedSeed: true, loggedClean: true, desc: "SSH from the management hosts"},
 	}},
 	{id: "web-tier", category: "Application", seq: 100, desc: "Web tier", rules: []seedRule{
 		{id: "allow-https-in", ruleID: 1004, seq: 10, src: anyList, dst: groupPaths("web-servers"),
-			services: servicePaths("HTTPS"), action: "ALLOW", loggedSeed: true, loggedClean: true,
+			services: servicePaths("HTTPS"), profiles: contextProfiles("SSL"),
+			action: "ALLOW", loggedSeed: true, loggedClean: true,
 			desc: "HTTPS to the web servers"},
 		{id: "allow-web-to-app", ruleID: 1005, seq: 20, src: groupPaths("web-servers"), dst: groupPaths("app-servers"),
-			services: servicePaths("HTTP"), action: "ALLOW", loggedSeed: false, loggedClean: true,
+			services: servicePaths("HTTP"), profiles: contextProfiles("HTTP"),
+			action: "ALLOW", loggedSeed: false, loggedClean: true,
 			desc: "Web servers to application servers", anomalyKinds: []string{"allow-not-logged"}},
 		{id: "legacy-any-any", ruleID: 1006, seq: 30, src: anyList, dst: anyList, services: anyList, action: "ALLOW",
 			loggedSeed: true, seedOnly: true, desc: "Temporary rule from the migration",
 			anomalyKinds: []string{"any-any-allow", "default-deny-shadowed"}},
 		{id: "old-ftp", ruleID: 1007, seq: 40, src: groupPaths("app-servers"), dst: groupPaths("db-servers"),
-			services: servicePaths("FTP"), action: "ALLOW", loggedSeed: true, disabled: true, seedOnly: true,
+			services: servicePaths("FTP"), profiles: contextProfiles("FTP"),
+			action: "ALLOW", loggedSeed: true, disabled: true, seedOnly: true,
 			desc: "Old FTP transfer, no longer used", anomalyKinds: []string{"disabled-rule"}},
 	}},
 	{id: "db-tier", category: "Application", seq: 200, desc: "Database tier", rules: []seedRule{
 		{id: "allow-app-to-db", ruleID: 1008, seq: 10, src: groupPaths("app-servers"),
-			dst: groupPaths("db-servers", "cde-segment"), services: servicePaths("MySQL"), action: "ALLOW",
+			dst: groupPaths("db-servers", "cde-segment"), services: servicePaths("MySQL"), profiles: contextProfiles("MYSQL"),
+			action:     "ALLOW",
 			loggedSeed: true, loggedClean: true, desc: "Application servers to MySQL"},
 	}},
 	// The manager's own sections.  default-layer3-section ships with its
@@ -134,7 +149,7 @@ var seedPolicies = []seedPolicy{
 		isDefault: true, desc: "Default section: deny what no rule allowed", rules: []seedRule{
 			{id: "default-rule-ndp", name: "Default Rule NDP", ruleID: 3, seq: 1, src: anyList, dst: anyList,
 				services: servicePaths("IPv6-ICMP_Neighbor_Solicitation", "IPv6-ICMP_Neighbor_Advertisement"),
-				action: "ALLOW", loggedSeed: true, loggedClean: true, isDefault: true, desc: "IPv6 neighbour discovery"},
+				action:   "ALLOW", loggedSeed: true, loggedClean: true, isDefault: true, desc: "IPv6 neighbour discovery"},
 			{id: "default-rule-dhcp", name: "Default Rule DHCP", ruleID: 4, seq: 2, src: anyList, dst: anyList,
 				services: servicePaths("DHCP-Server", "DHCP-Client"), action: "ALLOW", loggedSeed: true,
 				loggedClean: true, isDefault: true, desc: "DHCP"},
@@ -207,6 +222,9 @@ func buildDFW(cfg config) *store {
 			r := newRule(p.Path, sr.id, seedUser, t)
 			r.RuleID, r.SequenceNumber, r.Description, r.IsDefault = sr.ruleID, sr.seq, sr.desc, sr.isDefault
 			r.SourceGroups, r.DestinationGroups, r.Services = sr.src, sr.dst, sr.services
+			if sr.profiles != nil {
+				r.Profiles = sr.profiles
+			}
 			r.Action, r.Disabled = sr.action, sr.disabled
 			if sr.name != "" {
 				r.DisplayName = sr.name
@@ -220,6 +238,7 @@ func buildDFW(cfg config) *store {
 		de.policies[p.ID] = pe
 	}
 	st.nextRuleID = firstFreeRuleID
+	seedProfiles(st)
 
 	if cfg.rules > 0 {
 		addBench(st, de, cfg.policies, cfg.rules)
