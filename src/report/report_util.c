@@ -313,3 +313,30 @@ void rpt_snapshot_header(FILE *f, struct store *st, const struct snapshot_info *
 	}
 	part_list_free(parts, np);
 }
+
+void rpt_trace_load(struct rpt_trace *t, const char *details_json)
+{
+	memset(t, 0, sizeof(*t));
+	t->doc = details_json ? json_loads(details_json, 0, NULL) : NULL;
+	json_t *refs = json_object_get(t->doc, "references");
+	t->refs = json_is_array(refs) ? refs : NULL;
+	t->rationale = json_string_value(json_object_get(t->doc, "rationale"));
+	t->remediation = json_string_value(json_object_get(json_object_get(t->doc, "remediation"), "summary"));
+}
+
+void rpt_trace_release(struct rpt_trace *t)
+{
+	json_decref(t->doc);
+	memset(t, 0, sizeof(*t));
+}
+
+char *rpt_trace_refs(const struct rpt_trace *t, const char *sep)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	json_t *v;
+	json_array_foreach(t->refs, i, v)
+		if (json_is_string(v))
+			buf_printf(&b, "%s%s", b.len ? sep : "", json_string_value(v));
+	return b.len ? buf_detach(&b) : (buf_release(&b), NULL);
+}

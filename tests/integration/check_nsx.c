@@ -193,6 +193,13 @@ START_TEST(test_seeded_dfw_exact_findings)
 		ck_assert_str_eq(json_string_value(json_object_get(f, "observed")), "true; true; true; true");
 		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(f, "object"), "name")),
 				 "legacy-any-any");
+		/* And what it cites and advises. */
+		json_t *refs = json_object_get(f, "references");
+		ck_assert_int_eq(json_array_size(refs), 3);
+		ck_assert_str_eq(json_string_value(json_array_get(refs, 0)),
+				 "PCI DSS v4.0 1.3.1: inbound traffic to the CDE is limited to what is necessary");
+		ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(f, "rationale")), "ANY to ANY"));
+		ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(f, "remediation")), "Delete the rule"));
 		seen = true;
 	}
 	ck_assert(seen);
