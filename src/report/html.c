@@ -171,7 +171,11 @@ static int html_row(void *vctx, const struct finding_row *r)
 				   r->waiver_ticket ? " (" : "", r->waiver_ticket ? r->waiver_ticket : "",
 				   r->waiver_ticket ? ")" : "", r->waiver_justification);
 	const char *label = r->status == RS_NA ? "N/A" : rstatus_name(r->status);
-	const char *const cells[] = { r->rule_id, r->title, obj, r->property, r->observed, r->expected, label, waiver };
+	struct rpt_trace t;
+	rpt_trace_load(&t, r->details_json);
+	char *refs = rpt_trace_refs(&t, "; ");
+	const char *const cells[] = { r->rule_id, r->title, obj, r->property, r->observed, r->expected, label,
+				      waiver, refs, t.remediation };
 	html_open(p, "tr", status_class(r->status));
 	html_elem(p, "td", severity_class(r->severity), severity_name(r->severity));
 	for (size_t i = 0; i < ARRAY_SIZE(cells); i++)
@@ -180,6 +184,8 @@ static int html_row(void *vctx, const struct finding_row *r)
 	x->shown++;
 	free(obj);
 	free(waiver);
+	free(refs);
+	rpt_trace_release(&t);
 	return 0;
 }
 
@@ -261,7 +267,8 @@ static void summary(struct html_page *p, const struct report_ctx *x)
 }
 
 static const char *const columns[] = {
-	"Severity", "Rule", "Title", "Object", "Property", "Observed", "Expected", "Status", "Waiver",
+	"Severity", "Rule", "Title", "Object", "Property", "Observed", "Expected", "Status", "Waiver", "References",
+	"Remediation",
 };
 
 /* A baseline's section; returns the store's result. */

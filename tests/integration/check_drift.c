@@ -405,6 +405,8 @@ START_TEST(test_report_files_from_a_scan)
 	ck_assert(html_has(root, "td", HOSTILE_VM));
 	ck_assert(html_has(root, "h2", "Drift since the previous scan"));
 	ck_assert(html_has(root, "td", "isolation.tools.copy.disable"));
+	ck_assert(html_has(root, "th", "References"));
+	ck_assert(html_has(root, "th", "Remediation"));
 	xmlFreeDoc(doc);
 	free(path);
 
