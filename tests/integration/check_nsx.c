@@ -547,7 +547,7 @@ START_TEST(test_builtin_baselines_fail_pass_never_unknown)
 		stig += !strncmp(id, "ndfw-", 5);
 		ck_assert_msg(json_object_get(e, "fail") && json_object_get(e, "pass"), "%s does not both fail and pass", id);
 	}
-	ck_assert_int_eq(pci, 20);
+	ck_assert_int_eq(pci, 22);
 	ck_assert_int_eq(dengbao, 26);
 	ck_assert_int_eq(stig, 7);
 	json_decref(seen);
