@@ -450,7 +450,7 @@ START_TEST(test_csv_round_trips_and_guards_formulas)
 	static const char *const header[] = {
 		"snapshot", "target", "baseline", "rule_id", "title", "severity", "status", "object_type",
 		"object_moref", "object_name", "property", "observed", "expected", "waiver_justification",
-		"waiver_expires",
+		"waiver_expires", "references", "rationale", "remediation",
 	};
 	struct loaded l;
 	struct counts c;
