@@ -281,6 +281,13 @@ static int baseline(struct html_ctx *x, struct store *st, const struct evaluatio
 	html_open(p, "section", "baseline");
 	html_elem(p, "h2", NULL, h);
 	html_elem(p, "p", NULL, sub);
+	char *params = rpt_params_text(ev->params);
+	if (params) {
+		char *line = xasprintf("Parameters in force: %s", params);
+		html_elem(p, "p", "params", line);
+		free(line);
+	}
+	free(params);
 	counts_table(p, c);
 	score(p, c);
 	html_open(p, "table", "findings");

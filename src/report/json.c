@@ -105,9 +105,10 @@ static json_t *baselines_json(const struct report_ctx *x)
 	json_t *bl = json_array();
 	for (unsigned i = 0; i < x->n; i++) {
 		const struct evaluation_info *ev = &x->evals[i];
-		json_array_append_new(bl, json_pack("{s:s, s:s, s:s, s:I, s:s, s:o, s:o}", "id", ev->baseline_id,
+		json_array_append_new(bl, json_pack("{s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o}", "id", ev->baseline_id,
 						    "title", ev->baseline_title, "version", ev->baseline_version,
 						    "evaluation_id", (json_int_t)ev->id, "kind", ev->kind,
+						    "parameters", rpt_params_json(ev->params),
 						    "counts", rpt_json_by_status(&x->counts->per[i]),
 						    "counts_by_severity", by_severity(&x->counts->per[i])));
 	}

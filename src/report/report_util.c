@@ -340,3 +340,29 @@ char *rpt_trace_refs(const struct rpt_trace *t, const char *sep)
 			buf_printf(&b, "%s%s", b.len ? sep : "", json_string_value(v));
 	return b.len ? buf_detach(&b) : (buf_release(&b), NULL);
 }
+
+json_t *rpt_params_json(const char *params)
+{
+	json_t *a = params ? json_loads(params, 0, NULL) : NULL;
+	if (!json_is_array(a)) {
+		json_decref(a);
+		a = json_array();
+	}
+	return a;
+}
+
+char *rpt_params_text(const char *params)
+{
+	json_t *a = rpt_params_json(params), *p;
+	struct buf b = BUF_INIT;
+	size_t i;
+	json_array_foreach(a, i, p) {
+		const char *name = json_string_value(json_object_get(p, "name"));
+		const char *value = json_string_value(json_object_get(p, "value"));
+		const char *source = json_string_value(json_object_get(p, "source"));
+		if (name)
+			buf_printf(&b, "%s%s=%s (%s)", b.len ? ", " : "", name, value ? value : "", source ? source : "?");
+	}
+	json_decref(a);
+	return b.len ? buf_detach(&b) : (buf_release(&b), NULL);
+}

@@ -25,6 +25,12 @@ void rpt_trace_release(struct rpt_trace *t);
 /* The references joined by sep, or NULL when there are none. */
 char *rpt_trace_refs(const struct rpt_trace *t, const char *sep);
 
+/* The parameters in force for an evaluation (its stored JSON): as a JSON
+ * array (empty when none or unreadable), and as one line
+ * "name=value (source), ..." or NULL when there are none. */
+json_t *rpt_params_json(const char *params);
+char *rpt_params_text(const char *params);
+
 /* Whether a result is listed under o's --all rule. */
 bool rpt_show(const struct report_opts *o, enum rstatus status);
 

@@ -114,6 +114,8 @@ static const char *const migrations[] = {
 	"  new_value TEXT);"
 	"CREATE INDEX drift_by_pair ON drift_event(to_snapshot, from_snapshot);"
 	"CREATE INDEX drift_by_from ON drift_event(from_snapshot);",
+	/* 5: the site parameters in force, with their source, per evaluation. */
+	"ALTER TABLE evaluation ADD COLUMN params TEXT;",
 };
 
 static const char user_version_sql[] = "PRAGMA user_version";

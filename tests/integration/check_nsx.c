@@ -554,6 +554,35 @@ START_TEST(test_builtin_baselines_fail_pass_never_unknown)
 }
 END_TEST
 
+/* The parameters in force are recorded with the evaluation and shown in
+ * the reports' headers, each with its source: a lowered PCI minimum shows. */
+START_TEST(test_parameters_in_force_are_reported)
+{
+	static const char *const set[] = { "scan", "--target", "lab", "--baseline", PCI, "--set",
+					   "min_esxi_build=22380479", "--set", "lockout_attempts=12", "--format", "json",
+					   NULL };
+	struct run r;
+	json_t *j = run_json(&r, set, EXIT_FINDINGS);
+	json_t *params = json_object_get(json_array_get(json_object_get(j, "baselines"), 0), "parameters");
+	char *got = json_dumps(params, JSON_COMPACT);
+	ck_assert_str_eq(got, "[{\"name\":\"lockout_attempts\",\"value\":\"12\",\"source\":\"--set\"},"
+			      "{\"name\":\"lockout_duration_s\",\"value\":\"1800\",\"source\":\"default\"},"
+			      "{\"name\":\"idle_timeout_s\",\"value\":\"900\",\"source\":\"default\"},"
+			      "{\"name\":\"min_esxi_build\",\"value\":\"22380479\",\"source\":\"--set\"}]");
+	free(got);
+	long long snap = snapshot_of(j);
+	json_decref(j);
+	run_release(&r);
+	char *id = xasprintf("%lld", snap);
+	const char *const table[] = { "report", "--target", "lab", "--snapshot", id, "--format", "table", NULL };
+	harden_run(&lab, &r, table);
+	ck_assert_msg(strstr(r.out, "Parameters: lockout_attempts=12 (--set), lockout_duration_s=1800 (default), "
+				    "idle_timeout_s=900 (default), min_esxi_build=22380479 (--set)\n"), "%s", r.out);
+	run_release(&r);
+	free(id);
+}
+END_TEST
+
 static void serve_body(const char *path, int count, const char *body)
 {
 	long status;
@@ -703,6 +732,7 @@ static Suite *suite(void)
 	tcase_add_test(seeded, test_no_nsx_manager_means_unknown);
 	tcase_add_test(seeded, test_builtin_baselines_fail_pass_never_unknown);
 	tcase_add_test(seeded, test_hostile_stig_profiles);
+	tcase_add_test(seeded, test_parameters_in_force_are_reported);
 	tcase_add_test(seeded, test_hostile_json);
 	suite_add_tcase(s, seeded);
 	TCase *paged = tcase_create("paged");

@@ -69,7 +69,7 @@ static long long scan(struct store *st)
 	struct scan_stats s = { 7, 10, 100, 1.0, 2.0 };
 	ck_assert_int_eq(store_snapshot_end(st, snap, SNAP_COMPLETED, NULL, &s), 0);
 
-	struct eval_meta m = { "cis", "CIS test", "1.0", "/x/cis.yaml", "scan" };
+	struct eval_meta m = { "cis", "CIS test", "1.0", "/x/cis.yaml", "scan", NULL };
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
 	ck_assert_int_eq(store_waiver(st, ev, "r2", "{\"moref\":\"vm-2\"}", JUSTIFY, "alice@example.com",

@@ -159,7 +159,7 @@ START_TEST(test_evaluation_findings_and_counts)
 	struct store *st;
 	ck_assert_int_eq(store_open(&st, db, false), 0);
 	long long snap = completed_snapshot(st, "lab"), ev, obj = 1;
-	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan" };
+	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan", NULL };
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
 	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", SEV_HIGH, "host", "{}"), 0);
@@ -190,7 +190,7 @@ START_TEST(test_migration_from_v1_keeps_data)
 	struct store *st;
 	ck_assert_int_eq(store_open(&st, db, false), 0);
 	long long snap = completed_snapshot(st, "lab"), ev;
-	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan" };
+	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan", NULL };
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
 	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", SEV_HIGH, "host", "{}"), 0);
@@ -200,6 +200,7 @@ START_TEST(test_migration_from_v1_keeps_data)
 	sqlite3 *raw;
 	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE drift_event; DROP TABLE drift_pair; DROP TABLE snapshot_part; DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
+				      "ALTER TABLE evaluation DROP COLUMN params; "
 				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 	/* Opening migrates it, and what it held is still there. */
