@@ -35,6 +35,22 @@ static int do_list(struct cmd_ctx *ctx, void *opts)
 	return rc;
 }
 
+/* Under a rule: what it cites (one line a reference), why, and the fix. */
+static void show_trace(json_t *d)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(d, "references"), i, v)
+		if (json_is_string(v))
+			printf("    ref: %s\n", json_string_value(v));
+	const char *why = json_string_value(json_object_get(d, "rationale"));
+	const char *fix = json_string_value(json_object_get(json_object_get(d, "remediation"), "summary"));
+	if (why)
+		printf("    why: %s\n", why);
+	if (fix)
+		printf("    fix: %s\n", fix);
+}
+
 static int do_show(struct cmd_ctx *ctx, void *opts)
 {
 	const char *name = ctx->argv[0];
@@ -56,6 +72,7 @@ static int do_show(struct cmd_ctx *ctx, void *opts)
 	for (unsigned i = 0; i < b->nrules; i++) {
 		const struct rule *r = &b->rules[i];
 		printf("%-18s %-8s %-9s %s\n", r->id, severity_name(r->severity), r->object_type, r->title);
+		show_trace(r->details);
 	}
 	printf("\n%u rules\n", b->nrules);
 	baseline_free(b);
@@ -105,6 +122,12 @@ static int do_validate(struct cmd_ctx *ctx, void *opts)
 		}
 		if (have_cat)
 			warn_unknown_tools(b, &cat);
+		if (baseline_params_used(b) < 0) {
+			log_error("%s", err_get());
+			rc = EXIT_USAGE;
+			baseline_free(b);
+			continue;
+		}
 		log_info("%s: ok, baseline '%s' with %u rules", files[i], b->id, b->nrules);
 		baseline_free(b);
 	}

@@ -103,6 +103,36 @@ static const struct vocab_entry vocab[] = {
 	{ "dfw_rule", "destination_any", PT_BOOL, NULL, NULL, "Rule.destination_groups, destinations_excluded (derived)", "The destination is any: [\"ANY\"] alone (any case) and not negated." },
 	{ "dfw_rule", "service_any", PT_BOOL, NULL, NULL, "Rule.services (derived)", "The service is any: [\"ANY\"] alone (any case)." },
 	{ "dfw_rule", "applied_to_any", PT_BOOL, NULL, NULL, "Rule.scope, SecurityPolicy.scope (derived)", "The rule applies everywhere: its scope and its policy's scope are both ANY." },
+	{ "dfw_rule", "profiles", PT_LIST, NULL, NULL, "Rule.profiles", "The context profiles (App IDs, FQDNs) the rule matches, as paths; [\"ANY\"] when none." },
+	{ "dfw_rule", "profiles_any", PT_BOOL, NULL, NULL, "Rule.profiles (derived)", "The rule names no context profile: [\"ANY\"] alone (any case)." },
+
+	/* nsx_flood_profile: NSX Policy API DistributedFloodProtectionProfile */
+	{ "nsx_flood_profile", "id", PT_STRING, NULL, NULL, "FloodProtectionProfile.id", "Profile id." },
+	{ "nsx_flood_profile", "name", PT_STRING, NULL, NULL, "FloodProtectionProfile.display_name", "Display name (free text set by NSX users)." },
+	{ "nsx_flood_profile", "path", PT_STRING, NULL, NULL, "FloodProtectionProfile.path", "Profile path. Only profiles of resource_type DistributedFloodProtectionProfile (the DFW's) are collected; gateway profiles are not." },
+	{ "nsx_flood_profile", "syncache", PT_BOOL, NULL, NULL, "DistributedFloodProtectionProfile.enable_syncache", "SYN cache is on." },
+	{ "nsx_flood_profile", "rst_spoofing", PT_BOOL, NULL, NULL, "DistributedFloodProtectionProfile.enable_rst_spoofing", "RST spoofing (answering half-open connections) is on." },
+	{ "nsx_flood_profile", "tcp_half_open_limit", PT_INT, NULL, NULL, "FloodProtectionProfile.tcp_half_open_conn_limit", "Most half-open TCP connections; 0 when the profile sets none (no limit), not collected when not an integer." },
+	{ "nsx_flood_profile", "udp_flow_limit", PT_INT, NULL, NULL, "FloodProtectionProfile.udp_active_flow_limit", "Most active UDP flows; 0 when the profile sets none (no limit), not collected when not an integer." },
+	{ "nsx_flood_profile", "icmp_flow_limit", PT_INT, NULL, NULL, "FloodProtectionProfile.icmp_active_flow_limit", "Most active ICMP flows; 0 when the profile sets none (no limit), not collected when not an integer." },
+	{ "nsx_flood_profile", "other_conn_limit", PT_INT, NULL, NULL, "FloodProtectionProfile.other_active_conn_limit", "Most active connections of other protocols; 0 when the profile sets none (no limit), not collected when not an integer." },
+	{ "nsx_flood_profile", "bound", PT_BOOL, NULL, NULL, "PolicyFirewallFloodProtectionProfileBindingMap.profile_path (search API, derived)", "Some group's firewall flood protection binding map names the profile. Not collected when a binding map's profile_path could not be read and no readable one names it." },
+
+	/* nsx_segment: NSX Policy API Segment and its profile binding maps */
+	{ "nsx_segment", "id", PT_STRING, NULL, NULL, "Segment.id", "Segment id." },
+	{ "nsx_segment", "name", PT_STRING, NULL, NULL, "Segment.display_name", "Display name (free text set by NSX users)." },
+	{ "nsx_segment", "path", PT_STRING, NULL, NULL, "Segment.path", "Segment path (segments under /infra/segments)." },
+	{ "nsx_segment", "spoofguard_profile", PT_STRING, NULL, NULL, "SegmentSecurityProfileBindingMap.spoofguard_profile_path (search API)", "The SpoofGuard profile that applies: the segment's binding map's, else the system default-spoofguard-profile. Not collected when the map's path is not a string." },
+	{ "nsx_segment", "spoofguard_allowlist", PT_BOOL, NULL, NULL, "SpoofGuardProfile.address_binding_allowlist", "That profile enforces port address bindings. Not collected when the profile was not listed or the field is missing or not a boolean." },
+	{ "nsx_segment", "ip_discovery_profile", PT_STRING, NULL, NULL, "SegmentDiscoveryProfileBindingMap.ip_discovery_profile_path (search API)", "The IP discovery profile that applies: the segment's binding map's, else the system default-ip-discovery-profile. Not collected when the map's path is not a string." },
+	{ "nsx_segment", "ip_discovery.tofu", PT_BOOL, NULL, NULL, "IPDiscoveryProfile.tofu_enabled", "Trust on first use of learned addresses. Like every ip_discovery property, read from the profile that applies; not collected when it was not listed or the field is missing or of the wrong type." },
+	{ "nsx_segment", "ip_discovery.arp_snooping", PT_BOOL, NULL, NULL, "IPDiscoveryProfile.ip_v4_discovery_options.arp_snooping_config.arp_snooping_enabled", "ARP snooping learns IPv4 addresses." },
+	{ "nsx_segment", "ip_discovery.arp_binding_limit", PT_INT, NULL, NULL, "IPDiscoveryProfile.ip_v4_discovery_options.arp_snooping_config.arp_binding_limit", "Most IPv4 addresses ARP snooping binds to a port." },
+	{ "nsx_segment", "ip_discovery.dhcp_snooping", PT_BOOL, NULL, NULL, "IPDiscoveryProfile.ip_v4_discovery_options.dhcp_snooping_enabled", "DHCP snooping learns IPv4 addresses." },
+	{ "nsx_segment", "ip_discovery.vmtools", PT_BOOL, NULL, NULL, "IPDiscoveryProfile.ip_v4_discovery_options.vmtools_enabled", "VMware Tools reports IPv4 addresses." },
+	{ "nsx_segment", "ip_discovery.dhcp_snooping_v6", PT_BOOL, NULL, NULL, "IPDiscoveryProfile.ip_v6_discovery_options.dhcp_snooping_v6_enabled", "DHCPv6 snooping learns IPv6 addresses." },
+	{ "nsx_segment", "ip_discovery.vmtools_v6", PT_BOOL, NULL, NULL, "IPDiscoveryProfile.ip_v6_discovery_options.vmtools_v6_enabled", "VMware Tools reports IPv6 addresses." },
+	{ "nsx_segment", "ip_discovery.duplicate_ip_detection", PT_BOOL, NULL, NULL, "IPDiscoveryProfile.duplicate_ip_detection.duplicate_ip_detection_enabled", "Duplicate address detection is on." },
 
 	/* nsx_group, nsx_service: NSX Policy API Group and Service */
 	{ "nsx_group", "name", PT_STRING, NULL, NULL, "Group.display_name", "Display name (free text set by NSX users)." },
@@ -120,6 +150,8 @@ static const struct vocab_entry vocab[] = {
 	{ "nsx_manager", "rules_complete", PT_BOOL, NULL, NULL, "rules (derived)", "True when every DFW rule had the fields its order and ANY-ness need (action, disabled, category, sequence numbers, sources, destinations, services, scope); not collected otherwise, or when the NSX part failed. Checks over the whole DFW read it, so one rule with a gap makes them unknown rather than passing." },
 	{ "nsx_manager", "group_count", PT_INT, NULL, NULL, "groups (counted)", "Groups collected." },
 	{ "nsx_manager", "service_count", PT_INT, NULL, NULL, "services (counted)", "Services collected." },
+	{ "nsx_manager", "flood_profile_count", PT_INT, NULL, NULL, "flood-protection-profiles (counted)", "DFW flood protection profiles (DistributedFloodProtectionProfile) collected; not collected when the NSX part failed." },
+	{ "nsx_manager", "segment_count", PT_INT, NULL, NULL, "segments (counted)", "Segments collected; not collected when the NSX part failed." },
 };
 
 static bool key_listed(const char *keys, const char *key, size_t len)
@@ -176,7 +208,8 @@ const struct vocab_entry *vocab_all(unsigned *n)
 
 enum part vocab_part(const char *otype)
 {
-	static const char *const nsx_types[] = { "dfw_policy", "dfw_rule", "nsx_group", "nsx_service", "nsx_manager" };
+	static const char *const nsx_types[] = { "dfw_policy", "dfw_rule", "nsx_group", "nsx_service", "nsx_manager",
+						 "nsx_flood_profile", "nsx_segment" };
 	for (unsigned i = 0; i < ARRAY_SIZE(nsx_types); i++)
 		if (!strcmp(nsx_types[i], otype))
 			return PART_NSX;

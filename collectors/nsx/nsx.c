@@ -448,7 +448,7 @@ int nsx_list(struct nsx *n, const char *path, nsx_item_fn fn, void *ctx)
 	int rc = 0, empty_run = 0;
 	for (long pages = 0;; pages++) {
 		struct buf p = BUF_INIT;
-		buf_printf(&p, "%s?page_size=%d", path, n->page_size);
+		buf_printf(&p, "%s%cpage_size=%d", path, strchr(path, '?') ? '&' : '?', n->page_size);
 		if (cursor) {
 			char *e = nsx_escape(n, cursor);
 			buf_printf(&p, "&cursor=%s", e);

@@ -1,6 +1,10 @@
 /* Collects the NSX distributed firewall into the twin: domains, their
  * groups and security policies, each policy's rules, and services; then
- * the effective order of every rule across the whole DFW. */
+ * the effective order of every rule across the whole DFW.  Also what the
+ * NSX DFW STIG reads beside the rules: flood protection profiles and
+ * whether a group binding names them, and each segment's SpoofGuard and IP
+ * discovery profile (binding maps found through the search API, one
+ * listing per type). */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +51,12 @@ struct collect {
 	long long ngroups, nservices;
 	bool gaps;		/* a rule lacked a field its order or ANY-ness needs */
 	struct strlist domains;
+	/* The STIG part: profiles by path, binding maps by the segment they
+	 * bind (a JSON null where the profile path had the wrong type). */
+	json_t *sg_prof, *ipd_prof, *sec_maps, *disc_maps, *flood_bound;
+	bool flood_map_gap;	/* a binding map without a readable profile_path */
+	struct strlist seg_paths, flood_paths;
+	long long *seg_objs, *flood_objs;
 };
 
 static long long add_object(struct collect *c, const char *type, const char *path, const char *name)
@@ -81,6 +91,11 @@ static void put_int(struct collect *c, long long obj, const char *name, long lon
 	char num[32];
 	snprintf(num, sizeof(num), "%lld", v);
 	put(c, obj, name, PT_INT, known ? num : NULL);
+}
+
+static void put_json_int(struct collect *c, long long obj, const char *name, json_t *v)
+{
+	put_int(c, obj, name, json_is_integer(v) ? (long long)json_integer_value(v) : 0, json_is_integer(v));
 }
 
 static bool string_array(json_t *a)
@@ -278,6 +293,8 @@ static int on_rule(void *ctx, json_t *item)
 	put_str(c, obj, "ip_protocol", json_object_get(item, "ip_protocol"));
 	put_bool(c, obj, "logged", json_object_get(item, "logged"));
 	put_bool(c, obj, "disabled", json_object_get(item, "disabled"));
+	put_list(c, obj, "profiles", json_object_get(item, "profiles"));
+	put_tri(c, obj, "profiles_any", is_any(json_object_get(item, "profiles")));
 	/* Derived, so that rules need not parse lists: */
 	int src_any = matches_any(src, src_ex), dst_any = matches_any(dst, dst_ex);
 	int svc_any = is_any(json_object_get(item, "services")), rs = is_any(scope);
@@ -301,6 +318,185 @@ static int on_rule(void *ctx, json_t *item)
 	if (c->nrules % 1000 == 0)
 		progress(c);
 	return c->out.rc;
+}
+
+/* ---- what the DFW STIG reads besides the rules ---- */
+
+/* The item's path, or the collection's path and its id. */
+static char *item_path(json_t *item, const char *collection, const char *id)
+{
+	const char *path = json_string_value(json_object_get(item, "path"));
+	return path ? xstrdup(path) : xasprintf("%s/%s", collection, id);
+}
+
+static long long *push_obj(long long *v, size_t n, long long obj)
+{
+	v = xrealloc(v, (n + 1) * sizeof(*v));
+	v[n] = obj;
+	return v;
+}
+
+/* A flood limit the profile does not set (absent or null) is no limit: 0.
+ * Of the wrong type it is not collected. */
+static void put_limit(struct collect *c, long long obj, const char *name, json_t *item, const char *field)
+{
+	json_t *v = json_object_get(item, field);
+	if (!v || json_is_null(v))
+		put(c, obj, name, PT_INT, "0");
+	else
+		put_json_int(c, obj, name, v);
+}
+
+static int on_flood_profile(void *ctx, json_t *item)
+{
+	struct collect *c = ctx;
+	const char *id = item_id(c, item, "flood protection profile");
+	if (!id)
+		return HERR_COLLECT;
+	/* Gateway profiles protect edges, not the DFW. */
+	const char *rt = json_string_value(json_object_get(item, "resource_type"));
+	if (!rt || strcmp(rt, "DistributedFloodProtectionProfile"))
+		return 0;
+	char *p = item_path(item, "/infra/flood-protection-profiles", id);
+	long long obj = add_object(c, "nsx_flood_profile", p, name_of(item, id));
+	put(c, obj, "id", PT_STRING, id);
+	put_str(c, obj, "name", json_object_get(item, "display_name"));
+	put(c, obj, "path", PT_STRING, p);
+	put_bool(c, obj, "syncache", json_object_get(item, "enable_syncache"));
+	put_bool(c, obj, "rst_spoofing", json_object_get(item, "enable_rst_spoofing"));
+	put_limit(c, obj, "tcp_half_open_limit", item, "tcp_half_open_conn_limit");
+	put_limit(c, obj, "udp_flow_limit", item, "udp_active_flow_limit");
+	put_limit(c, obj, "icmp_flow_limit", item, "icmp_active_flow_limit");
+	put_limit(c, obj, "other_conn_limit", item, "other_active_conn_limit");
+	c->flood_objs = push_obj(c->flood_objs, c->flood_paths.n, obj);
+	strlist_add_owned(&c->flood_paths, p);
+	return c->out.rc;
+}
+
+static int on_flood_map(void *ctx, json_t *item)
+{
+	struct collect *c = ctx;
+	const char *prof = json_string_value(json_object_get(item, "profile_path"));
+	if (prof)
+		json_object_set_new(c->flood_bound, prof, json_true());
+	else
+		c->flood_map_gap = true;
+	return 0;
+}
+
+static int keep_profile(struct collect *c, json_t *item, json_t *into, const char *collection, const char *what)
+{
+	const char *id = item_id(c, item, what);
+	if (!id)
+		return HERR_COLLECT;
+	char *p = item_path(item, collection, id);
+	json_object_set(into, p, item);
+	free(p);
+	return 0;
+}
+
+static int on_spoofguard_profile(void *ctx, json_t *item)
+{
+	struct collect *c = ctx;
+	return keep_profile(c, item, c->sg_prof, "/infra/spoofguard-profiles", "SpoofGuard profile");
+}
+
+static int on_ip_discovery_profile(void *ctx, json_t *item)
+{
+	struct collect *c = ctx;
+	return keep_profile(c, item, c->ipd_prof, "/infra/ip-discovery-profiles", "IP discovery profile");
+}
+
+static int on_segment(void *ctx, json_t *item)
+{
+	struct collect *c = ctx;
+	const char *id = item_id(c, item, "segment");
+	if (!id)
+		return HERR_COLLECT;
+	char *p = item_path(item, "/infra/segments", id);
+	long long obj = add_object(c, "nsx_segment", p, name_of(item, id));
+	put(c, obj, "id", PT_STRING, id);
+	put_str(c, obj, "name", json_object_get(item, "display_name"));
+	put(c, obj, "path", PT_STRING, p);
+	c->seg_objs = push_obj(c->seg_objs, c->seg_paths.n, obj);
+	strlist_add_owned(&c->seg_paths, p);
+	return c->out.rc;
+}
+
+/* A binding map names its segment by parent_path; the profile path is kept
+ * as sent (a JSON null when of the wrong type, so it is not collected). */
+static void keep_map(json_t *into, json_t *item, const char *field)
+{
+	const char *seg = json_string_value(json_object_get(item, "parent_path"));
+	json_t *v = json_object_get(item, field);
+	if (!seg)
+		return;
+	if (!v)
+		return;		/* no such profile in the map: the default applies */
+	json_object_set_new(into, seg, json_is_string(v) ? json_copy(v) : json_null());
+}
+
+static int on_security_map(void *ctx, json_t *item)
+{
+	keep_map(((struct collect *)ctx)->sec_maps, item, "spoofguard_profile_path");
+	return 0;
+}
+
+static int on_discovery_map(void *ctx, json_t *item)
+{
+	keep_map(((struct collect *)ctx)->disc_maps, item, "ip_discovery_profile_path");
+	return 0;
+}
+
+/* The profile that applies to seg: its binding map's, else the default;
+ * NULL when the map's path could not be read. */
+static const char *bound_profile(json_t *maps, const char *seg, const char *dflt)
+{
+	json_t *v = json_object_get(maps, seg);
+	if (!v)
+		return dflt;
+	return json_string_value(v);
+}
+
+/* The value at a dotted path of fields in o, or NULL. */
+static json_t *dig(json_t *o, const char *a, const char *b, const char *f)
+{
+	if (a)
+		o = json_object_get(o, a);
+	if (b)
+		o = json_object_get(o, b);
+	return json_object_get(o, f);
+}
+
+static void finish_stig(struct collect *c)
+{
+	for (size_t i = 0; i < c->flood_paths.n; i++) {
+		bool bound = json_object_get(c->flood_bound, c->flood_paths.v[i]) != NULL;
+		put(c, c->flood_objs[i], "bound", PT_BOOL, bound ? "true" : c->flood_map_gap ? NULL : "false");
+	}
+	for (size_t i = 0; i < c->seg_paths.n; i++) {
+		long long obj = c->seg_objs[i];
+		const char *seg = c->seg_paths.v[i];
+		const char *sg = bound_profile(c->sec_maps, seg, "/infra/spoofguard-profiles/default-spoofguard-profile");
+		json_t *sp = sg ? json_object_get(c->sg_prof, sg) : NULL;
+		put(c, obj, "spoofguard_profile", PT_STRING, sg);
+		put_bool(c, obj, "spoofguard_allowlist", dig(sp, NULL, NULL, "address_binding_allowlist"));
+		const char *ipd = bound_profile(c->disc_maps, seg, "/infra/ip-discovery-profiles/default-ip-discovery-profile");
+		json_t *ip = ipd ? json_object_get(c->ipd_prof, ipd) : NULL;
+		put(c, obj, "ip_discovery_profile", PT_STRING, ipd);
+		put_bool(c, obj, "ip_discovery.tofu", dig(ip, NULL, NULL, "tofu_enabled"));
+		put_bool(c, obj, "ip_discovery.arp_snooping",
+			 dig(ip, "ip_v4_discovery_options", "arp_snooping_config", "arp_snooping_enabled"));
+		put_json_int(c, obj, "ip_discovery.arp_binding_limit",
+			     dig(ip, "ip_v4_discovery_options", "arp_snooping_config", "arp_binding_limit"));
+		put_bool(c, obj, "ip_discovery.dhcp_snooping", dig(ip, "ip_v4_discovery_options", NULL, "dhcp_snooping_enabled"));
+		put_bool(c, obj, "ip_discovery.vmtools", dig(ip, "ip_v4_discovery_options", NULL, "vmtools_enabled"));
+		put_bool(c, obj, "ip_discovery.dhcp_snooping_v6",
+			 dig(ip, "ip_v6_discovery_options", NULL, "dhcp_snooping_v6_enabled"));
+		put_bool(c, obj, "ip_discovery.vmtools_v6", dig(ip, "ip_v6_discovery_options", NULL, "vmtools_v6_enabled"));
+		put_bool(c, obj, "ip_discovery.duplicate_ip_detection",
+			 dig(ip, "duplicate_ip_detection", NULL, "duplicate_ip_detection_enabled"));
+	}
 }
 
 /* The DFW's evaluation order: category, then policy sequence number, then
@@ -365,6 +561,9 @@ static int finish(struct collect *c)
 	put(c, m, "rules_complete", PT_BOOL, c->gaps ? NULL : "true");
 	put_int(c, m, "group_count", c->ngroups, true);
 	put_int(c, m, "service_count", c->nservices, true);
+	finish_stig(c);
+	put_int(c, m, "flood_profile_count", (long long)c->flood_paths.n, true);
+	put_int(c, m, "segment_count", (long long)c->seg_paths.n, true);
 	if (c->out.rc) {
 		err_set("%s", c->out.err);
 		return c->out.rc;
@@ -397,6 +596,25 @@ static int collect_all(struct collect *c)
 		c->phase = "services";
 		rc = list(c, on_service, "/infra/services", NULL, NULL);
 	}
+	static const struct {
+		const char *phase, *path;
+		nsx_item_fn fn;
+	} stig[] = {
+		{ "flood protection profiles", "/infra/flood-protection-profiles", on_flood_profile },
+		{ "flood protection bindings", "/search/query?query=resource_type:PolicyFirewallFloodProtectionProfileBindingMap",
+		  on_flood_map },
+		{ "SpoofGuard profiles", "/infra/spoofguard-profiles", on_spoofguard_profile },
+		{ "IP discovery profiles", "/infra/ip-discovery-profiles", on_ip_discovery_profile },
+		{ "segments", "/infra/segments", on_segment },
+		{ "segment security bindings", "/search/query?query=resource_type:SegmentSecurityProfileBindingMap",
+		  on_security_map },
+		{ "segment discovery bindings", "/search/query?query=resource_type:SegmentDiscoveryProfileBindingMap",
+		  on_discovery_map },
+	};
+	for (size_t i = 0; rc == 0 && i < ARRAY_SIZE(stig); i++) {
+		c->phase = stig[i].phase;
+		rc = list(c, stig[i].fn, stig[i].path, NULL, NULL);
+	}
 	if (rc == 0)
 		rc = finish(c);
 	return rc;
@@ -416,12 +634,31 @@ static void collect_release(struct collect *c)
 		free(c->rules[i].id);
 	free(c->rules);
 	strlist_release(&c->domains);
+	json_decref(c->sg_prof);
+	json_decref(c->ipd_prof);
+	json_decref(c->sec_maps);
+	json_decref(c->disc_maps);
+	json_decref(c->flood_bound);
+	strlist_release(&c->seg_paths);
+	strlist_release(&c->flood_paths);
+	free(c->seg_objs);
+	free(c->flood_objs);
 	sink_release(&c->out);
+}
+
+static void collect_init(struct collect *c)
+{
+	c->sg_prof = json_object();
+	c->ipd_prof = json_object();
+	c->sec_maps = json_object();
+	c->disc_maps = json_object();
+	c->flood_bound = json_object();
 }
 
 int nsx_collect(struct nsx *n, struct store *st, long long snap, struct scan_stats *stats)
 {
 	struct collect c = { .n = n, .out = { .st = st, .snap = snap, .source = "the NSX manager" } };
+	collect_init(&c);
 	double t0 = now_ms();
 	long long calls0 = nsx_api_calls(n), bytes0 = nsx_bytes_received(n);
 	int rc = collect_all(&c);
@@ -454,9 +691,17 @@ int nsx_collect_body(struct nsx *n, struct store *st, long long snap, const char
 		{ "policies", "/policy/api/v1/infra/domains/default/security-policies", on_policy },
 		{ "rules", "/policy/api/v1/infra/domains/default/security-policies/p1/rules", on_rule },
 		{ "services", "/policy/api/v1/infra/services", on_service },
+		{ "flood_profiles", "/policy/api/v1/infra/flood-protection-profiles", on_flood_profile },
+		{ "flood_maps", "/policy/api/v1/search/query", on_flood_map },
+		{ "spoofguard_profiles", "/policy/api/v1/infra/spoofguard-profiles", on_spoofguard_profile },
+		{ "ip_discovery_profiles", "/policy/api/v1/infra/ip-discovery-profiles", on_ip_discovery_profile },
+		{ "segments", "/policy/api/v1/infra/segments", on_segment },
+		{ "security_maps", "/policy/api/v1/search/query", on_security_map },
+		{ "discovery_maps", "/policy/api/v1/search/query", on_discovery_map },
 	};
 	struct collect c = { .n = n, .out = { .st = st, .snap = snap, .source = "the NSX manager" }, .phase = kind,
 			     .domain = "default" };
+	collect_init(&c);
 	int rc = HERR_COLLECT;
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
 		if (strcmp(kind, lists[i].kind))
@@ -485,7 +730,8 @@ int nsx_record_unavailable(struct store *st, long long snap, const char *url)
 	int rc = store_object_add(st, snap, NSX_MANAGER_TYPE, NSX_MANAGER_MOREF, url ? url : "(no NSX manager)", &m);
 	if (rc == 0)
 		rc = store_prop(st, m, "url", PT_STRING, url);
-	static const char *const counts[] = { "policy_count", "rule_count", "group_count", "service_count" };
+	static const char *const counts[] = { "policy_count", "rule_count", "group_count", "service_count",
+					      "flood_profile_count", "segment_count" };
 	for (unsigned i = 0; rc == 0 && i < ARRAY_SIZE(counts); i++)
 		rc = store_prop(st, m, counts[i], PT_INT, NULL);
 	if (rc == 0)

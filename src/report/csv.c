@@ -10,7 +10,7 @@
 static const char *const columns[] = {
 	"snapshot", "target", "baseline", "rule_id", "title", "severity", "status", "object_type",
 	"object_moref", "object_name", "property", "observed", "expected", "waiver_justification",
-	"waiver_expires", "violation_id",
+	"waiver_expires", "violation_id", "references", "rationale", "remediation",
 };
 
 /* One field.  Names and values come from vCenter and NSX: a field that a
@@ -50,15 +50,20 @@ static int csv_row(void *vctx, const struct finding_row *r)
 	if (!rpt_show(x->o, r->status))
 		return 0;
 	char vid[VIOLATION_ID_SIZE];
+	struct rpt_trace t;
+	rpt_trace_load(&t, r->details_json);
+	char *refs = rpt_trace_refs(&t, "; ");
 	const char *v[] = {
 		x->snapshot, x->target, x->baseline, r->rule_id, r->title, severity_name(r->severity), rstatus_name(r->status), r->object_type,
 		r->moref, r->object_name, r->property, r->observed, r->expected, r->waiver_justification,
-		r->waiver_expires, rpt_violation_id(vid, x->target, r),
+		r->waiver_expires, rpt_violation_id(vid, x->target, r), refs, t.rationale, t.remediation,
 	};
 	buf_reset(&x->line);
 	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
 		field(&x->line, v[i], i + 1 == ARRAY_SIZE(v));
 	fwrite(x->line.data, 1, x->line.len, x->f);
+	free(refs);
+	rpt_trace_release(&t);
 	return 0;
 }
 

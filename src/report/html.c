@@ -173,8 +173,12 @@ static int html_row(void *vctx, const struct finding_row *r)
 				   r->waiver_ticket ? ")" : "", r->waiver_justification);
 	const char *label = r->status == RS_NA ? "N/A" : rstatus_name(r->status);
 	char vid[VIOLATION_ID_SIZE];
-	const char *const cells[] = { r->rule_id,  r->title, obj,    r->property,
-				      r->observed, r->expected, label, waiver, rpt_violation_id(vid, x->target, r) };
+	struct rpt_trace t;
+	rpt_trace_load(&t, r->details_json);
+	char *refs = rpt_trace_refs(&t, "; ");
+	const char *const cells[] = { r->rule_id,  r->title, obj,	  r->property,
+				      r->observed, r->expected, label, waiver, rpt_violation_id(vid, x->target, r),
+				      refs,	   t.remediation };
 	html_open(p, "tr", status_class(r->status));
 	html_elem(p, "td", severity_class(r->severity), severity_name(r->severity));
 	for (size_t i = 0; i < ARRAY_SIZE(cells); i++)
@@ -183,6 +187,8 @@ static int html_row(void *vctx, const struct finding_row *r)
 	x->shown++;
 	free(obj);
 	free(waiver);
+	free(refs);
+	rpt_trace_release(&t);
 	return 0;
 }
 
@@ -265,6 +271,7 @@ static void summary(struct html_page *p, const struct report_ctx *x)
 
 static const char *const columns[] = {
 	"Severity", "Rule", "Title", "Object", "Property", "Observed", "Expected", "Status", "Waiver", "Violation",
+	"References", "Remediation",
 };
 
 /* A baseline's section; returns the store's result. */
@@ -277,6 +284,13 @@ static int baseline(struct html_ctx *x, struct store *st, const struct evaluatio
 	html_open(p, "section", "baseline");
 	html_elem(p, "h2", NULL, h);
 	html_elem(p, "p", NULL, sub);
+	char *params = rpt_params_text(ev->params);
+	if (params) {
+		char *line = xasprintf("Parameters in force: %s", params);
+		html_elem(p, "p", "params", line);
+		free(line);
+	}
+	free(params);
 	counts_table(p, c);
 	score(p, c);
 	html_open(p, "table", "findings");

@@ -36,6 +36,20 @@ static int json_row(void *vctx, const struct finding_row *r)
 	json_object_set_new(o, "property", string_or_null(r->property));
 	json_object_set_new(o, "observed", string_or_null(r->observed));
 	json_object_set_new(o, "expected", string_or_null(r->expected));
+	/* What the finding cites and advises, so an auditor need not look the
+	 * rule up. */
+	struct rpt_trace t;
+	rpt_trace_load(&t, r->details_json);
+	json_t *refs = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(t.refs, i, v)
+		if (json_is_string(v))
+			json_array_append(refs, v);
+	json_object_set_new(o, "references", refs);
+	json_object_set_new(o, "rationale", string_or_null(t.rationale));
+	json_object_set_new(o, "remediation", string_or_null(t.remediation));
+	rpt_trace_release(&t);
 	if (r->waiver_justification) {
 		json_t *w = json_pack("{s:s, s:s, s:s, s:b}", "justification", r->waiver_justification,
 				      "approver", r->waiver_approver, "expires", r->waiver_expires,
@@ -94,9 +108,10 @@ static json_t *baselines_json(const struct report_ctx *x)
 	json_t *bl = json_array();
 	for (unsigned i = 0; i < x->n; i++) {
 		const struct evaluation_info *ev = &x->evals[i];
-		json_array_append_new(bl, json_pack("{s:s, s:s, s:s, s:I, s:s, s:o, s:o}", "id", ev->baseline_id,
+		json_array_append_new(bl, json_pack("{s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o}", "id", ev->baseline_id,
 						    "title", ev->baseline_title, "version", ev->baseline_version,
 						    "evaluation_id", (json_int_t)ev->id, "kind", ev->kind,
+						    "parameters", rpt_params_json(ev->params),
 						    "counts", rpt_json_by_status(&x->counts->per[i]),
 						    "counts_by_severity", by_severity(&x->counts->per[i])));
 	}

@@ -114,6 +114,9 @@ static int suite_head(xmlTextWriterPtr w, const struct report_ctx *x, unsigned i
 	e |= property(w, "evaluation_id", eval_id) < 0;
 	e |= property(w, "baseline_title", ev->baseline_title) < 0;
 	e |= property(w, "baseline_version", ev->baseline_version) < 0;
+	char *params = rpt_params_text(ev->params);
+	e |= property(w, "parameters", params ? params : "") < 0;
+	free(params);
 	e |= property(w, "harden_version", HARDEN_VERSION) < 0;
 	e |= xmlTextWriterFullEndElement(w) < 0;
 	free(snap_id);

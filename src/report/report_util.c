@@ -321,3 +321,56 @@ const char *rpt_violation_id(char out[VIOLATION_ID_SIZE], const char *target, co
 	violation_id(out, target, r->rule_id, r->object_type, r->moref);
 	return out;
 }
+
+void rpt_trace_load(struct rpt_trace *t, const char *details_json)
+{
+	memset(t, 0, sizeof(*t));
+	t->doc = details_json ? json_loads(details_json, 0, NULL) : NULL;
+	json_t *refs = json_object_get(t->doc, "references");
+	t->refs = json_is_array(refs) ? refs : NULL;
+	t->rationale = json_string_value(json_object_get(t->doc, "rationale"));
+	t->remediation = json_string_value(json_object_get(json_object_get(t->doc, "remediation"), "summary"));
+}
+
+void rpt_trace_release(struct rpt_trace *t)
+{
+	json_decref(t->doc);
+	memset(t, 0, sizeof(*t));
+}
+
+char *rpt_trace_refs(const struct rpt_trace *t, const char *sep)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	json_t *v;
+	json_array_foreach(t->refs, i, v)
+		if (json_is_string(v))
+			buf_printf(&b, "%s%s", b.len ? sep : "", json_string_value(v));
+	return b.len ? buf_detach(&b) : (buf_release(&b), NULL);
+}
+
+json_t *rpt_params_json(const char *params)
+{
+	json_t *a = params ? json_loads(params, 0, NULL) : NULL;
+	if (!json_is_array(a)) {
+		json_decref(a);
+		a = json_array();
+	}
+	return a;
+}
+
+char *rpt_params_text(const char *params)
+{
+	json_t *a = rpt_params_json(params), *p;
+	struct buf b = BUF_INIT;
+	size_t i;
+	json_array_foreach(a, i, p) {
+		const char *name = json_string_value(json_object_get(p, "name"));
+		const char *value = json_string_value(json_object_get(p, "value"));
+		const char *source = json_string_value(json_object_get(p, "source"));
+		if (name)
+			buf_printf(&b, "%s%s=%s (%s)", b.len ? ", " : "", name, value ? value : "", source ? source : "?");
+	}
+	json_decref(a);
+	return b.len ? buf_detach(&b) : (buf_release(&b), NULL);
+}

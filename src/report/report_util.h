@@ -12,6 +12,25 @@
 #include "report/report.h"
 #include "util/util.h"
 
+/* What a finding cites and advises, from the rule as stored with the
+ * evaluation (its details JSON): references (strings), rationale and the
+ * remediation summary, each NULL when the rule has none. */
+struct rpt_trace {
+	json_t *doc;
+	json_t *refs;		/* a JSON array, borrowed from doc */
+	const char *rationale, *remediation;
+};
+void rpt_trace_load(struct rpt_trace *t, const char *details_json);
+void rpt_trace_release(struct rpt_trace *t);
+/* The references joined by sep, or NULL when there are none. */
+char *rpt_trace_refs(const struct rpt_trace *t, const char *sep);
+
+/* The parameters in force for an evaluation (its stored JSON): as a JSON
+ * array (empty when none or unreadable), and as one line
+ * "name=value (source), ..." or NULL when there are none. */
+json_t *rpt_params_json(const char *params);
+char *rpt_params_text(const char *params);
+
 /* Whether a result is listed under o's --all rule. */
 bool rpt_show(const struct report_opts *o, enum rstatus status);
 

@@ -299,10 +299,11 @@ static int sarif_write(const struct report_ctx *c)
 				"endTimeUtc", ended);
 	json_t *bl = json_array();
 	for (unsigned i = 0; i < n; i++)
-		json_array_append_new(bl, json_pack("{s:o, s:o, s:o, s:I}", "id", jstr(evals[i].baseline_id),
+		json_array_append_new(bl, json_pack("{s:o, s:o, s:o, s:I, s:o}", "id", jstr(evals[i].baseline_id),
 						    "title", jstr(evals[i].baseline_title),
 						    "version", jstr(evals[i].baseline_version),
-						    "evaluation_id", (json_int_t)evals[i].id));
+						    "evaluation_id", (json_int_t)evals[i].id,
+						    "parameters", rpt_params_json(evals[i].params)));
 	json_t *props = json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:s, s:o}", "target", jstr(snap->target),
 				  "snapshot_id", (json_int_t)snap->id, "source", jstr(x.vc), "baselines", bl,
 				  "counts", rpt_json_by_status(&c->counts->total),

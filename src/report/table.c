@@ -136,7 +136,15 @@ static int table_write(const struct report_ctx *x)
 		fprintf(f, "Baseline %s", ev->baseline_id);
 		if (ev->baseline_version && *ev->baseline_version)
 			fprintf(f, " v%s", ev->baseline_version);
-		fprintf(f, " (%s evaluation %lld)\n\n", ev->kind, ev->id);
+		fprintf(f, " (%s evaluation %lld)\n", ev->kind, ev->id);
+		char *params = rpt_params_text(ev->params);
+		if (params) {
+			char *clean = rpt_clean(params, false);
+			fprintf(f, "Parameters: %s\n", clean);
+			free(clean);
+		}
+		free(params);
+		fputc('\n', f);
 		struct table_ctx t = { f, o, x->snap->target, 0 };
 		if ((rc = store_findings_each(x->st, ev->id, table_row, &t)) < 0)
 			break;

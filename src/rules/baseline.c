@@ -787,6 +787,35 @@ bool baseline_has_param(const struct baseline *b, const char *name)
 	return false;
 }
 
+static bool check_reads_param(const struct check *c, const char *name)
+{
+	if (!c)
+		return false;
+	if (c->param && !strcmp(c->param, name))
+		return true;
+	for (unsigned i = 0; i < c->nkids; i++)
+		if (check_reads_param(c->kids[i], name))
+			return true;
+	return false;
+}
+
+int baseline_params_used(const struct baseline *b)
+{
+	for (unsigned i = 0; i < b->nparams; i++) {
+		const struct param *p = &b->params[i];
+		bool used = false;
+		if (!p->name)
+			continue;
+		for (unsigned j = 0; j < b->nrules && !used; j++)
+			used = check_reads_param(b->rules[j].check, p->name) || check_reads_param(b->rules[j].when, p->name);
+		if (!used) {
+			err_set("%s: parameter '%s' is declared but no rule uses it", p->where ? p->where : b->path, p->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static const struct param *find_param(const struct baseline *b, const char *name)
 {
 	for (unsigned i = 0; i < b->nparams; i++)
@@ -879,7 +908,45 @@ int baseline_bind(struct baseline *b, const struct param_override *ov, size_t n)
 		if ((r->check && bind_check(b, r, r->check, ov, n) < 0) || (r->when && bind_check(b, r, r->when, ov, n) < 0))
 			return -1;
 	}
+	/* What is in force, for the record of the evaluation. */
+	for (unsigned i = 0; i < b->nparams; i++) {
+		struct param *p = &b->params[i];
+		const struct param_override *o = NULL;
+		if (!p->name)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (!strcmp(ov[k].name, p->name))
+				o = &ov[k];
+		free(p->force_value);
+		free(p->force_source);
+		if (o) {
+			p->force_value = xstrdup(o->value);
+			p->force_source = !strcmp(o->source, "--set") ? xstrdup("--set")
+				: xasprintf("targets file %s", o->source);
+		} else {
+			struct buf v = BUF_INIT;
+			for (size_t k = 0; k < p->values.n; k++)
+				buf_printf(&v, "%s%s", k ? "," : "", p->values.v[k]);
+			p->force_value = v.data ? buf_detach(&v) : xstrdup("");
+			p->force_source = xstrdup("default");
+		}
+	}
 	return 0;
+}
+
+char *baseline_params_json(const struct baseline *b)
+{
+	json_t *a = json_array();
+	for (unsigned i = 0; i < b->nparams; i++) {
+		const struct param *p = &b->params[i];
+		if (!p->name || !p->force_value)
+			continue;
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "name", p->name, "value", p->force_value,
+						   "source", p->force_source));
+	}
+	char *s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
 }
 
 /* Finds a parent baseline, skipping files already in the chain of
@@ -1018,6 +1085,8 @@ void baseline_free(struct baseline *b)
 	for (unsigned i = 0; i < b->nparams; i++) {
 		free(b->params[i].name);
 		free(b->params[i].where);
+		free(b->params[i].force_value);
+		free(b->params[i].force_source);
 		strlist_release(&b->params[i].values);
 	}
 	free(b->params);

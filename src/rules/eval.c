@@ -611,8 +611,11 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 	int rc = store_begin(st);
 	if (rc < 0)
 		return rc;
-	struct eval_meta m = { b->id, b->title, b->version, b->path, kind };
-	if ((rc = store_evaluation_begin(st, snap, &m, &sum->eval_id)) < 0)
+	char *params = baseline_params_json(b);
+	struct eval_meta m = { b->id, b->title, b->version, b->path, kind, params };
+	rc = store_evaluation_begin(st, snap, &m, &sum->eval_id);
+	free(params);
+	if (rc < 0)
 		goto fail;
 	if ((rc = store_waivers(st, sum->eval_id, w, waiver_source)) < 0)
 		goto fail;

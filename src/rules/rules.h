@@ -46,6 +46,9 @@ struct param {
 	struct strlist values;	/* the default: one value, or a list */
 	bool list;
 	char *where;		/* file:line:col of its definition */
+	/* In force after baseline_bind: the value (a list joined by commas)
+	 * and where it came from: "default", "--set" or "targets file F:L:C". */
+	char *force_value, *force_source;
 };
 
 struct param_override {
@@ -94,7 +97,13 @@ void baseline_free(struct baseline *b);
  * to its default, and checks the values against the properties' types.
  * baseline_load binds the defaults already. */
 int baseline_bind(struct baseline *b, const struct param_override *ov, size_t n);
+/* The parameters in force, as a JSON array of {name, value, source} in
+ * declaration order ("[]" when none); a new string. */
+char *baseline_params_json(const struct baseline *b);
 bool baseline_has_param(const struct baseline *b, const char *name);
+/* Fails, naming the first, when a declared parameter is read by no rule's
+ * check or when (after extends are merged). */
+int baseline_params_used(const struct baseline *b);
 
 /* Resolves a baseline name (or a path containing '/' or ending in .yaml)
  * to a file; returns a new string or NULL with the error set. */

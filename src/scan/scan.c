@@ -380,6 +380,7 @@ enum herr scan_evaluate(struct store *st, const struct snapshot_info *si, struct
 		evals[i].baseline_title = xstrdup(bl[i]->title);
 		evals[i].baseline_version = xstrdup(bl[i]->version ? bl[i]->version : "");
 		evals[i].kind = xstrdup(kind);
+		evals[i].params = baseline_params_json(bl[i]);
 		*nout = (unsigned)i + 1;
 	}
 	return HERR_OK;

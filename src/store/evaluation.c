@@ -10,9 +10,9 @@
 int store_evaluation_begin(struct store *st, long long snap, const struct eval_meta *m, long long *id)
 {
 	static const char sql[] = "INSERT INTO evaluation(snapshot_id, baseline_id, baseline_title, baseline_version, "
-				  "baseline_path, kind, created_at) VALUES (?,?,?,?,?,?,?)";
-	int rc = store_query(st, "write", sql, NULL, NULL, "iteeeti", snap, m->baseline_id, m->baseline_title,
-			     m->baseline_version, m->baseline_path, m->kind, (long long)time(NULL));
+				  "baseline_path, kind, created_at, params) VALUES (?,?,?,?,?,?,?,?)";
+	int rc = store_query(st, "write", sql, NULL, NULL, "iteeetit", snap, m->baseline_id, m->baseline_title,
+			     m->baseline_version, m->baseline_path, m->kind, (long long)time(NULL), m->params);
 	if (rc == 0)
 		*id = sqlite3_last_insert_rowid(st->db);
 	return rc;
@@ -92,15 +92,15 @@ int store_findings_each(struct store *st, long long eval, store_finding_fn fn, v
 static int evaluation_row(void *ctx, sqlite3_stmt *s)
 {
 	struct evaluation_info *e = store_list_add(ctx, sizeof(*e));
-	store_cols(s, "iissssid", &e->id, &e->snapshot_id, &e->baseline_id, &e->baseline_title, &e->baseline_version,
-		   &e->kind, &e->created_at, &e->eval_ms);
+	store_cols(s, "iissssids", &e->id, &e->snapshot_id, &e->baseline_id, &e->baseline_title, &e->baseline_version,
+		   &e->kind, &e->created_at, &e->eval_ms, &e->params);
 	return 0;
 }
 
 int store_evaluations(struct store *st, long long snap, struct evaluation_info **out, unsigned *n)
 {
 	static const char sql[] = "SELECT id, snapshot_id, baseline_id, baseline_title, baseline_version, kind, "
-				  "created_at, eval_ms FROM evaluation WHERE snapshot_id = ? ORDER BY id";
+				  "created_at, eval_ms, params FROM evaluation WHERE snapshot_id = ? ORDER BY id";
 	struct store_list x = { 0 };
 	int rc = store_query(st, "read", sql, evaluation_row, &x, "i", snap);
 	*out = x.v;
@@ -115,6 +115,7 @@ void evaluation_list_free(struct evaluation_info *v, unsigned n)
 		free(v[i].baseline_title);
 		free(v[i].baseline_version);
 		free(v[i].kind);
+		free(v[i].params);
 	}
 	free(v);
 }

@@ -156,6 +156,8 @@ static const char *const migrations[] = {
 	"  updated_at INTEGER NOT NULL);"
 	"CREATE INDEX remediation_by_target ON remediation(target, state);"
 	"CREATE INDEX remediation_by_violation ON remediation(violation_id);",
+	/* 6: the site parameters in force, with their source, per evaluation. */
+	"ALTER TABLE evaluation ADD COLUMN params TEXT;",
 };
 
 static const char user_version_sql[] = "PRAGMA user_version";

@@ -11,7 +11,7 @@
 #include "util/util.h"
 #include "vocab.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Errors (util/error.h), with the message in err_get(): every function
  * returning int returns 0 on success, HERR_STORE when the twin cannot be
@@ -135,6 +135,7 @@ struct eval_meta {
 	const char *baseline_version;
 	const char *baseline_path;
 	const char *kind;	/* scan or evaluate */
+	const char *params;	/* parameters in force: JSON array of {name, value, source} */
 };
 int store_evaluation_begin(struct store *st, long long snap, const struct eval_meta *m, long long *id);
 int store_evaluation_end(struct store *st, long long id, double eval_ms);
@@ -168,6 +169,7 @@ struct evaluation_info {
 	long long id;
 	long long snapshot_id;
 	char *baseline_id, *baseline_title, *baseline_version, *kind;
+	char *params;		/* JSON array of {name, value, source}; NULL before schema 5 */
 	long long created_at;
 	double eval_ms;
 };

@@ -106,7 +106,7 @@ START_TEST(test_failed_scans_never_drift)
 	static const char *const args[] = { "drift", "--target", "lab", "--format", "json", NULL };
 	char *got = drift_lines(args, EXIT_CLEAN);
 	ck_assert_msg(!strstr(got, "object_removed"), "%s", got);
-	ck_assert_msg(strstr(got, "property_uncollected nsx-manager rule_count 9->-\n"), "%s", got);
+	ck_assert_msg(strstr(got, "property_uncollected nsx-manager rule_count 12->-\n"), "%s", got);
 	ck_assert_msg(strstr(got, "became_unknown legacy-any-any") == NULL, "%s", got);
 	free(got);
 	nsx_control(&lab, "/lab/reset-faults");
@@ -122,7 +122,7 @@ START_TEST(test_failed_scans_never_drift)
 	snprintf(t, sizeof(t), "%lld", s4);
 	const char *const named[] = { "drift", "--target", "lab", "--to", t, "--format", "json", NULL };
 	got = drift_lines(named, EXIT_CLEAN);
-	ck_assert_msg(strstr(got, "property_collected nsx-manager rule_count -->9\n"), "%s", got);
+	ck_assert_msg(strstr(got, "property_collected nsx-manager rule_count -->12\n"), "%s", got);
 	free(got);
 	/* A failed snapshot cannot be named either. */
 	snprintf(t, sizeof(t), "%lld", s4 - 1);
@@ -405,6 +405,8 @@ START_TEST(test_report_files_from_a_scan)
 	ck_assert(html_has(root, "td", HOSTILE_VM));
 	ck_assert(html_has(root, "h2", "Drift since the previous scan"));
 	ck_assert(html_has(root, "td", "isolation.tools.copy.disable"));
+	ck_assert(html_has(root, "th", "References"));
+	ck_assert(html_has(root, "th", "Remediation"));
 	xmlFreeDoc(doc);
 	free(path);
 
@@ -413,6 +415,8 @@ START_TEST(test_report_files_from_a_scan)
 	text = file_read(path, NULL);
 	ck_assert_ptr_nonnull(text);
 	ck_assert_msg(!strncmp(text, "snapshot,target,baseline,rule_id,", 33), "%.80s", text);
+	/* Traceability columns come last: references, rationale, remediation. */
+	ck_assert_ptr_nonnull(strstr(text, ",waiver_expires,references,rationale,remediation\r\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\"<script>alert(1)</script>&\"\"vm\""));
 	free(text);
 	free(path);

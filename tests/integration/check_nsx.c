@@ -105,7 +105,10 @@ static long long snapshot_of(json_t *j)
 /* The exact DFW verdicts of the seeded lab (see tests/lab/README.md). */
 static const char seeded_dfw[] =
 	"pci-r1-1 " RULE("db-tier", "allow-app-to-db") " pass\n"
-	"pci-r1-1 " RULE("default-layer3-section", "default-deny") " not_applicable\n"
+	"pci-r1-1 " RULE("default-layer2-section", "default-layer2-rule") " not_applicable\n"
+	"pci-r1-1 " RULE("default-layer3-section", "default-layer3-rule") " not_applicable\n"
+	"pci-r1-1 " RULE("default-layer3-section", "default-rule-dhcp") " pass\n"
+	"pci-r1-1 " RULE("default-layer3-section", "default-rule-ndp") " pass\n"
 	"pci-r1-1 " RULE("infra-services", "allow-dns") " pass\n"
 	"pci-r1-1 " RULE("infra-services", "allow-mgmt-ssh") " pass\n"
 	"pci-r1-1 " RULE("quarantine", "drop-quarantined") " not_applicable\n"
@@ -116,7 +119,10 @@ static const char seeded_dfw[] =
 	"pci-r1-2 " MGR " pass\n"
 	"pci-r1-3 " MGR " fail\n"
 	"pci-r1-4 " RULE("db-tier", "allow-app-to-db") " not_applicable\n"
-	"pci-r1-4 " RULE("default-layer3-section", "default-deny") " not_applicable\n"
+	"pci-r1-4 " RULE("default-layer2-section", "default-layer2-rule") " not_applicable\n"
+	"pci-r1-4 " RULE("default-layer3-section", "default-layer3-rule") " not_applicable\n"
+	"pci-r1-4 " RULE("default-layer3-section", "default-rule-dhcp") " pass\n"
+	"pci-r1-4 " RULE("default-layer3-section", "default-rule-ndp") " pass\n"
 	"pci-r1-4 " RULE("infra-services", "allow-dns") " not_applicable\n"
 	"pci-r1-4 " RULE("infra-services", "allow-mgmt-ssh") " not_applicable\n"
 	"pci-r1-4 " RULE("quarantine", "drop-quarantined") " not_applicable\n"
@@ -125,7 +131,10 @@ static const char seeded_dfw[] =
 	"pci-r1-4 " RULE("web-tier", "legacy-any-any") " fail\n"
 	"pci-r1-4 " RULE("web-tier", "old-ftp") " not_applicable\n"
 	"pci-r1-5 " RULE("db-tier", "allow-app-to-db") " pass\n"
-	"pci-r1-5 " RULE("default-layer3-section", "default-deny") " pass\n"
+	"pci-r1-5 " RULE("default-layer2-section", "default-layer2-rule") " pass\n"
+	"pci-r1-5 " RULE("default-layer3-section", "default-layer3-rule") " pass\n"
+	"pci-r1-5 " RULE("default-layer3-section", "default-rule-dhcp") " pass\n"
+	"pci-r1-5 " RULE("default-layer3-section", "default-rule-ndp") " pass\n"
 	"pci-r1-5 " RULE("infra-services", "allow-dns") " pass\n"
 	"pci-r1-5 " RULE("infra-services", "allow-mgmt-ssh") " pass\n"
 	"pci-r1-5 " RULE("quarantine", "drop-quarantined") " pass\n"
@@ -133,13 +142,17 @@ static const char seeded_dfw[] =
 	"pci-r1-5 " RULE("web-tier", "allow-web-to-app") " pass\n"
 	"pci-r1-5 " RULE("web-tier", "legacy-any-any") " pass\n"
 	"pci-r1-5 " RULE("web-tier", "old-ftp") " fail\n"
-	"pci-r1-6 " POLICIES "/db-tier pass\n"
-	"pci-r1-6 " POLICIES "/default-layer3-section pass\n"
-	"pci-r1-6 " POLICIES "/infra-services pass\n"
-	"pci-r1-6 " POLICIES "/quarantine pass\n"
-	"pci-r1-6 " POLICIES "/web-tier pass\n"
+	"pci-r1-6 " POLICIES "/db-tier" " pass\n"
+	"pci-r1-6 " POLICIES "/default-layer2-section" " not_applicable\n"
+	"pci-r1-6 " POLICIES "/default-layer3-section" " pass\n"
+	"pci-r1-6 " POLICIES "/infra-services" " pass\n"
+	"pci-r1-6 " POLICIES "/quarantine" " pass\n"
+	"pci-r1-6 " POLICIES "/web-tier" " pass\n"
 	"pci-r10-2-1 " RULE("db-tier", "allow-app-to-db") " pass\n"
-	"pci-r10-2-1 " RULE("default-layer3-section", "default-deny") " not_applicable\n"
+	"pci-r10-2-1 " RULE("default-layer2-section", "default-layer2-rule") " not_applicable\n"
+	"pci-r10-2-1 " RULE("default-layer3-section", "default-layer3-rule") " not_applicable\n"
+	"pci-r10-2-1 " RULE("default-layer3-section", "default-rule-dhcp") " pass\n"
+	"pci-r10-2-1 " RULE("default-layer3-section", "default-rule-ndp") " pass\n"
 	"pci-r10-2-1 " RULE("infra-services", "allow-dns") " pass\n"
 	"pci-r10-2-1 " RULE("infra-services", "allow-mgmt-ssh") " pass\n"
 	"pci-r10-2-1 " RULE("quarantine", "drop-quarantined") " not_applicable\n"
@@ -176,10 +189,17 @@ START_TEST(test_seeded_dfw_exact_findings)
 		    strcmp(json_string_value(json_object_get(f, "status")), "fail"))
 			continue;
 		ck_assert_str_eq(json_string_value(json_object_get(f, "property")),
-				 "source_any; destination_any; applied_to_any");
-		ck_assert_str_eq(json_string_value(json_object_get(f, "observed")), "true; true; true");
+				 "source_any; destination_any; service_any; applied_to_any");
+		ck_assert_str_eq(json_string_value(json_object_get(f, "observed")), "true; true; true; true");
 		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(f, "object"), "name")),
 				 "legacy-any-any");
+		/* And what it cites and advises. */
+		json_t *refs = json_object_get(f, "references");
+		ck_assert_int_eq(json_array_size(refs), 3);
+		ck_assert_str_eq(json_string_value(json_array_get(refs, 0)),
+				 "PCI DSS v4.0 1.3.1: inbound traffic to the CDE is limited to what is necessary");
+		ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(f, "rationale")), "ANY to ANY"));
+		ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(f, "remediation")), "Delete the rule"));
 		seen = true;
 	}
 	ck_assert(seen);
@@ -201,7 +221,7 @@ START_TEST(test_seeded_dfw_exact_findings)
 	static const char *const inv[] = { "inventory", "--target", "lab", "--format", "json", NULL };
 	j = run_json(&r, inv, EXIT_CLEAN);
 	int rules = 0, policies = 0, groups = 0, services = 0;
-	long long order_legacy = 0, order_default = 0, order_quarantine = 0;
+	long long order_legacy = 0, order_default = 0, order_quarantine = 0, order_layer2 = 0;
 	json_array_foreach(json_object_get(j, "objects"), i, f) {
 		const char *type = json_string_value(json_object_get(f, "type"));
 		const char *id = json_string_value(json_object_get(f, "id"));
@@ -212,23 +232,27 @@ START_TEST(test_seeded_dfw_exact_findings)
 			ck_assert_msg(json_is_integer(ord), "%s has no order", id);
 			if (!strcmp(id, RULE("web-tier", "legacy-any-any")))
 				order_legacy = json_integer_value(ord);
-			if (!strcmp(id, RULE("default-layer3-section", "default-deny")))
+			if (!strcmp(id, RULE("default-layer3-section", "default-layer3-rule")))
 				order_default = json_integer_value(ord);
 			if (!strcmp(id, RULE("quarantine", "drop-quarantined")))
 				order_quarantine = json_integer_value(ord);
+			if (!strcmp(id, RULE("default-layer2-section", "default-layer2-rule")))
+				order_layer2 = json_integer_value(ord);
 		}
 		policies += !strcmp(type, "dfw_policy");
 		groups += !strcmp(type, "nsx_group");
 		services += !strcmp(type, "nsx_service");
 	}
-	ck_assert_int_eq(rules, 9);
-	ck_assert_int_eq(policies, 5);
+	ck_assert_int_eq(rules, 12);
+	ck_assert_int_eq(policies, 6);
 	ck_assert_int_eq(groups, 6);
-	ck_assert_int_eq(services, 8);
-	/* Emergency before Infrastructure before Application; the default last. */
-	ck_assert_int_eq(order_quarantine, 1);
-	ck_assert_int_eq(order_default, 9);
-	ck_assert_int_eq(order_legacy, 6);
+	ck_assert_int_eq(services, 12);
+	/* Ethernet (the default layer-2 rule) before Emergency before
+	 * Infrastructure before Application; the layer-3 default last. */
+	ck_assert_int_eq(order_layer2, 1);
+	ck_assert_int_eq(order_quarantine, 2);
+	ck_assert_int_eq(order_default, 12);
+	ck_assert_int_eq(order_legacy, 7);
 	json_decref(j);
 	run_release(&r);
 }
@@ -424,8 +448,11 @@ START_TEST(test_paging_across_pages)
 {
 	scan_expect_seeded();
 	/* With 3 results a page: domains 1, groups 2, policies 2, rules
-	 * 1+1+2+1+1, services 3 pages. */
-	ck_assert_int_eq(nsx_stat(&lab, "list_pages"), 14);
+	 * 1+1+2+1+1+1 (the default layer-3 section's three rules fill one
+	 * page), services 4 pages; then one page each for the flood
+	 * protection profiles, their bindings (search), SpoofGuard and IP
+	 * discovery profiles, segments and the two segment binding searches. */
+	ck_assert_int_eq(nsx_stat(&lab, "list_pages"), 23);
 }
 END_TEST
 
@@ -460,7 +487,7 @@ static void merge_statuses(json_t *seen, const char *const *args)
 	run_release(&r);
 }
 
-/* Every rule of the PCI DSS and 等保 baselines both fails and passes
+/* Every rule of the PCI DSS, 等保 and NSX DFW STIG baselines both fails and passes
  * against the labs, as seeded and once changed through their APIs, and no
  * rule of any builtin baseline is ever unknown: every property they read is
  * collected. */
@@ -468,6 +495,7 @@ START_TEST(test_builtin_baselines_fail_pass_never_unknown)
 {
 	static const char *const all[] = { "scan", "--target", "lab", "-b", "cis-vmware-esxi-8.0-subset", "-b",
 					   "vsphere-scg-v8-subset", "-b", PCI, "-b", "dengbao-2.0-level3-vmware",
+					   "-b", "nsx-4-dfw-stig", "--set", "min_esxi_build=22380479",
 					   "--format", "json", "--all", "--fail-on", "none", NULL };
 	json_t *seen = json_object();
 	merge_statuses(seen, all);
@@ -488,26 +516,70 @@ START_TEST(test_builtin_baselines_fail_pass_never_unknown)
 	free(opt);
 	free(dss);
 	vc_close(v);
-	nsx_patch(&lab, RULE("default-layer3-section", "default-deny"), "{\"action\": \"ALLOW\"}");
+	nsx_patch(&lab, RULE("default-layer3-section", "default-layer3-rule"), "{\"action\": \"ALLOW\"}");
 	nsx_patch(&lab, RULE("web-tier", "legacy-any-any"),
 		  "{\"source_groups\": [\"/infra/domains/default/groups/mgmt-hosts\"]}");
 	nsx_patch(&lab, POLICIES "/db-tier", "{\"stateful\": false}");
+	/* The STIG's profiles and segments, and a rule without context. */
+	nsx_patch(&lab, "/infra/flood-protection-profiles/dfw-flood-protection", "{\"enable_syncache\": false}");
+	nsx_patch(&lab, RULE("infra-services", "allow-mgmt-ssh"), "{\"profiles\": [\"ANY\"]}");
+	nsx_patch(&lab, "/infra/segments/db-segment/segment-security-profile-binding-maps/default",
+		  "{\"spoofguard_profile_path\": \"/infra/spoofguard-profiles/default-spoofguard-profile\"}");
+	nsx_patch(&lab, "/infra/segments/web-segment/segment-discovery-profile-binding-maps/default",
+		  "{\"ip_discovery_profile_path\": \"/infra/ip-discovery-profiles/default-ip-discovery-profile\"}");
+	merge_statuses(seen, all);
+	/* No DFW flood protection profile at all. */
+	long status;
+	free(nsx_request(&lab, "DELETE", "/policy/api/v1/infra/flood-protection-profiles/dfw-flood-protection", NULL,
+			 &status));
+	ck_assert_int_eq(status, 200);
 	merge_statuses(seen, all);
 
-	int pci = 0, dengbao = 0;
+	int pci = 0, dengbao = 0, stig = 0;
 	const char *id;
 	json_t *e;
 	json_object_foreach(seen, id, e) {
-		bool ours = !strncmp(id, "pci-", 4) || !strncmp(id, "dengbao-", 8);
+		bool ours = !strncmp(id, "pci-", 4) || !strncmp(id, "dengbao-", 8) || !strncmp(id, "ndfw-", 5);
 		if (!ours)
 			continue;
 		pci += !strncmp(id, "pci-", 4);
 		dengbao += !strncmp(id, "dengbao-", 8);
+		stig += !strncmp(id, "ndfw-", 5);
 		ck_assert_msg(json_object_get(e, "fail") && json_object_get(e, "pass"), "%s does not both fail and pass", id);
 	}
-	ck_assert_int_eq(pci, 20);
+	ck_assert_int_eq(pci, 22);
 	ck_assert_int_eq(dengbao, 26);
+	ck_assert_int_eq(stig, 7);
 	json_decref(seen);
+}
+END_TEST
+
+/* The parameters in force are recorded with the evaluation and shown in
+ * the reports' headers, each with its source: a lowered PCI minimum shows. */
+START_TEST(test_parameters_in_force_are_reported)
+{
+	static const char *const set[] = { "scan", "--target", "lab", "--baseline", PCI, "--set",
+					   "min_esxi_build=22380479", "--set", "lockout_attempts=12", "--format", "json",
+					   NULL };
+	struct run r;
+	json_t *j = run_json(&r, set, EXIT_FINDINGS);
+	json_t *params = json_object_get(json_array_get(json_object_get(j, "baselines"), 0), "parameters");
+	char *got = json_dumps(params, JSON_COMPACT);
+	ck_assert_str_eq(got, "[{\"name\":\"lockout_attempts\",\"value\":\"12\",\"source\":\"--set\"},"
+			      "{\"name\":\"lockout_duration_s\",\"value\":\"1800\",\"source\":\"default\"},"
+			      "{\"name\":\"idle_timeout_s\",\"value\":\"900\",\"source\":\"default\"},"
+			      "{\"name\":\"min_esxi_build\",\"value\":\"22380479\",\"source\":\"--set\"}]");
+	free(got);
+	long long snap = snapshot_of(j);
+	json_decref(j);
+	run_release(&r);
+	char *id = xasprintf("%lld", snap);
+	const char *const table[] = { "report", "--target", "lab", "--snapshot", id, "--format", "table", NULL };
+	harden_run(&lab, &r, table);
+	ck_assert_msg(strstr(r.out, "Parameters: lockout_attempts=12 (--set), lockout_duration_s=1800 (default), "
+				    "idle_timeout_s=900 (default), min_esxi_build=22380479 (--set)\n"), "%s", r.out);
+	run_release(&r);
+	free(id);
 }
 END_TEST
 
@@ -520,6 +592,47 @@ static void serve_body(const char *path, int count, const char *body)
 	free(b);
 	free(url);
 }
+
+/* The STIG's profiles with fields of the wrong JSON type: those properties
+ * are not collected and the rules reading them are unknown, never passing;
+ * a flood limit left out is no limit (0) and fails; a profile whose
+ * resource_type is not a string is not a DFW profile. */
+START_TEST(test_hostile_stig_profiles)
+{
+	serve_body("/ip-discovery-profiles", 1,
+		   "{\"results\": [{\"id\": \"stig-ip-discovery\", \"path\": \"/infra/ip-discovery-profiles/stig-ip-discovery\", "
+		   "\"tofu_enabled\": \"true\", \"ip_v4_discovery_options\": {\"arp_snooping_config\": "
+		   "{\"arp_snooping_enabled\": true, \"arp_binding_limit\": \"1\"}, \"dhcp_snooping_enabled\": false, "
+		   "\"vmtools_enabled\": false}, \"ip_v6_discovery_options\": [], "
+		   "\"duplicate_ip_detection\": {\"duplicate_ip_detection_enabled\": true}}], \"result_count\": 1}");
+	serve_body("/flood-protection-profiles", 1,
+		   "{\"results\": [{\"id\": \"f\", \"resource_type\": \"DistributedFloodProtectionProfile\", "
+		   "\"enable_syncache\": 1, \"enable_rst_spoofing\": true, \"tcp_half_open_conn_limit\": 10, "
+		   "\"udp_active_flow_limit\": 10, \"icmp_active_flow_limit\": 10}, "
+		   "{\"id\": \"g\", \"resource_type\": \"DistributedFloodProtectionProfile\", "
+		   "\"enable_syncache\": true, \"enable_rst_spoofing\": true, \"tcp_half_open_conn_limit\": 10, "
+		   "\"udp_active_flow_limit\": 10, \"icmp_active_flow_limit\": 10}, "
+		   "{\"id\": \"gw\", \"resource_type\": 5}], \"result_count\": 3}");
+	static const char *const stig[] = { "scan", "--target", "lab", "--baseline", "nsx-4-dfw-stig", "--format",
+					    "json", "--all", NULL };
+	struct run r;
+	/* Unknown and failing results below the default gate's severity. */
+	json_t *j = run_json(&r, stig, EXIT_CLEAN);
+	ck_assert_int_eq(json_count_moref(r.out, "ndfw-4x-000034", "unknown", "/infra/segments/web-segment"), 1);
+	ck_assert_int_eq(json_count_moref(r.out, "ndfw-4x-000034", "unknown", "/infra/segments/db-segment"), 1);
+	ck_assert_int_eq(json_count_moref(r.out, "ndfw-4x-000029", "pass", "/infra/segments/db-segment"), 1);
+	/* f's syncache is not collected, but no binding names it: fail. */
+	ck_assert_int_eq(json_count_moref(r.out, "ndfw-4x-000015.profile", "fail",
+					  "/infra/flood-protection-profiles/f"), 1);
+	/* g leaves other_active_conn_limit out, and no binding names it. */
+	ck_assert_int_eq(json_count_moref(r.out, "ndfw-4x-000015.profile", "fail",
+					  "/infra/flood-protection-profiles/g"), 1);
+	ck_assert_int_eq(json_count_moref(r.out, "ndfw-4x-000015", "pass", MGR), 1);
+	ck_assert_ptr_null(strstr(r.out, "/infra/flood-protection-profiles/gw"));
+	json_decref(j);
+	run_release(&r);
+}
+END_TEST
 
 /* Hostile or odd JSON from the manager: a field of the wrong type is not
  * collected (its rules are unknown, never passing), a rule without an id,
@@ -553,8 +666,8 @@ START_TEST(test_hostile_json)
 			continue;
 		char *missing = json_dumps(json_object_get(o, "not_collected"), JSON_COMPACT);
 		/* direction and ip_protocol were not sent at all. */
-		ck_assert_str_eq(missing, "[\"direction\",\"ip_protocol\",\"logged\",\"sequence_number\",\"service_any\","
-					  "\"services\",\"source_any\",\"source_groups\"]");
+		ck_assert_str_eq(missing, "[\"direction\",\"ip_protocol\",\"logged\",\"profiles\",\"profiles_any\","
+					  "\"sequence_number\",\"service_any\",\"services\",\"source_any\",\"source_groups\"]");
 		free(missing);
 		/* Still ordered: an unknown sequence number sorts last in its policy. */
 		ck_assert(json_is_integer(json_object_get(json_object_get(o, "properties"), "order")));
@@ -646,6 +759,8 @@ static Suite *suite(void)
 	tcase_add_test(seeded, test_unreachable_nsx_names_url);
 	tcase_add_test(seeded, test_no_nsx_manager_means_unknown);
 	tcase_add_test(seeded, test_builtin_baselines_fail_pass_never_unknown);
+	tcase_add_test(seeded, test_hostile_stig_profiles);
+	tcase_add_test(seeded, test_parameters_in_force_are_reported);
 	tcase_add_test(seeded, test_hostile_json);
 	suite_add_tcase(s, seeded);
 	TCase *paged = tcase_create("paged");

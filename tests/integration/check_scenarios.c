@@ -348,6 +348,17 @@ static void step(struct scenario *sc, const struct step *st)
 		body[p] = '\0';
 		nsx_patch(&sc->lab, body, trim(body + p + 1));
 		free(body);
+	} else if (!strcmp(w, "nsx-put")) {
+		char *body = joined(st, "");
+		size_t p = strcspn(body, " \t");
+		ck_assert_msg(body[p] != '\0', "%s:%d: nsx-put PATH JSON", sc->file, st->line);
+		body[p] = '\0';
+		long status;
+		char *path = xasprintf("/policy/api/v1%s", body);
+		free(nsx_request(&sc->lab, "PUT", path, trim(body + p + 1), &status));
+		ck_assert_msg(status == 200, "%s:%d: PUT %s: status %ld", sc->file, st->line, body, status);
+		free(path);
+		free(body);
 	} else if (!strcmp(w, "nsx-delete")) {
 		long status;
 		char *path = xasprintf("/policy/api/v1%s", st->rest);

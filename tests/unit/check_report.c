@@ -69,7 +69,7 @@ static long long scan(struct store *st)
 	struct scan_stats s = { 7, 10, 100, 1.0, 2.0 };
 	ck_assert_int_eq(store_snapshot_end(st, snap, SNAP_COMPLETED, NULL, &s), 0);
 
-	struct eval_meta m = { "cis", "CIS test", "1.0", "/x/cis.yaml", "scan" };
+	struct eval_meta m = { "cis", "CIS test", "1.0", "/x/cis.yaml", "scan", NULL };
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
 	ck_assert_int_eq(store_waiver(st, ev, "r2", "{\"moref\":\"vm-2\"}", JUSTIFY, "alice@example.com",
@@ -462,7 +462,7 @@ START_TEST(test_csv_round_trips_and_guards_formulas)
 	static const char *const header[] = {
 		"snapshot", "target", "baseline", "rule_id", "title", "severity", "status", "object_type",
 		"object_moref", "object_name", "property", "observed", "expected", "waiver_justification",
-		"waiver_expires", "violation_id",
+		"waiver_expires", "violation_id", "references", "rationale", "remediation",
 	};
 	struct loaded l;
 	struct counts c;

@@ -80,6 +80,26 @@ START_TEST(test_valid_rule_loads)
 }
 END_TEST
 
+START_TEST(test_unused_parameter_is_refused)
+{
+	/* A declared parameter no rule reads fails validation; one read only
+	 * by a rule's when counts as used. */
+	char *text = xasprintf("id: t\ntitle: Test\nparameters:\n  used: 5\n  unused: 7\n  cond: connected\n"
+			       "rules:\n  - id: r1\n    title: T\n    severity: low\n    object: host\n"
+			       "    when: { property: connection_state, eq: { param: cond } }\n"
+			       "    check: { property: option.Security.AccountLockFailures, le: { param: used } }\n");
+	char *p = tu_write(dir, "u.yaml", text, 0644);
+	struct baseline *b;
+	ck_assert_int_eq(baseline_load(&b, p), 0);
+	ck_assert_int_eq(baseline_params_used(b), -1);
+	ck_assert_msg(strstr(err_get(), "parameter 'unused' is declared but no rule uses it"), "%s", err_get());
+	ck_assert_msg(strstr(err_get(), "u.yaml:5:"), "%s", err_get());
+	baseline_free(b);
+	free(text);
+	free(p);
+}
+END_TEST
+
 /* ---- evaluation ---- */
 
 struct objb {
@@ -306,7 +326,8 @@ START_TEST(test_builtin_baselines_load)
 		char *p = xasprintf("%s/%s", d, e->d_name);
 		struct baseline *b;
 		ck_assert_msg(baseline_load(&b, p) == 0, "%s", err_get());
-		ck_assert_uint_ge(b->nrules, 20);
+		ck_assert_msg(baseline_params_used(b) == 0, "%s", err_get());
+		ck_assert_uint_ge(b->nrules, 6);
 		for (unsigned i = 0; i < b->nrules; i++)
 			ntp |= !strcmp(b->rules[i].id, "cis-esxi-2.7");
 		baseline_free(b);
@@ -680,7 +701,7 @@ END_TEST
 START_TEST(test_builtin_cross_references_resolve)
 {
 	static const char *const names[] = { "cis-vmware-esxi-8.0-subset", "vsphere-scg-v8-subset", "pci-dss-4.0-vmware",
-					      "dengbao-2.0-level3-vmware" };
+					      "dengbao-2.0-level3-vmware", "nsx-4-dfw-stig" };
 	struct baseline *b[ARRAY_SIZE(names)];
 	struct strlist ids = { 0 };
 	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
@@ -691,7 +712,7 @@ START_TEST(test_builtin_cross_references_resolve)
 		for (unsigned r = 0; r < b[i]->nrules; r++)
 			strlist_add(&ids, b[i]->rules[r].id);
 	}
-	ck_assert_uint_eq(ids.n, 68 + 65 + 20 + 26);
+	ck_assert_uint_eq(ids.n, 68 + 65 + 22 + 26 + 7);
 	unsigned refs = 0;
 	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
 		for (unsigned r = 0; r < b[i]->nrules; r++) {
@@ -729,6 +750,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_builtin_cross_references_resolve);
 	tcase_add_test(tc, test_coverage_files_match_builtin_rules);
 	tcase_add_test(tc, test_builtin_baselines_load);
+	tcase_add_test(tc, test_unused_parameter_is_refused);
 	tcase_add_test(tc, test_resolve_refuses_escaping_names);
 	tcase_add_test(tc, test_extends_inherits_and_overrides);
 	tcase_add_test(tc, test_extends_cycles_and_missing_parents);

@@ -162,7 +162,7 @@ START_TEST(test_evaluation_findings_and_counts)
 	struct store *st;
 	ck_assert_int_eq(store_open(&st, db, false), 0);
 	long long snap = completed_snapshot(st, "lab"), ev, obj = 1;
-	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan" };
+	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan", NULL };
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
 	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", SEV_HIGH, "host", "{}"), 0);
@@ -193,7 +193,7 @@ START_TEST(test_migration_from_v1_keeps_data)
 	struct store *st;
 	ck_assert_int_eq(store_open(&st, db, false), 0);
 	long long snap = completed_snapshot(st, "lab"), ev;
-	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan" };
+	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan", NULL };
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
 	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", SEV_HIGH, "host", "{}"), 0);
@@ -203,6 +203,7 @@ START_TEST(test_migration_from_v1_keeps_data)
 	sqlite3 *raw;
 	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE remediation; DROP TABLE suggestion; DROP TABLE drift_event; DROP TABLE drift_pair; DROP TABLE snapshot_part; DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
+				      "ALTER TABLE evaluation DROP COLUMN params; "
 				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 	/* Opening migrates it, and what it held is still there. */
@@ -350,7 +351,7 @@ END_TEST
 static long long snapshot_with_finding(struct store *st, enum rstatus status)
 {
 	long long snap = completed_snapshot(st, "lab"), ev, obj = 0;
-	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan" };
+	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan", NULL };
 	ck_assert_int_eq(store_query_int(st, "SELECT id FROM object WHERE snapshot_id = ?", &obj, "i", snap), 0);
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
@@ -369,7 +370,8 @@ START_TEST(test_migration_from_v4_then_remediations)
 	store_close(st);
 	sqlite3 *raw;
 	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE remediation; DROP TABLE suggestion; PRAGMA user_version = 4;",
+	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE remediation; DROP TABLE suggestion; ALTER TABLE evaluation DROP COLUMN params; "
+				      "PRAGMA user_version = 4;",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
 	ck_assert_int_eq(store_open(&st, db, false), 0);

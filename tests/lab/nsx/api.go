@@ -166,6 +166,11 @@ func (s *server) serveAPI(r *http.Request, sub string, body []byte, user string)
 			return reply{}, invalid
 		}
 	}
+	if len(segs) == 2 && segs[0] == "search" && segs[1] == "query" {
+		s.store.mu.Lock()
+		defer s.store.mu.Unlock()
+		return s.search(r)
+	}
 	if len(segs) < 2 || segs[0] != "infra" {
 		return reply{}, invalid
 	}
@@ -174,6 +179,9 @@ func (s *server) serveAPI(r *http.Request, sub string, body []byte, user string)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := time.Now().UnixMilli()
+	if coll, id, parent, k, isDoc := docRoute(segs); isDoc {
+		return s.docs(r, coll, id, parent, k, body, user, now)
+	}
 
 	switch segs[1] {
 	case "domains":

@@ -1,13 +1,17 @@
 package main
 
 // seed.go: the deterministic DFW the lab starts with (and /lab/reset
-// restores): six groups, eight services, five security policies in domain
-// default. -seed (the default) adds four known anomalies; -seed=false is the
-// same rule base without them. -rules/-policies add a bench-scale rule base.
+// restores): six groups, twelve services, six security policies in domain
+// default, two of them the sections every NSX manager creates by itself
+// (default-layer2-section, category Ethernet, and default-layer3-section
+// with its NDP and DHCP rules). -seed (the default) adds four known
+// anomalies; -seed=false is the same rule base without them.
+// -rules/-policies add a bench-scale rule base.
 
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 )
 
 const (
@@ -19,6 +23,14 @@ func groupPaths(ids ...string) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
 		out[i] = domainPath + "/groups/" + id
+	}
+	return out
+}
+
+func contextProfiles(ids ...string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = "/infra/context-profiles/" + id
 	}
 	return out
 }
@@ -47,21 +59,26 @@ var seedGroups = []seedGroup{
 
 type seedService struct {
 	id    string
-	proto string // TCP, UDP or ICMPv4
-	port  string
+	proto string // TCP, UDP, ICMPv4 or ICMPv6
+	port  string // the destination port, or the ICMP type
 }
 
 var seedServices = []seedService{
 	{"HTTPS", "TCP", "443"}, {"HTTP", "TCP", "80"}, {"SSH", "TCP", "22"}, {"MySQL", "TCP", "3306"},
 	{"DNS", "UDP", "53"}, {"NTP", "UDP", "123"}, {"FTP", "TCP", "21"}, {"ICMP-ALL", "ICMPv4", ""},
+	// Predefined services the stock NDP and DHCP rules name.
+	{"IPv6-ICMP_Neighbor_Solicitation", "ICMPv6", "135"}, {"IPv6-ICMP_Neighbor_Advertisement", "ICMPv6", "136"},
+	{"DHCP-Server", "UDP", "67"}, {"DHCP-Client", "UDP", "68"},
 }
 
 type seedRule struct {
 	id           string
+	name         string // display_name when it is not the id
 	ruleID       int64
 	seq          int64
 	src, dst     []string
 	services     []string
+	profiles     []string // context profiles; nil: ANY
 	action       string
 	loggedSeed   bool // logged with -seed
 	loggedClean  bool // logged with -seed=false
@@ -78,6 +95,8 @@ type seedPolicy struct {
 	seq       int64
 	desc      string
 	isDefault bool
+	stateless bool
+	name      string // display_name when it is not the id
 	rules     []seedRule
 }
 
@@ -90,35 +109,58 @@ var seedPolicies = []seedPolicy{
 	}},
 	{id: "infra-services", category: "Infrastructure", seq: 20, desc: "Shared infrastructure services", rules: []seedRule{
 		{id: "allow-dns", ruleID: 1002, seq: 10, src: groupPaths("web-servers", "app-servers", "db-servers"),
-			dst: groupPaths("mgmt-hosts"), services: servicePaths("DNS", "NTP"), action: "ALLOW",
+			dst: groupPaths("mgmt-hosts"), services: servicePaths("DNS", "NTP"), profiles: contextProfiles("DNS", "NTP"),
+			action:     "ALLOW",
 			loggedSeed: true, loggedClean: true, desc: "DNS and NTP to the management hosts"},
 		{id: "allow-mgmt-ssh", ruleID: 1003, seq: 20, src: groupPaths("mgmt-hosts"),
-			dst: groupPaths("web-servers", "app-servers", "db-servers"), services: servicePaths("SSH"), action: "ALLOW",
+			dst: groupPaths("web-servers", "app-servers", "db-servers"), services: servicePaths("SSH"), profiles: contextProfiles("SSH"),
+			action:     "ALLOW",
 			loggedSeed: true, loggedClean: true, desc: "SSH from the management hosts"},
 	}},
 	{id: "web-tier", category: "Application", seq: 100, desc: "Web tier", rules: []seedRule{
 		{id: "allow-https-in", ruleID: 1004, seq: 10, src: anyList, dst: groupPaths("web-servers"),
-			services: servicePaths("HTTPS"), action: "ALLOW", loggedSeed: true, loggedClean: true,
+			services: servicePaths("HTTPS"), profiles: contextProfiles("SSL"),
+			action: "ALLOW", loggedSeed: true, loggedClean: true,
 			desc: "HTTPS to the web servers"},
 		{id: "allow-web-to-app", ruleID: 1005, seq: 20, src: groupPaths("web-servers"), dst: groupPaths("app-servers"),
-			services: servicePaths("HTTP"), action: "ALLOW", loggedSeed: false, loggedClean: true,
+			services: servicePaths("HTTP"), profiles: contextProfiles("HTTP"),
+			action: "ALLOW", loggedSeed: false, loggedClean: true,
 			desc: "Web servers to application servers", anomalyKinds: []string{"allow-not-logged"}},
 		{id: "legacy-any-any", ruleID: 1006, seq: 30, src: anyList, dst: anyList, services: anyList, action: "ALLOW",
 			loggedSeed: true, seedOnly: true, desc: "Temporary rule from the migration",
 			anomalyKinds: []string{"any-any-allow", "default-deny-shadowed"}},
 		{id: "old-ftp", ruleID: 1007, seq: 40, src: groupPaths("app-servers"), dst: groupPaths("db-servers"),
-			services: servicePaths("FTP"), action: "ALLOW", loggedSeed: true, disabled: true, seedOnly: true,
+			services: servicePaths("FTP"), profiles: contextProfiles("FTP"),
+			action: "ALLOW", loggedSeed: true, disabled: true, seedOnly: true,
 			desc: "Old FTP transfer, no longer used", anomalyKinds: []string{"disabled-rule"}},
 	}},
 	{id: "db-tier", category: "Application", seq: 200, desc: "Database tier", rules: []seedRule{
 		{id: "allow-app-to-db", ruleID: 1008, seq: 10, src: groupPaths("app-servers"),
-			dst: groupPaths("db-servers", "cde-segment"), services: servicePaths("MySQL"), action: "ALLOW",
+			dst: groupPaths("db-servers", "cde-segment"), services: servicePaths("MySQL"), profiles: contextProfiles("MYSQL"),
+			action:     "ALLOW",
 			loggedSeed: true, loggedClean: true, desc: "Application servers to MySQL"},
 	}},
-	{id: "default-layer3-section", category: "Application", seq: 1000, isDefault: true,
-		desc: "Default section: deny what no rule allowed", rules: []seedRule{
-			{id: "default-deny", ruleID: 1009, seq: 10, src: anyList, dst: anyList, services: anyList, action: "DROP",
-				loggedSeed: true, loggedClean: true, isDefault: true, desc: "Default deny"},
+	// The manager's own sections.  default-layer3-section ships with its
+	// default rule ALLOW; this estate has set it to DROP (what the DFW STIG
+	// and PCI DSS ask) and turned logging on for the NDP and DHCP rules.
+	// default-layer2-section is as shipped: one unlogged ALLOW ANY/ANY that
+	// matches MAC addresses only, before any layer-3 rule.
+	{id: "default-layer3-section", name: "Default Layer3 Section", category: "Application", seq: 1000,
+		isDefault: true, desc: "Default section: deny what no rule allowed", rules: []seedRule{
+			{id: "default-rule-ndp", name: "Default Rule NDP", ruleID: 3, seq: 1, src: anyList, dst: anyList,
+				services: servicePaths("IPv6-ICMP_Neighbor_Solicitation", "IPv6-ICMP_Neighbor_Advertisement"),
+				action:   "ALLOW", loggedSeed: true, loggedClean: true, isDefault: true, desc: "IPv6 neighbour discovery"},
+			{id: "default-rule-dhcp", name: "Default Rule DHCP", ruleID: 4, seq: 2, src: anyList, dst: anyList,
+				services: servicePaths("DHCP-Server", "DHCP-Client"), action: "ALLOW", loggedSeed: true,
+				loggedClean: true, isDefault: true, desc: "DHCP"},
+			{id: "default-layer3-rule", name: "Default Layer3 Rule", ruleID: 2, seq: 10, src: anyList,
+				dst: anyList, services: anyList, action: "DROP", loggedSeed: true, loggedClean: true,
+				isDefault: true, desc: "Default deny"},
+		}},
+	{id: "default-layer2-section", name: "Default Layer2 Section", category: "Ethernet", seq: 1000,
+		isDefault: true, stateless: true, desc: "Default layer-2 section", rules: []seedRule{
+			{id: "default-layer2-rule", name: "Default Layer2 Rule", ruleID: 1, seq: 10, src: anyList,
+				dst: anyList, services: anyList, action: "ALLOW", isDefault: true, desc: "Default layer-2 rule"},
 		}},
 }
 
@@ -144,6 +186,12 @@ func buildDFW(cfg config) *store {
 				"resource_type": "ICMPTypeServiceEntry", "id": ss.id, "display_name": ss.id,
 				"protocol": "ICMPv4",
 			}
+		} else if ss.proto == "ICMPv6" {
+			t, _ := strconv.Atoi(ss.port)
+			entry = map[string]interface{}{
+				"resource_type": "ICMPTypeServiceEntry", "id": ss.id, "display_name": ss.id,
+				"protocol": "ICMPv6", "icmp_type": t,
+			}
 		} else {
 			entry = struct {
 				ResourceType     string   `json:"resource_type"`
@@ -161,6 +209,11 @@ func buildDFW(cfg config) *store {
 	for _, sp := range seedPolicies {
 		p := newPolicy(domainPath, sp.id, seedUser, t)
 		p.Category, p.SequenceNumber, p.Description, p.IsDefault = sp.category, sp.seq, sp.desc, sp.isDefault
+		p.Stateful = !sp.stateless
+		p.TCPStrict = !sp.stateless
+		if sp.name != "" {
+			p.DisplayName = sp.name
+		}
 		pe := &policyEntry{p: p, rules: map[string]*Rule{}}
 		for _, sr := range sp.rules {
 			if sr.seedOnly && !cfg.seed {
@@ -169,7 +222,13 @@ func buildDFW(cfg config) *store {
 			r := newRule(p.Path, sr.id, seedUser, t)
 			r.RuleID, r.SequenceNumber, r.Description, r.IsDefault = sr.ruleID, sr.seq, sr.desc, sr.isDefault
 			r.SourceGroups, r.DestinationGroups, r.Services = sr.src, sr.dst, sr.services
+			if sr.profiles != nil {
+				r.Profiles = sr.profiles
+			}
 			r.Action, r.Disabled = sr.action, sr.disabled
+			if sr.name != "" {
+				r.DisplayName = sr.name
+			}
 			r.Logged = sr.loggedClean
 			if cfg.seed {
 				r.Logged = sr.loggedSeed
@@ -179,6 +238,7 @@ func buildDFW(cfg config) *store {
 		de.policies[p.ID] = pe
 	}
 	st.nextRuleID = firstFreeRuleID
+	seedProfiles(st)
 
 	if cfg.rules > 0 {
 		addBench(st, de, cfg.policies, cfg.rules)
@@ -273,7 +333,7 @@ func seedReport(cfg config) seedInfo {
 					}
 					a := anomaly{N: n + 1, Kind: kind, Rule: ppath + "/rules/" + sr.id, Policy: ppath, What: anomalyText[kind]}
 					if kind == "default-deny-shadowed" {
-						a.Other = domainPath + "/security-policies/default-layer3-section/rules/default-deny"
+						a.Other = domainPath + "/security-policies/default-layer3-section/rules/default-layer3-rule"
 					}
 					info.Anomalies = append(info.Anomalies, a)
 				}

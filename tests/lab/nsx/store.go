@@ -27,6 +27,7 @@ type store struct {
 	domains    map[string]*domainEntry
 	services   map[string]*Service
 	nextRuleID int64
+	docs       map[string]map[string]doc // profiles.go: collection path -> id -> document
 }
 
 func newStore() *store {
@@ -34,6 +35,7 @@ func newStore() *store {
 		domains:    map[string]*domainEntry{},
 		services:   map[string]*Service{},
 		nextRuleID: 1001,
+		docs:       map[string]map[string]doc{},
 	}
 }
 
@@ -61,6 +63,7 @@ func (st *store) replaceWith(other *store) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.domains, st.services, st.nextRuleID = other.domains, other.services, other.nextRuleID
+	st.docs = other.docs
 }
 
 // ---------------------------------------------------------------------------
