@@ -12,10 +12,11 @@ for p in $pkgs; do
 		missing="$missing $p"
 	fi
 done
-# Debian's chromium drives the browser test (tests/integration/check_web.c);
+# Debian's chromium drives the browser test (tests/integration/check_web.c),
+# with a font for the Chinese pages;
 # it is optional: where it cannot be installed that test says so and skips.
 optional=""
-for p in chromium; do
+for p in chromium fonts-wqy-microhei; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		optional="$optional $p"
 	fi

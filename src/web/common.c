@@ -122,6 +122,7 @@ static const char *const zh[][2] = {
 	{ "Ticket", "工单" },
 	{ "No waivers.", "没有豁免。" },
 	{ "Kind", "类型" },
+	{ "Type", "对象类型" },
 	{ "Page not found.", "页面不存在。" },
 	{ "Rules", "规则数" },
 	{ "Shown at most", "最多显示" },
@@ -286,6 +287,7 @@ static const char web_css[] =
 	".pager a{margin:0 .5em}"
 	".muted{color:#777}"
 	"td.num,th.num{text-align:right}"
+	"td{white-space:normal}footer{margin:1em 2em}"
 	"@media print{header.top,form.scope,form.filters,.pager,.export{display:none}"
 	"main{margin:0}body{font-size:10pt}a{color:#000;text-decoration:none}"
 	".card{break-inside:avoid}tr{break-inside:avoid}}";

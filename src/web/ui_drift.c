@@ -31,8 +31,14 @@ static void tl_flush(struct tl *x)
 		html_open(p, "tr", NULL);
 		html_elem(p, "th", NULL, web_tr(r, "From"));
 		html_elem(p, "th", NULL, web_tr(r, "To"));
-		for (int k = 0; k < DK_COUNT; k++)
-			html_elem(p, "th", NULL, drift_kind_name((enum drift_kind)k));
+		for (int k = 0; k < DK_COUNT; k++) {
+			/* property_changed -> "property changed", so that headings wrap. */
+			char *h = xstrdup(drift_kind_name((enum drift_kind)k));
+			for (char *c = h; *c; c++)
+				*c = *c == '_' ? ' ' : *c;
+			html_elem(p, "th", NULL, h);
+			free(h);
+		}
 		html_close(p);
 		x->open = true;
 	}
@@ -156,7 +162,7 @@ static int events(struct html_page *p, struct web_req *r, long long from, long l
 	web_input(p, r, "Object", "object", "text");
 	web_submit(p, r, "Filter");
 	html_close(p);
-	static const char *const head[] = { "Change", "Kind", "Object", "Property", "Before", "After" };
+	static const char *const head[] = { "Change", "Type", "Object", "Property", "Before", "After" };
 	html_open(p, "table", "events");
 	html_open(p, "tr", NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(head); i++)

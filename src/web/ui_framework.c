@@ -45,6 +45,14 @@ static void count_add(void *ctx, const char *rule_id, enum rstatus status, long 
 			x->v[i].c.by[status][x->v[i].sev] += n;
 }
 
+/* Rules in clause order (8.3.4 before 10.2.1), then by id. */
+static int rule_cmp(const void *a, const void *b)
+{
+	const struct rule_c *x = a, *y = b;
+	int c = strverscmp(x->control, y->control);
+	return c ? c : strcmp(x->id, y->id);
+}
+
 static void add_counts(struct counts *to, const struct counts *c)
 {
 	for (int s = 0; s < RS_COUNT; s++)
@@ -89,6 +97,8 @@ int ui_framework(struct web_req *r)
 	if ((rc = store_eval_rules(r->st, ev[k].id, rule_add, &x)) < 0 ||
 	    (rc = store_rule_counts(r->st, ev[k].id, count_add, &x)) < 0)
 		goto out;
+	if (x.n)
+		qsort(x.v, x.n, sizeof(*x.v), rule_cmp);
 	/* Sections in the order their first rule comes. */
 	bool *done = xcalloc(x.n ? x.n : 1, sizeof(*done));
 	for (unsigned i = 0; i < x.n; i++) {

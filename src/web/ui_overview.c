@@ -79,6 +79,12 @@ static void sect_add(void *ctx, const char *rule_id, enum rstatus status, long l
 	x->v[i].c.by[status][0] += n;
 }
 
+/* Sections in clause order: 1, 2, 10 rather than 1, 10, 2. */
+static int sect_cmp(const void *a, const void *b)
+{
+	return strverscmp(((const struct sect *)a)->name, ((const struct sect *)b)->name);
+}
+
 static void svg_text(struct html_page *p, double x, double y, const char *anchor, const char *text)
 {
 	html_open(p, "text", NULL);
@@ -106,6 +112,8 @@ static void svg_rect(struct html_page *p, double x, double y, double w, double h
 static void sections_chart(struct html_page *p, struct web_req *r, const struct evaluation_info *ev,
 			   struct sect_ctx *sx)
 {
+	if (sx->n)
+		qsort(sx->v, sx->n, sizeof(*sx->v), sect_cmp);
 	html_open(p, "svg", NULL);
 	int h = 20 * (int)sx->n + 10;
 	html_attr(p, "width", "620");
