@@ -21,6 +21,7 @@ struct server {
 	struct store *st;
 	char host[128];		/* the Host header the listen address allows */
 	bool loopback;
+	bool wildcard;		/* 0.0.0.0 or [::]: any name of this machine */
 	bool need_token;
 	char token[2 * TOKEN_BYTES + 1];
 	char cookie[2 * TOKEN_BYTES + 96];
@@ -54,13 +55,21 @@ static bool token_ok(const struct server *s, const char *t)
 }
 
 /* The Host header names the listen address: on loopback also as localhost,
- * so that a DNS name pointed at 127.0.0.1 (rebinding) is refused. */
+ * so that a DNS name pointed at 127.0.0.1 (rebinding) is refused.  On a
+ * wildcard address any name with the port will do: the access token, which
+ * a rebinding page cannot have, guards it. */
 static bool host_ok(const struct server *s, const char *host, unsigned port)
 {
 	if (!host)
 		return false;
 	if (!strcasecmp(host, s->host))
 		return true;
+	if (s->wildcard) {
+		const char *c = strrchr(host, ':');
+		char want[16];
+		snprintf(want, sizeof(want), ":%u", port);
+		return c && !strcmp(c, want);
+	}
 	if (!s->loopback)
 		return false;
 	char alt[64];
@@ -170,7 +179,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 }
 
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sl, bool *loopback,
-			char *host, size_t nhost)
+			bool *wildcard, char *host, size_t nhost)
 {
 	char addr[64];
 	const char *colon = strrchr(listen, ':');
@@ -192,6 +201,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 		s6->sin6_port = htons((uint16_t)port);
 		*sl = sizeof(*s6);
 		*loopback = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+		*wildcard = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
 		addr[al - 1] = ']';
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
@@ -201,6 +211,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 		s4->sin_port = htons((uint16_t)port);
 		*sl = sizeof(*s4);
 		*loopback = (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+		*wildcard = s4->sin_addr.s_addr == htonl(INADDR_ANY);
 	}
 	snprintf(host, nhost, "%s", addr);
 	return 0;
@@ -231,7 +242,7 @@ int web_serve(struct store *st, const struct web_opts *o, FILE *out)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	char addr[64];
-	int rc = parse_listen(o->listen, &ss, &sl, &s.loopback, addr, sizeof(addr));
+	int rc = parse_listen(o->listen, &ss, &sl, &s.loopback, &s.wildcard, addr, sizeof(addr));
 	if (rc < 0)
 		return rc;
 	if (!s.loopback && !o->allow_remote) {

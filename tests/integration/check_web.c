@@ -40,6 +40,35 @@ static void scan(void)
 	run_release(&r);
 }
 
+/* Starts harden web on listen; returns the URL it printed. */
+static char *spawn_web(const char *log, const char *listen, bool remote, pid_t *pid)
+{
+	*pid = fork();
+	ck_assert_int_ge(*pid, 0);
+	if (*pid == 0) {
+		FILE *f = freopen(log, "w", stdout);
+		if (!f || dup2(1, 2) < 0)
+			_exit(127);
+		execl(harden_bin(), harden_bin(), "--db", lab.db, "web", "--listen", listen,
+		      remote ? "--allow-remote" : (char *)NULL, (char *)NULL);
+		_exit(127);
+	}
+	char *url = NULL;
+	for (int i = 0; i < 400 && !url; i++) {
+		char *t = file_read(log, NULL);
+		char *s = t ? strstr(t, "serving ") : NULL;
+		if (s && strchr(s, '\n')) {
+			*strchr(s, '\n') = 0;
+			url = xstrdup(s + 8);
+		}
+		free(t);
+		struct timespec ts = { 0, 25 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	ck_assert_msg(url != NULL, "harden web did not start; see %s", log);
+	return url;
+}
+
 static void start(void)
 {
 	lab_start(&lab, NULL);
@@ -54,27 +83,7 @@ static void start(void)
 	vc_close(v);
 	scan();
 	web_log = xasprintf("%s/web.log", lab.dir);
-	web_pid = fork();
-	ck_assert_int_ge(web_pid, 0);
-	if (web_pid == 0) {
-		FILE *f = freopen(web_log, "w", stdout);
-		if (!f || dup2(1, 2) < 0)
-			_exit(127);
-		execl(harden_bin(), harden_bin(), "--db", lab.db, "web", "--listen", "127.0.0.1:0", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 400 && !web_url; i++) {
-		char *t = file_read(web_log, NULL);
-		char *s = t ? strstr(t, "serving ") : NULL;
-		if (s && strchr(s, '\n')) {
-			*strchr(s, '\n') = 0;
-			web_url = xstrdup(s + 8);
-		}
-		free(t);
-		struct timespec ts = { 0, 25 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	ck_assert_msg(web_url != NULL, "harden web did not start; see %s", web_log);
+	web_url = spawn_web(web_log, "127.0.0.1:0", false, &web_pid);
 }
 
 static void stop(void)
@@ -403,6 +412,56 @@ START_TEST(test_host_header_language_and_finding)
 }
 END_TEST
 
+/* Off loopback every request needs the per-run token: as ?token= (which
+ * sets a cookie), the cookie, or a bearer header. */
+START_TEST(test_remote_needs_the_token)
+{
+	char *log = xasprintf("%s/web-remote.log", lab.dir);
+	pid_t pid;
+	char *url = spawn_web(log, "0.0.0.0:0", true, &pid);
+	char *tok = strstr(url, "?token=");
+	ck_assert_ptr_nonnull(tok);
+	char *token = xstrdup(tok + 7);
+	char *port = strrchr(url, ':') + 1;
+	char *base = xasprintf("http://127.0.0.1:%.*s/", (int)strcspn(port, "/"), port);
+	char *saved = web_url;
+	web_url = base;
+	struct resp r = get("/", NULL);
+	ck_assert_int_eq(r.status, 401);
+	resp_free(&r);
+	r = get("/?token=0123456789abcdef0123456789abcdef", NULL);
+	ck_assert_int_eq(r.status, 401);
+	resp_free(&r);
+	char *q = xasprintf("/violations?token=%s", token);
+	r = get(q, NULL);
+	ck_assert_int_eq(r.status, 200);
+	resp_free(&r);
+	char *ck = xasprintf("Cookie: harden_token=%s", token);
+	r = get("/drift", ck);
+	ck_assert_int_eq(r.status, 200);
+	resp_free(&r);
+	char *bearer = xasprintf("Authorization: Bearer %s", token);
+	r = get("/waivers", bearer);
+	ck_assert_int_eq(r.status, 200);
+	resp_free(&r);
+	r = get("/nope", bearer);
+	ck_assert_int_eq(r.status, 404);
+	resp_free(&r);
+	web_url = saved;
+	kill(pid, SIGTERM);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	free(bearer);
+	free(ck);
+	free(q);
+	free(base);
+	free(token);
+	free(url);
+	free(log);
+}
+END_TEST
+
 static bool is_png(const char *path)
 {
 	size_t len = 0;
@@ -459,6 +518,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_paging_and_exports_show_what_is_shown);
 	tcase_add_test(tc, test_hostile_names_stay_text);
 	tcase_add_test(tc, test_host_header_language_and_finding);
+	tcase_add_test(tc, test_remote_needs_the_token);
 	tcase_add_test(tc, test_chromium_screenshots);
 	suite_add_tcase(s, tc);
 	return s;
