@@ -18,6 +18,16 @@
 
 #define LATEST_EVALS "SELECT max(id) FROM evaluation WHERE snapshot_id = ?1 GROUP BY baseline_id"
 
+/* The objects of snapshot ?1 in cluster ?10: hosts by their cluster, VMs
+ * by their host's; computed once per statement, not per row. */
+#define IN_CLUSTER                                                                                                  \
+	"SELECT x.id FROM object x JOIN property p ON p.object_id = x.id AND p.name = 'cluster' "                  \
+	"WHERE x.snapshot_id = ?1 AND p.value = ?10 UNION "                                                         \
+	"SELECT x.id FROM object x JOIN property p ON p.object_id = x.id AND p.name = 'host' "                     \
+	"WHERE x.snapshot_id = ?1 AND p.value IN (SELECT h.name FROM object h JOIN property hc "                   \
+	"ON hc.object_id = h.id AND hc.name = 'cluster' WHERE h.snapshot_id = ?1 AND h.type = 'host' "             \
+	"AND hc.value = ?10)"
+
 /* ?1 snapshot, ?2 baseline, ?3 rule, ?4 object name or moref, ?5 moref,
  * ?6 severity, ?7 status, ?8 open results only, ?9 search, ?10 cluster. */
 #define BROWSE_FROM                                                                                                 \
@@ -31,10 +41,7 @@
 	"AND (?8 = 0 OR f.status IN (" SQLW(W_RS_FAIL) ", " SQLW(W_RS_UNKNOWN) ", " SQLW(W_RS_WAIVED) ")) "         \
 	"AND (?9 IS NULL OR instr(lower(f.rule_id || ' ' || r.title || ' ' || o.name || ' ' || o.moref || ' ' || "  \
 	"coalesce(f.property, '') || ' ' || coalesce(f.observed, '')), lower(?9)) > 0) "                           \
-	"AND (?10 IS NULL OR EXISTS (SELECT 1 FROM property p WHERE p.object_id = o.id AND p.name = 'cluster' "     \
-	"AND p.value = ?10) OR EXISTS (SELECT 1 FROM property p JOIN object h ON h.snapshot_id = o.snapshot_id "    \
-	"AND h.type = 'host' AND h.name = p.value JOIN property hc ON hc.object_id = h.id AND hc.name = 'cluster' " \
-	"WHERE p.object_id = o.id AND p.name = 'host' AND hc.value = ?10)) "
+	"AND (?10 IS NULL OR o.id IN (" IN_CLUSTER ")) "
 
 #define BROWSE_SELECT                                                                                               \
 	"SELECT f.rule_id, r.title, r.severity, r.object_type, r.details, f.status, f.property, f.observed, "       \

@@ -19,6 +19,7 @@
 
 struct server {
 	struct store *st;
+	struct web_cache *cache;
 	char host[128];		/* the Host header the listen address allows */
 	bool loopback;
 	bool wildcard;		/* 0.0.0.0 or [::]: any name of this machine */
@@ -156,7 +157,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (i == ARRAY_SIZE(routes))
 		return plain(c, MHD_HTTP_NOT_FOUND, "not found");
 	double t0 = now_ms();
-	struct web_req r = { .st = s->st, .getarg = get_arg, .conn = c, .status = MHD_HTTP_OK,
+	struct web_req r = { .st = s->st, .cache = s->cache, .getarg = get_arg, .conn = c, .status = MHD_HTTP_OK,
 			     .ctype = "text/html; charset=utf-8" };
 	r.lang = pick_lang(c);
 	char *body = NULL;
@@ -264,12 +265,14 @@ int web_serve(struct store *st, const struct web_opts *o, FILE *out)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+	s.cache = web_cache_new();
 	struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, &ss,
 						 MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 						 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,
 						 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
 						 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
 	if (!d) {
+		web_cache_free(s.cache);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		err_set("cannot listen on %s (in use, or not an address of this machine)", o->listen);
 		return HERR_OUTPUT;
@@ -285,6 +288,7 @@ int web_serve(struct store *st, const struct web_opts *o, FILE *out)
 	int sig = 0;
 	sigwait(&set, &sig);
 	MHD_stop_daemon(d);
+	web_cache_free(s.cache);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	fprintf(out, "harden web: stopped\n");
 	return 0;

@@ -95,7 +95,7 @@ int ui_framework(struct web_req *r)
 	html_elem(p, "h2", NULL, ev[k].baseline_title && *ev[k].baseline_title ? ev[k].baseline_title
 									  : ev[k].baseline_id);
 	if ((rc = store_eval_rules(r->st, ev[k].id, rule_add, &x)) < 0 ||
-	    (rc = store_rule_counts(r->st, ev[k].id, count_add, &x)) < 0)
+	    (rc = web_rule_counts(r, &ev[k], count_add, &x)) < 0)
 		goto out;
 	if (x.n)
 		qsort(x.v, x.n, sizeof(*x.v), rule_cmp);

@@ -214,9 +214,12 @@ static int trend(struct html_page *p, struct web_req *r)
 		unsigned n;
 		if ((rc = store_latest_evaluations(r->st, x.v[i].id, &ev, &n)) < 0)
 			goto out;
-		struct counts c = { 0 };
+		struct counts c = { 0 }, one;
 		for (unsigned k = 0; k < n && rc == 0; k++)
-			rc = store_eval_counts(r->st, ev[k].id, counts_add, &c);
+			if ((rc = web_eval_counts(r, &ev[k], &one)) == 0)
+				for (int st = 0; st < RS_COUNT; st++)
+					for (int v = 0; v < SEV_COUNT; v++)
+						c.by[st][v] += one.by[st][v];
 		evaluation_list_free(ev, n);
 		if (rc < 0)
 			goto out;
@@ -308,9 +311,9 @@ int ui_overview(struct web_req *r)
 	html_open(p, "div", "cards");
 	struct sect_ctx *sects = xcalloc(n ? n : 1, sizeof(*sects));
 	for (unsigned i = 0; i < n; i++) {
-		struct counts c = { 0 };
-		if ((rc = store_eval_counts(r->st, ev[i].id, counts_add, &c)) < 0 ||
-		    (rc = store_rule_counts(r->st, ev[i].id, sect_add, &sects[i])) < 0)
+		struct counts c;
+		if ((rc = web_eval_counts(r, &ev[i], &c)) < 0 ||
+		    (rc = web_rule_counts(r, &ev[i], sect_add, &sects[i])) < 0)
 			break;
 		for (int s = 0; s < RS_COUNT; s++)
 			for (int v = 0; v < SEV_COUNT; v++)

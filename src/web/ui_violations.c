@@ -175,6 +175,32 @@ static void filters(struct html_page *p, struct web_req *r, const struct evaluat
 	html_close(p);
 }
 
+/* How many rows the filter has: from the evaluations' counts when it
+ * filters only by baseline, status and severity, else from the twin. */
+static int count(struct web_req *r, const struct browse_filter *flt, const struct evaluation_info *ev, unsigned nev,
+		 long long *total)
+{
+	*total = 0;
+	if (flt->rule || flt->object || flt->moref || flt->cluster || flt->search)
+		return store_browse_count(r->st, flt, total);
+	for (unsigned i = 0; i < nev; i++) {
+		if (flt->baseline && strcmp(flt->baseline, ev[i].baseline_id))
+			continue;
+		struct counts c;
+		int rc = web_eval_counts(r, &ev[i], &c);
+		if (rc < 0)
+			return rc;
+		for (int st = 0; st < RS_COUNT; st++) {
+			bool want = flt->status == -1 || flt->status == st ||
+				    (flt->status == -2 && (st == RS_FAIL || st == RS_UNKNOWN || st == RS_WAIVED));
+			for (int sev = 0; want && sev < SEV_COUNT; sev++)
+				if (flt->severity < 0 || flt->severity == sev)
+					*total += c.by[st][sev];
+		}
+	}
+	return 0;
+}
+
 /* The link to this view with some parameters changed. */
 static char *view_url(struct web_req *r, const char *k1, const char *v1, const char *k2, const char *v2)
 {
@@ -224,8 +250,11 @@ int ui_violations(struct web_req *r)
 	if (page < 1)
 		page = 1;
 	int rc = 0;
-	if (r->si.id && (rc = store_browse_count(r->st, &flt, &total)) < 0)
-		return rc;
+	struct evaluation_info *ev = NULL;
+	unsigned nev = 0;
+	if (r->si.id && ((rc = store_latest_evaluations(r->st, r->si.id, &ev, &nev)) < 0 ||
+			 (rc = count(r, &flt, ev, nev, &total)) < 0))
+		goto out;
 	long long pages = total ? (total + per - 1) / per : 1;
 	if (page > pages)
 		page = pages;
@@ -235,7 +264,9 @@ int ui_violations(struct web_req *r)
 		r->download = "violations.csv";
 		for (size_t i = 0; i < ARRAY_SIZE(csv_head); i++)
 			fprintf(r->f, "%s%c", csv_head[i], i + 1 < ARRAY_SIZE(csv_head) ? ',' : '\n');
-		return r->si.id ? store_browse(r->st, &flt, off, per, csv_row, &x) : 0;
+		if (r->si.id)
+			rc = store_browse(r->st, &flt, off, per, csv_row, &x);
+		goto out;
 	}
 	if (fmt && !strcmp(fmt, "json")) {
 		r->ctype = "application/json";
@@ -248,20 +279,18 @@ int ui_violations(struct web_req *r)
 					"per_page", (json_int_t)per, "results", x.json);
 		json_dumpf(doc, r->f, JSON_INDENT(1) | JSON_SORT_KEYS);
 		json_decref(doc);
-		return rc;
+		goto out;
 	}
 	struct html_page *p = web_page_begin(r, "/violations", web_tr(r, "Violations"));
-	if (!p)
-		return HERR_OUTPUT;
+	if (!p) {
+		rc = HERR_OUTPUT;
+		goto out;
+	}
 	x.p = p;
 	if (!r->si.id) {
 		html_elem(p, "p", NULL, web_tr(r, "No completed snapshot in the twin."));
-		return web_page_end(r, p) < 0 ? HERR_OUTPUT : 0;
+		goto end;
 	}
-	struct evaluation_info *ev = NULL;
-	unsigned nev = 0;
-	if ((rc = store_latest_evaluations(r->st, r->si.id, &ev, &nev)) < 0)
-		goto out;
 	filters(p, r, ev, nev);
 	char *line = xasprintf("%lld %s; %s %lld %s %lld", total, web_tr(r, "results"), web_tr(r, "page"), page,
 			       web_tr(r, "of"), pages);
@@ -310,9 +339,10 @@ int ui_violations(struct web_req *r)
 	if (rc >= 0 && !x.rows)
 		html_elem(p, "p", NULL, web_tr(r, "No results match."));
 	free(x.last);
-out:
-	evaluation_list_free(ev, nev);
+end:
 	if (web_page_end(r, p) < 0 && rc >= 0)
 		rc = HERR_OUTPUT;
+out:
+	evaluation_list_free(ev, nev);
 	return rc;
 }

@@ -15,8 +15,14 @@
 
 enum web_lang { WEB_EN, WEB_ZH };
 
+/* Counts of evaluations, read once for the server's life (cache.c). */
+struct web_cache;
+struct web_cache *web_cache_new(void);
+void web_cache_free(struct web_cache *c);
+
 struct web_req {
 	struct store *st;
+	struct web_cache *cache;	/* may be NULL */
 	const char *(*getarg)(void *conn, const char *name);	/* a query parameter, or NULL */
 	void *conn;
 	enum web_lang lang;
@@ -57,6 +63,11 @@ void web_plain(struct web_req *r, int status, const char *text);
  * 2.2.1 -> 2 and 2.2.1), else the word after the framework's prefix
  * (scg-vm-... -> vm). */
 void web_section(const char *rule_id, char *section, size_t ns, char *control, size_t nc);
+
+/* An evaluation's counts by status and severity, and by rule and status,
+ * through the cache: 0 or a store error. */
+int web_eval_counts(struct web_req *r, const struct evaluation_info *ev, struct counts *out);
+int web_rule_counts(struct web_req *r, const struct evaluation_info *ev, store_rule_count_fn fn, void *ctx);
 
 /* Shared pieces of pages. */
 void web_counts_row(struct html_page *p, const struct web_req *r, const struct counts *c);
