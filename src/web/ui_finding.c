@@ -54,6 +54,24 @@ static void details(struct html_page *p, struct web_req *r, const char *details_
 	json_decref(d);
 }
 
+/* Whether each property the result read ("a; b") was collected: "yes; no". */
+static char *collected_text(struct web_req *r, const struct finding_row *f)
+{
+	struct buf b = BUF_INIT;
+	char *props = xstrdup(f->property ? f->property : ""), *save = NULL;
+	for (char *w = strtok_r(props, "; ", &save); w; w = strtok_r(NULL, "; ", &save)) {
+		bool collected = false;
+		char *value = NULL;
+		int have = store_object_prop(r->st, r->si.id, f->object_type, f->moref, w, &collected, &value);
+		buf_printf(&b, "%s%s", b.len ? "; " : "", have == 0 ? web_tr(r, collected ? "yes" : "no") : "-");
+		free(value);
+	}
+	free(props);
+	if (!b.len)
+		buf_puts(&b, "-");
+	return buf_detach(&b);
+}
+
 static int one_row(void *ctx, const struct browse_row *b)
 {
 	struct one *x = ctx;
@@ -65,11 +83,7 @@ static int one_row(void *ctx, const struct browse_row *b)
 	violation_id(vid, r->target, f->rule_id, f->object_type, f->moref);
 	char *obj = xasprintf("%s (%s %s)", f->object_name, f->object_type, f->moref);
 	char *rule = xasprintf("%s: %s", f->rule_id, f->title);
-	bool collected = false;
-	char *value = NULL;
-	int have = f->property ? store_object_prop(r->st, r->si.id, f->object_type, f->moref, f->property, &collected,
-						   &value)
-			       : 1;
+	char *collected = collected_text(r, f);
 	html_open(p, "table", "meta");
 	web_kv(p, web_tr(r, "Violation id"), vid);
 	web_kv(p, web_tr(r, "Baseline"), b->baseline_id);
@@ -83,7 +97,7 @@ static int one_row(void *ctx, const struct browse_row *b)
 	web_kv(p, web_tr(r, "Property"), f->property);
 	web_kv(p, web_tr(r, "Observed"), f->observed);
 	web_kv(p, web_tr(r, "Expected"), f->expected);
-	web_kv(p, web_tr(r, "Collected"), have == 0 ? web_tr(r, collected ? "yes" : "no") : "-");
+	web_kv(p, web_tr(r, "Collected"), collected);
 	if (f->waiver_justification) {
 		char *w = xasprintf("%s %s, %s%s%s: %s", f->waiver_expired ? web_tr(r, "Expired") : web_tr(r, "Expires"),
 				    f->waiver_expires, f->waiver_approver, f->waiver_ticket ? ", " : "",
@@ -100,7 +114,7 @@ static int one_row(void *ctx, const struct browse_row *b)
 	details(p, r, f->details_json);
 	html_elem(p, "h2", NULL, web_tr(r, "Suggestion and review"));
 	html_elem(p, "p", "muted", web_tr(r, "No stored suggestion: the advisor's records are not in this twin."));
-	free(value);
+	free(collected);
 	free(obj);
 	free(rule);
 	return 1;
