@@ -6,48 +6,43 @@
 #   NSX_FLAGS: extra flags for the NSX lab (e.g. "-rules 20000 -policies 200")
 LAB_DIR=${LAB_DIR:-.lab}
 
+# start_one NAME BINARY URLFILE PWFILE USER LOG [flags...]: starts one lab
+# with a fresh random password and waits for its URL; sets STARTED_PID.
+start_one() {
+	name=$1 bin=$2 urlfile=$3 pwfile=$4 user=$5 log=$6
+	shift 6
+	rm -f "$urlfile"
+	umask 077
+	od -An -tx1 -N12 /dev/urandom | tr -d ' \n' >"$pwfile"
+	umask 022
+	"$bin" -url-file "$urlfile" -username "$user" -password-file "$pwfile" "$@" >"$log" 2>&1 &
+	STARTED_PID=$!
+	i=0
+	while [ ! -s "$urlfile" ]; do
+		i=$((i + 1))
+		if [ $i -gt 2400 ] || ! kill -0 "$STARTED_PID" 2>/dev/null; then
+			echo "harden: the $name lab did not start; see $log" >&2
+			cat "$log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
 lab_start() {
 	b=$1
 	listen=$2
 	shift 2
 	mkdir -p "$LAB_DIR"
 	chmod 700 "$LAB_DIR"
-	rm -f "$LAB_DIR/url"
-	umask 077
-	od -An -tx1 -N12 /dev/urandom | tr -d ' \n' >"$LAB_DIR/vc.pw"
-	umask 022
-	"$b/harden-vclab" -listen "$listen" -url-file "$LAB_DIR/url" -username harden \
-		-password-file "$LAB_DIR/vc.pw" "$@" >"$LAB_DIR/lab.log" 2>&1 &
-	LAB_PID=$!
-	i=0
-	while [ ! -s "$LAB_DIR/url" ]; do
-		i=$((i + 1))
-		if [ $i -gt 2400 ] || ! kill -0 "$LAB_PID" 2>/dev/null; then
-			echo "harden: the vCenter lab did not start; see $LAB_DIR/lab.log" >&2
-			cat "$LAB_DIR/lab.log" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
+	start_one vCenter "$b/harden-vclab" "$LAB_DIR/url" "$LAB_DIR/vc.pw" harden "$LAB_DIR/lab.log" \
+		-listen "$listen" "$@" || return 1
+	LAB_PID=$STARTED_PID
 	LAB_URL=$(cat "$LAB_DIR/url")
-	rm -f "$LAB_DIR/nsx-url"
-	umask 077
-	od -An -tx1 -N12 /dev/urandom | tr -d ' \n' >"$LAB_DIR/nsx.pw"
-	umask 022
 	# shellcheck disable=SC2086
-	"$b/harden-nsxlab" -listen "${NSX_LISTEN:-127.0.0.1:0}" -url-file "$LAB_DIR/nsx-url" -username audit \
-		-password-file "$LAB_DIR/nsx.pw" ${NSX_FLAGS:-} >"$LAB_DIR/nsx-lab.log" 2>&1 &
-	NSX_PID=$!
-	i=0
-	while [ ! -s "$LAB_DIR/nsx-url" ]; do
-		i=$((i + 1))
-		if [ $i -gt 2400 ] || ! kill -0 "$NSX_PID" 2>/dev/null; then
-			echo "harden: the NSX lab did not start; see $LAB_DIR/nsx-lab.log" >&2
-			cat "$LAB_DIR/nsx-lab.log" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
+	start_one NSX "$b/harden-nsxlab" "$LAB_DIR/nsx-url" "$LAB_DIR/nsx.pw" audit "$LAB_DIR/nsx-lab.log" \
+		-listen "${NSX_LISTEN:-127.0.0.1:0}" ${NSX_FLAGS:-} || return 1
+	NSX_PID=$STARTED_PID
 	NSX_URL=$(cat "$LAB_DIR/nsx-url")
 	cat >"$LAB_DIR/targets.yaml" <<EOT
 # Written by harden's lab scripts: the built-in lab as target 'lab'.

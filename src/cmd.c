@@ -21,7 +21,7 @@
 
 static const struct cmd *const commands[] = {
 	&cmd_scan, &cmd_evaluate, &cmd_report, &cmd_drift, &cmd_history, &cmd_inventory, &cmd_snapshots,
-	&cmd_targets, &cmd_prune, &cmd_baseline, &cmd_waiver, &cmd_web, &cmd_help, &cmd_version, NULL,
+	&cmd_targets, &cmd_prune, &cmd_baseline, &cmd_waiver, &cmd_mcp, &cmd_web, &cmd_help, &cmd_version, NULL,
 };
 
 const struct cmd *const *cmd_table(void)
@@ -36,8 +36,7 @@ static const char *const exit_texts[] = {
 	[EXIT_FINDINGS] = "failing findings at or above --fail-on (default critical)",
 	[EXIT_USAGE] = "usage, targets file or baseline error (nothing was collected)",
 	[EXIT_UNKNOWN] = "no failure, but unknown results (data not collected) at or above --fail-on",
-	[EXIT_COLLECT] = "target unreachable, TLS, timeout or protocol error: collection failed "
-			 "(also when only the NSX part failed), or the snapshot asked for is failed",
+	[EXIT_COLLECT] = "collection failed (unreachable, TLS, timeout, protocol; or the NSX part), or a failed snapshot",
 	[EXIT_AUTH] = "authentication failed (vCenter or NSX)",
 	[EXIT_STORE] = "twin database error (cannot open, disk full) or a report file not written",
 	[EXIT_BUSY] = "another scan holds the twin database",

@@ -30,15 +30,15 @@ enum opt_kind {
 
 struct cmd_opt {
 	const char *name;	/* the long name, without "--" */
-	char sname;		/* the short name, or 0 */
 	const char *arg;	/* the argument's name in help, NULL for flags */
-	enum opt_kind kind;
-	size_t off;		/* where the value goes in the command's options */
 	const char *help;	/* one sentence; wrapped by cmd.c */
+	size_t off;		/* where the value goes in the command's options */
 	long long min, max;	/* OPT_INT */
 	const char *const *choices;	/* OPT_CHOICE: NULL-terminated */
 	int (*parse)(const char *arg, void *dst);	/* OPT_FN */
+	enum opt_kind kind;
 	unsigned flags;
+	char sname;		/* the short name, or 0 */
 };
 
 /* A group of options whose destinations lie in a struct at offset base of
@@ -107,7 +107,7 @@ struct cmd {
 };
 
 extern const struct cmd cmd_scan, cmd_evaluate, cmd_report, cmd_drift, cmd_history, cmd_inventory, cmd_prune,
-	cmd_baseline, cmd_waiver, cmd_snapshots, cmd_targets, cmd_web, cmd_help, cmd_version;
+	cmd_baseline, cmd_waiver, cmd_snapshots, cmd_targets, cmd_mcp, cmd_web, cmd_help, cmd_version;
 
 enum { CMD_COLOR_AUTO, CMD_COLOR_ALWAYS, CMD_COLOR_NEVER };
 /* Whether stdout may be coloured: --color, else a terminal without NO_COLOR. */

@@ -1,5 +1,4 @@
 /* harden baseline list | show ID | validate FILE... */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,55 +6,27 @@
 #include "cmd.h"
 #include "rules/rules.h"
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int do_list(struct cmd_ctx *ctx, void *opts)
 {
 	(void)ctx;
 	(void)opts;
-	struct strlist dirs = { 0 }, seen = { 0 }, names = { 0 };
-	baseline_dirs(&dirs);
-	for (size_t i = 0; i < dirs.n; i++) {
-		DIR *d = opendir(dirs.v[i]);
-		if (!d)
-			continue;
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			size_t l = strlen(e->d_name);
-			if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml") && e->d_name[0] != '.') {
-				char *stem = xstrndup(e->d_name, l - 5);
-				if (!strlist_has(&seen, stem)) {
-					strlist_add(&seen, stem);
-					strlist_add_owned(&names, xasprintf("%s\t%s/%s", stem, dirs.v[i], e->d_name));
-				}
-				free(stem);
-			}
-		}
-		closedir(d);
-	}
-	qsort(names.v, names.n, sizeof(*names.v), name_cmp);
+	struct strlist names = { 0 }, paths = { 0 };
+	baseline_catalog(NULL, &names, &paths);
 	int rc = EXIT_CLEAN;
 	for (size_t i = 0; i < names.n; i++) {
-		char *path = strchr(names.v[i], '\t') + 1;
 		struct baseline *b;
-		if (baseline_load(&b, path) < 0) {
-			*strchr(names.v[i], '\t') = '\0';
+		if (baseline_load(&b, paths.v[i]) < 0) {
 			printf("%-32s invalid: %s\n", names.v[i], err_get());
 			rc = EXIT_USAGE;
 			continue;
 		}
-		*strchr(names.v[i], '\t') = '\0';
 		printf("%-32s %3u rules  %s\n", names.v[i], b->nrules, b->title);
 		if (strcmp(b->id, names.v[i]))
-			log_warn("baseline file '%s' declares id '%s'; it is found by its file name", path, b->id);
+			log_warn("baseline file '%s' declares id '%s'; it is found by its file name", paths.v[i], b->id);
 		baseline_free(b);
 	}
-	strlist_release(&dirs);
-	strlist_release(&seen);
 	strlist_release(&names);
+	strlist_release(&paths);
 	return rc;
 }
 

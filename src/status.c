@@ -33,7 +33,9 @@ static int index_of(const char *const *names, int n, const char *s)
 	return -1;
 }
 
-/* name and parse for one table; the enum's range is [0, count). */
+/* name and parse for one table; the enum's range is [0, count).  (type
+ * names an enum tag, which cannot be parenthesised.) */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define NAME_TABLE(fn, type, names, count) \
 	const char *fn##_name(enum type v) { return name_of(names, count, (int)v); } \
 	int fn##_parse(const char *s, enum type *out) \
@@ -44,6 +46,7 @@ static int index_of(const char *const *names, int n, const char *s)
 		*out = (enum type)i; \
 		return 0; \
 	}
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 NAME_TABLE(severity, severity, severity_names, SEV_COUNT)
 NAME_TABLE(rstatus, rstatus, rstatus_names, RS_COUNT)

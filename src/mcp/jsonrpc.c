@@ -147,7 +147,9 @@ int jrpc_read(struct jrpc *j, json_t **msg, int timeout_ms)
 		for (long i = 0; i < len && blank; i++)
 			blank = strchr(" \t\r", j->rbuf.data[i]) != NULL;
 		json_error_t je;
-		json_t *v = blank ? NULL : json_loadb(j->rbuf.data, (size_t)len, JSON_REJECT_DUPLICATES, &je);
+		/* Any JSON value: a bare 42 is an invalid request, not a parse error. */
+		json_t *v = blank ? NULL
+				  : json_loadb(j->rbuf.data, (size_t)len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 		memmove(j->rbuf.data, j->rbuf.data + used, j->rbuf.len - used);
 		j->rbuf.len -= used;
 		j->rbuf.data[j->rbuf.len] = '\0';

@@ -1,5 +1,6 @@
 #include "rules/rules.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1013,6 +1014,46 @@ void baseline_dirs(struct strlist *out)
 		add_if_dir(out, xasprintf("%s/../share/harden/baselines", exe));
 	}
 	strlist_add(out, HARDEN_DATADIR "/baselines");
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void baseline_catalog(const char *sub, struct strlist *stems, struct strlist *paths)
+{
+	struct strlist dirs = { 0 }, found = { 0 };
+	baseline_dirs(&dirs);
+	for (size_t i = 0; i < dirs.n; i++) {
+		char *dir = sub ? xasprintf("%s/%s", dirs.v[i], sub) : xstrdup(dirs.v[i]);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			size_t l = strlen(e->d_name);
+			if (l <= 5 || strcmp(e->d_name + l - 5, ".yaml") || e->d_name[0] == '.')
+				continue;
+			char *stem = xstrndup(e->d_name, l - 5);
+			if (!strlist_has(stems, stem)) {
+				strlist_add(stems, stem);
+				strlist_add_owned(&found, xasprintf("%s\t%s/%s", stem, dir, e->d_name));
+			}
+			free(stem);
+		}
+		if (d)
+			closedir(d);
+		free(dir);
+	}
+	qsort(found.v, found.n, sizeof(*found.v), name_cmp);
+	strlist_release(stems);
+	for (size_t i = 0; i < found.n; i++) {
+		char *tab = strchr(found.v[i], '\t');
+		strlist_add(paths, tab + 1);
+		*tab = '\0';
+		strlist_add(stems, found.v[i]);
+	}
+	strlist_release(&found);
+	strlist_release(&dirs);
 }
 
 static bool name_is_safe(const char *name)

@@ -99,6 +99,10 @@ bool baseline_has_param(const struct baseline *b, const char *name);
 char *baseline_resolve(const char *name);
 /* Directories searched for builtin and user baselines, highest priority first. */
 void baseline_dirs(struct strlist *out);
+/* The *.yaml files of sub (NULL: the directories themselves, "coverage":
+ * their coverage/ folders) in those directories, the first of each name
+ * winning, sorted by name: stems[i] is found at paths[i]. */
+void baseline_catalog(const char *sub, struct strlist *stems, struct strlist *paths);
 
 struct evidence {
 	char *property;

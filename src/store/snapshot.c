@@ -229,6 +229,39 @@ int store_snapshot_previous(struct store *st, const char *target, long long snap
 	return store_query_int(st, sql, prev, "ti", target, snap);
 }
 
+static int target_row(void *ctx, sqlite3_stmt *s)
+{
+	strlist_add(ctx, store_col_text(s, 0));
+	return 0;
+}
+
+int store_targets(struct store *st, struct strlist *out)
+{
+	static const char sql[] = "SELECT DISTINCT target FROM snapshot ORDER BY target";
+	return store_query(st, "read", sql, target_row, out, "");
+}
+
+static int id_row(void *ctx, sqlite3_stmt *s)
+{
+	long long *id = store_list_add(ctx, sizeof(*id));
+	*id = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
+int store_snapshot_ids(struct store *st, const char *target, long long **ids, unsigned *n)
+{
+	static const char sql[] = "SELECT id FROM snapshot WHERE target = ?1 ORDER BY id DESC";
+	struct store_list l = { 0 };
+	int rc = store_query(st, "read", sql, id_row, &l, "t", target);
+	*ids = l.v;
+	*n = rc < 0 ? 0 : l.n;
+	if (rc < 0) {
+		free(l.v);
+		*ids = NULL;
+	}
+	return rc < 0 ? rc : 0;
+}
+
 int store_object_add(struct store *st, long long snap, const char *type, const char *moref,
 		     const char *name, long long *id)
 {

@@ -8,6 +8,7 @@
 
 #include "status.h"
 #include "util/error.h"
+#include "util/util.h"
 #include "vocab.h"
 
 #define STORE_SCHEMA_VERSION 4
@@ -93,6 +94,12 @@ int store_snapshot_latest(struct store *st, const char *target, long long *id);
 /* The newest completed snapshot of target older than snap: 0, or 1 when
  * there is none. */
 int store_snapshot_previous(struct store *st, const char *target, long long snap, long long *prev);
+
+/* The targets the twin holds snapshots of, by name. */
+int store_targets(struct store *st, struct strlist *out);
+/* The ids of target's snapshots (every status), newest first; caller
+ * frees *ids. */
+int store_snapshot_ids(struct store *st, const char *target, long long **ids, unsigned *n);
 
 /* Objects and properties of a snapshot being written. */
 int store_object_add(struct store *st, long long snap, const char *type, const char *moref,

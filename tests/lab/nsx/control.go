@@ -41,6 +41,7 @@ type faultState struct {
 	expire     labkit.Expiry
 	delay      time.Duration
 	codeString bool
+	hostile    hostileState // hostile.go
 }
 
 func (f *faultState) reset() {
@@ -51,6 +52,7 @@ func (f *faultState) reset() {
 	f.expire = labkit.Expiry{}
 	f.delay = 0
 	f.codeString = false
+	f.hostile.reset()
 }
 
 // take consumes one use of the first rule in q matching the request.
@@ -167,6 +169,7 @@ func (s *server) faultsView() map[string]interface{} {
 		"fail": rules(f.fails, true), "malformed": rules(f.malformed, false),
 		"redirect": int(f.redirects), "expire_armed": f.expire.Armed, "expire_after": f.expire.Left,
 		"delay_ms": f.delay.Milliseconds(), "error_code_string": f.codeString,
+		"hostile": f.hostile.view(),
 	}
 }
 
@@ -179,6 +182,9 @@ var labPOST = map[string]bool{
 }
 
 func (s *server) serveLab(w http.ResponseWriter, r *http.Request) {
+	if s.faults.hostile.serveLab(w, r) {
+		return
+	}
 	if !labkit.Methods(w, r, labGET, labPOST) {
 		return
 	}

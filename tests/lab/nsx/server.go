@@ -34,7 +34,9 @@ type server struct {
 }
 
 func newServer(cfg config) *server {
-	return &server{cfg: cfg, store: buildDFW(cfg), sess: newSessions(), faults: &faultState{}}
+	s := &server{cfg: cfg, store: buildDFW(cfg), sess: newSessions(), faults: &faultState{}}
+	s.faults.hostile.startCaptureFlags()
+	return s
 }
 
 // counters are the /lab/stats figures.
@@ -268,6 +270,9 @@ func (s *server) serveNSX(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, injectedError(f.status, s.cfg.username))
 		return
 	}
+	if s.faults.hostile.intercept(s, w, r, api) {
+		return
+	}
 
 	switch {
 	case r.URL.Path == "/api/session/create":
@@ -366,7 +371,7 @@ func (s *server) apiRequest(w http.ResponseWriter, r *http.Request, sub string, 
 	if rep.list {
 		inc(&s.stats.listPages)
 	}
-	out := rep.body
+	out := s.faults.hostile.rewriteList(r, rep, rep.body)
 	if r.Method == http.MethodGet && rep.status == http.StatusOK {
 		if b := s.faults.takeBody(r.URL.Path); b != nil {
 			inc(&s.stats.faultsServed)
@@ -377,7 +382,7 @@ func (s *server) apiRequest(w http.ResponseWriter, r *http.Request, sub string, 
 		inc(&s.stats.faultsServed)
 		out = out[:len(out)/2]
 	}
-	writeBody(w, rep.status, out)
+	s.faults.hostile.write(w, r, rep, out)
 }
 
 func (s *server) sessionCreate(w http.ResponseWriter, r *http.Request, body []byte) {

@@ -91,6 +91,7 @@ func (f *faultState) reset() {
 	f.malformed = 0
 	f.expire = labkit.Expiry{}
 	f.delay = 0
+	hostile.reset()
 }
 
 type counters struct {
@@ -301,6 +302,9 @@ func (fe *frontEnd) serveSDK(w http.ResponseWriter, r *http.Request) {
 		reconfig = beforeReconfig(body, call.this)
 	}
 
+	if hostile.intercept(w, call, body, authed) {
+		return
+	}
 	rec := &recorder{h: http.Header{}}
 	r2 := r.Clone(r.Context())
 	r2.Body = io.NopCloser(bytes.NewReader(body))
@@ -332,7 +336,7 @@ func (fe *frontEnd) serveSDK(w http.ResponseWriter, r *http.Request) {
 		fe.expireAll()
 	}
 
-	out := normalizeXSI(rec.buf.Bytes())
+	out := hostile.rewrite(call, normalizeXSI(rec.buf.Bytes()))
 	if faults.takeMalformed() {
 		// HTTP 200 with a truncated envelope: hostile/broken SOAP.
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
@@ -349,8 +353,7 @@ func (fe *frontEnd) serveSDK(w http.ResponseWriter, r *http.Request) {
 	if rec.code == 0 {
 		rec.code = http.StatusOK
 	}
-	w.WriteHeader(rec.code)
-	_, _ = w.Write(out)
+	hostileWrite(w, rec.code, call.method, out)
 }
 
 var (
@@ -377,6 +380,9 @@ func normalizeXSI(b []byte) []byte {
 
 func (fe *frontEnd) serveLab(inv *inventory) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if hostile.serveLab(w, r) {
+			return
+		}
 		if !labkit.Methods(w, r, labGET, labPOST) {
 			return
 		}
