@@ -114,6 +114,7 @@ struct resp {
 	long status;
 	char *body;
 	char *ctype;
+	char *headers;
 	double ms;
 };
 
@@ -122,9 +123,11 @@ static struct resp get(const char *path, const char *header)
 {
 	CURL *c = curl_easy_init();
 	char *url = xasprintf("%s%s", web_url, path[0] == '/' ? path + 1 : path);
-	struct buf body = BUF_INIT;
+	struct buf body = BUF_INIT, head = BUF_INIT;
 	struct curl_slist *h = header ? curl_slist_append(NULL, header) : NULL;
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &head);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
 	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
@@ -141,6 +144,8 @@ static struct resp get(const char *path, const char *header)
 	r.ms *= 1000;
 	buf_putc(&body, 0);
 	r.body = buf_detach(&body);
+	buf_putc(&head, 0);
+	r.headers = buf_detach(&head);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	free(url);
@@ -151,6 +156,7 @@ static void resp_free(struct resp *r)
 {
 	free(r->body);
 	free(r->ctype);
+	free(r->headers);
 }
 
 static htmlDocPtr parse(const struct resp *r)
@@ -210,6 +216,10 @@ START_TEST(test_every_page_is_html_without_script)
 		ck_assert(!has(root, "link", NULL));
 		ck_assert(has(root, "h1", NULL));
 		ck_assert(has(root, "nav", NULL));
+		ck_assert(has(root, "style", "@media print"));
+		ck_assert_ptr_nonnull(strstr(r.headers, "Content-Security-Policy: default-src 'none'; "));
+		ck_assert_ptr_nonnull(strstr(r.headers, "X-Content-Type-Options: nosniff"));
+		ck_assert_ptr_nonnull(strstr(r.headers, "X-Frame-Options: DENY"));
 		xmlFreeDoc(d);
 		fprintf(stderr, "web: %-50s %6.1f ms %7zu bytes\n", pages[i], r.ms, strlen(r.body));
 		resp_free(&r);
