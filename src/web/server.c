@@ -266,6 +266,10 @@ int web_serve(struct store *st, const struct web_opts *o, FILE *out)
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	s.cache = web_cache_new();
+	if ((rc = web_cache_warm(s.cache, st)) < 0) {
+		web_cache_free(s.cache);
+		return rc;
+	}
 	struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, &ss,
 						 MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 						 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,

@@ -19,6 +19,10 @@ enum web_lang { WEB_EN, WEB_ZH };
 struct web_cache;
 struct web_cache *web_cache_new(void);
 void web_cache_free(struct web_cache *c);
+/* Reads the counts the overview needs for each target's latest snapshot,
+ * before the server answers, so that the first page does not wait for
+ * them (older snapshots' are read when first shown): 0 or a store error. */
+int web_cache_warm(struct web_cache *c, struct store *st);
 
 struct web_req {
 	struct store *st;

@@ -54,7 +54,7 @@ static char *spawn_web(const char *log, const char *listen, bool remote, pid_t *
 		_exit(127);
 	}
 	char *url = NULL;
-	for (int i = 0; i < 400 && !url; i++) {
+	for (int i = 0; i < 2400 && !url; i++) {	/* a minute: it reads the counts first */
 		char *t = file_read(log, NULL);
 		char *s = t ? strstr(t, "serving ") : NULL;
 		if (s && strchr(s, '\n')) {
