@@ -123,8 +123,6 @@ int web_rule_counts(struct web_req *r, const struct evaluation_info *ev, store_r
 struct warm_ctx {
 	struct web_req r;
 	struct strlist targets;
-	long long *ids;
-	unsigned n, cap;
 };
 
 static int warm_snapshot(void *ctx, const struct snapshot_info *si)
@@ -134,19 +132,6 @@ static int warm_snapshot(void *ctx, const struct snapshot_info *si)
 		return 0;
 	if (!x->targets.n || strcmp(x->targets.v[x->targets.n - 1], si->target))
 		strlist_add(&x->targets, si->target);
-	return 0;
-}
-
-static int warm_id(void *ctx, const struct snapshot_info *si)
-{
-	struct warm_ctx *x = ctx;
-	if (si->status != SNAP_COMPLETED)
-		return 0;
-	if (x->n == x->cap) {
-		x->cap = x->cap ? 2 * x->cap : 32;
-		x->ids = xrealloc(x->ids, x->cap * sizeof(*x->ids));
-	}
-	x->ids[x->n++] = si->id;
 	return 0;
 }
 
@@ -160,22 +145,18 @@ int web_cache_warm(struct web_cache *c, struct store *st)
 	struct warm_ctx x = { .r = { .st = st, .cache = c } };
 	int rc = store_snapshots_each(st, NULL, warm_snapshot, &x);
 	for (size_t t = 0; t < x.targets.n && rc >= 0; t++) {
-		x.n = 0;
-		if ((rc = store_snapshots_each(st, x.targets.v[t], warm_id, &x)) < 0)
-			break;
-		for (unsigned i = x.n ? x.n - 1 : 0; i < x.n && rc >= 0; i++) {
-			struct evaluation_info *ev;
-			unsigned n;
-			if ((rc = store_latest_evaluations(st, x.ids[i], &ev, &n)) < 0)
-				break;
-			struct counts cnt;
-			for (unsigned k = 0; k < n && rc >= 0; k++)
-				if ((rc = web_eval_counts(&x.r, &ev[k], &cnt)) >= 0)
-					rc = web_rule_counts(&x.r, &ev[k], ignore, NULL);
-			evaluation_list_free(ev, n);
-		}
+		long long id;
+		struct evaluation_info *ev;
+		unsigned n;
+		if ((rc = store_snapshot_latest(st, x.targets.v[t], &id)) != 0)
+			continue;
+		rc = store_latest_evaluations(st, id, &ev, &n);
+		struct counts cnt;
+		for (unsigned k = 0; k < n && rc >= 0; k++)
+			if ((rc = web_eval_counts(&x.r, &ev[k], &cnt)) >= 0)
+				rc = web_rule_counts(&x.r, &ev[k], ignore, NULL);
+		evaluation_list_free(ev, n);
 	}
 	strlist_release(&x.targets);
-	free(x.ids);
 	return rc < 0 ? rc : 0;
 }

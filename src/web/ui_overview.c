@@ -199,7 +199,6 @@ static int trend_one(void *ctx, const struct snapshot_info *si)
 	return 0;
 }
 
-
 /* The snapshots a trend shows: the target's last TREND_MAX completed. */
 #define TREND_MAX 30
 
