@@ -4,6 +4,7 @@
  * forbids scripts should anything slip through anyway. */
 #include "report/html.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,29 @@ void html_elem(struct html_page *p, const char *tag, const char *cls, const char
 	html_close(p);
 }
 
+void html_close_empty(struct html_page *p)
+{
+	note(p, xmlTextWriterEndElement(p->w));
+}
+
+void html_link(struct html_page *p, const char *href, const char *cls, const char *text)
+{
+	html_open(p, "a", cls);
+	html_attr(p, "href", href);
+	html_text(p, text);
+	html_close(p);
+}
+
+void html_attrf(struct html_page *p, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *v = xvasprintf(fmt, ap);
+	va_end(ap);
+	html_attr(p, name, v);
+	free(v);
+}
+
 bool html_failed(struct html_page *p)
 {
 	bool b = p->bad_since;
@@ -90,6 +114,11 @@ static void meta(struct html_page *p, const char *name, const char *value, const
 
 struct html_page *html_page_begin(FILE *f, const char *title, const char *heading)
 {
+	return html_page_begin_head(f, title, heading, NULL);
+}
+
+struct html_page *html_page_begin_head(FILE *f, const char *title, const char *heading, const struct html_head *h)
+{
 	xmlTextWriterPtr w = rpt_xml_open(f, " ");
 	if (!w)
 		return NULL;
@@ -97,17 +126,20 @@ struct html_page *html_page_begin(FILE *f, const char *title, const char *headin
 	p->w = w;
 	note(p, xmlTextWriterWriteDTD(w, BAD_CAST "html", NULL, NULL, NULL));
 	html_open(p, "html", NULL);
-	html_attr(p, "lang", "en");
+	html_attr(p, "lang", h && h->lang ? h->lang : "en");
 	html_open(p, "head", NULL);
 	meta(p, "charset", "utf-8", NULL);
-	meta(p, "http-equiv", "Content-Security-Policy", csp);
+	meta(p, "http-equiv", "Content-Security-Policy", h && h->csp ? h->csp : csp);
 	html_elem(p, "title", NULL, title);
 	html_open(p, "style", NULL);
 	note(p, xmlTextWriterWriteRaw(w, BAD_CAST css));
+	if (h && h->css)
+		note(p, xmlTextWriterWriteRaw(w, BAD_CAST h->css));
 	html_close(p);
 	html_close(p);
 	html_open(p, "body", NULL);
-	html_elem(p, "h1", NULL, heading);
+	if (heading)
+		html_elem(p, "h1", NULL, heading);
 	return p;
 }
 

@@ -108,6 +108,18 @@ int store_evaluations(struct store *st, long long snap, struct evaluation_info *
 	return rc;
 }
 
+int store_latest_evaluations(struct store *st, long long snap, struct evaluation_info **out, unsigned *n)
+{
+	static const char sql[] = "SELECT id, snapshot_id, baseline_id, baseline_title, baseline_version, kind, "
+				  "created_at, eval_ms FROM evaluation WHERE id IN (SELECT max(id) FROM evaluation "
+				  "WHERE snapshot_id = ? GROUP BY baseline_id) ORDER BY baseline_id";
+	struct store_list x = { 0 };
+	int rc = store_query(st, "read", sql, evaluation_row, &x, "i", snap);
+	*out = x.v;
+	*n = x.n;
+	return rc;
+}
+
 void evaluation_list_free(struct evaluation_info *v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {

@@ -279,4 +279,65 @@ int store_finding_status(struct store *st, long long snap, const char *rule_id, 
  * *verified and *not_effective (may be NULL) get the counts. */
 int store_remediations_verify(struct store *st, const char *target, long long snap, unsigned *verified,
 			      unsigned *not_effective);
+
+/* Browsing (harden web): bounded, indexed reads for pages. */
+
+/* Which results of a snapshot a page shows.  NULL strings and negative
+ * enums are no filter.  The snapshot's results are those of the latest
+ * evaluation of each baseline. */
+enum browse_sort { BROWSE_SEVERITY, BROWSE_RULE, BROWSE_OBJECT, BROWSE_STATUS, BROWSE_SORT_COUNT };
+struct browse_filter {
+	long long snapshot;
+	const char *baseline, *rule, *object, *moref, *cluster, *search;
+	int severity;		/* enum severity, or -1 */
+	int status;		/* enum rstatus, or -1; -2: fail, unknown and waived */
+	enum browse_sort sort;
+};
+struct browse_row {
+	struct finding_row f;
+	const char *baseline_id;
+	long long evaluation_id;
+};
+typedef int (*browse_fn)(void *ctx, const struct browse_row *r);
+/* The rows of the filter, offset then at most limit of them. */
+int store_browse(struct store *st, const struct browse_filter *flt, long long offset, long long limit, browse_fn fn,
+		 void *ctx);
+/* How many rows the filter has. */
+int store_browse_count(struct store *st, const struct browse_filter *flt, long long *n);
+
+/* The latest evaluation of each baseline of a snapshot, by baseline id. */
+int store_latest_evaluations(struct store *st, long long snap, struct evaluation_info **out, unsigned *n);
+/* Result counts of an evaluation by rule and status, and the rules it
+ * evaluated (rule id order). */
+typedef void (*store_rule_count_fn)(void *ctx, const char *rule_id, enum rstatus status, long long n);
+int store_rule_counts(struct store *st, long long eval, store_rule_count_fn fn, void *ctx);
+typedef int (*store_rule_fn)(void *ctx, const char *rule_id, const char *title, enum severity sev,
+			     const char *object_type, const char *details_json);
+int store_eval_rules(struct store *st, long long eval, store_rule_fn fn, void *ctx);
+
+/* A property of an object of a snapshot, by type and moref: 0, or 1 when
+ * the object has no such property. */
+int store_object_prop(struct store *st, long long snap, const char *type, const char *moref, const char *name,
+		      bool *collected, char **value);
+
+/* Waivers recorded with the latest evaluations of a snapshot. */
+struct waiver_row {
+	const char *baseline_id, *rule_id, *selector, *justification, *approver, *expires, *ticket, *source;
+	bool expired;
+};
+typedef int (*store_waiver_fn)(void *ctx, const struct waiver_row *w);
+int store_waivers_each(struct store *st, long long snap, store_waiver_fn fn, void *ctx);
+
+/* The stored drift pairs of target, newest first, with event counts per
+ * kind name (kind NULL and n 0 for a pair without events). */
+typedef int (*store_pair_fn)(void *ctx, long long from, long long to, const char *kind, long long n);
+int store_drift_pairs(struct store *st, const char *target, store_pair_fn fn, void *ctx);
+
+/* Results of evaluation b whose status differs from the same baseline,
+ * rule and object in evaluation a of snapshot snap_a (all results when
+ * all); old_status NULL when a had none.  At most limit rows. */
+typedef int (*store_compare_fn)(void *ctx, const char *rule_id, const char *object_type, const char *moref,
+				const char *object_name, const char *old_status, const char *new_status);
+int store_compare_results(struct store *st, long long a, long long snap_a, long long b, bool all, long long limit,
+			  store_compare_fn fn, void *ctx);
 #endif

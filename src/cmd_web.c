@@ -1,0 +1,53 @@
+/* harden web: the auditor's dashboard, served from the twin on a read-only
+ * connection, so that it can be browsed while a scan writes. */
+#include <stdio.h>
+
+#include "cmd_common.h"
+#include "web/server.h"
+
+struct web_cmd_opts {
+	const char *listen;
+	bool allow_remote;
+};
+
+#define O(f) offsetof(struct web_cmd_opts, f)
+static const struct cmd_opt opts[] = {
+	{ .name = "listen", .sname = 'l', .arg = "ADDR:PORT", .kind = OPT_STR, .off = O(listen),
+	  .help = "the address and port to serve (default 127.0.0.1:8080; port 0 picks a free one)" },
+	{ .name = "allow-remote", .kind = OPT_FLAG, .off = O(allow_remote),
+	  .help = "allow a non-loopback address; every request then needs the access token printed at start" },
+	{ 0 },
+};
+
+static const struct web_cmd_opts defaults = { .listen = "127.0.0.1:8080" };
+
+static int run(struct cmd_ctx *ctx, void *vopts)
+{
+	const struct web_cmd_opts *o = vopts;
+	struct web_opts wo = { o->listen, o->allow_remote };
+	int rc = web_serve(ctx->store, &wo, stdout);
+	if (rc == HERR_INPUT)
+		return cmd_bad_usage(ctx, "%s", err_get());
+	if (rc < 0) {
+		log_error("%s", err_get());
+		return cmd_exit_for((enum herr)rc);
+	}
+	return EXIT_CLEAN;
+}
+
+const struct cmd cmd_web = {
+	.name = "web",
+	.summary = "Serve a read-only dashboard of the twin to a browser",
+	.description = "Pages: overview (/), framework, violations (filters as query parameters, CSV and JSON "
+		       "export), finding, drift, history and waivers, in English or Simplified Chinese (?lang=zh or "
+		       "the browser's Accept-Language). No script and nothing fetched from elsewhere. Stops on "
+		       "SIGINT or SIGTERM.",
+	.optsets = { { opts, 0 } },
+	.opts_size = sizeof(struct web_cmd_opts),
+	.defaults = &defaults,
+	.setup = CMD_TWIN_READ,
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exit_texts = { [EXIT_CLEAN] = "stopped by SIGINT or SIGTERM", [EXIT_STORE] = "the twin cannot be read, or "
+										    "the server cannot start" },
+	.run = run,
+};

@@ -1,0 +1,247 @@
+/* Reads for browsing the twin (harden web): a snapshot's results under a
+ * filter, sorted and paged, counts by rule, waivers, drift pairs and the
+ * comparison of two evaluations.  Every statement is a fixed string whose
+ * filters are parameters (NULL: no filter), so the store prepares each
+ * once; each walks one snapshot's evaluations through the indexes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+#include "util/util.h"
+
+#define SEV_ORDER                                                                                                   \
+	"CASE r.severity WHEN " SQLW(W_SEV_CRITICAL) " THEN 0 WHEN " SQLW(W_SEV_HIGH) " THEN 1 WHEN " SQLW(         \
+		W_SEV_MEDIUM) " THEN 2 WHEN " SQLW(W_SEV_LOW) " THEN 3 ELSE 4 END"
+#define STATUS_ORDER                                                                                                \
+	"CASE f.status WHEN " SQLW(W_RS_FAIL) " THEN 0 WHEN " SQLW(W_RS_UNKNOWN) " THEN 1 WHEN " SQLW(              \
+		W_RS_WAIVED) " THEN 2 WHEN " SQLW(W_RS_PASS) " THEN 3 ELSE 4 END"
+
+#define LATEST_EVALS "SELECT max(id) FROM evaluation WHERE snapshot_id = ?1 GROUP BY baseline_id"
+
+/* The objects of snapshot ?1 in cluster ?10: hosts by their cluster, VMs
+ * by their host's; computed once per statement, not per row. */
+#define IN_CLUSTER                                                                                                  \
+	"SELECT x.id FROM object x JOIN property p ON p.object_id = x.id AND p.name = 'cluster' "                  \
+	"WHERE x.snapshot_id = ?1 AND p.value = ?10 UNION "                                                         \
+	"SELECT x.id FROM object x JOIN property p ON p.object_id = x.id AND p.name = 'host' "                     \
+	"WHERE x.snapshot_id = ?1 AND p.value IN (SELECT h.name FROM object h JOIN property hc "                   \
+	"ON hc.object_id = h.id AND hc.name = 'cluster' WHERE h.snapshot_id = ?1 AND h.type = 'host' "             \
+	"AND hc.value = ?10)"
+
+/* ?1 snapshot, ?2 baseline, ?3 rule, ?4 object name or moref, ?5 moref,
+ * ?6 severity, ?7 status, ?8 open results only, ?9 search, ?10 cluster. */
+#define BROWSE_FROM                                                                                                 \
+	"FROM evaluation e JOIN finding f ON f.evaluation_id = e.id "                                               \
+	"JOIN eval_rule r ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "                          \
+	"JOIN object o ON o.id = f.object_id LEFT JOIN waiver w ON w.id = f.waiver_id "                             \
+	"WHERE e.id IN (" LATEST_EVALS ") "                                                                         \
+	"AND (?2 IS NULL OR e.baseline_id = ?2) AND (?3 IS NULL OR f.rule_id = ?3) "                                \
+	"AND (?4 IS NULL OR o.name = ?4 OR o.moref = ?4) AND (?5 IS NULL OR o.moref = ?5) "                         \
+	"AND (?6 IS NULL OR r.severity = ?6) AND (?7 IS NULL OR f.status = ?7) "                                    \
+	"AND (?8 = 0 OR f.status IN (" SQLW(W_RS_FAIL) ", " SQLW(W_RS_UNKNOWN) ", " SQLW(W_RS_WAIVED) ")) "         \
+	"AND (?9 IS NULL OR instr(lower(f.rule_id || ' ' || r.title || ' ' || o.name || ' ' || o.moref || ' ' || "  \
+	"coalesce(f.property, '') || ' ' || coalesce(f.observed, '')), lower(?9)) > 0) "                           \
+	"AND (?10 IS NULL OR o.id IN (" IN_CLUSTER ")) "
+
+#define BROWSE_SELECT                                                                                               \
+	"SELECT f.rule_id, r.title, r.severity, r.object_type, r.details, f.status, f.property, f.observed, "       \
+	"f.expected, o.moref, o.name, o.id, w.justification, w.approver, w.expires, w.ticket, w.expired, "         \
+	"e.baseline_id, e.id " BROWSE_FROM
+
+static const char *const browse_sql[BROWSE_SORT_COUNT] = {
+	[BROWSE_SEVERITY] = BROWSE_SELECT "ORDER BY " SEV_ORDER ", f.rule_id, o.name, o.moref, e.baseline_id "
+					  "LIMIT ?11 OFFSET ?12",
+	[BROWSE_RULE] = BROWSE_SELECT "ORDER BY f.rule_id, e.baseline_id, o.name, o.moref LIMIT ?11 OFFSET ?12",
+	[BROWSE_OBJECT] = BROWSE_SELECT "ORDER BY o.name, o.moref, " SEV_ORDER ", f.rule_id, e.baseline_id "
+					"LIMIT ?11 OFFSET ?12",
+	[BROWSE_STATUS] = BROWSE_SELECT "ORDER BY " STATUS_ORDER ", " SEV_ORDER ", f.rule_id, o.name, o.moref, "
+					"e.baseline_id LIMIT ?11 OFFSET ?12",
+};
+
+struct browse_ctx {
+	browse_fn fn;
+	void *ctx;
+};
+
+static int browse_row(void *ctx, sqlite3_stmt *s)
+{
+	struct browse_ctx *x = ctx;
+	struct browse_row b;
+	struct finding_row *f = &b.f;
+	const char *severity, *status;
+	store_cols(s, "tttttttttttittttbti", &f->rule_id, &f->title, &severity, &f->object_type, &f->details_json,
+		   &status, &f->property, &f->observed, &f->expected, &f->moref, &f->object_name, &f->object_id,
+		   &f->waiver_justification, &f->waiver_approver, &f->waiver_expires, &f->waiver_ticket,
+		   &f->waiver_expired, &b.baseline_id, &b.evaluation_id);
+	if (severity_parse(severity, &f->severity) < 0 || rstatus_parse(status, &f->status) < 0)
+		return 0;
+	return x->fn(x->ctx, &b);
+}
+
+#define FILTER_ARGS(flt)                                                                                            \
+	(flt)->snapshot, (flt)->baseline, (flt)->rule, (flt)->object, (flt)->moref,                                 \
+		(flt)->severity >= 0 ? severity_name((enum severity)(flt)->severity) : NULL,                        \
+		(flt)->status >= 0 ? rstatus_name((enum rstatus)(flt)->status) : NULL, (flt)->status == -2,         \
+		(flt)->search && *(flt)->search ? (flt)->search : NULL, (flt)->cluster
+
+int store_browse(struct store *st, const struct browse_filter *flt, long long offset, long long limit, browse_fn fn,
+		 void *ctx)
+{
+	struct browse_ctx x = { fn, ctx };
+	unsigned sort = (unsigned)flt->sort < BROWSE_SORT_COUNT ? flt->sort : BROWSE_SEVERITY;
+	return store_query(st, "read", browse_sql[sort], browse_row, &x, "ittttttbttii", FILTER_ARGS(flt), limit,
+			   offset);
+}
+
+int store_browse_count(struct store *st, const struct browse_filter *flt, long long *n)
+{
+	static const char sql[] = "SELECT count(*) " BROWSE_FROM;
+	int rc = store_query_int(st, sql, n, "ittttttbtt", FILTER_ARGS(flt));
+	return rc > 0 ? 0 : rc;
+}
+
+struct rule_count_ctx {
+	store_rule_count_fn fn;
+	void *ctx;
+};
+
+static int rule_count_row(void *ctx, sqlite3_stmt *s)
+{
+	struct rule_count_ctx *x = ctx;
+	enum rstatus status;
+	if (rstatus_parse(store_col_text(s, 1), &status) == 0)
+		x->fn(x->ctx, store_col_text(s, 0), status, sqlite3_column_int64(s, 2));
+	return 0;
+}
+
+int store_rule_counts(struct store *st, long long eval, store_rule_count_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT rule_id, status, count(*) FROM finding WHERE evaluation_id = ? GROUP BY 1, 2 ORDER BY 1";
+	struct rule_count_ctx x = { fn, ctx };
+	return store_query(st, "read", sql, rule_count_row, &x, "i", eval);
+}
+
+struct rule_ctx {
+	store_rule_fn fn;
+	void *ctx;
+};
+
+static int rule_row(void *ctx, sqlite3_stmt *s)
+{
+	struct rule_ctx *x = ctx;
+	enum severity sev;
+	if (severity_parse(store_col_text(s, 2), &sev) < 0)
+		return 0;
+	return x->fn(x->ctx, store_col_text(s, 0), store_col_text(s, 1), sev, store_col_text(s, 3),
+		     store_col_text(s, 4));
+}
+
+int store_eval_rules(struct store *st, long long eval, store_rule_fn fn, void *ctx)
+{
+	static const char sql[] = "SELECT rule_id, title, severity, object_type, details FROM eval_rule "
+				  "WHERE evaluation_id = ? ORDER BY rule_id";
+	struct rule_ctx x = { fn, ctx };
+	return store_query(st, "read", sql, rule_row, &x, "i", eval);
+}
+
+struct prop_ctx {
+	bool found, *collected;
+	char **value;
+};
+
+static int prop_row(void *ctx, sqlite3_stmt *s)
+{
+	struct prop_ctx *x = ctx;
+	x->found = true;
+	store_cols(s, "bs", x->collected, x->value);
+	return 1;
+}
+
+int store_object_prop(struct store *st, long long snap, const char *type, const char *moref, const char *name,
+		      bool *collected, char **value)
+{
+	static const char sql[] = "SELECT p.collected, p.value FROM object o JOIN property p ON p.object_id = o.id "
+				  "WHERE o.snapshot_id = ? AND o.type = ? AND o.moref = ? AND p.name = ?";
+	struct prop_ctx x = { false, collected, value };
+	*collected = false;
+	*value = NULL;
+	int rc = store_query(st, "read", sql, prop_row, &x, "itte", snap, type, moref, name);
+	if (rc < 0)
+		return rc;
+	return x.found ? 0 : 1;
+}
+
+struct waiver_ctx {
+	store_waiver_fn fn;
+	void *ctx;
+};
+
+static int waiver_row(void *ctx, sqlite3_stmt *s)
+{
+	struct waiver_ctx *x = ctx;
+	struct waiver_row w;
+	store_cols(s, "ttttttttb", &w.baseline_id, &w.rule_id, &w.selector, &w.justification, &w.approver, &w.expires,
+		   &w.ticket, &w.source, &w.expired);
+	return x->fn(x->ctx, &w);
+}
+
+int store_waivers_each(struct store *st, long long snap, store_waiver_fn fn, void *ctx)
+{
+	static const char sql[] = "SELECT e.baseline_id, w.rule_id, w.selector, w.justification, w.approver, "
+				  "w.expires, w.ticket, w.source, w.expired FROM waiver w "
+				  "JOIN evaluation e ON e.id = w.evaluation_id WHERE e.id IN (" LATEST_EVALS ") "
+				  "ORDER BY w.expires, e.baseline_id, w.rule_id";
+	struct waiver_ctx x = { fn, ctx };
+	return store_query(st, "read", sql, waiver_row, &x, "i", snap);
+}
+
+struct pair_ctx {
+	store_pair_fn fn;
+	void *ctx;
+};
+
+static int pair_row(void *ctx, sqlite3_stmt *s)
+{
+	struct pair_ctx *x = ctx;
+	return x->fn(x->ctx, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), store_col_text(s, 2),
+		     sqlite3_column_int64(s, 3));
+}
+
+int store_drift_pairs(struct store *st, const char *target, store_pair_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT p.from_snapshot, p.to_snapshot, e.kind, count(e.id) FROM drift_pair p "
+		"JOIN snapshot s ON s.id = p.to_snapshot LEFT JOIN drift_event e ON e.to_snapshot = p.to_snapshot "
+		"AND e.from_snapshot = p.from_snapshot WHERE s.target = ? GROUP BY 1, 2, 3 ORDER BY 2 DESC, 1 DESC, 3";
+	struct pair_ctx x = { fn, ctx };
+	return store_query(st, "read", sql, pair_row, &x, "t", target);
+}
+
+struct compare_ctx {
+	store_compare_fn fn;
+	void *ctx;
+};
+
+static int compare_row(void *ctx, sqlite3_stmt *s)
+{
+	struct compare_ctx *x = ctx;
+	return x->fn(x->ctx, store_col_text(s, 0), store_col_text(s, 1), store_col_text(s, 2), store_col_text(s, 3),
+		     store_col_text(s, 4), store_col_text(s, 5));
+}
+
+int store_compare_results(struct store *st, long long a, long long snap_a, long long b, bool all, long long limit,
+			  store_compare_fn fn, void *ctx)
+{
+	/* Each result of b finds its object in snap_a by the unique (snapshot,
+	 * type, moref) index and its old result by the object's findings. */
+	static const char sql[] =
+		"SELECT fb.rule_id, ob.type, ob.moref, ob.name, fa.status, fb.status FROM finding fb "
+		"JOIN object ob ON ob.id = fb.object_id "
+		"LEFT JOIN object oa ON oa.snapshot_id = ?2 AND oa.type = ob.type AND oa.moref = ob.moref "
+		"LEFT JOIN finding fa ON fa.object_id = oa.id AND fa.evaluation_id = ?1 AND fa.rule_id = fb.rule_id "
+		"WHERE fb.evaluation_id = ?3 AND (?4 OR fa.status IS NOT fb.status) "
+		"ORDER BY fb.rule_id, ob.name, ob.moref LIMIT ?5";
+	struct compare_ctx x = { fn, ctx };
+	return store_query(st, "read", sql, compare_row, &x, "iiibi", a, snap_a, b, (int)all, limit);
+}
