@@ -182,8 +182,8 @@ END_TEST
 START_TEST(test_model_without_key)
 {
 	char *text = file_read(lab.config, NULL);
-	char *more = xasprintf("%sadvisor:\n  provider: anthropic\n  model: lab-model\n  api_key_env: HARDEN_DOCTOR_KEY\n",
-			       text);
+	char *more = xasprintf("%sadvisor:\n  provider: anthropic\n  base_url: http://127.0.0.1:1\n  model: lab-model\n"
+			       "  api_key_env: HARDEN_DOCTOR_KEY\n", text);
 	free(tu_write(lab.dir, "targets.yaml", more, 0644));
 	unsetenv("HARDEN_DOCTOR_KEY");
 	struct run r;
@@ -193,6 +193,11 @@ START_TEST(test_model_without_key)
 	setenv("HARDEN_DOCTOR_KEY", "sk-doctor-key", 1);
 	doctor(&r, EXIT_CLEAN, NULL);
 	assert_line(r.out, "advisor", "ok", "not contacted");
+	run_release(&r);
+	/* --online connects to the endpoint (a closed port here). */
+	static const char *const online[] = { "--online", NULL };
+	doctor(&r, EXIT_FINDINGS, online);
+	assert_line(r.out, "advisor", "FAIL", "http://127.0.0.1:1");
 	run_release(&r);
 	unsetenv("HARDEN_DOCTOR_KEY");
 	free(more);
