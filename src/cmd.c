@@ -22,7 +22,7 @@
 static const struct cmd *const commands[] = {
 	&cmd_scan, &cmd_evaluate, &cmd_report, &cmd_drift, &cmd_history, &cmd_inventory, &cmd_snapshots,
 	&cmd_targets, &cmd_prune, &cmd_baseline, &cmd_waiver, &cmd_advise, &cmd_apply, &cmd_remediation, &cmd_mcp, &cmd_web,
-	&cmd_help, &cmd_version, NULL,
+	&cmd_doctor, &cmd_help, &cmd_version, NULL,
 };
 
 const struct cmd *const *cmd_table(void)

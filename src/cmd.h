@@ -108,7 +108,7 @@ struct cmd {
 
 extern const struct cmd cmd_scan, cmd_evaluate, cmd_report, cmd_drift, cmd_history, cmd_inventory, cmd_prune,
 	cmd_baseline, cmd_waiver, cmd_snapshots, cmd_targets, cmd_mcp, cmd_web, cmd_help, cmd_version, cmd_advise,
-	cmd_apply, cmd_remediation;
+	cmd_apply, cmd_remediation, cmd_doctor;
 
 enum { CMD_COLOR_AUTO, CMD_COLOR_ALWAYS, CMD_COLOR_NEVER };
 /* Whether stdout may be coloured: --color, else a terminal without NO_COLOR. */

@@ -97,7 +97,13 @@ static int each_violation(void *vctx, const struct violation *v)
 	json_t *s;
 	int model = 1;
 	const struct advisor_conf *llm = x->o->llm && x->ctx->targets ? &x->ctx->targets->advisor : NULL;
-	if (advise_violation(x->ctx->store, v, x->t, x->cat, llm, &s, &model) < 0) {
+	int rc = advise_record(x->ctx->store, v, x->t, x->cat, llm, &s, &model);
+	if (rc == HERR_STORE) {
+		log_error("%s", err_get());
+		x->rc = EXIT_STORE;
+		return 1;
+	}
+	if (rc < 0) {
 		log_warn("%s: %s", v->id, err_get());
 		return 0;
 	}
@@ -105,29 +111,6 @@ static int each_violation(void *vctx, const struct violation *v)
 		log_warn("%s: the model failed (%s): the offline suggestion is used", v->id, err_get());
 	else if (x->o->llm && model > 0 && !x->warned_offline++)
 		log_warn("no model to ask (%s): offline suggestions", llm ? err_get() : "no advisor: block in the targets file");
-	char *body = json_dumps(s, JSON_COMPACT | JSON_SORT_KEYS);
-	struct suggestion_rec rec = {
-		.violation_id = (char *)v->id, .target = (char *)v->target, .rule_id = (char *)v->f->rule_id,
-		.object_type = (char *)v->f->object_type, .moref = (char *)v->f->moref,
-		.object_name = (char *)(v->f->object_name ? v->f->object_name : ""), .body = body,
-		.source = (char *)"baseline", .snapshot_id = v->snapshot_id,
-	};
-	char *source = NULL;
-	json_t *src = json_object_get(s, "source");
-	if (!strcmp(json_string_value(json_object_get(src, "kind")) ?: "", "model"))
-		rec.source = source = xasprintf("model %s %s", json_string_value(json_object_get(src, "provider")),
-						json_string_value(json_object_get(src, "model")));
-	int rc = store_suggestion_add(x->ctx->store, &rec);
-	free(body);
-	free(source);
-	if (rc < 0) {
-		json_decref(s);
-		log_error("%s", err_get());
-		x->rc = EXIT_STORE;
-		return 1;
-	}
-	json_object_set_new(s, "revision", json_integer(rec.revision));
-	json_object_set_new(s, "snapshot_id", json_integer(v->snapshot_id));
 	json_array_append_new(x->list, s);
 	return 0;
 }

@@ -14,7 +14,6 @@
 #include "advise/advise.h"
 #include "exitcode.h"
 #include "drift/drift.h"
-#include "mcp/pilot.h"
 #include "util/util.h"
 
 static int pick_snapshot(struct store *st, const char *target, const char *which, long long *id)
@@ -388,31 +387,15 @@ int cmd_targets_optional(struct cmd_ctx *ctx)
 
 int cmd_catalog(struct cmd_ctx *ctx, struct catalog *cat)
 {
-	struct pilot p;
-	if (pilot_open(&p, ctx->targets) == HERR_OK) {
-		json_t *res = NULL;
-		bool refused;
-		enum herr rc = pilot_call(&p, "get_skill_catalog", json_object(), &res, &refused);
-		pilot_close(&p);
-		if (rc == HERR_OK && !refused && json_is_object(res)) {
-			catalog_from_pilot(cat, res);
-			return 0;
-		}
-		json_decref(res);
-		log_warn("vmware-pilot gave no skill catalog; using the catalog file");
-	}
-	char *path = catalog_default_path();
-	if (!path) {
-		log_error("no skill catalog: vmware-pilot is not reachable and no catalog.json was found "
-			  "(set $HARDEN_CATALOG)");
-		return EXIT_USAGE;
-	}
-	int r = catalog_load(cat, path);
-	free(path);
-	if (r < 0) {
+	int from = advise_catalog(ctx->targets, cat);
+	if (from < 0) {
 		log_error("%s", err_get());
 		return EXIT_USAGE;
 	}
+	if (from == ADVISE_CATALOG_PILOT)
+		return 0;
+	if (from == ADVISE_CATALOG_FILE_NO_ANSWER)
+		log_warn("vmware-pilot gave no skill catalog; using the catalog file");
 	if (!ctx->quiet)
 		log_info("vmware-pilot is not reachable: tools checked against %s (dated %s)", cat->source,
 			 cat->date ? cat->date : "?");

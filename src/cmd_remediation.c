@@ -86,24 +86,6 @@ static void refresh_one(struct refresh *x, const struct remediation_rec *r)
 	json_decref(res);
 }
 
-static json_t *rec_json(const struct remediation_rec *r)
-{
-	char created[32], updated[32];
-	time_iso8601(created, r->created_at);
-	time_iso8601(updated, r->updated_at);
-	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:s}, s:i, s:s, s:s, s:s}", "id", (json_int_t)r->id,
-			      "violation_id", r->violation_id, "target", r->target, "rule_id", r->rule_id, "object",
-			      "type", r->object_type, "id", r->moref, "suggestion_revision", r->suggestion_revision,
-			      "state", remed_state_name(r->state), "created_at", created, "updated_at", updated);
-	json_object_set_new(j, "workflow_id", r->workflow_id ? json_string(r->workflow_id) : json_null());
-	json_object_set_new(j, "approver", r->approver ? json_string(r->approver) : json_null());
-	json_object_set_new(j, "pilot_state", r->pilot_state ? json_string(r->pilot_state) : json_null());
-	json_object_set_new(j, "message", r->message ? json_string(r->message) : json_null());
-	json_object_set_new(j, "applied_snapshot", r->applied_snapshot ? json_integer(r->applied_snapshot) : json_null());
-	json_object_set_new(j, "proof_snapshot", r->proof_snapshot ? json_integer(r->proof_snapshot) : json_null());
-	return j;
-}
-
 struct list_ctx {
 	struct refresh *rf;
 	json_t *out;
@@ -152,7 +134,7 @@ static int load(struct cmd_ctx *ctx, const char *target, long long only, json_t 
 	json_array_foreach(lc.out, i, id) {
 		struct remediation_rec r;
 		if (store_remediation_get(ctx->store, json_integer_value(id), &r) == 0) {
-			json_array_append_new(*out, rec_json(&r));
+			json_array_append_new(*out, remediation_rec_json(&r));
 			remediation_rec_release(&r);
 		}
 	}

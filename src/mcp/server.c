@@ -349,6 +349,27 @@ json_t *mcp_str(const char *s)
 	return j ? j : json_string("?");
 }
 
+json_t *mcp_data(json_t *j)
+{
+	if (json_is_string(j)) {
+		char *c = xstrdup(json_string_value(j));
+		text_sanitize(c);
+		json_string_set(j, c);
+		free(c);
+	} else if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v)
+			mcp_data(v);
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(j, i, v)
+			mcp_data(v);
+	}
+	return j;
+}
+
 json_t *mcp_time(long long t)
 {
 	if (!t)

@@ -26,6 +26,20 @@ int store_open(struct store **out, const char *path, bool readonly);
 void store_close(struct store *st);
 const char *store_path(const struct store *st);
 
+/* The twin's health (health.c), for harden doctor: opened read-only
+ * whatever its schema version, never written. */
+struct store_health {
+	long long bytes;	/* the file's size */
+	long long schema_version;	/* PRAGMA user_version */
+	long long snapshots, completed;
+	char *quick_check;	/* PRAGMA quick_check: "ok", or its first problems */
+	unsigned problems;	/* quick_check's rows other than "ok" */
+};
+/* 0 (problems may be non-zero), 1 when there is no file (the error set),
+ * or HERR_STORE when it is no SQLite database or no twin (the error set). */
+int store_health(const char *path, struct store_health *h);
+void store_health_release(struct store_health *h);
+
 /* Serialises scans on one database: an advisory lock on "<db>.lock".
  * Waits up to wait_s seconds; HERR_BUSY when another scan holds it.
  * Once held, snapshots left running by a killed scan are marked failed. */
