@@ -13,6 +13,7 @@ struct scan_opts {
 	struct baseline_args b;
 	struct gate gate;
 	struct report_args r;
+	struct view_args v;
 	long long page_size, wait_s;
 	bool stats;
 };
@@ -95,7 +96,7 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	}
 	struct counts total;
 	if ((rc = cmd_write_reports(ctx, ctx->store, &s.snapshot, s.evals, s.nevals, &o->r, o->gate.fail_on, true,
-				    &total)) == 0)
+				    &o->v, &total)) == 0)
 		rc = cmd_gate(ctx->store, &s.snapshot, s.evals, s.nevals, &total, &o->gate);
 	/* A part that failed outranks the gate: the verdicts are incomplete. */
 	if (s.part_err && rc != EXIT_STORE && rc != EXIT_USAGE)
@@ -118,7 +119,7 @@ const struct cmd cmd_scan = {
 	.name = "scan",
 	.summary = "Collect a target into a new snapshot and evaluate baselines against it",
 	.optsets = { { opts, 0 }, { cmd_baseline_opts, O(b) }, { cmd_gate_opts, O(gate) }, { cmd_report_opts, O(r) },
-		      { tail_opts, 0 } },
+		      { cmd_view_opts, O(v) }, { tail_opts, 0 } },
 	.opts_size = sizeof(struct scan_opts),
 	.defaults = &defaults,
 	.setup = CMD_TARGETS | CMD_NETWORK,

@@ -1127,7 +1127,7 @@ void baseline_dirs(struct strlist *out)
 
 static int name_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return natcmp(*(char *const *)a, *(char *const *)b);
 }
 
 void baseline_catalog(const char *sub, struct strlist *stems, struct strlist *paths)
