@@ -1,5 +1,7 @@
 #include "util/util.h"
 
+#include "util/progress.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -276,6 +278,7 @@ static void vlog(const char *kind, const char *fmt, va_list ap)
 {
 	char *m = xvasprintf(fmt, ap);
 	text_sanitize(m);
+	progress_clear();	/* a message never lands in the middle of the progress line */
 	fprintf(stderr, "harden: %s%s\n", kind ? kind : "", m);
 	free(m);
 }
