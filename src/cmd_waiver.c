@@ -52,20 +52,38 @@ static char *closest_rule(struct baseline **bl, size_t n, const char *id)
 	return out;
 }
 
-/* Rule ids against the baselines: an unknown one is an error. */
+/* A waiver's baseline: one given, else one of the search path (a waiver
+ * naming no baseline there would apply to nothing: an error).  Returns
+ * whether its rule can be checked against the baselines given. */
+static bool check_baseline(const struct waiver *x, struct baseline **bl, size_t n, int *errors)
+{
+	if (!x->baseline)
+		return n > 0;
+	for (size_t k = 0; k < n; k++)
+		if (!strcmp(bl[k]->id, x->baseline))
+			return true;
+	char *path = baseline_dir_file("", x->baseline);
+	if (!path) {
+		log_error("%s: waiver applies to baseline '%s', which is in no baseline directory (see 'harden "
+			  "baseline list'): it would apply to nothing", x->where, x->baseline);
+		(*errors)++;
+	} else if (n) {
+		log_warn("%s: waiver applies to baseline '%s', which is not among the --baseline given; its rule is "
+			 "not checked", x->where, x->baseline);
+	}
+	free(path);
+	return false;
+}
+
+/* Baseline names and rule ids against the baselines: an unknown one is an
+ * error. */
 static int check_rules(const struct waivers *w, struct baseline **bl, size_t n, const char **types)
 {
 	int errors = 0;
 	for (size_t i = 0; i < w->n; i++) {
 		const struct waiver *x = &w->v[i];
-		bool known_bl = !x->baseline;
-		for (size_t k = 0; k < n && !known_bl; k++)
-			known_bl = !strcmp(bl[k]->id, x->baseline);
-		if (!known_bl) {
-			log_warn("%s: waiver applies to baseline '%s', which is not among the --baseline given; "
-				 "its rule is not checked", x->where, x->baseline);
+		if (!check_baseline(x, bl, n, &errors))
 			continue;
-		}
 		bool alias;
 		const struct rule *r = find_rule(bl, n, x, &alias);
 		if (!r) {
@@ -130,8 +148,7 @@ static int lint_file(const char *file, const char *today, struct baseline **bl, 
 		log_error("%s", errs.v[k]);
 	strlist_release(&errs);
 	const char **types = xcalloc(w.n + 1, sizeof(*types));
-	if (nbl)
-		errors += check_rules(&w, bl, nbl, types);
+	errors += check_rules(&w, bl, nbl, types);
 	int rc = st ? check_selectors(st, si, &w, types) : 0;
 	size_t expired = 0;
 	for (size_t k = 0; k < w.n; k++) {

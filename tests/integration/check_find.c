@@ -300,8 +300,8 @@ START_TEST(test_baseline_show_parameters)
 }
 END_TEST
 
-/* Three errors in one file, each told with its line; the good waivers
- * are still checked. */
+/* Four errors in one file, each told with its line (a fifth with the
+ * baseline); the good waivers are still checked. */
 static const char waivers[] =
 	"waivers:\n"
 	"  - rule: cis-esxi-3.1\n"			/* 2: good */
@@ -334,6 +334,12 @@ static const char waivers[] =
 	"    objects: { name: esx-gone-* }\n"
 	"    justification: the host is being rebuilt\n"
 	"    approver: bob\n"
+	"    expires: 2099-02-01\n"
+	"  - rule: cis-esxi-3.1\n"			/* 33: a baseline that is not */
+	"    baseline: cis-esxi-8\n"
+	"    objects: { name: DC0_C0_H1 }\n"
+	"    justification: the baseline id is mistyped\n"
+	"    approver: bob\n"
 	"    expires: 2099-02-01\n";
 
 START_TEST(test_waiver_lint_every_error)
@@ -346,7 +352,9 @@ START_TEST(test_waiver_lint_every_error)
 	ck_assert_msg(strstr(r.err, "w.yaml:7:5: waiver for 'cis-esxi-3.2' needs a justification"), "%s", r.err);
 	ck_assert_msg(strstr(r.err, "w.yaml:16:14: expires '2099-02-30' is not a date"), "%s", r.err);
 	ck_assert_msg(strstr(r.err, "w.yaml:18:5: unknown key 'owner' in waiver"), "%s", r.err);
-	ck_assert_msg(strstr(r.err, "w.yaml: 3 errors\n"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "w.yaml:33:5: waiver applies to baseline 'cis-esxi-8', which is in no baseline "
+				    "directory"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "w.yaml: 4 errors\n"), "%s", r.err);
 	run_release(&r);
 	/* With the baseline: the unknown rule too, the alias told; with the
 	 * target: the selector that matches nothing. */
@@ -359,7 +367,7 @@ START_TEST(test_waiver_lint_every_error)
 				    "snapshot 1 of target 'lab'"), "%s", r.err);
 	ck_assert_msg(strstr(r.err, "harden: warning: /"), "%s", r.err);
 	ck_assert_msg(!strstr(r.err, "w.yaml:2:5: waiver for 'cis-esxi-3.1' selects"), "%s", r.err);
-	ck_assert_msg(strstr(r.err, "w.yaml: 4 errors\n"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "w.yaml: 5 errors\n"), "%s", r.err);
 	run_release(&r);
 	free(file);
 }
