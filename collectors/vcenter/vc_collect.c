@@ -183,12 +183,25 @@ static void put_list(struct collect *c, long long obj, const char *name, json_t 
 	free(s);
 }
 
+/* A phase as people call it: hosts, not HostSystem. */
+static const char *phase_label(const char *phase)
+{
+	static const char *const names[][2] = {
+		{ "ClusterComputeResource", "clusters" }, { "HostSystem", "hosts" },
+		{ "VirtualMachine", "VMs" }, { "Datastore", "datastores" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(phase, names[i][0]))
+			return names[i][1];
+	return phase;
+}
+
 static void progress(struct collect *c)
 {
 	if (!vc_progress(c->v))
 		return;
 	char step[96];
-	snprintf(step, sizeof(step), "collecting vCenter %s", c->phase);
+	snprintf(step, sizeof(step), "collecting vCenter %s", phase_label(c->phase));
 	progress_show(step, "%lld objects, %lld API calls, %.1f MB", c->out.objects, vc_api_calls(c->v),
 		      (double)vc_bytes_received(c->v) / 1e6);
 }

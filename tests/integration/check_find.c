@@ -417,7 +417,7 @@ START_TEST(test_progress_and_stats)
 	harden_run(&lab, &r, scan);
 	ck_assert_msg(r.status == EXIT_CLEAN, "exit %d: %s", r.status, r.err);
 	/* Not a terminal: a line a step, with the totals. */
-	ck_assert_msg(strstr(r.err, "harden: collecting vCenter HostSystem: "), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "harden: collecting vCenter hosts: "), "%s", r.err);
 	ck_assert_msg(strstr(r.err, " API calls, "), "%s", r.err);
 	ck_assert_msg(strstr(r.err, "harden: evaluating " CIS ": baseline 1 of 1, 68 rules\n"), "%s", r.err);
 	ck_assert_msg(!strchr(r.err, '\r'), "%s", r.err);
