@@ -15,6 +15,7 @@
 #include "exitcode.h"
 #include "drift/drift.h"
 #include "util/util.h"
+#include "vocab.h"
 
 static int pick_snapshot(struct store *st, const char *target, const char *which, long long *id)
 {
@@ -218,6 +219,95 @@ const struct cmd_opt cmd_report_opts[] = {
 };
 #undef RA
 
+/* A comma-separated list of names from names[0..n), any case, into bits;
+ * with plus, "NAME+" also takes the names after it (higher severities). */
+static int parse_words(const char *opt, const char *arg, const char *const *names, unsigned n, bool plus,
+		       unsigned *bits)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	int rc = 0;
+	*bits = 0;
+	for (char *w = strtok_r(copy, ",", &save); w && !rc; w = strtok_r(NULL, ",", &save)) {
+		size_t len = strlen(w);
+		bool up = plus && len > 1 && w[len - 1] == '+';
+		if (up)
+			w[len - 1] = '\0';
+		unsigned k = 0;
+		while (k < n && strcasecmp(w, names[k]))
+			k++;
+		if (k == n) {
+			const char *best = cmd_closest(w, names, n);
+			struct buf all = BUF_INIT;
+			for (unsigned j = 0; j < n; j++)
+				buf_printf(&all, "%s%s", j ? ", " : "", names[j]);
+			err_set("--%s: unknown value '%s'%s%s%s (one or more of %s, comma-separated%s)", opt, w,
+				best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "", all.data,
+				plus ? "; NAME+ for NAME and above" : "");
+			buf_release(&all);
+			rc = -1;
+			break;
+		}
+		for (unsigned j = k; j < (up ? n : k + 1); j++)
+			*bits |= 1u << j;
+	}
+	if (!rc && !*bits) {
+		err_set("--%s: empty list", opt);
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
+static int parse_severities(const char *arg, void *dst)
+{
+	const char *names[SEV_COUNT];
+	for (int i = 0; i < SEV_COUNT; i++)
+		names[i] = severity_name((enum severity)i);
+	return parse_words("severity", arg, names, SEV_COUNT, true, dst);
+}
+
+static int parse_statuses(const char *arg, void *dst)
+{
+	const char *names[RS_COUNT];
+	for (int i = 0; i < RS_COUNT; i++)
+		names[i] = rstatus_name((enum rstatus)i);
+	return parse_words("status", arg, names, RS_COUNT, false, dst);
+}
+
+static int parse_type(const char *arg, void *dst)
+{
+	if (!vocab_known_type(arg)) {
+		err_set("--type: unknown object type '%s' (harden-properties(7) lists them)", arg);
+		return -1;
+	}
+	*(const char **)dst = arg;
+	return 0;
+}
+
+static const char *const group_keys[] = { "none", "rule", NULL };
+
+#define VA(f) offsetof(struct view_args, f)
+#define VIEW_OBJECT_OPTS                                                                                           \
+	{ .name = "object", .arg = "GLOB", .kind = OPT_STR, .off = VA(f.object),                                   \
+	  .help = "only objects whose name or moref matches GLOB (*, ?, [...])" },                                \
+	{ .name = "type", .arg = "TYPE", .kind = OPT_FN, .off = VA(f.type), .parse = parse_type,                   \
+	  .help = "only objects of TYPE: host, vm, datastore, dfw_rule, ..." }
+const struct cmd_opt cmd_view_opts[] = {
+	{ .name = "severity", .arg = "LIST", .kind = OPT_FN, .off = VA(f.severities), .parse = parse_severities,
+	  .help = "only results of these severities, e.g. high,critical; high+ for high and above" },
+	{ .name = "status", .arg = "LIST", .kind = OPT_FN, .off = VA(f.statuses), .parse = parse_statuses,
+	  .help = "only results of these statuses: fail, unknown, waived, pass, not_applicable" },
+	{ .name = "rule", .arg = "GLOB", .kind = OPT_STR, .off = VA(f.rule),
+	  .help = "only rules whose id matches GLOB, e.g. 'cis-esxi-3.*'" },
+	VIEW_OBJECT_OPTS,
+	{ .name = "group-by", .arg = "KEY", .kind = OPT_CHOICE, .off = VA(group_by), .choices = group_keys,
+	  .help = "rule: one entry per rule with its counts and first objects (default none)" },
+	{ 0 },
+};
+const struct cmd_opt cmd_object_opts[] = { VIEW_OBJECT_OPTS, { 0 } };
+#undef VIEW_OBJECT_OPTS
+#undef VA
+
 static int parse_score(const char *arg, void *dst)
 {
 	char *end;
@@ -259,11 +349,11 @@ const struct cmd_opt cmd_fail_on_opt[] = {
 
 int cmd_write_reports(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
 		      const struct evaluation_info *evals, unsigned n, const struct report_args *ra, int fail_on,
-		      bool drift, struct counts *total)
+		      bool drift, const struct view_args *view, struct counts *total)
 {
 	/* --format -1: not given, the table. */
 	struct report_opts ro = { ra->format < 0 ? FMT_TABLE : (enum rformat)ra->format, ra->all, cmd_color(ctx), fail_on,
-				  drift };
+				  drift, view ? &view->f : NULL, view && view->group_by == 1 };
 	struct report_counts rc;
 	if (report_counts(st, evals, n, &rc) < 0) {
 		log_error("%s", err_get());

@@ -44,6 +44,16 @@ extern const char *const cmd_report_formats[];
 /* Frees what --output allocated. */
 void cmd_report_args_release(struct report_args *ra);
 
+/* What a report lists: --severity, --status, --rule, --object, --type and
+ * --group-by (scan, report); inventory takes --object and --type alone.
+ * Counts and score are never filtered. */
+struct view_args {
+	struct finding_filter f;
+	int group_by;		/* 0: each finding, 1: one entry per rule */
+};
+extern const struct cmd_opt cmd_view_opts[];
+extern const struct cmd_opt cmd_object_opts[];
+
 /* The CI gate: --fail-on, and the options that refine it. */
 struct gate {
 	int fail_on;		/* a severity, or -1 for none */
@@ -76,7 +86,7 @@ int cmd_load_waivers(const char *path, struct waivers *w);
  * with the counts.  Returns 0 or EXIT_STORE. */
 int cmd_write_reports(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
 		      const struct evaluation_info *evals, unsigned n, const struct report_args *ra, int fail_on,
-		      bool drift, struct counts *total);
+		      bool drift, const struct view_args *view, struct counts *total);
 
 /* The --fail-on threshold over counts: EXIT_FINDINGS, EXIT_UNKNOWN or EXIT_CLEAN. */
 int gate_exit(const struct counts *c, int fail_on);

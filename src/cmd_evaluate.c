@@ -11,6 +11,7 @@ struct evaluate_opts {
 	struct baseline_args b;
 	int fail_on;
 	struct report_args r;
+	struct view_args v;
 };
 
 #define O(f) offsetof(struct evaluate_opts, f)
@@ -35,7 +36,7 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	rc = cmd_exit_for(scan_evaluate(ctx->store, &si, bl, o->b.names.n, "evaluate", &wv, o->b.waivers, &evals,
 					&nev, &ms));
 	struct counts total;
-	if (rc == 0 && (rc = cmd_write_reports(ctx, ctx->store, &si, evals, nev, &o->r, o->fail_on, false, &total)) == 0)
+	if (rc == 0 && (rc = cmd_write_reports(ctx, ctx->store, &si, evals, nev, &o->r, o->fail_on, false, &o->v, &total)) == 0)
 		rc = gate_exit(&total, o->fail_on);
 out:
 	evaluation_list_free(evals, nev);
@@ -56,7 +57,7 @@ const struct cmd cmd_evaluate = {
 	.description = "Nothing is collected.  The results are stored as an evaluation of kind 'evaluate', "
 		       "apart from the scan's own.",
 	.optsets = { { cmd_pick_opts, O(p) }, { cmd_baseline_opts, O(b) }, { cmd_fail_on_opt, O(fail_on) },
-		     { cmd_report_opts, O(r) } },
+		     { cmd_report_opts, O(r) }, { cmd_view_opts, O(v) } },
 	.opts_size = sizeof(struct evaluate_opts),
 	.defaults = &defaults,
 	.exits = EXITS(EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNKNOWN, EXIT_COLLECT, EXIT_STORE, EXIT_BUSY),

@@ -10,6 +10,7 @@ struct report_cmd_opts {
 	long long evaluation;
 	int fail_on;
 	struct report_args r;
+	struct view_args v;
 };
 
 #define O(f) offsetof(struct report_cmd_opts, f)
@@ -76,7 +77,7 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	/* report is not quiet: the report is what it is run for. */
 	struct cmd_ctx loud = *ctx;
 	loud.quiet = false;
-	if ((rc = cmd_write_reports(&loud, st, &si, ev, kept, &o->r, o->fail_on, true, &total)) == 0)
+	if ((rc = cmd_write_reports(&loud, st, &si, ev, kept, &o->r, o->fail_on, true, &o->v, &total)) == 0)
 		rc = gate_exit(&total, o->fail_on);
 out:
 	evaluation_list_free(ev, nev);
@@ -92,7 +93,8 @@ static void release(void *vopts)
 const struct cmd cmd_report = {
 	.name = "report",
 	.summary = "Show the results of a stored scan again",
-	.optsets = { { cmd_pick_opts, O(p) }, { opts, 0 }, { cmd_fail_on_opt, O(fail_on) }, { cmd_report_opts, O(r) } },
+	.optsets = { { cmd_pick_opts, O(p) }, { opts, 0 }, { cmd_fail_on_opt, O(fail_on) }, { cmd_report_opts, O(r) },
+		      { cmd_view_opts, O(v) } },
 	.opts_size = sizeof(struct report_cmd_opts),
 	.defaults = &defaults,
 	.setup = CMD_TWIN_READ,

@@ -1,5 +1,7 @@
 #include "common/transport.h"
 
+#include <stdio.h>
+
 void transport_setup(CURL *c, const struct transport_opts *o)
 {
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, o->on_write);
@@ -22,6 +24,22 @@ void transport_setup(CURL *c, const struct transport_opts *o)
 		if (o->ca_file)
 			curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
 	}
+}
+
+const char *transport_tls_hint(CURLcode cc, const char *block, bool with_ca, char *out, size_t n)
+{
+	if (cc == CURLE_SSL_CACERT_BADFILE)
+		snprintf(out, n, "the ca_file under '%s:' in the targets file holds no certificate libcurl can read; "
+			 "give the PEM file of the CA that signed the server's certificate", block);
+	else if (cc == CURLE_SSL_CERTPROBLEM || cc == CURLE_SSL_CONNECT_ERROR)
+		snprintf(out, n, "check that the server speaks TLS 1.2 or later at this URL");
+	else if (with_ca)
+		snprintf(out, n, "the server's certificate is not signed by the CA in ca_file under '%s:' in the targets "
+			 "file, or does not name this host: fix ca_file or the URL's host name", block);
+	else
+		snprintf(out, n, "to trust the server's certificate, set ca_file under '%s:' in the targets file to the "
+			 "PEM file of the CA that signed it (or, on a lab only, insecure: true)", block);
+	return out;
 }
 
 bool transport_tls_error(CURLcode cc)

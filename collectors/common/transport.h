@@ -19,5 +19,8 @@ void transport_setup(CURL *c, const struct transport_opts *o);
 
 /* Whether a libcurl error is one of TLS verification. */
 bool transport_tls_error(CURLcode cc);
+/* The fix of a TLS error, as a sentence naming the targets file's keys
+ * under block ("vcenter" or "nsx"); with_ca: a ca_file was given. */
+const char *transport_tls_hint(CURLcode cc, const char *block, bool with_ca, char *out, size_t n);
 
 #endif

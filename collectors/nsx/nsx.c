@@ -36,6 +36,7 @@ struct nsx {
 	int page_size;
 	int max_retries;
 	bool progress;
+	bool with_ca;		/* a ca_file was given: what a TLS failure's hint says */
 	bool in_session;
 	long long calls;
 	long long bytes;
@@ -95,7 +96,11 @@ static int transport_error(struct nsx *n, CURLcode cc, const char *url)
 	if (n->too_big)
 		err_set("NSX manager for target '%s' sent more than %ld MiB for %s", n->target, MAX_BODY >> 20, url);
 	else if (transport_tls_error(cc))
-		err_set("TLS verification failed for the NSX manager of target '%s' at %s: %s", n->target, url, detail);
+	{
+		char hint[320];
+		err_set("TLS verification failed for the NSX manager of target '%s' at %s: %s; %s", n->target, url, detail,
+			transport_tls_hint(cc, "nsx", n->with_ca, hint, sizeof(hint)));
+	}
 	else if (cc == CURLE_OPERATION_TIMEDOUT)
 		err_set("timed out talking to the NSX manager of target '%s' at %s: %s", n->target, url, detail);
 	else if (cc == CURLE_TOO_MANY_REDIRECTS)
@@ -512,6 +517,7 @@ int nsx_connect(struct nsx **out, const struct nsx_opts *o)
 	}
 	CURL *c = n->curl;
 	struct transport_opts to = { o->timeout_s, o->insecure, o->ca_file, on_write, n, n->curl_err };
+	n->with_ca = o->ca_file != NULL;
 	transport_setup(c, &to);
 	/* Redirects are followed by exchange(), within the manager's origin. */
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);

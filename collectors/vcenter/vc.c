@@ -38,6 +38,7 @@ struct vc {
 	bool too_big;
 	int page_size;
 	bool progress;
+	bool with_ca;		/* a ca_file was given: what a TLS failure's hint says */
 	bool logged_in;
 	int logins;
 	char curl_err[CURL_ERROR_SIZE];
@@ -109,7 +110,11 @@ static int transport_error(struct vc *v, CURLcode cc)
 {
 	const char *detail = v->curl_err[0] ? v->curl_err : curl_easy_strerror(cc);
 	if (transport_tls_error(cc))
-		err_set("TLS verification failed for target '%s' at %s: %s", v->target, v->url, detail);
+	{
+		char hint[320];
+		err_set("TLS verification failed for target '%s' at %s: %s; %s", v->target, v->url, detail,
+			transport_tls_hint(cc, "vcenter", v->with_ca, hint, sizeof(hint)));
+	}
 	else if (cc == CURLE_OPERATION_TIMEDOUT)
 		err_set("timed out talking to vCenter for target '%s' at %s: %s", v->target, v->url, detail);
 	else
@@ -280,6 +285,7 @@ int vc_connect(struct vc **out, const struct vc_opts *o)
 	curl_easy_setopt(c, CURLOPT_URL, v->url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, v->headers);
 	struct transport_opts to = { o->timeout_s, o->insecure, o->ca_file, on_write, v, v->curl_err };
+	v->with_ca = o->ca_file != NULL;
 	transport_setup(c, &to);
 	int rc = service_content(v);
 	if (rc == 0)

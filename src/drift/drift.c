@@ -195,7 +195,8 @@ static const char events_sql[] =
 	"SELECT kind, object_type, moref, object_name, property, baseline_id, old_value, new_value "
 	"FROM drift_event WHERE from_snapshot = ?1 AND to_snapshot = ?2 "
 	"AND (?3 IS NULL OR object_name = ?3 OR moref = ?3) "
-	"ORDER BY object_type, object_name, moref, baseline_id IS NOT NULL, baseline_id, property, id";
+	"ORDER BY object_type, object_name COLLATE harden_natural, moref, baseline_id IS NOT NULL, baseline_id, "
+	"property COLLATE harden_natural, id";
 
 static const char history_sql[] =
 	"WITH seen AS (SELECT s.id, s.started_at, o.id AS oid, o.type, o.moref, o.name "

@@ -137,12 +137,13 @@ static int json_write(const struct report_ctx *x)
 	rpt_json_member(f, "fail_on", json_string(o->fail_on >= 0 ? severity_name((enum severity)o->fail_on) : "none"),
 			true);
 	rpt_json_member(f, "findings_include", json_string(o->all ? "all" : "fail,unknown,waived"), true);
+	rpt_json_member(f, "filters", rpt_filter_json(o->filter), true);
 	fputs("  \"findings\": [", f);
 	struct json_ctx j = { f, o, NULL, x->snap->target, true };
 	int rc = 0;
 	for (unsigned i = 0; i < x->n && rc >= 0; i++) {
 		j.baseline_id = x->evals[i].baseline_id;
-		rc = store_findings_each(x->st, x->evals[i].id, json_row, &j);
+		rc = rpt_findings_each(x, x->evals[i].id, json_row, &j);
 	}
 	fputs(j.first ? "]\n}\n" : "\n  ]\n}\n", f);
 	return rc < 0 ? rc : 0;

@@ -31,6 +31,10 @@ struct report_opts {
 	bool color;		/* the table may colour standard output */
 	int fail_on;		/* a severity, or -1 for none */
 	bool drift;		/* HTML: a section with the drift since the previous scan */
+	/* Which results are listed (NULL: as all says); counts and score
+	 * stay those of the whole evaluation. */
+	const struct finding_filter *filter;
+	bool by_rule;		/* table, HTML, JSON: one entry per rule (--group-by rule) */
 };
 
 long long counts_status(const struct counts *c, enum rstatus s);
@@ -61,7 +65,9 @@ void json_stream_close(FILE *f, bool first);
 int report_write(FILE *f, struct store *st, const struct snapshot_info *snap,
 		 const struct evaluation_info *evals, unsigned n, const struct report_counts *c,
 		 const struct report_opts *o);
-int inventory_write(FILE *f, struct store *st, const struct snapshot_info *snap, enum rformat fmt);
+/* The objects of ff's --object and --type (ff may be NULL: all). */
+int inventory_write(FILE *f, struct store *st, const struct snapshot_info *snap, enum rformat fmt,
+		    const struct finding_filter *ff);
 
 /* Several outputs at once.  report_output_parse splits "FORMAT:PATH" at its
  * first colon; unknown formats and empty paths fail with the error set. */

@@ -23,8 +23,73 @@ bool report_score(const struct counts *c, double *pct)
 	return true;
 }
 
+/* The names of the bits set, joined by sep. */
+static void bit_names(struct buf *b, unsigned bits, unsigned n, bool sev, const char *sep)
+{
+	bool first = true;
+	for (unsigned i = n; i-- > 0;) {
+		unsigned k = sev ? i : n - 1 - i;	/* severities highest first, statuses in order */
+		if (!(bits & (1u << k)))
+			continue;
+		buf_printf(b, "%s%s", first ? "" : sep, sev ? severity_name((enum severity)k) : rstatus_name((enum rstatus)k));
+		first = false;
+	}
+}
+
+char *rpt_filter_text(const struct finding_filter *ff)
+{
+	if (!finding_filter_active(ff))
+		return NULL;
+	struct buf b = BUF_INIT;
+	if (ff->severities) {
+		buf_puts(&b, "severity ");
+		bit_names(&b, ff->severities, SEV_COUNT, true, ", ");
+	}
+	if (ff->statuses) {
+		buf_puts(&b, b.len ? "; status " : "status ");
+		bit_names(&b, ff->statuses, RS_COUNT, false, ", ");
+	}
+	const char *const globs[][2] = { { "rule", ff->rule }, { "object", ff->object }, { "type", ff->type } };
+	for (size_t i = 0; i < ARRAY_SIZE(globs); i++)
+		if (globs[i][1])
+			buf_printf(&b, "%s%s '%s'", b.len ? "; " : "", globs[i][0], globs[i][1]);
+	return buf_detach(&b);
+}
+
+json_t *rpt_filter_json(const struct finding_filter *ff)
+{
+	json_t *o = json_object();
+	if (!ff)
+		return o;
+	const unsigned bits[] = { ff->severities, ff->statuses };
+	const char *const keys[] = { "severity", "status" };
+	for (int k = 0; k < 2; k++) {
+		if (!bits[k])
+			continue;
+		json_t *a = json_array();
+		unsigned n = k ? RS_COUNT : SEV_COUNT;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned b = k ? i : n - 1 - i;
+			if (bits[k] & (1u << b))
+				json_array_append_new(a, json_string(k ? rstatus_name((enum rstatus)b)
+								       : severity_name((enum severity)b)));
+		}
+		json_object_set_new(o, keys[k], a);
+	}
+	if (ff->rule)
+		json_object_set_new(o, "rule", json_string(ff->rule));
+	if (ff->object)
+		json_object_set_new(o, "object", json_string(ff->object));
+	if (ff->type)
+		json_object_set_new(o, "type", json_string(ff->type));
+	return o;
+}
+
 bool rpt_show(const struct report_opts *o, enum rstatus status)
 {
+	/* --status replaces the default set (and --all). */
+	if (o->filter && o->filter->statuses)
+		return (o->filter->statuses >> status) & 1u;
 	return o->all || status == RS_FAIL || status == RS_UNKNOWN || status == RS_WAIVED;
 }
 

@@ -31,6 +31,11 @@ char *rpt_trace_refs(const struct rpt_trace *t, const char *sep);
 json_t *rpt_params_json(const char *params);
 char *rpt_params_text(const char *params);
 
+/* What a filter keeps, in words ("severity high, critical; rule 'cis-*'"),
+ * or NULL when ff has no condition; and as a JSON object ({} when none). */
+char *rpt_filter_text(const struct finding_filter *ff);
+json_t *rpt_filter_json(const struct finding_filter *ff);
+
 /* Whether a result is listed under o's --all rule. */
 bool rpt_show(const struct report_opts *o, enum rstatus status);
 

@@ -285,7 +285,7 @@ static int sarif_write(const struct report_ctx *c)
 		goto out;
 	for (unsigned i = 0; i < n; i++) {
 		x.baseline = evals[i].baseline_id;
-		if ((rc = store_findings_each(st, evals[i].id, collect_rule, &x)) < 0)
+		if ((rc = rpt_findings_each(c, evals[i].id, collect_rule, &x)) < 0)
 			goto out;
 	}
 
@@ -318,7 +318,7 @@ static int sarif_write(const struct report_ctx *c)
 	fputs("      \"results\": [", f);
 	for (unsigned i = 0; i < n && rc >= 0; i++) {
 		x.baseline = evals[i].baseline_id;
-		rc = store_findings_each(st, evals[i].id, write_result, &x);
+		rc = rpt_findings_each(c, evals[i].id, write_result, &x);
 	}
 	fputs(x.first ? "]\n    }\n  ]\n}\n" : "\n      ]\n    }\n  ]\n}\n", f);
 out:

@@ -505,7 +505,7 @@ static int eval_object(void *vctx, const struct sobject *o)
 		if (s == RS_FAIL) {
 			/* An active waiver turns a failure into waived; an expired
 			 * one stays attached to the failure so reports can say so. */
-			const struct waiver *wv = waivers_match(x->w, r->id, &r->aliases, o);
+			const struct waiver *wv = waivers_match(x->w, x->b->id, r->id, &r->aliases, o);
 			if (wv) {
 				waiver = wv->id;
 				if (!wv->expired)
@@ -579,10 +579,13 @@ static int eval_no_objects(struct eval_ctx *x, long long snap)
 	return rc;
 }
 
-static int store_waivers(struct store *st, long long eval, const struct waivers *w, const char *source)
+static int store_waivers(struct store *st, long long eval, const char *baseline, const struct waivers *w,
+			 const char *source)
 {
 	for (size_t i = 0; w && i < w->n; i++) {
 		struct waiver *x = &w->v[i];
+		if (!waiver_for_baseline(x, baseline))
+			continue;	/* another baseline's: not in force here */
 		json_t *sel = json_object();
 		if (x->moref)
 			json_object_set_new(sel, "moref", json_string(x->moref));
@@ -617,7 +620,7 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 	free(params);
 	if (rc < 0)
 		goto fail;
-	if ((rc = store_waivers(st, sum->eval_id, w, waiver_source)) < 0)
+	if ((rc = store_waivers(st, sum->eval_id, b->id, w, waiver_source)) < 0)
 		goto fail;
 	for (unsigned i = 0; i < b->nrules; i++) {
 		const struct rule *r = &b->rules[i];

@@ -9,6 +9,7 @@
 
 #include "nsx/nsx.h"
 #include "drift/drift.h"
+#include "util/progress.h"
 #include "util/util.h"
 #include "vcenter/vc.h"
 
@@ -367,7 +368,11 @@ enum herr scan_evaluate(struct store *st, const struct snapshot_info *si, struct
 	*nout = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct eval_summary sum;
+		char step[160];
+		snprintf(step, sizeof(step), "evaluating %s", bl[i]->id);
+		progress_show(step, "baseline %zu of %zu, %u rules", i + 1, n, bl[i]->nrules);
 		int r = rules_evaluate(st, si->id, bl[i], kind, w, waiver_source, &sum);
+		progress_clear();
 		if (r < 0) {
 			log_error("%s", err_get());
 			return from_store(r);
