@@ -18,6 +18,7 @@
 #include "config/targets.h"
 #include "rules/rules.h"
 #include "store/store.h"
+#include "util/interrupt.h"
 
 static const struct cmd *const commands[] = {
 	&cmd_scan, &cmd_evaluate, &cmd_report, &cmd_drift, &cmd_history, &cmd_inventory, &cmd_snapshots,
@@ -53,6 +54,12 @@ static const char *const exit_texts[] = {
 
 const char *cmd_exit_text(const struct cmd *c, int code)
 {
+	if (code == EXIT_SIGINT)
+		return "interrupted by SIGINT (Ctrl-C): the running snapshot is marked failed (interrupted), the "
+		       "sessions are logged out; a second signal exits at once";
+	if (code == EXIT_SIGTERM)
+		return "stopped by SIGTERM: the running snapshot is marked failed (interrupted), the sessions are "
+		       "logged out; a second signal exits at once";
 	if (code < 0 || (size_t)code >= ARRAY_SIZE(exit_texts))
 		return NULL;
 	if (c && (size_t)code < ARRAY_SIZE(c->exit_texts) && c->exit_texts[code])
@@ -297,6 +304,11 @@ void cmd_print_help(FILE *f, const struct cmd *c, const char *path)
 			continue;
 		int col = fprintf(f, "  %d  ", code);
 		put_wrapped(f, cmd_exit_text(c, code), col, col);
+	}
+	static const int signal_exits[] = { EXIT_SIGINT, EXIT_SIGTERM };
+	for (size_t i = 0; (c->setup & CMD_INTERRUPTIBLE) && i < ARRAY_SIZE(signal_exits); i++) {
+		int col = fprintf(f, "  %d  ", signal_exits[i]);
+		put_wrapped(f, cmd_exit_text(c, signal_exits[i]), col, col);
 	}
 }
 
@@ -626,11 +638,15 @@ static int setup(struct cmd_ctx *ctx, const struct cmd *c)
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		xmlInitParser();
 	}
+	if (c->setup & CMD_INTERRUPTIBLE)
+		interrupt_install();
 	return 0;
 }
 
 static void teardown(struct cmd_ctx *ctx, const struct cmd *c)
 {
+	if (c->setup & CMD_INTERRUPTIBLE)
+		interrupt_restore();
 	if (c->setup & CMD_NETWORK) {
 		xmlCleanupParser();
 		curl_global_cleanup();

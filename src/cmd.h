@@ -54,6 +54,7 @@ struct cmd_optset {
 #define CMD_TWIN_EXISTING 0x4	/* with CMD_TWIN_WRITE: the twin must exist already */
 #define CMD_NETWORK 0x8		/* initialise libcurl and libxml2 */
 #define CMD_TARGETS 0x10	/* load the targets file */
+#define CMD_INTERRUPTIBLE 0x20	/* SIGINT/SIGTERM stop it cleanly: exit 130/143 (util/interrupt.h) */
 
 #define CMD_MAX_OPTSETS 6
 /* Exit texts for commands that show or check rather than gate. */

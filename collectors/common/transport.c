@@ -1,5 +1,15 @@
 #include "common/transport.h"
 
+#include "util/interrupt.h"
+
+/* Called by libcurl about once a second and on every block: a SIGINT or
+ * SIGTERM aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)ud, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return interrupt_pending() != 0;
+}
+
 void transport_setup(CURL *c, const struct transport_opts *o)
 {
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, o->on_write);
@@ -13,6 +23,8 @@ void transport_setup(CURL *c, const struct transport_opts *o)
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s > 0 ? o->timeout_s : 60L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->timeout_s > 0 && o->timeout_s < 15 ? o->timeout_s : 15L);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	if (o->insecure) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -22,6 +34,20 @@ void transport_setup(CURL *c, const struct transport_opts *o)
 		if (o->ca_file)
 			curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
 	}
+}
+
+void transport_closing(CURL *c)
+{
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
+	if (interrupt_pending()) {
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+	}
+}
+
+bool transport_interrupted(CURLcode cc)
+{
+	return cc == CURLE_ABORTED_BY_CALLBACK && interrupt_pending();
 }
 
 bool transport_tls_error(CURLcode cc)
