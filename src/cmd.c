@@ -50,6 +50,8 @@ static const char *const exit_texts[] = {
 			       "HARDEN_PILOT_COMMAND)",
 	[EXIT_PILOT_REFUSED] = "vmware-pilot refused the workflow (its approval gates); nothing was submitted",
 	[EXIT_PILOT_FAILED] = "vmware-pilot failed, or the workflow failed or was rolled back",
+	[EXIT_NO_SCAN] = "no scan yet: no twin database, or no completed snapshot of the target (run harden scan "
+			 "first); nothing is created",
 };
 
 const char *cmd_exit_text(const struct cmd *c, int code)
@@ -608,8 +610,8 @@ int cmd_open_twin(struct cmd_ctx *ctx, unsigned how)
 	}
 	bool write = how & CMD_TWIN_WRITE;
 	if ((!write || (how & CMD_TWIN_EXISTING)) && access(ctx->db, F_OK) < 0) {
-		log_error("no twin database at '%s' (run 'harden scan' first)", ctx->db);
-		return EXIT_USAGE;
+		log_error("no scan yet; run harden scan first (no twin database at '%s')", ctx->db);
+		return EXIT_NO_SCAN;
 	}
 	int r = store_open(&ctx->store, ctx->db, !write);
 	if (r < 0) {

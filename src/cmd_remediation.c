@@ -275,7 +275,7 @@ static const struct cmd remediation_list = {
 	.optsets = { { list_opts, 0 } },
 	.opts_size = sizeof(struct rem_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "success" },
 	.run = list,
 };
@@ -287,7 +287,7 @@ static const struct cmd remediation_show = {
 	.optsets = { { show_opts, 0 } },
 	.opts_size = sizeof(struct rem_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "success", [EXIT_USAGE] = "usage error, or no such remediation" },
 	.run = show,
 };
@@ -298,6 +298,6 @@ const struct cmd cmd_remediation = {
 	.name = "remediation",
 	.summary = "Follow fixes submitted to vmware-pilot until a scan proves them",
 	.subs = subs,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "success" },
 };
