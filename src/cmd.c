@@ -107,6 +107,11 @@ static const struct cmd_opt global_opts[] = {
 };
 #undef G
 
+const struct cmd_opt *cmd_global_opts(void)
+{
+	return global_opts;
+}
+
 /* One option with where its value goes: the command's options or the
  * global ones. */
 struct bound_opt {

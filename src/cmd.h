@@ -120,6 +120,9 @@ bool cmd_color(const struct cmd_ctx *ctx);
 int cmd_main(int argc, char **argv);
 /* The command table, NULL-terminated. */
 const struct cmd *const *cmd_table(void);
+/* The options every command takes (--db, --config, ...), terminated by an
+ * entry without name: for generators such as man/compgen.c. */
+const struct cmd_opt *cmd_global_opts(void);
 
 /* The one table from harden's errors to exit codes. */
 int cmd_exit_for(enum herr e);
