@@ -61,6 +61,23 @@ else
 	echo "deb-test: systemd-analyze not installed, units not verified"
 fi
 
+# The unit's command as systemd runs it (%i and $$ substituted), its
+# paths moved to a scratch directory: two baselines from HARDEN_BASELINES.
+lab_start "$B" 127.0.0.1:0 || fail "the labs did not start"
+mkdir "$T/state"
+cmd=$(sed -n 's/^ExecStart=//p' "$P/lib/systemd/system/harden-scan@.service" |
+	sed -e 's/%i/lab/g' -e 's/\$\$/$/g' -e "s|/var/lib/harden|$T/state|g")
+set +e
+(cd "$T/state" && export HARDEN_BASELINES="cis-vmware-esxi-8.0-subset pci-dss-4.0-vmware" \
+	HARDEN_CONFIG="$LAB_DIR/targets.yaml" HARDEN_DB="$T/state/twin.db" HOME="$T" && eval "$cmd") 2>"$T/unit.err"
+rc=$?
+set -e
+[ $rc = 1 ] || fail "the unit's command exited $rc: $(cat "$T/unit.err")"
+[ -s "$T/state/lab.html" ] || fail "the unit's command wrote no lab.html"
+n=$(HOME=$T "$B/harden" --db "$T/state/twin.db" --config "$LAB_DIR/targets.yaml" report --target lab --format json |
+	grep -o '"evaluation_id"' | wc -l)
+[ "$n" -eq 2 ] || fail "the unit's scan evaluated $n baselines, not 2"
+
 # 3. The Debian package.
 if [ "$(id -u)" != 0 ] || ! command -v dpkg-deb >/dev/null 2>&1; then
 	echo "deb-test: not root or no dpkg: package not built"
@@ -86,7 +103,6 @@ for f in /usr/bin/harden /usr/share/harden/baselines/cis-vmware-esxi-8.0-subset.
 done
 grep -q 'ExecStart=.*/usr/bin/harden' /usr/lib/systemd/system/harden-scan@.service || fail "the unit's ExecStart"
 # The installed harden scans the labs with its own baselines.
-lab_start "$B" 127.0.0.1:0 || fail "the labs did not start"
 set +e
 HOME=$T /usr/bin/harden --db "$T/twin.db" --config "$LAB_DIR/targets.yaml" scan --target lab \
 	--baseline cis-vmware-esxi-8.0-subset --baseline pci-dss-4.0-vmware --format json >"$T/scan.json" 2>"$T/scan.err"
