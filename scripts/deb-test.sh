@@ -46,6 +46,9 @@ out=$(bash -c ". '$P/share/bash-completion/completions/harden'
 [ "$out" = "conflicts coverage
 sarif" ] || fail "bash completion gave: $out"
 [ -s "$P/share/zsh/vendor-completions/_harden" ] || fail "no zsh completion"
+if command -v zsh >/dev/null 2>&1; then
+	zsh -n "$P/share/zsh/vendor-completions/_harden" || fail "the zsh completion is not valid zsh"
+fi
 # Back to the default prefix for the other tests.
 make --no-print-directory -s B="$B" all >/dev/null
 grep -q "$P/share/harden" "$B/harden" && fail "$B/harden was not rebuilt for the default prefix"
