@@ -2,8 +2,9 @@
 """Runs the README's recipes exactly as printed, against the labs.
 
 A fenced block of README.md preceded by `<!-- recipe: NAME -->` is a
-recipe; every fenced block of shell commands (sh, bash, cron, or YAML with
-a `run:` or `script:`) must be a recipe or be marked `<!-- illustration -->`.
+recipe; every block of shell commands (fenced sh, bash or cron, YAML with a
+`run:` or `script:`, or an indented block running make or harden) must be a
+recipe or be marked `<!-- illustration ... -->`.
 
   cron            each line is run as cron runs it: `env -i` with HOME,
                   PATH, SHELL and LOGNAME only, `/bin/sh -c`, in HOME, with
@@ -63,8 +64,27 @@ def blocks(text):
     return out
 
 
+def indented_commands(text):
+    """(marker or None, line) of each indented code block whose lines run
+    make or harden."""
+    out = []
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        starts = line.startswith("    ") and (i == 0 or not lines[i - 1].strip())
+        if not starts or not re.match(r"^    (make|harden|sudo|sh)\b", line):
+            continue
+        k = i - 1
+        while k >= 0 and not lines[k].strip():
+            k -= 1
+        out.append((lines[k].strip() if k >= 0 and lines[k].strip().startswith("<!--") else None, i + 1))
+    return out
+
+
 def recipes():
     text = open(README, encoding="utf-8").read()
+    for marker, line in indented_commands(text):
+        if not (marker or "").startswith("<!-- illustration"):
+            fail("README.md:%d: an indented block of commands that is not marked an illustration" % line)
     found = {}
     for marker, lang, body, line in blocks(text):
         m = re.match(r"<!-- recipe: ([a-z0-9-]+) -->", marker or "")
@@ -72,7 +92,7 @@ def recipes():
             found[m.group(1)] = body
             continue
         commands = lang in SHELLISH or (lang == "yaml" and re.search(r"^\s*(-\s+)?(run|script):", body, re.M))
-        if commands and marker != "<!-- illustration -->":
+        if commands and not (marker or "").startswith("<!-- illustration"):
             fail("README.md:%d: a block of commands that is neither a recipe nor marked an illustration" % line)
     for name in ("cron", "github-actions", "gitlab-ci"):
         if name not in found:
