@@ -42,9 +42,11 @@ grep -q "ExecStart=.*$P/bin/harden" "$P/lib/systemd/system/harden-scan@.service"
 # The completion completes from the command table.
 out=$(bash -c ". '$P/share/bash-completion/completions/harden'
 	COMP_WORDS=(harden baseline co); COMP_CWORD=2; _harden; echo \"\${COMPREPLY[*]}\"
-	COMP_WORDS=(harden scan --format s); COMP_CWORD=3; _harden; echo \"\${COMPREPLY[*]}\"")
+	COMP_WORDS=(harden scan --format s); COMP_CWORD=3; _harden; echo \"\${COMPREPLY[*]}\"
+	COMP_WORDS=('$P/bin/harden' scan -b pci); COMP_CWORD=3; _harden; echo \"\${COMPREPLY[*]}\"")
 [ "$out" = "conflicts coverage
-sarif" ] || fail "bash completion gave: $out"
+sarif
+pci-dss-4.0-vmware" ] || fail "bash completion gave: $out"
 [ -s "$P/share/zsh/vendor-completions/_harden" ] || fail "no zsh completion"
 if command -v zsh >/dev/null 2>&1; then
 	zsh -n "$P/share/zsh/vendor-completions/_harden" || fail "the zsh completion is not valid zsh"
