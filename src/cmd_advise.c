@@ -173,9 +173,9 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 		if (r > 0 && !o->target)
 			continue;	/* only failed scans of that target */
 		if (r > 0) {
-			log_error("target '%s' has no completed snapshot: run harden scan --target %s first", targets.v[i],
+			log_error("no scan yet of target '%s'; run harden scan --target %s first", targets.v[i],
 				  targets.v[i]);
-			x.rc = EXIT_USAGE;
+			x.rc = EXIT_NO_SCAN;
 			break;
 		}
 		x.t = ctx->targets ? targets_find(ctx->targets, targets.v[i]) : NULL;
@@ -227,7 +227,7 @@ const struct cmd cmd_advise = {
 	.opts_size = sizeof(struct advise_opts),
 	.defaults = &defaults,
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING | CMD_NETWORK,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "suggestions written",
 			[EXIT_USAGE] = "usage error, or a violation asked for is not failing" },
 	.run = run,

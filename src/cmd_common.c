@@ -31,10 +31,11 @@ static int pick_snapshot(struct store *st, const char *target, const char *which
 		return EXIT_STORE;
 	if (r > 0) {
 		if (target)
-			err_set("no completed snapshot of target '%s' in '%s' (run 'harden scan' first)", target, store_path(st));
+			err_set("no scan yet of target '%s'; run harden scan --target %s first (no completed snapshot in "
+				"'%s')", target, target, store_path(st));
 		else
-			err_set("no completed snapshot in '%s' (run 'harden scan' first)", store_path(st));
-		return EXIT_USAGE;
+			err_set("no scan yet; run harden scan first (no completed snapshot in '%s')", store_path(st));
+		return EXIT_NO_SCAN;
 	}
 	return 0;
 }

@@ -178,7 +178,7 @@ const struct cmd cmd_drift = {
 	.optsets = { { opts, 0 } },
 	.opts_size = sizeof(struct drift_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_COLLECT, EXIT_STORE, EXIT_BUSY),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_COLLECT, EXIT_STORE, EXIT_BUSY, EXIT_NO_SCAN),
 	.exit_texts = { CMD_PLAIN_EXITS },
 	.run = run,
 };

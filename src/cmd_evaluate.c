@@ -60,7 +60,8 @@ const struct cmd cmd_evaluate = {
 		     { cmd_report_opts, O(r) }, { cmd_view_opts, O(v) } },
 	.opts_size = sizeof(struct evaluate_opts),
 	.defaults = &defaults,
-	.exits = EXITS(EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNKNOWN, EXIT_COLLECT, EXIT_STORE, EXIT_BUSY),
+	.exits = EXITS(EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNKNOWN, EXIT_COLLECT, EXIT_STORE, EXIT_BUSY,
+		       EXIT_NO_SCAN),
 	.run = run,
 	.release = release,
 };

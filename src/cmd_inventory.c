@@ -46,7 +46,7 @@ const struct cmd cmd_inventory = {
 	.optsets = { { cmd_pick_opts, O(p) }, { opts, 0 }, { cmd_object_opts, O(v) } },
 	.opts_size = sizeof(struct inventory_opts),
 	.setup = CMD_TWIN_READ,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_COLLECT, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_COLLECT, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { CMD_PLAIN_EXITS },
 	.run = run,
 };

@@ -257,7 +257,7 @@ static const struct cmd remediation_list = {
 	.optsets = { { list_opts, 0 } },
 	.opts_size = sizeof(struct rem_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "success" },
 	.run = list,
 };
@@ -269,7 +269,7 @@ static const struct cmd remediation_show = {
 	.optsets = { { show_opts, 0 } },
 	.opts_size = sizeof(struct rem_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "success", [EXIT_USAGE] = "usage error, or no such remediation" },
 	.run = show,
 };
@@ -280,6 +280,6 @@ const struct cmd cmd_remediation = {
 	.name = "remediation",
 	.summary = "Follow fixes submitted to vmware-pilot until a scan proves them",
 	.subs = subs,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "success" },
 };

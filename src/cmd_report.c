@@ -98,7 +98,7 @@ const struct cmd cmd_report = {
 	.opts_size = sizeof(struct report_cmd_opts),
 	.defaults = &defaults,
 	.setup = CMD_TWIN_READ,
-	.exits = EXITS(EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNKNOWN, EXIT_COLLECT, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNKNOWN, EXIT_COLLECT, EXIT_STORE, EXIT_NO_SCAN),
 	.run = run,
 	.release = release,
 };

@@ -8,6 +8,7 @@
 #include "cmd_common.h"
 #include "scan/scan.h"
 #include "util/progress.h"
+#include "util/interrupt.h"
 
 struct scan_opts {
 	const char *target;
@@ -94,6 +95,24 @@ static int check_since(struct store *st, const char *target, long long since)
 	return rc;
 }
 
+/* After SIGINT or SIGTERM: one line saying what became of the scan, and
+ * 128 + the signal; 0 when no signal came. */
+static int interrupted(const struct scan *s)
+{
+	int sig = s->interrupted ? s->interrupted : interrupt_pending();
+	if (!sig)
+		return 0;
+	if (s->failed_id)
+		log_error("interrupted by %s: snapshot %lld of target '%s' marked failed, sessions logged out; earlier "
+			  "snapshots are unchanged", interrupt_name(sig), s->failed_id, s->target->name);
+	else if (s->snapshot.id)
+		log_error("interrupted by %s after snapshot %lld of target '%s' completed; no report written",
+			  interrupt_name(sig), s->snapshot.id, s->target->name);
+	else
+		log_error("interrupted by %s before collecting target '%s'", interrupt_name(sig), s->target->name);
+	return 128 + sig;
+}
+
 static int run(struct cmd_ctx *ctx, void *vopts)
 {
 	struct scan_opts *o = vopts;
@@ -129,6 +148,8 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	s.waivers = &wv;
 
 	enum herr e = scan_run(&s, ctx->store);
+	if ((rc = interrupted(&s)) != 0)
+		goto out;
 	if (e) {
 		rc = cmd_exit_for(e);
 		goto out;
@@ -167,7 +188,7 @@ const struct cmd cmd_scan = {
 		      { cmd_view_opts, O(v) }, { tail_opts, 0 } },
 	.opts_size = sizeof(struct scan_opts),
 	.defaults = &defaults,
-	.setup = CMD_TARGETS | CMD_NETWORK,
+	.setup = CMD_TARGETS | CMD_NETWORK | CMD_INTERRUPTIBLE,
 	.exits = EXITS(EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNKNOWN, EXIT_COLLECT, EXIT_AUTH, EXIT_STORE,
 		       EXIT_BUSY),
 	.run = run,

@@ -109,16 +109,17 @@ bool vc_progress(const struct vc *v)
 static int transport_error(struct vc *v, CURLcode cc)
 {
 	const char *detail = v->curl_err[0] ? v->curl_err : curl_easy_strerror(cc);
-	if (transport_tls_error(cc))
-	{
+	if (transport_interrupted(cc)) {
+		err_set("interrupted while talking to vCenter for target '%s' at %s", v->target, v->url);
+	} else if (transport_tls_error(cc)) {
 		char hint[320];
 		err_set("TLS verification failed for target '%s' at %s: %s; %s", v->target, v->url, detail,
 			transport_tls_hint(cc, "vcenter", v->with_ca, hint, sizeof(hint)));
-	}
-	else if (cc == CURLE_OPERATION_TIMEDOUT)
+	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
 		err_set("timed out talking to vCenter for target '%s' at %s: %s", v->target, v->url, detail);
-	else
+	} else {
 		err_set("cannot reach vCenter for target '%s' at %s: %s", v->target, v->url, detail);
+	}
 	return HERR_COLLECT;
 }
 
@@ -303,6 +304,7 @@ void vc_close(struct vc *v)
 	if (!v)
 		return;
 	if (v->logged_in && v->service[3]) {
+		transport_closing(v->curl);
 		struct buf b = BUF_INIT;
 		buf_puts(&b, "<Logout xmlns=\"urn:vim25\"><_this type=\"SessionManager\">");
 		buf_xml_escape(&b, v->service[3]);

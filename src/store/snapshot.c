@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "store/store_int.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #define INTERRUPTED "scan interrupted before it finished"
@@ -24,6 +25,13 @@ int store_scan_lock(struct store *st, int wait_s)
 	}
 	double deadline = now_ms() + wait_s * 1000.0;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (interrupt_pending()) {
+			err_set("interrupted by %s while waiting for database '%s'", interrupt_name(interrupt_pending()),
+				st->path);
+			close(fd);
+			free(lp);
+			return HERR_BUSY;
+		}
 		if (errno != EWOULDBLOCK || now_ms() >= deadline) {
 			err_set("another scan is using database '%s' (lock '%s' held)", st->path, lp);
 			close(fd);
