@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exitcode.h"
 #include "lib/lab.h"
@@ -286,7 +287,7 @@ START_TEST(test_gates_for_ci)
 	struct run r;
 	harden_run(&lab, &r, argv);
 	ck_assert_int_eq(r.status, EXIT_FINDINGS);
-	ck_assert_msg(strstr(r.err, "gate: 4 failing and 0 unknown results are new since snapshot"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "gate: 2 failing and 0 unknown results are new since snapshot"), "%s", r.err);
 	run_release(&r);
 	/* Against the same snapshot again it is no longer new; against s1 it is. */
 	ck_assert_int_eq(run_gate(fresh), EXIT_CLEAN);
@@ -427,6 +428,145 @@ START_TEST(test_report_files_from_a_scan)
 }
 END_TEST
 
+/* ---- CI on an ephemeral runner: the previous run's report as reference ---- */
+
+/* A scan of CIS and PCI into a fresh twin (the runner keeps none), gating
+ * on what is new since the report at since (NULL: none), with the JSON on
+ * standard output and, when out is not NULL, a report file out. */
+static int ci_scan(const char *since, const char *out, struct run *r)
+{
+	unlink(lab.db);
+	const char *argv[24] = { "scan", "--target", "lab", "--baseline", "cis-vmware-esxi-8.0-subset", "--baseline",
+				 "pci-dss-4.0-vmware", "--fail-on", "high", "--fail-on-new", "--format", "json" };
+	int n = 12;
+	if (since) {
+		argv[n++] = "--since-report";
+		argv[n++] = since;
+	}
+	if (out) {
+		argv[n++] = "--output";
+		argv[n++] = out;
+	}
+	argv[n] = NULL;
+	harden_run(&lab, r, argv);
+	return r->status;
+}
+
+/* The JSON report on r's standard output: the number of findings marked
+ * new, checking that each has the flag and that the gate agrees. */
+static long long ci_new_findings(const struct run *r, int want_exit)
+{
+	json_error_t je;
+	json_t *j = json_loads(r->out, 0, &je);
+	ck_assert_msg(j != NULL, "not JSON: %s", je.text);
+	json_t *gate = json_object_get(j, "gate");
+	ck_assert_int_eq(json_integer_value(json_object_get(gate, "exit_code")), want_exit);
+	ck_assert_str_eq(json_string_value(json_object_get(gate, "outcome")), want_exit ? "fail" : "pass");
+	ck_assert_str_eq(json_string_value(json_object_get(gate, "fail_on")), "high");
+	ck_assert(json_is_true(json_object_get(gate, "fail_on_new")));
+	size_t i;
+	json_t *f;
+	long long fresh = 0, fresh_high = 0;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		json_t *nw = json_object_get(f, "new");
+		ck_assert_msg(json_is_boolean(nw), "finding %zu has no 'new'", i);
+		const char *sev = json_string_value(json_object_get(f, "severity"));
+		if (json_is_true(nw)) {
+			fresh++;
+			fresh_high += !strcmp(sev, "high") || !strcmp(sev, "critical");
+		}
+	}
+	json_t *counted = json_object_get(gate, "new");
+	ck_assert_int_eq(json_integer_value(json_object_get(counted, "fail")) +
+				 json_integer_value(json_object_get(counted, "unknown")),
+			 fresh_high);
+	json_decref(j);
+	return fresh;
+}
+
+START_TEST(test_since_report_on_an_empty_twin)
+{
+	struct run r;
+	/* A first run: no twin, no report.  Every failure is new, and stderr
+	 * says why rather than failing silently. */
+	ck_assert_int_eq(ci_scan(NULL, NULL, &r), EXIT_FINDINGS);
+	ck_assert_msg(strstr(r.err, "every failing or unknown result counts as new"), "%s", r.err);
+	ck_assert_int_gt(ci_new_findings(&r, EXIT_FINDINGS), 0);
+	run_release(&r);
+
+	/* The first CI run's artifacts, JSON and SARIF. */
+	char *j1 = xasprintf("%s/r1.json", lab.dir), *s1 = xasprintf("%s/r1.sarif", lab.dir);
+	char *oj = xasprintf("json:%s", j1), *os = xasprintf("sarif:%s", s1);
+	ci_scan(NULL, oj, &r);
+	run_release(&r);
+	ci_scan(NULL, os, &r);
+	run_release(&r);
+
+	/* Nothing changed: against either report nothing is new, with no twin
+	 * history at all. */
+	ck_assert_int_eq(ci_scan(j1, NULL, &r), EXIT_CLEAN);
+	ck_assert_int_eq(ci_new_findings(&r, EXIT_CLEAN), 0);
+	ck_assert_msg(strstr(r.err, "gate: 0 failing and 0 unknown results are new since report"), "%s", r.err);
+	run_release(&r);
+	ck_assert_int_eq(ci_scan(s1, NULL, &r), EXIT_CLEAN);
+	ck_assert_int_eq(ci_new_findings(&r, EXIT_CLEAN), 0);
+	run_release(&r);
+
+	/* A host regresses: those results, and only those, are new against
+	 * either report. */
+	change_labs("StopService");
+	char *j2 = xasprintf("%s/r2.json", lab.dir), *oj2 = xasprintf("json:%s", j2);
+	ck_assert_int_eq(ci_scan(j1, oj2, &r), EXIT_FINDINGS);
+	long long fresh = ci_new_findings(&r, EXIT_FINDINGS);
+	ck_assert_int_eq(fresh, 4);
+	ck_assert_msg(strstr(r.err, "gate: 2 failing and 0 unknown results are new since report"), "%s", r.err);
+	run_release(&r);
+	ck_assert_int_eq(ci_scan(s1, NULL, &r), EXIT_FINDINGS);
+	ck_assert_int_eq(ci_new_findings(&r, EXIT_FINDINGS), fresh);
+	run_release(&r);
+	/* The next run compares with this run's report: nothing new again. */
+	ck_assert_int_eq(ci_scan(j2, NULL, &r), EXIT_CLEAN);
+	ck_assert_int_eq(ci_new_findings(&r, EXIT_CLEAN), 0);
+	run_release(&r);
+
+	/* Anything but a harden report of this target is refused in one line
+	 * naming the file, before anything is collected. */
+	char *junk = tu_write(lab.dir, "junk.json", "{\"schema\": \"other\"}", 0644);
+	char *bad = tu_write(lab.dir, "bad.json", "not json", 0644);
+	char *other = tu_write(lab.dir, "other.sarif",
+			       "{\"version\": \"2.1.0\", \"runs\": [{\"tool\": {\"driver\": {\"name\": \"lint\"}}}]}", 0644);
+	char *text = file_read(j1, NULL), *p = strstr(text, "\"target\": \"lab\"");
+	ck_assert_ptr_nonnull(p);
+	memcpy(p, "\"target\": \"lob\"", 15);
+	char *moved = tu_write(lab.dir, "moved.json", text, 0644);
+	free(text);
+	char *missing = xasprintf("%s/none.json", lab.dir);
+	const char *const refused[][2] = { { junk, "not a harden JSON" }, { bad, "bad.json:1:" },
+					   { other, "another tool" }, { moved, "target 'lob', not 'lab'" },
+					   { missing, "none.json" } };
+	long long logins = lab_stat(&lab, "logins");
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		ck_assert_int_eq(ci_scan(refused[i][0], NULL, &r), EXIT_USAGE);
+		ck_assert_msg(strstr(r.err, refused[i][1]) && strstr(r.err, "--since-report"), "%s", r.err);
+		ck_assert_msg(!strchr(r.err, '\n') || strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "%s", r.err);
+		ck_assert_str_eq(r.out, "");
+		run_release(&r);
+	}
+	ck_assert_int_eq(lab_stat(&lab, "logins"), logins);
+	free(junk);
+	free(bad);
+	free(other);
+	free(moved);
+	free(missing);
+	free(j1);
+	free(s1);
+	free(oj);
+	free(os);
+	free(j2);
+	free(oj2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("drift");
@@ -437,6 +577,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_history_across_three_scans);
 	tcase_add_test(tc, test_prune_keeps_the_latest_completed);
 	tcase_add_test(tc, test_gates_for_ci);
+	tcase_add_test(tc, test_since_report_on_an_empty_twin);
 	tcase_add_test(tc, test_waiver_expiry_is_a_posture_event);
 	tcase_add_test(tc, test_report_files_from_a_scan);
 	suite_add_tcase(s, tc);

@@ -138,7 +138,7 @@ static char *write_report(struct loaded *l, enum rformat fmt, bool all, bool dri
 	char *path = xasprintf("%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	struct report_opts o = { fmt, all, false, -1, drift };
+	struct report_opts o = { fmt, all, false, -1, drift, NULL };
 	struct report_counts rc;
 	ck_assert_int_eq(report_counts(l->st, l->ev, l->nev, &rc), 0);
 	ck_assert_int_eq(report_write(f, l->st, &l->si, l->ev, l->nev, &rc, &o), 0);
@@ -667,7 +667,7 @@ static int write_to(struct loaded *l, const char *spec)
 {
 	struct report_output o;
 	ck_assert_int_eq(report_output_parse(spec, &o), 0);
-	struct report_opts ro = { FMT_TABLE, false, false, SEV_HIGH, false };
+	struct report_opts ro = { FMT_TABLE, false, false, SEV_HIGH, false, NULL };
 	struct report_counts c;
 	ck_assert_int_eq(report_counts(l->st, l->ev, l->nev, &c), 0);
 	int rc = report_write_outputs(&o, 1, l->st, &l->si, l->ev, l->nev, &c, &ro);
@@ -689,7 +689,7 @@ START_TEST(test_write_outputs_atomically)
 			   xasprintf("junit:%s/r.xml", out) };
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(report_output_parse(specs[i], &v[i]), 0);
-	struct report_opts ro = { FMT_TABLE, false, false, SEV_HIGH, false };
+	struct report_opts ro = { FMT_TABLE, false, false, SEV_HIGH, false, NULL };
 	struct report_counts c;
 	ck_assert_int_eq(report_counts(l.st, l.ev, l.nev, &c), 0);
 	ck_assert_int_eq(report_write_outputs(v, 0, l.st, &l.si, l.ev, l.nev, &c, &ro), 0);
