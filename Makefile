@@ -76,7 +76,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 
 $(B)/tests/check_scan $(B)/tests/check_lab $(B)/tests/check_nsx $(B)/tests/check_drift $(B)/tests/check_cli \
 		$(B)/tests/check_scenarios $(B)/tests/check_mcp_server $(B)/tests/check_hostile $(B)/tests/check_torture \
-		$(B)/tests/check_remediation $(B)/tests/check_web: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
+		$(B)/tests/check_remediation $(B)/tests/check_web $(B)/tests/check_contracts: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
@@ -200,11 +200,12 @@ man-lint:
 	for m in man/*.[1-9]; do groff -mdoc -ww -z $$m || exit 1; done
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/baselines/coverage $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/baselines/coverage $(DESTDIR)$(DATADIR)/schemas \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(B)/harden $(DESTDIR)$(BINDIR)/harden
 	install -m 644 baselines/*.yaml baselines/catalog.json $(DESTDIR)$(DATADIR)/baselines/
 	install -m 644 baselines/coverage/*.yaml $(DESTDIR)$(DATADIR)/baselines/coverage/
+	install -m 644 schemas/*.schema.json $(DESTDIR)$(DATADIR)/schemas/
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/

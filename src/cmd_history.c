@@ -145,8 +145,8 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	int r, rc = EXIT_STORE;
 	struct hist_ctx x = { .json = json, .first_json = true };
 	if (json) {
-		json_t *head = json_pack("{s:s, s:i, s:s, s:s}", "schema", "harden.history", "version", 1, "target",
-					 target, "object", object);
+		json_t *head = json_pack("{s:s, s:i, s:s, s:s}", "schema", "harden.history", "schema_version", 1,
+					 "target", target, "object", object);
 		json_object_set_new(head, "property", property ? json_string(property) : json_null());
 		json_stream_open(stdout, head, "spans");
 	}

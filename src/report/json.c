@@ -134,8 +134,8 @@ static json_t *gate_json(const struct report_gate *g)
 	if (!g)
 		return json_null();
 	const struct since *ref = g->ref;
-	json_t *o = json_pack("{s:s, s:b}", "fail_on", g->fail_on >= 0 ? severity_name((enum severity)g->fail_on) : "none",
-			      "fail_on_new", g->fail_on_new);
+	const char *fail_on = g->fail_on >= 0 ? severity_name((enum severity)g->fail_on) : "none";
+	json_t *o = json_pack("{s:s, s:b}", "fail_on", fail_on, "fail_on_new", g->fail_on_new);
 	json_object_set_new(o, "since", ref && !ref->empty_reference ? json_string(ref->what) : json_null());
 	json_object_set_new(o, "max_unknown", limit_or_null(g->max_unknown));
 	json_object_set_new(o, "min_score", g->min_score >= 0 ? json_real(g->min_score) : json_null());

@@ -567,6 +567,157 @@ START_TEST(test_since_report_on_an_empty_twin)
 }
 END_TEST
 
+/* ---- SARIF for code scanning ---- */
+
+#define SITE_BASELINE \
+	"id: site-esxi\ntitle: Site ESXi\nversion: \"1\"\nextends: cis-vmware-esxi-8.0-subset\nrules:\n" \
+	"  - id: cis-esxi-1.4\n    title: \"A TPM, high at this site\"\n    severity: high\n    object: host\n" \
+	"    check: { property: tpm.version, eq: \"2.0\" }\n" \
+	"  - id: site-1\n    title: \"An impossible version\"\n    severity: high\n    object: host\n" \
+	"    check: { property: version, eq: \"0.0.0\" }\n"
+
+/* The line of "  - id: RULE" in a file. */
+static long long rule_line(const char *path, const char *rule)
+{
+	char *text = file_read(path, NULL), *want = xasprintf("  - id: %s\n", rule);
+	ck_assert_ptr_nonnull(text);
+	char *at = strstr(text, want);
+	ck_assert_msg(at != NULL, "%s: no rule %s", path, rule);
+	long long line = 1;
+	for (char *p = text; p < at; p++)
+		line += *p == '\n';
+	free(text);
+	free(want);
+	return line;
+}
+
+/* Scans with the baselines given into out (a SARIF file), validates it,
+ * and returns it parsed. */
+static json_t *sarif_scan(const char *const *baselines, const char *out)
+{
+	const char *argv[16] = { "scan", "--target", "lab", "--fail-on", "none", "--quiet" };
+	int n = 6;
+	for (int i = 0; baselines[i]; i++) {
+		argv[n++] = "--baseline";
+		argv[n++] = baselines[i];
+	}
+	char *spec = xasprintf("sarif:%s", out);
+	argv[n++] = "--output";
+	argv[n++] = spec;
+	argv[n] = NULL;
+	struct run r;
+	harden_run(&lab, &r, argv);
+	ck_assert_msg(r.status == EXIT_CLEAN, "%s", r.err);
+	run_release(&r);
+	free(spec);
+	char *cmd = xasprintf("/usr/bin/python3 -c 'import json,jsonschema,sys; "
+			      "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' "
+			      "'%s' tests/schemas/sarif-schema-2.1.0.json", out);
+	ck_assert_msg(system(cmd) == 0, "SARIF does not validate: %s", cmd);
+	free(cmd);
+	json_error_t je;
+	json_t *doc = json_load_file(out, 0, &je);
+	ck_assert_msg(doc != NULL, "%s", je.text);
+	return doc;
+}
+
+/* Every result of doc has a physical location in a baseline file at a
+ * rule's line, and no two results of a category share rule and
+ * fingerprint.  Returns "category ruleId fingerprint uri line" lines. */
+static char *sarif_result_lines(json_t *doc)
+{
+	struct strlist l = { 0 };
+	size_t i, j;
+	json_t *run, *res;
+	json_array_foreach(json_object_get(doc, "runs"), i, run) {
+		const char *cat = json_string_value(json_object_get(json_object_get(run, "automationDetails"), "id"));
+		ck_assert_ptr_nonnull(cat);
+		json_array_foreach(json_object_get(run, "results"), j, res) {
+			json_t *pl = json_object_get(json_array_get(json_object_get(res, "locations"), 0),
+						     "physicalLocation");
+			const char *uri = json_string_value(json_object_get(json_object_get(pl, "artifactLocation"), "uri"));
+			json_int_t line = json_integer_value(json_object_get(json_object_get(pl, "region"), "startLine"));
+			ck_assert_msg(uri && *uri && line >= 1, "result %zu of %s has no physical location", j, cat);
+			const char *fp = json_string_value(json_object_get(json_object_get(res, "partialFingerprints"),
+									   "harden/v1"));
+			char *key = xasprintf("%s %s %s", cat, json_string_value(json_object_get(res, "ruleId")), fp);
+			ck_assert_msg(!strlist_has(&l, key), "duplicate result %s", key);
+			strlist_add(&l, key);
+			free(key);
+		}
+	}
+	strlist_release(&l);
+	struct buf b = BUF_INIT;
+	json_array_foreach(json_object_get(doc, "runs"), i, run) {
+		const char *cat = json_string_value(json_object_get(json_object_get(run, "automationDetails"), "id"));
+		json_array_foreach(json_object_get(run, "results"), j, res) {
+			json_t *pl = json_object_get(json_array_get(json_object_get(res, "locations"), 0),
+						     "physicalLocation");
+			buf_printf(&b, "%s %s %s %s %lld\n", cat, json_string_value(json_object_get(res, "ruleId")),
+				   json_string_value(json_object_get(json_object_get(res, "partialFingerprints"), "harden/v1")),
+				   json_string_value(json_object_get(json_object_get(pl, "artifactLocation"), "uri")),
+				   (long long)json_integer_value(json_object_get(json_object_get(pl, "region"), "startLine")));
+		}
+	}
+	return buf_detach(&b);
+}
+
+START_TEST(test_sarif_for_code_scanning)
+{
+	char *site = tu_write(lab.dir, "site.yaml", SITE_BASELINE, 0644);
+	char *out = xasprintf("%s/both.sarif", lab.dir), *alone = xasprintf("%s/alone.sarif", lab.dir);
+	/* The builtin by its path relative to the repository, as a CI job
+	 * names a baseline it keeps in its repository. */
+	const char *cis = "baselines/cis-vmware-esxi-8.0-subset.yaml";
+	const char *const both[] = { cis, site, NULL };
+	json_t *doc = sarif_scan(both, out);
+	json_t *runs = json_object_get(doc, "runs");
+	ck_assert_uint_eq(json_array_size(runs), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_array_get(runs, 0), "automationDetails"),
+							   "id")),
+			 "harden/lab/cis-vmware-esxi-8.0-subset/");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_array_get(runs, 1), "automationDetails"),
+							   "id")),
+			 "harden/lab/site-esxi/");
+	char *lines = sarif_result_lines(doc);
+	/* The site's own rules point at the site file; a rule it inherits
+	 * unchanged is reported once, under CIS, at CIS's line. */
+	char *own = xasprintf("harden/lab/site-esxi/ site-1 ");
+	ck_assert_msg(strstr(lines, own), "%s", lines);
+	char *own_at = xasprintf("%s %lld\n", site + 1, rule_line(site, "site-1"));
+	ck_assert_msg(strstr(lines, own_at), "no '%s' in\n%s", own_at, lines);
+	char *tpm_site = xasprintf("site.yaml %lld\n", rule_line(site, "cis-esxi-1.4"));
+	ck_assert_msg(strstr(lines, tpm_site), "no '%s' in\n%s", tpm_site, lines);
+	char *inherited = xasprintf("harden/lab/cis-vmware-esxi-8.0-subset/ cis-esxi-2.1 ");
+	char *cis_at = xasprintf(" %s %lld\n", cis, rule_line(cis, "cis-esxi-2.1"));
+	ck_assert_msg(strstr(lines, inherited) && strstr(lines, cis_at), "%s", lines);
+	ck_assert_msg(!strstr(lines, "harden/lab/site-esxi/ cis-esxi-2.1 "), "%s", lines);
+	json_decref(doc);
+
+	/* The site baseline alone reports what it inherits, with the same
+	 * fingerprints and locations. */
+	const char *const only[] = { site, NULL };
+	doc = sarif_scan(only, alone);
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "runs")), 1);
+	char *lines2 = sarif_result_lines(doc);
+	char *fp = strstr(lines, inherited) + strlen(inherited);
+	char *want = xasprintf("harden/lab/site-esxi/ cis-esxi-2.1 %.16s", fp);
+	ck_assert_msg(strstr(lines2, want), "no '%s' in\n%s", want, lines2);
+	json_decref(doc);
+	free(want);
+	free(lines2);
+	free(inherited);
+	free(cis_at);
+	free(tpm_site);
+	free(own_at);
+	free(own);
+	free(lines);
+	free(site);
+	free(out);
+	free(alone);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("drift");
@@ -578,6 +729,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_prune_keeps_the_latest_completed);
 	tcase_add_test(tc, test_gates_for_ci);
 	tcase_add_test(tc, test_since_report_on_an_empty_twin);
+	tcase_add_test(tc, test_sarif_for_code_scanning);
 	tcase_add_test(tc, test_waiver_expiry_is_a_posture_event);
 	tcase_add_test(tc, test_report_files_from_a_scan);
 	suite_add_tcase(s, tc);
