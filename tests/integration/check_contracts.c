@@ -178,6 +178,118 @@ START_TEST(test_scores_print_one_decimal)
 }
 END_TEST
 
+/* The findings of a JSON report by rule and object name: the first. */
+static json_t *finding(json_t *doc, const char *rule, const char *object)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(doc, "findings"), i, f) {
+		json_t *o = json_object_get(f, "object");
+		if (!strcmp(json_string_value(json_object_get(f, "rule_id")), rule) &&
+		    (!object || !strcmp(json_string_value(json_object_get(o, "name")), object)))
+			return f;
+	}
+	ck_abort_msg("no finding of %s on %s", rule, object ? object : "any object");
+	return NULL;
+}
+
+static const char *field(json_t *f, const char *key)
+{
+	const char *s = json_string_value(json_object_get(f, key));
+	ck_assert_msg(s != NULL, "no %s", key);
+	return s;
+}
+
+#define WORDING_BASELINE \
+	"id: wording\ntitle: Wording\nversion: \"1\"\nrules:\n" \
+	"  - id: w-any\n    title: Either\n    severity: high\n    object: host\n    check:\n      any:\n" \
+	"        - { property: lockdown_mode, eq: nope }\n        - { property: connection_state, eq: gone }\n" \
+	"  - id: w-all\n    title: Both\n    severity: high\n    object: host\n    check:\n      all:\n" \
+	"        - { property: connection_state, eq: connected }\n        - { property: maintenance_mode, eq: false }\n" \
+	"  - id: w-na\n    title: Never applies\n    severity: high\n    object: host\n" \
+	"    when: { property: connection_state, eq: gone }\n    check: { property: version, eq: \"1\" }\n" \
+	"  - id: w-sql\n    title: Hosts named H0\n    severity: high\n    object: host\n    reads: [name]\n" \
+	"    sql: \"SELECT moref, 'named ' || name FROM objects WHERE type = 'host' AND name LIKE '%_H0'\"\n" \
+	"    expected: \"a name that does not end in H0\"\n"
+
+/* Evidence says "any of" and "all of", a not-applicable result says which
+ * condition did not hold and what was seen, an SQL rule what it found. */
+START_TEST(test_evidence_wording)
+{
+	char *bl = tu_write(lab.dir, "wording.yaml", WORDING_BASELINE, 0644);
+	const char *const args[] = { "scan", "-t", "lab", "-b", bl, "--fail-on", "none", "--all", "-f", "json", NULL };
+	struct run r;
+	harden_run(&lab, &r, args);
+	ck_assert_msg(r.status == EXIT_CLEAN, "%s", r.err);
+	json_t *doc = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	json_t *f = finding(doc, "w-any", "DC0_C0_H0");
+	ck_assert_str_eq(field(f, "status"), "fail");
+	ck_assert_str_eq(field(f, "property"), "lockdown_mode; connection_state");
+	ck_assert_str_eq(field(f, "expected"), "any of: nope; gone");
+	f = finding(doc, "w-all", "DC0_C0_H0");
+	ck_assert_str_eq(field(f, "status"), "pass");
+	ck_assert_str_eq(field(f, "expected"), "all of: connected; false");
+	f = finding(doc, "w-na", "DC0_C0_H0");
+	ck_assert_str_eq(field(f, "status"), "not_applicable");
+	ck_assert_str_eq(field(f, "property"), "connection_state");
+	ck_assert_str_eq(field(f, "observed"), "connected");
+	ck_assert_str_eq(field(f, "expected"), "the rule applies only when connection_state is gone");
+	/* Two hosts end in H0 (one per cluster): the query found two of six. */
+	f = finding(doc, "w-sql", "DC0_C0_H0");
+	ck_assert_str_eq(field(f, "status"), "fail");
+	ck_assert_str_eq(field(f, "property"), "SQL query over name");
+	ck_assert_str_eq(field(f, "observed"), "named DC0_C0_H0 (the query returned 2 of the host objects)");
+	f = finding(doc, "w-sql", "DC0_C0_H1");
+	ck_assert_str_eq(field(f, "status"), "pass");
+	ck_assert_str_eq(field(f, "observed"), "not returned (the query returned 2 of the host objects)");
+	json_decref(doc);
+	run_release(&r);
+	free(bl);
+}
+END_TEST
+
+/* NSX down: the part's error is told once, in the header and in the
+ * JSON's parts, and each unknown row says only that the part failed. */
+START_TEST(test_failed_part_reported_once)
+{
+	nsx_control(&lab, "/lab/fail?status=503&count=1000");
+	char *json = xasprintf("json:%s/down.json", lab.dir);
+	const char *const args[] = { "scan", "-t", "lab", "-b", "nsx-4-dfw-stig", "--fail-on", "none", "--output", json,
+				     NULL };
+	struct run r;
+	harden_run(&lab, &r, args);
+	ck_assert_msg(r.status == EXIT_COLLECT, "%s", r.err);
+	const char *err = "Some appliance components are not functioning properly.";
+	char *first = strstr(r.out, err);
+	ck_assert_msg(first && !strstr(first + 1, err), "the error is not told once:\n%s", r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, "(not collected: the NSX part failed; the snapshot's parts say why)"));
+	run_release(&r);
+	char *path = xasprintf("%s/down.json", lab.dir);
+	ck_assert(validates("harden.scan", path));
+	json_t *doc = json_load_file(path, 0, NULL);
+	json_t *nsx = json_array_get(json_object_get(json_object_get(doc, "snapshot"), "parts"), 1);
+	ck_assert_str_eq(field(nsx, "part"), "nsx");
+	ck_assert_str_eq(field(nsx, "status"), "failed");
+	ck_assert_ptr_nonnull(strstr(field(nsx, "error"), err));
+	json_t *gate = json_object_get(doc, "gate");
+	ck_assert_int_eq(json_integer_value(json_object_get(gate, "exit_code")), EXIT_COLLECT);
+	ck_assert_str_eq(field(gate, "outcome"), "fail");
+	size_t i, unknown = 0;
+	json_t *f;
+	json_array_foreach(json_object_get(doc, "findings"), i, f) {
+		ck_assert_str_eq(field(f, "status"), "unknown");
+		ck_assert_str_eq(field(f, "observed"), "(not collected: the NSX part failed; the snapshot's parts say why)");
+		ck_assert_str_ne(field(f, "expected"), "");
+		unknown++;
+	}
+	ck_assert_uint_gt(unknown, 5);
+	json_decref(doc);
+	free(path);
+	free(json);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("contracts");
@@ -186,6 +298,8 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, start, stop);
 	tcase_add_test(tc, test_every_json_output_validates);
 	tcase_add_test(tc, test_scores_print_one_decimal);
+	tcase_add_test(tc, test_evidence_wording);
+	tcase_add_test(tc, test_failed_part_reported_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
