@@ -325,6 +325,16 @@ static int fam_option(struct plan *p, const struct advise_in *in)
 	return 1;
 }
 
+/* password_quality.*: derived from the passwdqc option, which the plan sets
+ * to the baseline's remediation value (the rollback restores the old one). */
+static int fam_passwdqc(struct plan *p, const struct advise_in *in)
+{
+	struct advise_in opt = *in;
+	opt.property = "option.Security.PasswordQualityControl";
+	opt.observed = prop(in, opt.property);
+	return fam_option(p, &opt);
+}
+
 /* service.KEY.running / service.KEY.policy */
 static void service_commands(json_t *cmds, const char *host, const char *svc, const char *running,
 			     const char *policy)
@@ -548,9 +558,58 @@ static int fam_host_version(struct plan *p, const struct advise_in *in)
 
 /* ---- VM families ---- */
 
+/* Whether the rule wants the property absent (present: false). */
+static bool wants_absent(const struct advise_in *in, const char *name)
+{
+	const struct check *lv[8];
+	unsigned n = 0;
+	leaves_of(in->rule->check, name, lv, &n, ARRAY_SIZE(lv));
+	for (unsigned i = 0; i < n; i++)
+		if (lv[i]->op == OP_PRESENT && !lv[i]->flag)
+			return true;
+	return false;
+}
+
+/* The commands that set a VM's option KEY to value, or remove it (NULL). */
+static void extra_commands(json_t *out, const char *vm, const char *key, const char *value)
+{
+	char *v = ps_q(vm), *k = ps_q(key), *vs = sh_q(vm);
+	char *kv = xasprintf("%s=%s", key, value ? value : ""), *kvq = sh_q(kv);
+	if (value) {
+		char *val = ps_q(value);
+		json_array_append_new(out, command("powercli", "New-AdvancedSetting -Entity (Get-VM -Name %s) -Name %s "
+							       "-Value %s -Force -Confirm:$false", v, k, val));
+		free(val);
+	} else {
+		json_array_append_new(out, command("powercli", "Get-AdvancedSetting -Entity (Get-VM -Name %s) -Name %s | "
+							       "Remove-AdvancedSetting -Confirm:$false", v, k));
+	}
+	json_array_append_new(out, command("govc", "govc vm.change -vm %s -e %s", vs, kvq));
+	free(v), free(k), free(vs), free(kv), free(kvq);
+}
+
+/* extra.KEY that must not be set: remove it; the rollback sets it again. */
+static int fam_extra_remove(struct plan *p, const struct advise_in *in, const char *key, const char *seen)
+{
+	plan_change(p, in->property, seen, NULL);
+	json_t *cmds = json_array(), *back = json_array();
+	extra_commands(cmds, in->object_name, key, NULL);
+	if (seen)
+		extra_commands(back, in->object_name, key, seen);
+	char *desc = xasprintf("Remove the VM option %s of %s (seen %s).", key, in->object_name, seen ? seen : "unset");
+	plan_manual(p, desc, cmds, back);
+	char *rb = xasprintf("Set %s back to %s.", key, seen ? seen : "its value");
+	plan_impact(p, false, true, "5 minutes, effective at the next power cycle", rb);
+	p->summary = xasprintf("Remove %s from VM %s.", key, in->object_name);
+	free(desc), free(rb);
+	return 1;
+}
+
 static int fam_extra(struct plan *p, const struct advise_in *in)
 {
 	const char *key = in->property + strlen("extra.");
+	if (wants_absent(in, in->property))
+		return fam_extra_remove(p, in, key, prop(in, in->property));
 	enum ptype t;
 	char *want = desired_value(in, in->property, &t);
 	const char *seen = prop(in, in->property);
@@ -560,33 +619,16 @@ static int fam_extra(struct plan *p, const struct advise_in *in)
 		p->exact = false;
 	}
 	plan_change(p, in->property, seen, want);
-	char *v = ps_q(in->object_name), *k = ps_q(key), *val = ps_q(want), *vs = sh_q(in->object_name);
-	char *kv = xasprintf("%s=%s", key, want), *kvq = sh_q(kv);
-	json_t *cmds = json_pack("[o, o]",
-				 command("powercli", "New-AdvancedSetting -Entity (Get-VM -Name %s) -Name %s -Value %s "
-						     "-Force -Confirm:$false", v, k, val),
-				 command("govc", "govc vm.change -vm %s -e %s", vs, kvq));
-	json_t *back = json_array();
-	if (seen) {
-		char *sq = ps_q(seen), *okv = xasprintf("%s=%s", key, seen), *okq = sh_q(okv);
-		json_array_append_new(back, command("powercli", "New-AdvancedSetting -Entity (Get-VM -Name %s) -Name %s "
-								"-Value %s -Force -Confirm:$false", v, k, sq));
-		json_array_append_new(back, command("govc", "govc vm.change -vm %s -e %s", vs, okq));
-		free(sq), free(okv), free(okq);
-	} else {
-		char *ek = xasprintf("%s=", key), *ekq = sh_q(ek);
-		json_array_append_new(back, command("powercli", "Get-AdvancedSetting -Entity (Get-VM -Name %s) -Name %s | "
-								"Remove-AdvancedSetting -Confirm:$false", v, k));
-		json_array_append_new(back, command("govc", "govc vm.change -vm %s -e %s", vs, ekq));
-		free(ek), free(ekq);
-	}
+	json_t *cmds = json_array(), *back = json_array();
+	extra_commands(cmds, in->object_name, key, want);
+	extra_commands(back, in->object_name, key, seen);
 	char *desc = xasprintf("Set the VM option %s of %s to %s (seen %s).", key, in->object_name, want,
 			       seen ? seen : "unset");
 	plan_manual(p, desc, cmds, back);
 	char *rb = seen ? xasprintf("Set %s back to %s.", key, seen) : xasprintf("Remove %s again (it was unset).", key);
 	plan_impact(p, false, true, "5 minutes, effective at the next power cycle", rb);
 	p->summary = xasprintf("Set %s = %s on VM %s.", key, want, in->object_name);
-	free(v), free(k), free(val), free(vs), free(kv), free(kvq), free(desc), free(rb), free(want);
+	free(desc), free(rb), free(want);
 	return 1;
 }
 
@@ -898,6 +940,7 @@ static const struct family families[] = {
 	{ "host", "ntp.servers", fam_ntp },
 	{ "host", "service.ntpd.", fam_ntp },
 	{ "host", "option.", fam_option },
+	{ "host", "password_quality.", fam_passwdqc },
 	{ "host", "service.", fam_service },
 	{ "host", "lockdown_mode", fam_lockdown },
 	{ "host", "firewall.", fam_firewall },

@@ -417,7 +417,7 @@ START_TEST(test_report_files_from_a_scan)
 	ck_assert_ptr_nonnull(text);
 	ck_assert_msg(!strncmp(text, "snapshot,target,baseline,rule_id,", 33), "%.80s", text);
 	/* Traceability columns come last: references, rationale, remediation. */
-	ck_assert_ptr_nonnull(strstr(text, ",waiver_expires,references,rationale,remediation\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, ",waiver_expires,violation_id,references,rationale,remediation\r\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\"<script>alert(1)</script>&\"\"vm\""));
 	free(text);
 	free(path);

@@ -189,8 +189,8 @@ START_TEST(test_d04_malformed_boolean_is_not_collected)
 		struct run r;
 		harden_run(&lab, &r, scan_json);
 		ck_assert_msg(r.status == EXIT_UNKNOWN, "%s: exit %d: %s", forms[i], r.status, r.err);
-		ck_assert_msg(json_count(r.out, "cis-esxi-5.3", "unknown", HOST) == 1, "%s: not unknown", forms[i]);
-		ck_assert_int_eq(json_count(r.out, "cis-esxi-5.3", "pass", HOST), 0);
+		ck_assert_msg(json_count(r.out, "cis-esxi-3.1", "unknown", HOST) == 1, "%s: not unknown", forms[i]);
+		ck_assert_int_eq(json_count(r.out, "cis-esxi-3.1", "pass", HOST), 0);
 		run_release(&r);
 		free(ctl);
 	}
@@ -208,8 +208,8 @@ START_TEST(test_d04_wrong_type_is_not_collected)
 	struct run r;
 	harden_run(&lab, &r, scan_json);
 	ck_assert_msg(r.status == EXIT_UNKNOWN, "exit %d: %s", r.status, r.err);
-	ck_assert_int_eq(json_count(r.out, "cis-esxi-5.3", "unknown", HOST), 1);
-	ck_assert_int_eq(json_count(r.out, "cis-esxi-5.3", "pass", HOST), 0);
+	ck_assert_int_eq(json_count(r.out, "cis-esxi-3.1", "unknown", HOST), 1);
+	ck_assert_int_eq(json_count(r.out, "cis-esxi-3.1", "pass", HOST), 0);
 	run_release(&r);
 	free(ctl);
 	free(host);
@@ -467,7 +467,7 @@ static void nsx_part_fails(const char *why)
 	ck_assert_ptr_nonnull(strstr(r.err, lab.nsx_url));
 	for (const unsigned char *p = (const unsigned char *)r.err; *p; p++)
 		ck_assert_msg(*p >= 0x20 || *p == '\n', "control 0x%02x in [%s]", *p, r.err);
-	ck_assert_msg(json_count(r.out, "cis-esxi-5.3", "pass", HOST) == 1, "the vCenter part was lost");
+	ck_assert_msg(json_count(r.out, "cis-esxi-3.1", "pass", HOST) == 1, "the vCenter part was lost");
 	assert_no_secret(&r, NSX_LAB_PASSWORD);
 	run_release(&r);
 	nsx_control(&lab, "/lab/reset-faults");

@@ -577,18 +577,22 @@ START_TEST(test_no_hosts_is_unknown_never_clean)
 	static const char *const args[] = { "scan", "-t", "lab", "-b", CIS, "-f", "json", "--all", "--fail-on", "info",
 					    "--max-unknown", "0", NULL };
 	j = scan_json(&r, args, EXIT_UNKNOWN);
-	ck_assert_int_eq(count(j, "pass"), 0);
-	ck_assert_int_eq(count(j, "fail"), 0);
 	ck_assert_int_gt(count(j, "unknown"), 0);
-	size_t i;
+	size_t i, host_rules = 0;
 	json_t *f;
 	json_array_foreach(json_object_get(j, "findings"), i, f) {
 		json_t *o = json_object_get(f, "object");
+		/* The VMs were collected and are judged on their data; every
+		 * host rule is unknown. */
+		if (!strcmp(json_string_value(json_object_get(o, "type")), "vm"))
+			continue;
+		host_rules++;
 		/* One result per rule, on the vcenter object (named by its URL). */
 		ck_assert_str_eq(json_string_value(json_object_get(o, "id")), "vcenter");
 		ck_assert_str_eq(json_string_value(json_object_get(o, "name")), lab.url);
 		ck_assert_str_eq(json_string_value(json_object_get(f, "status")), "unknown");
 	}
+	ck_assert_uint_gt(host_rules, 30);
 	ck_assert_ptr_nonnull(strstr(r.out, "vCenter returned no host objects: the account may lack the privilege "
 					   "to see them"));
 	json_decref(j);

@@ -46,6 +46,9 @@ static void leaves(const struct check *c, enum rstatus want, struct props *p)
 	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++)
 		if (check_value(c, c->ptype, candidates[i]) == want) {
 			prop_set(p, c->property, c->ptype, candidates[i]);
+			/* A derived property comes with the option it is read from. */
+			if (!strncmp(c->property, "password_quality.", 17))
+				prop_set(p, "option.Security.PasswordQualityControl", PT_STRING, "retry=3 min=disabled,8,8,7,7");
 			return;
 		}
 }
@@ -106,14 +109,18 @@ static void check_plan(const struct rule *r, const json_t *s, const char *where)
 }
 
 /* Rules whose fix cannot be exact and reversible, by the nature of the
- * change: upgrades, and the whole-DFW SQL checks (which rule to change is
- * a person's call). */
+ * change: upgrades, hardware, and the whole-DFW SQL checks (which rule to
+ * change is a person's call). */
 static bool may_be_inexact(const struct rule *r, const char *property)
 {
+	static const char *const inexact[] = { "version", "build", "hw_version", "tools_status", "tools_version_status",
+					       "tpm.supported", "tpm.version" };
 	if (r->sql)
 		return true;
-	return property && (!strcmp(property, "version") || !strcmp(property, "hw_version") ||
-			    !strcmp(property, "tools_status"));
+	for (size_t i = 0; property && i < ARRAY_SIZE(inexact); i++)
+		if (!strcmp(property, inexact[i]))
+			return true;
+	return false;
 }
 
 static unsigned walked, exact_plans;
