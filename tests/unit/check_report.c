@@ -17,6 +17,7 @@
 #include "lib/testutil.h"
 #include "cmd_common.h"
 #include "report/report.h"
+#include "report/report_util.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -779,6 +780,50 @@ START_TEST(test_formats_parse_and_json_unchanged)
 }
 END_TEST
 
+/* The score in integer tenths, half up, at the boundaries of rounding. */
+START_TEST(test_score_rounds_in_tenths)
+{
+	static const struct {
+		long long pass, fail, tenths;
+	} cases[] = {
+		{ 814, 186, 814 }, /* 81.4 exactly */
+		{ 1, 2, 333 },	 /* 33.33... down */
+		{ 2, 1, 667 },	 /* 66.66... up */
+		{ 1, 15, 63 },	 /* 6.25: half up */
+		{ 1, 7, 125 },	 /* 12.5 */
+		{ 1999, 1, 1000 }, /* 99.95: half up to 100.0 */
+		{ 1998, 2, 999 },  /* 99.90 */
+		{ 0, 5, 0 },	 { 5, 0, 1000 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct counts c = { 0 };
+		c.by[RS_PASS][SEV_HIGH] = cases[i].pass;
+		c.by[RS_FAIL][SEV_LOW] = cases[i].fail;
+		c.by[RS_UNKNOWN][SEV_HIGH] = 7;	/* left out */
+		long long t;
+		double pct;
+		ck_assert(report_score_tenths(&c, &t));
+		ck_assert_int_eq(t, cases[i].tenths);
+		ck_assert(report_score(&c, &pct));
+		ck_assert(pct == (double)cases[i].tenths / 10);
+		/* As JSON: one decimal at most, never the double's 17 digits. */
+		json_t *j = rpt_json_score(&c);
+		char *s = json_dumps(j, JSON_ENCODE_ANY | RPT_JSON_REALS);
+		char want[32];
+		snprintf(want, sizeof(want), "%lld.%lld", cases[i].tenths / 10, cases[i].tenths % 10);
+		ck_assert_str_eq(s, want);
+		free(s);
+		json_decref(j);
+	}
+	struct counts none = { 0 };
+	long long t;
+	ck_assert(!report_score_tenths(&none, &t));
+	json_t *j = rpt_json_score(&none);
+	ck_assert(json_is_null(j));
+	json_decref(j);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("report");
@@ -792,6 +837,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_output_parse);
 	tcase_add_test(tc, test_write_outputs_atomically);
 	tcase_add_test(tc, test_formats_parse_and_json_unchanged);
+	tcase_add_test(tc, test_score_rounds_in_tenths);
 	suite_add_tcase(s, tc);
 	return s;
 }
