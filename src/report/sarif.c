@@ -210,7 +210,7 @@ static int collect_rule(void *vctx, const struct finding_row *r)
 static json_t *artifact_location(const char *file, const char *baseline)
 {
 	if (!file)
-		return json_pack("{s:o, s:s}", "uri", json_string_nocheck(baseline), "uriBaseId", "HARDEN_BASELINES");
+		return json_pack("{s:o, s:s}", "uri", jstr(baseline), "uriBaseId", "HARDEN_BASELINES");
 	struct buf b = BUF_INIT;
 	if (file[0] == '/')
 		buf_puts(&b, "file://");
