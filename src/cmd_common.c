@@ -279,6 +279,11 @@ int cmd_gate_prepare(struct store *st, const char *target, long long before, con
 	memset(ref, 0, sizeof(*ref));
 	if (!gate_compares(g))
 		return 0;
+	if (g->since_report && g->since) {
+		log_error("--since %lld and --since-report %s both name what --fail-on-new compares with: give one",
+			  g->since, g->since_report);
+		return EXIT_USAGE;
+	}
 	if (g->since_report) {
 		if (since_from_report(ref, g->since_report, target) != HERR_OK) {
 			log_error("--since-report %s", err_get());

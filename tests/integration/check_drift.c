@@ -552,6 +552,13 @@ START_TEST(test_since_report_on_an_empty_twin)
 		ck_assert_str_eq(r.out, "");
 		run_release(&r);
 	}
+	/* Two references at once are one too many. */
+	const char *const both[] = { "scan", "-t", "lab", "-b", "pci-dss-4.0-vmware", "--since", "1", "--since-report",
+				     j1, NULL };
+	harden_run(&lab, &r, both);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_msg(strstr(r.err, "give one"), "%s", r.err);
+	run_release(&r);
 	ck_assert_int_eq(lab_stat(&lab, "logins"), logins);
 	free(junk);
 	free(bad);
