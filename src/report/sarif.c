@@ -209,8 +209,14 @@ static int collect_rule(void *vctx, const struct finding_row *r)
  * the repository, named from its root), else an absolute file: URI. */
 static json_t *artifact_location(const char *file, const char *baseline)
 {
-	if (!file)
-		return json_pack("{s:o, s:s}", "uri", jstr(baseline), "uriBaseId", "HARDEN_BASELINES");
+	if (!file) {
+		/* Evaluated before harden recorded where rules are defined: the
+		 * baseline's file name, under the baseline directories. */
+		char *name = xasprintf("%s.yaml", baseline);
+		json_t *o = json_pack("{s:o, s:s}", "uri", jstr(name), "uriBaseId", "HARDEN_BASELINES");
+		free(name);
+		return o;
+	}
 	struct buf b = BUF_INIT;
 	if (file[0] == '/')
 		buf_puts(&b, "file://");

@@ -254,9 +254,9 @@ END_TEST
 START_TEST(test_failed_part_reported_once)
 {
 	nsx_control(&lab, "/lab/fail?status=503&count=1000");
-	char *json = xasprintf("json:%s/down.json", lab.dir);
+	char *json = xasprintf("json:%s/down.json", lab.dir), *html = xasprintf("html:%s/down.html", lab.dir);
 	const char *const args[] = { "scan", "-t", "lab", "-b", "nsx-4-dfw-stig", "--fail-on", "none", "--output", json,
-				     NULL };
+				     "--output", html, NULL };
 	struct run r;
 	harden_run(&lab, &r, args);
 	ck_assert_msg(r.status == EXIT_COLLECT, "%s", r.err);
@@ -265,6 +265,16 @@ START_TEST(test_failed_part_reported_once)
 	ck_assert_msg(first && !strstr(first + 1, err), "the error is not told once:\n%s", r.out);
 	ck_assert_ptr_nonnull(strstr(r.out, "(not collected: the NSX part failed; the snapshot's parts say why)"));
 	run_release(&r);
+	/* The HTML header has each part's status, the failed one's reason once. */
+	char *hp = xasprintf("%s/down.html", lab.dir), *page = file_read(hp, NULL);
+	ck_assert_ptr_nonnull(page);
+	first = strstr(page, err);
+	ck_assert_msg(first && !strstr(first + 1, err), "the HTML does not tell the error once");
+	ck_assert_ptr_nonnull(strstr(page, "<th>Part nsx</th>"));
+	ck_assert_ptr_nonnull(strstr(page, "<td>failed: "));
+	free(page);
+	free(hp);
+	free(html);
 	char *path = xasprintf("%s/down.json", lab.dir);
 	ck_assert(validates("harden.scan", path));
 	json_t *doc = json_load_file(path, 0, NULL);
