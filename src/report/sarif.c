@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report/report_int.h"
 #include "report/report_util.h"
@@ -159,7 +160,11 @@ struct sarif_ctx {
 	struct places places;
 	char *vc;
 	bool first;
+	char *cwd;		/* the working directory, or NULL */
+	char *base_dir;		/* what BASELINES_BASE stands for, once used */
 };
+
+#define BASELINES_BASE "HARDEN_BASELINES"
 
 /* Where a rule is defined (the source its baseline recorded), or NULL for
  * one evaluated before harden recorded it. */
@@ -205,39 +210,62 @@ static int collect_rule(void *vctx, const struct finding_row *r)
 	return 0;
 }
 
-/* The URI of a baseline file: as given when relative (a site baseline in
- * the repository, named from its root), else an absolute file: URI. */
-static json_t *artifact_location(const char *file, const char *baseline)
+/* A path as a URI reference: bytes other than unreserved ones and '/'
+ * percent-encoded. */
+static void uri_path(struct buf *b, const char *path)
 {
-	if (!file) {
-		/* Evaluated before harden recorded where rules are defined: the
-		 * baseline's file name, under the baseline directories. */
-		char *name = xasprintf("%s.yaml", baseline);
-		json_t *o = json_pack("{s:o, s:s}", "uri", jstr(name), "uriBaseId", "HARDEN_BASELINES");
-		free(name);
-		return o;
-	}
-	struct buf b = BUF_INIT;
-	if (file[0] == '/')
-		buf_puts(&b, "file://");
-	else
-		while (file[0] == '.' && file[1] == '/')
-			file += 2;
-	for (const unsigned char *p = (const unsigned char *)file; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		    strchr("-._~/", *p))
-			buf_printf(&b, "%c", *p);
+			buf_printf(b, "%c", *p);
 		else
-			buf_printf(&b, "%%%02X", *p);
+			buf_printf(b, "%%%02X", *p);
 	}
-	json_t *o = json_pack("{s:o}", "uri", json_string(b.data));
+}
+
+/* Where a baseline file is, as code scanning wants a stable path: relative
+ * as given (a site baseline in the repository, named from its root), or
+ * relative to the working directory when under it; else relative to the
+ * base id HARDEN_BASELINES, the directory of the first such file (the
+ * builtin baselines, wherever harden is installed), or for a file in yet
+ * another directory an absolute file: URI. */
+static json_t *artifact_location(struct sarif_ctx *x, const char *file, const char *baseline)
+{
+	struct buf b = BUF_INIT;
+	const char *base = NULL;
+	if (!file) {
+		/* Evaluated before harden recorded where rules are defined. */
+		buf_printf(&b, "%s.yaml", baseline);
+		base = BASELINES_BASE;
+	} else if (file[0] != '/') {
+		while (file[0] == '.' && file[1] == '/')
+			file += 2;
+		uri_path(&b, file);
+	} else if (x->cwd && !strncmp(file, x->cwd, strlen(x->cwd)) && file[strlen(x->cwd)] == '/') {
+		uri_path(&b, file + strlen(x->cwd) + 1);
+	} else {
+		const char *slash = strrchr(file, '/');
+		size_t dlen = (size_t)(slash - file) + 1;
+		if (!x->base_dir)
+			x->base_dir = xstrndup(file, dlen);
+		if (strlen(x->base_dir) == dlen && !strncmp(x->base_dir, file, dlen)) {
+			uri_path(&b, slash + 1);
+			base = BASELINES_BASE;
+		} else {
+			buf_puts(&b, "file://");
+			uri_path(&b, file);
+		}
+	}
+	json_t *o = json_pack("{s:s}", "uri", b.data);
+	if (base)
+		json_object_set_new(o, "uriBaseId", json_string(base));
 	buf_release(&b);
 	return o;
 }
 
-static json_t *physical_location(const struct rule_src *s, const char *baseline)
+static json_t *physical_location(struct sarif_ctx *x, const struct rule_src *s)
 {
-	return json_pack("{s:o, s:{s:I}}", "artifactLocation", artifact_location(s->file, baseline), "region",
+	return json_pack("{s:o, s:{s:I}}", "artifactLocation", artifact_location(x, s->file, x->baseline), "region",
 			 "startLine", (json_int_t)(s->line > 0 ? s->line : 1));
 }
 
@@ -302,7 +330,7 @@ static int write_result(void *vctx, const struct finding_row *r)
 	json_t *res = json_pack("{s:o, s:I, s:s, s:s, s:{s:o}, s:[{s:o, s:[{s:o, s:o, s:s}]}], s:{s:s}}",
 				"ruleId", jstr(r->rule_id), "ruleIndex", idx, "kind", "fail",
 				"level", unknown ? "warning" : level_of(r->severity), "message", "text", jstr(text),
-				"locations", "physicalLocation", physical_location(&src, x->baseline),
+				"locations", "physicalLocation", physical_location(x, &src),
 				"logicalLocations", "name", jstr(r->object_name ? r->object_name : r->moref),
 				"fullyQualifiedName", jstr(path), "kind", "resource",
 				"partialFingerprints", "harden/v1", fp);
@@ -384,7 +412,19 @@ static int sarif_run(struct sarif_ctx *x, unsigned i)
 	member(f, "properties", props, DUMP_FLAGS | RPT_JSON_REALS, true);
 	fputs("      \"results\": [", f);
 	rc = store_findings_each(x->c->st, ev->id, write_result, x);
-	fputs(x->first ? "]\n    }" : "\n      ]\n    }", f);
+	fputs(x->first ? "]" : "\n      ]", f);
+	if (x->base_dir) {
+		struct buf b = BUF_INIT;
+		buf_puts(&b, "file://");
+		uri_path(&b, x->base_dir);
+		json_t *bases = json_pack("{s:{s:s}}", BASELINES_BASE, "uri", b.data);
+		buf_release(&b);
+		fputs(",\n", f);
+		member(f, "originalUriBaseIds", bases, DUMP_FLAGS, false);
+	} else {
+		fputs("\n", f);
+	}
+	fputs("    }", f);
 out:
 	json_decref(x->rules);
 	json_decref(x->index);
@@ -399,7 +439,7 @@ static int sarif_write(const struct report_ctx *c)
 	const struct snapshot_info *snap = c->snap;
 	int rc;
 	struct sarif_ctx x = { f, snap, c, NULL, NULL, NULL, { json_object(), json_object() }, rpt_source_name(snap),
-			       true };
+			       true, getcwd(NULL, 0), NULL };
 	char *vc = x.vc;
 	x.vc = rpt_clean(vc, false);
 	free(vc);
@@ -414,6 +454,8 @@ out:
 	json_decref(x.places.cluster);
 	json_decref(x.places.host);
 	free(x.vc);
+	free(x.cwd);
+	free(x.base_dir);
 	return rc < 0 ? rc : 0;
 }
 
