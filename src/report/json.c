@@ -2,6 +2,7 @@
  * here and each finding encoded by jansson as it streams out of the store,
  * so memory stays flat. */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/report_int.h"
@@ -136,7 +137,9 @@ static json_t *gate_json(const struct report_gate *g)
 	const struct since *ref = g->ref;
 	const char *fail_on = g->fail_on >= 0 ? severity_name((enum severity)g->fail_on) : "none";
 	json_t *o = json_pack("{s:s, s:b}", "fail_on", fail_on, "fail_on_new", g->fail_on_new);
-	json_object_set_new(o, "since", ref && !ref->empty_reference ? json_string(ref->what) : json_null());
+	char *since = ref && !ref->empty_reference ? rpt_clean(ref->what, false) : NULL;
+	json_object_set_new(o, "since", since ? json_string(since) : json_null());
+	free(since);
 	json_object_set_new(o, "max_unknown", limit_or_null(g->max_unknown));
 	json_object_set_new(o, "min_score", g->min_score >= 0 ? json_real(g->min_score) : json_null());
 	json_object_set_new(o, "new", ref ? json_pack("{s:I, s:I}", "fail", (json_int_t)g->new_fail, "unknown",
