@@ -113,9 +113,10 @@ static enum herr harden_json(struct since *s, const char *path, const json_t *do
 		err_set("%s: a report of target '%s', not '%s'", path, t, target);
 		return HERR_INPUT;
 	}
-	json_array_foreach(findings, i, f)
+	json_array_foreach(findings, i, f) {
 		report_result(s, t, json_string_value(json_object_get(f, "rule_id")),
 			      json_string_value(json_object_get(f, "status")), json_object_get(f, "object"));
+	}
 	return HERR_OK;
 }
 
@@ -199,9 +200,10 @@ bool since_is_new(const struct since *s, const char *target, const struct findin
 	json_t *d = r->details_json ? json_loads(r->details_json, 0, NULL) : NULL, *a;
 	size_t i;
 	bool fresh = true;
-	json_array_foreach(json_object_get(d, "aliases"), i, a)
+	json_array_foreach(json_object_get(d, "aliases"), i, a) {
 		if (json_is_string(a) && has_key(s, target, json_string_value(a), r->object_type, r->moref, status))
 			fresh = false;
+	}
 	json_decref(d);
 	return fresh;
 }
