@@ -121,7 +121,7 @@ static void write_out(FILE *f, int format, const json_t *list)
 	case F_JSON: {
 		json_t *doc = json_pack("{s:s, s:i, s:O}", "schema", "harden.advice", "schema_version",
 					SUGGESTION_VERSION, "suggestions", list);
-		json_dumpf(doc, f, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_dumpf(doc, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 		fputc('\n', f);
 		json_decref(doc);
 		break;

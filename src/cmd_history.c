@@ -153,8 +153,8 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 		return r > 0 ? EXIT_NO_SCAN : EXIT_STORE;
 	}
 	if (json) {
-		json_t *head = json_pack("{s:s, s:i, s:s, s:s}", "schema", "harden.history", "version", 1, "target",
-					 target, "object", object);
+		json_t *head = json_pack("{s:s, s:i, s:s, s:s}", "schema", "harden.history", "schema_version", 1,
+					 "target", target, "object", object);
 		json_object_set_new(head, "property", property ? json_string(property) : json_null());
 		json_stream_open(stdout, head, "spans");
 	}

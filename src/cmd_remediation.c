@@ -158,7 +158,7 @@ static int list(struct cmd_ctx *ctx, void *vopts)
 	if (o->format == 1) {
 		json_t *doc = json_pack("{s:s, s:i, s:o}", "schema", "harden.remediations", "schema_version", 1,
 					"remediations", recs);
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
 		json_decref(doc);
 		return EXIT_CLEAN;
@@ -219,7 +219,7 @@ static int show(struct cmd_ctx *ctx, void *vopts)
 	if (o->format == 1) {
 		json_object_set_new(r, "suggestion", suggestion ? suggestion : json_null());
 		json_object_set_new(r, "drift_command", drift ? json_string(drift) : json_null());
-		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
 	} else {
 		printf("remediation %lld: %s\n", id, jstr(r, "state"));

@@ -84,17 +84,6 @@ static int write_stats_json(const struct scan *s, double wall_ms, const char *pa
 	return rc < 0 ? EXIT_STORE : 0;
 }
 
-/* A wrong --since is a usage error, found before collecting. */
-static int check_since(struct store *st, const char *target, long long since)
-{
-	if (!since)
-		return 0;
-	struct snapshot_info ref = { 0 };
-	int rc = cmd_completed_snapshot(st, target, NULL, since, &ref);
-	snapshot_info_release(&ref);
-	return rc;
-}
-
 /* After SIGINT or SIGTERM: one line saying what became of the scan, and
  * 128 + the signal; 0 when no signal came. */
 static int interrupted(const struct scan *s)
@@ -122,6 +111,7 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	struct scan s = { .page_size = (int)o->page_size, .wait_s = (int)o->wait_s, .quiet = ctx->quiet,
 			  .progress = progress_on() };
 	struct waivers wv = { 0 };
+	struct since ref = { 0 };
 	int rc;
 
 	/* Everything that can be wrong locally is checked before collecting. */
@@ -143,7 +133,7 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	if ((rc = cmd_bind_params(s.baselines, s.nbaselines, s.target, &o->b.sets)) != 0 ||
 	    (rc = cmd_load_waivers(s.waiver_source, &wv)) != 0 || (rc = cmd_exit_for(scan_prepare(&s))) != 0 ||
 	    (rc = cmd_open_twin(ctx, CMD_TWIN_WRITE)) != 0 ||
-	    (rc = check_since(ctx->store, s.target->name, o->gate.since)) != 0)
+	    (rc = cmd_gate_prepare(ctx->store, s.target->name, 0, &o->gate, &ref)) != 0)
 		goto out;
 	s.waivers = &wv;
 
@@ -154,13 +144,9 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 		rc = cmd_exit_for(e);
 		goto out;
 	}
-	struct counts total;
-	if ((rc = cmd_write_reports(ctx, ctx->store, &s.snapshot, s.evals, s.nevals, &o->r, o->gate.fail_on, true,
-				    &o->v, &total)) == 0)
-		rc = cmd_gate(ctx->store, &s.snapshot, s.evals, s.nevals, &total, &o->gate);
-	/* A part that failed outranks the gate: the verdicts are incomplete. */
-	if (s.part_err && rc != EXIT_STORE && rc != EXIT_USAGE)
-		rc = cmd_exit_for(s.part_err);
+	/* A wrong --since or --since-report was refused before collecting. */
+	rc = cmd_report_gate(ctx, ctx->store, &s.snapshot, s.evals, s.nevals, &o->r, &o->gate, &ref, true, &o->v,
+			     s.part_err ? cmd_exit_for(s.part_err) : 0);
 	double wall = now_ms() - t_start;
 	if (o->stats && rc != EXIT_STORE)
 		print_stats(&s, wall);
@@ -173,6 +159,7 @@ out:
 	cmd_free_baselines(s.baselines, o->b.names.n);
 	scan_release(&s);
 	waivers_release(&wv);
+	since_release(&ref);
 	return rc;
 }
 

@@ -248,21 +248,3 @@ int drift_history_each(struct store *st, const char *target, const char *object,
 	struct walk x = { .history = fn, .ctx = ctx };
 	return store_query(st, "read", history_sql, history_row, &x, "ttt", target, object, property);
 }
-
-int drift_new_results(struct store *st, long long eval, long long ref_snap, enum rstatus status, store_count_fn fn,
-		      void *ctx)
-{
-	static const char sql[] =
-		"SELECT f.status, r.severity, count(*) FROM finding f JOIN object o ON o.id = f.object_id "
-		"JOIN eval_rule r ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "
-		"WHERE f.evaluation_id = ?1 AND f.status = ?3 AND NOT EXISTS ("
-		"  SELECT 1 FROM object po JOIN finding pf ON pf.object_id = po.id "
-		"  WHERE po.snapshot_id = ?2 AND po.type = o.type AND po.moref = o.moref "
-		"    AND (pf.rule_id = f.rule_id OR pf.rule_id IN " ALIASES("f.evaluation_id", "f.rule_id") ") "
-		"    AND pf.status = ?3 "
-		"    AND pf.evaluation_id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' "
-		"        AND baseline_id = (SELECT baseline_id FROM evaluation WHERE id = ?1))) "
-		"GROUP BY r.severity";
-	struct store_counts x = { fn, ctx };
-	return store_query(st, "read", sql, store_count_row, &x, "iit", eval, ref_snap, rstatus_name(status));
-}

@@ -300,6 +300,28 @@ static void score(struct html_page *p, const struct counts *c)
 	free(formula);
 }
 
+/* What each collector achieved, once: a failed part (NSX down) is why its
+ * rules are unknown, and its reason is told here rather than on each row. */
+static void part_rows(struct html_page *p, const struct report_ctx *x)
+{
+	struct part_info *parts = NULL;
+	unsigned np = 0;
+	if (store_parts(x->st, x->snap->id, &parts, &np) < 0)
+		return;
+	for (unsigned i = 0; i < np; i++) {
+		char *th = xasprintf("Part %s", part_name(parts[i].part));
+		char *td = parts[i].error ? xasprintf("%s: %s", part_status_name(parts[i].status), parts[i].error)
+					  : xstrdup(part_status_name(parts[i].status));
+		html_open(p, "tr", NULL);
+		html_elem(p, "th", NULL, th);
+		html_elem(p, "td", NULL, td);
+		html_close(p);
+		free(th);
+		free(td);
+	}
+	part_list_free(parts, np);
+}
+
 static void summary(struct html_page *p, const struct report_ctx *x)
 {
 	const struct snapshot_info *snap = x->snap;
@@ -322,6 +344,7 @@ static void summary(struct html_page *p, const struct report_ctx *x)
 		html_elem(p, "td", NULL, meta_rows[i][1]);
 		html_close(p);
 	}
+	part_rows(p, x);
 	html_close(p);
 	html_close(p);
 	html_elem(p, "h2", NULL, "Results");

@@ -14,12 +14,21 @@ long long counts_status(const struct counts *c, enum rstatus s)
 	return n;
 }
 
-bool report_score(const struct counts *c, double *pct)
+bool report_score_tenths(const struct counts *c, long long *tenths)
 {
 	long long pass = counts_status(c, RS_PASS), fail = counts_status(c, RS_FAIL);
 	if (pass + fail == 0)
 		return false;
-	*pct = 100.0 * (double)pass / (double)(pass + fail);
+	*tenths = (1000 * pass + (pass + fail) / 2) / (pass + fail);
+	return true;
+}
+
+bool report_score(const struct counts *c, double *pct)
+{
+	long long t;
+	if (!report_score_tenths(c, &t))
+		return false;
+	*pct = (double)t / 10;
 	return true;
 }
 
@@ -280,7 +289,7 @@ void json_stream_item(FILE *f, json_t *item, bool *first)
 {
 	fputs(*first ? "\n    " : ",\n    ", f);
 	*first = false;
-	json_dumpf(item, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_dumpf(item, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | RPT_JSON_REALS);
 	json_decref(item);
 }
 
@@ -329,7 +338,7 @@ json_t *rpt_json_typed(const char *type, const char *value)
 void rpt_json_member(FILE *f, const char *key, json_t *v, bool comma)
 {
 	fprintf(f, "  \"%s\": ", key);
-	json_dumpf(v, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+	json_dumpf(v, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | JSON_ENCODE_ANY | RPT_JSON_REALS);
 	fputs(comma ? ",\n" : "\n", f);
 	json_decref(v);
 }
@@ -344,8 +353,8 @@ json_t *rpt_json_by_status(const struct counts *c)
 
 json_t *rpt_json_score(const struct counts *c)
 {
-	double pct;
-	return report_score(c, &pct) ? json_real((double)(long long)(pct * 10 + 0.5) / 10) : json_null();
+	long long t;
+	return report_score_tenths(c, &t) ? json_real((double)t / 10) : json_null();
 }
 
 void rpt_snapshot_header(FILE *f, struct store *st, const struct snapshot_info *snap)

@@ -79,6 +79,9 @@ json_t *rpt_json_typed(const char *type, const char *value);
 void rpt_json_member(FILE *f, const char *key, json_t *v, bool comma);
 /* The count of each status of c, as an object keyed by status name. */
 json_t *rpt_json_by_status(const struct counts *c);
+/* Reals at 15 significant digits: a score of 81.4 prints as 81.4, not as
+ * the nearest double's 17 digits. */
+#define RPT_JSON_REALS JSON_REAL_PRECISION(15)
 /* The score of c to one decimal, as the HTML report prints it, or null. */
 json_t *rpt_json_score(const struct counts *c);
 

@@ -737,6 +737,11 @@ static int parse_text(struct baseline **out, const char *name, const char *text,
 		baseline_free(b);
 		return -1;
 	}
+	/* Where each rule is defined, stored with the evaluation: SARIF points
+	 * at it, and a rule inherited unchanged keeps its parent's. */
+	for (unsigned i = 0; i < b->nrules; i++)
+		json_object_set_new(b->rules[i].details, "source",
+				    json_pack("{s:s, s:s, s:i}", "baseline", b->id, "file", name, "line", b->rules[i].line));
 	*out = b;
 	return 0;
 }

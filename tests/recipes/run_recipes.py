@@ -12,12 +12,16 @@ recipe or be marked `<!-- illustration ... -->`.
                   nights: the first (every failure is new: one mail), a
                   quiet one (no mail), one whose scan fails (a mail with
                   the reason, no drift).
-  github-actions  each step's `run:` under `bash -eo pipefail` with the step's `env:`
-                  (`${{ secrets.X }}` from the test's secrets), then the
-                  SARIF file the upload step names is checked.
-  gitlab-ci       each `script:` line under `sh -e` with the CI/CD
-                  variables the targets file names, then the JUnit report
-                  the job keeps as an artifact is checked.
+  github-actions  three runs on fresh runners sharing only the cache, whose
+                  restore and save steps are honoured (`if: always()`
+                  included): each `run:` under `bash -eo pipefail` with the
+                  step's `env:` (`${{ secrets.X }}` from the test's
+                  secrets), the targets file where `--config` names it;
+                  the first run fails with every result new, the next two
+                  pass against its report; the SARIF upload file is checked.
+  gitlab-ci       the same three runs, the `script:` lines in one `sh -e`
+                  as the runner runs them, the cache saved as its `when:`
+                  says; the JUnit report is checked.
 
 The environment (from scripts/recipes-test.sh): HARDEN_BIN, LAB_URL,
 NSX_URL, LAB_DIR (holding vc.pw and nsx.pw), RECIPES_TMP.
@@ -208,79 +212,113 @@ SECRETS = None
 
 
 def ci_env(tmp, name):
-    """A fresh runner: its HOME with the targets file the job expects."""
-    home = os.path.join(tmp, name + "-home")
-    write(os.path.join(home, ".config/harden/targets.yaml"),
-          "targets:\n  prod-vc:\n    vcenter:\n      url: %s\n      user: harden\n"
-          "      password_env: HARDEN_PROD_VC_PASSWORD\n    nsx:\n      url: %s\n      user: audit\n"
-          "      password_env: HARDEN_PROD_NSX_PASSWORD\n" % (os.environ["LAB_URL"], os.environ["NSX_URL"]))
+    """A fresh runner's workspace, holding the targets file where the job's
+    --config names it (in the repository, with no secret)."""
     work = os.path.join(tmp, name + "-work")
     os.makedirs(work)
-    env = {"HOME": home, "PATH": bin_dir(tmp) + ":/usr/bin:/bin", "CI": "true"}
+    env = {"HOME": os.path.join(tmp, name + "-home"), "PATH": bin_dir(tmp) + ":/usr/bin:/bin", "CI": "true"}
     return env, work
 
 
-def since_report(cmd, env, work):
-    """When the job compares with a previous report (--since-report FILE),
-    that report is the artifact of an earlier run: made here by a scan of
-    another runner."""
-    m = re.search(r"--since-report[ =](\S+)", cmd)
+def write_config(cmd, work):
+    m = re.search(r"--config[ =](\S+)", cmd)
     if not m:
-        return False
-    fmt = "sarif" if m.group(1).endswith(".sarif") else "json"
-    base = re.sub(r"--since-report[ =]\S+|--fail-on-new|--output \S+|--format \S+", "", cmd)
-    prev_env = dict(env, HOME=env["HOME"] + "-previous")
-    shutil.copytree(env["HOME"], prev_env["HOME"])
-    subprocess.run(["bash", "-c", base + " --format %s > %s" % (fmt, m.group(1))], cwd=work, env=prev_env,
-                   timeout=300)
-    return True
+        fail("CI recipe: no --config naming the targets file in %r" % cmd)
+    write(os.path.join(work, m.group(1)),
+          "targets:\n  prod-vc:\n    vcenter:\n      url: %s\n      user: harden\n"
+          "      password_env: HARDEN_PROD_VC_PASSWORD\n    nsx:\n      url: %s\n      user: audit\n"
+          "      password_env: HARDEN_PROD_NSX_PASSWORD\n" % (os.environ["LAB_URL"], os.environ["NSX_URL"]))
 
 
-def test_github(body, tmp):
-    steps = yaml.safe_load(body)
-    env, work = ci_env(tmp, "github")
-    ran = False
+def new_count(work):
+    doc = json.load(open(os.path.join(work, "harden.json"), encoding="utf-8"))
+    return sum(1 for f in doc["findings"] if f.get("new"))
+
+
+# Each CI job runs three times on fresh runners that share only the cache:
+# the first run has no reference (every failure is new: exit 1) and saves
+# its report; the next runs compare with it (nothing new: exit 0).
+CI_RUNS = ((1, True), (0, False), (0, False))
+
+
+def github_run(steps, tmp, n):
+    env, work = ci_env(tmp, "github-%d" % n)
+    cache = os.path.join(tmp, "github-cache")
+    rc = None
     for step in steps:
-        if "run" in step:
+        uses = str(step.get("uses", ""))
+        if uses.startswith("actions/cache/restore"):
+            path = step["with"]["path"]
+            if os.path.isdir(os.path.join(cache, path)):
+                shutil.copytree(os.path.join(cache, path), os.path.join(work, path))
+        elif uses.startswith("actions/cache/save"):
+            if rc and step.get("if") != "always()":
+                continue
+            path = step["with"]["path"]
+            if os.path.isdir(os.path.join(work, path)):
+                shutil.rmtree(os.path.join(cache, path), ignore_errors=True)
+                shutil.copytree(os.path.join(work, path), os.path.join(cache, path))
+        elif "run" in step:
+            if rc:
+                continue
             senv = dict(env)
             for k, v in (step.get("env") or {}).items():
                 senv[k] = re.sub(r"\$\{\{\s*secrets\.(\w+)\s*\}\}", lambda x: SECRETS[x.group(1)], str(v))
-            previous = since_report(step["run"], senv, work)
-            p = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=work, env=senv, capture_output=True,
-                               text=True, timeout=300)
-            # Against the lab: failures at high exist, none is new when a
-            # previous report is given.
-            want = (0,) if previous else (0, 1)
-            if p.returncode not in want:
-                fail("github-actions step %r exited %d: %s" % (step.get("name"), p.returncode, p.stderr))
-            ran = True
-        elif str(step.get("uses", "")).startswith("github/codeql-action/upload-sarif"):
+            write_config(step["run"], work)
+            p = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=work,
+                               env=senv, capture_output=True, text=True, timeout=300)
+            rc = p.returncode
+            if rc not in (0, 1):
+                fail("github-actions run %d: step %r exited %d: %s" % (n, step.get("name"), rc, p.stderr))
+        elif uses.startswith("github/codeql-action/upload-sarif"):
             path = os.path.join(work, step["with"]["sarif_file"])
             sarif = json.load(open(path, encoding="utf-8"))
             if sarif.get("version") != "2.1.0" or not sarif["runs"][0]["results"]:
                 fail("github-actions: %s is not a SARIF 2.1.0 log with results" % path)
-    if not ran:
-        fail("github-actions recipe: no run step")
-    print("recipes-test: github-actions: run step and SARIF upload file%s" %
-          ("" if "--since-report" in body else " (no --since-report in the recipe yet: the twin starts empty)"))
+    return rc, work
+
+
+def test_github(body, tmp):
+    steps = yaml.safe_load(body)
+    for n, (want, all_new) in enumerate(CI_RUNS):
+        rc, work = github_run(steps, tmp, n)
+        news = new_count(work)
+        if rc != want or (news > 0) != all_new:
+            fail("github-actions run %d: exit %s with %d new results (expected exit %d)" % (n, rc, news, want))
+    print("recipes-test: github-actions: 3 runs sharing the cache (first: all new, exit 1; then exit 0), SARIF")
 
 
 def test_gitlab(body, tmp):
     jobs = yaml.safe_load(body)
-    env, work = ci_env(tmp, "gitlab")
-    env.update(HARDEN_PROD_VC_PASSWORD=SECRETS["VC_PASSWORD"], HARDEN_PROD_NSX_PASSWORD=SECRETS["NSX_PASSWORD"])
+    cache = os.path.join(tmp, "gitlab-cache")
     for name, job in jobs.items():
-        for line in job["script"]:
-            since_report(line, env, work)
-            p = subprocess.run(["sh", "-e", "-c", line], cwd=work, env=env, capture_output=True, text=True,
+        for n, (want, all_new) in enumerate(CI_RUNS):
+            env, work = ci_env(tmp, "gitlab-%s-%d" % (name, n))
+            env.update(HARDEN_PROD_VC_PASSWORD=SECRETS["VC_PASSWORD"], HARDEN_PROD_NSX_PASSWORD=SECRETS["NSX_PASSWORD"])
+            paths = job.get("cache", {}).get("paths", [])
+            for path in paths:
+                if os.path.isdir(os.path.join(cache, path)):
+                    shutil.copytree(os.path.join(cache, path), os.path.join(work, path))
+            script = "\n".join(job["script"])
+            write_config(script, work)
+            # The runner runs the script lines in one shell, stopping at the
+            # first that fails.
+            p = subprocess.run(["sh", "-e", "-c", script], cwd=work, env=env, capture_output=True, text=True,
                                timeout=300)
-            if p.returncode not in (0, 1):
-                fail("gitlab-ci job %s: %r exited %d: %s" % (name, line, p.returncode, p.stderr))
-        for report in (job.get("artifacts", {}).get("reports", {}) or {}).values():
-            root = ET.parse(os.path.join(work, report)).getroot()
-            if root.tag not in ("testsuites", "testsuite") or next(root.iter("testcase"), None) is None:
-                fail("gitlab-ci: %s is not a JUnit report" % report)
-    print("recipes-test: gitlab-ci: script and JUnit report")
+            if p.returncode == 0 or job["cache"].get("when") == "always":
+                for path in paths:
+                    if os.path.isdir(os.path.join(work, path)):
+                        shutil.rmtree(os.path.join(cache, path), ignore_errors=True)
+                        shutil.copytree(os.path.join(work, path), os.path.join(cache, path))
+            news = new_count(work)
+            if p.returncode != want or (news > 0) != all_new:
+                fail("gitlab-ci job %s run %d: exit %d with %d new results (expected exit %d): %s" %
+                     (name, n, p.returncode, news, want, p.stderr))
+            for report in (job.get("artifacts", {}).get("reports", {}) or {}).values():
+                root = ET.parse(os.path.join(work, report)).getroot()
+                if root.tag not in ("testsuites", "testsuite") or next(root.iter("testcase"), None) is None:
+                    fail("gitlab-ci: %s is not a JUnit report" % report)
+    print("recipes-test: gitlab-ci: 3 runs sharing the cache (first: all new, exit 1; then exit 0), JUnit")
 
 
 def main():
