@@ -158,6 +158,22 @@ static const char *const migrations[] = {
 	"CREATE INDEX remediation_by_violation ON remediation(violation_id);",
 	/* 6: the site parameters in force, with their source, per evaluation. */
 	"ALTER TABLE evaluation ADD COLUMN params TEXT;",
+	/* 7: reviewers' decisions on suggestions (harden web --allow-review),
+	 * each row a decision on one revision, linked to the remediation
+	 * apply --approved submitted for it. */
+	"CREATE TABLE suggestion_review("
+	"  id INTEGER PRIMARY KEY,"
+	"  violation_id TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  revision INTEGER NOT NULL,"
+	"  decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject')),"
+	"  reviewer TEXT NOT NULL,"
+	"  comment TEXT NOT NULL DEFAULT '',"
+	"  decided_at INTEGER NOT NULL,"
+	"  remediation_id INTEGER REFERENCES remediation(id) ON DELETE SET NULL);"
+	"CREATE INDEX review_by_violation ON suggestion_review(violation_id, id);"
+	"CREATE INDEX review_by_target ON suggestion_review(target, id);"
+	"CREATE INDEX suggestion_by_target ON suggestion(target, violation_id, revision);",
 };
 
 static const char user_version_sql[] = "PRAGMA user_version";
@@ -281,6 +297,11 @@ static int prepare_file(struct store *st)
 	if (fd >= 0)
 		close(fd);
 	return 0;
+}
+
+void store_busy_wait(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms);
 }
 
 int store_open(struct store **out, const char *path, bool readonly)
