@@ -443,6 +443,7 @@ out:
 /* An approved suggestion waiting to be submitted, or a decision skipped. */
 struct approved {
 	char *vid, *reviewer, *body, *why_skipped;
+	bool stale;		/* skipped as stale, not as rejected */
 	int revision;
 	long long review_id, decided_at;
 };
@@ -467,7 +468,8 @@ static int approved_take(void *ctx, const struct plan_row *pl)
 		return 0;	/* the latest revision awaits review */
 	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
 	l->v[l->n++] = (struct approved){ .vid = xstrdup(pl->violation_id), .reviewer = xstrdup(pl->reviewer),
-					  .body = xstrdup(pl->body), .why_skipped = why, .revision = pl->revision,
+					  .body = xstrdup(pl->body), .why_skipped = why,
+					  .stale = pl->decision == REVIEW_APPROVE, .revision = pl->revision,
 					  .review_id = pl->review_id, .decided_at = pl->decided_at };
 	return 0;
 }
@@ -583,7 +585,7 @@ static int apply_approved(struct cmd_ctx *ctx, const struct apply_opts *o)
 		json_t *s = a->why_skipped ? NULL : json_loads(a->body, 0, NULL);
 		struct find x = { 0 };
 		char *why = a->why_skipped ? xstrdup(a->why_skipped) : NULL;
-		int r = why ? 0 : !s ? EXIT_STORE : still_holds(ctx, &cat, max_age, a, s, &x, &why);
+		int r = why ? (a->stale ? EXIT_STALE : 0) : !s ? EXIT_STORE : still_holds(ctx, &cat, max_age, a, s, &x, &why);
 		if (!s && !why)
 			log_error("%s: the stored suggestion is not JSON", a->vid);
 		if (why) {

@@ -117,7 +117,8 @@ int store_reviews_of(struct store *st, const char *vid, long long limit, store_r
  * (any revision) and the remediation of that revision, if any. */
 #define PLAN_SQL                                                                                                   \
 	"SELECT s.violation_id, s.revision, s.rule_id, s.object_type, s.moref, s.object_name, s.body, s.source, "  \
-	"s.created_at, s.snapshot_id, r.id, r.revision, r.decision, r.reviewer, r.comment, r.decided_at, r.remediation_id, "      \
+	"s.created_at, s.snapshot_id, r.id, r.revision, r.decision, r.reviewer, r.comment, r.decided_at, "         \
+	"r.remediation_id, "                                                                                       \
 	"(SELECT m.id FROM remediation m WHERE m.violation_id = s.violation_id "                                   \
 	" AND m.suggestion_revision = s.revision ORDER BY m.id DESC LIMIT 1) "                                     \
 	"FROM suggestion s LEFT JOIN suggestion_review r ON r.id = (SELECT max(x.id) FROM suggestion_review x "     \
@@ -138,8 +139,8 @@ static int plan_row(void *ctx, sqlite3_stmt *s)
 	long long rev, review_rev;
 	const char *decision;
 	store_cols(s, "tittttttiiiitttiii", &p.violation_id, &rev, &p.rule_id, &p.object_type, &p.moref,
-		   &p.object_name, &p.body, &p.source, &p.created_at, &p.snapshot_id, &p.review_id, &review_rev, &decision, &p.reviewer,
-		   &p.comment, &p.decided_at, &p.review_remediation, &p.remediation_id);
+		   &p.object_name, &p.body, &p.source, &p.created_at, &p.snapshot_id, &p.review_id, &review_rev, &decision,
+		   &p.reviewer, &p.comment, &p.decided_at, &p.review_remediation, &p.remediation_id);
 	p.revision = (int)rev;
 	p.review_revision = (int)review_rev;
 	p.reviewed = p.review_id != 0;

@@ -221,8 +221,8 @@ static bool authed(const struct server *s, struct MHD_Connection *c, bool query,
 }
 
 /* Runs a page into a response. */
-static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, const char *url, int (*page)(struct web_req *),
-			      struct post *form, bool is_authed, const char *set_cookie)
+static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, const char *url,
+			      int (*page)(struct web_req *), struct post *form, bool is_authed, const char *set_cookie)
 {
 	double t0 = now_ms();
 	struct web_req r = { .st = s->st, .cache = s->cache, .getarg = form ? post_arg : get_arg,
