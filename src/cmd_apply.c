@@ -636,8 +636,8 @@ const struct cmd cmd_apply = {
 	.description = "The violation must fail in its target's latest completed snapshot, which must be recent.  "
 		       "A change that needs review (the rule says so, low confidence, a destructive, unverified or "
 		       "unclassified step) is shown and asks Approve? [y/N] on a terminal; without one it is "
-		       "refused unless --yes.  --approved submits instead every suggestion a reviewer approved in "
-		       "harden web --allow-review and not yet submitted, with the reviewer as approver; a rejected "
+		       "refused unless --yes.  --approved submits instead every suggestion a reviewer approved on "
+		       "harden web's finding page and not yet submitted, with the reviewer as approver; a rejected "
 		       "one, or one whose revision or evidence has changed since, is skipped with the reason.  "
 		       "harden never performs the change: pilot plans it, its agent dispatches it, and the next "
 		       "scan verifies it.",

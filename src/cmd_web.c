@@ -57,7 +57,7 @@ const struct cmd cmd_web = {
 		       "export), finding (with the suggestion, its review and the remediation), drift, history, "
 		       "remediations and waivers, in English or Simplified Chinese (?lang=zh or the browser's "
 		       "Accept-Language). No script and nothing fetched from elsewhere. With --allow-review the "
-		       "finding page records approve or reject decisions, which harden apply --approved submits. "
+		       "finding page records approve or reject decisions; harden apply submits the approved ones. "
 		       "Stops on SIGINT or SIGTERM.",
 	.optsets = { { opts, 0 } },
 	.opts_size = sizeof(struct web_cmd_opts),
