@@ -46,7 +46,9 @@ static void head_row(struct html_page *p, const struct web_req *r, const char *c
 static int plan_one(void *ctx, const struct plan_row *pl)
 {
 	struct walk *x = ctx;
-	if (pl->remediation_id || pl->review_remediation || (int)plan_kind(pl) != x->which)
+	/* Submitted: shown with the remediations below. */
+	if (pl->remediation_id || (pl->review_remediation && pl->review_revision == pl->revision) ||
+	    (int)plan_kind(pl) != x->which)
 		return 0;
 	struct html_page *p = x->p;
 	struct web_req *r = x->r;
