@@ -126,7 +126,17 @@ static int rem_one(void *ctx, const struct remediation_rec *m)
 	struct web_req *r = x->r;
 	struct web_remed_text t;
 	web_remed_text(&t, m);
-	char *href = web_finding_url(r, NULL, m->rule_id, m->object_type, m->moref, m->applied_snapshot);
+	/* The baseline, from the suggestion submitted, keeps the finding's
+	 * query on one evaluation (the rows are gathered: reading is allowed). */
+	struct suggestion_rec sg;
+	json_t *s = NULL;
+	if (store_suggestion_get(r->st, m->violation_id, m->suggestion_revision, &sg) == 0) {
+		s = json_loads(sg.body, 0, NULL);
+		suggestion_rec_release(&sg);
+	}
+	char *href = web_finding_url(r, json_string_value(json_object_get(s, "baseline")), m->rule_id, m->object_type,
+				     m->moref, m->applied_snapshot);
+	json_decref(s);
 	html_open(p, "tr", web_remed_class(m->state));
 	html_elem(p, "td", "num", t.id);
 	link_cell(p, href, m->violation_id);
