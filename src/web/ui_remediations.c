@@ -26,6 +26,8 @@ struct walk {
 	struct html_page *p;
 	int which;
 	long long n;
+	const char *const *head;	/* the table's columns, written before its first row */
+	size_t nhead;
 };
 
 static void link_cell(struct html_page *p, const char *href, const char *text)
@@ -35,12 +37,25 @@ static void link_cell(struct html_page *p, const char *href, const char *text)
 	html_close(p);
 }
 
-static void head_row(struct html_page *p, const struct web_req *r, const char *const *head, size_t n)
+/* Opens the table with its head at the first row. */
+static void first_row(struct walk *x, const char *cls)
 {
-	html_open(p, "tr", NULL);
-	for (size_t i = 0; i < n; i++)
-		html_elem(p, "th", NULL, web_tr(r, head[i]));
-	html_close(p);
+	if (x->n++)
+		return;
+	html_open(x->p, "table", cls);
+	html_open(x->p, "tr", NULL);
+	for (size_t i = 0; i < x->nhead; i++)
+		html_elem(x->p, "th", NULL, web_tr(x->r, x->head[i]));
+	html_close(x->p);
+}
+
+/* Closes the table, or says there is none. */
+static void end_table(struct walk *x)
+{
+	if (x->n)
+		html_close(x->p);
+	else
+		html_elem(x->p, "p", "muted", web_tr(x->r, "None."));
 }
 
 static int plan_one(void *ctx, const struct plan_row *pl)
@@ -59,6 +74,7 @@ static int plan_one(void *ctx, const struct plan_row *pl)
 	char rev[16], when[32];
 	snprintf(rev, sizeof(rev), "%d", pl->revision);
 	web_time(when, pl->created_at);
+	first_row(x, "plans");
 	html_open(p, "tr", NULL);
 	link_cell(p, href, pl->violation_id);
 	html_elem(p, "td", NULL, pl->rule_id);
@@ -75,7 +91,6 @@ static int plan_one(void *ctx, const struct plan_row *pl)
 		html_elem(p, "td", NULL, dec);
 	}
 	html_close(p);
-	x->n++;
 	free(obj);
 	free(href);
 	json_decref(s);
@@ -91,13 +106,9 @@ static int plans(struct web_req *r, struct html_page *p)
 	int rc = 0;
 	for (int k = 0; k < PLAN_KINDS && rc >= 0; k++) {
 		html_elem(p, "h2", NULL, web_tr(r, titles[k]));
-		struct walk x = { r, p, k, 0 };
-		html_open(p, "table", "plans");
-		head_row(p, r, head, k == PLAN_AWAITING ? 7 : ARRAY_SIZE(head));
+		struct walk x = { r, p, k, 0, head, k == PLAN_AWAITING ? 7 : ARRAY_SIZE(head) };
 		rc = store_plans_each(r->st, r->target, PLANS_SHOWN, plan_one, &x);
-		html_close(p);
-		if (!x.n)
-			html_elem(p, "p", "muted", web_tr(r, "None."));
+		end_table(&x);
 	}
 	return rc;
 }
@@ -137,6 +148,7 @@ static int rem_one(void *ctx, const struct remediation_rec *m)
 	char *href = web_finding_url(r, json_string_value(json_object_get(s, "baseline")), m->rule_id, m->object_type,
 				     m->moref, m->applied_snapshot);
 	json_decref(s);
+	first_row(x, "remediations");
 	html_open(p, "tr", web_remed_class(m->state));
 	html_elem(p, "td", "num", t.id);
 	link_cell(p, href, m->violation_id);
@@ -152,7 +164,6 @@ static int rem_one(void *ctx, const struct remediation_rec *m)
 	html_elem(p, "td", NULL, t.when);
 	html_elem(p, "td", NULL, m->message);
 	html_close(p);
-	x->n++;
 	free(href);
 	return 0;
 }
@@ -167,13 +178,9 @@ static int submitted(struct web_req *r, struct html_page *p)
 	int rc = 0;
 	for (int g = 0; g < (int)ARRAY_SIZE(titles) && rc >= 0; g++) {
 		html_elem(p, "h2", NULL, web_tr(r, titles[g]));
-		struct walk x = { r, p, g, 0 };
-		html_open(p, "table", "remediations");
-		head_row(p, r, head, ARRAY_SIZE(head));
+		struct walk x = { r, p, g, 0, head, ARRAY_SIZE(head) };
 		rc = store_remediations_each(r->st, r->target, rem_one, &x);
-		html_close(p);
-		if (!x.n)
-			html_elem(p, "p", "muted", web_tr(r, "None."));
+		end_table(&x);
 	}
 	return rc;
 }
