@@ -101,7 +101,7 @@ struct cmd {
 	const void *defaults;	/* its initial value, or NULL for zeroes */
 	unsigned setup;
 	unsigned exits;		/* the exit codes it can return: EXITS(0, 1, ...) */
-	const char *exit_texts[8];	/* what a code means for this command, when not the default */
+	const char *exit_texts[16];	/* what a code means for this command, when not the default */
 	const struct cmd *const *subs;	/* sub-commands (NULL-terminated), or NULL */
 	int (*run)(struct cmd_ctx *ctx, void *opts);
 	void (*release)(void *opts);	/* frees what OPT_FN options allocated */

@@ -11,7 +11,7 @@
 #include "util/util.h"
 #include "vocab.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Errors (util/error.h), with the message in err_get(): every function
  * returning int returns 0 on success, HERR_STORE when the twin cannot be
@@ -312,6 +312,59 @@ int store_finding_status(struct store *st, long long snap, const char *rule_id, 
  * *verified and *not_effective (may be NULL) get the counts. */
 int store_remediations_verify(struct store *st, const char *target, long long snap, unsigned *verified,
 			      unsigned *not_effective);
+
+/* Reviews (review.c): a reviewer's decision on one revision of a
+ * violation's suggestion, recorded by harden web --allow-review; the
+ * latest decision on a violation is the one in force. */
+enum review_decision { REVIEW_APPROVE, REVIEW_REJECT, REVIEW_COUNT };
+const char *review_decision_name(enum review_decision d);
+int review_decision_parse(const char *s, enum review_decision *out);
+struct review_rec {
+	long long id;
+	char *violation_id, *target;
+	int revision;
+	enum review_decision decision;
+	char *reviewer, *comment;
+	long long decided_at;
+	long long remediation_id;	/* 0 until apply --approved submits it */
+};
+/* Records r (violation_id, revision, decision, reviewer, comment; the
+ * target is the suggestion's) and sets r->id and r->decided_at; 1, with
+ * the error set, when the violation has no suggestion or revision is not
+ * its latest. */
+int store_review_add(struct store *st, struct review_rec *r);
+/* Links a decision to the remediation submitted for it. */
+int store_review_mark(struct store *st, long long id, long long remediation_id);
+void review_rec_release(struct review_rec *r);
+typedef int (*store_review_fn)(void *ctx, const struct review_rec *r);
+/* The decisions on a violation, newest first, at most limit. */
+int store_reviews_of(struct store *st, const char *vid, long long limit, store_review_fn fn, void *ctx);
+
+/* A plan: a violation's latest suggestion revision, the latest decision
+ * on the violation (any revision; reviewed false when none) and the
+ * remediation submitted for that revision (0: none).  Text is valid
+ * during the callback only. */
+struct plan_row {
+	const char *violation_id, *rule_id, *object_type, *moref, *object_name, *body, *source;
+	int revision;
+	long long created_at, snapshot_id;
+	bool reviewed;
+	long long review_id;
+	int review_revision;
+	enum review_decision decision;
+	const char *reviewer, *comment;
+	long long decided_at, review_remediation;
+	long long remediation_id;
+};
+typedef int (*store_plan_fn)(void *ctx, const struct plan_row *p);
+/* The plans of target, newest suggestion first, at most limit. */
+int store_plans_each(struct store *st, const char *target, long long limit, store_plan_fn fn, void *ctx);
+/* The newest remediation of a violation: 0, or 1 when there is none;
+ * release with remediation_rec_release. */
+int store_remediation_latest(struct store *st, const char *vid, struct remediation_rec *out);
+/* How long a connection waits for another's write lock before HERR_BUSY
+ * (10 s unless set). */
+void store_busy_wait(struct store *st, int ms);
 
 /* Browsing (harden web): bounded, indexed reads for pages. */
 

@@ -472,6 +472,18 @@ START_TEST(test_stale_twin)
 	static const char *const bogus[] = { "apply", "--violation-id", "V-00000000", "--yes", NULL };
 	run_ok(&r, bogus, EXIT_STALE);
 	run_release(&r);
+	/* --approved or --violation-id, one of them; nothing approved: nothing done. */
+	static const char *const neither[] = { "apply", NULL };
+	run_ok(&r, neither, EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "--approved"));
+	run_release(&r);
+	const char *both[] = { "apply", "--approved", "--violation-id", vid, NULL };
+	run_ok(&r, both, EXIT_USAGE);
+	run_release(&r);
+	static const char *const approved[] = { "apply", "--approved", NULL };
+	run_ok(&r, approved, EXIT_CLEAN);
+	ck_assert_ptr_nonnull(strstr(r.out, "0 approved suggestions submitted"));
+	run_release(&r);
 	free(vid);
 }
 END_TEST
