@@ -54,6 +54,7 @@ struct cmd_optset {
 #define CMD_TWIN_EXISTING 0x4	/* with CMD_TWIN_WRITE: the twin must exist already */
 #define CMD_NETWORK 0x8		/* initialise libcurl and libxml2 */
 #define CMD_TARGETS 0x10	/* load the targets file */
+#define CMD_INTERRUPTIBLE 0x20	/* SIGINT/SIGTERM stop it cleanly: exit 130/143 (util/interrupt.h) */
 
 #define CMD_MAX_OPTSETS 6
 /* Exit texts for commands that show or check rather than gate. */
@@ -119,6 +120,9 @@ bool cmd_color(const struct cmd_ctx *ctx);
 int cmd_main(int argc, char **argv);
 /* The command table, NULL-terminated. */
 const struct cmd *const *cmd_table(void);
+/* The options every command takes (--db, --config, ...), terminated by an
+ * entry without name: for generators such as man/compgen.c. */
+const struct cmd_opt *cmd_global_opts(void);
 
 /* The one table from harden's errors to exit codes. */
 int cmd_exit_for(enum herr e);

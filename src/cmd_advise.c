@@ -121,7 +121,7 @@ static void write_out(FILE *f, int format, const json_t *list)
 	case F_JSON: {
 		json_t *doc = json_pack("{s:s, s:i, s:O}", "schema", "harden.advice", "schema_version",
 					SUGGESTION_VERSION, "suggestions", list);
-		json_dumpf(doc, f, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_dumpf(doc, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 		fputc('\n', f);
 		json_decref(doc);
 		break;
@@ -173,9 +173,9 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 		if (r > 0 && !o->target)
 			continue;	/* only failed scans of that target */
 		if (r > 0) {
-			log_error("target '%s' has no completed snapshot: run harden scan --target %s first", targets.v[i],
+			log_error("no scan yet of target '%s'; run harden scan --target %s first", targets.v[i],
 				  targets.v[i]);
-			x.rc = EXIT_USAGE;
+			x.rc = EXIT_NO_SCAN;
 			break;
 		}
 		x.t = ctx->targets ? targets_find(ctx->targets, targets.v[i]) : NULL;
@@ -227,7 +227,7 @@ const struct cmd cmd_advise = {
 	.opts_size = sizeof(struct advise_opts),
 	.defaults = &defaults,
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING | CMD_NETWORK,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "suggestions written",
 			[EXIT_USAGE] = "usage error, or a violation asked for is not failing" },
 	.run = run,

@@ -428,7 +428,7 @@ const struct cmd cmd_apply = {
 	.opts_size = sizeof(struct apply_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
 	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_STALE, EXIT_NOT_APPROVED, EXIT_PILOT_MISSING,
-		       EXIT_PILOT_REFUSED, EXIT_PILOT_FAILED),
+		       EXIT_PILOT_REFUSED, EXIT_PILOT_FAILED) | EXITS(EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "submitted to vmware-pilot and recorded",
 			[EXIT_USAGE] = "usage error, or the plan has only manual steps" },
 	.run = run,

@@ -158,7 +158,7 @@ static int list(struct cmd_ctx *ctx, void *vopts)
 	if (o->format == 1) {
 		json_t *doc = json_pack("{s:s, s:i, s:o}", "schema", "harden.remediations", "schema_version", 1,
 					"remediations", recs);
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
 		json_decref(doc);
 		return EXIT_CLEAN;
@@ -219,7 +219,7 @@ static int show(struct cmd_ctx *ctx, void *vopts)
 	if (o->format == 1) {
 		json_object_set_new(r, "suggestion", suggestion ? suggestion : json_null());
 		json_object_set_new(r, "drift_command", drift ? json_string(drift) : json_null());
-		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
 	} else {
 		printf("remediation %lld: %s\n", id, jstr(r, "state"));
@@ -257,7 +257,7 @@ static const struct cmd remediation_list = {
 	.optsets = { { list_opts, 0 } },
 	.opts_size = sizeof(struct rem_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "success" },
 	.run = list,
 };
@@ -269,7 +269,7 @@ static const struct cmd remediation_show = {
 	.optsets = { { show_opts, 0 } },
 	.opts_size = sizeof(struct rem_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "success", [EXIT_USAGE] = "usage error, or no such remediation" },
 	.run = show,
 };
@@ -280,6 +280,6 @@ const struct cmd cmd_remediation = {
 	.name = "remediation",
 	.summary = "Follow fixes submitted to vmware-pilot until a scan proves them",
 	.subs = subs,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "success" },
 };

@@ -46,7 +46,7 @@ const struct cmd cmd_web = {
 	.opts_size = sizeof(struct web_cmd_opts),
 	.defaults = &defaults,
 	.setup = CMD_TWIN_READ,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "stopped by SIGINT or SIGTERM", [EXIT_STORE] = "the twin cannot be read, or "
 										    "the server cannot start" },
 	.run = run,

@@ -38,6 +38,7 @@ struct vc {
 	bool too_big;
 	int page_size;
 	bool progress;
+	bool with_ca;		/* a ca_file was given: what a TLS failure's hint says */
 	bool logged_in;
 	int logins;
 	char curl_err[CURL_ERROR_SIZE];
@@ -108,12 +109,17 @@ bool vc_progress(const struct vc *v)
 static int transport_error(struct vc *v, CURLcode cc)
 {
 	const char *detail = v->curl_err[0] ? v->curl_err : curl_easy_strerror(cc);
-	if (transport_tls_error(cc))
-		err_set("TLS verification failed for target '%s' at %s: %s", v->target, v->url, detail);
-	else if (cc == CURLE_OPERATION_TIMEDOUT)
+	if (transport_interrupted(cc)) {
+		err_set("interrupted while talking to vCenter for target '%s' at %s", v->target, v->url);
+	} else if (transport_tls_error(cc)) {
+		char hint[320];
+		err_set("TLS verification failed for target '%s' at %s: %s; %s", v->target, v->url, detail,
+			transport_tls_hint(cc, "vcenter", v->with_ca, hint, sizeof(hint)));
+	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
 		err_set("timed out talking to vCenter for target '%s' at %s: %s", v->target, v->url, detail);
-	else
+	} else {
 		err_set("cannot reach vCenter for target '%s' at %s: %s", v->target, v->url, detail);
+	}
 	return HERR_COLLECT;
 }
 
@@ -280,6 +286,7 @@ int vc_connect(struct vc **out, const struct vc_opts *o)
 	curl_easy_setopt(c, CURLOPT_URL, v->url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, v->headers);
 	struct transport_opts to = { o->timeout_s, o->insecure, o->ca_file, on_write, v, v->curl_err };
+	v->with_ca = o->ca_file != NULL;
 	transport_setup(c, &to);
 	int rc = service_content(v);
 	if (rc == 0)
@@ -297,6 +304,7 @@ void vc_close(struct vc *v)
 	if (!v)
 		return;
 	if (v->logged_in && v->service[3]) {
+		transport_closing(v->curl);
 		struct buf b = BUF_INIT;
 		buf_puts(&b, "<Logout xmlns=\"urn:vim25\"><_this type=\"SessionManager\">");
 		buf_xml_escape(&b, v->service[3]);

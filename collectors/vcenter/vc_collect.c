@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <unistd.h>
 
+#include "util/progress.h"
 #include "util/util.h"
 #include "vcenter/vc.h"
 #include "common/sink.h"
@@ -182,12 +183,27 @@ static void put_list(struct collect *c, long long obj, const char *name, json_t 
 	free(s);
 }
 
+/* A phase as people call it: hosts, not HostSystem. */
+static const char *phase_label(const char *phase)
+{
+	static const char *const names[][2] = {
+		{ "ClusterComputeResource", "clusters" }, { "HostSystem", "hosts" },
+		{ "VirtualMachine", "VMs" }, { "Datastore", "datastores" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(phase, names[i][0]))
+			return names[i][1];
+	return phase;
+}
+
 static void progress(struct collect *c)
 {
 	if (!vc_progress(c->v))
 		return;
-	fprintf(stderr, "\rharden: collecting %s: %lld objects   ", c->phase, c->out.objects);
-	fflush(stderr);
+	char step[96];
+	snprintf(step, sizeof(step), "collecting vCenter %s", phase_label(c->phase));
+	progress_show(step, "%lld objects, %lld API calls, %.1f MB", c->out.objects, vc_api_calls(c->v),
+		      (double)vc_bytes_received(c->v) / 1e6);
 }
 
 /* Every object of a page goes through here on its way to fn, counted. */
@@ -1005,10 +1021,7 @@ int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats
 		}
 		break;
 	}
-	if (vc_progress(v)) {
-		fputs("\r\033[K", stderr);
-		fflush(stderr);
-	}
+	progress_clear();
 	stats->objects = c.out.objects;
 	stats->api_calls = vc_api_calls(v);
 	stats->bytes_received = vc_bytes_received(v);

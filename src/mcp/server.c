@@ -206,7 +206,7 @@ static json_t *tool_call(struct mcp_ctx *x, const json_t *id, const json_t *para
 		res = tool_error(msg, out);
 	} else {
 		log_info("mcp: %s ok in %.1f ms", k->name, now_ms() - t0);
-		char *text = json_dumps(out, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+		char *text = json_dumps(out, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 		res = json_pack("{s:[{s:s, s:s}], s:o, s:b}", "content", "type", "text", "text", text,
 				"structuredContent", out, "isError", 0);
 		free(text);

@@ -198,6 +198,13 @@ static void sql_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, part_name(vocab_part(t ? (const char *)t : "")), -1, SQLITE_STATIC);
 }
 
+/* COLLATE harden_natural: names and rule ids in natural order (H3 before H15). */
+static int sql_natural(void *ctx, int alen, const void *a, int blen, const void *b)
+{
+	(void)ctx;
+	return natcmp_n(a, (size_t)alen, b, (size_t)blen);
+}
+
 static int not_twin(struct store *st)
 {
 	err_set("'%s' is not a harden twin", st->path);
@@ -236,7 +243,8 @@ static int configure(struct store *st, bool readonly)
 	if ((rc = store_exec(st, "PRAGMA foreign_keys = ON", "configure")) < 0)
 		return rc;
 	if (sqlite3_create_function(st->db, "harden_part", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_part, NULL,
-				    NULL) != SQLITE_OK)
+				    NULL) != SQLITE_OK ||
+	    sqlite3_create_collation(st->db, "harden_natural", SQLITE_UTF8, NULL, sql_natural) != SQLITE_OK)
 		return store_db_error(st, "configure");
 	if (!readonly) {
 		if (sqlite3_db_readonly(st->db, "main") == 1)

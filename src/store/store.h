@@ -141,6 +141,9 @@ const struct sprop *sobject_find(const struct sobject *o, const char *name);
 typedef int (*store_object_fn)(void *ctx, const struct sobject *o);
 /* Calls fn for each object of type (all types when NULL), one at a time. */
 int store_objects_each(struct store *st, long long snap, const char *type, store_object_fn fn, void *ctx);
+/* The same for the objects whose name or moref matches glob (NULL: all). */
+int store_objects_matching(struct store *st, long long snap, const char *type, const char *glob, store_object_fn fn,
+			   void *ctx);
 
 /* Evaluations. */
 struct eval_meta {
@@ -178,6 +181,22 @@ typedef int (*store_finding_fn)(void *ctx, const struct finding_row *f);
 /* Findings of an evaluation, ordered by severity (highest first), rule and
  * object name; a status or severity this harden does not know is left out. */
 int store_findings_each(struct store *st, long long eval, store_finding_fn fn, void *ctx);
+/* Which findings a view lists; every member is optional (0 or NULL: no
+ * condition).  Globs are shell patterns (*, ?, [...]) as SQLite's GLOB
+ * reads them, case-sensitive. */
+struct finding_filter {
+	unsigned severities;	/* a bit (1u << enum severity) for each listed */
+	unsigned statuses;	/* a bit (1u << enum rstatus) for each listed */
+	const char *rule;	/* glob on the rule id */
+	const char *object;	/* glob on the object's name or moref */
+	const char *type;	/* the object type, exactly */
+};
+/* Whether ff (may be NULL) has any condition. */
+bool finding_filter_active(const struct finding_filter *ff);
+/* store_findings_each's findings that pass ff (NULL: all), in its order;
+ * the conditions are SQL, so filtered rows are never read. */
+int store_findings_filtered(struct store *st, long long eval, const struct finding_filter *ff, store_finding_fn fn,
+			    void *ctx);
 
 struct evaluation_info {
 	long long id;

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,19 +92,7 @@ static long long good_scan(void)
 
 static char *sql_text(const char *sql, long long id)
 {
-	sqlite3 *h;
-	char *out = NULL;
-	ck_assert_int_eq(sqlite3_open_v2(lab.db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(h, 2000);
-	sqlite3_stmt *s;
-	ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
-	if (sqlite3_bind_parameter_count(s) > 0)
-		sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		out = xstrdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return out;
+	return lab_sql_text(&lab, sql, id);
 }
 
 static char *snap_status(long long id)

@@ -465,6 +465,7 @@ START_TEST(test_nsx_tls_is_verified)
 	struct run r;
 	json_t *j = run_json(&r, scan_pci, EXIT_COLLECT);
 	ck_assert_msg(strstr(r.err, "TLS verification failed for the NSX manager of target 'lab'"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "set ca_file under 'nsx:' in the targets file"), "%s", r.err);
 	json_decref(j);
 	run_release(&r);
 	lab_config_nsx(&lab, "      insecure: true\n");

@@ -671,6 +671,15 @@ START_TEST(test_tls_verification)
 	ck_assert_int_eq(r.status, EXIT_COLLECT);
 	ck_assert_ptr_nonnull(strstr(r.err, "TLS verification failed for target 'lab'"));
 	ck_assert_ptr_nonnull(strstr(r.err, lab.url));
+	/* ... and the fix: where to put the CA, or how to skip verifying. */
+	ck_assert_msg(strstr(r.err, "set ca_file under 'vcenter:' in the targets file to the PEM file of the CA that "
+				    "signed it (or, on a lab only, insecure: true)"), "%s", r.err);
+	run_release(&r);
+	/* A ca_file that is no certificate says so. */
+	lab_config(&lab, lab.url, "      password_file: vc.pw\n      ca_file: vc.pw\n");
+	harden_run(&lab, &r, scan);
+	ck_assert_int_eq(r.status, EXIT_COLLECT);
+	ck_assert_msg(strstr(r.err, "the ca_file under 'vcenter:' in the targets file holds no certificate"), "%s", r.err);
 	run_release(&r);
 	/* insecure: true works, and says so on every run. */
 	lab_config(&lab, lab.url, "      password_file: vc.pw\n      insecure: true\n");

@@ -515,16 +515,16 @@ START_TEST(test_waiver_matching_and_expiry)
 	ck_assert(w.v[0].expired);
 	ck_assert(!w.v[1].expired);	/* expires is the last day it applies */
 	/* host fixture: name "obj", moref host-1, no cluster collected. */
-	const struct waiver *m = waivers_match(&w, "r1", NULL, &host.o);
+	const struct waiver *m = waivers_match(&w, NULL, "r1", NULL, &host.o);
 	ck_assert_ptr_eq(m, &w.v[0]);	/* only the expired one selects it */
-	ck_assert_ptr_null(waivers_match(&w, "r2", NULL, &host.o));
-	ck_assert_ptr_null(waivers_match(&w, "r3", NULL, &host.o));
+	ck_assert_ptr_null(waivers_match(&w, NULL, "r2", NULL, &host.o));
+	ck_assert_ptr_null(waivers_match(&w, NULL, "r3", NULL, &host.o));
 	/* A rule renamed from r1 keeps r1's waivers through its alias. */
 	struct strlist aliases = { 0 };
 	strlist_add(&aliases, "r0");
-	ck_assert_ptr_null(waivers_match(&w, "r9", &aliases, &host.o));
+	ck_assert_ptr_null(waivers_match(&w, NULL, "r9", &aliases, &host.o));
 	strlist_add(&aliases, "r1");
-	ck_assert_ptr_eq(waivers_match(&w, "r9", &aliases, &host.o), &w.v[0]);
+	ck_assert_ptr_eq(waivers_match(&w, NULL, "r9", &aliases, &host.o), &w.v[0]);
 	strlist_release(&aliases);
 	waivers_release(&w);
 	free(p);

@@ -76,6 +76,33 @@ START_TEST(test_snapshot_roundtrip_and_not_collected)
 }
 END_TEST
 
+/* The twin's collation: vc2 before vc10; 5.8 before 5.10; H3 before H15;
+ * equal only when identical (a collation must be a total order). */
+START_TEST(test_natural_order)
+{
+	ck_assert_int_lt(natcmp("H3", "H15"), 0);
+	ck_assert_int_lt(natcmp("cis-esxi-5.8", "cis-esxi-5.10"), 0);
+	ck_assert_int_lt(natcmp("H2", "H3"), 0);
+	ck_assert_int_gt(natcmp("H15", "H2"), 0);
+	ck_assert_int_eq(natcmp("H15", "H15"), 0);
+	ck_assert_int_ne(natcmp("a01", "a1"), 0);
+	ck_assert_int_lt(natcmp_n("H3xyz", 2, "H15", 3), 0);	/* lengths, not NULs */
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	const char *const names[] = { "vc10", "vc2", "vc1", "vc15", "vc3" };
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		completed_snapshot(st, names[i]);
+	struct strlist t = { 0 };
+	ck_assert_int_eq(store_targets(st, &t), 0);
+	ck_assert_uint_eq(t.n, 5);
+	const char *const want[] = { "vc1", "vc2", "vc3", "vc10", "vc15" };
+	for (size_t i = 0; i < t.n; i++)
+		ck_assert_str_eq(t.v[i], want[i]);
+	strlist_release(&t);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(test_latest_ignores_failed_and_running)
 {
 	struct store *st;
@@ -446,6 +473,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_read_only_twin_is_named_so);
 	tcase_add_test(tc, test_scan_lock_follows_symlinks);
 	tcase_add_test(tc, test_migration_from_v4_then_remediations);
+	tcase_add_test(tc, test_natural_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
