@@ -56,6 +56,7 @@ static const struct vocab_entry vocab[] = {
 	{ "datastore", "free_space", PT_INT, NULL, NULL, "Datastore.summary.freeSpace", "The free space in bytes." },
 	{ "datastore", "accessible", PT_BOOL, NULL, NULL, "Datastore.summary.accessible", "Whether the datastore is accessible." },
 	{ "datastore", "url", PT_STRING, NULL, NULL, "Datastore.summary.url", "The datastore's URL." },
+	{ "datastore", "local", PT_BOOL, NULL, NULL, "Datastore.info", "Whether the datastore is local to one host by nature: a VMFS volume on a host-local disk (info.vmfs.local), a host-local file system (LocalDatastoreInfo) or a PMem store. NFS, vSAN and vVol datastores are not. Not collected when a VMFS volume does not say." },
 	{ "datastore", "hosts", PT_LIST, NULL, NULL, "HostSystem.datastore (inverted)", "The names of the hosts that mount the datastore, sorted. The list is built from each host's datastore property rather than from Datastore.host, which some vCenter simulators report wrongly. A host whose datastore property was not collected is missing from every list." },
 
 	/* vcenter: one per snapshot whose vCenter part completed */

@@ -866,8 +866,26 @@ static int on_vm(void *ctx, const struct xnode *objects)
 
 /* ---- datastores ---- */
 
-enum { D_NAME, D_SUMMARY };
-static const char *const ds_paths[] = { "name", "summary", NULL };
+enum { D_NAME, D_SUMMARY, D_INFO };
+static const char *const ds_paths[] = { "name", "summary", "info", NULL };
+
+/* Whether the datastore is local to one host by nature, from the type of
+ * Datastore.info: a VMFS volume says so itself (vmfs.local, since vSphere
+ * 6.5); a host-local file system or PMem store is local; NAS, vSAN and vVol
+ * are shared.  NULL (not collected) when info or a VMFS volume's flag is
+ * missing. */
+static const char *datastore_local(const struct xnode *info)
+{
+	if (!info || !info->xtype)
+		return NULL;
+	if (!strcmp(info->xtype, "VmfsDatastoreInfo")) {
+		const struct xnode *vmfs = xnode_child(info, "vmfs");
+		return vmfs ? bool_of(xnode_text(vmfs, "local")) : NULL;
+	}
+	if (!strcmp(info->xtype, "LocalDatastoreInfo") || !strcmp(info->xtype, "PMemDatastoreInfo"))
+		return "true";
+	return "false";
+}
 
 static int pair_cmp(const void *a, const void *b)
 {
@@ -894,6 +912,7 @@ static int on_datastore(void *ctx, const struct xnode *objects)
 	put(c, obj, "free_space", PT_INT, s ? xnode_text(s, "freeSpace") : NULL);
 	put_simple(c, obj, "accessible", PT_BOOL, s ? xnode_text(s, "accessible") : NULL);
 	put(c, obj, "url", PT_STRING, s ? xnode_text(s, "url") : NULL);
+	put(c, obj, "local", PT_BOOL, datastore_local(oc.val[D_INFO]));
 	/* Datastore.host is wrong in vcsim (last host only); HostSystem.datastore
 	 * is right everywhere, so the mounts come from the hosts. */
 	json_t *a = json_array();
