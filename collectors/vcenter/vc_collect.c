@@ -368,12 +368,13 @@ static int on_cluster(void *ctx, const struct xnode *objects)
 /* ---- hosts ---- */
 
 enum { H_NAME, H_PARENT, H_PRODUCT, H_CONN, H_MAINT, H_LOCKDOWN, H_SERVICE, H_DATETIME, H_FIREWALL,
-       H_OPTMGR, H_DATASTORE, H_CAPABILITY, H_NETWORK, H_VNICMGR, H_ACCESSMGR, H_IMAGEMGR };
+       H_OPTMGR, H_DATASTORE, H_CAPABILITY, H_NETWORK, H_VNICMGR, H_ACCESSMGR, H_IMAGEMGR, H_HBA };
 static const char *const host_paths[] = {
 	"name", "parent", "summary.config.product", "runtime.connectionState", "runtime.inMaintenanceMode",
 	"config.lockdownMode", "config.service", "config.dateTimeInfo", "config.firewall",
 	"configManager.advancedOption", "datastore", "capability", "config.network",
-	"config.virtualNicManagerInfo", "configManager.hostAccessManager", "configManager.imageConfigManager", NULL,
+	"config.virtualNicManagerInfo", "configManager.hostAccessManager", "configManager.imageConfigManager",
+	"config.storageDevice.hostBusAdapter", NULL,
 };
 
 static void host_services(struct collect *c, long long obj, const struct xnode *info)
@@ -480,6 +481,8 @@ static int on_host(void *ctx, const struct xnode *objects)
 	host_firewall(c, obj, typed(oc.val[H_FIREWALL], "HostFirewallInfo"));
 	vc_host_network(&c->out, obj, typed(oc.val[H_NETWORK], "HostNetworkInfo"),
 			typed(oc.val[H_VNICMGR], "HostVirtualNicManagerInfo"));
+	/* No adapter at all comes back as no value; a fault is not collected. */
+	vc_host_iscsi(&c->out, obj, oc.val[H_HBA], !oc.missing[H_HBA]);
 	/* A capability the host does not report is one it does not have. */
 	const struct xnode *cap = oc.val[H_CAPABILITY];
 	const char *tpm = cap ? xnode_text(cap, "tpmSupported") : NULL;

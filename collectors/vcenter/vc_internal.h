@@ -18,6 +18,9 @@ const char *vc_target(const struct vc *v);
  * config.network and config.virtualNicManagerInfo; a NULL node leaves the
  * properties it feeds not collected. */
 void vc_host_network(struct sink *out, long long obj, const struct xnode *net, const struct xnode *vnics);
+/* iscsi.chap_not_mutual of a host from config.storageDevice.hostBusAdapter
+ * (vc_network.c); collected false leaves it not collected. */
+void vc_host_iscsi(struct sink *out, long long obj, const struct xnode *hbas, bool collected);
 /* lockdown.exception_users and image.acceptance_level of one host
  * (vc_hostcalls.c): one manager call each, as vim25 has no property for
  * them.  0, or a transport error (a fault leaves the property not

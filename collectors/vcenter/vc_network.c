@@ -160,3 +160,27 @@ void vc_host_network(struct sink *out, long long obj, const struct xnode *net, c
 	json_decref(mgmt);
 	json_decref(vsan);
 }
+
+/* The iSCSI adapters whose CHAP is not mutual and required: target and
+ * initiator must both authenticate (chapAuthenticationType and
+ * mutualChapAuthenticationType chapRequired). */
+void vc_host_iscsi(struct sink *out, long long obj, const struct xnode *hbas, bool collected)
+{
+	if (!collected) {
+		sink_prop(out, obj, "iscsi.chap_not_mutual", PT_LIST, NULL);
+		return;
+	}
+	json_t *a = json_array();
+	for (const struct xnode *h = hbas ? hbas->child : NULL; h; h = h->next) {
+		if (!h->xtype || strcmp(h->xtype, "HostInternetScsiHba"))
+			continue;
+		const char *dev = xnode_text(h, "device");
+		const struct xnode *auth = xnode_child(h, "authenticationProperties");
+		const char *one = xnode_text(auth, "chapAuthenticationType");
+		const char *mutual = xnode_text(auth, "mutualChapAuthenticationType");
+		if (!one || !mutual || strcmp(one, "chapRequired") || strcmp(mutual, "chapRequired"))
+			json_array_append_new(a, json_string(dev ? dev : ""));
+	}
+	put_list(out, obj, "iscsi.chap_not_mutual", a);
+	json_decref(a);
+}

@@ -1201,6 +1201,39 @@ static int fam_vc_option(struct plan *p, const struct advise_in *in)
 	return 1;
 }
 
+/* iscsi.chap_not_mutual: the adapters need CHAP both ways, with secrets
+ * only the site can choose. */
+static int fam_iscsi(struct plan *p, const struct advise_in *in)
+{
+	json_t *seen = list_of(prop(in, in->property)), *e;
+	json_t *cmds = json_array(), *back = json_array();
+	char *h = ps_q(in->object_name);
+	size_t i;
+	json_array_foreach(seen, i, e) {
+		char *dev = ps_q(json_string_value(e) ? json_string_value(e) : "");
+		json_array_append_new(cmds, command("powercli", "Get-VMHostHba -VMHost (Get-VMHost -Name %s) -Device %s | "
+								"Set-VMHostHba -ChapType Required -ChapName <name> -ChapPassword "
+								"<secret> -MutualChapEnabled $true -MutualChapName <name> "
+								"-MutualChapPassword <secret>", h, dev));
+		json_array_append_new(back, command("powercli", "Get-VMHostHba -VMHost (Get-VMHost -Name %s) -Device %s | "
+								"Select-Object Device, AuthenticationProperties", h, dev));
+		free(dev);
+	}
+	if (!json_array_size(cmds))
+		json_array_append_new(cmds, command("powercli", "Get-VMHostHba -VMHost (Get-VMHost -Name %s) -Type IScsi", h));
+	plan_change(p, in->property, prop(in, in->property), "[]");
+	plan_manual(p, "Require CHAP and mutual CHAP on the iSCSI adapters, with the secrets the targets expect.", cmds,
+		    back);
+	plan_impact(p, true, true, "30 minutes", "Record the adapters' authentication settings first; set them back the same way.");
+	plan_note(p, "the CHAP names and secrets must match what the storage targets are configured with, which only "
+		     "the site knows; a mismatch cuts the host off its iSCSI datastores");
+	p->exact = false;
+	p->summary = xasprintf("Require mutual CHAP on the iSCSI adapters of host %s.", in->object_name);
+	json_decref(seen);
+	free(h);
+	return 1;
+}
+
 /* ---- the suggestion ---- */
 
 struct family {
@@ -1233,6 +1266,7 @@ static const struct family families[] = {
 	{ "host", "image.acceptance_level", fam_acceptance },
 	{ "vm", "dvfilters", fam_dvfilter },
 	{ "vcenter", "option.", fam_vc_option },
+	{ "host", "iscsi.chap_not_mutual", fam_iscsi },
 	{ "dfw_rule", "", fam_dfw_rule },
 	{ "dfw_policy", "", fam_dfw_policy },
 };

@@ -111,13 +111,14 @@ static void check_plan(const struct rule *r, const json_t *s, const char *where)
 /* Rules whose fix cannot be exact and reversible, by the nature of the
  * change: upgrades and patches (version, build), hardware (a TPM is
  * fitted, not configured), the VLAN a port group belongs on (the site's
- * network design names it), and the whole-DFW SQL checks (which rule to
- * change is a person's call). */
+ * network design names it), CHAP secrets (the storage target holds
+ * them), and the whole-DFW SQL checks (which rule to change is a person's
+ * call). */
 static bool may_be_inexact(const struct rule *r, const char *property)
 {
 	static const char *const inexact[] = { "version", "build", "hw_version", "tools_status", "tools_version_status",
 					       "tpm.supported", "tpm.version", "network.vgt_portgroups",
-					       "network.native_vlan_portgroups" };
+					       "network.native_vlan_portgroups", "iscsi.chap_not_mutual" };
 	if (r->sql)
 		return true;
 	for (size_t i = 0; property && i < ARRAY_SIZE(inexact); i++)

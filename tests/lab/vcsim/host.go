@@ -41,6 +41,7 @@ type labHost struct {
 	network  *hostNetworkSystem
 	vnics    *hostVnicManager
 	image    *hostImageConfig
+	storage  *hostStorageSystem
 }
 
 // labHosts indexes hosts by moref value ("host-21"). Written once at start-up,
@@ -94,7 +95,8 @@ func setupHost(index int, hs *simulator.HostSystem, seed *hostSeed) *labHost {
 
 	// Drop the stock managers whose state is shared between hosts.
 	cm := &hs.ConfigManager
-	for _, r := range []*types.ManagedObjectReference{cm.AdvancedOption, cm.FirewallSystem, cm.NetworkSystem} {
+	for _, r := range []*types.ManagedObjectReference{cm.AdvancedOption, cm.FirewallSystem, cm.NetworkSystem,
+		cm.StorageSystem} {
 		if r != nil && simulator.Map.Get(*r) != nil {
 			simulator.Map.Remove(*r)
 		}
@@ -107,6 +109,7 @@ func setupHost(index int, hs *simulator.HostSystem, seed *hostSeed) *labHost {
 	h.firewall = newHostFirewallSystem(h, ref("HostFirewallSystem", "firewallSystem"))
 	h.network = newHostNetworkSystem(h, ref("HostNetworkSystem", "networkSystem"))
 	h.vnics = newHostVnicManager(h, ref("HostVirtualNicManager", "virtualNicManager"))
+	h.storage = newHostStorageSystem(h, ref("HostStorageSystem", "storageSystem"))
 	h.image = &hostImageConfig{level: seed.acceptance}
 	h.image.Self = ref("HostImageConfigManager", "imageConfigManager")
 
@@ -123,6 +126,7 @@ func setupHost(index int, hs *simulator.HostSystem, seed *hostSeed) *labHost {
 		{&cm.NetworkSystem, h.network.Self, func() { simulator.Map.Put(h.network) }},
 		{&cm.VirtualNicManager, h.vnics.Self, func() { simulator.Map.Put(h.vnics) }},
 		{&cm.ImageConfigManager, h.image.Self, func() { simulator.Map.Put(h.image) }},
+		{&cm.StorageSystem, h.storage.Self, func() { simulator.Map.Put(h.storage) }},
 	} {
 		obj.put()
 		r := obj.ref
@@ -140,6 +144,7 @@ func setupHost(index int, hs *simulator.HostSystem, seed *hostSeed) *labHost {
 	hs.Config.Network = h.network.info()
 	h.network.NetworkInfo = h.network.info()
 	hs.Config.VirtualNicManagerInfo = h.vnics.info()
+	hs.Config.StorageDevice = h.storage.info()
 	hs.Config.AdminDisabled = types.NewBool(adminDisabled(h.access.LockdownMode))
 
 	// TPM 2.0 (CIS 1.4); a copy per host, not vcsim's shared template.

@@ -210,6 +210,7 @@ type hostSeed struct {
 	net             netSeed  // standard switch, port groups, VMkernel services
 	acceptance      string   // image acceptance level
 	exceptions      []string // lockdown exception users
+	mutualChap      string   // the iSCSI adapter's mutualChapAuthenticationType
 	notes           []string // human-readable deviations, for the README
 }
 
@@ -226,6 +227,7 @@ func newHostSeed() *hostSeed {
 		tpm:             true,
 		net:             newNetSeed(),
 		acceptance:      "partner",
+		mutualChap:      "chapRequired",
 	}
 }
 
@@ -271,6 +273,13 @@ func acceptance(level string) hostDeviation {
 	return func(s *hostSeed) {
 		s.acceptance = level
 		s.notes = append(s.notes, "image acceptance level "+level)
+	}
+}
+
+func mutualChap(kind string) hostDeviation {
+	return func(s *hostSeed) {
+		s.mutualChap = kind
+		s.notes = append(s.notes, "iSCSI vmhba65 mutualChapAuthenticationType "+kind)
 	}
 }
 
@@ -372,6 +381,7 @@ var hostSeeds = [][]hostDeviation{
 		opt("UserVars.HostClientSessionTimeout", int64(0)),
 		opt("UserVars.ESXiVPsDisabledProtocols", "sslv3"),
 		opt("Config.HostAgent.plugins.solo.enableMob", true),
+		mutualChap("chapProhibited"),
 	},
 	4: { // network & services
 		opt("Net.BlockGuestBPDU", int64(0)),
