@@ -419,8 +419,8 @@ START_TEST(test_several_baselines_and_their_conflicts)
 	run_release(&r);
 	/* CIS and SCG 8 agree everywhere but on the password age: CIS 3.15
 	 * wants 99999 (no forced rotation), SCG 8 9999 or less. */
-	static const char *const two[] = { "baseline", "conflicts", CIS, "vsphere-scg-v8-subset", NULL };
-	harden_run(&lab, &r, two);
+	static const char *const cis_scg[] = { "baseline", "conflicts", CIS, "vsphere-scg-v8-subset", NULL };
+	harden_run(&lab, &r, cis_scg);
 	ck_assert_int_eq(r.status, EXIT_FINDINGS);
 	ck_assert_ptr_nonnull(strstr(r.out, "host option.Security.PasswordMaxDays:"));
 	ck_assert_ptr_nonnull(strstr(r.out, "esxi-8.account-password-max-days"));
