@@ -69,11 +69,23 @@ static const struct vocab_entry vocab[] = {
 	{ "datastore", "url", PT_STRING, NULL, NULL, "Datastore.summary.url", "The datastore's URL." },
 	{ "datastore", "hosts", PT_LIST, NULL, NULL, "HostSystem.datastore (inverted)", "The names of the hosts that mount the datastore, sorted. The list is built from each host's datastore property rather than from Datastore.host, which some vCenter simulators report wrongly. A host whose datastore property was not collected is missing from every list." },
 
+	/* dvportgroup: DistributedVirtualPortgroup */
+	{ "dvportgroup", "name", PT_STRING, NULL, NULL, "DistributedVirtualPortgroup.name", "The distributed port group's name. An estate without distributed switches has none: rules over dvportgroup then give no result (vcenter's dvportgroup_count says how many were seen)." },
+	{ "dvportgroup", "uplink", PT_BOOL, NULL, NULL, "DistributedVirtualPortgroup.config.uplink", "Whether this is the switch's uplink port group; false when the configuration leaves it out." },
+	{ "dvportgroup", "allow_promiscuous", PT_BOOL, NULL, NULL, "DistributedVirtualPortgroup.config.defaultPortConfig.macManagementPolicy.allowPromiscuous (else securityPolicy.allowPromiscuous.value)", "Whether the port group's ports accept promiscuous mode; false (vSphere's default, reject) when neither policy says. Not collected when config.defaultPortConfig was not returned." },
+	{ "dvportgroup", "mac_changes", PT_BOOL, NULL, NULL, "DistributedVirtualPortgroup.config.defaultPortConfig.macManagementPolicy.macChanges (else securityPolicy.macChanges.value)", "Whether the ports accept MAC address changes, read as allow_promiscuous is." },
+	{ "dvportgroup", "forged_transmits", PT_BOOL, NULL, NULL, "DistributedVirtualPortgroup.config.defaultPortConfig.macManagementPolicy.forgedTransmits (else securityPolicy.forgedTransmits.value)", "Whether the ports accept forged transmits, read as allow_promiscuous is." },
+	{ "dvportgroup", "mac_learning", PT_BOOL, NULL, NULL, "DistributedVirtualPortgroup.config.defaultPortConfig.macManagementPolicy.macLearningPolicy.enabled", "Whether the ports learn MAC addresses; false when no MAC learning policy is set." },
+	{ "dvportgroup", "vlan_trunk", PT_BOOL, NULL, NULL, "DistributedVirtualPortgroup.config.defaultPortConfig.vlan", "Whether the port group passes tagged frames of many VLANs to its guests: a VLAN trunk spec (VmwareDistributedVirtualSwitchTrunkVlanSpec) or VLAN 4095." },
+	{ "dvportgroup", "reset_at_disconnect", PT_BOOL, NULL, NULL, "DistributedVirtualPortgroup.config.policy.portConfigResetAtDisconnect", "Whether a port's own settings are reset to the port group's when the VM disconnects. Not collected when config.policy was not returned or leaves it out." },
+	{ "dvportgroup", "overrides_allowed", PT_LIST, NULL, NULL, "DistributedVirtualPortgroup.config.policy.*OverrideAllowed, livePortMovingAllowed", "The port-level overrides the port group allows, by the policy's own names without OverrideAllowed (vlan, uplinkTeaming, securityPolicy, macManagement, ipfix, shaping, vendorConfig, networkResourcePool, trafficFilter) and livePortMoving; blockOverrideAllowed (port blocking, which SCG 8 keeps) is left out. Empty when none." },
+
 	/* vcenter: one per snapshot whose vCenter part completed */
 	{ "vcenter", "url", PT_STRING, NULL, NULL, "the targets file", "The vCenter URL scanned. Rules over host, vm or datastore of which vCenter returned no object at all give one unknown result each on this object, saying so: an account without the privilege to see the hosts gets an empty answer, which must not read as a clean scan." },
 	{ "vcenter", "host_count", PT_INT, NULL, NULL, "HostSystem (counted)", "Hosts collected." },
 	{ "vcenter", "vm_count", PT_INT, NULL, NULL, "VirtualMachine (counted)", "VMs collected, templates included." },
 	{ "vcenter", "datastore_count", PT_INT, NULL, NULL, "Datastore (counted)", "Datastores collected." },
+	{ "vcenter", "dvportgroup_count", PT_INT, NULL, NULL, "DistributedVirtualPortgroup (counted)", "Distributed port groups collected; 0 in an estate without distributed switches." },
 	{ "vcenter", "version", PT_VERSION, NULL, NULL, "ServiceContent.about.version", "The vCenter release, such as 8.0.2; not collected when the service content does not give it." },
 	{ "vcenter", "build", PT_INT, NULL, NULL, "ServiceContent.about.build", "The vCenter build number; a release's patches share its version and differ in the build." },
 	{ "vcenter", "option.*", PT_DYNAMIC, "option.*", NULL, "OptionManager.setting[key=*] (ServiceContent.setting)", "One of vCenter's own advanced settings (vpxd), such as VirtualCenter.VimPasswordExpirationInDays, config.vpxd.hostPasswordLength, event.maxAge, task.maxAge, config.log.level or vpxd.event.syslog.enabled, typed as vCenter reports it. vCenter leaves out a setting that has never been changed, so a rule gives the documented default with default:. The family is not collected when the service content names no setting manager or the retrieval faulted." },
@@ -228,6 +240,12 @@ enum part vocab_part(const char *otype)
 		if (!strcmp(nsx_types[i], otype))
 			return PART_NSX;
 	return PART_VCENTER;
+}
+
+bool vocab_may_be_absent(const char *otype)
+{
+	/* Many estates have no distributed switch: none is not a gap. */
+	return !strcmp(otype, "dvportgroup");
 }
 
 bool vocab_known_type(const char *otype)

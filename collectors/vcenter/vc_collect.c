@@ -39,7 +39,7 @@ struct collect {
 	struct pair *ds_hosts;	/* datastore moref -> host name */
 	size_t nds_hosts, capds_hosts;
 	long long page_objects;
-	long long nhost_objs, nvm_objs, nds_objs;	/* for the vcenter object */
+	long long nhost_objs, nvm_objs, nds_objs, ndvpg_objs;	/* for the vcenter object */
 	bool mounts_incomplete;	/* a host's datastore list was not collected */
 	long long vc_obj;	/* the vcenter object */
 	bool vc_options_seen;
@@ -130,6 +130,8 @@ static long long add_object(struct collect *c, const char *type, const char *mor
 		c->nvm_objs++;
 	else if (!strcmp(type, "datastore"))
 		c->nds_objs++;
+	else if (!strcmp(type, "dvportgroup"))
+		c->ndvpg_objs++;
 	return sink_object(&c->out, type, moref, name);
 }
 
@@ -351,6 +353,22 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 	return rc_main == HERR_FAULT ? HERR_COLLECT : rc_main;
 }
 
+/* Parses one object of a retrieval whose first path is "name", adds it and
+ * its name: the object's row, 0 to skip it (no moref), -1 on a twin error. */
+static long long object_begin(struct collect *c, const struct xnode *objects, const char *const *paths,
+			      const char *type, struct oc *oc)
+{
+	oc_parse(objects, paths, oc);
+	if (!oc->moref)
+		return 0;
+	const char *name = simple(oc, 0);
+	long long obj = add_object(c, type, oc->moref, name ? name : oc->moref);
+	if (c->out.rc)
+		return -1;
+	put(c, obj, "name", PT_STRING, name);
+	return obj;
+}
+
 /* ---- clusters ---- */
 
 static const char *const cluster_paths[] = { "name", NULL };
@@ -442,14 +460,10 @@ static int on_host(void *ctx, const struct xnode *objects)
 {
 	struct collect *c = ctx;
 	struct oc oc;
-	oc_parse(objects, host_paths, &oc);
-	if (!oc.moref)
-		return 0;
+	long long obj = object_begin(c, objects, host_paths, "host", &oc);
+	if (obj <= 0)
+		return (int)obj;
 	const char *name = simple(&oc, H_NAME);
-	long long obj = add_object(c, "host", oc.moref, name ? name : oc.moref);
-	if (c->out.rc)
-		return -1;
-	put(c, obj, "name", PT_STRING, name);
 
 	const struct xnode *parent = oc.val[H_PARENT];
 	const char *cluster = NULL;
@@ -883,14 +897,9 @@ static int on_vm(void *ctx, const struct xnode *objects)
 {
 	struct collect *c = ctx;
 	struct oc oc;
-	oc_parse(objects, vm_paths, &oc);
-	if (!oc.moref)
-		return 0;
-	const char *name = simple(&oc, V_NAME);
-	long long obj = add_object(c, "vm", oc.moref, name ? name : oc.moref);
-	if (c->out.rc)
-		return -1;
-	put(c, obj, "name", PT_STRING, name);
+	long long obj = object_begin(c, objects, vm_paths, "vm", &oc);
+	if (obj <= 0)
+		return (int)obj;
 	put(c, obj, "uuid", PT_STRING, simple(&oc, V_UUID));
 	put(c, obj, "power_state", PT_STRING, simple(&oc, V_POWER));
 	put_simple(c, obj, "template", PT_BOOL, simple(&oc, V_TEMPLATE));
@@ -921,6 +930,24 @@ static int on_vm(void *ctx, const struct xnode *objects)
 	return c->out.rc ? -1 : 0;
 }
 
+/* ---- distributed port groups ---- */
+
+enum { P_NAME, P_UPLINK, P_PORT, P_POLICY, P_CONFIG_NAME };
+static const char *const dvpg_paths[] = { "name", "config.uplink", "config.defaultPortConfig", "config.policy",
+					  "config.name", NULL };
+
+static int on_dvportgroup(void *ctx, const struct xnode *objects)
+{
+	struct collect *c = ctx;
+	struct oc oc;
+	long long obj = object_begin(c, objects, dvpg_paths, "dvportgroup", &oc);
+	if (obj <= 0)
+		return (int)obj;
+	vc_dvportgroup(&c->out, obj, oc.val[P_UPLINK], oc.val[P_CONFIG_NAME] != NULL && !oc.missing[P_UPLINK],
+		       oc.val[P_PORT], oc.val[P_POLICY]);
+	return c->out.rc ? -1 : 0;
+}
+
 /* ---- datastores ---- */
 
 enum { D_NAME, D_SUMMARY };
@@ -937,14 +964,9 @@ static int on_datastore(void *ctx, const struct xnode *objects)
 {
 	struct collect *c = ctx;
 	struct oc oc;
-	oc_parse(objects, ds_paths, &oc);
-	if (!oc.moref)
-		return 0;
-	const char *name = simple(&oc, D_NAME);
-	long long obj = add_object(c, "datastore", oc.moref, name ? name : oc.moref);
-	if (c->out.rc)
-		return -1;
-	put(c, obj, "name", PT_STRING, name);
+	long long obj = object_begin(c, objects, ds_paths, "datastore", &oc);
+	if (obj <= 0)
+		return (int)obj;
 	const struct xnode *s = oc.val[D_SUMMARY];
 	put(c, obj, "type", PT_STRING, s ? xnode_text(s, "type") : NULL);
 	put(c, obj, "capacity", PT_INT, s ? xnode_text(s, "capacity") : NULL);
@@ -1006,6 +1028,8 @@ static int record_vcenter(struct collect *c)
 	put(c, obj, "vm_count", PT_INT, n);
 	snprintf(n, sizeof(n), "%lld", c->nds_objs);
 	put(c, obj, "datastore_count", PT_INT, n);
+	snprintf(n, sizeof(n), "%lld", c->ndvpg_objs);
+	put(c, obj, "dvportgroup_count", PT_INT, n);
 	put(c, obj, "version", PT_VERSION, vc_about(c->v, "version"));
 	put(c, obj, "build", PT_INT, vc_about(c->v, "build"));
 	c->vc_obj = obj;
@@ -1079,6 +1103,8 @@ static int collect_all(struct collect *c)
 			qsort(c->ds_hosts, c->nds_hosts, sizeof(*c->ds_hosts), pair_cmp);
 		rc = retrieve_view(c, "Datastore", ds_paths, on_datastore);
 	}
+	if (!rc)
+		rc = retrieve_view(c, "DistributedVirtualPortgroup", dvpg_paths, on_dvportgroup);
 	if (!rc)
 		rc = collect_host_calls(c);
 	if (!rc)

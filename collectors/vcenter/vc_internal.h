@@ -21,6 +21,11 @@ void vc_host_network(struct sink *out, long long obj, const struct xnode *net, c
 /* iscsi.chap_not_mutual of a host from config.storageDevice.hostBusAdapter
  * (vc_network.c); collected false leaves it not collected. */
 void vc_host_iscsi(struct sink *out, long long obj, const struct xnode *hbas, bool collected);
+/* The properties of a distributed port group (vc_network.c) from its
+ * config.uplink, config.defaultPortConfig and config.policy; config_seen
+ * says the configuration came back (an absent uplink flag is then false). */
+void vc_dvportgroup(struct sink *out, long long obj, const struct xnode *uplink, bool config_seen,
+		    const struct xnode *port, const struct xnode *policy);
 /* lockdown.exception_users and image.acceptance_level of one host
  * (vc_hostcalls.c): one manager call each, as vim25 has no property for
  * them.  0, or a transport error (a fault leaves the property not

@@ -184,3 +184,69 @@ void vc_host_iscsi(struct sink *out, long long obj, const struct xnode *hbas, bo
 	put_list(out, obj, "iscsi.chap_not_mutual", a);
 	json_decref(a);
 }
+
+/* ---- distributed port groups ---- */
+
+/* One security field of a port group's default port: the MAC management
+ * policy (vSphere 6.7 and later), else the older security policy's
+ * BoolPolicy; a switch that says neither rejects, vSphere's default. */
+static const char *dvpg_security(const struct xnode *port, const char *field)
+{
+	const char *v = xnode_text(xnode_child(port, "macManagementPolicy"), field);
+	if (!v)
+		v = xnode_text(xnode_child(xnode_child(port, "securityPolicy"), field), "value");
+	return v && (!strcmp(v, "true") || !strcmp(v, "1")) ? "true" : "false";
+}
+
+static bool is_true(const char *v)
+{
+	return v && (!strcmp(v, "true") || !strcmp(v, "1"));
+}
+
+/* The port-level overrides a port group allows, by name (vlan, security,
+ * ...), and livePortMoving; blockOverrideAllowed is the one SCG 8 keeps. */
+static json_t *dvpg_overrides(const struct xnode *policy)
+{
+	json_t *a = json_array();
+	for (const struct xnode *n = policy ? policy->child : NULL; n; n = n->next) {
+		size_t len = strlen(n->name);
+		static const char suffix[] = "OverrideAllowed";
+		bool over = len > sizeof(suffix) - 1 && !strcmp(n->name + len - (sizeof(suffix) - 1), suffix);
+		if ((!over && strcmp(n->name, "livePortMovingAllowed")) || !strcmp(n->name, "blockOverrideAllowed"))
+			continue;
+		if (!is_true(n->text))
+			continue;
+		char *name = xstrndup(n->name, len - (over ? sizeof(suffix) - 1 : strlen("Allowed")));
+		json_array_append_new(a, json_string(name));
+		free(name);
+	}
+	return a;
+}
+
+void vc_dvportgroup(struct sink *out, long long obj, const struct xnode *uplink, bool config_seen,
+		    const struct xnode *port, const struct xnode *policy)
+{
+	/* An absent uplink flag, with the configuration returned, is false. */
+	const char *up = uplink ? xnode_text(uplink, NULL) : config_seen ? "false" : NULL;
+	sink_prop(out, obj, "uplink", PT_BOOL, up ? (is_true(up) ? "true" : "false") : NULL);
+	static const char *const fields[][2] = { { "allowPromiscuous", "allow_promiscuous" },
+						 { "macChanges", "mac_changes" },
+						 { "forgedTransmits", "forged_transmits" } };
+	for (size_t i = 0; i < 3; i++)
+		sink_prop(out, obj, fields[i][1], PT_BOOL, port ? dvpg_security(port, fields[i][0]) : NULL);
+	const char *learn = xnode_text(xnode_child(xnode_child(port, "macManagementPolicy"), "macLearningPolicy"),
+				       "enabled");
+	sink_prop(out, obj, "mac_learning", PT_BOOL, port ? (is_true(learn) ? "true" : "false") : NULL);
+	const struct xnode *vlan = xnode_child(port, "vlan");
+	const char *vid = xnode_text(vlan, "vlanId");
+	bool trunk = vlan && ((vlan->xtype && !strcmp(vlan->xtype, "VmwareDistributedVirtualSwitchTrunkVlanSpec")) ||
+			      (vid && !strcmp(vid, "4095")));
+	sink_prop(out, obj, "vlan_trunk", PT_BOOL, port ? (trunk ? "true" : "false") : NULL);
+	const char *reset = xnode_text(policy, "portConfigResetAtDisconnect");
+	sink_prop(out, obj, "reset_at_disconnect", PT_BOOL, policy && reset ? (is_true(reset) ? "true" : "false") : NULL);
+	json_t *ov = policy ? dvpg_overrides(policy) : NULL;
+	char *s = ov ? json_dumps(ov, JSON_COMPACT) : NULL;
+	sink_prop(out, obj, "overrides_allowed", PT_LIST, s);
+	free(s);
+	json_decref(ov);
+}

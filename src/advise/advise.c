@@ -5,6 +5,7 @@
  * check wants and, for the rollback, the value observed, so that undoing
  * is exact.  A rule's remediation block may name a tool of its own; it is
  * used when the catalog lists it and the family offers no tool. */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -1234,6 +1235,82 @@ static int fam_iscsi(struct plan *p, const struct advise_in *in)
 	return 1;
 }
 
+/* A ReconfigureDVPortgroup_Task that copies the port group's current
+ * default port setting and policy and changes one part (ps, PowerCLI). */
+static json_t *dvpg_reconfigure(const char *pg, const char *change)
+{
+	return command("powercli", "$pg = Get-VDPortgroup -Name %s; $s = New-Object VMware.Vim.DVPortgroupConfigSpec; "
+				   "$s.ConfigVersion = $pg.ExtensionData.Config.ConfigVersion; "
+				   "$s.DefaultPortConfig = $pg.ExtensionData.Config.DefaultPortConfig; "
+				   "$s.Policy = $pg.ExtensionData.Config.Policy; %s; "
+				   "$pg.ExtensionData.ReconfigureDVPortgroup_Task($s)", pg, change);
+}
+
+/* Distributed port group policies. */
+static int fam_dvpg(struct plan *p, const struct advise_in *in)
+{
+	static const struct {
+		const char *prop, *ps;
+	} sec[] = { { "allow_promiscuous", "AllowPromiscuous" }, { "mac_changes", "MacChanges" },
+		    { "forged_transmits", "ForgedTransmits" } };
+	const char *prop_name = in->property;
+	char *pg = ps_q(in->object_name);
+	json_t *cmds = json_array(), *back = json_array();
+	const char *want = "false";
+	for (size_t i = 0; i < ARRAY_SIZE(sec); i++)
+		if (!strcmp(prop_name, sec[i].prop)) {
+			json_array_append_new(cmds, command("powercli", "Get-VDPortgroup -Name %s | Get-VDSecurityPolicy | "
+									"Set-VDSecurityPolicy -%s $false", pg, sec[i].ps));
+			json_array_append_new(back, command("powercli", "Get-VDPortgroup -Name %s | Get-VDSecurityPolicy | "
+									"Set-VDSecurityPolicy -%s $true", pg, sec[i].ps));
+		}
+	if (!strcmp(prop_name, "mac_learning")) {
+		json_array_append_new(cmds, dvpg_reconfigure(pg, "$s.DefaultPortConfig.MacManagementPolicy.MacLearningPolicy.Enabled = $false"));
+		json_array_append_new(back, dvpg_reconfigure(pg, "$s.DefaultPortConfig.MacManagementPolicy.MacLearningPolicy.Enabled = $true"));
+	} else if (!strcmp(prop_name, "reset_at_disconnect")) {
+		want = "true";
+		json_array_append_new(cmds, dvpg_reconfigure(pg, "$s.Policy.PortConfigResetAtDisconnect = $true"));
+		json_array_append_new(back, dvpg_reconfigure(pg, "$s.Policy.PortConfigResetAtDisconnect = $false"));
+	} else if (!strcmp(prop_name, "overrides_allowed")) {
+		want = "[]";
+		json_t *seen = list_of(prop(in, prop_name)), *e;
+		size_t i;
+		json_array_foreach(seen, i, e) {
+			const char *n = json_string_value(e);
+			if (!n || !*n || strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(n))
+				continue;	/* only the policy's own field names reach a command */
+			bool live = !strcmp(n, "livePortMoving");
+			char *off = xasprintf("$s.Policy.%c%s%s = $false", toupper((unsigned char)n[0]), n + 1,
+					      live ? "Allowed" : "OverrideAllowed");
+			char *on = xasprintf("$s.Policy.%c%s%s = $true", toupper((unsigned char)n[0]), n + 1,
+					     live ? "Allowed" : "OverrideAllowed");
+			json_array_append_new(cmds, dvpg_reconfigure(pg, off));
+			json_array_append_new(back, dvpg_reconfigure(pg, on));
+			free(off), free(on);
+		}
+		json_decref(seen);
+		if (!json_array_size(cmds)) {
+			json_array_append_new(cmds, command("powercli", "(Get-VDPortgroup -Name %s).ExtensionData.Config.Policy", pg));
+			json_array_append_new(back, command("powercli", "(Get-VDPortgroup -Name %s).ExtensionData.Config.Policy", pg));
+		}
+	} else if (!strcmp(prop_name, "vlan_trunk")) {
+		json_array_append_new(cmds, command("powercli", "Get-VDPortgroup -Name %s | Set-VDVlanConfiguration -VlanId <vlan>", pg));
+		plan_note(p, "the VLAN the port group belongs on is the site's network design: a person names it");
+		p->exact = false;
+	}
+	if (!json_array_size(cmds)) {
+		json_decref(cmds), json_decref(back), free(pg);
+		return 0;
+	}
+	plan_change(p, prop_name, prop(in, prop_name), want);
+	char *desc = xasprintf("Set %s of distributed port group %s to %s.", prop_name, in->object_name, want);
+	plan_manual(p, desc, cmds, back);
+	plan_impact(p, true, false, "1 minute", "Apply the rollback commands, which set the value back.");
+	p->summary = xasprintf("Set %s to %s on port group %s.", prop_name, want, in->object_name);
+	free(desc), free(pg);
+	return 1;
+}
+
 /* ---- the suggestion ---- */
 
 struct family {
@@ -1267,6 +1344,7 @@ static const struct family families[] = {
 	{ "vm", "dvfilters", fam_dvfilter },
 	{ "vcenter", "option.", fam_vc_option },
 	{ "host", "iscsi.chap_not_mutual", fam_iscsi },
+	{ "dvportgroup", "", fam_dvpg },
 	{ "dfw_rule", "", fam_dfw_rule },
 	{ "dfw_policy", "", fam_dfw_policy },
 };

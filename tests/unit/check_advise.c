@@ -118,7 +118,8 @@ static bool may_be_inexact(const struct rule *r, const char *property)
 {
 	static const char *const inexact[] = { "version", "build", "hw_version", "tools_status", "tools_version_status",
 					       "tpm.supported", "tpm.version", "network.vgt_portgroups",
-					       "network.native_vlan_portgroups", "iscsi.chap_not_mutual" };
+					       "network.native_vlan_portgroups", "iscsi.chap_not_mutual",
+					       "vlan_trunk" };
 	if (r->sql)
 		return true;
 	for (size_t i = 0; property && i < ARRAY_SIZE(inexact); i++)

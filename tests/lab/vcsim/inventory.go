@@ -100,6 +100,8 @@ func buildInventory(t topology) (inv *inventory, err error) {
 	pc.Self = si.Content.PropertyCollector
 	simulator.Map.Put(pc)
 
+	setupPortgroups()
+
 	byName := map[string]*simulator.HostSystem{}
 	for _, e := range simulator.Map.All("HostSystem") {
 		h := e.(*simulator.HostSystem)
