@@ -195,6 +195,7 @@ static const char *phase_label(const char *phase)
 	static const char *const names[][2] = {
 		{ "ClusterComputeResource", "clusters" }, { "HostSystem", "hosts" },
 		{ "VirtualMachine", "VMs" }, { "Datastore", "datastores" },
+		{ "DistributedVirtualPortgroup", "distributed port groups" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (!strcmp(phase, names[i][0]))
@@ -1070,7 +1071,7 @@ static int collect_vc_options(struct collect *c)
 			     "<pathSet>setting</pathSet></propSet><objectSet><obj type=\"OptionManager\">");
 		buf_xml_escape(&b, mgr);
 		buf_puts(&b, "</obj><skip>false</skip></objectSet></specSet><options></options></RetrievePropertiesEx>");
-		c->phase = "vCenter settings";
+		c->phase = "settings";
 		rc = retrieve_pages(c, b.data, on_vc_options);
 		buf_release(&b);
 	}
