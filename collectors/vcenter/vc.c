@@ -32,6 +32,9 @@ struct vc {
 	char *password;
 	char *service[ARRAY_SIZE(service_names)];
 	char *api_version;
+	char *about_version;	/* ServiceContent.about.version, or NULL */
+	char *about_build;	/* ServiceContent.about.build, or NULL */
+	char *setting;		/* ServiceContent.setting (vpxd settings), or NULL */
 	long long calls;
 	long long bytes;
 	long long answer_bytes;	/* of the answer being read */
@@ -68,6 +71,17 @@ const char *vc_service(const struct vc *v, const char *name)
 	for (unsigned i = 0; i < ARRAY_SIZE(service_names); i++)
 		if (!strcmp(service_names[i], name))
 			return v->service[i];
+	return NULL;
+}
+
+const char *vc_about(const struct vc *v, const char *field)
+{
+	if (!strcmp(field, "version"))
+		return v->about_version;
+	if (!strcmp(field, "build"))
+		return v->about_build;
+	if (!strcmp(field, "setting"))
+		return v->setting;
 	return NULL;
 }
 
@@ -260,6 +274,13 @@ static int service_content(struct vc *v)
 	}
 	const char *api = xnode_text(xnode_child(sc, "about"), "apiVersion");
 	v->api_version = xstrdup(api ? api : "");
+	/* Optional: an account may see no settings; a missing one is not collected. */
+	const char *ver = xnode_text(xnode_child(sc, "about"), "version");
+	const char *build = xnode_text(xnode_child(sc, "about"), "build");
+	const char *setting = xnode_text(sc, "setting");
+	v->about_version = ver && *ver ? xstrdup(ver) : NULL;
+	v->about_build = build && *build ? xstrdup(build) : NULL;
+	v->setting = setting && *setting ? xstrdup(setting) : NULL;
 	soap_result_release(&res);
 	return 0;
 }
@@ -320,6 +341,9 @@ void vc_close(struct vc *v)
 	for (unsigned i = 0; i < ARRAY_SIZE(service_names); i++)
 		free(v->service[i]);
 	free(v->api_version);
+	free(v->about_version);
+	free(v->about_build);
+	free(v->setting);
 	free(v->url);
 	free(v->target);
 	free(v->user);

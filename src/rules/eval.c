@@ -719,7 +719,8 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 			rc = eval_missing_part(&x, snap, p);
 		else
 			rc = store_objects_each(st, snap, types.v[i], eval_object, &x);
-		if (rc >= 0 && part == PART_VCENTER && !x.seen && strcmp(types.v[i], VCENTER_PART_OBJECT))
+		if (rc >= 0 && part == PART_VCENTER && !x.seen && strcmp(types.v[i], VCENTER_PART_OBJECT) &&
+		    !vocab_may_be_absent(types.v[i]))
 			rc = eval_no_objects(&x, snap);
 		if (rc < 0)
 			break;

@@ -287,14 +287,14 @@ START_TEST(test_baseline_show_parameters)
 		ck_assert(strstr(json_string_value(json_object_get(p, "description")), "PasswordMaxDays"));
 	}
 	ck_assert(found);
-	ck_assert_int_eq(json_array_size(json_object_get(j, "rules")), 68);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "rules")), 85);
 	json_decref(j);
 	static const char *const list[] = { "baseline", "list", "-f", "json", NULL };
 	j = run_json(list, EXIT_CLEAN);
 	found = false;
 	json_array_foreach(json_object_get(j, "baselines"), i, p)
 		if (!strcmp(json_string_value(json_object_get(p, "id")), CIS))
-			found = json_integer_value(json_object_get(p, "rules")) == 68;
+			found = json_integer_value(json_object_get(p, "rules")) == 85;
 	ck_assert(found);
 	json_decref(j);
 }
@@ -419,7 +419,7 @@ START_TEST(test_progress_and_stats)
 	/* Not a terminal: a line a step, with the totals. */
 	ck_assert_msg(strstr(r.err, "harden: collecting vCenter hosts: "), "%s", r.err);
 	ck_assert_msg(strstr(r.err, " API calls, "), "%s", r.err);
-	ck_assert_msg(strstr(r.err, "harden: evaluating " CIS ": baseline 1 of 1, 68 rules\n"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "harden: evaluating " CIS ": baseline 1 of 1, 85 rules\n"), "%s", r.err);
 	ck_assert_msg(!strchr(r.err, '\r'), "%s", r.err);
 	ck_assert_msg(strstr(r.err, "harden: stats of snapshot "), "%s", r.err);
 	ck_assert_msg(strstr(r.err, "  collected   "), "%s", r.err);

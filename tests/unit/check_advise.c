@@ -15,7 +15,7 @@
 static const char *const candidates[] = {
 	"false", "true", "0", "1", "-1", "999999", "", "x", "on", "off", "[]", "[\"ANY\"]", "[\"10.0.0.1\"]",
 	"lockdownDisabled", "lockdownNormal", "ALLOW", "DROP", "Application", "Emergency", "connected", "poweredOn",
-	"1.0.0", "99.0.0", "vmx-10", "vmx-21", "toolsOld", "toolsOk", "sslv3", "tlsv1.2",
+	"1.0.0", "99.0.0", "vmx-10", "vmx-21", "toolsOld", "toolsOk", "sslv3", "tlsv1.2", "guestToolsTooOld",
 };
 
 struct props {
@@ -109,12 +109,17 @@ static void check_plan(const struct rule *r, const json_t *s, const char *where)
 }
 
 /* Rules whose fix cannot be exact and reversible, by the nature of the
- * change: upgrades, hardware, and the whole-DFW SQL checks (which rule to
- * change is a person's call). */
+ * change: upgrades and patches (version, build), hardware (a TPM is
+ * fitted, not configured), the VLAN a port group belongs on (the site's
+ * network design names it), CHAP secrets (the storage target holds
+ * them), and the whole-DFW SQL checks (which rule to change is a person's
+ * call). */
 static bool may_be_inexact(const struct rule *r, const char *property)
 {
 	static const char *const inexact[] = { "version", "build", "hw_version", "tools_status", "tools_version_status",
-					       "tpm.supported", "tpm.version" };
+					       "tpm.supported", "tpm.version", "network.vgt_portgroups",
+					       "network.native_vlan_portgroups", "iscsi.chap_not_mutual",
+					       "vlan_trunk" };
 	if (r->sql)
 		return true;
 	for (size_t i = 0; property && i < ARRAY_SIZE(inexact); i++)

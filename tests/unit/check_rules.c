@@ -408,7 +408,7 @@ START_TEST(test_user_baseline_overrides_builtin_of_the_same_name)
 	struct baseline *b;
 	ck_assert_msg(baseline_load(&b, p) == 0, "%s", err_get());
 	ck_assert_str_eq(b->title, "CIS, site edition");
-	ck_assert_uint_eq(b->nrules, 68);
+	ck_assert_uint_eq(b->nrules, 85);
 	ck_assert_str_eq(b->rules[b->nrules - 1].id, "cis-esxi-3.9");
 	ck_assert_int_eq(b->rules[b->nrules - 1].severity, SEV_LOW);
 	baseline_free(b);
@@ -712,7 +712,7 @@ START_TEST(test_builtin_cross_references_resolve)
 		for (unsigned r = 0; r < b[i]->nrules; r++)
 			strlist_add(&ids, b[i]->rules[r].id);
 	}
-	ck_assert_uint_eq(ids.n, 68 + 65 + 22 + 26 + 7);
+	ck_assert_uint_eq(ids.n, 85 + 93 + 22 + 26 + 7);
 	unsigned refs = 0;
 	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
 		for (unsigned r = 0; r < b[i]->nrules; r++) {
