@@ -62,6 +62,29 @@ static int nsx_completed(struct store *st, long long snap, bool *yes)
 #define FAIL SQLW(W_RS_FAIL)
 #define UNKNOWN SQLW(W_RS_UNKNOWN)
 
+#define POSTURE_INSERT \
+	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name, property, " \
+	"  baseline_id, old_value, new_value) " \
+	"SELECT ?1, ?2, CASE WHEN fn.status = " FAIL " AND fo.status = " SQLW(W_RS_WAIVED) " AND coalesce(w.expired, 0) " \
+	"                    THEN 'waiver_expired' " \
+	"                    WHEN fn.status = " FAIL " THEN 'regressed' " \
+	"                    WHEN fn.status = " UNKNOWN " THEN 'became_unknown' ELSE 'fixed' END, " \
+	"  n.type, n.moref, n.name, fn.rule_id, en.baseline_id, fo.status, fn.status "
+#define POSTURE_OLD_EVAL \
+	"JOIN evaluation eo ON eo.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?1 AND kind = 'scan' " \
+	"                               AND baseline_id = en.baseline_id) "
+#define POSTURE_OBJECTS \
+	"JOIN object n ON n.id = fn.object_id " \
+	"JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
+#define POSTURE_WHERE \
+	"LEFT JOIN waiver w ON w.id = fn.waiver_id " \
+	"WHERE en.snapshot_id = ?2 AND en.kind = 'scan' " \
+	"  AND en.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' " \
+	"               AND baseline_id = en.baseline_id) " \
+	"  AND ((fn.status = " FAIL " AND fo.status <> " FAIL ") " \
+	"       OR (fn.status = " UNKNOWN " AND fo.status <> " UNKNOWN ") " \
+	"       OR (fo.status = " FAIL " AND fn.status IN (" SQLW(W_RS_PASS) ", " SQLW(W_RS_NA) ")))"
+
 static const char *const drift_sql[] = {
 	/* Objects added. */
 	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name) "
@@ -103,29 +126,19 @@ static const char *const drift_sql[] = {
 	" AND NOT EXISTS (SELECT 1 FROM property pn WHERE pn.object_id = n.id AND pn.name = po.name)",
 	/* Posture: the latest scan evaluation of each baseline both snapshots
 	 * were evaluated against, finding by finding.  Each new finding finds
-	 * its old one through the objects' and findings' indexes. */
-	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name, property, "
-	"  baseline_id, old_value, new_value) "
-	"SELECT ?1, ?2, CASE WHEN fn.status = " FAIL " AND fo.status = " SQLW(W_RS_WAIVED) " AND coalesce(w.expired, 0) "
-	"                    THEN 'waiver_expired' "
-	"                    WHEN fn.status = " FAIL " THEN 'regressed' "
-	"                    WHEN fn.status = " UNKNOWN " THEN 'became_unknown' ELSE 'fixed' END, "
-	"  n.type, n.moref, n.name, fn.rule_id, en.baseline_id, fo.status, fn.status "
-	"FROM evaluation en "
-	"JOIN evaluation eo ON eo.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?1 AND kind = 'scan' "
-	"                               AND baseline_id = en.baseline_id) "
-	"JOIN finding fn ON fn.evaluation_id = en.id "
-	"JOIN object n ON n.id = fn.object_id "
-	"JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
-	"JOIN finding fo ON fo.object_id = o.id AND fo.evaluation_id = eo.id AND (fo.rule_id = fn.rule_id "
-	"  OR fo.rule_id IN " ALIASES("en.id", "fn.rule_id") ") "
-	"LEFT JOIN waiver w ON w.id = fn.waiver_id "
-	"WHERE en.snapshot_id = ?2 AND en.kind = 'scan' "
-	"  AND en.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' "
-	"               AND baseline_id = en.baseline_id) "
-	"  AND ((fn.status = " FAIL " AND fo.status <> " FAIL ") "
-	"       OR (fn.status = " UNKNOWN " AND fo.status <> " UNKNOWN ") "
-	"       OR (fo.status = " FAIL " AND fn.status IN (" SQLW(W_RS_PASS) ", " SQLW(W_RS_NA) ")))",
+	 * its old one through the objects' and findings' indexes: first under
+	 * the rule's own id, then under its earlier ids (few rules have any, so
+	 * that part starts from them). */
+	POSTURE_INSERT "FROM evaluation en " POSTURE_OLD_EVAL
+	"JOIN finding fn ON fn.evaluation_id = en.id " POSTURE_OBJECTS
+	"JOIN finding fo ON fo.object_id = o.id AND fo.evaluation_id = eo.id AND fo.rule_id = fn.rule_id "
+	POSTURE_WHERE,
+	POSTURE_INSERT "FROM evaluation en " POSTURE_OLD_EVAL
+	"CROSS JOIN eval_rule ar ON ar.evaluation_id = en.id AND json_valid(ar.details) "
+	"CROSS JOIN json_each(ar.details, '$.aliases') j "
+	"CROSS JOIN finding fn ON fn.evaluation_id = en.id AND fn.rule_id = ar.rule_id " POSTURE_OBJECTS
+	"JOIN finding fo ON fo.object_id = o.id AND fo.evaluation_id = eo.id AND fo.rule_id = j.value "
+	POSTURE_WHERE " AND j.value IS NOT ar.rule_id",
 };
 
 static const char delete_pair[] = "DELETE FROM drift_event WHERE from_snapshot = ?1 AND to_snapshot = ?2";
