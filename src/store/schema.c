@@ -174,6 +174,7 @@ static const char *const migrations[] = {
 };
 
 static const char user_version_sql[] = "PRAGMA user_version";
+static const char tables_sql[] = "SELECT count(*) FROM sqlite_master";
 
 static int migrate(struct store *st)
 {
@@ -228,7 +229,6 @@ static int read_only(struct store *st)
  * in it (a new path, a 0-byte file) becomes one. */
 static int check_twin(struct store *st)
 {
-	static const char tables_sql[] = "SELECT count(*) FROM sqlite_master";
 	static const char ours_sql[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'snapshot'";
 	long long v = 0, tables = 0, ours = 0;
 	int rc;
@@ -257,6 +257,12 @@ static int configure(struct store *st, bool readonly)
 		if (sqlite3_db_readonly(st->db, "main") == 1)
 			return read_only(st);
 		if ((rc = check_twin(st)) < 0)
+			return rc;
+		/* A new twin gives pages freed by prune back to the file system
+		 * (store_reclaim); this can only be set before the first table. */
+		long long tables = 0;
+		if ((rc = store_query_int(st, tables_sql, &tables, "")) < 0 ||
+		    (tables == 0 && (rc = store_exec(st, "PRAGMA auto_vacuum = INCREMENTAL", "configure")) < 0))
 			return rc;
 		if ((rc = store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", "configure")) < 0)
 			return rc;

@@ -429,6 +429,103 @@ START_TEST(test_migration_from_v4_then_remediations)
 }
 END_TEST
 
+/* A completed snapshot of "lab" with n hosts of 20 properties each, whose
+ * values carry the scan's number (so that no two scans share them), and
+ * one failing finding per host. */
+static long long big_snapshot(struct store *st, int scan, int n)
+{
+	long long snap, ev, obj;
+	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan", NULL };
+	ck_assert_int_eq(store_snapshot_begin(st, "lab", "cis", "http://x/sdk", &snap), 0);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", SEV_HIGH, "host", "{}"), 0);
+	for (int i = 0; i < n; i++) {
+		char moref[32], name[32], value[64];
+		snprintf(moref, sizeof(moref), "host-%d", i);
+		snprintf(name, sizeof(name), "esx-%02d", i);
+		ck_assert_int_eq(store_object_add(st, snap, "host", moref, name, &obj), 0);
+		for (int p = 0; p < 20; p++) {
+			char prop[32];
+			snprintf(prop, sizeof(prop), "option.P%02d", p);
+			snprintf(value, sizeof(value), "value %d of scan %d on %s", p, scan, name);
+			ck_assert_int_eq(store_prop(st, obj, prop, PT_STRING, value), 0);
+		}
+		ck_assert_int_eq(store_finding(st, ev, "r1", obj, RS_FAIL, "option.P00", value, "x", 0), 0);
+	}
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(store_snapshot_end(st, snap, SNAP_COMPLETED, NULL, NULL), 0);
+	return snap;
+}
+
+static long long file_size(const char *path)
+{
+	struct stat sb;
+	ck_assert_int_eq(stat(path, &sb), 0);
+	return (long long)sb.st_size;
+}
+
+/* Prunes all but the latest snapshot; the file must shrink by what the
+ * store says it freed, and the latest must read as before. */
+static void prune_and_check(struct store *st)
+{
+	long long *ids, freed = -1, latest = 0;
+	unsigned n;
+	ck_assert_int_eq(store_prune_select(st, "lab", 1, 0, &ids, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(store_snapshots_delete(st, ids, n), 0);
+	free(ids);
+	/* Everything in the file itself, none in the write-ahead log. */
+	ck_assert_int_eq(store_exec(st, "PRAGMA wal_checkpoint(TRUNCATE)", "test"), 0);
+	long long before = file_size(db);
+	ck_assert_int_eq(store_reclaim(st, &freed), 0);
+	long long after = file_size(db);
+	ck_assert_msg(freed > before / 2, "freed %lld of %lld bytes", freed, before);
+	ck_assert_msg(after <= before - freed, "file %lld -> %lld bytes, freed %lld", before, after, freed);
+	long long mode = -1;
+	ck_assert_int_eq(store_query_int(st, "PRAGMA auto_vacuum", &mode, ""), 0);
+	ck_assert_int_eq(mode, 2);	/* incremental from now on */
+	ck_assert_int_eq(store_snapshot_latest(st, "lab", &latest), 0);
+	long long objs = 0, props = 0;
+	ck_assert_int_eq(store_object_count(st, latest, "host", &objs), 0);
+	ck_assert_int_eq(objs, 300);
+	ck_assert_int_eq(store_query_int(st, "SELECT count(*) FROM property p JOIN object o ON o.id = p.object_id "
+					 "WHERE o.snapshot_id = ?", &props, "i", latest), 0);
+	ck_assert_int_eq(props, 300 * 20);
+}
+
+START_TEST(test_prune_gives_the_space_back)
+{
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	for (int i = 0; i < 4; i++)
+		big_snapshot(st, i, 300);
+	prune_and_check(st);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_prune_switches_an_older_twin_to_incremental_vacuum)
+{
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	store_close(st);
+	/* Twins made before incremental vacuum have none. */
+	sqlite3 *raw;
+	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(raw, "PRAGMA auto_vacuum = NONE; VACUUM", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	long long mode = -1;
+	ck_assert_int_eq(store_query_int(st, "PRAGMA auto_vacuum", &mode, ""), 0);
+	ck_assert_int_eq(mode, 0);
+	for (int i = 0; i < 4; i++)
+		big_snapshot(st, i, 300);
+	prune_and_check(st);
+	store_close(st);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("store");
@@ -446,6 +543,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_read_only_twin_is_named_so);
 	tcase_add_test(tc, test_scan_lock_follows_symlinks);
 	tcase_add_test(tc, test_migration_from_v4_then_remediations);
+	tcase_add_test(tc, test_prune_gives_the_space_back);
+	tcase_add_test(tc, test_prune_switches_an_older_twin_to_incremental_vacuum);
 	suite_add_tcase(s, tc);
 	return s;
 }
