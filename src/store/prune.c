@@ -1,6 +1,7 @@
 /* Removing old snapshots: what goes is chosen in SQL, and deleted in one
- * transaction; foreign keys cascade to objects, properties, evaluations,
- * findings, waivers, parts and drift.  Then the file gives the space back. */
+ * transaction; foreign keys cascade to objects, evaluations, findings,
+ * waivers, parts and drift, and the property sets no object points to
+ * any more go with them.  Then the file gives the space back. */
 #include <stdlib.h>
 
 #include "store/store_int.h"
@@ -43,6 +44,8 @@ int store_snapshots_delete(struct store *st, const long long *ids, unsigned n)
 	int rc = store_begin(st);
 	for (unsigned i = 0; i < n && rc == 0; i++)
 		rc = store_query(st, "write", sql, NULL, NULL, "i", ids[i]);
+	if (rc == 0)
+		rc = store_propsets_prune(st);
 	if (rc < 0) {
 		store_rollback(st);
 		return rc;

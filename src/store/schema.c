@@ -170,8 +170,34 @@ static const char *const migrations[] = {
 	"CREATE INDEX finding_by_object ON finding(object_id, evaluation_id, rule_id);"
 	"DROP INDEX IF EXISTS finding_by_evaluation;"
 	"CREATE INDEX finding_by_evaluation ON finding(evaluation_id, rule_id, status);"
-	"CREATE INDEX IF NOT EXISTS object_by_type ON object(snapshot_id, type);",
+	"CREATE INDEX IF NOT EXISTS object_by_type ON object(snapshot_id, type);"
+	/* ... and property sets stored once (propset.c): an object points to
+	 * its set; the property table becomes a view of the same shape
+	 * (store_props_migrate, after this). */
+	"CREATE TABLE IF NOT EXISTS propset("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS propset_by_hash ON propset(hash);"
+	"CREATE TABLE IF NOT EXISTS propset_prop("
+	"  set_id INTEGER NOT NULL REFERENCES propset(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  collected INTEGER NOT NULL,"
+	"  value TEXT,"
+	"  PRIMARY KEY (set_id, name)) WITHOUT ROWID;",
 };
+
+/* Steps of a migration that SQL alone cannot take, after its SQL. */
+static int migrate_8(struct store *st)
+{
+	static const char has_column[] = "SELECT count(*) FROM pragma_table_info('object') WHERE name = 'propset_id'";
+	long long n = 0;
+	int rc = store_query_int(st, has_column, &n, "");
+	if (rc == 0 && n == 0)
+		rc = store_exec(st, "ALTER TABLE object ADD COLUMN propset_id INTEGER REFERENCES propset(id);"
+				"CREATE INDEX object_by_propset ON object(propset_id)", "migrate");
+	return rc < 0 ? rc : store_props_migrate(st);
+}
 
 static const char user_version_sql[] = "PRAGMA user_version";
 static const char tables_sql[] = "SELECT count(*) FROM sqlite_master";
@@ -193,6 +219,8 @@ static int migrate(struct store *st)
 		char *sql = xasprintf("%s; PRAGMA user_version = %d;", migrations[v], v + 1);
 		rc = store_exec(st, sql, "migrate");
 		free(sql);
+		if (rc == 0 && v + 1 == 8)
+			rc = migrate_8(st);
 		if (rc < 0) {
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return rc;
@@ -338,6 +366,11 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	/* Properties still held are written unless a transaction is open:
+	 * closing rolls that back. */
+	if (st->db && st->pend.obj && sqlite3_get_autocommit(st->db))
+		store_props_flush(st);
+	store_props_release(st);
 	for (unsigned i = 0; i < st->ncache; i++)
 		sqlite3_finalize(st->cache[i].s);
 	if (st->db)
@@ -356,27 +389,36 @@ const char *store_path(const struct store *st)
 
 int store_begin(struct store *st)
 {
-	return store_exec(st, "BEGIN IMMEDIATE", "write");
+	int rc = store_props_flush(st);
+	return rc < 0 ? rc : store_exec(st, "BEGIN IMMEDIATE", "write");
 }
 
 int store_savepoint(struct store *st)
 {
-	return store_exec(st, "SAVEPOINT harden_sp", "write");
+	int rc = store_props_flush(st);
+	return rc < 0 ? rc : store_exec(st, "SAVEPOINT harden_sp", "write");
 }
 
 int store_rollback_savepoint(struct store *st)
 {
+	store_props_discard(st);
 	return store_exec(st, "ROLLBACK TO harden_sp", "write");
 }
 
 int store_commit(struct store *st)
 {
-	int rc = store_exec(st, "COMMIT", "write");
+	int rc = store_props_flush(st);
+	if (rc < 0) {
+		store_rollback(st);
+		return rc;
+	}
+	rc = store_exec(st, "COMMIT", "write");
 	torture_point("commit");
 	return rc;
 }
 
 void store_rollback(struct store *st)
 {
+	store_props_discard(st);
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -267,16 +267,11 @@ int store_object_add(struct store *st, long long snap, const char *type, const c
 {
 	static const char sql[] = "INSERT INTO object(snapshot_id, type, moref, name) VALUES (?,?,?,?)";
 	int rc = store_query(st, "write", sql, NULL, NULL, "itte", snap, type, moref, name);
-	if (rc == 0)
+	if (rc == 0) {
 		*id = sqlite3_last_insert_rowid(st->db);
+		store_props_hold(st, *id);
+	}
 	return rc;
-}
-
-int store_prop(struct store *st, long long obj, const char *name, enum ptype type, const char *value)
-{
-	static const char sql[] = "INSERT OR REPLACE INTO property(object_id, name, type, collected, value) "
-				  "VALUES (?,?,?,?,?)";
-	return store_query(st, "write", sql, NULL, NULL, "ittbt", obj, name, ptype_name(type), value != NULL, value);
 }
 
 int store_object_count(struct store *st, long long snap, const char *type, long long *n)
@@ -353,10 +348,10 @@ static int object_row(void *ctx, sqlite3_stmt *s)
 int store_objects_each(struct store *st, long long snap, const char *type, store_object_fn fn, void *ctx)
 {
 	static const char by_type[] = "SELECT o.id, o.type, o.moref, o.name, p.name, p.type, p.collected, p.value "
-				      "FROM object o LEFT JOIN property p ON p.object_id = o.id "
+				      "FROM object o LEFT JOIN propset_prop p ON p.set_id = o.propset_id "
 				      "WHERE o.snapshot_id = ?1 AND o.type = ?2 ORDER BY o.id, p.name";
 	static const char all[] = "SELECT o.id, o.type, o.moref, o.name, p.name, p.type, p.collected, p.value "
-				  "FROM object o LEFT JOIN property p ON p.object_id = o.id "
+				  "FROM object o LEFT JOIN propset_prop p ON p.set_id = o.propset_id "
 				  "WHERE o.snapshot_id = ?1 ORDER BY o.type, o.name, o.id, p.name";
 	struct objects_ctx x = { .fn = fn, .ctx = ctx };
 	int rc = store_query(st, "read", type ? by_type : all, object_row, &x, "it", snap, type);
