@@ -1,6 +1,6 @@
 /* Drift between snapshots, computed by SQLite over the twin's own tables:
- * objects matched by type and moref, properties by name, findings by
- * baseline, rule and object. */
+ * objects matched by type and moref, properties by name (only of objects
+ * whose property set changed), findings by baseline, rule and object. */
 #include "drift/drift.h"
 
 #include <stdlib.h>
@@ -103,27 +103,31 @@ static const char *const drift_sql[] = {
 	VCENTER_PART_OBJECT "'))",
 	/* Properties of objects in both: changed, appeared, newly collected or
 	 * no longer collected.  A property that stays not collected, or goes
-	 * from absent to not collected, says nothing new. */
+	 * from absent to not collected, says nothing new.  Objects that point
+	 * to the same property set have no property drift, so only the
+	 * objects whose set changed are compared. */
 	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name, property, "
 	"  old_value, new_value) "
-	"SELECT ?1, ?2, CASE WHEN po.object_id IS NULL OR (po.collected AND pn.collected) THEN 'property_changed' "
+	"SELECT ?1, ?2, CASE WHEN po.set_id IS NULL OR (po.collected AND pn.collected) THEN 'property_changed' "
 	"                    WHEN pn.collected THEN 'property_collected' ELSE 'property_uncollected' END, "
 	"  n.type, n.moref, n.name, pn.name, CASE WHEN po.collected THEN po.value END, "
 	"  CASE WHEN pn.collected THEN pn.value END "
 	"FROM object n JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
-	"JOIN property pn ON pn.object_id = n.id "
-	"LEFT JOIN property po ON po.object_id = o.id AND po.name = pn.name "
-	"WHERE n.snapshot_id = ?2 AND pn.type <> 'group' AND " NSX_FILTER("n.type")
-	" AND ((po.object_id IS NULL AND pn.collected) OR po.collected <> pn.collected "
+	"JOIN propset_prop pn ON pn.set_id = n.propset_id "
+	"LEFT JOIN propset_prop po ON po.set_id = o.propset_id AND po.name = pn.name "
+	"WHERE n.snapshot_id = ?2 AND n.propset_id IS NOT o.propset_id AND pn.type <> 'group' AND "
+	NSX_FILTER("n.type")
+	" AND ((po.set_id IS NULL AND pn.collected) OR po.collected <> pn.collected "
 	"      OR (po.collected AND pn.collected AND po.value IS NOT pn.value))",
 	/* Properties that disappeared from an object in both. */
 	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name, property, "
 	"  old_value, new_value) "
 	"SELECT ?1, ?2, 'property_changed', n.type, n.moref, n.name, po.name, po.value, NULL "
 	"FROM object n JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
-	"JOIN property po ON po.object_id = o.id "
-	"WHERE n.snapshot_id = ?2 AND po.type <> 'group' AND po.collected AND " NSX_FILTER("n.type")
-	" AND NOT EXISTS (SELECT 1 FROM property pn WHERE pn.object_id = n.id AND pn.name = po.name)",
+	"JOIN propset_prop po ON po.set_id = o.propset_id "
+	"WHERE n.snapshot_id = ?2 AND n.propset_id IS NOT o.propset_id AND po.type <> 'group' AND po.collected AND "
+	NSX_FILTER("n.type")
+	" AND NOT EXISTS (SELECT 1 FROM propset_prop pn WHERE pn.set_id = n.propset_id AND pn.name = po.name)",
 	/* Posture: the latest scan evaluation of each baseline both snapshots
 	 * were evaluated against, finding by finding.  Each new finding finds
 	 * its old one through the objects' and findings' indexes: first under
