@@ -187,6 +187,11 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (set_id, name)) WITHOUT ROWID;",
 };
 
+const char *store_migration_sql(int v)
+{
+	return v >= 0 && (size_t)v < ARRAY_SIZE(migrations) ? migrations[v] : NULL;
+}
+
 /* Steps of a migration that SQL alone cannot take, after its SQL. */
 static int migrate_8(struct store *st)
 {

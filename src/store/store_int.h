@@ -122,6 +122,9 @@ void store_props_discard(struct store *st);
 void store_props_release(struct store *st);
 /* Removes the sets no object points to (after deleting snapshots). */
 int store_propsets_prune(struct store *st);
+/* The SQL of migration v (from version v to v + 1), NULL past the last:
+ * for tests that build an older twin as older code did. */
+const char *store_migration_sql(int v);
 /* Migration 8: moves an older twin's property table into sets. */
 int store_props_migrate(struct store *st);
 
