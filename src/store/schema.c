@@ -279,9 +279,11 @@ static int configure(struct store *st, bool readonly)
 	int rc;
 	sqlite3_busy_timeout(st->db, 10000);
 	sqlite3_extended_result_codes(st->db, 0);
-	/* Temporary b-trees and statement journals stay in memory: a scan's
-	 * statements would otherwise spill them to files page by page. */
-	if ((rc = store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY", "configure")) < 0)
+	/* temp_store stays FILE: in memory, a report's sort of every result
+	 * of a 10,000-VM scan (each row carrying its rule's details) took the
+	 * peak RSS from 20 to 194 MB; property sets already removed most of
+	 * the statement-journal writes it was meant to save. */
+	if ((rc = store_exec(st, "PRAGMA foreign_keys = ON", "configure")) < 0)
 		return rc;
 	if (sqlite3_create_function(st->db, "harden_part", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_part, NULL,
 				    NULL) != SQLITE_OK)
