@@ -192,8 +192,11 @@ const char *store_migration_sql(int v)
 	return v >= 0 && (size_t)v < ARRAY_SIZE(migrations) ? migrations[v] : NULL;
 }
 
-/* Steps of a migration that SQL alone cannot take, after its SQL. */
-static int migrate_8(struct store *st)
+/* The version whose migration moves properties into sets: after its SQL,
+ * the steps SQL alone cannot take. */
+#define SCHEMA_PROPSETS 8
+
+static int migrate_propsets(struct store *st)
 {
 	static const char has_column[] = "SELECT count(*) FROM pragma_table_info('object') WHERE name = 'propset_id'";
 	long long n = 0;
@@ -224,8 +227,8 @@ static int migrate(struct store *st)
 		char *sql = xasprintf("%s; PRAGMA user_version = %d;", migrations[v], v + 1);
 		rc = store_exec(st, sql, "migrate");
 		free(sql);
-		if (rc == 0 && v + 1 == 8)
-			rc = migrate_8(st);
+		if (rc == 0 && v + 1 == SCHEMA_PROPSETS)
+			rc = migrate_propsets(st);
 		if (rc < 0) {
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return rc;
