@@ -80,7 +80,7 @@ const struct cmd cmd_prune = {
 	.optsets = { { opts, 0 } },
 	.opts_size = sizeof(struct prune_opts),
 	.defaults = &defaults,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_BUSY),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_BUSY, EXIT_NO_SCAN),
 	.exit_texts = { CMD_PLAIN_EXITS },
 	.run = run,
 };

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <unistd.h>
 
+#include "util/progress.h"
 #include "util/util.h"
 #include "vcenter/vc.h"
 #include "common/sink.h"
@@ -19,6 +20,8 @@ struct host_rec {
 	long long obj;
 	char *optmgr;
 	bool options_seen;
+	char *access_mgr;	/* configManager.hostAccessManager */
+	char *image_mgr;	/* configManager.imageConfigManager */
 };
 
 struct pair {
@@ -36,8 +39,10 @@ struct collect {
 	struct pair *ds_hosts;	/* datastore moref -> host name */
 	size_t nds_hosts, capds_hosts;
 	long long page_objects;
-	long long nhost_objs, nvm_objs, nds_objs;	/* for the vcenter object */
+	long long nhost_objs, nvm_objs, nds_objs, ndvpg_objs;	/* for the vcenter object */
 	bool mounts_incomplete;	/* a host's datastore list was not collected */
+	long long vc_obj;	/* the vcenter object */
+	bool vc_options_seen;
 	const char *phase;
 };
 
@@ -125,6 +130,8 @@ static long long add_object(struct collect *c, const char *type, const char *mor
 		c->nvm_objs++;
 	else if (!strcmp(type, "datastore"))
 		c->nds_objs++;
+	else if (!strcmp(type, "dvportgroup"))
+		c->ndvpg_objs++;
 	return sink_object(&c->out, type, moref, name);
 }
 
@@ -182,12 +189,28 @@ static void put_list(struct collect *c, long long obj, const char *name, json_t 
 	free(s);
 }
 
+/* A phase as people call it: hosts, not HostSystem. */
+static const char *phase_label(const char *phase)
+{
+	static const char *const names[][2] = {
+		{ "ClusterComputeResource", "clusters" }, { "HostSystem", "hosts" },
+		{ "VirtualMachine", "VMs" }, { "Datastore", "datastores" },
+		{ "DistributedVirtualPortgroup", "distributed port groups" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(phase, names[i][0]))
+			return names[i][1];
+	return phase;
+}
+
 static void progress(struct collect *c)
 {
 	if (!vc_progress(c->v))
 		return;
-	fprintf(stderr, "\rharden: collecting %s: %lld objects   ", c->phase, c->out.objects);
-	fflush(stderr);
+	char step[96];
+	snprintf(step, sizeof(step), "collecting vCenter %s", phase_label(c->phase));
+	progress_show(step, "%lld objects, %lld API calls, %.1f MB", c->out.objects, vc_api_calls(c->v),
+		      (double)vc_bytes_received(c->v) / 1e6);
 }
 
 /* Every object of a page goes through here on its way to fn, counted. */
@@ -331,6 +354,22 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 	return rc_main == HERR_FAULT ? HERR_COLLECT : rc_main;
 }
 
+/* Parses one object of a retrieval whose first path is "name", adds it and
+ * its name: the object's row, 0 to skip it (no moref), -1 on a twin error. */
+static long long object_begin(struct collect *c, const struct xnode *objects, const char *const *paths,
+			      const char *type, struct oc *oc)
+{
+	oc_parse(objects, paths, oc);
+	if (!oc->moref)
+		return 0;
+	const char *name = simple(oc, 0);
+	long long obj = add_object(c, type, oc->moref, name ? name : oc->moref);
+	if (c->out.rc)
+		return -1;
+	put(c, obj, "name", PT_STRING, name);
+	return obj;
+}
+
 /* ---- clusters ---- */
 
 static const char *const cluster_paths[] = { "name", NULL };
@@ -348,11 +387,13 @@ static int on_cluster(void *ctx, const struct xnode *objects)
 /* ---- hosts ---- */
 
 enum { H_NAME, H_PARENT, H_PRODUCT, H_CONN, H_MAINT, H_LOCKDOWN, H_SERVICE, H_DATETIME, H_FIREWALL,
-       H_OPTMGR, H_DATASTORE, H_CAPABILITY };
+       H_OPTMGR, H_DATASTORE, H_CAPABILITY, H_NETWORK, H_VNICMGR, H_ACCESSMGR, H_IMAGEMGR, H_HBA };
 static const char *const host_paths[] = {
 	"name", "parent", "summary.config.product", "runtime.connectionState", "runtime.inMaintenanceMode",
 	"config.lockdownMode", "config.service", "config.dateTimeInfo", "config.firewall",
-	"configManager.advancedOption", "datastore", "capability", NULL,
+	"configManager.advancedOption", "datastore", "capability", "config.network",
+	"config.virtualNicManagerInfo", "configManager.hostAccessManager", "configManager.imageConfigManager",
+	"config.storageDevice.hostBusAdapter", NULL,
 };
 
 static void host_services(struct collect *c, long long obj, const struct xnode *info)
@@ -420,14 +461,10 @@ static int on_host(void *ctx, const struct xnode *objects)
 {
 	struct collect *c = ctx;
 	struct oc oc;
-	oc_parse(objects, host_paths, &oc);
-	if (!oc.moref)
-		return 0;
+	long long obj = object_begin(c, objects, host_paths, "host", &oc);
+	if (obj <= 0)
+		return (int)obj;
 	const char *name = simple(&oc, H_NAME);
-	long long obj = add_object(c, "host", oc.moref, name ? name : oc.moref);
-	if (c->out.rc)
-		return -1;
-	put(c, obj, "name", PT_STRING, name);
 
 	const struct xnode *parent = oc.val[H_PARENT];
 	const char *cluster = NULL;
@@ -457,6 +494,10 @@ static int on_host(void *ctx, const struct xnode *objects)
 		put(c, obj, "ntp.servers", PT_LIST, NULL);
 	}
 	host_firewall(c, obj, typed(oc.val[H_FIREWALL], "HostFirewallInfo"));
+	vc_host_network(&c->out, obj, typed(oc.val[H_NETWORK], "HostNetworkInfo"),
+			typed(oc.val[H_VNICMGR], "HostVirtualNicManagerInfo"));
+	/* No adapter at all comes back as no value; a fault is not collected. */
+	vc_host_iscsi(&c->out, obj, oc.val[H_HBA], !oc.missing[H_HBA]);
 	/* A capability the host does not report is one it does not have. */
 	const struct xnode *cap = oc.val[H_CAPABILITY];
 	const char *tpm = cap ? xnode_text(cap, "tpmSupported") : NULL;
@@ -490,6 +531,9 @@ static int on_host(void *ctx, const struct xnode *objects)
 	h->obj = obj;
 	const char *om = simple(&oc, H_OPTMGR);
 	h->optmgr = om && *om ? xstrdup(om) : NULL;
+	const char *am = simple(&oc, H_ACCESSMGR), *im = simple(&oc, H_IMAGEMGR);
+	h->access_mgr = am && *am ? xstrdup(am) : NULL;
+	h->image_mgr = im && *im ? xstrdup(im) : NULL;
 	return c->out.rc ? -1 : 0;
 }
 
@@ -656,6 +700,23 @@ static int collect_options(struct collect *c)
 	return 0;
 }
 
+/* Per-host manager calls (vc_hostcalls.c), host by host. */
+static int collect_host_calls(struct collect *c)
+{
+	c->phase = "host managers";
+	for (size_t i = 0; i < c->nhosts; i++) {
+		int rc = vc_host_calls(c->v, &c->out, c->hosts[i].obj, c->hosts[i].access_mgr, c->hosts[i].image_mgr);
+		if (rc < 0)
+			return rc;
+		progress(c);
+	}
+	if (c->out.rc) {
+		err_set("%s", c->out.err);
+		return c->out.rc;
+	}
+	return 0;
+}
+
 /* ---- virtual machines ---- */
 
 enum { V_NAME, V_UUID, V_POWER, V_TEMPLATE, V_VERSION, V_GUEST, V_EXTRA, V_DEVICE, V_TOOLS, V_HOST, V_CONFIG_NAME,
@@ -706,14 +767,32 @@ static int optval_cmp(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+/* ethernet<n>.filter<m>.name, in lower case: a dvFilter on a NIC. */
+static bool is_dvfilter_key(const char *k)
+{
+	if (strncmp(k, "ethernet", 8))
+		return false;
+	k += 8;
+	size_t d = strspn(k, "0123456789");
+	if (!d || strncmp(k + d, ".filter", 7))
+		return false;
+	k += d + 7;
+	d = strspn(k, "0123456789");
+	return d && !strcmp(k + d, ".name");
+}
+
 static void vm_extra(struct collect *c, long long obj, const struct oc *oc, bool config_seen)
 {
 	const struct xnode *ec = oc->val[V_EXTRA];
 	/* An empty extraConfig comes back as no value; a fault is not collected. */
 	bool collected = ec || (config_seen && !oc->missing[V_EXTRA]);
 	put(c, obj, "extra.*", PT_GROUP, collected ? "" : NULL);
-	if (!ec)
+	if (!ec) {
+		/* No extraConfig at all: no filter, or not collected. */
+		put(c, obj, "dvfilters", PT_LIST, collected ? "[]" : NULL);
 		return;
+	}
+	json_t *filters = json_array();
 	size_t n = 0, cap = 0;
 	struct optval *v = NULL;
 	for (const struct xnode *o = ec->child; o; o = o->next) {
@@ -741,12 +820,18 @@ static void vm_extra(struct collect *c, long long obj, const struct oc *oc, bool
 		char *name = xasprintf("extra.%s", key);
 		for (char *p = name; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
+		if (is_dvfilter_key(name + 6)) {
+			char *e = xasprintf("%s=%s", name + 6, val);
+			json_array_append_new(filters, json_string(e));
+			free(e);
+		}
 		/* extraConfig values are text; "dynamic" lets rules compare
 		 * numbers and booleans as such (RemoteDisplay.maxConnections <= 1). */
 		put(c, obj, name, PT_DYNAMIC, val);
 		free(name);
 	}
 	free(v);
+	put_list(c, obj, "dvfilters", filters);
 }
 
 static const struct {
@@ -755,9 +840,12 @@ static const struct {
 } device_kinds[] = {
 	{ "VirtualFloppy", 0 }, { "VirtualSerialPort", 1 }, { "VirtualParallelPort", 2 },
 	{ "VirtualUSBController", 3 }, { "VirtualUSBXHCIController", 3 }, { "VirtualUSB", 3 },
-	{ "VirtualCdrom", 4 },
+	{ "VirtualCdrom", 4 }, { "VirtualPCIPassthrough", 5 }, { "VirtualHdAudioCard", 6 },
+	{ "VirtualEnsoniq1371", 6 }, { "VirtualSoundBlaster16", 6 }, { "VirtualAHCIController", 7 },
 };
-static const char *const kind_names[] = { "floppy", "serial", "parallel", "usb", "cdrom" };
+#define NKINDS 8
+static const char *const kind_names[NKINDS] = { "floppy", "serial", "parallel", "usb", "cdrom",
+						"pci_passthrough", "sound", "ahci" };
 
 static void vm_devices(struct collect *c, long long obj, const struct oc *oc)
 {
@@ -780,8 +868,8 @@ static void vm_devices(struct collect *c, long long obj, const struct oc *oc)
 	put(c, obj, "device.*", PT_GROUP, collected ? "" : NULL);
 	if (!collected)
 		return;
-	long long count[5] = { 0 };
-	bool connected[5] = { false };
+	long long count[NKINDS] = { 0 };
+	bool connected[NKINDS] = { false };
 	for (const struct xnode *d = devs->child; d; d = d->next) {
 		for (unsigned k = 0; k < ARRAY_SIZE(device_kinds); k++) {
 			if (strcmp(d->xtype, device_kinds[k].xtype))
@@ -794,7 +882,7 @@ static void vm_devices(struct collect *c, long long obj, const struct oc *oc)
 				connected[kind] = true;
 		}
 	}
-	for (int k = 0; k < 5; k++) {
+	for (int k = 0; k < NKINDS; k++) {
 		char name[64], num[32];
 		snprintf(name, sizeof(name), "device.%s.present", kind_names[k]);
 		put(c, obj, name, PT_BOOL, count[k] ? "true" : "false");
@@ -810,14 +898,9 @@ static int on_vm(void *ctx, const struct xnode *objects)
 {
 	struct collect *c = ctx;
 	struct oc oc;
-	oc_parse(objects, vm_paths, &oc);
-	if (!oc.moref)
-		return 0;
-	const char *name = simple(&oc, V_NAME);
-	long long obj = add_object(c, "vm", oc.moref, name ? name : oc.moref);
-	if (c->out.rc)
-		return -1;
-	put(c, obj, "name", PT_STRING, name);
+	long long obj = object_begin(c, objects, vm_paths, "vm", &oc);
+	if (obj <= 0)
+		return (int)obj;
 	put(c, obj, "uuid", PT_STRING, simple(&oc, V_UUID));
 	put(c, obj, "power_state", PT_STRING, simple(&oc, V_POWER));
 	put_simple(c, obj, "template", PT_BOOL, simple(&oc, V_TEMPLATE));
@@ -848,10 +931,46 @@ static int on_vm(void *ctx, const struct xnode *objects)
 	return c->out.rc ? -1 : 0;
 }
 
+/* ---- distributed port groups ---- */
+
+enum { P_NAME, P_UPLINK, P_PORT, P_POLICY, P_CONFIG_NAME };
+static const char *const dvpg_paths[] = { "name", "config.uplink", "config.defaultPortConfig", "config.policy",
+					  "config.name", NULL };
+
+static int on_dvportgroup(void *ctx, const struct xnode *objects)
+{
+	struct collect *c = ctx;
+	struct oc oc;
+	long long obj = object_begin(c, objects, dvpg_paths, "dvportgroup", &oc);
+	if (obj <= 0)
+		return (int)obj;
+	vc_dvportgroup(&c->out, obj, oc.val[P_UPLINK], oc.val[P_CONFIG_NAME] != NULL && !oc.missing[P_UPLINK],
+		       oc.val[P_PORT], oc.val[P_POLICY]);
+	return c->out.rc ? -1 : 0;
+}
+
 /* ---- datastores ---- */
 
-enum { D_NAME, D_SUMMARY };
-static const char *const ds_paths[] = { "name", "summary", NULL };
+enum { D_NAME, D_SUMMARY, D_INFO };
+static const char *const ds_paths[] = { "name", "summary", "info", NULL };
+
+/* Whether the datastore is local to one host by nature, from the type of
+ * Datastore.info: a VMFS volume says so itself (vmfs.local, since vSphere
+ * 6.5); a host-local file system or PMem store is local; NAS, vSAN and vVol
+ * are shared.  NULL (not collected) when info or a VMFS volume's flag is
+ * missing. */
+static const char *datastore_local(const struct xnode *info)
+{
+	if (!info || !info->xtype)
+		return NULL;
+	if (!strcmp(info->xtype, "VmfsDatastoreInfo")) {
+		const struct xnode *vmfs = xnode_child(info, "vmfs");
+		return vmfs ? bool_of(xnode_text(vmfs, "local")) : NULL;
+	}
+	if (!strcmp(info->xtype, "LocalDatastoreInfo") || !strcmp(info->xtype, "PMemDatastoreInfo"))
+		return "true";
+	return "false";
+}
 
 static int pair_cmp(const void *a, const void *b)
 {
@@ -864,20 +983,16 @@ static int on_datastore(void *ctx, const struct xnode *objects)
 {
 	struct collect *c = ctx;
 	struct oc oc;
-	oc_parse(objects, ds_paths, &oc);
-	if (!oc.moref)
-		return 0;
-	const char *name = simple(&oc, D_NAME);
-	long long obj = add_object(c, "datastore", oc.moref, name ? name : oc.moref);
-	if (c->out.rc)
-		return -1;
-	put(c, obj, "name", PT_STRING, name);
+	long long obj = object_begin(c, objects, ds_paths, "datastore", &oc);
+	if (obj <= 0)
+		return (int)obj;
 	const struct xnode *s = oc.val[D_SUMMARY];
 	put(c, obj, "type", PT_STRING, s ? xnode_text(s, "type") : NULL);
 	put(c, obj, "capacity", PT_INT, s ? xnode_text(s, "capacity") : NULL);
 	put(c, obj, "free_space", PT_INT, s ? xnode_text(s, "freeSpace") : NULL);
 	put_simple(c, obj, "accessible", PT_BOOL, s ? xnode_text(s, "accessible") : NULL);
 	put(c, obj, "url", PT_STRING, s ? xnode_text(s, "url") : NULL);
+	put(c, obj, "local", PT_BOOL, datastore_local(oc.val[D_INFO]));
 	/* Datastore.host is wrong in vcsim (last host only); HostSystem.datastore
 	 * is right everywhere, so the mounts come from the hosts. */
 	json_t *a = json_array();
@@ -910,6 +1025,8 @@ static void collect_release(struct collect *c)
 		free(c->hosts[i].moref);
 		free(c->hosts[i].name);
 		free(c->hosts[i].optmgr);
+		free(c->hosts[i].access_mgr);
+		free(c->hosts[i].image_mgr);
 	}
 	free(c->hosts);
 	sink_release(&c->out);
@@ -931,6 +1048,61 @@ static int record_vcenter(struct collect *c)
 	put(c, obj, "vm_count", PT_INT, n);
 	snprintf(n, sizeof(n), "%lld", c->nds_objs);
 	put(c, obj, "datastore_count", PT_INT, n);
+	snprintf(n, sizeof(n), "%lld", c->ndvpg_objs);
+	put(c, obj, "dvportgroup_count", PT_INT, n);
+	put(c, obj, "version", PT_VERSION, vc_about(c->v, "version"));
+	put(c, obj, "build", PT_INT, vc_about(c->v, "build"));
+	c->vc_obj = obj;
+	return c->out.rc;
+}
+
+/* vCenter's own advanced settings: OptionManager.setting of the
+ * ServiceContent's setting manager, one retrieval. */
+static int on_vc_options(void *ctx, const struct xnode *objects)
+{
+	struct collect *c = ctx;
+	struct oc oc;
+	oc_parse(objects, option_paths, &oc);
+	c->vc_options_seen = true;
+	put(c, c->vc_obj, "option.*", PT_GROUP, oc.val[0] ? "" : NULL);
+	for (const struct xnode *o = oc.val[0] ? oc.val[0]->child : NULL; o; o = o->next) {
+		const char *key = xnode_text(o, "key");
+		if (!key || !*key)
+			continue;
+		const struct xnode *val = xnode_child(o, "value");
+		const char *text = val ? xnode_text(val, NULL) : "";
+		char *n = xasprintf("option.%s", key);
+		put_simple(c, c->vc_obj, n, option_type(val), text);
+		free(n);
+	}
+	return c->out.rc ? -1 : 0;
+}
+
+static int collect_vc_options(struct collect *c)
+{
+	const char *mgr = vc_about(c->v, "setting");
+	int rc = 0;
+	if (mgr) {
+		struct buf b = BUF_INIT;
+		buf_puts(&b, "<RetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
+		buf_xml_escape(&b, vc_service(c->v, "propertyCollector"));
+		buf_puts(&b, "</_this><specSet><propSet><type>OptionManager</type><all>false</all>"
+			     "<pathSet>setting</pathSet></propSet><objectSet><obj type=\"OptionManager\">");
+		buf_xml_escape(&b, mgr);
+		buf_puts(&b, "</obj><skip>false</skip></objectSet></specSet><options></options></RetrievePropertiesEx>");
+		c->phase = "settings";
+		rc = retrieve_pages(c, b.data, on_vc_options);
+		buf_release(&b);
+	}
+	if (c->out.rc) {
+		err_set("%s", c->out.err);
+		return c->out.rc;
+	}
+	/* A fault on vCenter's own settings leaves them not collected. */
+	if (rc < 0 && rc != HERR_FAULT)
+		return rc;
+	if (!c->vc_options_seen)
+		put(c, c->vc_obj, "option.*", PT_GROUP, NULL);
 	return c->out.rc;
 }
 
@@ -952,7 +1124,13 @@ static int collect_all(struct collect *c)
 		rc = retrieve_view(c, "Datastore", ds_paths, on_datastore);
 	}
 	if (!rc)
+		rc = retrieve_view(c, "DistributedVirtualPortgroup", dvpg_paths, on_dvportgroup);
+	if (!rc)
+		rc = collect_host_calls(c);
+	if (!rc)
 		rc = record_vcenter(c);
+	if (!rc)
+		rc = collect_vc_options(c);
 	return rc;
 }
 
@@ -986,10 +1164,7 @@ int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats
 		}
 		break;
 	}
-	if (vc_progress(v)) {
-		fputs("\r\033[K", stderr);
-		fflush(stderr);
-	}
+	progress_clear();
 	stats->objects = c.out.objects;
 	stats->api_calls = vc_api_calls(v);
 	stats->bytes_received = vc_bytes_received(v);

@@ -212,7 +212,8 @@ static const char events_sql[] =
 	"SELECT kind, object_type, moref, object_name, property, baseline_id, old_value, new_value "
 	"FROM drift_event WHERE from_snapshot = ?1 AND to_snapshot = ?2 "
 	"AND (?3 IS NULL OR object_name = ?3 OR moref = ?3) "
-	"ORDER BY object_type, object_name, moref, baseline_id IS NOT NULL, baseline_id, property, id";
+	"ORDER BY object_type, object_name COLLATE harden_natural, moref, baseline_id IS NOT NULL, baseline_id, "
+	"property COLLATE harden_natural, id";
 
 static const char history_sql[] =
 	"WITH seen AS (SELECT s.id, s.started_at, o.id AS oid, o.type, o.moref, o.name "
@@ -263,22 +264,4 @@ int drift_history_each(struct store *st, const char *target, const char *object,
 {
 	struct walk x = { .history = fn, .ctx = ctx };
 	return store_query(st, "read", history_sql, history_row, &x, "ttt", target, object, property);
-}
-
-int drift_new_results(struct store *st, long long eval, long long ref_snap, enum rstatus status, store_count_fn fn,
-		      void *ctx)
-{
-	static const char sql[] =
-		"SELECT f.status, r.severity, count(*) FROM finding f JOIN object o ON o.id = f.object_id "
-		"JOIN eval_rule r ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "
-		"WHERE f.evaluation_id = ?1 AND f.status = ?3 AND NOT EXISTS ("
-		"  SELECT 1 FROM object po JOIN finding pf ON pf.object_id = po.id "
-		"  WHERE po.snapshot_id = ?2 AND po.type = o.type AND po.moref = o.moref "
-		"    AND (pf.rule_id = f.rule_id OR pf.rule_id IN " ALIASES("f.evaluation_id", "f.rule_id") ") "
-		"    AND pf.status = ?3 "
-		"    AND pf.evaluation_id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' "
-		"        AND baseline_id = (SELECT baseline_id FROM evaluation WHERE id = ?1))) "
-		"GROUP BY r.severity";
-	struct store_counts x = { fn, ctx };
-	return store_query(st, "read", sql, store_count_row, &x, "iit", eval, ref_snap, rstatus_name(status));
 }

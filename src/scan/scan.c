@@ -9,6 +9,8 @@
 
 #include "nsx/nsx.h"
 #include "drift/drift.h"
+#include "util/progress.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 #include "vcenter/vc.h"
 
@@ -32,6 +34,18 @@ struct part_ops {
 static enum herr from_store(int r)
 {
 	return r == HERR_FULL || r == HERR_BUSY ? r : HERR_STORE;
+}
+
+/* Whether SIGINT or SIGTERM asked the scan to stop: then the reason is
+ * the error message and s->interrupted the signal. */
+static bool stop_requested(struct scan *s)
+{
+	int sig = interrupt_pending();
+	if (!sig)
+		return false;
+	s->interrupted = sig;
+	err_set("interrupted by %s", interrupt_name(sig));
+	return true;
 }
 
 static const struct endpoint *vc_endpoint(const struct target *t)
@@ -214,6 +228,10 @@ static enum herr run_part(struct scan *s, struct store *st, long long snap, cons
 		}
 		return HERR_OK;
 	}
+	if (stop_requested(s)) {
+		store_part_set(st, snap, p->part, PS_FAILED, e->url, err_get(), &ps);
+		return HERR_COLLECT;
+	}
 	char *msg = xstrdup(err_get());
 	enum herr rc = (enum herr)r;
 	if (p->required || rc == HERR_STORE || rc == HERR_FULL || rc == HERR_BUSY) {
@@ -284,6 +302,8 @@ static enum herr verify_remediations(struct scan *s, struct store *st)
 static enum herr begin_snapshot(struct scan *s, struct store *st, long long *snap)
 {
 	if (store_scan_lock(st, s->wait_s) < 0) {
+		if (stop_requested(s))
+			return HERR_COLLECT;
 		log_error("%s", err_get());
 		return HERR_BUSY;
 	}
@@ -303,7 +323,9 @@ static enum herr begin_snapshot(struct scan *s, struct store *st, long long *sna
 static enum herr fail_snapshot(struct scan *s, struct store *st, long long snap, enum herr rc)
 {
 	char *why = xstrdup(err_get());
-	if (store_snapshot_end(st, snap, SNAP_FAILED, why, &s->stats) == 0 && rc != HERR_STORE && rc != HERR_FULL)
+	s->failed_id = snap;
+	if (store_snapshot_end(st, snap, SNAP_FAILED, why, &s->stats) == 0 && rc != HERR_STORE && rc != HERR_FULL &&
+	    !s->interrupted)
 		log_info("snapshot %lld marked failed; earlier snapshots are unchanged", snap);
 	err_set("%s", why);
 	free(why);
@@ -313,13 +335,15 @@ static enum herr fail_snapshot(struct scan *s, struct store *st, long long snap,
 enum herr scan_run(struct scan *s, struct store *st)
 {
 	long long snap;
+	if (stop_requested(s))
+		return HERR_COLLECT;	/* before any snapshot */
 	enum herr rc = begin_snapshot(s, st, &snap);
 	if (rc)
 		return rc;
 	for (unsigned i = 0; i < ARRAY_SIZE(parts) && !rc; i++)
-		rc = run_part(s, st, snap, &parts[i]);
-	if (rc)
-		return fail_snapshot(s, st, snap, rc);
+		rc = stop_requested(s) ? HERR_COLLECT : run_part(s, st, snap, &parts[i]);
+	if (rc || stop_requested(s))
+		return fail_snapshot(s, st, snap, rc ? rc : HERR_COLLECT);
 	/* The snapshot stays running until every evaluation and its drift
 	 * have committed: a scan killed or starved of disk in between is
 	 * failed, never a completed snapshot with results missing. */
@@ -329,13 +353,14 @@ enum herr scan_run(struct scan *s, struct store *st)
 	}
 	rc = scan_evaluate(st, &s->snapshot, s->baselines, s->nbaselines, "scan", s->waivers, s->waiver_source,
 			   &s->evals, &s->nevals, &s->eval_ms);
-	if (!rc)
+	if (!rc && !stop_requested(s))
 		rc = store_drift(s, st);
-	if (!rc)
+	if (!rc && !s->interrupted)
 		rc = verify_remediations(s, st);
-	if (rc) {
-		err_set("evaluation of snapshot %lld failed: %s", snap, err_get());
-		return fail_snapshot(s, st, snap, rc);
+	if (rc || s->interrupted || stop_requested(s)) {
+		if (!stop_requested(s))
+			err_set("evaluation of snapshot %lld failed: %s", snap, err_get());
+		return fail_snapshot(s, st, snap, rc ? rc : HERR_COLLECT);
 	}
 	snapshot_info_release(&s->snapshot);
 	if (store_snapshot_end(st, snap, SNAP_COMPLETED, NULL, &s->stats) < 0 ||
@@ -366,8 +391,16 @@ enum herr scan_evaluate(struct store *st, const struct snapshot_info *si, struct
 	*out = evals;
 	*nout = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (interrupt_pending()) {
+			err_set("interrupted by %s", interrupt_name(interrupt_pending()));
+			return HERR_COLLECT;
+		}
 		struct eval_summary sum;
+		char step[160];
+		snprintf(step, sizeof(step), "evaluating %s", bl[i]->id);
+		progress_show(step, "baseline %zu of %zu, %u rules", i + 1, n, bl[i]->nrules);
 		int r = rules_evaluate(st, si->id, bl[i], kind, w, waiver_source, &sum);
+		progress_clear();
 		if (r < 0) {
 			log_error("%s", err_get());
 			return from_store(r);

@@ -158,8 +158,22 @@ static const char *const migrations[] = {
 	"CREATE INDEX remediation_by_violation ON remediation(violation_id);",
 	/* 6: the site parameters in force, with their source, per evaluation. */
 	"ALTER TABLE evaluation ADD COLUMN params TEXT;",
-	/* 7: reserved for the web review table (another branch). */
-	"",
+	/* 7: reviewers' decisions on suggestions (harden web --allow-review),
+	 * each row a decision on one revision, linked to the remediation
+	 * apply --approved submitted for it. */
+	"CREATE TABLE suggestion_review("
+	"  id INTEGER PRIMARY KEY,"
+	"  violation_id TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  revision INTEGER NOT NULL,"
+	"  decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject')),"
+	"  reviewer TEXT NOT NULL,"
+	"  comment TEXT NOT NULL DEFAULT '',"
+	"  decided_at INTEGER NOT NULL,"
+	"  remediation_id INTEGER REFERENCES remediation(id) ON DELETE SET NULL);"
+	"CREATE INDEX review_by_violation ON suggestion_review(violation_id, id);"
+	"CREATE INDEX review_by_target ON suggestion_review(target, id);"
+	"CREATE INDEX suggestion_by_target ON suggestion(target, violation_id, revision);",
 	/* 8: indexes that fit the reads: posture drift finds the old finding
 	 * of an object by (object, evaluation, rule) and a rule's findings by
 	 * (evaluation, rule), as do the counts by rule and status (covered);
@@ -248,6 +262,13 @@ static void sql_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, part_name(vocab_part(t ? (const char *)t : "")), -1, SQLITE_STATIC);
 }
 
+/* COLLATE harden_natural: names and rule ids in natural order (H3 before H15). */
+static int sql_natural(void *ctx, int alen, const void *a, int blen, const void *b)
+{
+	(void)ctx;
+	return natcmp_n(a, (size_t)alen, b, (size_t)blen);
+}
+
 static int not_twin(struct store *st)
 {
 	err_set("'%s' is not a harden twin", st->path);
@@ -289,7 +310,8 @@ static int configure(struct store *st, bool readonly)
 	if ((rc = store_exec(st, "PRAGMA foreign_keys = ON", "configure")) < 0)
 		return rc;
 	if (sqlite3_create_function(st->db, "harden_part", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_part, NULL,
-				    NULL) != SQLITE_OK)
+				    NULL) != SQLITE_OK ||
+	    sqlite3_create_collation(st->db, "harden_natural", SQLITE_UTF8, NULL, sql_natural) != SQLITE_OK)
 		return store_db_error(st, "configure");
 	if (!readonly) {
 		if (sqlite3_db_readonly(st->db, "main") == 1)
@@ -342,9 +364,38 @@ static int prepare_file(struct store *st)
 	return 0;
 }
 
+void store_busy_wait(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms);
+}
+
+/* A twin an older harden wrote is migrated once, on a writing connection,
+ * before a reader opens it: reading commands keep working after an upgrade. */
+static int upgrade_older(const char *path)
+{
+	sqlite3 *db = NULL;
+	long long v = 0;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
+		sqlite3_stmt *s = NULL;
+		if (sqlite3_prepare_v2(db, user_version_sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+			v = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	if (v < 1 || v >= STORE_SCHEMA_VERSION)
+		return 0;
+	struct store *w;
+	int rc = store_open(&w, path, false);
+	store_close(w);
+	return rc;
+}
+
 int store_open(struct store **out, const char *path, bool readonly)
 {
 	*out = NULL;
+	int up = readonly && strcmp(path, ":memory:") ? upgrade_older(path) : 0;
+	if (up < 0)
+		return up;
 	struct store *st = xcalloc(1, sizeof(*st));
 	st->path = xstrdup(path);
 	st->lock_fd = -1;

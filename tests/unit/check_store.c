@@ -77,6 +77,33 @@ START_TEST(test_snapshot_roundtrip_and_not_collected)
 }
 END_TEST
 
+/* The twin's collation: vc2 before vc10; 5.8 before 5.10; H3 before H15;
+ * equal only when identical (a collation must be a total order). */
+START_TEST(test_natural_order)
+{
+	ck_assert_int_lt(natcmp("H3", "H15"), 0);
+	ck_assert_int_lt(natcmp("cis-esxi-5.8", "cis-esxi-5.10"), 0);
+	ck_assert_int_lt(natcmp("H2", "H3"), 0);
+	ck_assert_int_gt(natcmp("H15", "H2"), 0);
+	ck_assert_int_eq(natcmp("H15", "H15"), 0);
+	ck_assert_int_ne(natcmp("a01", "a1"), 0);
+	ck_assert_int_lt(natcmp_n("H3xyz", 2, "H15", 3), 0);	/* lengths, not NULs */
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	const char *const names[] = { "vc10", "vc2", "vc1", "vc15", "vc3" };
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		completed_snapshot(st, names[i]);
+	struct strlist t = { 0 };
+	ck_assert_int_eq(store_targets(st, &t), 0);
+	ck_assert_uint_eq(t.n, 5);
+	const char *const want[] = { "vc1", "vc2", "vc3", "vc10", "vc15" };
+	for (size_t i = 0; i < t.n; i++)
+		ck_assert_str_eq(t.v[i], want[i]);
+	strlist_release(&t);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(test_latest_ignores_failed_and_running)
 {
 	struct store *st;
@@ -203,7 +230,7 @@ START_TEST(test_migration_from_v1_keeps_data)
 	store_close(st);
 	sqlite3 *raw;
 	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE remediation; DROP TABLE suggestion; DROP TABLE drift_event; DROP TABLE drift_pair; DROP TABLE snapshot_part; DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
+	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE suggestion_review; DROP TABLE remediation; DROP TABLE suggestion; DROP TABLE drift_event; DROP TABLE drift_pair; DROP TABLE snapshot_part; DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
 				      "ALTER TABLE evaluation DROP COLUMN params; "
 				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
@@ -362,6 +389,29 @@ static long long snapshot_with_finding(struct store *st, enum rstatus status)
 	return snap;
 }
 
+struct plan_row_copy {
+	int n, revision, review_revision;
+	bool reviewed;
+	enum review_decision decision;
+	char *reviewer;
+	long long remediation_id, review_remediation;
+};
+
+static int plan_copy(void *ctx, const struct plan_row *p)
+{
+	struct plan_row_copy *c = ctx;
+	c->n++;
+	c->revision = p->revision;
+	c->review_revision = p->review_revision;
+	c->reviewed = p->reviewed;
+	c->decision = p->decision;
+	free(c->reviewer);
+	c->reviewer = p->reviewer ? xstrdup(p->reviewer) : NULL;
+	c->remediation_id = p->remediation_id;
+	c->review_remediation = p->review_remediation;
+	return 0;
+}
+
 START_TEST(test_migration_from_v4_then_remediations)
 {
 	/* A twin as version 4 left it, holding a scan. */
@@ -371,15 +421,18 @@ START_TEST(test_migration_from_v4_then_remediations)
 	store_close(st);
 	sqlite3 *raw;
 	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE remediation; DROP TABLE suggestion; ALTER TABLE evaluation DROP COLUMN params; "
+	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE suggestion_review; DROP TABLE remediation; DROP TABLE suggestion; ALTER TABLE evaluation DROP COLUMN params; "
 				      "PRAGMA user_version = 4;",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
-	ck_assert_int_eq(store_open(&st, db, false), 0);
+	/* A reading command after an upgrade: the twin is migrated first. */
+	ck_assert_int_eq(store_open(&st, db, true), 0);
 	enum rstatus rs;
 	ck_assert_int_eq(store_finding_status(st, s1, "r1", "host", "host-1", &rs), 0);
 	ck_assert_int_eq(rs, RS_FAIL);
 	ck_assert_int_eq(store_finding_status(st, s1, "r2", "host", "host-1", &rs), 1);
+	store_close(st);
+	ck_assert_int_eq(store_open(&st, db, false), 0);
 
 	/* Each advise is a new revision; the latest, or one asked for. */
 	struct suggestion_rec sg = { .violation_id = (char *)"V-00000001", .target = (char *)"lab", .rule_id = (char *)"r1",
@@ -400,6 +453,24 @@ START_TEST(test_migration_from_v4_then_remediations)
 	suggestion_rec_release(&got);
 	ck_assert_int_eq(store_suggestion_get(st, "V-00000002", 0, &got), 1);
 
+	/* A decision is on the latest revision only; plans show it. */
+	struct review_rec rv = { .violation_id = (char *)"V-00000001", .revision = 1, .decision = REVIEW_APPROVE,
+				 .reviewer = (char *)"<b>eve</b>", .comment = (char *)"" };
+	ck_assert_int_eq(store_review_add(st, &rv), 1);
+	rv.violation_id = (char *)"V-00000002";
+	ck_assert_int_eq(store_review_add(st, &rv), 1);
+	rv.violation_id = (char *)"V-00000001";
+	rv.revision = 2;
+	ck_assert_int_eq(store_review_add(st, &rv), 0);
+	ck_assert_int_gt(rv.id, 0);
+	struct plan_row_copy pc = { 0 };
+	ck_assert_int_eq(store_plans_each(st, "lab", 10, plan_copy, &pc), 0);
+	ck_assert_int_eq(pc.n, 1);
+	ck_assert(pc.reviewed && pc.decision == REVIEW_APPROVE && pc.review_revision == 2 && pc.revision == 2);
+	ck_assert_str_eq(pc.reviewer, "<b>eve</b>");
+	ck_assert_int_eq(pc.remediation_id, 0);
+	free(pc.reviewer);
+
 	/* A remediation stays submitted while the violation fails, and is
 	 * verified by the first later snapshot where it passes. */
 	struct remediation_rec r = { .violation_id = (char *)"V-00000001", .target = (char *)"lab", .rule_id = (char *)"r1",
@@ -407,6 +478,12 @@ START_TEST(test_migration_from_v4_then_remediations)
 				     .workflow_id = (char *)"wf-1", .approver = (char *)"me", .state = RM_SUBMITTED,
 				     .pilot_state = (char *)"pending", .applied_snapshot = s1 };
 	ck_assert_int_eq(store_remediation_add(st, &r), 0);
+	ck_assert_int_eq(store_review_mark(st, rv.id, r.id), 0);
+	memset(&pc, 0, sizeof(pc));
+	ck_assert_int_eq(store_plans_each(st, "lab", 10, plan_copy, &pc), 0);
+	ck_assert_int_eq(pc.remediation_id, r.id);
+	ck_assert_int_eq(pc.review_remediation, r.id);
+	free(pc.reviewer);
 	unsigned v = 9, ne = 9;
 	long long s2 = snapshot_with_finding(st, RS_FAIL);
 	ck_assert_int_eq(store_remediations_verify(st, "lab", s2, &v, &ne), 0);
@@ -802,6 +879,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_migration_from_v6_keeps_everything);
 	tcase_add_test(tc, test_property_sets_are_shared_and_late_properties_kept);
 	tcase_add_test(tc, test_prune_switches_an_older_twin_to_incremental_vacuum);
+	tcase_add_test(tc, test_natural_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
