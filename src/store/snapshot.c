@@ -275,16 +275,11 @@ int store_object_add(struct store *st, long long snap, const char *type, const c
 {
 	static const char sql[] = "INSERT INTO object(snapshot_id, type, moref, name) VALUES (?,?,?,?)";
 	int rc = store_query(st, "write", sql, NULL, NULL, "itte", snap, type, moref, name);
-	if (rc == 0)
+	if (rc == 0) {
 		*id = sqlite3_last_insert_rowid(st->db);
+		store_props_hold(st, *id);
+	}
 	return rc;
-}
-
-int store_prop(struct store *st, long long obj, const char *name, enum ptype type, const char *value)
-{
-	static const char sql[] = "INSERT OR REPLACE INTO property(object_id, name, type, collected, value) "
-				  "VALUES (?,?,?,?,?)";
-	return store_query(st, "write", sql, NULL, NULL, "ittbt", obj, name, ptype_name(type), value != NULL, value);
 }
 
 int store_object_count(struct store *st, long long snap, const char *type, long long *n)
@@ -376,7 +371,7 @@ int store_objects_each(struct store *st, long long snap, const char *type, store
 {
 	/* By type in id order: the order evaluation reads, the quickest. */
 	static const char by_type[] = "SELECT o.id, o.type, o.moref, o.name, p.name, p.type, p.collected, p.value "
-				      "FROM object o LEFT JOIN property p ON p.object_id = o.id "
+				      "FROM object o LEFT JOIN propset_prop p ON p.set_id = o.propset_id "
 				      "WHERE o.snapshot_id = ?1 AND o.type = ?2 ORDER BY o.id, p.name";
 	return type ? objects_query(st, by_type, snap, type, NULL, fn, ctx)
 		    : store_objects_matching(st, snap, NULL, NULL, fn, ctx);
@@ -386,7 +381,7 @@ int store_objects_matching(struct store *st, long long snap, const char *type, c
 			   void *ctx)
 {
 	static const char sql[] = "SELECT o.id, o.type, o.moref, o.name, p.name, p.type, p.collected, p.value "
-				  "FROM object o LEFT JOIN property p ON p.object_id = o.id "
+				  "FROM object o LEFT JOIN propset_prop p ON p.set_id = o.propset_id "
 				  "WHERE o.snapshot_id = ?1 AND (?2 IS NULL OR o.type = ?2) "
 				  "AND (?3 IS NULL OR o.name GLOB ?3 OR o.moref GLOB ?3) "
 				  "ORDER BY o.type, o.name COLLATE harden_natural, o.id, p.name";

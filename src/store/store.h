@@ -11,7 +11,7 @@
 #include "util/util.h"
 #include "vocab.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Errors (util/error.h), with the message in err_get(): every function
  * returning int returns 0 on success, HERR_STORE when the twin cannot be
@@ -221,6 +221,11 @@ int store_prune_select(struct store *st, const char *target, long long keep, lon
 		       unsigned *n);
 /* Removes snapshots and everything that belongs to them, in one transaction. */
 int store_snapshots_delete(struct store *st, const long long *ids, unsigned n);
+/* Gives the pages that removing freed back to the file system: an
+ * incremental vacuum, or, on a twin made before twins vacuumed
+ * incrementally, one full VACUUM that switches it over.  *freed gets the
+ * bytes the file shrank by. */
+int store_reclaim(struct store *st, long long *freed);
 
 /* Object counts of a snapshot per type, "host=6 vm=12 ..." style. */
 int store_object_count(struct store *st, long long snap, const char *type, long long *n);
