@@ -51,7 +51,8 @@ static bool validates(const char *schema, const char *docs)
 	return rc == 0;
 }
 
-/* The document's schema and schema_version, and no other "version". */
+/* The document's schema and schema_version, and no other "version" (but
+ * harden.baseline's, which is the baseline's own, as in its file). */
 static void check_head(const char *path, const char *schema)
 {
 	json_error_t je;
@@ -59,8 +60,28 @@ static void check_head(const char *path, const char *schema)
 	ck_assert_msg(j != NULL, "%s: %s", path, je.text);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "schema")), schema);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "schema_version")), 1);
-	ck_assert_ptr_null(json_object_get(j, "version"));
+	if (strcmp(schema, "harden.baseline"))
+		ck_assert_ptr_null(json_object_get(j, "version"));
 	json_decref(j);
+}
+
+/* The document dir/name with its first `from` replaced by `to` fails
+ * against the schema; the original validates. */
+static void broken_by(const char *name, const char *schema, const char *from, const char *to)
+{
+	char *path = xasprintf("%s/%s", lab.dir, name), *text = file_read(path, NULL);
+	ck_assert_msg(text != NULL, "%s", path);
+	ck_assert(validates(schema, path));
+	char *p = strstr(text, from);
+	ck_assert_msg(p != NULL, "no %s in %s", from, path);
+	*p = '\0';
+	char *bad = xasprintf("%s%s%s", text, to, p + strlen(from));
+	char *broken = tu_write(lab.dir, "broken.json", bad, 0644);
+	ck_assert_msg(!validates(schema, broken), "%s with %s validates against %s", name, to, schema);
+	free(broken);
+	free(bad);
+	free(text);
+	free(path);
 }
 
 /* A host's advanced option, set through the lab's own API. */
@@ -84,8 +105,13 @@ START_TEST(test_every_json_output_validates)
 	ck_assert_msg(system(CHECK_SCHEMA " 2>/dev/null; test $? = 2") == 0,
 		      "scripts/check-schema.py does not run (python3-jsonschema missing?)");
 	setenv("HARDEN_CATALOG", "baselines/catalog.json", 1);
-	static const char *const scan1[] = { "scan", "-t", "lab", BASELINES, "--fail-on", "none", "-f", "json", NULL };
+	char *stats = xasprintf("%s/stats.json", lab.dir);
+	const char *const scan1[] = { "scan", "-t", "lab", BASELINES, "--fail-on", "none", "-f", "json",
+				      "--stats-json", stats, NULL };
 	char *s1 = capture("scan1.json", EXIT_CLEAN, scan1);
+	ck_assert(validates("harden.stats", stats));
+	check_head(stats, "harden.stats");
+	free(stats);
 	set_dcui_timeout(3600);
 	static const char *const scan2[] = { "scan", "-t", "lab", BASELINES, "--fail-on", "medium", "--fail-on-new",
 					     "-f", "json", NULL };
@@ -95,11 +121,25 @@ START_TEST(test_every_json_output_validates)
 	char *ev = capture("eval.json", EXIT_CLEAN, eval);
 	static const char *const rep[] = { "report", "-t", "lab", "--all", "-f", "json", NULL };
 	char *rp = capture("report.json", EXIT_CLEAN, rep);
+	/* Every filter at once: the JSON says which applied. */
+	static const char *const flt[] = { "report", "-t", "lab", "-f", "json", "--severity", "medium+", "--status",
+					   "fail,pass", "--rule", "cis-esxi-*", "--object", "DC0_*", "--type", "host",
+					   NULL };
+	char *fr = capture("filtered.json", EXIT_CLEAN, flt);
 	ck_assert(validates("harden.scan", s1) && validates("harden.scan", s2) && validates("harden.scan", ev) &&
-		  validates("harden.scan", rp));
+		  validates("harden.scan", rp) && validates("harden.scan", fr));
+	json_t *fj = json_load_file(fr, 0, NULL);
+	char *filters = json_dumps(json_object_get(fj, "filters"), JSON_COMPACT);
+	ck_assert_str_eq(filters, "{\"severity\":[\"critical\",\"high\",\"medium\"],\"status\":[\"pass\",\"fail\"],"
+				  "\"rule\":\"cis-esxi-*\",\"object\":\"DC0_*\",\"type\":\"host\"}");
+	ck_assert_uint_gt(json_array_size(json_object_get(fj, "findings")), 0);
+	free(filters);
+	json_decref(fj);
+	free(fr);
 	check_head(s2, "harden.scan");
 
 	static const char *const inv[] = { "inventory", "-t", "lab", "-f", "json", NULL };
+	static const char *const inv_host[] = { "inventory", "-t", "lab", "--type", "host", "-f", "json", NULL };
 	static const char *const drift[] = { "drift", "-t", "lab", "-f", "json", NULL };
 	static const char *const hist[] = { "history", "-t", "lab", "--object", "DC0_C0_H0", "-f", "json", NULL };
 	static const char *const snaps[] = { "snapshots", "-f", "json", NULL };
@@ -107,6 +147,11 @@ START_TEST(test_every_json_output_validates)
 	static const char *const advise[] = { "advise", "--all-critical", "-f", "json", NULL };
 	static const char *const rems[] = { "remediation", "list", "-f", "json", NULL };
 	static const char *const cov[] = { "baseline", "coverage", "-f", "json", "cis-esxi-8.0", NULL };
+	static const char *const cov_scg[] = { "baseline", "coverage", "-f", "json", "vsphere-scg-8", NULL };
+	static const char *const blist[] = { "baseline", "list", "-f", "json", NULL };
+	static const char *const bshow[] = { "baseline", "show", "-f", "json", "cis-vmware-esxi-8.0-subset", NULL };
+	static const char *const bshow_nsx[] = { "baseline", "show", "-f", "json", "nsx-4-dfw-stig", NULL };
+	static const char *const doctor[] = { "doctor", "-f", "json", NULL };
 	const struct {
 		const char *schema, *file;
 		const char *const *args;
@@ -115,17 +160,38 @@ START_TEST(test_every_json_output_validates)
 		{ "harden.history", "hist.json", hist },      { "harden.snapshots", "snaps.json", snaps },
 		{ "harden.targets", "targets.json", targets }, { "harden.advice", "advice.json", advise },
 		{ "harden.remediations", "rem.json", rems },  { "harden.coverage", "cov.json", cov },
+		{ "harden.inventory", "inv-host.json", inv_host }, { "harden.coverage", "cov-scg.json", cov_scg },
+		{ "harden.baselines", "blist.json", blist },  { "harden.baseline", "bshow.json", bshow },
+		{ "harden.baseline", "bshow-nsx.json", bshow_nsx }, { "harden.doctor", "doctor.json", doctor },
 	};
+	char *text;
 	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
 		char *path = capture(docs[i].file, EXIT_CLEAN, docs[i].args);
 		ck_assert_msg(validates(docs[i].schema, path), "%s does not validate against %s", path,
 			      docs[i].schema);
-		if (strcmp(docs[i].schema, "harden.coverage"))
-			check_head(path, docs[i].schema);
+		check_head(path, docs[i].schema);
 		free(path);
 	}
+	/* The coverage shares as printed: one decimal, never 92.39130434782609. */
+	char *cj = xasprintf("%s/cov.json", lab.dir);
+	text = file_read(cj, NULL);
+	regex_t re;
+	ck_assert_int_eq(regcomp(&re, "\"share_of_checkable\": [0-9]+(\\.[0-9])?,\n *\"share_of_all\": [0-9]+(\\.[0-9])?\n",
+				 REG_EXTENDED), 0);
+	ck_assert_msg(regexec(&re, text, 0, NULL, 0) == 0, "%.600s", text);
+	regfree(&re);
+	free(text);
+	free(cj);
+	/* The inventory says which filter chose its objects. */
+	char *ij = xasprintf("%s/inv-host.json", lab.dir);
+	text = file_read(ij, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "\"filters\": {\"type\":\"host\"}"));
+	ck_assert_ptr_null(strstr(text, "\"type\":\"vm\""));
+	free(text);
+	free(ij);
 	/* The drift checked is not empty: the regression and the setting. */
-	char *dj = xasprintf("%s/drift.json", lab.dir), *text = file_read(dj, NULL);
+	char *dj = xasprintf("%s/drift.json", lab.dir);
+	text = file_read(dj, NULL);
 	ck_assert_msg(text && strstr(text, "\"regressed\"") && strstr(text, "UserVars.DcuiTimeOut"), "%s", text);
 	free(text);
 	free(dj);
@@ -141,6 +207,11 @@ START_TEST(test_every_json_output_validates)
 	ck_assert(!validates("harden.scan", broken));
 	free(broken);
 	free(text);
+	/* A member a closed object does not declare, and a status outside the
+	 * enumeration, fail too. */
+	broken_by("blist.json", "harden.baselines", "\"rules\": ", "\"rulez\": ");
+	broken_by("doctor.json", "harden.doctor", "\"status\": \"ok\"", "\"status\": \"OK\"");
+	broken_by("scan1.json", "harden.scan", "\"status\":\"completed\"", "\"status\":\"skipped\"");
 	free(s1);
 	free(s2);
 	free(ev);
