@@ -42,14 +42,6 @@ static char *capture(const char *name, int want, const char *const *args)
 	return path;
 }
 
-/* Whether the documents validate against schemas/SCHEMA.schema.json. */
-static bool validates(const char *schema, const char *docs)
-{
-	char *cmd = xasprintf(CHECK_SCHEMA " schemas/%s.schema.json %s", schema, docs);
-	int rc = system(cmd);
-	free(cmd);
-	return rc == 0;
-}
 
 /* The document's schema and schema_version, and no other "version" (but
  * harden.baseline's, which is the baseline's own, as in its file). */
@@ -71,13 +63,13 @@ static void broken_by(const char *name, const char *schema, const char *from, co
 {
 	char *path = xasprintf("%s/%s", lab.dir, name), *text = file_read(path, NULL);
 	ck_assert_msg(text != NULL, "%s", path);
-	ck_assert(validates(schema, path));
+	ck_assert(tu_schema_valid(schema, path));
 	char *p = strstr(text, from);
 	ck_assert_msg(p != NULL, "no %s in %s", from, path);
 	*p = '\0';
 	char *bad = xasprintf("%s%s%s", text, to, p + strlen(from));
 	char *broken = tu_write(lab.dir, "broken.json", bad, 0644);
-	ck_assert_msg(!validates(schema, broken), "%s with %s validates against %s", name, to, schema);
+	ck_assert_msg(!tu_schema_valid(schema, broken), "%s with %s validates against %s", name, to, schema);
 	free(broken);
 	free(bad);
 	free(text);
@@ -109,7 +101,7 @@ START_TEST(test_every_json_output_validates)
 	const char *const scan1[] = { "scan", "-t", "lab", BASELINES, "--fail-on", "none", "-f", "json",
 				      "--stats-json", stats, NULL };
 	char *s1 = capture("scan1.json", EXIT_CLEAN, scan1);
-	ck_assert(validates("harden.stats", stats));
+	ck_assert(tu_schema_valid("harden.stats", stats));
 	check_head(stats, "harden.stats");
 	free(stats);
 	set_dcui_timeout(3600);
@@ -126,8 +118,8 @@ START_TEST(test_every_json_output_validates)
 					   "fail,pass", "--rule", "cis-esxi-*", "--object", "DC0_*", "--type", "host",
 					   NULL };
 	char *fr = capture("filtered.json", EXIT_CLEAN, flt);
-	ck_assert(validates("harden.scan", s1) && validates("harden.scan", s2) && validates("harden.scan", ev) &&
-		  validates("harden.scan", rp) && validates("harden.scan", fr));
+	ck_assert(tu_schema_valid("harden.scan", s1) && tu_schema_valid("harden.scan", s2) && tu_schema_valid("harden.scan", ev) &&
+		  tu_schema_valid("harden.scan", rp) && tu_schema_valid("harden.scan", fr));
 	json_t *fj = json_load_file(fr, 0, NULL);
 	char *filters = json_dumps(json_object_get(fj, "filters"), JSON_COMPACT);
 	ck_assert_str_eq(filters, "{\"severity\":[\"critical\",\"high\",\"medium\"],\"status\":[\"pass\",\"fail\"],"
@@ -167,7 +159,7 @@ START_TEST(test_every_json_output_validates)
 	char *text;
 	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
 		char *path = capture(docs[i].file, EXIT_CLEAN, docs[i].args);
-		ck_assert_msg(validates(docs[i].schema, path), "%s does not validate against %s", path,
+		ck_assert_msg(tu_schema_valid(docs[i].schema, path), "%s does not validate against %s", path,
 			      docs[i].schema);
 		check_head(path, docs[i].schema);
 		free(path);
@@ -204,7 +196,7 @@ START_TEST(test_every_json_output_validates)
 	char *bad = xasprintf("%s\"score\": \"high\", \"was\": %s", text, p + 9);
 	char *broken = tu_write(lab.dir, "broken.json", bad, 0644);
 	free(bad);
-	ck_assert(!validates("harden.scan", broken));
+	ck_assert(!tu_schema_valid("harden.scan", broken));
 	free(broken);
 	free(text);
 	/* A member a closed object does not declare, and a status outside the
@@ -347,7 +339,7 @@ START_TEST(test_failed_part_reported_once)
 	free(hp);
 	free(html);
 	char *path = xasprintf("%s/down.json", lab.dir);
-	ck_assert(validates("harden.scan", path));
+	ck_assert(tu_schema_valid("harden.scan", path));
 	json_t *doc = json_load_file(path, 0, NULL);
 	json_t *nsx = json_array_get(json_object_get(json_object_get(doc, "snapshot"), "parts"), 1);
 	ck_assert_str_eq(field(nsx, "part"), "nsx");
