@@ -3,6 +3,7 @@
  * schemas/ (draft 2020-12, checked by scripts/check-schema.py with
  * python3-jsonschema); one schema_version key everywhere; scores to one
  * decimal as printed. */
+#include <glob.h>
 #include <jansson.h>
 #include <regex.h>
 #include <stdio.h>
@@ -363,6 +364,40 @@ START_TEST(test_failed_part_reported_once)
 }
 END_TEST
 
+/* Each schema shipped is a valid draft 2020-12 schema of the document it
+ * is named after, and harden(1) lists it with the command that writes it. */
+START_TEST(test_every_schema_is_listed)
+{
+	glob_t g;
+	ck_assert_int_eq(glob("schemas/*.schema.json", 0, NULL, &g), 0);
+	ck_assert_uint_ge(g.gl_pathc, 16);
+	char *man = file_read("man/harden.1", NULL);
+	ck_assert_ptr_nonnull(man);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *path = g.gl_pathv[i], *base = strrchr(path, '/') + 1;
+		char *name = xstrndup(base, strlen(base) - strlen(".schema.json"));
+		json_t *j = json_load_file(path, 0, NULL);
+		ck_assert_msg(j != NULL, "%s is not JSON", path);
+		json_t *props = json_object_get(j, "properties");
+		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(props, "schema"), "const")), name);
+		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(props, "schema_version"), "const")), 1);
+		const char *id = json_string_value(json_object_get(j, "$id"));
+		ck_assert_msg(id && strlen(id) > strlen(base) && !strcmp(id + strlen(id) - strlen(base), base), "%s", path);
+		char *item = xasprintf("\n.It Li %s\n", name);
+		ck_assert_msg(strstr(man, item), "harden(1) does not list %s", name);
+		/* check-schema.py exits 2 on a schema that is not valid. */
+		char *cmd = xasprintf(CHECK_SCHEMA " %s man/harden.1 2>/dev/null; test $? = 1", path);
+		ck_assert_msg(system(cmd) == 0, "%s is not a valid schema", path);
+		free(cmd);
+		free(item);
+		json_decref(j);
+		free(name);
+	}
+	free(man);
+	globfree(&g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("contracts");
@@ -373,6 +408,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_scores_print_one_decimal);
 	tcase_add_test(tc, test_evidence_wording);
 	tcase_add_test(tc, test_failed_part_reported_once);
+	tcase_add_test(tc, test_every_schema_is_listed);
 	suite_add_tcase(s, tc);
 	return s;
 }
