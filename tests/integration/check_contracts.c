@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exitcode.h"
@@ -364,6 +365,50 @@ START_TEST(test_failed_part_reported_once)
 }
 END_TEST
 
+#define SITE_BASELINE \
+	"id: site\ntitle: Site rules\nversion: \"3\"\nextends: [nsx-4-dfw-stig]\nparameters:\n" \
+	"  log_hosts:\n    default: [udp://a.example.com:514, udp://b.example.com:514]\n" \
+	"    description: the site's syslog hosts\n  max_idle: 600\nrules:\n" \
+	"  - id: site-1\n    title: Idle shells time out\n    severity: high\n    object: host\n" \
+	"    aliases: [SITE-OLD-1]\n    rationale: Idle shells invite misuse.\n    references: [Site policy 4.2]\n" \
+	"    check: { property: option.UserVars.ESXiShellInteractiveTimeOut, le: { param: max_idle } }\n" \
+	"    remediation:\n      summary: Set the timeout.\n      steps: [Open the host, Set the option]\n" \
+	"      mcp_tool: vmware_aiops.host_option_set\n" \
+	"      params: { host: \"{object.name}\", value: 600 }\n      rollback_tool: host_option_set\n" \
+	"      rollback_params: { host: \"{object.name}\", value: \"{observed}\" }\n      risk: low\n" \
+	"  - id: site-2\n    title: Logs go to the site's hosts\n    severity: low\n    object: host\n" \
+	"    check: { property: option.Syslog.global.logHost, in: { param: log_hosts } }\n"
+
+/* A user's baselines: one extending a builtin with list and scalar
+ * parameters, aliases and a full remediation, one that does not load;
+ * baseline list (exit 2, the broken file with its error) and show keep
+ * to their schemas. */
+START_TEST(test_user_baselines_keep_to_the_schemas)
+{
+	char *dir = xasprintf("%s/xdg/harden/baselines", lab.dir), *xdg = xasprintf("%s/xdg", lab.dir);
+	ck_assert_int_eq(mkdir_parents(dir), 0);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	free(tu_write(dir, "site.yaml", SITE_BASELINE, 0644));
+	free(tu_write(dir, "broken.yaml", "id: broken\ntitle: [unclosed\n", 0644));
+	setenv("XDG_CONFIG_HOME", xdg, 1);
+	static const char *const list[] = { "baseline", "list", "-f", "json", NULL };
+	static const char *const show[] = { "baseline", "show", "-f", "json", "site", NULL };
+	char *lp = capture("user-list.json", EXIT_USAGE, list), *sp = capture("user-show.json", EXIT_CLEAN, show);
+	ck_assert(tu_schema_valid("harden.baselines", lp) && tu_schema_valid("harden.baseline", sp));
+	char *text = file_read(lp, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "broken.yaml:3:1: "));
+	free(text);
+	text = file_read(sp, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "\"rollback_params\""));
+	ck_assert_ptr_nonnull(strstr(text, "\"list\": true"));
+	free(text);
+	free(lp);
+	free(sp);
+	free(xdg);
+	free(dir);
+}
+END_TEST
+
 /* Each schema shipped is a valid draft 2020-12 schema of the document it
  * is named after, and harden(1) lists it with the command that writes it. */
 START_TEST(test_every_schema_is_listed)
@@ -409,6 +454,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_evidence_wording);
 	tcase_add_test(tc, test_failed_part_reported_once);
 	tcase_add_test(tc, test_every_schema_is_listed);
+	tcase_add_test(tc, test_user_baselines_keep_to_the_schemas);
 	suite_add_tcase(s, tc);
 	return s;
 }
