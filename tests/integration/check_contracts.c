@@ -401,11 +401,7 @@ START_TEST(test_user_baselines_keep_to_the_schemas)
 	text = file_read(sp, NULL);
 	ck_assert_ptr_nonnull(strstr(text, "\"rollback_params\""));
 	ck_assert_ptr_nonnull(strstr(text, "\"list\": true"));
-	free(text);
-	free(lp);
-	free(sp);
-	free(xdg);
-	free(dir);
+	free(text), free(lp), free(sp), free(xdg), free(dir);
 }
 END_TEST
 
