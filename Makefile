@@ -220,13 +220,13 @@ MAN_SUBST = sed -e 's|/usr/local/share/harden|$(DATADIR)|g' -e 's|/usr/local/lib
 
 install: all completion
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/baselines/coverage $(DESTDIR)$(DATADIR)/examples \
+		$(DESTDIR)$(DATADIR)/schemas \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(UNITDIR)
 	install -m 755 $(B)/harden $(DESTDIR)$(BINDIR)/harden
 	install -m 644 baselines/*.yaml baselines/catalog.json $(DESTDIR)$(DATADIR)/baselines/
 	install -m 644 baselines/coverage/*.yaml $(DESTDIR)$(DATADIR)/baselines/coverage/
-	if [ -d schemas ]; then install -d $(DESTDIR)$(DATADIR)/schemas && \
-		install -m 644 schemas/*.json $(DESTDIR)$(DATADIR)/schemas/; fi
+	install -m 644 schemas/*.schema.json $(DESTDIR)$(DATADIR)/schemas/
 	install -m 644 contrib/targets.yaml $(DESTDIR)$(DATADIR)/examples/targets.yaml
 	for m in man/*.[157]; do s=$${m##*.}; \
 		$(MAN_SUBST) $$m > $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} && chmod 644 $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; \

@@ -3,13 +3,36 @@
 
 Usage: check-schema.py SCHEMA DOCUMENT...
 Exits 0 when every document validates, 1 (naming each error's place) when
-one does not, 2 when the schema itself is not valid.
+one does not, 2 when the schema itself is not valid.  A "$ref" to another
+schema (harden.remediation's suggestion is a harden.suggestion) is resolved
+among the *.schema.json files beside SCHEMA, never over the network.
 """
+import glob
 import json
+import os
 import sys
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+
+
+def make_validator(schema, directory):
+    """A validator that finds the sibling schemas by their $id."""
+    siblings = {}
+    for path in glob.glob(os.path.join(directory, "*.schema.json")):
+        with open(path, encoding="utf-8") as f:
+            other = json.load(f)
+        if "$id" in other:
+            siblings[other["$id"]] = other
+    try:
+        from referencing import Registry, Resource
+    except ImportError:  # jsonschema before 4.18 (Debian 12)
+        from jsonschema import RefResolver
+        resolver = RefResolver(schema.get("$id", ""), schema, store=siblings)
+        return Draft202012Validator(schema, resolver=resolver)
+    registry = Registry().with_resources(
+        (uri, Resource.from_contents(doc)) for uri, doc in siblings.items())
+    return Draft202012Validator(schema, registry=registry)
 
 
 def main(argv):
@@ -23,7 +46,7 @@ def main(argv):
     except SchemaError as e:
         sys.stderr.write("%s: not a valid schema: %s\n" % (argv[1], e.message))
         return 2
-    validator = Draft202012Validator(schema)
+    validator = make_validator(schema, os.path.dirname(os.path.abspath(argv[1])))
     bad = 0
     for path in argv[2:]:
         try:

@@ -39,6 +39,10 @@ grep -q "$P/share/harden/baselines" "$P/share/man/man1/harden.1" || fail "harden
 ! grep -q /usr/local/share/harden "$P/share/man/man1/harden.1" "$P/share/man/man5/harden-baseline.5" ||
 	fail "an installed manual page still names /usr/local/share/harden"
 grep -q "ExecStart=.*$P/bin/harden" "$P/lib/systemd/system/harden-scan@.service" || fail "the unit does not run $P/bin/harden"
+# Every JSON Schema shipped, as it is in the tree.
+for s in schemas/*.schema.json; do
+	cmp -s "$s" "$P/share/harden/$s" || fail "make install did not install $s"
+done
 # The completion completes from the command table.
 out=$(bash -c ". '$P/share/bash-completion/completions/harden'
 	COMP_WORDS=(harden baseline co); COMP_CWORD=2; _harden; echo \"\${COMPREPLY[*]}\"
@@ -116,6 +120,8 @@ set -e
 [ $rc = 1 ] || fail "the installed harden exited $rc: $(cat "$T/scan.err")"
 grep -q '"schema": *"harden.scan"' "$T/scan.json" || fail "no harden.scan report"
 grep -q '"cis-esxi-' "$T/scan.json" || fail "no CIS result in the report"
+python3 scripts/check-schema.py /usr/share/harden/schemas/harden.scan.schema.json "$T/scan.json" ||
+	fail "the report does not validate against the installed /usr/share/harden/schemas/harden.scan.schema.json"
 # The example targets file is what harden reads without one of its own.
 HOME=$T /usr/bin/harden targets >/dev/null || fail "harden targets with /etc/harden/targets.yaml"
 dpkg -r harden >/dev/null || fail "dpkg -r failed"

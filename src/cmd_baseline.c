@@ -15,9 +15,10 @@ struct format_opts {
 	int format;		/* 0 table, 1 json */
 };
 
+/* Reals with at most 15 significant digits: 92.4, never 92.400000000000006. */
 static void print_json(json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	puts(s);
 	free(s);
 	json_decref(j);
@@ -312,6 +313,12 @@ static unsigned implementing(const struct coverage_control *c, const struct strl
 	return n;
 }
 
+/* 100 * part / whole in tenths, rounded half up; 0 of nothing. */
+static size_t share_tenths(size_t part, size_t whole)
+{
+	return whole ? (1000 * part + whole / 2) / whole : 0;
+}
+
 static int do_coverage(struct cmd_ctx *ctx, void *vopts)
 {
 	const struct coverage_opts *o = vopts;
@@ -347,18 +354,17 @@ static int do_coverage(struct cmd_ctx *ctx, void *vopts)
 				      "title", c->title, "reason", n ? NULL : c->reason, "rules", (int)n);
 		json_array_append_new(controls, x);
 	}
-	double share = checkable ? 100.0 * (double)implemented / (double)checkable : 0;
-	double all = cov->n ? 100.0 * (double)implemented / (double)cov->n : 0;
+	/* The shares in tenths of a percent, rounded half up, so the JSON and
+	 * the table say the same one-decimal figure. */
+	size_t t_share = share_tenths(implemented, checkable), t_all = share_tenths(implemented, cov->n);
+	double share = (double)t_share / 10, all = (double)t_all / 10;
 	if (o->format == 1) {
-		json_t *j = json_pack("{s:s, s:s?, s:s, s:{s:i, s:i, s:i, s:i, s:f, s:f}, s:o}", "framework",
-				      cov->framework, "benchmark", cov->benchmark, "file", path, "counts", "controls",
-				      (int)cov->n, "checkable", (int)checkable, "implemented", (int)implemented,
-				      "not_checkable", (int)(cov->n - checkable), "share_of_checkable", share,
-				      "share_of_all", all, "controls", controls);
-		char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		puts(s);
-		free(s);
-		json_decref(j);
+		print_json(json_pack("{s:s, s:i, s:s, s:s?, s:s, s:{s:i, s:i, s:i, s:i, s:f, s:f}, s:o}", "schema",
+				     "harden.coverage", "schema_version", 1, "framework", cov->framework, "benchmark",
+				     cov->benchmark, "file", path, "counts", "controls", (int)cov->n, "checkable",
+				     (int)checkable, "implemented", (int)implemented, "not_checkable",
+				     (int)(cov->n - checkable), "share_of_checkable", share, "share_of_all", all,
+				     "controls", controls));
 	} else {
 		printf("%s: %s\n%s\n\n", cov->framework, cov->benchmark ? cov->benchmark : "", path);
 		size_t i;

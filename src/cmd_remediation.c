@@ -217,6 +217,8 @@ static int show(struct cmd_ctx *ctx, void *vopts)
 		drift = xasprintf("harden drift --target %s --from %lld --to %lld", jstr(r, "target"),
 				  (long long)json_integer_value(applied), (long long)json_integer_value(proof));
 	if (o->format == 1) {
+		json_object_set_new(r, "schema", json_string("harden.remediation"));
+		json_object_set_new(r, "schema_version", json_integer(1));
 		json_object_set_new(r, "suggestion", suggestion ? suggestion : json_null());
 		json_object_set_new(r, "drift_command", drift ? json_string(drift) : json_null());
 		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));

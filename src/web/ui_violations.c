@@ -274,9 +274,10 @@ int ui_violations(struct web_req *r)
 		x.json = json_array();
 		if (r->si.id)
 			rc = store_browse(r->st, &flt, off, per, json_row, &x);
-		json_t *doc = json_pack("{s:s?, s:I, s:I, s:I, s:I, s:o}", "target", r->target, "snapshot_id",
-					(json_int_t)r->si.id, "total", (json_int_t)total, "page", (json_int_t)page,
-					"per_page", (json_int_t)per, "results", x.json);
+		json_t *doc = json_pack("{s:s, s:i, s:s?, s:I, s:I, s:I, s:I, s:o}", "schema", "harden.violations",
+					"schema_version", 1, "target", r->target, "snapshot_id", (json_int_t)r->si.id,
+					"total", (json_int_t)total, "page", (json_int_t)page, "per_page", (json_int_t)per,
+					"results", x.json);
 		json_dumpf(doc, r->f, JSON_INDENT(1) | JSON_SORT_KEYS);
 		json_decref(doc);
 		goto out;

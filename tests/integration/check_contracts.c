@@ -3,11 +3,13 @@
  * schemas/ (draft 2020-12, checked by scripts/check-schema.py with
  * python3-jsonschema); one schema_version key everywhere; scores to one
  * decimal as printed. */
+#include <glob.h>
 #include <jansson.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exitcode.h"
@@ -42,16 +44,9 @@ static char *capture(const char *name, int want, const char *const *args)
 	return path;
 }
 
-/* Whether the documents validate against schemas/SCHEMA.schema.json. */
-static bool validates(const char *schema, const char *docs)
-{
-	char *cmd = xasprintf(CHECK_SCHEMA " schemas/%s.schema.json %s", schema, docs);
-	int rc = system(cmd);
-	free(cmd);
-	return rc == 0;
-}
 
-/* The document's schema and schema_version, and no other "version". */
+/* The document's schema and schema_version, and no other "version" (but
+ * harden.baseline's, which is the baseline's own, as in its file). */
 static void check_head(const char *path, const char *schema)
 {
 	json_error_t je;
@@ -59,8 +54,28 @@ static void check_head(const char *path, const char *schema)
 	ck_assert_msg(j != NULL, "%s: %s", path, je.text);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "schema")), schema);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "schema_version")), 1);
-	ck_assert_ptr_null(json_object_get(j, "version"));
+	if (strcmp(schema, "harden.baseline"))
+		ck_assert_ptr_null(json_object_get(j, "version"));
 	json_decref(j);
+}
+
+/* The document dir/name with its first `from` replaced by `to` fails
+ * against the schema; the original validates. */
+static void broken_by(const char *name, const char *schema, const char *from, const char *to)
+{
+	char *path = xasprintf("%s/%s", lab.dir, name), *text = file_read(path, NULL);
+	ck_assert_msg(text != NULL, "%s", path);
+	ck_assert(tu_schema_valid(schema, path));
+	char *p = strstr(text, from);
+	ck_assert_msg(p != NULL, "no %s in %s", from, path);
+	*p = '\0';
+	char *bad = xasprintf("%s%s%s", text, to, p + strlen(from));
+	char *broken = tu_write(lab.dir, "broken.json", bad, 0644);
+	ck_assert_msg(!tu_schema_valid(schema, broken), "%s with %s validates against %s", name, to, schema);
+	free(broken);
+	free(bad);
+	free(text);
+	free(path);
 }
 
 /* A host's advanced option, set through the lab's own API. */
@@ -84,8 +99,13 @@ START_TEST(test_every_json_output_validates)
 	ck_assert_msg(system(CHECK_SCHEMA " 2>/dev/null; test $? = 2") == 0,
 		      "scripts/check-schema.py does not run (python3-jsonschema missing?)");
 	setenv("HARDEN_CATALOG", "baselines/catalog.json", 1);
-	static const char *const scan1[] = { "scan", "-t", "lab", BASELINES, "--fail-on", "none", "-f", "json", NULL };
+	char *stats = xasprintf("%s/stats.json", lab.dir);
+	const char *const scan1[] = { "scan", "-t", "lab", BASELINES, "--fail-on", "none", "-f", "json",
+				      "--stats-json", stats, NULL };
 	char *s1 = capture("scan1.json", EXIT_CLEAN, scan1);
+	ck_assert(tu_schema_valid("harden.stats", stats));
+	check_head(stats, "harden.stats");
+	free(stats);
 	set_dcui_timeout(3600);
 	static const char *const scan2[] = { "scan", "-t", "lab", BASELINES, "--fail-on", "medium", "--fail-on-new",
 					     "-f", "json", NULL };
@@ -95,11 +115,25 @@ START_TEST(test_every_json_output_validates)
 	char *ev = capture("eval.json", EXIT_CLEAN, eval);
 	static const char *const rep[] = { "report", "-t", "lab", "--all", "-f", "json", NULL };
 	char *rp = capture("report.json", EXIT_CLEAN, rep);
-	ck_assert(validates("harden.scan", s1) && validates("harden.scan", s2) && validates("harden.scan", ev) &&
-		  validates("harden.scan", rp));
+	/* Every filter at once: the JSON says which applied. */
+	static const char *const flt[] = { "report", "-t", "lab", "-f", "json", "--severity", "medium+", "--status",
+					   "fail,pass", "--rule", "cis-esxi-*", "--object", "DC0_*", "--type", "host",
+					   NULL };
+	char *fr = capture("filtered.json", EXIT_CLEAN, flt);
+	ck_assert(tu_schema_valid("harden.scan", s1) && tu_schema_valid("harden.scan", s2) && tu_schema_valid("harden.scan", ev) &&
+		  tu_schema_valid("harden.scan", rp) && tu_schema_valid("harden.scan", fr));
+	json_t *fj = json_load_file(fr, 0, NULL);
+	char *filters = json_dumps(json_object_get(fj, "filters"), JSON_COMPACT);
+	ck_assert_str_eq(filters, "{\"severity\":[\"critical\",\"high\",\"medium\"],\"status\":[\"pass\",\"fail\"],"
+				  "\"rule\":\"cis-esxi-*\",\"object\":\"DC0_*\",\"type\":\"host\"}");
+	ck_assert_uint_gt(json_array_size(json_object_get(fj, "findings")), 0);
+	free(filters);
+	json_decref(fj);
+	free(fr);
 	check_head(s2, "harden.scan");
 
 	static const char *const inv[] = { "inventory", "-t", "lab", "-f", "json", NULL };
+	static const char *const inv_host[] = { "inventory", "-t", "lab", "--type", "host", "-f", "json", NULL };
 	static const char *const drift[] = { "drift", "-t", "lab", "-f", "json", NULL };
 	static const char *const hist[] = { "history", "-t", "lab", "--object", "DC0_C0_H0", "-f", "json", NULL };
 	static const char *const snaps[] = { "snapshots", "-f", "json", NULL };
@@ -107,6 +141,11 @@ START_TEST(test_every_json_output_validates)
 	static const char *const advise[] = { "advise", "--all-critical", "-f", "json", NULL };
 	static const char *const rems[] = { "remediation", "list", "-f", "json", NULL };
 	static const char *const cov[] = { "baseline", "coverage", "-f", "json", "cis-esxi-8.0", NULL };
+	static const char *const cov_scg[] = { "baseline", "coverage", "-f", "json", "vsphere-scg-8", NULL };
+	static const char *const blist[] = { "baseline", "list", "-f", "json", NULL };
+	static const char *const bshow[] = { "baseline", "show", "-f", "json", "cis-vmware-esxi-8.0-subset", NULL };
+	static const char *const bshow_nsx[] = { "baseline", "show", "-f", "json", "nsx-4-dfw-stig", NULL };
+	static const char *const doctor[] = { "doctor", "-f", "json", NULL };
 	const struct {
 		const char *schema, *file;
 		const char *const *args;
@@ -115,17 +154,38 @@ START_TEST(test_every_json_output_validates)
 		{ "harden.history", "hist.json", hist },      { "harden.snapshots", "snaps.json", snaps },
 		{ "harden.targets", "targets.json", targets }, { "harden.advice", "advice.json", advise },
 		{ "harden.remediations", "rem.json", rems },  { "harden.coverage", "cov.json", cov },
+		{ "harden.inventory", "inv-host.json", inv_host }, { "harden.coverage", "cov-scg.json", cov_scg },
+		{ "harden.baselines", "blist.json", blist },  { "harden.baseline", "bshow.json", bshow },
+		{ "harden.baseline", "bshow-nsx.json", bshow_nsx }, { "harden.doctor", "doctor.json", doctor },
 	};
+	char *text;
 	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
 		char *path = capture(docs[i].file, EXIT_CLEAN, docs[i].args);
-		ck_assert_msg(validates(docs[i].schema, path), "%s does not validate against %s", path,
+		ck_assert_msg(tu_schema_valid(docs[i].schema, path), "%s does not validate against %s", path,
 			      docs[i].schema);
-		if (strcmp(docs[i].schema, "harden.coverage"))
-			check_head(path, docs[i].schema);
+		check_head(path, docs[i].schema);
 		free(path);
 	}
+	/* The coverage shares as printed: one decimal, never 92.39130434782609. */
+	char *cj = xasprintf("%s/cov.json", lab.dir);
+	text = file_read(cj, NULL);
+	regex_t re;
+	ck_assert_int_eq(regcomp(&re, "\"share_of_checkable\": [0-9]+(\\.[0-9])?,\n *\"share_of_all\": [0-9]+(\\.[0-9])?\n",
+				 REG_EXTENDED), 0);
+	ck_assert_msg(regexec(&re, text, 0, NULL, 0) == 0, "%.600s", text);
+	regfree(&re);
+	free(text);
+	free(cj);
+	/* The inventory says which filter chose its objects. */
+	char *ij = xasprintf("%s/inv-host.json", lab.dir);
+	text = file_read(ij, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "\"filters\": {\"type\":\"host\"}"));
+	ck_assert_ptr_null(strstr(text, "\"type\":\"vm\""));
+	free(text);
+	free(ij);
 	/* The drift checked is not empty: the regression and the setting. */
-	char *dj = xasprintf("%s/drift.json", lab.dir), *text = file_read(dj, NULL);
+	char *dj = xasprintf("%s/drift.json", lab.dir);
+	text = file_read(dj, NULL);
 	ck_assert_msg(text && strstr(text, "\"regressed\"") && strstr(text, "UserVars.DcuiTimeOut"), "%s", text);
 	free(text);
 	free(dj);
@@ -138,9 +198,14 @@ START_TEST(test_every_json_output_validates)
 	char *bad = xasprintf("%s\"score\": \"high\", \"was\": %s", text, p + 9);
 	char *broken = tu_write(lab.dir, "broken.json", bad, 0644);
 	free(bad);
-	ck_assert(!validates("harden.scan", broken));
+	ck_assert(!tu_schema_valid("harden.scan", broken));
 	free(broken);
 	free(text);
+	/* A member a closed object does not declare, and a status outside the
+	 * enumeration, fail too. */
+	broken_by("blist.json", "harden.baselines", "\"rules\": ", "\"rulez\": ");
+	broken_by("doctor.json", "harden.doctor", "\"status\": \"ok\"", "\"status\": \"OK\"");
+	broken_by("scan1.json", "harden.scan", "\"status\":\"completed\"", "\"status\":\"skipped\"");
 	free(s1);
 	free(s2);
 	free(ev);
@@ -276,7 +341,7 @@ START_TEST(test_failed_part_reported_once)
 	free(hp);
 	free(html);
 	char *path = xasprintf("%s/down.json", lab.dir);
-	ck_assert(validates("harden.scan", path));
+	ck_assert(tu_schema_valid("harden.scan", path));
 	json_t *doc = json_load_file(path, 0, NULL);
 	json_t *nsx = json_array_get(json_object_get(json_object_get(doc, "snapshot"), "parts"), 1);
 	ck_assert_str_eq(field(nsx, "part"), "nsx");
@@ -300,6 +365,80 @@ START_TEST(test_failed_part_reported_once)
 }
 END_TEST
 
+#define SITE_BASELINE \
+	"id: site\ntitle: Site rules\nversion: \"3\"\nextends: [nsx-4-dfw-stig]\nparameters:\n" \
+	"  log_hosts:\n    default: [udp://a.example.com:514, udp://b.example.com:514]\n" \
+	"    description: the site's syslog hosts\n  max_idle: 600\nrules:\n" \
+	"  - id: site-1\n    title: Idle shells time out\n    severity: high\n    object: host\n" \
+	"    aliases: [SITE-OLD-1]\n    rationale: Idle shells invite misuse.\n    references: [Site policy 4.2]\n" \
+	"    check: { property: option.UserVars.ESXiShellInteractiveTimeOut, le: { param: max_idle } }\n" \
+	"    remediation:\n      summary: Set the timeout.\n      steps: [Open the host, Set the option]\n" \
+	"      mcp_tool: vmware_aiops.host_option_set\n" \
+	"      params: { host: \"{object.name}\", value: 600 }\n      rollback_tool: host_option_set\n" \
+	"      rollback_params: { host: \"{object.name}\", value: \"{observed}\" }\n      risk: low\n" \
+	"  - id: site-2\n    title: Logs go to the site's hosts\n    severity: low\n    object: host\n" \
+	"    check: { property: option.Syslog.global.logHost, in: { param: log_hosts } }\n"
+
+/* A user's baselines: one extending a builtin with list and scalar
+ * parameters, aliases and a full remediation, one that does not load;
+ * baseline list (exit 2, the broken file with its error) and show keep
+ * to their schemas. */
+START_TEST(test_user_baselines_keep_to_the_schemas)
+{
+	char *dir = xasprintf("%s/xdg/harden/baselines", lab.dir), *xdg = xasprintf("%s/xdg", lab.dir);
+	ck_assert_int_eq(mkdir_parents(dir), 0);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	free(tu_write(dir, "site.yaml", SITE_BASELINE, 0644));
+	free(tu_write(dir, "broken.yaml", "id: broken\ntitle: [unclosed\n", 0644));
+	setenv("XDG_CONFIG_HOME", xdg, 1);
+	static const char *const list[] = { "baseline", "list", "-f", "json", NULL };
+	static const char *const show[] = { "baseline", "show", "-f", "json", "site", NULL };
+	char *lp = capture("user-list.json", EXIT_USAGE, list), *sp = capture("user-show.json", EXIT_CLEAN, show);
+	ck_assert(tu_schema_valid("harden.baselines", lp) && tu_schema_valid("harden.baseline", sp));
+	char *text = file_read(lp, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "broken.yaml:3:1: "));
+	free(text);
+	text = file_read(sp, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "\"rollback_params\""));
+	ck_assert_ptr_nonnull(strstr(text, "\"list\": true"));
+	free(text), free(lp), free(sp), free(xdg), free(dir);
+}
+END_TEST
+
+/* Each schema shipped is a valid draft 2020-12 schema of the document it
+ * is named after, and harden(1) lists it with the command that writes it. */
+START_TEST(test_every_schema_is_listed)
+{
+	glob_t g;
+	ck_assert_int_eq(glob("schemas/*.schema.json", 0, NULL, &g), 0);
+	ck_assert_uint_ge(g.gl_pathc, 16);
+	char *man = file_read("man/harden.1", NULL);
+	ck_assert_ptr_nonnull(man);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *path = g.gl_pathv[i], *base = strrchr(path, '/') + 1;
+		char *name = xstrndup(base, strlen(base) - strlen(".schema.json"));
+		json_t *j = json_load_file(path, 0, NULL);
+		ck_assert_msg(j != NULL, "%s is not JSON", path);
+		json_t *props = json_object_get(j, "properties");
+		ck_assert_str_eq(json_string_value(json_object_get(json_object_get(props, "schema"), "const")), name);
+		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(props, "schema_version"), "const")), 1);
+		const char *id = json_string_value(json_object_get(j, "$id"));
+		ck_assert_msg(id && strlen(id) > strlen(base) && !strcmp(id + strlen(id) - strlen(base), base), "%s", path);
+		char *item = xasprintf("\n.It Li %s\n", name);
+		ck_assert_msg(strstr(man, item), "harden(1) does not list %s", name);
+		/* check-schema.py exits 2 on a schema that is not valid. */
+		char *cmd = xasprintf(CHECK_SCHEMA " %s man/harden.1 2>/dev/null; test $? = 1", path);
+		ck_assert_msg(system(cmd) == 0, "%s is not a valid schema", path);
+		free(cmd);
+		free(item);
+		json_decref(j);
+		free(name);
+	}
+	free(man);
+	globfree(&g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("contracts");
@@ -310,6 +449,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_scores_print_one_decimal);
 	tcase_add_test(tc, test_evidence_wording);
 	tcase_add_test(tc, test_failed_part_reported_once);
+	tcase_add_test(tc, test_every_schema_is_listed);
+	tcase_add_test(tc, test_user_baselines_keep_to_the_schemas);
 	suite_add_tcase(s, tc);
 	return s;
 }

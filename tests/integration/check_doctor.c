@@ -134,6 +134,15 @@ START_TEST(test_wrong_password)
 	assert_line(r.out, "lab: vcenter login", "FAIL", "127.0.0.1");
 	assert_line(r.out, "lab: nsx login", "ok", NULL);
 	run_release(&r);
+	/* The JSON of a failed check keeps to harden.doctor: status "fail", exit 1. */
+	static const char *const json[] = { "--format", "json", NULL };
+	doctor(&r, EXIT_FINDINGS, json);
+	char *doc = tu_write(lab.dir, "doctor.json", r.out, 0644);
+	ck_assert(tu_schema_valid("harden.doctor", doc));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"status\": \"fail\""));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"exit_code\": 1"));
+	free(doc);
+	run_release(&r);
 }
 END_TEST
 

@@ -210,6 +210,10 @@ START_TEST(test_workflow_ntp)
 	adv = run_json(advise, EXIT_CLEAN);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(adv, "suggestions"), 0),
 							    "revision")), 2);
+	char *text = json_dumps(adv, 0), *doc = tu_write(lab.dir, "advice.json", text, 0644);
+	ck_assert(tu_schema_valid("harden.advice", doc));
+	free(doc);
+	free(text);
 	json_decref(adv);
 	const char *ansible[] = { "advise", "--violation-id", vid, "--format", "ansible", NULL };
 	struct run r;
@@ -280,6 +284,20 @@ START_TEST(test_workflow_ntp)
 	ck_assert_ptr_nonnull(strstr(r.out, "proved by snapshot"));
 	ck_assert_ptr_nonnull(strstr(r.out, "harden drift --target lab --from"));
 	run_release(&r);
+	/* The record, its list and the suggestion it carries keep to their
+	 * shipped schemas. */
+	const char *show_json[] = { "remediation", "show", id, "--format", "json", NULL };
+	static const char *const list_json[] = { "remediation", "list", "--format", "json", NULL };
+	run_ok(&r, show_json, EXIT_CLEAN);
+	doc = tu_write(lab.dir, "remediation.json", r.out, 0644);
+	run_release(&r);
+	ck_assert(tu_schema_valid("harden.remediation", doc));
+	free(doc);
+	run_ok(&r, list_json, EXIT_CLEAN);
+	doc = tu_write(lab.dir, "remediations.json", r.out, 0644);
+	run_release(&r);
+	ck_assert(tu_schema_valid("harden.remediations", doc));
+	free(doc);
 
 	/* A fixed violation is not applied again. */
 	run_ok(&r, apply_yes, EXIT_STALE);
@@ -602,6 +620,10 @@ static json_t *advise_llm(const char *vid, char **err)
 	run_ok(&r, args, EXIT_CLEAN);
 	json_t *doc = json_loads(r.out, 0, NULL);
 	ck_assert_ptr_nonnull(doc);
+	/* A model's suggestion keeps to the shipped schema as the offline one does. */
+	char *path = tu_write(lab.dir, "advice-llm.json", r.out, 0644);
+	ck_assert(tu_schema_valid("harden.advice", path));
+	free(path);
 	json_t *s = json_incref(json_array_get(json_object_get(doc, "suggestions"), 0));
 	json_decref(doc);
 	*err = xstrdup(r.err);

@@ -40,6 +40,14 @@ char *tu_write(const char *dir, const char *name, const char *text, int mode)
 	return p;
 }
 
+bool tu_schema_valid(const char *schema, const char *docs)
+{
+	char *cmd = xasprintf("/usr/bin/python3 scripts/check-schema.py schemas/%s.schema.json %s", schema, docs);
+	int rc = system(cmd);
+	free(cmd);
+	return rc == 0;
+}
+
 int tu_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);
