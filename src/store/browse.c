@@ -274,15 +274,18 @@ static int compare_row(void *ctx, sqlite3_stmt *s)
 int store_compare_results(struct store *st, long long a, long long snap_a, long long b, bool all, long long limit,
 			  store_compare_fn fn, void *ctx)
 {
-	/* Each result of b finds its object in snap_a by the unique (snapshot,
-	 * type, moref) index and its old result by the object's findings. */
+	/* The objects of b are paired with snap_a's once (by the unique
+	 * (snapshot, type, moref) index); then each object's results in b
+	 * and its old ones are found by the (object, evaluation, rule) index. */
 	static const char sql[] =
-		"SELECT fb.rule_id, ob.type, ob.moref, ob.name, fa.status, fb.status FROM finding fb "
-		"JOIN object ob ON ob.id = fb.object_id "
+		"WITH m AS MATERIALIZED (SELECT ob.id AS bid, ob.type, ob.moref, ob.name, oa.id AS aid FROM object ob "
 		"LEFT JOIN object oa ON oa.snapshot_id = ?2 AND oa.type = ob.type AND oa.moref = ob.moref "
-		"LEFT JOIN finding fa ON fa.object_id = oa.id AND fa.evaluation_id = ?1 AND fa.rule_id = fb.rule_id "
-		"WHERE fb.evaluation_id = ?3 AND (?4 OR fa.status IS NOT fb.status) "
-		"ORDER BY fb.rule_id COLLATE harden_natural, ob.name COLLATE harden_natural, ob.moref LIMIT ?5";
+		"WHERE ob.snapshot_id = (SELECT snapshot_id FROM evaluation WHERE id = ?3)) "
+		"SELECT fb.rule_id, m.type, m.moref, m.name, fa.status, fb.status FROM m "
+		"CROSS JOIN finding fb ON fb.object_id = m.bid AND fb.evaluation_id = ?3 "
+		"LEFT JOIN finding fa ON fa.object_id = m.aid AND fa.evaluation_id = ?1 AND fa.rule_id = fb.rule_id "
+		"WHERE ?4 OR fa.status IS NOT fb.status "
+		"ORDER BY fb.rule_id COLLATE harden_natural, m.name COLLATE harden_natural, m.moref LIMIT ?5";
 	struct compare_ctx x = { fn, ctx };
 	return store_query(st, "read", sql, compare_row, &x, "iiibi", a, snap_a, b, (int)all, limit);
 }
