@@ -215,18 +215,20 @@ static const char events_sql[] =
 	"ORDER BY object_type, object_name COLLATE harden_natural, moref, baseline_id IS NOT NULL, baseline_id, "
 	"property COLLATE harden_natural, id";
 
+/* Properties are read from the objects' sets (the property view would be
+ * walked whole by the outer join). */
 static const char history_sql[] =
-	"WITH seen AS (SELECT s.id, s.started_at, o.id AS oid, o.type, o.moref, o.name "
+	"WITH seen AS (SELECT s.id, s.started_at, o.id AS oid, o.type, o.moref, o.name, o.propset_id AS sid "
 	"              FROM snapshot s JOIN object o ON o.snapshot_id = s.id "
 	"              WHERE s.target = ?1 AND s.status = " SQLW(W_SNAP_COMPLETED)
 	"              AND (o.name = ?2 OR o.moref = ?2)), "
 	"     names AS (SELECT DISTINCT seen.type, seen.moref, p.name FROM seen "
-	"               JOIN property p ON p.object_id = seen.oid "
+	"               JOIN propset_prop p ON p.set_id = seen.sid "
 	"               WHERE p.type <> 'group' AND (?3 IS NULL OR p.name = ?3)) "
 	"SELECT seen.id, seen.started_at, seen.type, seen.moref, seen.name, names.name, "
-	"       p.object_id IS NOT NULL, coalesce(p.collected, 0), p.value "
+	"       p.set_id IS NOT NULL, coalesce(p.collected, 0), p.value "
 	"FROM names JOIN seen ON seen.type = names.type AND seen.moref = names.moref "
-	"LEFT JOIN property p ON p.object_id = seen.oid AND p.name = names.name "
+	"LEFT JOIN propset_prop p ON p.set_id = seen.sid AND p.name = names.name "
 	"ORDER BY seen.type, seen.moref, names.name, seen.id";
 
 static int event_row(void *ctx, sqlite3_stmt *s)

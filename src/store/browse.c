@@ -19,44 +19,85 @@
 #define LATEST_EVALS "SELECT max(id) FROM evaluation WHERE snapshot_id = ?1 GROUP BY baseline_id"
 
 /* The objects of snapshot ?1 in cluster ?10: hosts by their cluster, VMs
- * by their host's; computed once per statement, not per row. */
+ * by their host's; computed once per statement, not per row.  Properties
+ * are read from the objects' sets directly (property is a view over them). */
 #define IN_CLUSTER                                                                                                  \
-	"SELECT x.id FROM object x JOIN property p ON p.object_id = x.id AND p.name = 'cluster' "                  \
+	"SELECT x.id FROM object x JOIN propset_prop p ON p.set_id = x.propset_id AND p.name = 'cluster' "          \
 	"WHERE x.snapshot_id = ?1 AND p.value = ?10 UNION "                                                         \
-	"SELECT x.id FROM object x JOIN property p ON p.object_id = x.id AND p.name = 'host' "                     \
-	"WHERE x.snapshot_id = ?1 AND p.value IN (SELECT h.name FROM object h JOIN property hc "                   \
-	"ON hc.object_id = h.id AND hc.name = 'cluster' WHERE h.snapshot_id = ?1 AND h.type = 'host' "             \
+	"SELECT x.id FROM object x JOIN propset_prop p ON p.set_id = x.propset_id AND p.name = 'host' "             \
+	"WHERE x.snapshot_id = ?1 AND p.value IN (SELECT h.name FROM object h JOIN propset_prop hc "               \
+	"ON hc.set_id = h.propset_id AND hc.name = 'cluster' WHERE h.snapshot_id = ?1 AND h.type = 'host' "         \
 	"AND hc.value = ?10)"
 
 /* ?1 snapshot, ?2 baseline, ?3 rule, ?4 object name or moref, ?5 moref,
- * ?6 severity, ?7 status, ?8 open results only, ?9 search, ?10 cluster. */
-#define BROWSE_FROM                                                                                                 \
-	"FROM evaluation e JOIN finding f ON f.evaluation_id = e.id "                                               \
-	"JOIN eval_rule r ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "                          \
-	"JOIN object o ON o.id = f.object_id LEFT JOIN waiver w ON w.id = f.waiver_id "                             \
-	"WHERE e.id IN (" LATEST_EVALS ") "                                                                         \
-	"AND (?2 IS NULL OR e.baseline_id = ?2) AND (?3 IS NULL OR f.rule_id = ?3) "                                \
+ * ?6 severity, ?7 status, ?8 open results only, ?9 search, ?10 cluster.
+ * The rule is a range (from '' to any blob when absent), so that the
+ * (evaluation, rule, status) index finds one rule's results. */
+#define BROWSE_WHERE                                                                                                \
+	"AND (?2 IS NULL OR e.baseline_id = ?2) "                                                                   \
+	"AND f.rule_id >= coalesce(?3, '') AND f.rule_id <= coalesce(?3, x'') "                                     \
 	"AND (?4 IS NULL OR o.name = ?4 OR o.moref = ?4) AND (?5 IS NULL OR o.moref = ?5) "                         \
 	"AND (?6 IS NULL OR r.severity = ?6) AND (?7 IS NULL OR f.status = ?7) "                                    \
 	"AND (?8 = 0 OR f.status IN (" SQLW(W_RS_FAIL) ", " SQLW(W_RS_UNKNOWN) ", " SQLW(W_RS_WAIVED) ")) "         \
 	"AND (?9 IS NULL OR instr(lower(f.rule_id || ' ' || r.title || ' ' || o.name || ' ' || o.moref || ' ' || "  \
-	"coalesce(f.property, '') || ' ' || coalesce(f.observed, '')), lower(?9)) > 0) "                           \
-	"AND (?10 IS NULL OR o.id IN (" IN_CLUSTER ")) "
+	"coalesce(f.property, '') || ' ' || coalesce(f.observed, '')), lower(?9)) > 0) "
 
-#define BROWSE_SELECT                                                                                               \
+/* Walking the snapshot's evaluations, their results, then each result's
+ * object: for filters by rule, severity, status, baseline and search. */
+#define BROWSE_FROM                                                                                                 \
+	"FROM evaluation e JOIN finding f ON f.evaluation_id = e.id "                                               \
+	"JOIN eval_rule r ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "                          \
+	"JOIN object o ON o.id = f.object_id LEFT JOIN waiver w ON w.id = f.waiver_id "                             \
+	"WHERE e.id IN (" LATEST_EVALS ") " BROWSE_WHERE "AND (?10 IS NULL OR o.id IN (" IN_CLUSTER ")) "
+
+/* Walking the objects first (by name or moref, or a cluster's), then
+ * their results by the (object, evaluation, rule) index. */
+#define BROWSE_FROM_OBJECTS                                                                                         \
+	"FROM object o CROSS JOIN finding f ON f.object_id = o.id "                                                 \
+	"JOIN evaluation e ON e.id = f.evaluation_id "                                                              \
+	"JOIN eval_rule r ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "                          \
+	"LEFT JOIN waiver w ON w.id = f.waiver_id "                                                                 \
+	"WHERE o.snapshot_id = ?1 AND (?10 IS NULL OR o.id IN (" IN_CLUSTER ")) "                                   \
+	"AND f.evaluation_id IN (" LATEST_EVALS ") " BROWSE_WHERE
+
+#define BROWSE_COLUMNS                                                                                              \
 	"SELECT f.rule_id, r.title, r.severity, r.object_type, r.details, f.status, f.property, f.observed, "       \
 	"f.expected, o.moref, o.name, o.id, w.justification, w.approver, w.expires, w.ticket, w.expired, "         \
-	"e.baseline_id, e.id " BROWSE_FROM
+	"e.baseline_id, e.id "
 
-static const char *const browse_sql[BROWSE_SORT_COUNT] = {
-	[BROWSE_SEVERITY] = BROWSE_SELECT "ORDER BY " SEV_ORDER ", f.rule_id COLLATE harden_natural, o.name COLLATE harden_natural, o.moref, e.baseline_id "
-					  "LIMIT ?11 OFFSET ?12",
-	[BROWSE_RULE] = BROWSE_SELECT "ORDER BY f.rule_id COLLATE harden_natural, e.baseline_id, o.name COLLATE harden_natural, o.moref LIMIT ?11 OFFSET ?12",
-	[BROWSE_OBJECT] = BROWSE_SELECT "ORDER BY o.name COLLATE harden_natural, o.moref, " SEV_ORDER ", f.rule_id COLLATE harden_natural, e.baseline_id "
-					"LIMIT ?11 OFFSET ?12",
-	[BROWSE_STATUS] = BROWSE_SELECT "ORDER BY " STATUS_ORDER ", " SEV_ORDER ", f.rule_id COLLATE harden_natural, o.name COLLATE harden_natural, o.moref, "
-					"e.baseline_id LIMIT ?11 OFFSET ?12",
+#define ORDER_SEVERITY                                                                                              \
+	"ORDER BY " SEV_ORDER ", f.rule_id COLLATE harden_natural, o.name COLLATE harden_natural, o.moref, "        \
+	"e.baseline_id LIMIT ?11 OFFSET ?12"
+#define ORDER_RULE                                                                                                  \
+	"ORDER BY f.rule_id COLLATE harden_natural, e.baseline_id, o.name COLLATE harden_natural, o.moref "         \
+	"LIMIT ?11 OFFSET ?12"
+#define ORDER_OBJECT                                                                                                \
+	"ORDER BY o.name COLLATE harden_natural, o.moref, " SEV_ORDER ", f.rule_id COLLATE harden_natural, "        \
+	"e.baseline_id LIMIT ?11 OFFSET ?12"
+#define ORDER_STATUS                                                                                                \
+	"ORDER BY " STATUS_ORDER ", " SEV_ORDER ", f.rule_id COLLATE harden_natural, o.name COLLATE harden_natural, " \
+	"o.moref, e.baseline_id LIMIT ?11 OFFSET ?12"
+
+static const char *const browse_sql[2][BROWSE_SORT_COUNT] = {
+	{
+		[BROWSE_SEVERITY] = BROWSE_COLUMNS BROWSE_FROM ORDER_SEVERITY,
+		[BROWSE_RULE] = BROWSE_COLUMNS BROWSE_FROM ORDER_RULE,
+		[BROWSE_OBJECT] = BROWSE_COLUMNS BROWSE_FROM ORDER_OBJECT,
+		[BROWSE_STATUS] = BROWSE_COLUMNS BROWSE_FROM ORDER_STATUS,
+	},
+	{
+		[BROWSE_SEVERITY] = BROWSE_COLUMNS BROWSE_FROM_OBJECTS ORDER_SEVERITY,
+		[BROWSE_RULE] = BROWSE_COLUMNS BROWSE_FROM_OBJECTS ORDER_RULE,
+		[BROWSE_OBJECT] = BROWSE_COLUMNS BROWSE_FROM_OBJECTS ORDER_OBJECT,
+		[BROWSE_STATUS] = BROWSE_COLUMNS BROWSE_FROM_OBJECTS ORDER_STATUS,
+	},
 };
+
+/* Whether the filter names objects, so that the statement starts from them. */
+static int by_objects(const struct browse_filter *flt)
+{
+	return flt->object || flt->moref || flt->cluster;
+}
 
 struct browse_ctx {
 	browse_fn fn;
@@ -89,14 +130,14 @@ int store_browse(struct store *st, const struct browse_filter *flt, long long of
 {
 	struct browse_ctx x = { fn, ctx };
 	unsigned sort = (unsigned)flt->sort < BROWSE_SORT_COUNT ? flt->sort : BROWSE_SEVERITY;
-	return store_query(st, "read", browse_sql[sort], browse_row, &x, "ittttttbttii", FILTER_ARGS(flt), limit,
+	return store_query(st, "read", browse_sql[by_objects(flt)][sort], browse_row, &x, "ittttttbttii", FILTER_ARGS(flt), limit,
 			   offset);
 }
 
 int store_browse_count(struct store *st, const struct browse_filter *flt, long long *n)
 {
-	static const char sql[] = "SELECT count(*) " BROWSE_FROM;
-	int rc = store_query_int(st, sql, n, "ittttttbtt", FILTER_ARGS(flt));
+	static const char *const sql[2] = { "SELECT count(*) " BROWSE_FROM, "SELECT count(*) " BROWSE_FROM_OBJECTS };
+	int rc = store_query_int(st, sql[by_objects(flt)], n, "ittttttbtt", FILTER_ARGS(flt));
 	return rc > 0 ? 0 : rc;
 }
 
@@ -233,15 +274,18 @@ static int compare_row(void *ctx, sqlite3_stmt *s)
 int store_compare_results(struct store *st, long long a, long long snap_a, long long b, bool all, long long limit,
 			  store_compare_fn fn, void *ctx)
 {
-	/* Each result of b finds its object in snap_a by the unique (snapshot,
-	 * type, moref) index and its old result by the object's findings. */
+	/* The objects of b are paired with snap_a's once (by the unique
+	 * (snapshot, type, moref) index); then each object's results in b
+	 * and its old ones are found by the (object, evaluation, rule) index. */
 	static const char sql[] =
-		"SELECT fb.rule_id, ob.type, ob.moref, ob.name, fa.status, fb.status FROM finding fb "
-		"JOIN object ob ON ob.id = fb.object_id "
+		"WITH m AS MATERIALIZED (SELECT ob.id AS bid, ob.type, ob.moref, ob.name, oa.id AS aid FROM object ob "
 		"LEFT JOIN object oa ON oa.snapshot_id = ?2 AND oa.type = ob.type AND oa.moref = ob.moref "
-		"LEFT JOIN finding fa ON fa.object_id = oa.id AND fa.evaluation_id = ?1 AND fa.rule_id = fb.rule_id "
-		"WHERE fb.evaluation_id = ?3 AND (?4 OR fa.status IS NOT fb.status) "
-		"ORDER BY fb.rule_id COLLATE harden_natural, ob.name COLLATE harden_natural, ob.moref LIMIT ?5";
+		"WHERE ob.snapshot_id = (SELECT snapshot_id FROM evaluation WHERE id = ?3)) "
+		"SELECT fb.rule_id, m.type, m.moref, m.name, fa.status, fb.status FROM m "
+		"CROSS JOIN finding fb ON fb.object_id = m.bid AND fb.evaluation_id = ?3 "
+		"LEFT JOIN finding fa ON fa.object_id = m.aid AND fa.evaluation_id = ?1 AND fa.rule_id = fb.rule_id "
+		"WHERE ?4 OR fa.status IS NOT fb.status "
+		"ORDER BY fb.rule_id COLLATE harden_natural, m.name COLLATE harden_natural, m.moref LIMIT ?5";
 	struct compare_ctx x = { fn, ctx };
 	return store_query(st, "read", sql, compare_row, &x, "iiibi", a, snap_a, b, (int)all, limit);
 }

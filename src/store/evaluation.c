@@ -198,9 +198,11 @@ int store_count_row(void *ctx, sqlite3_stmt *s)
 
 int store_eval_counts(struct store *st, long long eval, store_count_fn fn, void *ctx)
 {
-	static const char sql[] = "SELECT f.status, r.severity, count(*) FROM finding f JOIN eval_rule r "
-				  "ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "
-				  "WHERE f.evaluation_id = ? GROUP BY 1, 2";
+	/* Counted by rule and status in the (evaluation, rule, status) index
+	 * alone, then each rule's counts given its severity. */
+	static const char sql[] = "SELECT g.status, r.severity, sum(g.n) FROM (SELECT rule_id, status, count(*) AS n "
+				  "FROM finding WHERE evaluation_id = ?1 GROUP BY rule_id, status) g "
+				  "JOIN eval_rule r ON r.evaluation_id = ?1 AND r.rule_id = g.rule_id GROUP BY 1, 2";
 	struct store_counts x = { fn, ctx };
 	return store_query(st, "read", sql, store_count_row, &x, "i", eval);
 }

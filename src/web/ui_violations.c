@@ -265,7 +265,7 @@ int ui_violations(struct web_req *r)
 		for (size_t i = 0; i < ARRAY_SIZE(csv_head); i++)
 			fprintf(r->f, "%s%c", csv_head[i], i + 1 < ARRAY_SIZE(csv_head) ? ',' : '\n');
 		if (r->si.id)
-			rc = store_browse(r->st, &flt, off, per, csv_row, &x);
+			rc = web_browse(r, &flt, ev, nev, off, per, csv_row, &x);
 		goto out;
 	}
 	if (fmt && !strcmp(fmt, "json")) {
@@ -273,7 +273,7 @@ int ui_violations(struct web_req *r)
 		r->download = "violations.json";
 		x.json = json_array();
 		if (r->si.id)
-			rc = store_browse(r->st, &flt, off, per, json_row, &x);
+			rc = web_browse(r, &flt, ev, nev, off, per, json_row, &x);
 		json_t *doc = json_pack("{s:s, s:i, s:s?, s:I, s:I, s:I, s:I, s:o}", "schema", "harden.violations",
 					"schema_version", 1, "target", r->target, "snapshot_id", (json_int_t)r->si.id,
 					"total", (json_int_t)total, "page", (json_int_t)page, "per_page", (json_int_t)per,
@@ -334,7 +334,7 @@ int ui_violations(struct web_req *r)
 	html_close(p);
 	html_close(p);
 	html_open(p, "tbody", NULL);
-	rc = store_browse(r->st, &flt, off, per, html_row, &x);
+	rc = web_browse(r, &flt, ev, nev, off, per, html_row, &x);
 	html_close(p);
 	html_close(p);
 	if (rc >= 0 && !x.rows)

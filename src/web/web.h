@@ -80,6 +80,13 @@ void web_section(const char *rule_id, char *section, size_t ns, char *control, s
 int web_eval_counts(struct web_req *r, const struct evaluation_info *ev, struct counts *out);
 int web_rule_counts(struct web_req *r, const struct evaluation_info *ev, store_rule_count_fn fn, void *ctx);
 
+/* The rows of a /violations page, offset then at most limit of them, as
+ * store_browse gives them, reading only the rules the page reaches when
+ * the filter allows (paging.c): 0 or a store error.  ev: the snapshot's
+ * latest evaluations. */
+int web_browse(struct web_req *r, const struct browse_filter *flt, const struct evaluation_info *ev, unsigned nev,
+	       long long off, long long limit, browse_fn fn, void *ctx);
+
 /* Shared pieces of pages. */
 void web_counts_row(struct html_page *p, const struct web_req *r, const struct counts *c);
 void web_score(struct html_page *p, const struct web_req *r, const struct counts *c);
