@@ -76,7 +76,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 
 $(B)/tests/check_scan $(B)/tests/check_lab $(B)/tests/check_nsx $(B)/tests/check_drift $(B)/tests/check_cli \
 		$(B)/tests/check_scenarios $(B)/tests/check_mcp_server $(B)/tests/check_hostile $(B)/tests/check_torture \
-		$(B)/tests/check_remediation $(B)/tests/check_web: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
+		$(B)/tests/check_remediation $(B)/tests/check_web $(B)/tests/check_collect: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 

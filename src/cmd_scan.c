@@ -14,8 +14,11 @@ struct scan_opts {
 	struct gate gate;
 	struct report_args r;
 	long long page_size, wait_s;
+	int collect;
 	bool stats;
 };
+
+static const char *const collect_modes[] = { "baselines", "all", NULL };
 
 #define O(f) offsetof(struct scan_opts, f)
 static const struct cmd_opt opts[] = {
@@ -28,6 +31,8 @@ static const struct cmd_opt tail_opts[] = {
 	  .help = "objects per RetrievePropertiesEx page (default 500)" },
 	{ .name = "wait", .arg = "SECONDS", .kind = OPT_INT, .off = O(wait_s), .min = 0, .max = 86400,
 	  .help = "wait this long for another scan of the twin (default 0)" },
+	{ .name = "collect", .arg = "WHAT", .kind = OPT_CHOICE, .off = O(collect), .choices = collect_modes,
+	  .help = "baselines: only what the baselines read (default); all: everything" },
 	{ .name = "stats", .kind = OPT_FLAG, .off = O(stats),
 	  .help = "print timings, API calls, bytes and peak RSS on stderr" },
 	{ 0 },
@@ -61,7 +66,7 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	struct scan_opts *o = vopts;
 	double t_start = now_ms();
 	struct scan s = { .page_size = (int)o->page_size, .wait_s = (int)o->wait_s, .quiet = ctx->quiet,
-			  .progress = !ctx->quiet && isatty(STDERR_FILENO) };
+			  .progress = !ctx->quiet && isatty(STDERR_FILENO), .collect_all = o->collect == 1 };
 	struct waivers wv = { 0 };
 	int rc;
 

@@ -26,6 +26,7 @@ struct vc_opts {
 	long timeout_s;
 	int page_size;		/* maxObjects per RetrievePropertiesEx page */
 	bool progress;		/* progress line on stderr */
+	const struct prop_needs *needs;	/* what to request; NULL: everything */
 };
 
 struct vc;
@@ -43,6 +44,13 @@ const char *vc_url(const struct vc *v);
 /* How many times this connection has logged in. */
 int vc_logins(const struct vc *v);
 long long vc_bytes_received(const struct vc *v);
+/* The vSphere paths (Type.path, sorted, no repeats) a collection for needs
+ * requests (NULL: everything), added to out. */
+void vc_requested_paths(const struct prop_needs *needs, struct strlist *out);
+/* The vSphere paths (Type.path) the property entry_name of otype (host, vm,
+ * datastore) is built from, added to out; -1 when the collector does not
+ * fill such a property. */
+int vc_property_paths(const char *otype, const char *entry_name, struct strlist *out);
 /* Logs out (best effort) and frees. */
 void vc_close(struct vc *v);
 

@@ -62,6 +62,16 @@ static int nsx_completed(struct store *st, long long snap, bool *yes)
 #define FAIL SQLW(W_RS_FAIL)
 #define UNKNOWN SQLW(W_RS_UNKNOWN)
 
+/* Whether object obj of a snapshot had property prop requested, when it
+ * has no row of it: a vCenter property outside a keyed family is always
+ * written when requested (if only as not collected), so no row means not
+ * requested (scan --collect baselines with other baselines), and a family
+ * member is requested with its group marker.  Such a property neither
+ * appeared nor disappeared.  NSX objects keep every property. */
+#define COVERED(obj, type, prop) \
+	"(harden_part(" type ") = " SQLW(W_PART_NSX) " OR EXISTS (SELECT 1 FROM property g WHERE g.object_id = " \
+	obj ".id AND g.name = harden_group(" type ", " prop ")))"
+
 static const char *const drift_sql[] = {
 	/* Objects added. */
 	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name) "
@@ -91,7 +101,8 @@ static const char *const drift_sql[] = {
 	"JOIN property pn ON pn.object_id = n.id "
 	"LEFT JOIN property po ON po.object_id = o.id AND po.name = pn.name "
 	"WHERE n.snapshot_id = ?2 AND pn.type <> 'group' AND " NSX_FILTER("n.type")
-	" AND ((po.object_id IS NULL AND pn.collected) OR po.collected <> pn.collected "
+	" AND ((po.object_id IS NULL AND pn.collected AND " COVERED("o", "n.type", "pn.name") ") "
+	"      OR po.collected <> pn.collected "
 	"      OR (po.collected AND pn.collected AND po.value IS NOT pn.value))",
 	/* Properties that disappeared from an object in both. */
 	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name, property, "
@@ -100,7 +111,7 @@ static const char *const drift_sql[] = {
 	"FROM object n JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
 	"JOIN property po ON po.object_id = o.id "
 	"WHERE n.snapshot_id = ?2 AND po.type <> 'group' AND po.collected AND " NSX_FILTER("n.type")
-	" AND NOT EXISTS (SELECT 1 FROM property pn WHERE pn.object_id = n.id AND pn.name = po.name)",
+	" AND " COVERED("n", "n.type", "po.name") " AND NOT EXISTS (SELECT 1 FROM property pn WHERE pn.object_id = n.id AND pn.name = po.name)",
 	/* Posture: the latest scan evaluation of each baseline both snapshots
 	 * were evaluated against, finding by finding.  Each new finding finds
 	 * its old one through the objects' and findings' indexes. */

@@ -559,6 +559,8 @@ static int eval_missing_part(struct eval_ctx *x, long long snap, const struct pa
 {
 	char *why = !p || p->status == PS_NOT_CONFIGURED
 			    ? xstrdup("(not collected: the target names no NSX manager)")
+		    : p->status == PS_NOT_NEEDED
+			    ? xstrdup("(not collected: no baseline of the scan read an NSX type, so NSX was not contacted)")
 			    : xasprintf("(not collected: the NSX part failed: %s)", p->error ? p->error : "unknown error");
 	int rc = eval_unknown_on_part(x, snap, NSX_PART_OBJECT, part_name(PART_NSX), why);
 	free(why);

@@ -45,7 +45,7 @@ static int vc_open(void **h, const struct scan *s, const char *password)
 	struct vc_opts o = {
 		.target = s->target->name, .url = e->url, .user = e->user, .password = password,
 		.ca_file = e->ca_file, .insecure = e->insecure, .timeout_s = e->timeout_s,
-		.page_size = s->page_size, .progress = s->progress,
+		.page_size = s->page_size, .progress = s->progress, .needs = &s->needs,
 	};
 	return vc_connect((struct vc **)h, &o);
 }
@@ -104,6 +104,14 @@ static const struct part_ops parts[] = {
 	  nsx_record_unavailable },
 };
 
+/* Whether the scan contacts the part: the vCenter part always (its objects
+ * are every report's subject), the NSX part when a rule reads its types
+ * or the scan collects everything. */
+static bool part_needed(const struct scan *s, const struct part_ops *p)
+{
+	return p->part != PART_NSX || s->needs.all || s->needs.nsx;
+}
+
 static char **part_password(struct scan *s, const struct part_ops *p)
 {
 	return p->required ? &s->vc_password : &s->nsx_password;
@@ -134,9 +142,12 @@ enum herr scan_prepare(struct scan *s)
 	struct rlimit none = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &none);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	prop_needs_release(&s->needs);
+	s->needs.all = s->collect_all;
+	baselines_needs(s->baselines, s->nbaselines, &s->needs);
 	for (unsigned i = 0; i < ARRAY_SIZE(parts); i++) {
 		const struct endpoint *e = parts[i].endpoint(s->target);
-		if (!e->present)
+		if (!e->present || !part_needed(s, &parts[i]))
 			continue;
 		if (check_ca_file(s, e))
 			return HERR_INPUT;
@@ -200,6 +211,16 @@ static enum herr run_part(struct scan *s, struct store *st, long long snap, cons
 	if (!e->present) {
 		if ((p->unavailable && p->unavailable(st, snap, NULL) < 0) ||
 		    store_part_set(st, snap, p->part, PS_NOT_CONFIGURED, NULL, NULL, NULL) < 0) {
+			log_error("%s", err_get());
+			return HERR_STORE;
+		}
+		return HERR_OK;
+	}
+	if (!part_needed(s, p)) {
+		/* Not contacted; its object still tells a later evaluate that
+		 * nothing of it was collected. */
+		if ((p->unavailable && p->unavailable(st, snap, e->url) < 0) ||
+		    store_part_set(st, snap, p->part, PS_NOT_NEEDED, e->url, NULL, NULL) < 0) {
 			log_error("%s", err_get());
 			return HERR_STORE;
 		}
@@ -351,6 +372,7 @@ void scan_release(struct scan *s)
 	targets_password_free(s->vc_password);
 	targets_password_free(s->nsx_password);
 	s->vc_password = s->nsx_password = NULL;
+	prop_needs_release(&s->needs);
 	evaluation_list_free(s->evals, s->nevals);
 	s->evals = NULL;
 	s->nevals = 0;

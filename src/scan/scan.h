@@ -25,8 +25,10 @@ struct scan {
 	int wait_s;		/* how long to wait for another scan's lock */
 	bool progress;		/* a progress line on stderr */
 	bool quiet;		/* no information lines */
+	bool collect_all;	/* request everything, not only what the baselines read */
 
 	/* What it did, filled by scan_prepare and scan_run. */
+	struct prop_needs needs;	/* what the collectors request */
 	char *vc_password, *nsx_password;
 	struct snapshot_info snapshot;	/* the new snapshot, once completed */
 	struct evaluation_info *evals;
