@@ -275,8 +275,8 @@ int cmd_write_reports(const struct cmd_ctx *ctx, struct store *st, const struct 
 	/* --quiet silences progress and the default table, never a format
 	 * that was asked for. */
 	if ((!ctx->quiet || ra->format >= 0) && !report_outputs_stdout(ra->outputs.v, ra->outputs.n))
-		r = report_write(stdout, st, si, evals, n, &rc, &ro);
-	fflush(stdout);
+		r = report_write(ra->out ? ra->out : stdout, st, si, evals, n, &rc, &ro);
+	fflush(ra->out ? ra->out : stdout);
 	if (r >= 0)
 		r = report_write_outputs(ra->outputs.v, ra->outputs.n, st, si, evals, n, &rc, &ro);
 	report_counts_release(&rc);

@@ -37,6 +37,7 @@ struct report_args {
 	int format;		/* enum rformat, or -1 when --format was not given */
 	struct output_list outputs;
 	bool all;
+	FILE *out;		/* where --format goes; NULL: standard output */
 };
 extern const struct cmd_opt cmd_report_opts[];
 #define REPORT_ARGS_INIT { .format = -1 }

@@ -32,7 +32,9 @@ struct vc_opts {
 struct vc;
 
 int vc_connect(struct vc **out, const struct vc_opts *o);
-int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats *stats);
+/* Into the twin or a batch (to: see common/sink.h). */
+struct sink_to;
+int vc_collect(struct vc *v, const struct sink_to *to, struct scan_stats *stats);
 /* Sends one SOAP body (the element inside soapenv:Body, with xmlns="urn:vim25"),
  * logging in again once on NotAuthenticated.  On HERR_FAULT res holds the fault. */
 int vc_call(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, struct soap_result *res);

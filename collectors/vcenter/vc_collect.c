@@ -1217,19 +1217,23 @@ static int collect_all(struct collect *c)
 	return rc;
 }
 
-int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats *stats)
+int vc_collect(struct vc *v, const struct sink_to *to, struct scan_stats *stats)
 {
 	struct collect c;
+	struct store *st = to->st;	/* NULL: into to->batch */
 	double t0 = now_ms(), store_ms = 0;
 	int rc;
 	for (int attempt = 0;; attempt++) {
 		memset(&c, 0, sizeof(c));
 		c.v = v;
 		c.out.st = st;
-		c.out.snap = snap;
+		c.out.batch = to->batch;
+		c.out.snap = to->snap;
 		c.out.source = "vCenter";
 		plan_make(vc_needs(v), &c.plan);
-		if ((rc = store_savepoint(st)) < 0) {
+		if (to->batch)
+			batch_clear(to->batch);
+		else if ((rc = store_savepoint(st)) < 0) {
 			rc = rc == HERR_FULL ? HERR_FULL : HERR_STORE;
 			break;
 		}
@@ -1240,7 +1244,7 @@ int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats
 		 * and was renewed mid-scan they are gone, so start over, once. */
 		if (rc == HERR_COLLECT && vc_logins(v) != logins && attempt == 0) {
 			collect_release(&c);
-			if (store_rollback_savepoint(st) < 0) {
+			if (st && store_rollback_savepoint(st) < 0) {
 				rc = HERR_STORE;
 				break;
 			}

@@ -262,6 +262,125 @@ START_TEST(test_changing_baselines_is_no_drift)
 }
 END_TEST
 
+/* ---- several targets ---- */
+
+static struct lab second, third;
+
+static void start_three(void)
+{
+	lab_start(&lab, NULL);
+	lab_start(&second, NULL);
+	lab_start(&third, NULL);
+	/* Targets a, b and c on the three labs, and down on a closed port;
+	 * every lab takes the same password (vc.pw in lab's directory). */
+	char *text = xasprintf("targets:\n"
+			       "  a:\n    vcenter: { url: %s, user: " LAB_USER ", password_file: vc.pw }\n"
+			       "  b:\n    vcenter: { url: %s, user: " LAB_USER ", password_file: vc.pw }\n"
+			       "  c:\n    vcenter: { url: %s, user: " LAB_USER ", password_file: vc.pw }\n"
+			       "  down:\n    vcenter: { url: \"http://127.0.0.1:1/sdk\", user: " LAB_USER
+			       ", password_file: vc.pw, timeout: 5 }\n",
+			       lab.url, second.url, third.url);
+	free(tu_write(lab.dir, "targets.yaml", text, 0644));
+	free(text);
+}
+
+static void stop_three(void)
+{
+	lab_stop(&third);
+	lab_stop(&second);
+	lab_stop(&lab);
+}
+
+static json_t *target_obj(json_t *doc, const char *name)
+{
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(doc, "targets"), i, t)
+		if (!strcmp(json_string_value(json_object_get(t, "target")), name))
+			return t;
+	ck_abort_msg("no target %s", name);
+	return NULL;
+}
+
+START_TEST(test_several_targets_one_twin)
+{
+	char *out = xasprintf("json:%s/r-{target}.json", lab.dir);
+	const char *const scan[] = { "scan", "-t", "a", "-t", "b", "-t", "down", "-b", CIS, "--format", "json",
+				     "--output", out, "--jobs", "2", NULL };
+	/* down cannot be reached: the worst exit code is the collection's,
+	 * and the others are scanned all the same. */
+	json_t *doc = run_json(scan, EXIT_COLLECT);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")), "harden.scan-targets");
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "exit_code")), EXIT_COLLECT);
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "targets")), 3);
+	json_t *a = target_obj(doc, "a"), *b = target_obj(doc, "b"), *d = target_obj(doc, "down");
+	ck_assert_int_eq(json_integer_value(json_object_get(a, "exit_code")), EXIT_FINDINGS);
+	ck_assert_int_eq(json_integer_value(json_object_get(b, "exit_code")), EXIT_FINDINGS);
+	ck_assert_int_eq(json_integer_value(json_object_get(d, "exit_code")), EXIT_COLLECT);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(d, "error")), "127.0.0.1:1"));
+	ck_assert(json_is_null(json_object_get(d, "report")));
+	/* Each target its own snapshot, with the same results as alone. */
+	json_t *ra = json_object_get(a, "report"), *rb = json_object_get(b, "report");
+	ck_assert_str_eq(json_string_value(json_object_get(ra, "target")), "a");
+	ck_assert_str_eq(json_string_value(json_object_get(rb, "target")), "b");
+	ck_assert_int_ne(json_integer_value(json_object_get(ra, "snapshot_id")),
+			 json_integer_value(json_object_get(rb, "snapshot_id")));
+	ck_assert(json_equal(json_object_get(ra, "counts"), json_object_get(rb, "counts")));
+	json_t *counts_a = json_deep_copy(json_object_get(ra, "counts"));
+	json_decref(doc);
+	/* One report file per target, {target} in the path. */
+	for (int i = 0; i < 2; i++) {
+		char *path = xasprintf("%s/r-%s.json", lab.dir, i ? "b" : "a");
+		json_t *f = json_load_file(path, 0, NULL);
+		ck_assert_msg(f != NULL, "%s", path);
+		ck_assert(json_equal(json_object_get(f, "counts"), counts_a));
+		json_decref(f);
+		free(path);
+	}
+	/* A scan of a alone finds what the scan of several found. */
+	const char *const alone[] = { "scan", "-t", "a", "-b", CIS, "--format", "json", NULL };
+	doc = run_json(alone, EXIT_FINDINGS);
+	ck_assert(json_equal(json_object_get(doc, "counts"), counts_a));
+	json_decref(doc);
+	json_decref(counts_a);
+	free(out);
+
+	/* --all-targets: the table, one report each and a line per target. */
+	const char *const all[] = { "scan", "--all-targets", "-b", CIS, "--fail-on", "none", NULL };
+	struct run r;
+	harden_run(&lab, &r, all);
+	ck_assert_msg(r.status == EXIT_COLLECT, "%d %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "Target a, snapshot"));
+	ck_assert_ptr_nonnull(strstr(r.out, "Target c, snapshot"));
+	ck_assert_ptr_nonnull(strstr(r.out, "Targets: 4 scanned, exit code 4\n"));
+	run_release(&r);
+	/* Each lab was logged in to once per scan of it. */
+	ck_assert_int_eq(lab_stat(&second, "logins"), 2);
+	ck_assert_int_eq(lab_stat(&third, "logins"), 1);
+}
+END_TEST
+
+START_TEST(test_several_targets_usage)
+{
+	struct run r;
+	const char *const one_file[] = { "scan", "-t", "a", "-t", "b", "-b", CIS, "--output", "json:r.json", NULL };
+	harden_run(&lab, &r, one_file);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "must contain {target}"));
+	run_release(&r);
+	const char *const twice[] = { "scan", "-t", "a", "-t", "a", "-b", CIS, NULL };
+	harden_run(&lab, &r, twice);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "target 'a' is given twice"));
+	run_release(&r);
+	const char *const sarif[] = { "scan", "--all-targets", "-b", CIS, "-f", "sarif", NULL };
+	harden_run(&lab, &r, sarif);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	run_release(&r);
+	ck_assert_int_eq(lab_stat(&lab, "logins"), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("collect");
@@ -272,6 +391,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_property_not_requested_is_unknown);
 	tcase_add_test(tc, test_changing_baselines_is_no_drift);
 	suite_add_tcase(s, tc);
+	TCase *tm = tcase_create("many");
+	tcase_set_timeout(tm, 300);
+	tcase_add_checked_fixture(tm, start_three, stop_three);
+	tcase_add_test(tm, test_several_targets_one_twin);
+	tcase_add_test(tm, test_several_targets_usage);
+	suite_add_tcase(s, tm);
 	return s;
 }
 
