@@ -43,7 +43,7 @@ print(",".join(p for o in d["objects"] if o["type"] == "vcenter" for p in o["pro
 # (5 VM and 5 host properties) and the same-properties govmomi client,
 # interleaved, REPS times each; medians and ratios.
 ratios() {
-	label=$1
+	rl=$1
 	shift
 	rm -f "$LAB_DIR"/twin.db*
 	H="$B/harden --quiet --config $LAB_DIR/targets.yaml --db $LAB_DIR/twin.db scan --target lab --fail-on none --stats"
@@ -58,8 +58,8 @@ ratios() {
 		$H "$@" --collect all 2>&1 | wall_of >>"$LAB_DIR/a"
 	done
 	h=$(median <"$LAB_DIR/h") t=$(median <"$LAB_DIR/t") sp=$(median <"$LAB_DIR/s") a=$(median <"$LAB_DIR/a")
-	tail -1 "$LAB_DIR/h.log" | sed "s/^harden: /harden ($label): /"
-	awk -v l="$label" -v h="$h" -v t="$t" -v s="$sp" -v a="$a" -v n="$(echo "$paths" | tr ',' '\n' | wc -l)" 'BEGIN {
+	tail -1 "$LAB_DIR/h.log" | sed "s/^harden: /harden ($rl): /"
+	awk -v l="$rl" -v h="$h" -v t="$t" -v s="$sp" -v a="$a" -v n="$(echo "$paths" | tr ',' '\n' | wc -l)" 'BEGIN {
 		printf "ratio %s: harden %d ms (%d paths) = %.2fx thin govmomi (%d ms), %.2fx same-properties govmomi (%d ms); harden --collect all %d ms = %.2fx thin\n",
 			l, h, n, h / t, t, h / s, s, a, a / t }'
 }

@@ -111,7 +111,8 @@ static const char *const drift_sql[] = {
 	"FROM object n JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
 	"JOIN property po ON po.object_id = o.id "
 	"WHERE n.snapshot_id = ?2 AND po.type <> 'group' AND po.collected AND " NSX_FILTER("n.type")
-	" AND " COVERED("n", "n.type", "po.name") " AND NOT EXISTS (SELECT 1 FROM property pn WHERE pn.object_id = n.id AND pn.name = po.name)",
+	" AND NOT EXISTS (SELECT 1 FROM property pn WHERE pn.object_id = n.id AND pn.name = po.name)"
+	" AND " COVERED("n", "n.type", "po.name"),
 	/* Posture: the latest scan evaluation of each baseline both snapshots
 	 * were evaluated against, finding by finding.  Each new finding finds
 	 * its old one through the objects' and findings' indexes. */
