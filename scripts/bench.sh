@@ -84,13 +84,16 @@ bench_targets() {
 	n=${BENCH_TARGETS:-10}
 	echo "== $n targets in parallel versus one ($TARGET_FLAGS each)"
 	pids=""
+	mkdir -p "$LAB_DIR"
+	chmod 700 "$LAB_DIR"
 	printf 'targets:\n' >"$LAB_DIR/many.yaml"
-	for i in $(seq "$n"); do
-		start_one "vCenter $i" "$B/harden-vclab" "$LAB_DIR/url$i" "$LAB_DIR/vc$i.pw" harden "$LAB_DIR/lab$i.log" \
+	# (start_one uses i)
+	for k in $(seq "$n"); do
+		start_one "vCenter $k" "$B/harden-vclab" "$LAB_DIR/url$k" "$LAB_DIR/vc$k.pw" harden "$LAB_DIR/lab$k.log" \
 			-listen 127.0.0.1:0 $TARGET_FLAGS || exit 1
 		pids="$pids $STARTED_PID"
 		printf '  t%d:\n    vcenter: { url: %s, user: harden, password_file: vc%d.pw, timeout: 300 }\n' \
-			"$i" "$(cat "$LAB_DIR/url$i")" "$i" >>"$LAB_DIR/many.yaml"
+			"$k" "$(cat "$LAB_DIR/url$k")" "$k" >>"$LAB_DIR/many.yaml"
 	done
 	H="$B/harden --quiet --config $LAB_DIR/many.yaml --db $LAB_DIR/many.db scan --baseline cis-vmware-esxi-8.0-subset --fail-on none --stats"
 	rm -f "$LAB_DIR"/many.db*
