@@ -9,6 +9,10 @@ DESTDIR ?=
 BINDIR = $(PREFIX)/bin
 DATADIR = $(PREFIX)/share/harden
 MANDIR = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/vendor-completions
+UNITDIR = $(PREFIX)/lib/systemd/system
+VERSION := $(shell sed -n 's/^\#define HARDEN_VERSION "\(.*\)"/\1/p' src/version.h)
 
 CC ?= cc
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -46,7 +50,7 @@ LABKIT_LINK = $(B)/gopath/src/harden/labkit
 
 .SECONDARY:
 
-.PHONY: all deps lab-bin lab-selftest lab-gotest lab demo check check-run unit integration asan asan-run valgrind \
+.PHONY: all deps completion deb deb-check FORCE lab-bin lab-selftest lab-gotest lab demo check check-run unit integration asan asan-run valgrind \
 	valgrind-run bench fuzz fuzz-run fuzz-short torture install uninstall clean lint man-lint man man-check
 
 all: $(B)/harden
@@ -58,6 +62,16 @@ deps:
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# The paths compiled into harden (HARDEN_DATADIR), in a file whose content
+# changes with them: 'make install PREFIX=/usr' after a default build
+# rebuilds what uses them.
+$(B)/paths.stamp: FORCE
+	@mkdir -p $(B)
+	@echo 'DATADIR=$(DATADIR)' > $@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+$(B)/obj/src/rules/baseline.o: $(B)/paths.stamp
 
 $(B)/libharden.a: $(LIB_OBJ)
 	@rm -f $@
@@ -74,9 +88,8 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
-$(B)/tests/check_scan $(B)/tests/check_lab $(B)/tests/check_nsx $(B)/tests/check_drift $(B)/tests/check_cli \
-		$(B)/tests/check_scenarios $(B)/tests/check_mcp_server $(B)/tests/check_hostile $(B)/tests/check_torture \
-		$(B)/tests/check_remediation $(B)/tests/check_web $(B)/tests/check_collect: $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
+# Every integration suite links the test library; the list is the directory.
+$(INTEG_BIN): $(B)/tests/%: $(B)/obj/tests/integration/%.o $(TESTLIB_OBJ) $(B)/libharden.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
@@ -130,6 +143,8 @@ check: deps
 
 check-run: all lab-bin man-check lab-selftest $(UNIT_BIN) $(INTEG_BIN)
 	sh scripts/run-tests.sh $(B) $(UNIT_BIN) $(INTEG_BIN)
+	sh scripts/recipes-test.sh $(B)
+	@if [ -z "$(SANITIZE)" ]; then sh scripts/deb-test.sh $(B); else echo "deb-test: skipped under sanitizers"; fi
 
 # The torture suite at full length: a kill -9 at every API call and commit
 # of a scan, and 200 allocation failures (check-run runs a short version).
@@ -199,22 +214,58 @@ lint:
 man-lint:
 	for m in man/*.[1-9]; do groff -mdoc -ww -z $$m || exit 1; done
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/baselines/coverage $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+# Manual pages name the installed baseline directory: the default prefix's
+# is replaced by this one's as they are installed.
+MAN_SUBST = sed -e 's|/usr/local/share/harden|$(DATADIR)|g' -e 's|/usr/local/lib/systemd|$(PREFIX)/lib/systemd|g' -e 's|/usr/local/share/bash-completion|$(PREFIX)/share/bash-completion|g' -e 's|/usr/local/share/zsh|$(PREFIX)/share/zsh|g'
+
+install: all completion
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/baselines/coverage $(DESTDIR)$(DATADIR)/examples \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(UNITDIR)
 	install -m 755 $(B)/harden $(DESTDIR)$(BINDIR)/harden
 	install -m 644 baselines/*.yaml baselines/catalog.json $(DESTDIR)$(DATADIR)/baselines/
 	install -m 644 baselines/coverage/*.yaml $(DESTDIR)$(DATADIR)/baselines/coverage/
-	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	if [ -d schemas ]; then install -d $(DESTDIR)$(DATADIR)/schemas && \
+		install -m 644 schemas/*.json $(DESTDIR)$(DATADIR)/schemas/; fi
+	install -m 644 contrib/targets.yaml $(DESTDIR)$(DATADIR)/examples/targets.yaml
+	for m in man/*.[157]; do s=$${m##*.}; \
+		$(MAN_SUBST) $$m > $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} && chmod 644 $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; \
+	done
+	install -m 644 $(B)/completion/harden $(DESTDIR)$(BASHCOMPDIR)/harden
+	install -m 644 $(B)/completion/_harden $(DESTDIR)$(ZSHCOMPDIR)/_harden
+	for u in contrib/systemd/*; do \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/harden
+	rm -f $(DESTDIR)$(BINDIR)/harden $(DESTDIR)$(BASHCOMPDIR)/harden $(DESTDIR)$(ZSHCOMPDIR)/_harden
 	rm -rf $(DESTDIR)$(DATADIR)
-	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$(basename $$m); done
-	for m in man/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$$(basename $$m); done
-	for m in man/*.7; do rm -f $(DESTDIR)$(MANDIR)/man7/$$(basename $$m); done
+	for m in man/*.[157]; do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	for u in contrib/systemd/*; do rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+
+# A Debian package of harden for this machine's architecture, with
+# dpkg-deb only (no debhelper): installed under /usr, /etc/harden/targets.yaml
+# an example conffile.  scripts/deb-test.sh installs it and scans the labs.
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB = $(B)/harden_$(VERSION)_$(DEB_ARCH).deb
+DEB_ROOT = $(B)/deb/root
+
+deb: $(DEB)
+
+$(DEB): FORCE
+	rm -rf $(DEB_ROOT)
+	$(MAKE) --no-print-directory B=$(B)/deb/build PREFIX=/usr DESTDIR=$(abspath $(DEB_ROOT)) install
+	install -d $(DEB_ROOT)/DEBIAN $(DEB_ROOT)/etc/harden $(DEB_ROOT)/usr/share/doc/harden
+	install -m 644 contrib/targets.yaml $(DEB_ROOT)/etc/harden/targets.yaml
+	install -m 644 contrib/debian/copyright $(DEB_ROOT)/usr/share/doc/harden/copyright
+	gzip -9n < CHANGELOG.md > $(DEB_ROOT)/usr/share/doc/harden/changelog.gz
+	echo /etc/harden/targets.yaml > $(DEB_ROOT)/DEBIAN/conffiles
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+		-e "s/@SIZE@/$$(du -sk $(DEB_ROOT)/usr | cut -f1)/" contrib/debian/control > $(DEB_ROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group --build $(DEB_ROOT) $@
+
+deb-check: all lab-bin
+	sh scripts/deb-test.sh $(B)
 
 clean:
 	rm -rf build build-asan build-fuzz .lab .lab-bench
@@ -232,3 +283,17 @@ man: $(B)/mangen
 
 man-check: $(B)/mangen
 	$(B)/mangen check man/harden.1 man/harden-properties.7 README.md
+
+# Shell completion, printed from the command table's option specs.
+$(B)/compgen: man/compgen.c $(B)/libharden.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libharden.a $(PKG_LIBS)
+
+$(B)/completion/harden: $(B)/compgen
+	@mkdir -p $(dir $@)
+	$(B)/compgen bash > $@
+
+$(B)/completion/_harden: $(B)/compgen
+	@mkdir -p $(dir $@)
+	$(B)/compgen zsh > $@
+
+completion: $(B)/completion/harden $(B)/completion/_harden

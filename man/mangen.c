@@ -127,14 +127,26 @@ static void returned_by(struct buf *b, const struct cmd *c, const char *path, in
 		}
 		return;
 	}
-	if (c->exits & (1u << code))
+	bool returns = code == EXIT_SIGINT || code == EXIT_SIGTERM ? (c->setup & CMD_INTERRUPTIBLE) != 0
+								    : (c->exits & (1u << code)) != 0;
+	if (returns)
 		buf_printf(b, "%s%s", (*n)++ ? ", " : "", path);
+}
+
+/* The codes of the exit table, then those of a command stopped by a signal. */
+static int next_exit_code(int code)
+{
+	if (code == EXIT_SIGINT)
+		return EXIT_SIGTERM;
+	if (code == EXIT_SIGTERM)
+		return -1;
+	return cmd_exit_text(NULL, code + 1) ? code + 1 : EXIT_SIGINT;
 }
 
 static void gen_exit_status(struct buf *b)
 {
 	buf_puts(b, ".Bl -tag -width Ds\n");
-	for (int code = 0; cmd_exit_text(NULL, code); code++) {
+	for (int code = 0; code >= 0; code = next_exit_code(code)) {
 		buf_printf(b, ".It %d\n", code);
 		char *t = xstrdup(cmd_exit_text(NULL, code));
 		t[0] = (char)(t[0] >= 'a' && t[0] <= 'z' ? t[0] - 'a' + 'A' : t[0]);
@@ -191,7 +203,7 @@ static void gen_properties(struct buf *b, const char *types)
 static void gen_exit_table(struct buf *b)
 {
 	buf_puts(b, "| code | meaning |\n|-----:|---------|\n");
-	for (int code = 0; cmd_exit_text(NULL, code); code++)
+	for (int code = 0; code >= 0; code = next_exit_code(code))
 		buf_printf(b, "| %d | %s |\n", code, cmd_exit_text(NULL, code));
 }
 

@@ -133,6 +133,10 @@ bench_web() {
 			--baseline dengbao-2.0-level3-vmware --baseline vsphere-scg-v8-subset --fail-on none
 	done
 	lab_stop
+	# Suggestions for the criticals, so that the finding and remediations
+	# pages have plans to read (offline: the shipped catalog).
+	HARDEN_PILOT_COMMAND=/nonexistent "$B/harden" --quiet --db "$LAB_DIR/twin.db" advise --all-critical \
+		--target lab --format json >/dev/null 2>&1
 	"$B/harden" --db "$LAB_DIR/twin.db" web --listen 127.0.0.1:0 >"$LAB_DIR/web.out" 2>&1 &
 	web=$!
 	url=""
@@ -145,7 +149,8 @@ bench_web() {
 		"violations?status=all&page=500" "violations?severity=high&status=fail&baseline=pci-dss-4.0-vmware" \
 		"violations?q=VM1&status=all" "violations?cluster=DC0_C0&status=all" \
 		"violations?format=csv&status=all&per=500" "finding?baseline=cis-vmware-esxi-8.0-subset&rule=cis-esxi-1.1&moref=host-23" \
-		"drift" "drift?cmp_from=1&cmp_to=2" "history?object=DC0_C0_H0" "waivers"; do
+		"drift" "drift?cmp_from=1&cmp_to=2" "history?object=DC0_C0_H0" "waivers" "remediations" \
+		"finding?rule=dengbao-8.1.3.2-a&type=dfw_rule&moref=%2Finfra%2Fdomains%2Fdefault%2Fsecurity-policies%2Fweb-tier%2Frules%2Flegacy-any-any"; do
 		first=$(curl -s -o /dev/null -w '%{time_total}' "$url$p")
 		best=$(for _ in 1 2 3; do curl -s -o /dev/null -w '%{time_total}\n' "$url$p"; done | sort -n | head -1)
 		awk -v f="$first" -v b="$best" -v p="/$p" 'BEGIN { printf "web: first %7.1f ms, then %7.1f ms  %s\n", f * 1000, b * 1000, p }'

@@ -18,11 +18,12 @@
 #include "config/targets.h"
 #include "rules/rules.h"
 #include "store/store.h"
+#include "util/interrupt.h"
 
 static const struct cmd *const commands[] = {
 	&cmd_scan, &cmd_evaluate, &cmd_report, &cmd_drift, &cmd_history, &cmd_inventory, &cmd_snapshots,
 	&cmd_targets, &cmd_prune, &cmd_baseline, &cmd_waiver, &cmd_advise, &cmd_apply, &cmd_remediation, &cmd_mcp, &cmd_web,
-	&cmd_help, &cmd_version, NULL,
+	&cmd_doctor, &cmd_help, &cmd_version, NULL,
 };
 
 const struct cmd *const *cmd_table(void)
@@ -49,10 +50,18 @@ static const char *const exit_texts[] = {
 			       "HARDEN_PILOT_COMMAND)",
 	[EXIT_PILOT_REFUSED] = "vmware-pilot refused the workflow (its approval gates); nothing was submitted",
 	[EXIT_PILOT_FAILED] = "vmware-pilot failed, or the workflow failed or was rolled back",
+	[EXIT_NO_SCAN] = "no scan yet: no twin database, or no completed snapshot of the target (run harden scan "
+			 "first); nothing is created",
 };
 
 const char *cmd_exit_text(const struct cmd *c, int code)
 {
+	if (code == EXIT_SIGINT)
+		return "interrupted by SIGINT (Ctrl-C): the running snapshot is marked failed (interrupted), the "
+		       "sessions are logged out; a second signal exits at once";
+	if (code == EXIT_SIGTERM)
+		return "stopped by SIGTERM: the running snapshot is marked failed (interrupted), the sessions are "
+		       "logged out; a second signal exits at once";
 	if (code < 0 || (size_t)code >= ARRAY_SIZE(exit_texts))
 		return NULL;
 	if (c && (size_t)code < ARRAY_SIZE(c->exit_texts) && c->exit_texts[code])
@@ -97,6 +106,11 @@ static const struct cmd_opt global_opts[] = {
 	{ 0 },
 };
 #undef G
+
+const struct cmd_opt *cmd_global_opts(void)
+{
+	return global_opts;
+}
 
 /* One option with where its value goes: the command's options or the
  * global ones. */
@@ -297,6 +311,11 @@ void cmd_print_help(FILE *f, const struct cmd *c, const char *path)
 			continue;
 		int col = fprintf(f, "  %d  ", code);
 		put_wrapped(f, cmd_exit_text(c, code), col, col);
+	}
+	static const int signal_exits[] = { EXIT_SIGINT, EXIT_SIGTERM };
+	for (size_t i = 0; (c->setup & CMD_INTERRUPTIBLE) && i < ARRAY_SIZE(signal_exits); i++) {
+		int col = fprintf(f, "  %d  ", signal_exits[i]);
+		put_wrapped(f, cmd_exit_text(c, signal_exits[i]), col, col);
 	}
 }
 
@@ -596,8 +615,8 @@ int cmd_open_twin(struct cmd_ctx *ctx, unsigned how)
 	}
 	bool write = how & CMD_TWIN_WRITE;
 	if ((!write || (how & CMD_TWIN_EXISTING)) && access(ctx->db, F_OK) < 0) {
-		log_error("no twin database at '%s' (run 'harden scan' first)", ctx->db);
-		return EXIT_USAGE;
+		log_error("no scan yet; run harden scan first (no twin database at '%s')", ctx->db);
+		return EXIT_NO_SCAN;
 	}
 	int r = store_open(&ctx->store, ctx->db, !write);
 	if (r < 0) {
@@ -626,11 +645,15 @@ static int setup(struct cmd_ctx *ctx, const struct cmd *c)
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		xmlInitParser();
 	}
+	if (c->setup & CMD_INTERRUPTIBLE)
+		interrupt_install();
 	return 0;
 }
 
 static void teardown(struct cmd_ctx *ctx, const struct cmd *c)
 {
+	if (c->setup & CMD_INTERRUPTIBLE)
+		interrupt_restore();
 	if (c->setup & CMD_NETWORK) {
 		xmlCleanupParser();
 		curl_global_cleanup();

@@ -54,6 +54,7 @@ struct cmd_optset {
 #define CMD_TWIN_EXISTING 0x4	/* with CMD_TWIN_WRITE: the twin must exist already */
 #define CMD_NETWORK 0x8		/* initialise libcurl and libxml2 */
 #define CMD_TARGETS 0x10	/* load the targets file */
+#define CMD_INTERRUPTIBLE 0x20	/* SIGINT/SIGTERM stop it cleanly: exit 130/143 (util/interrupt.h) */
 
 #define CMD_MAX_OPTSETS 6
 /* Exit texts for commands that show or check rather than gate. */
@@ -100,7 +101,7 @@ struct cmd {
 	const void *defaults;	/* its initial value, or NULL for zeroes */
 	unsigned setup;
 	unsigned exits;		/* the exit codes it can return: EXITS(0, 1, ...) */
-	const char *exit_texts[8];	/* what a code means for this command, when not the default */
+	const char *exit_texts[16];	/* what a code means for this command, when not the default */
 	const struct cmd *const *subs;	/* sub-commands (NULL-terminated), or NULL */
 	int (*run)(struct cmd_ctx *ctx, void *opts);
 	void (*release)(void *opts);	/* frees what OPT_FN options allocated */
@@ -108,7 +109,7 @@ struct cmd {
 
 extern const struct cmd cmd_scan, cmd_evaluate, cmd_report, cmd_drift, cmd_history, cmd_inventory, cmd_prune,
 	cmd_baseline, cmd_waiver, cmd_snapshots, cmd_targets, cmd_mcp, cmd_web, cmd_help, cmd_version, cmd_advise,
-	cmd_apply, cmd_remediation;
+	cmd_apply, cmd_remediation, cmd_doctor;
 
 enum { CMD_COLOR_AUTO, CMD_COLOR_ALWAYS, CMD_COLOR_NEVER };
 /* Whether stdout may be coloured: --color, else a terminal without NO_COLOR. */
@@ -119,6 +120,9 @@ bool cmd_color(const struct cmd_ctx *ctx);
 int cmd_main(int argc, char **argv);
 /* The command table, NULL-terminated. */
 const struct cmd *const *cmd_table(void);
+/* The options every command takes (--db, --config, ...), terminated by an
+ * entry without name: for generators such as man/compgen.c. */
+const struct cmd_opt *cmd_global_opts(void);
 
 /* The one table from harden's errors to exit codes. */
 int cmd_exit_for(enum herr e);

@@ -97,7 +97,13 @@ static int each_violation(void *vctx, const struct violation *v)
 	json_t *s;
 	int model = 1;
 	const struct advisor_conf *llm = x->o->llm && x->ctx->targets ? &x->ctx->targets->advisor : NULL;
-	if (advise_violation(x->ctx->store, v, x->t, x->cat, llm, &s, &model) < 0) {
+	int rc = advise_record(x->ctx->store, v, x->t, x->cat, llm, &s, &model);
+	if (rc == HERR_STORE) {
+		log_error("%s", err_get());
+		x->rc = EXIT_STORE;
+		return 1;
+	}
+	if (rc < 0) {
 		log_warn("%s: %s", v->id, err_get());
 		return 0;
 	}
@@ -105,29 +111,6 @@ static int each_violation(void *vctx, const struct violation *v)
 		log_warn("%s: the model failed (%s): the offline suggestion is used", v->id, err_get());
 	else if (x->o->llm && model > 0 && !x->warned_offline++)
 		log_warn("no model to ask (%s): offline suggestions", llm ? err_get() : "no advisor: block in the targets file");
-	char *body = json_dumps(s, JSON_COMPACT | JSON_SORT_KEYS);
-	struct suggestion_rec rec = {
-		.violation_id = (char *)v->id, .target = (char *)v->target, .rule_id = (char *)v->f->rule_id,
-		.object_type = (char *)v->f->object_type, .moref = (char *)v->f->moref,
-		.object_name = (char *)(v->f->object_name ? v->f->object_name : ""), .body = body,
-		.source = (char *)"baseline", .snapshot_id = v->snapshot_id,
-	};
-	char *source = NULL;
-	json_t *src = json_object_get(s, "source");
-	if (!strcmp(json_string_value(json_object_get(src, "kind")) ?: "", "model"))
-		rec.source = source = xasprintf("model %s %s", json_string_value(json_object_get(src, "provider")),
-						json_string_value(json_object_get(src, "model")));
-	int rc = store_suggestion_add(x->ctx->store, &rec);
-	free(body);
-	free(source);
-	if (rc < 0) {
-		json_decref(s);
-		log_error("%s", err_get());
-		x->rc = EXIT_STORE;
-		return 1;
-	}
-	json_object_set_new(s, "revision", json_integer(rec.revision));
-	json_object_set_new(s, "snapshot_id", json_integer(v->snapshot_id));
 	json_array_append_new(x->list, s);
 	return 0;
 }
@@ -138,7 +121,7 @@ static void write_out(FILE *f, int format, const json_t *list)
 	case F_JSON: {
 		json_t *doc = json_pack("{s:s, s:i, s:O}", "schema", "harden.advice", "schema_version",
 					SUGGESTION_VERSION, "suggestions", list);
-		json_dumpf(doc, f, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_dumpf(doc, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 		fputc('\n', f);
 		json_decref(doc);
 		break;
@@ -190,9 +173,9 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 		if (r > 0 && !o->target)
 			continue;	/* only failed scans of that target */
 		if (r > 0) {
-			log_error("target '%s' has no completed snapshot: run harden scan --target %s first", targets.v[i],
+			log_error("no scan yet of target '%s'; run harden scan --target %s first", targets.v[i],
 				  targets.v[i]);
-			x.rc = EXIT_USAGE;
+			x.rc = EXIT_NO_SCAN;
 			break;
 		}
 		x.t = ctx->targets ? targets_find(ctx->targets, targets.v[i]) : NULL;
@@ -244,7 +227,7 @@ const struct cmd cmd_advise = {
 	.opts_size = sizeof(struct advise_opts),
 	.defaults = &defaults,
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING | CMD_NETWORK,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "suggestions written",
 			[EXIT_USAGE] = "usage error, or a violation asked for is not failing" },
 	.run = run,

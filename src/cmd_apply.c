@@ -1,7 +1,9 @@
 /* harden apply --violation-id ID: hand a violation's suggestion to
- * vmware-pilot as a gated workflow, after the review gate.  harden never
- * writes to vCenter or NSX; pilot plans, the calling agent dispatches, and
- * the next scan proves the fix. */
+ * vmware-pilot as a gated workflow, after the review gate.  harden apply
+ * --approved: the same for every suggestion a reviewer approved in the
+ * web panel and not yet submitted, the decision standing for the gate.
+ * harden never writes to vCenter or NSX; pilot plans, the calling agent
+ * dispatches, and the next scan proves the fix. */
 #include <jansson.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -21,15 +23,18 @@
 #define DEFAULT_MAX_AGE_S (24 * 3600)
 
 struct apply_opts {
-	const char *id, *approver;
-	bool yes;
+	const char *id, *approver, *target;
+	bool yes, approved;
 	long long max_age;
 };
 
 #define O(f) offsetof(struct apply_opts, f)
 static const struct cmd_opt opts[] = {
-	{ .name = "violation-id", .arg = "ID", .kind = OPT_STR, .off = O(id), .flags = OPTF_REQUIRED,
-	  .help = "the violation to fix" },
+	{ .name = "violation-id", .arg = "ID", .kind = OPT_STR, .off = O(id), .help = "the violation to fix" },
+	{ .name = "approved", .kind = OPT_FLAG, .off = O(approved),
+	  .help = "instead: every suggestion approved in harden web and not yet submitted; the reviewer approves" },
+	{ .name = "target", .sname = 't', .arg = "T", .kind = OPT_STR, .off = O(target),
+	  .help = "with --approved: only this target's approved suggestions" },
 	{ .name = "yes", .sname = 'y', .kind = OPT_FLAG, .off = O(yes),
 	  .help = "approve a change that needs review without asking (required without a terminal)" },
 	{ .name = "approver", .arg = "NAME", .kind = OPT_STR, .off = O(approver),
@@ -329,22 +334,57 @@ static void submit(struct pilot *p, const json_t *s, const char *approver, struc
 	json_decref(res);
 }
 
-static int run(struct cmd_ctx *ctx, void *vopts)
+/* Records what was submitted: the remediation, and prints it.  0 or
+ * EXIT_STORE; *id gets the remediation's row. */
+static int record(struct cmd_ctx *ctx, const json_t *s, const char *target, int revision, const char *approver,
+		  long long snap, const struct submit *sub, long long *id)
 {
-	struct apply_opts *o = vopts;
-	if (!violation_id_valid(o->id))
-		return cmd_bad_usage(ctx, "'%s' is not a violation id (V- and eight letters or digits)", o->id);
-	int rc = cmd_targets_optional(ctx);
-	if (rc)
-		return rc;
-	long long max_age = o->max_age ? o->max_age
-			    : ctx->targets && ctx->targets->pilot_max_age_s ? ctx->targets->pilot_max_age_s
-									    : DEFAULT_MAX_AGE_S;
+	const json_t *obj = json_object_get(s, "object");
+	struct remediation_rec rem = {
+		.violation_id = (char *)json_string_value(json_object_get(s, "violation_id")), .target = (char *)target,
+		.rule_id = (char *)json_string_value(json_object_get(s, "rule_id")),
+		.object_type = (char *)json_string_value(json_object_get(obj, "type")),
+		.moref = (char *)json_string_value(json_object_get(obj, "id")), .suggestion_revision = revision,
+		.workflow_id = sub->workflow_id, .approver = (char *)approver, .state = sub->rc ? RM_FAILED : RM_SUBMITTED,
+		.pilot_state = sub->state, .message = sub->message, .applied_snapshot = snap,
+	};
+	if (store_remediation_add(ctx->store, &rem) < 0) {
+		log_error("%s", err_get());
+		return EXIT_STORE;
+	}
+	printf("remediation %lld recorded: %s, workflow %s, approver %s, suggestion revision %d\n", rem.id,
+	       remed_state_name(rem.state), sub->workflow_id, approver, revision);
+	if (!sub->rc)
+		printf("once the steps are performed, re-run harden scan --target %s: the scan verifies the fix\n",
+		       target);
+	*id = rem.id;
+	return 0;
+}
+
+static void submit_release(struct submit *sub)
+{
+	free(sub->workflow_id);
+	free(sub->state);
+	free(sub->message);
+	memset(sub, 0, sizeof(*sub));
+}
+
+static long long max_age_of(const struct cmd_ctx *ctx, const struct apply_opts *o)
+{
+	return o->max_age ? o->max_age
+	       : ctx->targets && ctx->targets->pilot_max_age_s ? ctx->targets->pilot_max_age_s
+							       : DEFAULT_MAX_AGE_S;
+}
+
+static int apply_one(struct cmd_ctx *ctx, const struct apply_opts *o)
+{
+	long long max_age = max_age_of(ctx, o);
 	struct catalog cat = { 0 };
 	struct find x = { .id = o->id, .ctx = ctx, .cat = &cat };
 	struct submit sub = { 0 };
 	struct pilot p = { 0 };
 	char *approver = o->approver ? xstrdup(o->approver) : login_name();
+	int rc;
 	if ((rc = cmd_catalog(ctx, &cat)) != 0 || (rc = find_fresh(&x, max_age)) != 0)
 		goto out;
 	if (!advise_tool_steps(x.suggestion)) {
@@ -384,36 +424,210 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	}
 	submit(&p, x.suggestion, approver, &sub);
 	pilot_close(&p);
-	if (!sub.workflow_id) {
+	long long rem_id;
+	if (!sub.workflow_id)
 		rc = sub.rc;
-		goto out;
+	else if ((rc = record(ctx, x.suggestion, x.target, rec.revision, approver, x.snap, &sub, &rem_id)) == 0)
+		rc = sub.rc ? sub.rc : EXIT_CLEAN;
+out:
+	json_decref(x.suggestion);
+	free(x.target);
+	submit_release(&sub);
+	free(approver);
+	catalog_release(&cat);
+	return rc;
+}
+
+/* ---- --approved: the panel's decisions ---- */
+
+/* An approved suggestion waiting to be submitted, or a decision skipped. */
+struct approved {
+	char *vid, *reviewer, *body, *why_skipped;
+	bool stale;		/* skipped as stale, not as rejected */
+	int revision;
+	long long review_id, decided_at;
+};
+
+struct approved_list {
+	struct approved *v;
+	size_t n;
+};
+
+static int approved_take(void *ctx, const struct plan_row *pl)
+{
+	struct approved_list *l = ctx;
+	if (!pl->reviewed || pl->remediation_id || pl->review_remediation)
+		return 0;
+	char *why = NULL;
+	if (pl->decision == REVIEW_REJECT && pl->review_revision == pl->revision)
+		why = xasprintf("rejected by %s (revision %d)", pl->reviewer, pl->revision);
+	else if (pl->review_revision != pl->revision && pl->decision == REVIEW_APPROVE)
+		why = xasprintf("stale: %s approved revision %d, but revision %d is newer; review it in harden web",
+				pl->reviewer, pl->review_revision, pl->revision);
+	else if (pl->review_revision != pl->revision)
+		return 0;	/* the latest revision awaits review */
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = (struct approved){ .vid = xstrdup(pl->violation_id), .reviewer = xstrdup(pl->reviewer),
+					  .body = xstrdup(pl->body), .why_skipped = why,
+					  .stale = pl->decision == REVIEW_APPROVE, .revision = pl->revision,
+					  .review_id = pl->review_id, .decided_at = pl->decided_at };
+	return 0;
+}
+
+static void approved_release(struct approved_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].vid);
+		free(l->v[i].reviewer);
+		free(l->v[i].body);
+		free(l->v[i].why_skipped);
 	}
-	struct remediation_rec rem = {
-		.violation_id = (char *)o->id, .target = x.target, .rule_id = rec.rule_id,
-		.object_type = rec.object_type, .moref = rec.moref, .suggestion_revision = rec.revision,
-		.workflow_id = sub.workflow_id, .approver = approver, .state = sub.rc ? RM_FAILED : RM_SUBMITTED,
-		.pilot_state = sub.state, .message = sub.message, .applied_snapshot = x.snap,
-	};
-	if (store_remediation_add(ctx->store, &rem) < 0) {
+	free(l->v);
+}
+
+/* Whether an approved suggestion still holds: its violation fails in a
+ * fresh snapshot with the evidence the reviewer saw.  0, EXIT_STALE
+ * (*why set), or another exit code. */
+static int still_holds(struct cmd_ctx *ctx, struct catalog *cat, long long max_age, const struct approved *a,
+		       const json_t *s, struct find *x, char **why)
+{
+	x->id = a->vid;
+	x->ctx = ctx;
+	x->cat = cat;
+	int rc = find_fresh(x, max_age);
+	if (rc == EXIT_STALE) {
+		*why = xstrdup("stale: the violation is not failing in a fresh snapshot (above)");
+		return rc;
+	}
+	if (rc)
+		return rc;
+	if (!json_equal(json_object_get(s, "evidence"), json_object_get(x->suggestion, "evidence"))) {
+		*why = xasprintf("stale: the evidence changed since revision %d was advised; advise and review again",
+				 a->revision);
+		return EXIT_STALE;
+	}
+	if (!advise_tool_steps(s)) {
+		*why = xstrdup("the plan has only manual steps: nothing to submit to vmware-pilot");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Submits one approved suggestion; opens pilot the first time. */
+static int submit_approved(struct cmd_ctx *ctx, struct pilot *p, bool *open, const struct approved *a,
+			   json_t *s, const struct find *x)
+{
+	char when[32];
+	time_iso8601(when, a->decided_at);
+	printf("%s: revision %d approved in harden web by ", a->vid, a->revision);
+	fput_safe(stdout, a->reviewer, 0);
+	printf(" at %s\n", when);
+	fflush(stdout);
+	if (!*open) {
+		enum herr pr = pilot_open(p, ctx->targets);
+		if (pr != HERR_OK) {
+			log_error("%s", err_get());
+			return pr == HERR_INPUT ? EXIT_PILOT_MISSING : EXIT_PILOT_FAILED;
+		}
+		*open = true;
+	}
+	struct submit sub = { 0 };
+	json_object_set_new(s, "revision", json_integer(a->revision));
+	submit(p, s, a->reviewer, &sub);
+	long long rem_id = 0;
+	int rc = sub.rc;
+	if (sub.workflow_id) {
+		int r = record(ctx, s, x->target, a->revision, a->reviewer, x->snap, &sub, &rem_id);
+		if (r == 0 && store_review_mark(ctx->store, a->review_id, rem_id) < 0)
+			r = EXIT_STORE;
+		if (r) {
+			log_error("%s", err_get());
+			rc = r;
+		}
+	}
+	submit_release(&sub);
+	return rc;
+}
+
+/* The worse of two outcomes: a failure over a skip over success. */
+static int worse(int a, int b)
+{
+	if (!a || a == EXIT_STALE)
+		return b ? b : a;
+	return a;
+}
+
+static int apply_approved(struct cmd_ctx *ctx, const struct apply_opts *o)
+{
+	long long max_age = max_age_of(ctx, o);
+	struct strlist targets = { 0 };
+	struct approved_list l = { NULL, 0 };
+	struct catalog cat = { 0 };
+	struct pilot p = { 0 };
+	bool open = false;
+	int rc = 0, submitted = 0;
+	if (o->target)
+		strlist_add(&targets, o->target);
+	else if (store_targets(ctx->store, &targets) < 0)
+		rc = HERR_STORE;
+	for (size_t i = 0; i < targets.n && !rc; i++)
+		if (store_plans_each(ctx->store, targets.v[i], 1000000, approved_take, &l) < 0)
+			rc = HERR_STORE;
+	if (rc) {
 		log_error("%s", err_get());
 		rc = EXIT_STORE;
 		goto out;
 	}
-	printf("remediation %lld recorded: %s, workflow %s, approver %s, suggestion revision %d\n", rem.id,
-	       remed_state_name(rem.state), sub.workflow_id, approver, rec.revision);
-	if (!sub.rc)
-		printf("once the steps are performed, re-run harden scan --target %s: the scan verifies the fix\n",
-		       x.target);
-	rc = sub.rc ? sub.rc : EXIT_CLEAN;
+	if ((rc = cmd_catalog(ctx, &cat)) != 0)
+		goto out;
+	for (size_t i = 0; i < l.n && rc != EXIT_PILOT_MISSING && rc != EXIT_STORE; i++) {
+		struct approved *a = &l.v[i];
+		json_t *s = a->why_skipped ? NULL : json_loads(a->body, 0, NULL);
+		struct find x = { 0 };
+		char *why = a->why_skipped ? xstrdup(a->why_skipped) : NULL;
+		int r = why ? (a->stale ? EXIT_STALE : 0) : !s ? EXIT_STORE : still_holds(ctx, &cat, max_age, a, s, &x, &why);
+		if (!s && !why)
+			log_error("%s: the stored suggestion is not JSON", a->vid);
+		if (why) {
+			printf("%s: skipped: ", a->vid);
+			fput_safe(stdout, why, 0);
+			fputc('\n', stdout);
+		} else if (r == 0) {
+			r = submit_approved(ctx, &p, &open, a, s, &x);
+			submitted += r == 0;
+		}
+		rc = worse(rc, r);
+		free(why);
+		json_decref(s);
+		json_decref(x.suggestion);
+		free(x.target);
+	}
+	printf("%d approved suggestion%s submitted to vmware-pilot\n", submitted, submitted == 1 ? "" : "s");
 out:
-	json_decref(x.suggestion);
-	free(x.target);
-	free(sub.workflow_id);
-	free(sub.state);
-	free(sub.message);
-	free(approver);
+	if (open)
+		pilot_close(&p);
 	catalog_release(&cat);
+	approved_release(&l);
+	strlist_release(&targets);
 	return rc;
+}
+
+static int run(struct cmd_ctx *ctx, void *vopts)
+{
+	struct apply_opts *o = vopts;
+	if (o->approved && (o->id || o->yes || o->approver))
+		return cmd_bad_usage(ctx, "--approved submits what reviewers approved in harden web: give it without "
+				     "--violation-id, --yes or --approver");
+	if (!o->approved && !o->id)
+		return cmd_bad_usage(ctx, "give --violation-id ID, or --approved");
+	if (!o->approved && o->target)
+		return cmd_bad_usage(ctx, "--target goes with --approved");
+	if (o->id && !violation_id_valid(o->id))
+		return cmd_bad_usage(ctx, "'%s' is not a violation id (V- and eight letters or digits)", o->id);
+	int rc = cmd_targets_optional(ctx);
+	if (rc)
+		return rc;
+	return o->approved ? apply_approved(ctx, o) : apply_one(ctx, o);
 }
 
 const struct cmd cmd_apply = {
@@ -422,14 +636,20 @@ const struct cmd cmd_apply = {
 	.description = "The violation must fail in its target's latest completed snapshot, which must be recent.  "
 		       "A change that needs review (the rule says so, low confidence, a destructive, unverified or "
 		       "unclassified step) is shown and asks Approve? [y/N] on a terminal; without one it is "
-		       "refused unless --yes.  harden never performs the change: pilot plans it, its agent "
-		       "dispatches it, and the next scan verifies it.",
+		       "refused unless --yes.  --approved submits instead every suggestion a reviewer approved on "
+		       "harden web's finding page and not yet submitted, with the reviewer as approver; a rejected "
+		       "one, or one whose revision or evidence has changed since, is skipped with the reason.  "
+		       "harden never performs the change: pilot plans it, its agent dispatches it, and the next "
+		       "scan verifies it.",
 	.optsets = { { opts, 0 } },
 	.opts_size = sizeof(struct apply_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
 	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_STALE, EXIT_NOT_APPROVED, EXIT_PILOT_MISSING,
-		       EXIT_PILOT_REFUSED, EXIT_PILOT_FAILED),
-	.exit_texts = { [EXIT_CLEAN] = "submitted to vmware-pilot and recorded",
-			[EXIT_USAGE] = "usage error, or the plan has only manual steps" },
+		       EXIT_PILOT_REFUSED, EXIT_PILOT_FAILED) | EXITS(EXIT_NO_SCAN),
+	.exit_texts = { [EXIT_CLEAN] = "submitted to vmware-pilot and recorded (--approved: everything approved, "
+				       "or nothing to submit)",
+			[EXIT_USAGE] = "usage error, or the plan has only manual steps",
+			[EXIT_STALE] = "the violation is not failing in a fresh snapshot (--approved: an approved one "
+				       "was stale and skipped)" },
 	.run = run,
 };

@@ -11,25 +11,52 @@
 #include "rules/coverage.h"
 #include "rules/rules.h"
 
-static int do_list(struct cmd_ctx *ctx, void *opts)
+struct format_opts {
+	int format;		/* 0 table, 1 json */
+};
+
+static void print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	puts(s);
+	free(s);
+	json_decref(j);
+}
+
+static int do_list(struct cmd_ctx *ctx, void *vopts)
 {
 	(void)ctx;
-	(void)opts;
+	const struct format_opts *o = vopts;
 	struct strlist names = { 0 }, paths = { 0 };
 	baseline_catalog(NULL, &names, &paths);
 	int rc = EXIT_CLEAN;
+	json_t *list = json_array();
 	for (size_t i = 0; i < names.n; i++) {
 		struct baseline *b;
 		if (baseline_load(&b, paths.v[i]) < 0) {
-			printf("%-32s invalid: %s\n", names.v[i], err_get());
+			if (o->format == 1)
+				json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "name", names.v[i], "path",
+								      paths.v[i], "error", err_get()));
+			else
+				printf("%-32s invalid: %s\n", names.v[i], err_get());
 			rc = EXIT_USAGE;
 			continue;
 		}
-		printf("%-32s %3u rules  %s\n", names.v[i], b->nrules, b->title);
+		if (o->format == 1)
+			json_array_append_new(list, json_pack("{s:s, s:s, s:s?, s:s?, s:i, s:i, s:s}", "name", names.v[i],
+							      "id", b->id, "title", b->title, "version", b->version,
+							      "rules", (int)b->nrules, "parameters", (int)b->nparams,
+							      "path", paths.v[i]));
+		else
+			printf("%-32s %3u rules  %s\n", names.v[i], b->nrules, b->title);
 		if (strcmp(b->id, names.v[i]))
 			log_warn("baseline file '%s' declares id '%s'; it is found by its file name", paths.v[i], b->id);
 		baseline_free(b);
 	}
+	if (o->format == 1)
+		print_json(json_pack("{s:s, s:i, s:o}", "schema", "harden.baselines", "schema_version", 1, "baselines", list));
+	else
+		json_decref(list);
 	strlist_release(&names);
 	strlist_release(&paths);
 	return rc;
@@ -51,16 +78,92 @@ static void show_trace(json_t *d)
 		printf("    fix: %s\n", fix);
 }
 
-static int do_show(struct cmd_ctx *ctx, void *opts)
+/* A parameter's default as --set takes it: a list joined by commas. */
+static char *param_default(const struct param *p)
+{
+	struct buf b = BUF_INIT;
+	buf_add(&b, "", 0);
+	for (size_t i = 0; i < p->values.n; i++)
+		buf_printf(&b, "%s%s", i ? "," : "", p->values.v[i]);
+	return buf_detach(&b);
+}
+
+static void show_params(const struct baseline *b)
+{
+	if (!b->nparams)
+		return;
+	printf("Parameters (override with --set NAME=VALUE or the target's 'parameters:'):\n");
+	for (unsigned i = 0; i < b->nparams; i++) {
+		const struct param *p = &b->params[i];
+		char *d = param_default(p);
+		printf("  %s = %s%s\n", p->name, d, p->list ? " (a list)" : "");
+		if (p->description)
+			printf("      %s\n", p->description);
+		free(d);
+	}
+	putchar('\n');
+}
+
+static json_t *show_json(const struct baseline *b, const char *path, const struct rule *const *order)
+{
+	json_t *params = json_array(), *rules = json_array(), *parents = json_array();
+	for (size_t i = 0; i < b->parents.n; i++)
+		json_array_append_new(parents, json_string(b->parents.v[i]));
+	for (unsigned i = 0; i < b->nparams; i++) {
+		const struct param *p = &b->params[i];
+		json_t *d = json_array();
+		for (size_t k = 0; k < p->values.n; k++)
+			json_array_append_new(d, json_string(p->values.v[k]));
+		if (!p->list) {
+			json_t *one = json_incref(json_array_get(d, 0));
+			json_decref(d);
+			d = one ? one : json_null();
+		}
+		json_array_append_new(params, json_pack("{s:s, s:o, s:b, s:s?}", "name", p->name, "default", d, "list",
+							p->list, "description", p->description));
+	}
+	for (unsigned i = 0; i < b->nrules; i++) {
+		const struct rule *r = order[i];
+		json_t *aliases = json_array();
+		for (size_t k = 0; k < r->aliases.n; k++)
+			json_array_append_new(aliases, json_string(r->aliases.v[k]));
+		json_t *j = json_pack("{s:s, s:o, s:s, s:s, s:s, s:i}", "id", r->id, "aliases", aliases, "title", r->title,
+				      "severity", severity_name(r->severity), "object_type", r->object_type, "line", r->line);
+		json_t *d = r->details;
+		const char *keys[] = { "references", "rationale", "remediation" };
+		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+			json_object_set(j, keys[k], json_object_get(d, keys[k]) ? json_object_get(d, keys[k]) : json_null());
+		json_array_append_new(rules, j);
+	}
+	return json_pack("{s:s, s:i, s:s, s:s?, s:s?, s:s, s:o, s:o, s:o}", "schema", "harden.baseline",
+			 "schema_version", 1, "id", b->id, "title", b->title, "version", b->version, "path", path,
+			 "extends", parents, "parameters", params, "rules", rules);
+}
+
+static int rule_order(const void *a, const void *b)
+{
+	return natcmp((*(const struct rule *const *)a)->id, (*(const struct rule *const *)b)->id);
+}
+
+static int do_show(struct cmd_ctx *ctx, void *vopts)
 {
 	const char *name = ctx->argv[0];
-	(void)opts;
+	const struct format_opts *o = vopts;
 	char *path = baseline_resolve(name);
 	struct baseline *b;
 	if (!path || baseline_load(&b, path) < 0) {
 		log_error("%s", err_get());
 		free(path);
 		return EXIT_USAGE;
+	}
+	/* Rules in natural order of their ids: 3.9 before 3.10. */
+	const struct rule **order = xcalloc(b->nrules + 1, sizeof(*order));
+	for (unsigned i = 0; i < b->nrules; i++)
+		order[i] = &b->rules[i];
+	qsort(order, b->nrules, sizeof(*order), rule_order);
+	if (o->format == 1) {
+		print_json(show_json(b, path, order));
+		goto out;
 	}
 	printf("%s: %s", b->id, b->title);
 	if (b->version)
@@ -69,12 +172,15 @@ static int do_show(struct cmd_ctx *ctx, void *opts)
 	for (size_t i = 0; i < b->parents.n; i++)
 		printf("extends %s\n", b->parents.v[i]);
 	putchar('\n');
+	show_params(b);
 	for (unsigned i = 0; i < b->nrules; i++) {
-		const struct rule *r = &b->rules[i];
+		const struct rule *r = order[i];
 		printf("%-18s %-8s %-9s %s\n", r->id, severity_name(r->severity), r->object_type, r->title);
 		show_trace(r->details);
 	}
-	printf("\n%u rules\n", b->nrules);
+	printf("\n%u rules, %u parameters\n", b->nrules, b->nparams);
+out:
+	free(order);
 	baseline_free(b);
 	free(path);
 	return EXIT_CLEAN;
@@ -296,9 +402,18 @@ static const struct cmd baseline_coverage = {
 	.run = do_coverage,
 };
 
+#define FO(f) offsetof(struct format_opts, f)
+static const struct cmd_opt format_opts[] = {
+	{ .name = "format", .sname = 'f', .arg = "F", .kind = OPT_CHOICE, .off = FO(format), .choices = cmd_table_json,
+	  .help = "the output (default table)" },
+	{ 0 },
+};
+
 static const struct cmd baseline_list = {
 	.name = "list",
 	.summary = "List builtin and user baselines with their rule counts",
+	.optsets = { { format_opts, 0 } },
+	.opts_size = sizeof(struct format_opts),
 	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE),
 	.exit_texts = { CMD_PLAIN_EXITS, [EXIT_USAGE] = "a baseline could not be loaded" },
 	.run = do_list,
@@ -306,8 +421,10 @@ static const struct cmd baseline_list = {
 
 static const struct cmd baseline_show = {
 	.name = "show",
-	.summary = "Show a baseline's rules",
+	.summary = "Show a baseline's parameters, with defaults and descriptions, and its rules",
 	.args = "ID", .min_args = 1, .max_args = 1,
+	.optsets = { { format_opts, 0 } },
+	.opts_size = sizeof(struct format_opts),
 	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE),
 	.exit_texts = { CMD_PLAIN_EXITS, [EXIT_USAGE] = "usage error, or the baseline could not be loaded" },
 	.run = do_show,

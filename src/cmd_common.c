@@ -16,6 +16,7 @@
 #include "drift/drift.h"
 #include "mcp/pilot.h"
 #include "util/util.h"
+#include "vocab.h"
 
 static int pick_snapshot(struct store *st, const char *target, const char *which, long long *id)
 {
@@ -31,10 +32,11 @@ static int pick_snapshot(struct store *st, const char *target, const char *which
 		return EXIT_STORE;
 	if (r > 0) {
 		if (target)
-			err_set("no completed snapshot of target '%s' in '%s' (run 'harden scan' first)", target, store_path(st));
+			err_set("no scan yet of target '%s'; run harden scan --target %s first (no completed snapshot in "
+				"'%s')", target, target, store_path(st));
 		else
-			err_set("no completed snapshot in '%s' (run 'harden scan' first)", store_path(st));
-		return EXIT_USAGE;
+			err_set("no scan yet; run harden scan first (no completed snapshot in '%s')", store_path(st));
+		return EXIT_NO_SCAN;
 	}
 	return 0;
 }
@@ -219,6 +221,95 @@ const struct cmd_opt cmd_report_opts[] = {
 };
 #undef RA
 
+/* A comma-separated list of names from names[0..n), any case, into bits;
+ * with plus, "NAME+" also takes the names after it (higher severities). */
+static int parse_words(const char *opt, const char *arg, const char *const *names, unsigned n, bool plus,
+		       unsigned *bits)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	int rc = 0;
+	*bits = 0;
+	for (char *w = strtok_r(copy, ",", &save); w && !rc; w = strtok_r(NULL, ",", &save)) {
+		size_t len = strlen(w);
+		bool up = plus && len > 1 && w[len - 1] == '+';
+		if (up)
+			w[len - 1] = '\0';
+		unsigned k = 0;
+		while (k < n && strcasecmp(w, names[k]))
+			k++;
+		if (k == n) {
+			const char *best = cmd_closest(w, names, n);
+			struct buf all = BUF_INIT;
+			for (unsigned j = 0; j < n; j++)
+				buf_printf(&all, "%s%s", j ? ", " : "", names[j]);
+			err_set("--%s: unknown value '%s'%s%s%s (one or more of %s, comma-separated%s)", opt, w,
+				best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "", all.data,
+				plus ? "; NAME+ for NAME and above" : "");
+			buf_release(&all);
+			rc = -1;
+			break;
+		}
+		for (unsigned j = k; j < (up ? n : k + 1); j++)
+			*bits |= 1u << j;
+	}
+	if (!rc && !*bits) {
+		err_set("--%s: empty list", opt);
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
+static int parse_severities(const char *arg, void *dst)
+{
+	const char *names[SEV_COUNT];
+	for (int i = 0; i < SEV_COUNT; i++)
+		names[i] = severity_name((enum severity)i);
+	return parse_words("severity", arg, names, SEV_COUNT, true, dst);
+}
+
+static int parse_statuses(const char *arg, void *dst)
+{
+	const char *names[RS_COUNT];
+	for (int i = 0; i < RS_COUNT; i++)
+		names[i] = rstatus_name((enum rstatus)i);
+	return parse_words("status", arg, names, RS_COUNT, false, dst);
+}
+
+static int parse_type(const char *arg, void *dst)
+{
+	if (!vocab_known_type(arg)) {
+		err_set("--type: unknown object type '%s' (harden-properties(7) lists them)", arg);
+		return -1;
+	}
+	*(const char **)dst = arg;
+	return 0;
+}
+
+static const char *const group_keys[] = { "none", "rule", NULL };
+
+#define VA(f) offsetof(struct view_args, f)
+#define VIEW_OBJECT_OPTS                                                                                           \
+	{ .name = "object", .arg = "GLOB", .kind = OPT_STR, .off = VA(f.object),                                   \
+	  .help = "only objects whose name or moref matches GLOB (*, ?, [...])" },                                \
+	{ .name = "type", .arg = "TYPE", .kind = OPT_FN, .off = VA(f.type), .parse = parse_type,                   \
+	  .help = "only objects of TYPE: host, vm, datastore, dfw_rule, ..." }
+const struct cmd_opt cmd_view_opts[] = {
+	{ .name = "severity", .arg = "LIST", .kind = OPT_FN, .off = VA(f.severities), .parse = parse_severities,
+	  .help = "only results of these severities, e.g. high,critical; high+ for high and above" },
+	{ .name = "status", .arg = "LIST", .kind = OPT_FN, .off = VA(f.statuses), .parse = parse_statuses,
+	  .help = "only results of these statuses: fail, unknown, waived, pass, not_applicable" },
+	{ .name = "rule", .arg = "GLOB", .kind = OPT_STR, .off = VA(f.rule),
+	  .help = "only rules whose id matches GLOB, e.g. 'cis-esxi-3.*'" },
+	VIEW_OBJECT_OPTS,
+	{ .name = "group-by", .arg = "KEY", .kind = OPT_CHOICE, .off = VA(group_by), .choices = group_keys,
+	  .help = "rule: one entry per rule with its counts and first objects (default none)" },
+	{ 0 },
+};
+const struct cmd_opt cmd_object_opts[] = { VIEW_OBJECT_OPTS, { 0 } };
+#undef VIEW_OBJECT_OPTS
+#undef VA
+
 static int parse_score(const char *arg, void *dst)
 {
 	char *end;
@@ -236,56 +327,24 @@ static int parse_score(const char *arg, void *dst)
 const struct cmd_opt cmd_gate_opts[] = {
 	{ .name = "fail-on", .arg = "SEV", .kind = OPT_FN, .off = GT(fail_on), .parse = cmd_parse_fail_on,
 	  .help = "exit 1 on failing (3 on unknown) results of this severity or above: critical, high, medium, "
-		  "low, info or none (default critical)" },
+		  "low, info or none (scan, evaluate: default critical)" },
 	{ .name = "fail-on-new", .kind = OPT_FLAG, .off = GT(fail_on_new),
 	  .help = "gate only on failing and unknown results new since the previous completed scan of the "
-		  "target (or --since)" },
+		  "target (or --since, --since-report)" },
 	{ .name = "since", .arg = "ID", .kind = OPT_ID, .off = GT(since),
 	  .help = "the snapshot --fail-on-new compares with (implies --fail-on-new)" },
+	{ .name = "since-report", .arg = "FILE", .kind = OPT_STR, .off = GT(since_report),
+	  .help = "a JSON or SARIF report of an earlier run for --fail-on-new to compare with (implies "
+		  "--fail-on-new)" },
 	{ .name = "max-unknown", .arg = "N", .kind = OPT_INT, .off = GT(max_unknown), .min = 0, .max = LLONG_MAX,
 	  .help = "exit 3 when more than N results are unknown, whatever their severity" },
 	{ .name = "min-score", .arg = "P", .kind = OPT_FN, .off = GT(min_score), .parse = parse_score,
 	  .help = "exit 1 when the compliance score is below P percent" },
 	{ 0 },
 };
-
-const struct cmd_opt cmd_fail_on_opt[] = {
-	{ .name = "fail-on", .arg = "SEV", .kind = OPT_FN, .off = 0, .parse = cmd_parse_fail_on,
-	  .help = "exit as scan would for this threshold: critical, high, medium, low, info or none" },
-	{ 0 },
-};
 #undef GT
 
 /* ---- reports and the gate ---- */
-
-int cmd_write_reports(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
-		      const struct evaluation_info *evals, unsigned n, const struct report_args *ra, int fail_on,
-		      bool drift, struct counts *total)
-{
-	/* --format -1: not given, the table. */
-	struct report_opts ro = { ra->format < 0 ? FMT_TABLE : (enum rformat)ra->format, ra->all, cmd_color(ctx), fail_on,
-				  drift };
-	struct report_counts rc;
-	if (report_counts(st, evals, n, &rc) < 0) {
-		log_error("%s", err_get());
-		return EXIT_STORE;
-	}
-	*total = rc.total;
-	int r = 0;
-	/* --quiet silences progress and the default table, never a format
-	 * that was asked for. */
-	if ((!ctx->quiet || ra->format >= 0) && !report_outputs_stdout(ra->outputs.v, ra->outputs.n))
-		r = report_write(ra->out ? ra->out : stdout, st, si, evals, n, &rc, &ro);
-	fflush(ra->out ? ra->out : stdout);
-	if (r >= 0)
-		r = report_write_outputs(ra->outputs.v, ra->outputs.n, st, si, evals, n, &rc, &ro);
-	report_counts_release(&rc);
-	if (r < 0) {
-		log_error("%s", err_get());
-		return EXIT_STORE;
-	}
-	return 0;
-}
 
 int gate_exit(const struct counts *c, int fail_on)
 {
@@ -301,48 +360,95 @@ int gate_exit(const struct counts *c, int fail_on)
 	return unknown ? EXIT_UNKNOWN : EXIT_CLEAN;
 }
 
-/* The counts of results new since the reference snapshot. */
-static int new_counts(struct store *st, const struct snapshot_info *si, const struct evaluation_info *evals,
-		      unsigned nev, const struct counts *total, const struct gate *g, struct counts *fresh)
+static bool gate_compares(const struct gate *g)
 {
-	long long ref = g->since;
-	int r = ref ? 0 : store_snapshot_previous(st, si->target, si->id, &ref), rc;
+	return g && (g->fail_on_new || g->since || g->since_report);
+}
+
+int cmd_gate_prepare(struct store *st, const char *target, long long before, const struct gate *g,
+		     struct since *ref)
+{
+	memset(ref, 0, sizeof(*ref));
+	if (!gate_compares(g))
+		return 0;
+	if (g->since_report && g->since) {
+		log_error("--since %lld and --since-report %s both name what --fail-on-new compares with: give one",
+			  g->since, g->since_report);
+		return EXIT_USAGE;
+	}
+	if (g->since_report) {
+		if (since_from_report(ref, g->since_report, target) != HERR_OK) {
+			log_error("--since-report %s", err_get());
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	long long id = g->since;
+	int r = 0, rc;
+	if (!id)
+		r = before ? store_snapshot_previous(st, target, before, &id) : store_snapshot_latest(st, target, &id);
 	if (r < 0) {
 		log_error("%s", err_get());
 		return EXIT_STORE;
 	}
-	struct snapshot_info ri = { 0 };
-	if (r == 0 && (rc = cmd_completed_snapshot(st, si->target, NULL, ref, &ri)) != 0) {
-		snapshot_info_release(&ri);
-		return rc;
-	}
-	snapshot_info_release(&ri);
 	if (r > 0) {
-		/* Nothing to compare with: everything is new. */
-		*fresh = *total;
-		log_info("gate: no earlier completed snapshot of target '%s'; every result counts as new", si->target);
+		/* A first run has no baseline: every failing result is new, and
+		 * the gate says so rather than failing silently. */
+		char *why = xasprintf("no earlier completed snapshot of target '%s'", target);
+		log_warn("--fail-on-new: %s and no --since-report: every failing or unknown result counts as new",
+			 why);
+		since_none(ref, why);
+		free(why);
 		return 0;
 	}
-	memset(fresh, 0, sizeof(*fresh));
-	for (unsigned i = 0; i < nev; i++)
-		if (drift_new_results(st, evals[i].id, ref, RS_FAIL, counts_add, fresh) < 0 ||
-		    drift_new_results(st, evals[i].id, ref, RS_UNKNOWN, counts_add, fresh) < 0) {
-			log_error("%s", err_get());
-			return EXIT_STORE;
-		}
-	log_info("gate: %lld failing and %lld unknown results are new since snapshot %lld",
-		 counts_status(fresh, RS_FAIL), counts_status(fresh, RS_UNKNOWN), ref);
+	struct snapshot_info ri = { 0 };
+	rc = cmd_completed_snapshot(st, target, NULL, id, &ri);
+	snapshot_info_release(&ri);
+	if (rc)
+		return rc;
+	if (since_from_snapshot(ref, st, id) != HERR_OK) {
+		log_error("%s", err_get());
+		since_release(ref);
+		return EXIT_STORE;
+	}
 	return 0;
 }
 
-int cmd_gate(struct store *st, const struct snapshot_info *si, const struct evaluation_info *evals, unsigned nev,
-	     const struct counts *total, const struct gate *g)
+struct fresh_ctx {
+	const struct since *ref;
+	const char *target;
+	struct counts *fresh;
+};
+
+static int count_fresh(void *vctx, const struct finding_row *r)
+{
+	struct fresh_ctx *x = vctx;
+	if (since_is_new(x->ref, x->target, r))
+		x->fresh->by[r->status][r->severity]++;
+	return 0;
+}
+
+/* The exit code of the gate over total (or, comparing, over the results new
+ * since ref); explains on stderr what tripped it. */
+static int gate_run(struct store *st, const struct snapshot_info *si, const struct evaluation_info *evals,
+		    unsigned nev, const struct counts *total, const struct gate *g, const struct since *ref,
+		    struct report_gate *out)
 {
 	int rc;
-	if ((g->fail_on_new || g->since) && g->fail_on >= 0) {
-		struct counts fresh;
-		if ((rc = new_counts(st, si, evals, nev, total, g, &fresh)) != 0)
-			return rc;
+	if (ref && g->fail_on >= 0) {
+		struct counts fresh = { 0 };
+		struct fresh_ctx x = { ref, si->target, &fresh };
+		for (unsigned i = 0; i < nev; i++)
+			if (store_findings_each(st, evals[i].id, count_fresh, &x) < 0) {
+				log_error("%s", err_get());
+				return EXIT_STORE;
+			}
+		for (int s = g->fail_on; s < SEV_COUNT; s++) {
+			out->new_fail += fresh.by[RS_FAIL][s];
+			out->new_unknown += fresh.by[RS_UNKNOWN][s];
+		}
+		log_info("gate: %lld failing and %lld unknown results are new since %s (at or above %s)",
+			 out->new_fail, out->new_unknown, ref->what, severity_name((enum severity)g->fail_on));
 		rc = gate_exit(&fresh, g->fail_on);
 	} else {
 		rc = gate_exit(total, g->fail_on);
@@ -367,6 +473,54 @@ int cmd_gate(struct store *st, const struct snapshot_info *si, const struct eval
 	return rc;
 }
 
+int cmd_report_gate(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
+		    const struct evaluation_info *evals, unsigned n, const struct report_args *ra, const struct gate *g,
+		    const struct since *ref, bool drift, const struct view_args *view, int part_exit)
+{
+	/* --format -1: not given, the table. */
+	struct report_opts ro = { .format = ra->format < 0 ? FMT_TABLE : (enum rformat)ra->format,
+				  .all = ra->all,
+				  .color = cmd_color(ctx),
+				  .fail_on = g ? g->fail_on : -1,
+				  .drift = drift,
+				  .filter = view ? &view->f : NULL,
+				  .by_rule = view && view->group_by == 1 };
+	struct report_gate rg = { -1, false, NULL, -1, -1, 0, 0, 0 };
+	struct report_counts rc;
+	int code = 0, r = 0;
+	if (report_counts(st, evals, n, &rc) < 0) {
+		log_error("%s", err_get());
+		report_counts_release(&rc);
+		return EXIT_STORE;
+	}
+	if (g) {
+		rg = (struct report_gate){ g->fail_on, gate_compares(g), ref && ref->keys ? ref : NULL,
+					   g->max_unknown, g->min_score, 0, 0, 0 };
+		code = gate_run(st, si, evals, n, &rc.total, g, rg.ref, &rg);
+		/* A part that failed outranks the gate: the verdicts are
+		 * incomplete. */
+		if (part_exit && code != EXIT_STORE)
+			code = part_exit;
+		rg.exit_code = code;
+		ro.gate = &rg;
+	}
+	/* --quiet silences progress and the default table, never a format
+	 * that was asked for. */
+	FILE *out = ra->out ? ra->out : stdout;
+	if (code != EXIT_STORE && (!ctx->quiet || ra->format >= 0) &&
+	    !report_outputs_stdout(ra->outputs.v, ra->outputs.n))
+		r = report_write(out, st, si, evals, n, &rc, &ro);
+	fflush(out);
+	if (code != EXIT_STORE && r >= 0)
+		r = report_write_outputs(ra->outputs.v, ra->outputs.n, st, si, evals, n, &rc, &ro);
+	report_counts_release(&rc);
+	if (r < 0) {
+		log_error("%s", err_get());
+		return EXIT_STORE;
+	}
+	return code;
+}
+
 int cmd_targets_optional(struct cmd_ctx *ctx)
 {
 	if (ctx->targets)
@@ -388,31 +542,15 @@ int cmd_targets_optional(struct cmd_ctx *ctx)
 
 int cmd_catalog(struct cmd_ctx *ctx, struct catalog *cat)
 {
-	struct pilot p;
-	if (pilot_open(&p, ctx->targets) == HERR_OK) {
-		json_t *res = NULL;
-		bool refused;
-		enum herr rc = pilot_call(&p, "get_skill_catalog", json_object(), &res, &refused);
-		pilot_close(&p);
-		if (rc == HERR_OK && !refused && json_is_object(res)) {
-			catalog_from_pilot(cat, res);
-			return 0;
-		}
-		json_decref(res);
-		log_warn("vmware-pilot gave no skill catalog; using the catalog file");
-	}
-	char *path = catalog_default_path();
-	if (!path) {
-		log_error("no skill catalog: vmware-pilot is not reachable and no catalog.json was found "
-			  "(set $HARDEN_CATALOG)");
-		return EXIT_USAGE;
-	}
-	int r = catalog_load(cat, path);
-	free(path);
-	if (r < 0) {
+	int from = advise_catalog(ctx->targets, cat);
+	if (from < 0) {
 		log_error("%s", err_get());
 		return EXIT_USAGE;
 	}
+	if (from == ADVISE_CATALOG_PILOT)
+		return 0;
+	if (from == ADVISE_CATALOG_FILE_NO_ANSWER)
+		log_warn("vmware-pilot gave no skill catalog; using the catalog file");
 	if (!ctx->quiet)
 		log_info("vmware-pilot is not reachable: tools checked against %s (dated %s)", cat->source,
 			 cat->date ? cat->date : "?");

@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "config/targets.h"
 #include "report/report.h"
+#include "report/since.h"
 #include "rules/rules.h"
 #include "rules/waiver.h"
 #include "store/store.h"
@@ -45,18 +46,27 @@ extern const char *const cmd_report_formats[];
 /* Frees what --output allocated. */
 void cmd_report_args_release(struct report_args *ra);
 
+/* What a report lists: --severity, --status, --rule, --object, --type and
+ * --group-by (scan, report); inventory takes --object and --type alone.
+ * Counts and score are never filtered. */
+struct view_args {
+	struct finding_filter f;
+	int group_by;		/* 0: each finding, 1: one entry per rule */
+};
+extern const struct cmd_opt cmd_view_opts[];
+extern const struct cmd_opt cmd_object_opts[];
+
 /* The CI gate: --fail-on, and the options that refine it. */
 struct gate {
 	int fail_on;		/* a severity, or -1 for none */
-	bool fail_on_new;	/* only results new since the reference snapshot count */
+	bool fail_on_new;	/* only results new since the reference count */
 	long long since;	/* the reference snapshot; 0: the previous completed one */
+	const char *since_report;	/* or a report (JSON or SARIF) an earlier run wrote */
 	long long max_unknown;	/* -1: no limit */
 	double min_score;	/* -1: no minimum */
 };
-#define GATE_INIT { SEV_CRITICAL, false, 0, -1, -1 }
+#define GATE_INIT { SEV_CRITICAL, false, 0, NULL, -1, -1 }
 extern const struct cmd_opt cmd_gate_opts[];
-/* --fail-on alone, for report and evaluate. */
-extern const struct cmd_opt cmd_fail_on_opt[];
 
 /* The snapshot a command means: snapshot id `which` (or 'latest'), or the
  * target's latest; with known_id > 0, that one.  It must be completed. */
@@ -72,19 +82,26 @@ int cmd_bind_params(struct baseline **bl, size_t n, const struct target *t, cons
 /* Loads a waiver file (path may be NULL: none), warning about expired ones. */
 int cmd_load_waivers(const char *path, struct waivers *w);
 
-/* Writes the report of evals to standard output in ra's format (unless
- * quiet, or an output goes there), then each --output, and fills total
- * with the counts.  Returns 0 or EXIT_STORE. */
-int cmd_write_reports(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
-		      const struct evaluation_info *evals, unsigned n, const struct report_args *ra, int fail_on,
-		      bool drift, struct counts *total);
+/* What --fail-on-new compares with, loaded before any work: --since-report
+ * FILE, else snapshot --since, else the completed snapshot of target before
+ * snapshot `before` (0: its latest).  ref is left empty (what NULL) when
+ * the gate compares nothing.  Returns 0, EXIT_USAGE or EXIT_STORE. */
+int cmd_gate_prepare(struct store *st, const char *target, long long before, const struct gate *g,
+		     struct since *ref);
+
+/* Works out the gate over the evaluations of si (g may be NULL: none;
+ * ref as cmd_gate_prepare left it), then writes the report to ra->out
+ * (standard output when NULL) in ra's format (unless quiet, or an output goes there) and each
+ * --output, the JSON carrying the gate's outcome; view (may be NULL)
+ * filters and groups the rows listed.  part_exit, when not 0,
+ * is the exit code a failed collection part imposes (it outranks the
+ * gate).  Returns the command's exit code. */
+int cmd_report_gate(const struct cmd_ctx *ctx, struct store *st, const struct snapshot_info *si,
+		    const struct evaluation_info *evals, unsigned n, const struct report_args *ra, const struct gate *g,
+		    const struct since *ref, bool drift, const struct view_args *view, int part_exit);
 
 /* The --fail-on threshold over counts: EXIT_FINDINGS, EXIT_UNKNOWN or EXIT_CLEAN. */
 int gate_exit(const struct counts *c, int fail_on);
-/* The exit code of the whole gate over the evaluations of si, whose
- * counts are total; explains on stderr what tripped it. */
-int cmd_gate(struct store *st, const struct snapshot_info *si, const struct evaluation_info *evals, unsigned nev,
-	     const struct counts *total, const struct gate *g);
 
 /* The targets file when one exists (ctx->targets, else left NULL), for
  * the commands that can do without it: 0 or EXIT_USAGE. */

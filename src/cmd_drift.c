@@ -147,7 +147,7 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	time_iso8601(tb, b.started_at);
 	if (json) {
 		json_t *head = json_pack("{s:s, s:i, s:s, s:{s:I, s:s}, s:{s:I, s:s}}", "schema", "harden.drift",
-					 "version", 1, "target", target, "from", "snapshot_id", (json_int_t)a.id,
+					 "schema_version", 1, "target", target, "from", "snapshot_id", (json_int_t)a.id,
 					 "started_at", ta, "to", "snapshot_id", (json_int_t)b.id, "started_at", tb);
 		json_stream_open(stdout, head, "events");
 		r = drift_events_each(st, a.id, b.id, object, json_event, &x);
@@ -178,7 +178,7 @@ const struct cmd cmd_drift = {
 	.optsets = { { opts, 0 } },
 	.opts_size = sizeof(struct drift_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_COLLECT, EXIT_STORE, EXIT_BUSY),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_COLLECT, EXIT_STORE, EXIT_BUSY, EXIT_NO_SCAN),
 	.exit_texts = { CMD_PLAIN_EXITS },
 	.run = run,
 };

@@ -144,9 +144,17 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	struct store *st = ctx->store;
 	int r, rc = EXIT_STORE;
 	struct hist_ctx x = { .json = json, .first_json = true };
+	long long latest;
+	if ((r = store_snapshot_latest(st, target, &latest)) != 0) {
+		if (r > 0)
+			log_error("no scan yet of target '%s'; run harden scan --target %s first", target, target);
+		else
+			log_error("%s", err_get());
+		return r > 0 ? EXIT_NO_SCAN : EXIT_STORE;
+	}
 	if (json) {
-		json_t *head = json_pack("{s:s, s:i, s:s, s:s}", "schema", "harden.history", "version", 1, "target",
-					 target, "object", object);
+		json_t *head = json_pack("{s:s, s:i, s:s, s:s}", "schema", "harden.history", "schema_version", 1,
+					 "target", target, "object", object);
 		json_object_set_new(head, "property", property ? json_string(property) : json_null());
 		json_stream_open(stdout, head, "spans");
 	}
@@ -178,7 +186,7 @@ const struct cmd cmd_history = {
 	.optsets = { { opts, 0 } },
 	.opts_size = sizeof(struct history_opts),
 	.setup = CMD_TWIN_READ,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { CMD_PLAIN_EXITS },
 	.run = run,
 };

@@ -12,6 +12,7 @@
 struct inventory_opts {
 	struct pick_args p;
 	int format;
+	struct view_args v;
 };
 
 #define O(f) offsetof(struct inventory_opts, f)
@@ -31,7 +32,7 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	if ((rc = cmd_completed_snapshot(ctx->store, o->p.target, o->p.snapshot, 0, &si)) != 0)
 		goto out;
 	/* The other report formats are for results, not objects. */
-	rc = inventory_write(stdout, ctx->store, &si, o->format == 1 ? FMT_JSON : FMT_TABLE) < 0 ? EXIT_STORE : 0;
+	rc = inventory_write(stdout, ctx->store, &si, o->format == 1 ? FMT_JSON : FMT_TABLE, &o->v.f) < 0 ? EXIT_STORE : 0;
 	if (rc)
 		log_error("%s", err_get());
 out:
@@ -42,10 +43,10 @@ out:
 const struct cmd cmd_inventory = {
 	.name = "inventory",
 	.summary = "Show the objects and properties of a stored snapshot",
-	.optsets = { { cmd_pick_opts, O(p) }, { opts, 0 } },
+	.optsets = { { cmd_pick_opts, O(p) }, { opts, 0 }, { cmd_object_opts, O(v) } },
 	.opts_size = sizeof(struct inventory_opts),
 	.setup = CMD_TWIN_READ,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_COLLECT, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_COLLECT, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { CMD_PLAIN_EXITS },
 	.run = run,
 };

@@ -56,6 +56,13 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 		log_error("%s", err_get());
 		goto out;
 	}
+	long long freed = 0;
+	if (!o->dry && n && store_reclaim(st, &freed) < 0) {
+		log_error("%s", err_get());
+		goto out;
+	}
+	if (!o->dry && n)
+		log_info("reclaimed %lld bytes", freed);
 	if (!ctx->quiet) {
 		for (unsigned i = 0; i < n; i++)
 			printf("%s snapshot %lld\n", o->dry ? "would remove" : "removed", ids[i]);
@@ -73,7 +80,7 @@ const struct cmd cmd_prune = {
 	.optsets = { { opts, 0 } },
 	.opts_size = sizeof(struct prune_opts),
 	.defaults = &defaults,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_BUSY),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_BUSY, EXIT_NO_SCAN),
 	.exit_texts = { CMD_PLAIN_EXITS },
 	.run = run,
 };

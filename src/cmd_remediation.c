@@ -86,24 +86,6 @@ static void refresh_one(struct refresh *x, const struct remediation_rec *r)
 	json_decref(res);
 }
 
-static json_t *rec_json(const struct remediation_rec *r)
-{
-	char created[32], updated[32];
-	time_iso8601(created, r->created_at);
-	time_iso8601(updated, r->updated_at);
-	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:s}, s:i, s:s, s:s, s:s}", "id", (json_int_t)r->id,
-			      "violation_id", r->violation_id, "target", r->target, "rule_id", r->rule_id, "object",
-			      "type", r->object_type, "id", r->moref, "suggestion_revision", r->suggestion_revision,
-			      "state", remed_state_name(r->state), "created_at", created, "updated_at", updated);
-	json_object_set_new(j, "workflow_id", r->workflow_id ? json_string(r->workflow_id) : json_null());
-	json_object_set_new(j, "approver", r->approver ? json_string(r->approver) : json_null());
-	json_object_set_new(j, "pilot_state", r->pilot_state ? json_string(r->pilot_state) : json_null());
-	json_object_set_new(j, "message", r->message ? json_string(r->message) : json_null());
-	json_object_set_new(j, "applied_snapshot", r->applied_snapshot ? json_integer(r->applied_snapshot) : json_null());
-	json_object_set_new(j, "proof_snapshot", r->proof_snapshot ? json_integer(r->proof_snapshot) : json_null());
-	return j;
-}
-
 struct list_ctx {
 	struct refresh *rf;
 	json_t *out;
@@ -152,7 +134,7 @@ static int load(struct cmd_ctx *ctx, const char *target, long long only, json_t 
 	json_array_foreach(lc.out, i, id) {
 		struct remediation_rec r;
 		if (store_remediation_get(ctx->store, json_integer_value(id), &r) == 0) {
-			json_array_append_new(*out, rec_json(&r));
+			json_array_append_new(*out, remediation_rec_json(&r));
 			remediation_rec_release(&r);
 		}
 	}
@@ -176,7 +158,7 @@ static int list(struct cmd_ctx *ctx, void *vopts)
 	if (o->format == 1) {
 		json_t *doc = json_pack("{s:s, s:i, s:o}", "schema", "harden.remediations", "schema_version", 1,
 					"remediations", recs);
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
 		json_decref(doc);
 		return EXIT_CLEAN;
@@ -237,7 +219,7 @@ static int show(struct cmd_ctx *ctx, void *vopts)
 	if (o->format == 1) {
 		json_object_set_new(r, "suggestion", suggestion ? suggestion : json_null());
 		json_object_set_new(r, "drift_command", drift ? json_string(drift) : json_null());
-		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
 		fputc('\n', stdout);
 	} else {
 		printf("remediation %lld: %s\n", id, jstr(r, "state"));
@@ -275,7 +257,7 @@ static const struct cmd remediation_list = {
 	.optsets = { { list_opts, 0 } },
 	.opts_size = sizeof(struct rem_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "success" },
 	.run = list,
 };
@@ -287,7 +269,7 @@ static const struct cmd remediation_show = {
 	.optsets = { { show_opts, 0 } },
 	.opts_size = sizeof(struct rem_opts),
 	.setup = CMD_TWIN_WRITE | CMD_TWIN_EXISTING,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "success", [EXIT_USAGE] = "usage error, or no such remediation" },
 	.run = show,
 };
@@ -298,6 +280,6 @@ const struct cmd cmd_remediation = {
 	.name = "remediation",
 	.summary = "Follow fixes submitted to vmware-pilot until a scan proves them",
 	.subs = subs,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { [EXIT_CLEAN] = "success" },
 };

@@ -8,8 +8,9 @@
 struct report_cmd_opts {
 	struct pick_args p;
 	long long evaluation;
-	int fail_on;
+	struct gate gate;
 	struct report_args r;
+	struct view_args v;
 };
 
 #define O(f) offsetof(struct report_cmd_opts, f)
@@ -19,7 +20,7 @@ static const struct cmd_opt opts[] = {
 	{ 0 },
 };
 
-static const struct report_cmd_opts defaults = { .fail_on = -1, .r = REPORT_ARGS_INIT };
+static const struct report_cmd_opts defaults = { .gate = { -1, false, 0, NULL, -1, -1 }, .r = REPORT_ARGS_INIT };
 
 /* The snapshot an --evaluation alone names. */
 static int evaluation_snapshot(struct store *st, const char *db, long long eval, long long *id)
@@ -55,11 +56,13 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	struct evaluation_info *ev = NULL;
 	unsigned nev = 0;
 	long long id = 0;
+	struct since ref = { 0 };
 	int rc;
 	if (o->evaluation && !o->p.snapshot && !o->p.target &&
 	    (rc = evaluation_snapshot(st, ctx->db, o->evaluation, &id)) != 0)
 		goto out;
-	if ((rc = cmd_completed_snapshot(st, o->p.target, o->p.snapshot, id, &si)) != 0)
+	if ((rc = cmd_completed_snapshot(st, o->p.target, o->p.snapshot, id, &si)) != 0 ||
+	    (rc = cmd_gate_prepare(st, si.target, si.id, &o->gate, &ref)) != 0)
 		goto out;
 	if (store_evaluations(st, si.id, &ev, &nev) < 0) {
 		log_error("%s", err_get());
@@ -72,15 +75,14 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	struct counts total;
 	/* report is not quiet: the report is what it is run for. */
 	struct cmd_ctx loud = *ctx;
 	loud.quiet = false;
-	if ((rc = cmd_write_reports(&loud, st, &si, ev, kept, &o->r, o->fail_on, true, &total)) == 0)
-		rc = gate_exit(&total, o->fail_on);
+	rc = cmd_report_gate(&loud, st, &si, ev, kept, &o->r, &o->gate, &ref, true, &o->v, 0);
 out:
 	evaluation_list_free(ev, nev);
 	snapshot_info_release(&si);
+	since_release(&ref);
 	return rc;
 }
 
@@ -92,11 +94,11 @@ static void release(void *vopts)
 const struct cmd cmd_report = {
 	.name = "report",
 	.summary = "Show the results of a stored scan again",
-	.optsets = { { cmd_pick_opts, O(p) }, { opts, 0 }, { cmd_fail_on_opt, O(fail_on) }, { cmd_report_opts, O(r) } },
+	.optsets = { { cmd_pick_opts, O(p) }, { opts, 0 }, { cmd_gate_opts, O(gate) }, { cmd_report_opts, O(r) }, { cmd_view_opts, O(v) } },
 	.opts_size = sizeof(struct report_cmd_opts),
 	.defaults = &defaults,
 	.setup = CMD_TWIN_READ,
-	.exits = EXITS(EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNKNOWN, EXIT_COLLECT, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNKNOWN, EXIT_COLLECT, EXIT_STORE, EXIT_NO_SCAN),
 	.run = run,
 	.release = release,
 };

@@ -8,6 +8,8 @@
 #include "cmd_common.h"
 #include "exitcode.h"
 #include "scan/scan.h"
+#include "util/progress.h"
+#include "util/interrupt.h"
 
 struct scan_opts {
 	struct strlist targets;
@@ -16,9 +18,11 @@ struct scan_opts {
 	struct baseline_args b;
 	struct gate gate;
 	struct report_args r;
+	struct view_args v;
 	long long page_size, wait_s;
 	int collect;
-	bool stats;
+	bool stats, progress;
+	const char *stats_json;
 };
 
 static const char *const collect_modes[] = { "baselines", "all", NULL };
@@ -39,8 +43,12 @@ static const struct cmd_opt tail_opts[] = {
 	  .help = "wait this long for another scan of the twin (default 0)" },
 	{ .name = "collect", .arg = "WHAT", .kind = OPT_CHOICE, .off = O(collect), .choices = collect_modes,
 	  .help = "baselines: only what the baselines read (default); all: everything" },
+	{ .name = "progress", .kind = OPT_FLAG, .off = O(progress),
+	  .help = "show progress on stderr even when it is not a terminal (a line a step; never with --quiet)" },
 	{ .name = "stats", .kind = OPT_FLAG, .off = O(stats),
-	  .help = "print timings, API calls, bytes and peak RSS on stderr" },
+	  .help = "print timings, objects, API calls, bytes and peak memory on stderr" },
+	{ .name = "stats-json", .arg = "FILE", .kind = OPT_STR, .off = O(stats_json),
+	  .help = "write the same as JSON (schema harden.stats) to FILE, '-' for stderr" },
 	{ 0 },
 };
 
@@ -48,23 +56,61 @@ static const struct scan_opts defaults = {
 	.gate = GATE_INIT, .r = REPORT_ARGS_INIT, .page_size = 500,
 };
 
-static void print_stats(const struct scan *s, double t_start)
+/* For people: times in seconds, sizes in MB, one aspect a line. */
+static void print_stats(const struct scan *s, double wall_ms)
 {
-	fprintf(stderr, "harden: stats: wall_ms=%.0f collect_ms=%.0f store_ms=%.0f eval_ms=%.0f drift_ms=%.0f "
-		"objects=%lld api_calls=%lld bytes_received=%lld peak_rss_kib=%ld\n",
-		now_ms() - t_start, s->stats.collect_ms, s->stats.store_ms, s->eval_ms, s->drift_ms, s->stats.objects,
-		s->stats.api_calls, s->stats.bytes_received, peak_rss_kib());
+	fprintf(stderr, "harden: stats of snapshot %lld of target '%s':\n", s->snapshot.id, s->target->name);
+	fprintf(stderr, "  time        %.2f s: collecting %.2f s, storing %.2f s, evaluating %.2f s, drift %.2f s\n",
+		wall_ms / 1000, s->stats.collect_ms / 1000, s->stats.store_ms / 1000, s->eval_ms / 1000,
+		s->drift_ms / 1000);
+	fprintf(stderr, "  collected   %lld objects in %lld API calls, %.1f MB received\n", s->stats.objects,
+		s->stats.api_calls, (double)s->stats.bytes_received / 1e6);
+	fprintf(stderr, "  memory      %.1f MiB at most\n", (double)peak_rss_kib() / 1024);
 }
 
-/* A wrong --since is a usage error, found before collecting. */
-static int check_since(struct store *st, const char *target, long long since)
+static json_int_t whole_ms(double ms)
 {
-	if (!since)
+	return (json_int_t)(ms + 0.5);
+}
+
+/* For scripts: the same figures (times in whole milliseconds, sizes in
+ * bytes and KiB) as a JSON object. */
+static int write_stats_json(const struct scan *s, double wall_ms, const char *path)
+{
+	json_t *j = json_pack("{s:s, s:i, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I}", "schema",
+			      "harden.stats", "schema_version", 1, "target", s->target->name, "snapshot_id",
+			      (json_int_t)s->snapshot.id, "ms", "wall", whole_ms(wall_ms), "collect",
+			      whole_ms(s->stats.collect_ms), "store", whole_ms(s->stats.store_ms), "evaluate",
+			      whole_ms(s->eval_ms), "drift", whole_ms(s->drift_ms), "objects",
+			      (json_int_t)s->stats.objects, "api_calls", (json_int_t)s->stats.api_calls,
+			      "bytes_received", (json_int_t)s->stats.bytes_received, "peak_rss_kib",
+			      (json_int_t)peak_rss_kib());
+	int rc = strcmp(path, "-") ? json_dump_file(j, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+				   : json_dumpf(j, stderr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!strcmp(path, "-"))
+		fputc('\n', stderr);
+	json_decref(j);
+	if (rc < 0)
+		log_error("cannot write the statistics to '%s'", path);
+	return rc < 0 ? EXIT_STORE : 0;
+}
+
+/* After SIGINT or SIGTERM: one line saying what became of the scan, and
+ * 128 + the signal; 0 when no signal came. */
+static int interrupted(const struct scan *s)
+{
+	int sig = s->interrupted ? s->interrupted : interrupt_pending();
+	if (!sig)
 		return 0;
-	struct snapshot_info ref = { 0 };
-	int rc = cmd_completed_snapshot(st, target, NULL, since, &ref);
-	snapshot_info_release(&ref);
-	return rc;
+	if (s->failed_id)
+		log_error("interrupted by %s: snapshot %lld of target '%s' marked failed, sessions logged out; earlier "
+			  "snapshots are unchanged", interrupt_name(sig), s->failed_id, s->target->name);
+	else if (s->snapshot.id)
+		log_error("interrupted by %s after snapshot %lld of target '%s' completed; no report written",
+			  interrupt_name(sig), s->snapshot.id, s->target->name);
+	else
+		log_error("interrupted by %s before collecting target '%s'", interrupt_name(sig), s->target->name);
+	return 128 + sig;
 }
 
 /* The target named, or NULL after a usage error saying which it may mean. */
@@ -95,9 +141,12 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	if (o->targets.n != 1)
 		return run_many(ctx, o, now_ms());
 	double t_start = now_ms();
+	bool tty = isatty(STDERR_FILENO);
+	progress_set(ctx->quiet ? PROGRESS_OFF : tty ? PROGRESS_TTY : o->progress ? PROGRESS_LINES : PROGRESS_OFF);
 	struct scan s = { .page_size = (int)o->page_size, .wait_s = (int)o->wait_s, .quiet = ctx->quiet,
-			  .progress = !ctx->quiet && isatty(STDERR_FILENO), .collect_all = o->collect == 1 };
+			  .progress = progress_on(), .collect_all = o->collect == 1 };
 	struct waivers wv = { 0 };
+	struct since ref = { 0 };
 	int rc;
 
 	/* Everything that can be wrong locally is checked before collecting. */
@@ -112,28 +161,33 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	if ((rc = cmd_bind_params(s.baselines, s.nbaselines, s.target, &o->b.sets)) != 0 ||
 	    (rc = cmd_load_waivers(s.waiver_source, &wv)) != 0 || (rc = cmd_exit_for(scan_prepare(&s))) != 0 ||
 	    (rc = cmd_open_twin(ctx, CMD_TWIN_WRITE)) != 0 ||
-	    (rc = check_since(ctx->store, s.target->name, o->gate.since)) != 0)
+	    (rc = cmd_gate_prepare(ctx->store, s.target->name, 0, &o->gate, &ref)) != 0)
 		goto out;
 	s.waivers = &wv;
 
 	enum herr e = scan_run(&s, ctx->store);
+	if ((rc = interrupted(&s)) != 0)
+		goto out;
 	if (e) {
 		rc = cmd_exit_for(e);
 		goto out;
 	}
-	struct counts total;
-	if ((rc = cmd_write_reports(ctx, ctx->store, &s.snapshot, s.evals, s.nevals, &o->r, o->gate.fail_on, true,
-				    &total)) == 0)
-		rc = cmd_gate(ctx->store, &s.snapshot, s.evals, s.nevals, &total, &o->gate);
-	/* A part that failed outranks the gate: the verdicts are incomplete. */
-	if (s.part_err && rc != EXIT_STORE && rc != EXIT_USAGE)
-		rc = cmd_exit_for(s.part_err);
+	/* A wrong --since or --since-report was refused before collecting. */
+	rc = cmd_report_gate(ctx, ctx->store, &s.snapshot, s.evals, s.nevals, &o->r, &o->gate, &ref, true, &o->v,
+			     s.part_err ? cmd_exit_for(s.part_err) : 0);
+	double wall = now_ms() - t_start;
 	if (o->stats && rc != EXIT_STORE)
-		print_stats(&s, t_start);
+		print_stats(&s, wall);
+	if (o->stats_json && rc != EXIT_STORE) {
+		int r = write_stats_json(&s, wall, o->stats_json);
+		if (r && rc == EXIT_CLEAN)
+			rc = r;
+	}
 out:
 	cmd_free_baselines(s.baselines, o->b.names.n);
 	scan_release(&s);
 	waivers_release(&wv);
+	since_release(&ref);
 	return rc;
 }
 
@@ -145,6 +199,7 @@ struct one {
 	struct scan s;
 	struct waivers wv;
 	struct report_args ra;
+	struct since ref;	/* what --fail-on-new compares this target with */
 	int rc;
 };
 
@@ -220,6 +275,7 @@ static void release_one(struct one *x, size_t nbaselines)
 	cmd_free_baselines(x->s.baselines, nbaselines);
 	scan_release(&x->s);
 	waivers_release(&x->wv);
+	since_release(&x->ref);
 	for (unsigned i = 0; i < x->ra.outputs.n; i++)
 		free(x->ra.outputs.v[i].path);
 	free(x->ra.outputs.v);
@@ -236,12 +292,8 @@ static void report_one(struct cmd_ctx *ctx, const struct scan_opts *o, struct on
 	} else {
 		if (arr)
 			x->ra.out = open_memstream(&text, &len);
-		struct counts total;
-		if ((x->rc = cmd_write_reports(ctx, ctx->store, &x->s.snapshot, x->s.evals, x->s.nevals, &x->ra,
-					       o->gate.fail_on, true, &total)) == 0)
-			x->rc = cmd_gate(ctx->store, &x->s.snapshot, x->s.evals, x->s.nevals, &total, &o->gate);
-		if (x->s.part_err && x->rc != EXIT_STORE)
-			x->rc = cmd_exit_for(x->s.part_err);
+		x->rc = cmd_report_gate(ctx, ctx->store, &x->s.snapshot, x->s.evals, x->s.nevals, &x->ra, &o->gate,
+					&x->ref, true, &o->v, x->s.part_err ? cmd_exit_for(x->s.part_err) : 0);
 		if (x->ra.out) {
 			fclose(x->ra.out);
 			x->ra.out = NULL;
@@ -276,6 +328,9 @@ static void summary_table(struct one *v, size_t n, int worst)
 static int collect_many(struct cmd_ctx *ctx, const struct scan_opts *o, struct one *v, size_t n)
 {
 	int rc = cmd_open_twin(ctx, CMD_TWIN_WRITE);
+	/* What --fail-on-new compares with, per target, before collecting. */
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = cmd_gate_prepare(ctx->store, v[i].s.target->name, 0, &o->gate, &v[i].ref);
 	if (rc)
 		return rc;
 	struct scan **sv = xcalloc(n, sizeof(*sv));
@@ -309,6 +364,12 @@ static int run_many(struct cmd_ctx *ctx, struct scan_opts *o, double t_start)
 	}
 	if (!rc)
 		rc = collect_many(ctx, o, v, n);
+	if (!rc && interrupt_pending()) {
+		/* After SIGINT or SIGTERM: what became of each target, no
+		 * reports, and 128 + the signal. */
+		for (size_t i = 0; i < n; i++)
+			rc = interrupted(&v[i].s);
+	}
 	if (!rc) {
 		bool json = o->r.format == FMT_JSON;
 		json_t *arr = json ? json_array() : NULL;
@@ -316,7 +377,7 @@ static int run_many(struct cmd_ctx *ctx, struct scan_opts *o, double t_start)
 			report_one(ctx, o, &v[i], arr);
 			worst = exit_rank(v[i].rc) > exit_rank(worst) ? v[i].rc : worst;
 			if (o->stats)
-				print_stats(&v[i].s, t_start);
+				print_stats(&v[i].s, now_ms() - t_start);
 		}
 		if (json) {
 			json_t *doc = json_pack("{s:s, s:i, s:i, s:o}", "schema", "harden.scan-targets", "schema_version", 1,
@@ -344,10 +405,10 @@ const struct cmd cmd_scan = {
 	.name = "scan",
 	.summary = "Collect a target into a new snapshot and evaluate baselines against it",
 	.optsets = { { opts, 0 }, { cmd_baseline_opts, O(b) }, { cmd_gate_opts, O(gate) }, { cmd_report_opts, O(r) },
-		      { tail_opts, 0 } },
+		      { cmd_view_opts, O(v) }, { tail_opts, 0 } },
 	.opts_size = sizeof(struct scan_opts),
 	.defaults = &defaults,
-	.setup = CMD_TARGETS | CMD_NETWORK,
+	.setup = CMD_TARGETS | CMD_NETWORK | CMD_INTERRUPTIBLE,
 	.exits = EXITS(EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNKNOWN, EXIT_COLLECT, EXIT_AUTH, EXIT_STORE,
 		       EXIT_BUSY),
 	.run = run,

@@ -91,7 +91,7 @@ const struct cmd cmd_snapshots = {
 	.optsets = { { opts, 0 } },
 	.opts_size = sizeof(struct snapshots_opts),
 	.setup = CMD_TWIN_READ,
-	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE),
+	.exits = EXITS(EXIT_CLEAN, EXIT_USAGE, EXIT_STORE, EXIT_NO_SCAN),
 	.exit_texts = { CMD_PLAIN_EXITS },
 	.run = run,
 };

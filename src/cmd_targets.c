@@ -46,6 +46,11 @@ static json_t *last_json(const struct last *l)
 			 snap_status_name(l->si.status), "started_at", t);
 }
 
+static int target_cmp(const void *a, const void *b)
+{
+	return natcmp((*(const struct target *const *)a)->name, (*(const struct target *const *)b)->name);
+}
+
 static int run(struct cmd_ctx *ctx, void *vopts)
 {
 	struct targets_opts *o = vopts;
@@ -66,8 +71,13 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	else
 		printf("%-16s  %-40s  %-5s  %s\n", "TARGET", "VCENTER", "NSX", "LAST SCAN");
 	int rc = EXIT_CLEAN;
+	/* In natural order of their names (vc2 before vc10). */
+	const struct target **order = xcalloc(ctx->targets->n + 1, sizeof(*order));
+	for (unsigned i = 0; i < ctx->targets->n; i++)
+		order[i] = &ctx->targets->v[i];
+	qsort(order, ctx->targets->n, sizeof(*order), target_cmp);
 	for (unsigned i = 0; i < ctx->targets->n; i++) {
-		const struct target *t = &ctx->targets->v[i];
+		const struct target *t = order[i];
 		struct last l = { 0 };
 		if (st && store_snapshots_each(st, t->name, keep_last, &l) < 0) {
 			log_error("%s", err_get());
@@ -92,6 +102,7 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 		}
 		snapshot_info_release(&l.si);
 	}
+	free(order);
 	if (json)
 		json_stream_close(stdout, first);
 	store_close(st);

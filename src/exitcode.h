@@ -15,5 +15,9 @@
 #define EXIT_PILOT_MISSING 10	/* apply: vmware-pilot is not installed or does not start */
 #define EXIT_PILOT_REFUSED 11	/* apply: pilot refused the workflow (its gates) */
 #define EXIT_PILOT_FAILED 12	/* apply: pilot failed, or the workflow failed */
+#define EXIT_NO_SCAN 13	/* no twin yet, or no completed snapshot of the target: run harden scan */
+/* Exit codes past the table: a command stopped by a signal (CMD_INTERRUPTIBLE). */
+#define EXIT_SIGINT 130	/* 128 + SIGINT */
+#define EXIT_SIGTERM 143	/* 128 + SIGTERM */
 
 #endif

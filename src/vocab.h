@@ -34,6 +34,9 @@ const struct vocab_entry *vocab_lookup(const char *otype, const char *name);
 char *vocab_canonical(const struct vocab_entry *e, const char *name);
 const struct vocab_entry *vocab_all(unsigned *n);
 bool vocab_known_type(const char *otype);
+/* Whether vCenter may rightly return no object of the type (no distributed
+ * switch), so that rules over it give no result rather than unknown. */
+bool vocab_may_be_absent(const char *otype);
 /* The object of the NSX part itself (one per snapshot): rules over NSX
  * types are unknown on it when the part was not collected. */
 #define NSX_PART_OBJECT "nsx_manager"

@@ -13,6 +13,7 @@
 
 #include "common/transport.h"
 #include "nsx/nsx_internal.h"
+#include "util/interrupt.h"
 #include "util/torture.h"
 #include "util/util.h"
 
@@ -36,6 +37,7 @@ struct nsx {
 	int page_size;
 	int max_retries;
 	bool progress;
+	bool with_ca;		/* a ca_file was given: what a TLS failure's hint says */
 	bool in_session;
 	long long calls;
 	long long bytes;
@@ -82,10 +84,13 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 	return len;
 }
 
+/* A wait between retries, cut short by SIGINT or SIGTERM. */
 static void sleep_ms(double ms)
 {
+	if (interrupt_pending())
+		return;
 	struct timespec ts = { (time_t)(ms / 1000), (long)((long long)ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !interrupt_pending())
 		;
 }
 
@@ -94,8 +99,14 @@ static int transport_error(struct nsx *n, CURLcode cc, const char *url)
 	const char *detail = n->curl_err[0] ? n->curl_err : curl_easy_strerror(cc);
 	if (n->too_big)
 		err_set("NSX manager for target '%s' sent more than %ld MiB for %s", n->target, MAX_BODY >> 20, url);
+	else if (transport_interrupted(cc))
+		err_set("interrupted while talking to the NSX manager of target '%s' at %s", n->target, url);
 	else if (transport_tls_error(cc))
-		err_set("TLS verification failed for the NSX manager of target '%s' at %s: %s", n->target, url, detail);
+	{
+		char hint[320];
+		err_set("TLS verification failed for the NSX manager of target '%s' at %s: %s; %s", n->target, url, detail,
+			transport_tls_hint(cc, "nsx", n->with_ca, hint, sizeof(hint)));
+	}
 	else if (cc == CURLE_OPERATION_TIMEDOUT)
 		err_set("timed out talking to the NSX manager of target '%s' at %s: %s", n->target, url, detail);
 	else if (cc == CURLE_TOO_MANY_REDIRECTS)
@@ -512,6 +523,7 @@ int nsx_connect(struct nsx **out, const struct nsx_opts *o)
 	}
 	CURL *c = n->curl;
 	struct transport_opts to = { o->timeout_s, o->insecure, o->ca_file, on_write, n, n->curl_err };
+	n->with_ca = o->ca_file != NULL;
 	transport_setup(c, &to);
 	/* Redirects are followed by exchange(), within the manager's origin. */
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -537,6 +549,7 @@ void nsx_close(struct nsx *n)
 	if (!n)
 		return;
 	if (n->in_session) {
+		transport_closing(n->curl);
 		char *url = xasprintf("%s/api/session/destroy", n->base);
 		long status;
 		if (exchange(n, "POST", url, NULL, &status) == 0 && (status < 200 || status > 299))

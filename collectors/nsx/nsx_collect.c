@@ -14,6 +14,7 @@
 
 #include "common/sink.h"
 #include "nsx/nsx_internal.h"
+#include "util/progress.h"
 #include "util/util.h"
 
 /* Category precedence: the DFW evaluates Ethernet first, Application last. */
@@ -169,8 +170,10 @@ static void progress(struct collect *c)
 {
 	if (!nsx_progress(c->n))
 		return;
-	fprintf(stderr, "\rharden: collecting NSX %s: %lld objects   ", c->phase, c->out.objects);
-	fflush(stderr);
+	char step[96];
+	snprintf(step, sizeof(step), "collecting NSX %s", c->phase);
+	progress_show(step, "%lld objects, %lld API calls, %.1f MB", c->out.objects, nsx_api_calls(c->n),
+		      (double)nsx_bytes_received(c->n) / 1e6);
 }
 
 static int on_domain(void *ctx, json_t *item)
@@ -665,10 +668,7 @@ int nsx_collect(struct nsx *n, const struct sink_to *to, struct scan_stats *stat
 	int rc = collect_all(&c);
 	if (c.out.rc)
 		rc = c.out.rc;
-	if (nsx_progress(n)) {
-		fputs("\r\033[K", stderr);
-		fflush(stderr);
-	}
+	progress_clear();
 	stats->objects = c.out.objects;
 	stats->api_calls = nsx_api_calls(n) - calls0;
 	stats->bytes_received = nsx_bytes_received(n) - bytes0;

@@ -32,6 +32,9 @@ struct vc {
 	char *password;
 	char *service[ARRAY_SIZE(service_names)];
 	char *api_version;
+	char *about_version;	/* ServiceContent.about.version, or NULL */
+	char *about_build;	/* ServiceContent.about.build, or NULL */
+	char *setting;		/* ServiceContent.setting (vpxd settings), or NULL */
 	long long calls;
 	long long bytes;
 	long long answer_bytes;	/* of the answer being read */
@@ -39,6 +42,7 @@ struct vc {
 	int page_size;
 	bool progress;
 	const struct prop_needs *needs;
+	bool with_ca;		/* a ca_file was given: what a TLS failure's hint says */
 	bool logged_in;
 	int logins;
 	char curl_err[CURL_ERROR_SIZE];
@@ -68,6 +72,17 @@ const char *vc_service(const struct vc *v, const char *name)
 	for (unsigned i = 0; i < ARRAY_SIZE(service_names); i++)
 		if (!strcmp(service_names[i], name))
 			return v->service[i];
+	return NULL;
+}
+
+const char *vc_about(const struct vc *v, const char *field)
+{
+	if (!strcmp(field, "version"))
+		return v->about_version;
+	if (!strcmp(field, "build"))
+		return v->about_build;
+	if (!strcmp(field, "setting"))
+		return v->setting;
 	return NULL;
 }
 
@@ -114,12 +129,17 @@ const struct prop_needs *vc_needs(const struct vc *v)
 static int transport_error(struct vc *v, CURLcode cc)
 {
 	const char *detail = v->curl_err[0] ? v->curl_err : curl_easy_strerror(cc);
-	if (transport_tls_error(cc))
-		err_set("TLS verification failed for target '%s' at %s: %s", v->target, v->url, detail);
-	else if (cc == CURLE_OPERATION_TIMEDOUT)
+	if (transport_interrupted(cc)) {
+		err_set("interrupted while talking to vCenter for target '%s' at %s", v->target, v->url);
+	} else if (transport_tls_error(cc)) {
+		char hint[320];
+		err_set("TLS verification failed for target '%s' at %s: %s; %s", v->target, v->url, detail,
+			transport_tls_hint(cc, "vcenter", v->with_ca, hint, sizeof(hint)));
+	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
 		err_set("timed out talking to vCenter for target '%s' at %s: %s", v->target, v->url, detail);
-	else
+	} else {
 		err_set("cannot reach vCenter for target '%s' at %s: %s", v->target, v->url, detail);
+	}
 	return HERR_COLLECT;
 }
 
@@ -260,6 +280,13 @@ static int service_content(struct vc *v)
 	}
 	const char *api = xnode_text(xnode_child(sc, "about"), "apiVersion");
 	v->api_version = xstrdup(api ? api : "");
+	/* Optional: an account may see no settings; a missing one is not collected. */
+	const char *ver = xnode_text(xnode_child(sc, "about"), "version");
+	const char *build = xnode_text(xnode_child(sc, "about"), "build");
+	const char *setting = xnode_text(sc, "setting");
+	v->about_version = ver && *ver ? xstrdup(ver) : NULL;
+	v->about_build = build && *build ? xstrdup(build) : NULL;
+	v->setting = setting && *setting ? xstrdup(setting) : NULL;
 	soap_result_release(&res);
 	return 0;
 }
@@ -287,6 +314,7 @@ int vc_connect(struct vc **out, const struct vc_opts *o)
 	curl_easy_setopt(c, CURLOPT_URL, v->url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, v->headers);
 	struct transport_opts to = { o->timeout_s, o->insecure, o->ca_file, on_write, v, v->curl_err };
+	v->with_ca = o->ca_file != NULL;
 	transport_setup(c, &to);
 	int rc = service_content(v);
 	if (rc == 0)
@@ -304,6 +332,7 @@ void vc_close(struct vc *v)
 	if (!v)
 		return;
 	if (v->logged_in && v->service[3]) {
+		transport_closing(v->curl);
 		struct buf b = BUF_INIT;
 		buf_puts(&b, "<Logout xmlns=\"urn:vim25\"><_this type=\"SessionManager\">");
 		buf_xml_escape(&b, v->service[3]);
@@ -319,6 +348,9 @@ void vc_close(struct vc *v)
 	for (unsigned i = 0; i < ARRAY_SIZE(service_names); i++)
 		free(v->service[i]);
 	free(v->api_version);
+	free(v->about_version);
+	free(v->about_build);
+	free(v->setting);
 	free(v->url);
 	free(v->target);
 	free(v->user);

@@ -50,7 +50,8 @@ long long vc_bytes_received(const struct vc *v);
  * requests (NULL: everything), added to out. */
 void vc_requested_paths(const struct prop_needs *needs, struct strlist *out);
 /* The vSphere paths (Type.path) the property entry_name of otype (host, vm,
- * datastore) is built from, added to out; -1 when the collector does not
+ * datastore, dvportgroup, vcenter) is built from, added to out (none for
+ * what the vcenter object always carries); -1 when the collector does not
  * fill such a property. */
 int vc_property_paths(const char *otype, const char *entry_name, struct strlist *out);
 /* Logs out (best effort) and frees. */

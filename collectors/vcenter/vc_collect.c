@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <unistd.h>
 
+#include "util/progress.h"
 #include "util/util.h"
 #include "vcenter/vc.h"
 #include "common/sink.h"
@@ -19,6 +20,8 @@ struct host_rec {
 	long long obj;
 	char *optmgr;
 	bool options_seen;
+	char *access_mgr;	/* configManager.hostAccessManager */
+	char *image_mgr;	/* configManager.imageConfigManager */
 };
 
 struct pair {
@@ -26,15 +29,16 @@ struct pair {
 	char *val;
 };
 
-/* The object types whose properties are requested selectively. */
-enum { T_HOST, T_VM, T_DS, T_COUNT };
+/* The object types whose properties are requested selectively; T_VC, the
+ * vcenter object, has no path list of its own (see prop_srcs). */
+enum { T_HOST, T_VM, T_DS, T_DVPG, T_COUNT, T_VC = T_COUNT };
 
 /* What a collection requests: per type, a bit per path of its path list
- * (host_paths, vm_paths, ds_paths), and whether the datastores' host lists
- * are built. */
+ * (host_paths, vm_paths, ds_paths, dvpg_paths), whether the datastores'
+ * host lists are built, and whether vCenter's own settings are read. */
 struct plan {
 	unsigned mask[T_COUNT];
-	bool ds_hosts;
+	bool ds_hosts, vc_options;
 };
 
 struct collect {
@@ -48,8 +52,10 @@ struct collect {
 	struct pair *ds_hosts;	/* datastore moref -> host name */
 	size_t nds_hosts, capds_hosts;
 	long long page_objects;
-	long long nhost_objs, nvm_objs, nds_objs;	/* for the vcenter object */
+	long long nhost_objs, nvm_objs, nds_objs, ndvpg_objs;	/* for the vcenter object */
 	bool mounts_incomplete;	/* a host's datastore list was not collected */
+	long long vc_obj;	/* the vcenter object */
+	bool vc_options_seen;
 	const char *phase;
 };
 
@@ -137,6 +143,8 @@ static long long add_object(struct collect *c, const char *type, const char *mor
 		c->nvm_objs++;
 	else if (!strcmp(type, "datastore"))
 		c->nds_objs++;
+	else if (!strcmp(type, "dvportgroup"))
+		c->ndvpg_objs++;
 	return sink_object(&c->out, type, moref, name);
 }
 
@@ -194,12 +202,28 @@ static void put_list(struct collect *c, long long obj, const char *name, json_t 
 	free(s);
 }
 
+/* A phase as people call it: hosts, not HostSystem. */
+static const char *phase_label(const char *phase)
+{
+	static const char *const names[][2] = {
+		{ "ClusterComputeResource", "clusters" }, { "HostSystem", "hosts" },
+		{ "VirtualMachine", "VMs" }, { "Datastore", "datastores" },
+		{ "DistributedVirtualPortgroup", "distributed port groups" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(phase, names[i][0]))
+			return names[i][1];
+	return phase;
+}
+
 static void progress(struct collect *c)
 {
 	if (!vc_progress(c->v))
 		return;
-	fprintf(stderr, "\rharden: collecting %s: %lld objects   ", c->phase, c->out.objects);
-	fflush(stderr);
+	char step[96];
+	snprintf(step, sizeof(step), "collecting vCenter %s", phase_label(c->phase));
+	progress_show(step, "%lld objects, %lld API calls, %.1f MB", c->out.objects, vc_api_calls(c->v),
+		      (double)vc_bytes_received(c->v) / 1e6);
 }
 
 /* Every object of a page goes through here on its way to fn, counted. */
@@ -345,6 +369,22 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 	return rc_main == HERR_FAULT ? HERR_COLLECT : rc_main;
 }
 
+/* Parses one object of a retrieval whose first path is "name", adds it and
+ * its name: the object's row, 0 to skip it (no moref), -1 on a twin error. */
+static long long object_begin(struct collect *c, const struct xnode *objects, const char *const *paths,
+			      const char *type, struct oc *oc)
+{
+	oc_parse(objects, paths, oc);
+	if (!oc->moref)
+		return 0;
+	const char *name = simple(oc, 0);
+	long long obj = add_object(c, type, oc->moref, name ? name : oc->moref);
+	if (c->out.rc)
+		return -1;
+	put(c, obj, "name", PT_STRING, name);
+	return obj;
+}
+
 /* ---- clusters ---- */
 
 static const char *const cluster_paths[] = { "name", NULL };
@@ -362,11 +402,13 @@ static int on_cluster(void *ctx, const struct xnode *objects)
 /* ---- hosts ---- */
 
 enum { H_NAME, H_PARENT, H_PRODUCT, H_CONN, H_MAINT, H_LOCKDOWN, H_SERVICE, H_DATETIME, H_FIREWALL,
-       H_OPTMGR, H_DATASTORE, H_CAPABILITY };
+       H_OPTMGR, H_DATASTORE, H_CAPABILITY, H_NETWORK, H_VNICMGR, H_ACCESSMGR, H_IMAGEMGR, H_HBA };
 static const char *const host_paths[] = {
 	"name", "parent", "summary.config.product", "runtime.connectionState", "runtime.inMaintenanceMode",
 	"config.lockdownMode", "config.service", "config.dateTimeInfo", "config.firewall",
-	"configManager.advancedOption", "datastore", "capability", NULL,
+	"configManager.advancedOption", "datastore", "capability", "config.network",
+	"config.virtualNicManagerInfo", "configManager.hostAccessManager", "configManager.imageConfigManager",
+	"config.storageDevice.hostBusAdapter", NULL,
 };
 
 static void host_services(struct collect *c, long long obj, const struct xnode *info)
@@ -476,6 +518,13 @@ static void host_details(struct collect *c, long long obj, const struct oc *oc)
 		const char *tpmv = cap ? xnode_text(cap, "tpmVersion") : NULL;
 		put(c, obj, "tpm.version", PT_STRING, cap ? (tpmv ? tpmv : "") : NULL);
 	}
+	if (WANT(c, T_HOST, H_NETWORK))
+		vc_host_switches(&c->out, obj, typed(oc->val[H_NETWORK], "HostNetworkInfo"));
+	if (WANT(c, T_HOST, H_VNICMGR))
+		vc_host_vnics(&c->out, obj, typed(oc->val[H_VNICMGR], "HostVirtualNicManagerInfo"));
+	/* No adapter at all comes back as no value; a fault is not collected. */
+	if (WANT(c, T_HOST, H_HBA))
+		vc_host_iscsi(&c->out, obj, oc->val[H_HBA], !oc->missing[H_HBA]);
 }
 
 /* The datastores the host mounts: its count, and the host's name on each
@@ -502,14 +551,10 @@ static int on_host(void *ctx, const struct xnode *objects)
 {
 	struct collect *c = ctx;
 	struct oc oc;
-	oc_parse(objects, host_paths, &oc);
-	if (!oc.moref)
-		return 0;
+	long long obj = object_begin(c, objects, host_paths, "host", &oc);
+	if (obj <= 0)
+		return (int)obj;
 	const char *name = simple(&oc, H_NAME);
-	long long obj = add_object(c, "host", oc.moref, name ? name : oc.moref);
-	if (c->out.rc)
-		return -1;
-	put(c, obj, "name", PT_STRING, name);
 
 	const struct xnode *parent = oc.val[H_PARENT];
 	const char *cluster = NULL;
@@ -536,6 +581,9 @@ static int on_host(void *ctx, const struct xnode *objects)
 	h->obj = obj;
 	const char *om = simple(&oc, H_OPTMGR);
 	h->optmgr = om && *om ? xstrdup(om) : NULL;
+	const char *am = simple(&oc, H_ACCESSMGR), *im = simple(&oc, H_IMAGEMGR);
+	h->access_mgr = am && *am ? xstrdup(am) : NULL;
+	h->image_mgr = im && *im ? xstrdup(im) : NULL;
 	return c->out.rc ? -1 : 0;
 }
 
@@ -702,6 +750,28 @@ static int collect_options(struct collect *c)
 	return 0;
 }
 
+/* Per-host manager calls (vc_hostcalls.c), host by host, for the
+ * properties requested. */
+static int collect_host_calls(struct collect *c)
+{
+	bool access = WANT(c, T_HOST, H_ACCESSMGR), image = WANT(c, T_HOST, H_IMAGEMGR);
+	if (!access && !image)
+		return 0;
+	c->phase = "host managers";
+	for (size_t i = 0; i < c->nhosts; i++) {
+		int rc = vc_host_calls(c->v, &c->out, c->hosts[i].obj, c->hosts[i].access_mgr, c->hosts[i].image_mgr,
+				       access, image);
+		if (rc < 0)
+			return rc;
+		progress(c);
+	}
+	if (c->out.rc) {
+		err_set("%s", c->out.err);
+		return c->out.rc;
+	}
+	return 0;
+}
+
 /* ---- virtual machines ---- */
 
 enum { V_NAME, V_UUID, V_POWER, V_TEMPLATE, V_VERSION, V_GUEST, V_EXTRA, V_DEVICE, V_TOOLS, V_HOST, V_CONFIG_NAME,
@@ -760,14 +830,32 @@ static int optval_cmp(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+/* ethernet<n>.filter<m>.name, in lower case: a dvFilter on a NIC. */
+static bool is_dvfilter_key(const char *k)
+{
+	if (strncmp(k, "ethernet", 8))
+		return false;
+	k += 8;
+	size_t d = strspn(k, "0123456789");
+	if (!d || strncmp(k + d, ".filter", 7))
+		return false;
+	k += d + 7;
+	d = strspn(k, "0123456789");
+	return d && !strcmp(k + d, ".name");
+}
+
 static void vm_extra(struct collect *c, long long obj, const struct oc *oc, bool config_seen)
 {
 	const struct xnode *ec = oc->val[V_EXTRA];
 	/* An empty extraConfig comes back as no value; a fault is not collected. */
 	bool collected = ec || (config_seen && !oc->missing[V_EXTRA]);
 	put(c, obj, "extra.*", PT_GROUP, collected ? "" : NULL);
-	if (!ec)
+	if (!ec) {
+		/* No extraConfig at all: no filter, or not collected. */
+		put(c, obj, "dvfilters", PT_LIST, collected ? "[]" : NULL);
 		return;
+	}
+	json_t *filters = json_array();
 	size_t n = 0, cap = 0;
 	struct optval *v = NULL;
 	for (const struct xnode *o = ec->child; o; o = o->next) {
@@ -795,12 +883,18 @@ static void vm_extra(struct collect *c, long long obj, const struct oc *oc, bool
 		char *name = xasprintf("extra.%s", key);
 		for (char *p = name; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
+		if (is_dvfilter_key(name + 6)) {
+			char *e = xasprintf("%s=%s", name + 6, val);
+			json_array_append_new(filters, json_string(e));
+			free(e);
+		}
 		/* extraConfig values are text; "dynamic" lets rules compare
 		 * numbers and booleans as such (RemoteDisplay.maxConnections <= 1). */
 		put(c, obj, name, PT_DYNAMIC, val);
 		free(name);
 	}
 	free(v);
+	put_list(c, obj, "dvfilters", filters);
 }
 
 static const struct {
@@ -809,9 +903,12 @@ static const struct {
 } device_kinds[] = {
 	{ "VirtualFloppy", 0 }, { "VirtualSerialPort", 1 }, { "VirtualParallelPort", 2 },
 	{ "VirtualUSBController", 3 }, { "VirtualUSBXHCIController", 3 }, { "VirtualUSB", 3 },
-	{ "VirtualCdrom", 4 },
+	{ "VirtualCdrom", 4 }, { "VirtualPCIPassthrough", 5 }, { "VirtualHdAudioCard", 6 },
+	{ "VirtualEnsoniq1371", 6 }, { "VirtualSoundBlaster16", 6 }, { "VirtualAHCIController", 7 },
 };
-static const char *const kind_names[] = { "floppy", "serial", "parallel", "usb", "cdrom" };
+#define NKINDS 8
+static const char *const kind_names[NKINDS] = { "floppy", "serial", "parallel", "usb", "cdrom",
+						"pci_passthrough", "sound", "ahci" };
 
 static void vm_devices(struct collect *c, long long obj, const struct oc *oc)
 {
@@ -834,8 +931,8 @@ static void vm_devices(struct collect *c, long long obj, const struct oc *oc)
 	put(c, obj, "device.*", PT_GROUP, collected ? "" : NULL);
 	if (!collected)
 		return;
-	long long count[5] = { 0 };
-	bool connected[5] = { false };
+	long long count[NKINDS] = { 0 };
+	bool connected[NKINDS] = { false };
 	for (const struct xnode *d = devs->child; d; d = d->next) {
 		for (unsigned k = 0; k < ARRAY_SIZE(device_kinds); k++) {
 			if (strcmp(d->xtype, device_kinds[k].xtype))
@@ -848,7 +945,7 @@ static void vm_devices(struct collect *c, long long obj, const struct oc *oc)
 				connected[kind] = true;
 		}
 	}
-	for (int k = 0; k < 5; k++) {
+	for (int k = 0; k < NKINDS; k++) {
 		char name[64], num[32];
 		snprintf(name, sizeof(name), "device.%s.present", kind_names[k]);
 		put(c, obj, name, PT_BOOL, count[k] ? "true" : "false");
@@ -893,14 +990,9 @@ static int on_vm(void *ctx, const struct xnode *objects)
 {
 	struct collect *c = ctx;
 	struct oc oc;
-	oc_parse(objects, vm_paths, &oc);
-	if (!oc.moref)
-		return 0;
-	const char *name = simple(&oc, V_NAME);
-	long long obj = add_object(c, "vm", oc.moref, name ? name : oc.moref);
-	if (c->out.rc)
-		return -1;
-	put(c, obj, "name", PT_STRING, name);
+	long long obj = object_begin(c, objects, vm_paths, "vm", &oc);
+	if (obj <= 0)
+		return (int)obj;
 	const struct xnode *host = oc.val[V_HOST];
 	struct host_rec *h = host && host->text ? host_find(c, host->text) : NULL;
 	put(c, obj, "host", PT_STRING, h ? h->name : NULL);
@@ -914,10 +1006,48 @@ static int on_vm(void *ctx, const struct xnode *objects)
 	return c->out.rc ? -1 : 0;
 }
 
+/* ---- distributed port groups ---- */
+
+enum { P_NAME, P_UPLINK, P_PORT, P_POLICY, P_CONFIG_NAME };
+static const char *const dvpg_paths[] = { "name", "config.uplink", "config.defaultPortConfig", "config.policy",
+					  "config.name", NULL };
+
+static int on_dvportgroup(void *ctx, const struct xnode *objects)
+{
+	struct collect *c = ctx;
+	struct oc oc;
+	long long obj = object_begin(c, objects, dvpg_paths, "dvportgroup", &oc);
+	if (obj <= 0)
+		return (int)obj;
+	/* Its properties come together, from the paths requested together. */
+	if (WANT(c, T_DVPG, P_PORT))
+		vc_dvportgroup(&c->out, obj, oc.val[P_UPLINK],
+			       oc.val[P_CONFIG_NAME] != NULL && !oc.missing[P_UPLINK], oc.val[P_PORT], oc.val[P_POLICY]);
+	return c->out.rc ? -1 : 0;
+}
+
 /* ---- datastores ---- */
 
-enum { D_NAME, D_SUMMARY };
-static const char *const ds_paths[] = { "name", "summary", NULL };
+enum { D_NAME, D_SUMMARY, D_INFO };
+static const char *const ds_paths[] = { "name", "summary", "info", NULL };
+
+/* Whether the datastore is local to one host by nature, from the type of
+ * Datastore.info: a VMFS volume says so itself (vmfs.local, since vSphere
+ * 6.5); a host-local file system or PMem store is local; NAS, vSAN and vVol
+ * are shared.  NULL (not collected) when info or a VMFS volume's flag is
+ * missing. */
+static const char *datastore_local(const struct xnode *info)
+{
+	if (!info || !info->xtype)
+		return NULL;
+	if (!strcmp(info->xtype, "VmfsDatastoreInfo")) {
+		const struct xnode *vmfs = xnode_child(info, "vmfs");
+		return vmfs ? bool_of(xnode_text(vmfs, "local")) : NULL;
+	}
+	if (!strcmp(info->xtype, "LocalDatastoreInfo") || !strcmp(info->xtype, "PMemDatastoreInfo"))
+		return "true";
+	return "false";
+}
 
 static int pair_cmp(const void *a, const void *b)
 {
@@ -930,14 +1060,9 @@ static int on_datastore(void *ctx, const struct xnode *objects)
 {
 	struct collect *c = ctx;
 	struct oc oc;
-	oc_parse(objects, ds_paths, &oc);
-	if (!oc.moref)
-		return 0;
-	const char *name = simple(&oc, D_NAME);
-	long long obj = add_object(c, "datastore", oc.moref, name ? name : oc.moref);
-	if (c->out.rc)
-		return -1;
-	put(c, obj, "name", PT_STRING, name);
+	long long obj = object_begin(c, objects, ds_paths, "datastore", &oc);
+	if (obj <= 0)
+		return (int)obj;
 	const struct xnode *s = oc.val[D_SUMMARY];
 	if (WANT(c, T_DS, D_SUMMARY)) {
 		put(c, obj, "type", PT_STRING, s ? xnode_text(s, "type") : NULL);
@@ -946,6 +1071,8 @@ static int on_datastore(void *ctx, const struct xnode *objects)
 		put_simple(c, obj, "accessible", PT_BOOL, s ? xnode_text(s, "accessible") : NULL);
 		put(c, obj, "url", PT_STRING, s ? xnode_text(s, "url") : NULL);
 	}
+	if (WANT(c, T_DS, D_INFO))
+		put(c, obj, "local", PT_BOOL, datastore_local(oc.val[D_INFO]));
 	if (!c->plan.ds_hosts)
 		return c->out.rc ? -1 : 0;
 	/* Datastore.host is wrong in vcsim (last host only); HostSystem.datastore
@@ -980,6 +1107,8 @@ static int on_datastore(void *ctx, const struct xnode *objects)
  * built from: mask on its own type, host_mask on HostSystem (a VM's host
  * name, a datastore's hosts).  tests/unit/check_needs.c proves every
  * vCenter property of the vocabulary is here. */
+#define DVPG_DETAILS (B(P_UPLINK) | B(P_PORT) | B(P_POLICY) | B(P_CONFIG_NAME))
+
 static const struct prop_src {
 	int t;
 	const char *name;
@@ -1005,6 +1134,16 @@ static const struct prop_src {
 	{ T_HOST, "password_quality.similar", B(H_OPTMGR), 0 },
 	{ T_HOST, "tpm.supported", B(H_CAPABILITY), 0 },
 	{ T_HOST, "tpm.version", B(H_CAPABILITY), 0 },
+	{ T_HOST, "network.promiscuous_allowed", B(H_NETWORK), 0 },
+	{ T_HOST, "network.mac_changes_allowed", B(H_NETWORK), 0 },
+	{ T_HOST, "network.forged_transmits_allowed", B(H_NETWORK), 0 },
+	{ T_HOST, "network.vgt_portgroups", B(H_NETWORK), 0 },
+	{ T_HOST, "network.native_vlan_portgroups", B(H_NETWORK), 0 },
+	{ T_HOST, "network.management_vnics_shared", B(H_VNICMGR), 0 },
+	{ T_HOST, "network.vsan_vnics_shared", B(H_VNICMGR), 0 },
+	{ T_HOST, "iscsi.chap_not_mutual", B(H_HBA), 0 },
+	{ T_HOST, "lockdown.exception_users", B(H_ACCESSMGR), 0 },
+	{ T_HOST, "image.acceptance_level", B(H_IMAGEMGR), 0 },
 	{ T_HOST, "datastore_count", B(H_DATASTORE), 0 },
 	{ T_VM, "name", B(V_NAME), 0 },
 	{ T_VM, "uuid", B(V_UUID), 0 },
@@ -1020,6 +1159,7 @@ static const struct prop_src {
 	{ T_VM, "efi_secure_boot", B(V_BOOT) | B(V_CONFIG_NAME), 0 },
 	{ T_VM, "logging", B(V_FLAGS), 0 },
 	{ T_VM, "extra.*", B(V_EXTRA) | B(V_CONFIG_NAME), 0 },
+	{ T_VM, "dvfilters", B(V_EXTRA) | B(V_CONFIG_NAME), 0 },
 	{ T_VM, "device.*.present", B(V_DEVICE), 0 },
 	{ T_VM, "device.*.connected", B(V_DEVICE), 0 },
 	{ T_VM, "device.*.count", B(V_DEVICE), 0 },
@@ -1029,19 +1169,45 @@ static const struct prop_src {
 	{ T_DS, "free_space", B(D_SUMMARY), 0 },
 	{ T_DS, "accessible", B(D_SUMMARY), 0 },
 	{ T_DS, "url", B(D_SUMMARY), 0 },
+	{ T_DS, "local", B(D_INFO), 0 },
 	{ T_DS, "hosts", 0, B(H_NAME) | B(H_DATASTORE) },
+	{ T_DVPG, "name", B(P_NAME), 0 },
+	{ T_DVPG, "uplink", DVPG_DETAILS, 0 },
+	{ T_DVPG, "allow_promiscuous", DVPG_DETAILS, 0 },
+	{ T_DVPG, "mac_changes", DVPG_DETAILS, 0 },
+	{ T_DVPG, "forged_transmits", DVPG_DETAILS, 0 },
+	{ T_DVPG, "mac_learning", DVPG_DETAILS, 0 },
+	{ T_DVPG, "vlan_trunk", DVPG_DETAILS, 0 },
+	{ T_DVPG, "reset_at_disconnect", DVPG_DETAILS, 0 },
+	{ T_DVPG, "overrides_allowed", DVPG_DETAILS, 0 },
+	/* The vcenter object's counts and identity are always written (the
+	 * version and build come from the ServiceContent read at login);
+	 * its own settings take a retrieval of their own. */
+	{ T_VC, "url", 0, 0 },
+	{ T_VC, "host_count", 0, 0 },
+	{ T_VC, "vm_count", 0, 0 },
+	{ T_VC, "datastore_count", 0, 0 },
+	{ T_VC, "dvportgroup_count", 0, 0 },
+	{ T_VC, "version", 0, 0 },
+	{ T_VC, "build", 0, 0 },
+	{ T_VC, "collect", 0, 0 },
+	{ T_VC, "requested_paths", 0, 0 },
+	{ T_VC, "option.*", 0, 0 },
 };
 
-static const char *const type_names[T_COUNT] = { "host", "vm", "datastore" };
-static const char *const type_vim[T_COUNT] = { "HostSystem", "VirtualMachine", "Datastore" };
-static const char *const *const type_paths[T_COUNT] = { host_paths, vm_paths, ds_paths };
+static const char *const type_names[T_COUNT + 1] = { "host", "vm", "datastore", "dvportgroup",
+						      VCENTER_PART_OBJECT };
+static const char *const type_vim[T_COUNT] = { "HostSystem", "VirtualMachine", "Datastore",
+					       "DistributedVirtualPortgroup" };
+static const char *const *const type_paths[T_COUNT] = { host_paths, vm_paths, ds_paths, dvpg_paths };
 /* Always requested: what reports, waivers and drift show of every object
  * (its name, a host's cluster, a VM's host). */
-static const unsigned identity[T_COUNT] = { B(H_NAME) | B(H_PARENT), B(V_NAME) | B(V_HOST), B(D_NAME) };
+static const unsigned identity[T_COUNT] = { B(H_NAME) | B(H_PARENT), B(V_NAME) | B(V_HOST), B(D_NAME),
+					    B(P_NAME) };
 
 static int type_index(const char *otype)
 {
-	for (int t = 0; t < T_COUNT; t++)
+	for (int t = 0; t <= T_VC; t++)
 		if (!strcmp(type_names[t], otype))
 			return t;
 	return -1;
@@ -1065,10 +1231,12 @@ static unsigned all_paths(int t)
 
 static void plan_add(struct plan *p, const struct prop_src *src)
 {
-	p->mask[src->t] |= src->mask;
+	if (src->t < T_COUNT)
+		p->mask[src->t] |= src->mask;
 	p->mask[T_HOST] |= src->host_mask;
-	if (src->t == T_DS && !strcmp(src->name, "hosts"))
-		p->ds_hosts = true;
+	/* A datastore's host lists, vCenter's settings: retrievals of their own. */
+	p->ds_hosts |= src->t == T_DS && !strcmp(src->name, "hosts");
+	p->vc_options |= src->t == T_VC && !strcmp(src->name, "option.*");
 }
 
 /* The paths to request for needs (NULL: all).  A property the needs name
@@ -1079,7 +1247,7 @@ static void plan_make(const struct prop_needs *n, struct plan *p)
 	memset(p, 0, sizeof(*p));
 	for (int t = 0; t < T_COUNT; t++)
 		p->mask[t] = !n || n->all ? all_paths(t) : identity[t];
-	p->ds_hosts = !n || n->all;
+	p->ds_hosts = p->vc_options = !n || n->all;
 	for (size_t i = 0; n && !n->all && i < n->props.n; i++) {
 		const char *k = n->props.v[i], *colon = strchr(k, ':');
 		char otype[32];
@@ -1093,6 +1261,8 @@ static void plan_make(const struct prop_needs *n, struct plan *p)
 		const struct prop_src *src = src_find(t, colon + 1);
 		if (src) {
 			plan_add(p, src);
+		} else if (t == T_VC) {
+			p->vc_options = true;	/* all the vcenter object has to request */
 		} else {
 			p->mask[t] = all_paths(t);
 			p->ds_hosts |= t == T_DS;
@@ -1123,7 +1293,7 @@ static void plan_paths(const struct plan *p, struct strlist *out)
 		for (int i = 0; type_paths[t][i]; i++)
 			if (p->mask[t] & B(i))
 				add_path(out, type_vim[t], type_paths[t][i]);
-	if (p->mask[T_HOST] & B(H_OPTMGR))
+	if ((p->mask[T_HOST] & B(H_OPTMGR)) || p->vc_options)
 		add_path(out, "OptionManager", option_paths[0]);
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), str_cmp);
@@ -1142,13 +1312,14 @@ int vc_property_paths(const char *otype, const char *entry_name, struct strlist 
 	const struct prop_src *src = t < 0 ? NULL : src_find(t, entry_name);
 	if (!src)
 		return -1;
-	struct plan p = { { 0 }, false };
+	struct plan p;
+	memset(&p, 0, sizeof(p));
 	plan_add(&p, src);
 	for (int u = 0; u < T_COUNT; u++)
 		for (int i = 0; type_paths[u][i]; i++)
 			if (p.mask[u] & B(i))
 				add_path(out, type_vim[u], type_paths[u][i]);
-	if (p.mask[T_HOST] & B(H_OPTMGR))
+	if ((p.mask[T_HOST] & B(H_OPTMGR)) || p.vc_options)
 		add_path(out, "OptionManager", option_paths[0]);
 	return 0;
 }
@@ -1161,6 +1332,8 @@ static void collect_release(struct collect *c)
 		free(c->hosts[i].moref);
 		free(c->hosts[i].name);
 		free(c->hosts[i].optmgr);
+		free(c->hosts[i].access_mgr);
+		free(c->hosts[i].image_mgr);
 	}
 	free(c->hosts);
 	sink_release(&c->out);
@@ -1182,6 +1355,10 @@ static int record_vcenter(struct collect *c)
 	put(c, obj, "vm_count", PT_INT, n);
 	snprintf(n, sizeof(n), "%lld", c->nds_objs);
 	put(c, obj, "datastore_count", PT_INT, n);
+	snprintf(n, sizeof(n), "%lld", c->ndvpg_objs);
+	put(c, obj, "dvportgroup_count", PT_INT, n);
+	put(c, obj, "version", PT_VERSION, vc_about(c->v, "version"));
+	put(c, obj, "build", PT_INT, vc_about(c->v, "build"));
 	const struct prop_needs *needs = vc_needs(c->v);
 	put(c, obj, "collect", PT_STRING, !needs || needs->all ? "all" : "baselines");
 	struct strlist paths = { 0 };
@@ -1191,6 +1368,57 @@ static int record_vcenter(struct collect *c)
 		json_array_append_new(a, json_string(paths.v[i]));
 	strlist_release(&paths);
 	put_list(c, obj, "requested_paths", a);
+	c->vc_obj = obj;
+	return c->out.rc;
+}
+
+/* vCenter's own advanced settings: OptionManager.setting of the
+ * ServiceContent's setting manager, one retrieval. */
+static int on_vc_options(void *ctx, const struct xnode *objects)
+{
+	struct collect *c = ctx;
+	struct oc oc;
+	oc_parse(objects, option_paths, &oc);
+	c->vc_options_seen = true;
+	put(c, c->vc_obj, "option.*", PT_GROUP, oc.val[0] ? "" : NULL);
+	for (const struct xnode *o = oc.val[0] ? oc.val[0]->child : NULL; o; o = o->next) {
+		const char *key = xnode_text(o, "key");
+		if (!key || !*key)
+			continue;
+		const struct xnode *val = xnode_child(o, "value");
+		const char *text = val ? xnode_text(val, NULL) : "";
+		char *n = xasprintf("option.%s", key);
+		put_simple(c, c->vc_obj, n, option_type(val), text);
+		free(n);
+	}
+	return c->out.rc ? -1 : 0;
+}
+
+static int collect_vc_options(struct collect *c)
+{
+	const char *mgr = vc_about(c->v, "setting");
+	int rc = 0;
+	if (mgr) {
+		struct buf b = BUF_INIT;
+		buf_puts(&b, "<RetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
+		buf_xml_escape(&b, vc_service(c->v, "propertyCollector"));
+		buf_puts(&b, "</_this><specSet><propSet><type>OptionManager</type><all>false</all>"
+			     "<pathSet>setting</pathSet></propSet><objectSet><obj type=\"OptionManager\">");
+		buf_xml_escape(&b, mgr);
+		buf_puts(&b, "</obj><skip>false</skip></objectSet></specSet><options></options></RetrievePropertiesEx>");
+		c->phase = "settings";
+		rc = retrieve_pages(c, b.data, on_vc_options);
+		buf_release(&b);
+	}
+	if (c->out.rc) {
+		err_set("%s", c->out.err);
+		return c->out.rc;
+	}
+	/* A fault on vCenter's own settings leaves them not collected. */
+	if (rc < 0 && rc != HERR_FAULT)
+		return rc;
+	if (!c->vc_options_seen)
+		put(c, c->vc_obj, "option.*", PT_GROUP, NULL);
 	return c->out.rc;
 }
 
@@ -1213,7 +1441,13 @@ static int collect_all(struct collect *c)
 		rc = retrieve_view(c, "Datastore", ds_paths, c->plan.mask[T_DS], on_datastore);
 	}
 	if (!rc)
+		rc = retrieve_view(c, "DistributedVirtualPortgroup", dvpg_paths, c->plan.mask[T_DVPG], on_dvportgroup);
+	if (!rc)
+		rc = collect_host_calls(c);
+	if (!rc)
 		rc = record_vcenter(c);
+	if (!rc && c->plan.vc_options)
+		rc = collect_vc_options(c);
 	return rc;
 }
 
@@ -1252,10 +1486,7 @@ int vc_collect(struct vc *v, const struct sink_to *to, struct scan_stats *stats)
 		}
 		break;
 	}
-	if (vc_progress(v)) {
-		fputs("\r\033[K", stderr);
-		fflush(stderr);
-	}
+	progress_clear();
 	stats->objects = c.out.objects;
 	stats->api_calls = vc_api_calls(v);
 	stats->bytes_received = vc_bytes_received(v);

@@ -5,6 +5,7 @@
  * check wants and, for the rollback, the value observed, so that undoing
  * is exact.  A rule's remediation block may name a tool of its own; it is
  * used when the catalog lists it and the family offers no tool. */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -325,6 +326,16 @@ static int fam_option(struct plan *p, const struct advise_in *in)
 	return 1;
 }
 
+/* password_quality.*: derived from the passwdqc option, which the plan sets
+ * to the baseline's remediation value (the rollback restores the old one). */
+static int fam_passwdqc(struct plan *p, const struct advise_in *in)
+{
+	struct advise_in opt = *in;
+	opt.property = "option.Security.PasswordQualityControl";
+	opt.observed = prop(in, opt.property);
+	return fam_option(p, &opt);
+}
+
 /* service.KEY.running / service.KEY.policy */
 static void service_commands(json_t *cmds, const char *host, const char *svc, const char *running,
 			     const char *policy)
@@ -548,9 +559,58 @@ static int fam_host_version(struct plan *p, const struct advise_in *in)
 
 /* ---- VM families ---- */
 
+/* Whether the rule wants the property absent (present: false). */
+static bool wants_absent(const struct advise_in *in, const char *name)
+{
+	const struct check *lv[8];
+	unsigned n = 0;
+	leaves_of(in->rule->check, name, lv, &n, ARRAY_SIZE(lv));
+	for (unsigned i = 0; i < n; i++)
+		if (lv[i]->op == OP_PRESENT && !lv[i]->flag)
+			return true;
+	return false;
+}
+
+/* The commands that set a VM's option KEY to value, or remove it (NULL). */
+static void extra_commands(json_t *out, const char *vm, const char *key, const char *value)
+{
+	char *v = ps_q(vm), *k = ps_q(key), *vs = sh_q(vm);
+	char *kv = xasprintf("%s=%s", key, value ? value : ""), *kvq = sh_q(kv);
+	if (value) {
+		char *val = ps_q(value);
+		json_array_append_new(out, command("powercli", "New-AdvancedSetting -Entity (Get-VM -Name %s) -Name %s "
+							       "-Value %s -Force -Confirm:$false", v, k, val));
+		free(val);
+	} else {
+		json_array_append_new(out, command("powercli", "Get-AdvancedSetting -Entity (Get-VM -Name %s) -Name %s | "
+							       "Remove-AdvancedSetting -Confirm:$false", v, k));
+	}
+	json_array_append_new(out, command("govc", "govc vm.change -vm %s -e %s", vs, kvq));
+	free(v), free(k), free(vs), free(kv), free(kvq);
+}
+
+/* extra.KEY that must not be set: remove it; the rollback sets it again. */
+static int fam_extra_remove(struct plan *p, const struct advise_in *in, const char *key, const char *seen)
+{
+	plan_change(p, in->property, seen, NULL);
+	json_t *cmds = json_array(), *back = json_array();
+	extra_commands(cmds, in->object_name, key, NULL);
+	if (seen)
+		extra_commands(back, in->object_name, key, seen);
+	char *desc = xasprintf("Remove the VM option %s of %s (seen %s).", key, in->object_name, seen ? seen : "unset");
+	plan_manual(p, desc, cmds, back);
+	char *rb = xasprintf("Set %s back to %s.", key, seen ? seen : "its value");
+	plan_impact(p, false, true, "5 minutes, effective at the next power cycle", rb);
+	p->summary = xasprintf("Remove %s from VM %s.", key, in->object_name);
+	free(desc), free(rb);
+	return 1;
+}
+
 static int fam_extra(struct plan *p, const struct advise_in *in)
 {
 	const char *key = in->property + strlen("extra.");
+	if (wants_absent(in, in->property))
+		return fam_extra_remove(p, in, key, prop(in, in->property));
 	enum ptype t;
 	char *want = desired_value(in, in->property, &t);
 	const char *seen = prop(in, in->property);
@@ -560,33 +620,16 @@ static int fam_extra(struct plan *p, const struct advise_in *in)
 		p->exact = false;
 	}
 	plan_change(p, in->property, seen, want);
-	char *v = ps_q(in->object_name), *k = ps_q(key), *val = ps_q(want), *vs = sh_q(in->object_name);
-	char *kv = xasprintf("%s=%s", key, want), *kvq = sh_q(kv);
-	json_t *cmds = json_pack("[o, o]",
-				 command("powercli", "New-AdvancedSetting -Entity (Get-VM -Name %s) -Name %s -Value %s "
-						     "-Force -Confirm:$false", v, k, val),
-				 command("govc", "govc vm.change -vm %s -e %s", vs, kvq));
-	json_t *back = json_array();
-	if (seen) {
-		char *sq = ps_q(seen), *okv = xasprintf("%s=%s", key, seen), *okq = sh_q(okv);
-		json_array_append_new(back, command("powercli", "New-AdvancedSetting -Entity (Get-VM -Name %s) -Name %s "
-								"-Value %s -Force -Confirm:$false", v, k, sq));
-		json_array_append_new(back, command("govc", "govc vm.change -vm %s -e %s", vs, okq));
-		free(sq), free(okv), free(okq);
-	} else {
-		char *ek = xasprintf("%s=", key), *ekq = sh_q(ek);
-		json_array_append_new(back, command("powercli", "Get-AdvancedSetting -Entity (Get-VM -Name %s) -Name %s | "
-								"Remove-AdvancedSetting -Confirm:$false", v, k));
-		json_array_append_new(back, command("govc", "govc vm.change -vm %s -e %s", vs, ekq));
-		free(ek), free(ekq);
-	}
+	json_t *cmds = json_array(), *back = json_array();
+	extra_commands(cmds, in->object_name, key, want);
+	extra_commands(back, in->object_name, key, seen);
 	char *desc = xasprintf("Set the VM option %s of %s to %s (seen %s).", key, in->object_name, want,
 			       seen ? seen : "unset");
 	plan_manual(p, desc, cmds, back);
 	char *rb = seen ? xasprintf("Set %s back to %s.", key, seen) : xasprintf("Remove %s again (it was unset).", key);
 	plan_impact(p, false, true, "5 minutes, effective at the next power cycle", rb);
 	p->summary = xasprintf("Set %s = %s on VM %s.", key, want, in->object_name);
-	free(v), free(k), free(val), free(vs), free(kv), free(kvq), free(desc), free(rb), free(want);
+	free(desc), free(rb), free(want);
 	return 1;
 }
 
@@ -597,13 +640,17 @@ static int fam_device(struct plan *p, const struct advise_in *in)
 		return 0;
 	char *dev = xstrndup(rest, (size_t)(dot - rest));
 	static const struct {
-		const char *dev, *govc_prefix, *govc_add;
+		const char *dev, *govc_prefix, *rb_shell, *govc_add;
 	} devs[] = {
-		{ "floppy", "floppy-", "govc device.floppy.add -vm" },
-		{ "serial", "serialport-", "govc device.serial.add -vm" },
-		{ "parallel", "parallelport-", "govc device.parallel.add -vm" },
-		{ "usb", "usb-", "govc device.usb.add -vm" },
-		{ "cdrom", "cdrom-", "govc device.cdrom.add -vm" },
+		{ "floppy", "floppy-", "govc", "govc device.floppy.add -vm" },
+		{ "serial", "serialport-", "govc", "govc device.serial.add -vm" },
+		{ "parallel", "parallelport-", "govc", "govc device.parallel.add -vm" },
+		{ "usb", "usb-", "govc", "govc device.usb.add -vm" },
+		{ "cdrom", "cdrom-", "govc", "govc device.cdrom.add -vm" },
+		{ "pci_passthrough", "pcipassthrough-", "govc", "govc device.pci.add -vm" },
+		{ "sound", "(hdaudio|ensoniq1371|soundblaster16)-", "prose",
+		  "In the vSphere Client, Edit Settings > Add New Device > Sound Card, on VM" },
+		{ "ahci", "(sata|ahci)-", "govc", "govc device.sata.add -vm" },
 	};
 	size_t i;
 	for (i = 0; i < ARRAY_SIZE(devs) && strcmp(devs[i].dev, dev); i++)
@@ -631,7 +678,7 @@ static int fam_device(struct plan *p, const struct advise_in *in)
 		json_array_append_new(cmds, command("govc", "govc device.remove -vm %s $(govc device.ls -vm %s | awk "
 							    "'/^%s/ {print $1}')", vs, vs, devs[i].govc_prefix));
 		json_array_append_new(cmds, command("powercli", "Start-VM -VM (Get-VM -Name %s) -Confirm:$false", v));
-		json_array_append_new(back, command("govc", "%s %s", devs[i].govc_add, vs));
+		json_array_append_new(back, command(devs[i].rb_shell, "%s %s", devs[i].govc_add, vs));
 		desc = xasprintf("With VM %s powered off, remove its %s device, then power it on.", in->object_name, dev);
 		char *rb = xasprintf("Power the VM off and add a %s device back (%s).", dev, "govc device.*.add");
 		plan_impact(p, true, true, "15 minutes per VM (a guest shutdown)", rb);
@@ -886,6 +933,384 @@ static int fam_rule_block(struct plan *p, const struct advise_in *in, bool tool_
 	return 1;
 }
 
+/* ---- host networking, trust, dvFilters and vCenter settings ---- */
+
+/* The elements of a collected list; an empty array when it is not one. */
+static json_t *list_of(const char *v)
+{
+	json_t *a = v ? json_loads(v, 0, NULL) : NULL;
+	if (!json_is_array(a)) {
+		json_decref(a);
+		a = json_array();
+	}
+	return a;
+}
+
+/* network.{promiscuous,mac_changes,forged_transmits}_allowed: the switches
+ * ("vSwitch0") and port groups ("vSwitch0/VM Network") that accept. */
+static int fam_net_security(struct plan *p, const struct advise_in *in)
+{
+	static const struct {
+		const char *prop, *ps, *govc;
+	} fields[] = {
+		{ "network.promiscuous_allowed", "AllowPromiscuous", "allow-promiscuous" },
+		{ "network.mac_changes_allowed", "MacChanges", "mac-changes" },
+		{ "network.forged_transmits_allowed", "ForgedTransmits", "forged-transmits" },
+	};
+	size_t f;
+	for (f = 0; f < ARRAY_SIZE(fields) && strcmp(fields[f].prop, in->property); f++)
+		;
+	if (f == ARRAY_SIZE(fields))
+		return 0;
+	json_t *seen = list_of(prop(in, in->property)), *e;
+	json_t *cmds = json_array(), *back = json_array();
+	char *h = ps_q(in->object_name), *hs = sh_q(in->object_name);
+	size_t i;
+	json_array_foreach(seen, i, e) {
+		const char *name = json_string_value(e), *slash = name ? strchr(name, '/') : NULL;
+		if (!name)
+			continue;
+		for (int on = 0; on < 2; on++) {
+			json_t *to = on ? back : cmds;
+			const char *v = on ? "$true" : "$false";
+			if (!slash) {
+				char *sw = ps_q(name);
+				json_array_append_new(to, command("powercli", "Get-VirtualSwitch -VMHost (Get-VMHost -Name %s) "
+									   "-Standard -Name %s | Get-SecurityPolicy | "
+									   "Set-SecurityPolicy -%s %s", h, sw, fields[f].ps, v));
+				free(sw);
+			} else {
+				char *pg = sh_q(slash + 1);
+				json_array_append_new(to, command("govc", "govc host.portgroup.change -host %s -%s=%s %s", hs,
+								  fields[f].govc, on ? "true" : "false", pg));
+				free(pg);
+			}
+		}
+	}
+	if (!json_array_size(cmds)) {
+		json_array_append_new(cmds, command("powercli", "Get-VirtualSwitch -VMHost (Get-VMHost -Name %s) -Standard | "
+								"Get-SecurityPolicy | Set-SecurityPolicy -%s $false", h, fields[f].ps));
+		json_array_append_new(back, command("powercli", "Get-VirtualSwitch -VMHost (Get-VMHost -Name %s) -Standard | "
+								"Get-SecurityPolicy | Set-SecurityPolicy -%s $true", h, fields[f].ps));
+	}
+	plan_change(p, in->property, prop(in, in->property), "[]");
+	char *desc = xasprintf("Reject %s on the standard switches and port groups of host %s that accept it.",
+			       fields[f].ps, in->object_name);
+	plan_manual(p, desc, cmds, back);
+	plan_impact(p, true, false, "1 minute", "Set the policy back to accept with the rollback commands.");
+	plan_note(p, "a guest that relies on %s (a nested hypervisor, a load balancer) loses that traffic", fields[f].ps);
+	p->summary = xasprintf("Reject %s on host %s.", fields[f].ps, in->object_name);
+	json_decref(seen);
+	free(h), free(hs), free(desc);
+	return 1;
+}
+
+/* network.vgt_portgroups / network.native_vlan_portgroups: the port group
+ * needs a VLAN of its own, which only the network's design can name. */
+static int fam_net_vlan(struct plan *p, const struct advise_in *in)
+{
+	json_t *seen = list_of(prop(in, in->property)), *e;
+	json_t *cmds = json_array(), *back = json_array();
+	char *hs = sh_q(in->object_name);
+	bool vgt = !strcmp(in->property, "network.vgt_portgroups");
+	size_t i;
+	json_array_foreach(seen, i, e) {
+		const char *name = json_string_value(e), *slash = name ? strchr(name, '/') : NULL;
+		char *pg = sh_q(slash ? slash + 1 : name ? name : "");
+		json_array_append_new(cmds, command("govc", "govc host.portgroup.change -host %s -vlan-id <vlan> %s", hs, pg));
+		if (vgt)
+			json_array_append_new(back, command("govc", "govc host.portgroup.change -host %s -vlan-id 4095 %s",
+							    hs, pg));
+		free(pg);
+	}
+	if (!json_array_size(cmds))
+		json_array_append_new(cmds, command("govc", "govc host.portgroup.change -host %s -vlan-id <vlan> <port group>",
+						    hs));
+	plan_change(p, in->property, prop(in, in->property), "[]");
+	plan_manual(p, vgt ? "Give each port group on VLAN 4095 the single VLAN its guests use."
+			   : "Move each port group off the native VLAN (0 or 1) onto the VLAN of its network.", cmds, back);
+	plan_impact(p, true, true, "15 minutes", "Set the port group's VLAN back to what it was.");
+	plan_note(p, "the VLAN a port group belongs on is the site's network design, and the physical switch port "
+		     "must carry it: a person names it and reviews the change");
+	p->exact = false;
+	p->summary = xasprintf("Put the port groups of host %s on their own VLANs.", in->object_name);
+	json_decref(seen);
+	free(hs);
+	return 1;
+}
+
+/* network.*_vnics_shared: "vmk0:vmotion" entries; the other service moves
+ * off that adapter. */
+static int fam_vnic(struct plan *p, const struct advise_in *in)
+{
+	json_t *seen = list_of(prop(in, in->property)), *e;
+	json_t *cmds = json_array(), *back = json_array();
+	char *hs = sh_q(in->object_name);
+	size_t i;
+	json_array_foreach(seen, i, e) {
+		const char *entry = json_string_value(e), *colon = entry ? strchr(entry, ':') : NULL;
+		if (!colon)
+			continue;
+		char *dev = xstrndup(entry, (size_t)(colon - entry)), *d = sh_q(dev), *svc = sh_q(colon + 1);
+		json_array_append_new(cmds, command("govc", "govc host.vnic.service -host %s -enable=false %s %s", hs, svc, d));
+		json_array_append_new(back, command("govc", "govc host.vnic.service -host %s -enable=true %s %s", hs, svc, d));
+		free(dev), free(d), free(svc);
+	}
+	if (!json_array_size(cmds)) {
+		json_array_append_new(cmds, command("govc", "govc host.vnic.info -host %s", hs));
+		json_array_append_new(back, command("govc", "govc host.vnic.info -host %s", hs));
+	}
+	plan_change(p, in->property, prop(in, in->property), "[]");
+	plan_manual(p, "Take the other services off the adapter, leaving it to its own traffic.", cmds, back);
+	plan_impact(p, true, true, "15 minutes", "Select the service on the adapter again (govc host.vnic.service -enable=true).");
+	plan_note(p, "the service needs another VMkernel adapter on its own network first, or it stops");
+	p->summary = xasprintf("Separate the VMkernel services of host %s.", in->object_name);
+	json_decref(seen);
+	free(hs);
+	return 1;
+}
+
+static int fam_lockdown_exceptions(struct plan *p, const struct advise_in *in)
+{
+	json_t *seen = list_of(prop(in, in->property)), *e;
+	char *h = ps_q(in->object_name);
+	struct buf users = BUF_INIT;
+	size_t i;
+	json_array_foreach(seen, i, e) {
+		char *u = ps_q(json_string_value(e) ? json_string_value(e) : "");
+		buf_printf(&users, "%s%s", i ? "," : "", u);
+		free(u);
+	}
+	char *mgr = xasprintf("(Get-View (Get-VMHost -Name %s).ExtensionData.ConfigManager.HostAccessManager)", h);
+	json_t *cmds = json_pack("[o]", command("powercli", "%s.UpdateLockdownExceptions(@())", mgr));
+	json_t *back = json_pack("[o]", command("powercli", "%s.UpdateLockdownExceptions(@(%s))", mgr,
+						users.data ? users.data : ""));
+	plan_change(p, in->property, prop(in, in->property), "[]");
+	plan_manual(p, "Empty the lockdown exception users list (HostAccessManager.UpdateLockdownExceptions).", cmds, back);
+	plan_impact(p, true, false, "1 minute", "Restore the list with the rollback command.");
+	plan_note(p, "a service account on the list (a backup agent) loses direct access while lockdown mode is on; "
+		     "an approved one is waived rather than removed");
+	p->summary = xasprintf("Remove the lockdown exception users of host %s.", in->object_name);
+	json_decref(seen);
+	buf_release(&users);
+	free(h), free(mgr);
+	return 1;
+}
+
+static const char *esxcli_level(const char *level)
+{
+	static const char *const map[][2] = { { "vmware_certified", "VMwareCertified" },
+					      { "vmware_accepted", "VMwareAccepted" },
+					      { "partner", "PartnerSupported" },
+					      { "community", "CommunitySupported" } };
+	for (size_t i = 0; level && i < ARRAY_SIZE(map); i++)
+		if (!strcmp(map[i][0], level))
+			return map[i][1];
+	return NULL;
+}
+
+static int fam_acceptance(struct plan *p, const struct advise_in *in)
+{
+	json_t *params = json_object_get(json_object_get(in->rule->details, "remediation"), "params");
+	const char *want = json_string_value(json_object_get(params, "level"));
+	const char *seen = prop(in, in->property);
+	if (!esxcli_level(want))
+		want = "partner";
+	char *hs = sh_q(in->object_name);
+	json_t *cmds = json_pack("[o]", command("govc", "govc host.esxcli -host %s software acceptance set --level=%s", hs,
+						esxcli_level(want)));
+	json_t *back = json_array();
+	if (esxcli_level(seen))
+		json_array_append_new(back, command("govc", "govc host.esxcli -host %s software acceptance set --level=%s",
+						    hs, esxcli_level(seen)));
+	else
+		json_array_append_new(back, command("govc", "govc host.esxcli -host %s software acceptance get", hs));
+	plan_change(p, in->property, seen, want);
+	plan_manual(p, "Raise the host's image acceptance level.", cmds, back);
+	plan_impact(p, false, false, "1 minute", "Set the level back with the rollback command.");
+	plan_note(p, "VIBs already installed below the new level stay installed: list them with "
+		     "esxcli software vib list and remove the community ones");
+	p->summary = xasprintf("Set the acceptance level of host %s to %s.", in->object_name, want);
+	free(hs);
+	return 1;
+}
+
+/* dvfilters: "ethernet0.filter0.name=NAME" entries; an empty value removes
+ * the key. */
+static int fam_dvfilter(struct plan *p, const struct advise_in *in)
+{
+	json_t *seen = list_of(prop(in, in->property)), *e;
+	json_t *cmds = json_array(), *back = json_array();
+	char *vs = sh_q(in->object_name);
+	size_t i;
+	json_array_foreach(seen, i, e) {
+		const char *entry = json_string_value(e), *eq = entry ? strchr(entry, '=') : NULL;
+		if (!eq)
+			continue;
+		char *key = xstrndup(entry, (size_t)(eq - entry)), *k = sh_q(key), *kv = sh_q(entry);
+		json_array_append_new(cmds, command("govc", "govc vm.change -vm %s -e %s=", vs, k));
+		json_array_append_new(back, command("govc", "govc vm.change -vm %s -e %s", vs, kv));
+		free(key), free(k), free(kv);
+	}
+	if (!json_array_size(cmds)) {
+		json_array_append_new(cmds, command("govc", "govc vm.info -e -vm %s", vs));
+		json_array_append_new(back, command("govc", "govc vm.info -e -vm %s", vs));
+	}
+	plan_change(p, in->property, prop(in, in->property), "[]");
+	plan_manual(p, "Remove the dvFilter entries (ethernetN.filterM.name) from the VM's advanced settings.", cmds, back);
+	plan_impact(p, true, false, "1 minute", "Add the entries back with the rollback commands.");
+	plan_note(p, "a security appliance that inspects the VM's traffic through the filter stops seeing it");
+	p->summary = xasprintf("Remove the dvFilters of VM %s.", in->object_name);
+	json_decref(seen);
+	free(vs);
+	return 1;
+}
+
+static void vc_option_commands(json_t *cmds, const char *key, const char *value)
+{
+	char *k = ps_q(key), *v = ps_q(value), *ks = sh_q(key), *vs = sh_q(value);
+	json_array_append_new(cmds, command("powercli", "Get-AdvancedSetting -Entity $global:DefaultVIServer -Name %s | "
+							"Set-AdvancedSetting -Value %s -Confirm:$false", k, v));
+	json_array_append_new(cmds, command("govc", "govc option.set %s %s", ks, vs));
+	free(k), free(v), free(ks), free(vs);
+}
+
+/* vCenter's own advanced settings (vpxd). */
+static int fam_vc_option(struct plan *p, const struct advise_in *in)
+{
+	const char *key = in->property + strlen("option.");
+	enum ptype t;
+	char *want = desired_value(in, in->property, &t);
+	const char *seen = prop(in, in->property);
+	if (!want)
+		want = remediation_value(in, key);
+	if (!want) {
+		plan_note(p, "the check on %s does not name one value; choose it", in->property);
+		want = xstrdup("<value>");
+		p->exact = false;
+	}
+	json_t *cmds = json_array(), *back = json_array();
+	plan_change(p, in->property, seen, want);
+	vc_option_commands(cmds, key, want);
+	/* An absent setting had vCenter's default: setting that default back is the rollback. */
+	vc_option_commands(back, key, seen ? seen : want);
+	char *desc = xasprintf("Set vCenter's advanced setting %s to %s (seen %s).", key, want, seen ? seen : "nothing");
+	plan_manual(p, desc, cmds, back);
+	plan_impact(p, false, false, "1 minute", "Set the setting back to the value seen.");
+	p->summary = xasprintf("Set %s to %s on vCenter.", key, want);
+	free(desc), free(want);
+	return 1;
+}
+
+/* iscsi.chap_not_mutual: the adapters need CHAP both ways, with secrets
+ * only the site can choose. */
+static int fam_iscsi(struct plan *p, const struct advise_in *in)
+{
+	json_t *seen = list_of(prop(in, in->property)), *e;
+	json_t *cmds = json_array(), *back = json_array();
+	char *h = ps_q(in->object_name);
+	size_t i;
+	json_array_foreach(seen, i, e) {
+		char *dev = ps_q(json_string_value(e) ? json_string_value(e) : "");
+		json_array_append_new(cmds, command("powercli", "Get-VMHostHba -VMHost (Get-VMHost -Name %s) -Device %s | "
+								"Set-VMHostHba -ChapType Required -ChapName <name> -ChapPassword "
+								"<secret> -MutualChapEnabled $true -MutualChapName <name> "
+								"-MutualChapPassword <secret>", h, dev));
+		json_array_append_new(back, command("powercli", "Get-VMHostHba -VMHost (Get-VMHost -Name %s) -Device %s | "
+								"Select-Object Device, AuthenticationProperties", h, dev));
+		free(dev);
+	}
+	if (!json_array_size(cmds))
+		json_array_append_new(cmds, command("powercli", "Get-VMHostHba -VMHost (Get-VMHost -Name %s) -Type IScsi", h));
+	plan_change(p, in->property, prop(in, in->property), "[]");
+	plan_manual(p, "Require CHAP and mutual CHAP on the iSCSI adapters, with the secrets the targets expect.", cmds,
+		    back);
+	plan_impact(p, true, true, "30 minutes", "Record the adapters' authentication settings first; set them back the same way.");
+	plan_note(p, "the CHAP names and secrets must match what the storage targets are configured with, which only "
+		     "the site knows; a mismatch cuts the host off its iSCSI datastores");
+	p->exact = false;
+	p->summary = xasprintf("Require mutual CHAP on the iSCSI adapters of host %s.", in->object_name);
+	json_decref(seen);
+	free(h);
+	return 1;
+}
+
+/* A ReconfigureDVPortgroup_Task that copies the port group's current
+ * default port setting and policy and changes one part (ps, PowerCLI). */
+static json_t *dvpg_reconfigure(const char *pg, const char *change)
+{
+	return command("powercli", "$pg = Get-VDPortgroup -Name %s; $s = New-Object VMware.Vim.DVPortgroupConfigSpec; "
+				   "$s.ConfigVersion = $pg.ExtensionData.Config.ConfigVersion; "
+				   "$s.DefaultPortConfig = $pg.ExtensionData.Config.DefaultPortConfig; "
+				   "$s.Policy = $pg.ExtensionData.Config.Policy; %s; "
+				   "$pg.ExtensionData.ReconfigureDVPortgroup_Task($s)", pg, change);
+}
+
+/* Distributed port group policies. */
+static int fam_dvpg(struct plan *p, const struct advise_in *in)
+{
+	static const struct {
+		const char *prop, *ps;
+	} sec[] = { { "allow_promiscuous", "AllowPromiscuous" }, { "mac_changes", "MacChanges" },
+		    { "forged_transmits", "ForgedTransmits" } };
+	const char *prop_name = in->property;
+	char *pg = ps_q(in->object_name);
+	json_t *cmds = json_array(), *back = json_array();
+	const char *want = "false";
+	for (size_t i = 0; i < ARRAY_SIZE(sec); i++)
+		if (!strcmp(prop_name, sec[i].prop)) {
+			json_array_append_new(cmds, command("powercli", "Get-VDPortgroup -Name %s | Get-VDSecurityPolicy | "
+									"Set-VDSecurityPolicy -%s $false", pg, sec[i].ps));
+			json_array_append_new(back, command("powercli", "Get-VDPortgroup -Name %s | Get-VDSecurityPolicy | "
+									"Set-VDSecurityPolicy -%s $true", pg, sec[i].ps));
+		}
+	if (!strcmp(prop_name, "mac_learning")) {
+		json_array_append_new(cmds, dvpg_reconfigure(pg, "$s.DefaultPortConfig.MacManagementPolicy.MacLearningPolicy.Enabled = $false"));
+		json_array_append_new(back, dvpg_reconfigure(pg, "$s.DefaultPortConfig.MacManagementPolicy.MacLearningPolicy.Enabled = $true"));
+	} else if (!strcmp(prop_name, "reset_at_disconnect")) {
+		want = "true";
+		json_array_append_new(cmds, dvpg_reconfigure(pg, "$s.Policy.PortConfigResetAtDisconnect = $true"));
+		json_array_append_new(back, dvpg_reconfigure(pg, "$s.Policy.PortConfigResetAtDisconnect = $false"));
+	} else if (!strcmp(prop_name, "overrides_allowed")) {
+		want = "[]";
+		json_t *seen = list_of(prop(in, prop_name)), *e;
+		size_t i;
+		json_array_foreach(seen, i, e) {
+			const char *n = json_string_value(e);
+			if (!n || !*n || strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(n))
+				continue;	/* only the policy's own field names reach a command */
+			bool live = !strcmp(n, "livePortMoving");
+			char *off = xasprintf("$s.Policy.%c%s%s = $false", toupper((unsigned char)n[0]), n + 1,
+					      live ? "Allowed" : "OverrideAllowed");
+			char *on = xasprintf("$s.Policy.%c%s%s = $true", toupper((unsigned char)n[0]), n + 1,
+					     live ? "Allowed" : "OverrideAllowed");
+			json_array_append_new(cmds, dvpg_reconfigure(pg, off));
+			json_array_append_new(back, dvpg_reconfigure(pg, on));
+			free(off), free(on);
+		}
+		json_decref(seen);
+		if (!json_array_size(cmds)) {
+			json_array_append_new(cmds, command("powercli", "(Get-VDPortgroup -Name %s).ExtensionData.Config.Policy", pg));
+			json_array_append_new(back, command("powercli", "(Get-VDPortgroup -Name %s).ExtensionData.Config.Policy", pg));
+		}
+	} else if (!strcmp(prop_name, "vlan_trunk")) {
+		json_array_append_new(cmds, command("powercli", "Get-VDPortgroup -Name %s | Set-VDVlanConfiguration -VlanId <vlan>", pg));
+		plan_note(p, "the VLAN the port group belongs on is the site's network design: a person names it");
+		p->exact = false;
+	}
+	if (!json_array_size(cmds)) {
+		json_decref(cmds), json_decref(back), free(pg);
+		return 0;
+	}
+	plan_change(p, prop_name, prop(in, prop_name), want);
+	char *desc = xasprintf("Set %s of distributed port group %s to %s.", prop_name, in->object_name, want);
+	plan_manual(p, desc, cmds, back);
+	plan_impact(p, true, false, "1 minute", "Apply the rollback commands, which set the value back.");
+	p->summary = xasprintf("Set %s to %s on port group %s.", prop_name, want, in->object_name);
+	free(desc), free(pg);
+	return 1;
+}
+
 /* ---- the suggestion ---- */
 
 struct family {
@@ -898,6 +1323,7 @@ static const struct family families[] = {
 	{ "host", "ntp.servers", fam_ntp },
 	{ "host", "service.ntpd.", fam_ntp },
 	{ "host", "option.", fam_option },
+	{ "host", "password_quality.", fam_passwdqc },
 	{ "host", "service.", fam_service },
 	{ "host", "lockdown_mode", fam_lockdown },
 	{ "host", "firewall.", fam_firewall },
@@ -906,6 +1332,19 @@ static const struct family families[] = {
 	{ "vm", "device.", fam_device },
 	{ "vm", "hw_version", fam_vm_version },
 	{ "vm", "tools_status", fam_tools },
+	{ "host", "network.promiscuous_allowed", fam_net_security },
+	{ "host", "network.mac_changes_allowed", fam_net_security },
+	{ "host", "network.forged_transmits_allowed", fam_net_security },
+	{ "host", "network.vgt_portgroups", fam_net_vlan },
+	{ "host", "network.native_vlan_portgroups", fam_net_vlan },
+	{ "host", "network.management_vnics_shared", fam_vnic },
+	{ "host", "network.vsan_vnics_shared", fam_vnic },
+	{ "host", "lockdown.exception_users", fam_lockdown_exceptions },
+	{ "host", "image.acceptance_level", fam_acceptance },
+	{ "vm", "dvfilters", fam_dvfilter },
+	{ "vcenter", "option.", fam_vc_option },
+	{ "host", "iscsi.chap_not_mutual", fam_iscsi },
+	{ "dvportgroup", "", fam_dvpg },
 	{ "dfw_rule", "", fam_dfw_rule },
 	{ "dfw_policy", "", fam_dfw_policy },
 };

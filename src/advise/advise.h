@@ -121,4 +121,25 @@ int violations_each(struct store *st, const char *target, long long snap, violat
 int advise_violation(struct store *st, const struct violation *v, const struct target *t,
 		     const struct catalog *cat, const struct advisor_conf *llm, json_t **out, int *model);
 
+/* ---- shared by harden advise and harden mcp (record.c) ---- */
+
+/* The catalog tools are checked against: pilot's get_skill_catalog when
+ * pilot answers (t may be NULL), else the file (catalog_default_path).
+ * Returns where it came from, or HERR_INPUT with the error set. */
+enum { ADVISE_CATALOG_PILOT, ADVISE_CATALOG_FILE, ADVISE_CATALOG_FILE_NO_ANSWER };
+int advise_catalog(const struct targets *t, struct catalog *cat);
+/* The failing result with id vid (any case) in the latest completed
+ * snapshot of any target, to fn; the first one found when a rule is in two
+ * baselines, as harden advise takes it.  0 (fn's negative result passed
+ * on), 1 when there is none, or the store's error. */
+int violation_find(struct store *st, const char *vid, violation_fn fn, void *ctx);
+/* advise_violation, then the suggestion stored as the violation's next
+ * revision: *out gains revision and snapshot_id.  HERR_INPUT (no rule) or
+ * HERR_STORE with the error set. */
+int advise_record(struct store *st, const struct violation *v, const struct target *t, const struct catalog *cat,
+		  const struct advisor_conf *llm, json_t **out, int *model);
+/* A remediation record as JSON (harden remediation, harden mcp). */
+struct remediation_rec;
+json_t *remediation_rec_json(const struct remediation_rec *r);
+
 #endif

@@ -1,6 +1,6 @@
 /* Drift between snapshots, computed by SQLite over the twin's own tables:
- * objects matched by type and moref, properties by name, findings by
- * baseline, rule and object. */
+ * objects matched by type and moref, properties by name (only of objects
+ * whose property set changed), findings by baseline, rule and object. */
 #include "drift/drift.h"
 
 #include <stdlib.h>
@@ -69,8 +69,30 @@ static int nsx_completed(struct store *st, long long snap, bool *yes)
  * member is requested with its group marker.  Such a property neither
  * appeared nor disappeared.  NSX objects keep every property. */
 #define COVERED(obj, type, prop) \
-	"(harden_part(" type ") = " SQLW(W_PART_NSX) " OR EXISTS (SELECT 1 FROM property g WHERE g.object_id = " \
-	obj ".id AND g.name = harden_group(" type ", " prop ")))"
+	"(harden_part(" type ") = " SQLW(W_PART_NSX) " OR EXISTS (SELECT 1 FROM propset_prop g WHERE g.set_id = " \
+	obj ".propset_id AND g.name = harden_group(" type ", " prop ")))"
+#define POSTURE_INSERT \
+	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name, property, " \
+	"  baseline_id, old_value, new_value) " \
+	"SELECT ?1, ?2, CASE WHEN fn.status = " FAIL " AND fo.status = " SQLW(W_RS_WAIVED) " AND coalesce(w.expired, 0) " \
+	"                    THEN 'waiver_expired' " \
+	"                    WHEN fn.status = " FAIL " THEN 'regressed' " \
+	"                    WHEN fn.status = " UNKNOWN " THEN 'became_unknown' ELSE 'fixed' END, " \
+	"  n.type, n.moref, n.name, fn.rule_id, en.baseline_id, fo.status, fn.status "
+#define POSTURE_OLD_EVAL \
+	"JOIN evaluation eo ON eo.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?1 AND kind = 'scan' " \
+	"                               AND baseline_id = en.baseline_id) "
+#define POSTURE_OBJECTS \
+	"JOIN object n ON n.id = fn.object_id " \
+	"JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
+#define POSTURE_WHERE \
+	"LEFT JOIN waiver w ON w.id = fn.waiver_id " \
+	"WHERE en.snapshot_id = ?2 AND en.kind = 'scan' " \
+	"  AND en.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' " \
+	"               AND baseline_id = en.baseline_id) " \
+	"  AND ((fn.status = " FAIL " AND fo.status <> " FAIL ") " \
+	"       OR (fn.status = " UNKNOWN " AND fo.status <> " UNKNOWN ") " \
+	"       OR (fo.status = " FAIL " AND fn.status IN (" SQLW(W_RS_PASS) ", " SQLW(W_RS_NA) ")))"
 
 static const char *const drift_sql[] = {
 	/* Objects added. */
@@ -90,18 +112,21 @@ static const char *const drift_sql[] = {
 	VCENTER_PART_OBJECT "'))",
 	/* Properties of objects in both: changed, appeared, newly collected or
 	 * no longer collected.  A property that stays not collected, or goes
-	 * from absent to not collected, says nothing new. */
+	 * from absent to not collected, says nothing new.  Objects that point
+	 * to the same property set have no property drift, so only the
+	 * objects whose set changed are compared. */
 	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name, property, "
 	"  old_value, new_value) "
-	"SELECT ?1, ?2, CASE WHEN po.object_id IS NULL OR (po.collected AND pn.collected) THEN 'property_changed' "
+	"SELECT ?1, ?2, CASE WHEN po.set_id IS NULL OR (po.collected AND pn.collected) THEN 'property_changed' "
 	"                    WHEN pn.collected THEN 'property_collected' ELSE 'property_uncollected' END, "
 	"  n.type, n.moref, n.name, pn.name, CASE WHEN po.collected THEN po.value END, "
 	"  CASE WHEN pn.collected THEN pn.value END "
 	"FROM object n JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
-	"JOIN property pn ON pn.object_id = n.id "
-	"LEFT JOIN property po ON po.object_id = o.id AND po.name = pn.name "
-	"WHERE n.snapshot_id = ?2 AND pn.type <> 'group' AND " NSX_FILTER("n.type")
-	" AND ((po.object_id IS NULL AND pn.collected AND " COVERED("o", "n.type", "pn.name") ") "
+	"JOIN propset_prop pn ON pn.set_id = n.propset_id "
+	"LEFT JOIN propset_prop po ON po.set_id = o.propset_id AND po.name = pn.name "
+	"WHERE n.snapshot_id = ?2 AND n.propset_id IS NOT o.propset_id AND pn.type <> 'group' AND "
+	NSX_FILTER("n.type")
+	" AND ((po.set_id IS NULL AND pn.collected AND " COVERED("o", "n.type", "pn.name") ") "
 	"      OR po.collected <> pn.collected "
 	"      OR (po.collected AND pn.collected AND po.value IS NOT pn.value))",
 	/* Properties that disappeared from an object in both. */
@@ -109,35 +134,26 @@ static const char *const drift_sql[] = {
 	"  old_value, new_value) "
 	"SELECT ?1, ?2, 'property_changed', n.type, n.moref, n.name, po.name, po.value, NULL "
 	"FROM object n JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
-	"JOIN property po ON po.object_id = o.id "
-	"WHERE n.snapshot_id = ?2 AND po.type <> 'group' AND po.collected AND " NSX_FILTER("n.type")
-	" AND NOT EXISTS (SELECT 1 FROM property pn WHERE pn.object_id = n.id AND pn.name = po.name)"
+	"JOIN propset_prop po ON po.set_id = o.propset_id "
+	"WHERE n.snapshot_id = ?2 AND n.propset_id IS NOT o.propset_id AND po.type <> 'group' AND po.collected AND "
+	NSX_FILTER("n.type")
+	" AND NOT EXISTS (SELECT 1 FROM propset_prop pn WHERE pn.set_id = n.propset_id AND pn.name = po.name)"
 	" AND " COVERED("n", "n.type", "po.name"),
 	/* Posture: the latest scan evaluation of each baseline both snapshots
 	 * were evaluated against, finding by finding.  Each new finding finds
-	 * its old one through the objects' and findings' indexes. */
-	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name, property, "
-	"  baseline_id, old_value, new_value) "
-	"SELECT ?1, ?2, CASE WHEN fn.status = " FAIL " AND fo.status = " SQLW(W_RS_WAIVED) " AND coalesce(w.expired, 0) "
-	"                    THEN 'waiver_expired' "
-	"                    WHEN fn.status = " FAIL " THEN 'regressed' "
-	"                    WHEN fn.status = " UNKNOWN " THEN 'became_unknown' ELSE 'fixed' END, "
-	"  n.type, n.moref, n.name, fn.rule_id, en.baseline_id, fo.status, fn.status "
-	"FROM evaluation en "
-	"JOIN evaluation eo ON eo.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?1 AND kind = 'scan' "
-	"                               AND baseline_id = en.baseline_id) "
-	"JOIN finding fn ON fn.evaluation_id = en.id "
-	"JOIN object n ON n.id = fn.object_id "
-	"JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
-	"JOIN finding fo ON fo.object_id = o.id AND fo.evaluation_id = eo.id AND (fo.rule_id = fn.rule_id "
-	"  OR fo.rule_id IN " ALIASES("en.id", "fn.rule_id") ") "
-	"LEFT JOIN waiver w ON w.id = fn.waiver_id "
-	"WHERE en.snapshot_id = ?2 AND en.kind = 'scan' "
-	"  AND en.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' "
-	"               AND baseline_id = en.baseline_id) "
-	"  AND ((fn.status = " FAIL " AND fo.status <> " FAIL ") "
-	"       OR (fn.status = " UNKNOWN " AND fo.status <> " UNKNOWN ") "
-	"       OR (fo.status = " FAIL " AND fn.status IN (" SQLW(W_RS_PASS) ", " SQLW(W_RS_NA) ")))",
+	 * its old one through the objects' and findings' indexes: first under
+	 * the rule's own id, then under its earlier ids (few rules have any, so
+	 * that part starts from them). */
+	POSTURE_INSERT "FROM evaluation en " POSTURE_OLD_EVAL
+	"JOIN finding fn ON fn.evaluation_id = en.id " POSTURE_OBJECTS
+	"JOIN finding fo ON fo.object_id = o.id AND fo.evaluation_id = eo.id AND fo.rule_id = fn.rule_id "
+	POSTURE_WHERE,
+	POSTURE_INSERT "FROM evaluation en " POSTURE_OLD_EVAL
+	"CROSS JOIN eval_rule ar ON ar.evaluation_id = en.id AND json_valid(ar.details) "
+	"CROSS JOIN json_each(ar.details, '$.aliases') j "
+	"CROSS JOIN finding fn ON fn.evaluation_id = en.id AND fn.rule_id = ar.rule_id " POSTURE_OBJECTS
+	"JOIN finding fo ON fo.object_id = o.id AND fo.evaluation_id = eo.id AND fo.rule_id = j.value "
+	POSTURE_WHERE " AND j.value IS NOT ar.rule_id",
 };
 
 static const char delete_pair[] = "DELETE FROM drift_event WHERE from_snapshot = ?1 AND to_snapshot = ?2";
@@ -207,7 +223,8 @@ static const char events_sql[] =
 	"SELECT kind, object_type, moref, object_name, property, baseline_id, old_value, new_value "
 	"FROM drift_event WHERE from_snapshot = ?1 AND to_snapshot = ?2 "
 	"AND (?3 IS NULL OR object_name = ?3 OR moref = ?3) "
-	"ORDER BY object_type, object_name, moref, baseline_id IS NOT NULL, baseline_id, property, id";
+	"ORDER BY object_type, object_name COLLATE harden_natural, moref, baseline_id IS NOT NULL, baseline_id, "
+	"property COLLATE harden_natural, id";
 
 static const char history_sql[] =
 	"WITH seen AS (SELECT s.id, s.started_at, o.id AS oid, o.type, o.moref, o.name "
@@ -258,22 +275,4 @@ int drift_history_each(struct store *st, const char *target, const char *object,
 {
 	struct walk x = { .history = fn, .ctx = ctx };
 	return store_query(st, "read", history_sql, history_row, &x, "ttt", target, object, property);
-}
-
-int drift_new_results(struct store *st, long long eval, long long ref_snap, enum rstatus status, store_count_fn fn,
-		      void *ctx)
-{
-	static const char sql[] =
-		"SELECT f.status, r.severity, count(*) FROM finding f JOIN object o ON o.id = f.object_id "
-		"JOIN eval_rule r ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "
-		"WHERE f.evaluation_id = ?1 AND f.status = ?3 AND NOT EXISTS ("
-		"  SELECT 1 FROM object po JOIN finding pf ON pf.object_id = po.id "
-		"  WHERE po.snapshot_id = ?2 AND po.type = o.type AND po.moref = o.moref "
-		"    AND (pf.rule_id = f.rule_id OR pf.rule_id IN " ALIASES("f.evaluation_id", "f.rule_id") ") "
-		"    AND pf.status = ?3 "
-		"    AND pf.evaluation_id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' "
-		"        AND baseline_id = (SELECT baseline_id FROM evaluation WHERE id = ?1))) "
-		"GROUP BY r.severity";
-	struct store_counts x = { fn, ctx };
-	return store_query(st, "read", sql, store_count_row, &x, "iit", eval, ref_snap, rstatus_name(status));
 }

@@ -70,11 +70,4 @@ typedef int (*history_fn)(void *ctx, const struct history_point *p);
 int drift_history_each(struct store *st, const char *target, const char *object, const char *property,
 		       history_fn fn, void *ctx);
 
-/* Results of evaluation eval with status that are new relative to the
- * snapshot ref_snap: no result of the same baseline, rule and object had
- * that status in ref_snap's latest scan evaluation of the baseline.  fn
- * gets the count per severity, as store_eval_counts gives them. */
-int drift_new_results(struct store *st, long long eval, long long ref_snap, enum rstatus status, store_count_fn fn,
-		      void *ctx);
-
 #endif

@@ -167,7 +167,7 @@ int jrpc_read(struct jrpc *j, json_t **msg, int timeout_ms)
 
 enum herr jrpc_write(struct jrpc *j, const json_t *msg)
 {
-	char *s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
+	char *s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
 	if (!s) {
 		err_set("cannot encode a message for %s", j->peer);
 		return HERR_COLLECT;

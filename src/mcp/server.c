@@ -206,7 +206,7 @@ static json_t *tool_call(struct mcp_ctx *x, const json_t *id, const json_t *para
 		res = tool_error(msg, out);
 	} else {
 		log_info("mcp: %s ok in %.1f ms", k->name, now_ms() - t0);
-		char *text = json_dumps(out, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+		char *text = json_dumps(out, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 		res = json_pack("{s:[{s:s, s:s}], s:o, s:b}", "content", "type", "text", "text", text,
 				"structuredContent", out, "isError", 0);
 		free(text);
@@ -347,6 +347,27 @@ json_t *mcp_str(const char *s)
 	json_t *j = json_string(c);
 	free(c);
 	return j ? j : json_string("?");
+}
+
+json_t *mcp_data(json_t *j)
+{
+	if (json_is_string(j)) {
+		char *c = xstrdup(json_string_value(j));
+		text_sanitize(c);
+		json_string_set(j, c);
+		free(c);
+	} else if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v)
+			mcp_data(v);
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(j, i, v)
+			mcp_data(v);
+	}
+	return j;
 }
 
 json_t *mcp_time(long long t)

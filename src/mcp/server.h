@@ -68,6 +68,8 @@ enum herr mcp_targets(struct mcp_ctx *x, struct targets **t);
 /* A string from the estate or a file as JSON data: a sanitised copy, or
  * null. */
 json_t *mcp_str(const char *s);
+/* Every string value in j sanitised in place, as mcp_str does; returns j. */
+json_t *mcp_data(json_t *j);
 /* Time as ISO 8601, or null for 0. */
 json_t *mcp_time(long long t);
 /* A baseline named as list_baselines names it: never a path, so that a

@@ -77,7 +77,7 @@ static int csv_write(const struct report_ctx *x)
 	fwrite(c.line.data, 1, c.line.len, x->f);
 	for (unsigned i = 0; i < x->n && rc >= 0; i++) {
 		c.baseline = x->evals[i].baseline_id;
-		rc = store_findings_each(x->st, x->evals[i].id, csv_row, &c);
+		rc = rpt_findings_each(x, x->evals[i].id, csv_row, &c);
 	}
 	buf_release(&c.line);
 	free(id);

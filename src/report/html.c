@@ -166,6 +166,7 @@ struct html_ctx {
 	const struct report_opts *o;
 	const char *target;
 	long long shown;
+	const struct report_ctx *rx;
 };
 
 /* A row of th or td cells. */
@@ -224,6 +225,36 @@ static int html_row(void *vctx, const struct finding_row *r)
 	return 0;
 }
 
+static const char *const group_columns[] = {
+	"Severity", "Rule", "Title", "Fail", "Unknown", "Waived", "Pass", "N/A", "Objects",
+};
+
+/* --group-by rule: a row per rule, its counts and first objects. */
+static int html_group(void *vctx, const struct rule_group *g)
+{
+	struct html_ctx *x = vctx;
+	if (!rpt_group_shown(x->o, g))
+		return 0;
+	struct html_page *p = x->p;
+	static const enum rstatus order[] = { RS_FAIL, RS_UNKNOWN, RS_WAIVED, RS_PASS, RS_NA };
+	enum rstatus worst = rpt_group_status(g);
+	html_open(p, "tr", status_class(worst));
+	html_elem(p, "td", severity_class(g->severity), severity_name(g->severity));
+	html_elem(p, "td", NULL, g->rule_id);
+	html_elem(p, "td", NULL, g->title);
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		char v[32];
+		snprintf(v, sizeof(v), "%lld", g->by_status[order[i]]);
+		html_elem(p, "td", NULL, v);
+	}
+	char *objs = worst == RS_PASS || worst == RS_NA ? NULL : rpt_group_objects(g, worst);
+	html_elem(p, "td", NULL, objs);
+	free(objs);
+	html_close(p);
+	x->shown++;
+	return 0;
+}
+
 static void counts_table(struct html_page *p, const struct counts *c)
 {
 	static const enum rstatus order[] = { RS_PASS, RS_FAIL, RS_UNKNOWN, RS_WAIVED, RS_NA };
@@ -269,6 +300,28 @@ static void score(struct html_page *p, const struct counts *c)
 	free(formula);
 }
 
+/* What each collector achieved, once: a failed part (NSX down) is why its
+ * rules are unknown, and its reason is told here rather than on each row. */
+static void part_rows(struct html_page *p, const struct report_ctx *x)
+{
+	struct part_info *parts = NULL;
+	unsigned np = 0;
+	if (store_parts(x->st, x->snap->id, &parts, &np) < 0)
+		return;
+	for (unsigned i = 0; i < np; i++) {
+		char *th = xasprintf("Part %s", part_name(parts[i].part));
+		char *td = parts[i].error ? xasprintf("%s: %s", part_status_name(parts[i].status), parts[i].error)
+					  : xstrdup(part_status_name(parts[i].status));
+		html_open(p, "tr", NULL);
+		html_elem(p, "th", NULL, th);
+		html_elem(p, "td", NULL, td);
+		html_close(p);
+		free(th);
+		free(td);
+	}
+	part_list_free(parts, np);
+}
+
 static void summary(struct html_page *p, const struct report_ctx *x)
 {
 	const struct snapshot_info *snap = x->snap;
@@ -291,6 +344,7 @@ static void summary(struct html_page *p, const struct report_ctx *x)
 		html_elem(p, "td", NULL, meta_rows[i][1]);
 		html_close(p);
 	}
+	part_rows(p, x);
 	html_close(p);
 	html_close(p);
 	html_elem(p, "h2", NULL, "Results");
@@ -307,7 +361,7 @@ static const char *const columns[] = {
 };
 
 /* A baseline's section; returns the store's result. */
-static int baseline(struct html_ctx *x, struct store *st, const struct evaluation_info *ev, const struct counts *c)
+static int baseline(struct html_ctx *x, const struct evaluation_info *ev, const struct counts *c)
 {
 	struct html_page *p = x->p;
 	char *h = xasprintf("Baseline %s%s%s: %s", ev->baseline_id, ev->baseline_version && *ev->baseline_version ? " v" : "",
@@ -325,16 +379,20 @@ static int baseline(struct html_ctx *x, struct store *st, const struct evaluatio
 	free(params);
 	counts_table(p, c);
 	score(p, c);
-	html_open(p, "table", "findings");
+	bool by_rule = x->o->by_rule;
+	html_open(p, "table", by_rule ? "rules" : "findings");
 	html_open(p, "thead", NULL);
-	row(p, "th", columns, ARRAY_SIZE(columns));
+	if (by_rule)
+		row(p, "th", group_columns, ARRAY_SIZE(group_columns));
+	else
+		row(p, "th", columns, ARRAY_SIZE(columns));
 	html_close(p);
 	html_open(p, "tbody", NULL);
 	x->shown = 0;
-	int rc = store_findings_each(st, ev->id, html_row, x);
+	int rc = by_rule ? rpt_rules_each(x->rx, ev->id, html_group, x) : rpt_findings_each(x->rx, ev->id, html_row, x);
 	if (rc >= 0 && !x->shown) {
 		char span[16];
-		snprintf(span, sizeof(span), "%zu", ARRAY_SIZE(columns));
+		snprintf(span, sizeof(span), "%zu", by_rule ? ARRAY_SIZE(group_columns) : ARRAY_SIZE(columns));
 		html_open(p, "tr", NULL);
 		html_open(p, "td", NULL);
 		html_attr(p, "colspan", span);
@@ -432,11 +490,18 @@ static int html_write(const struct report_ctx *x)
 	free(title);
 	if (!p)
 		return REPORT_EOUTPUT;
-	struct html_ctx h = { p, x->o, snap->target, 0 };
+	struct html_ctx h = { p, x->o, snap->target, 0, x };
 	int rc = 0;
 	summary(p, x);
+	char *view = rpt_filter_text(x->o->filter);
+	if (view) {
+		char *line = xasprintf("Filtered view: %s. The counts and the score are of all results.", view);
+		html_elem(p, "p", "filter", line);
+		free(line);
+		free(view);
+	}
 	for (unsigned i = 0; i < x->n && rc >= 0; i++)
-		rc = baseline(&h, x->st, &x->evals[i], &x->counts->per[i]);
+		rc = baseline(&h, &x->evals[i], &x->counts->per[i]);
 	/* A write error before it is the page's, not the section's. */
 	html_failed(p);
 	if (rc >= 0 && x->o->drift)

@@ -1,6 +1,7 @@
 /* The inventory of a snapshot: its objects and their properties, as a
  * table for people or as JSON (schema harden.inventory, a contract). */
 #include <jansson.h>
+#include <stdlib.h>
 
 #include "report/report_util.h"
 
@@ -48,21 +49,31 @@ static int inv_json(void *vctx, const struct sobject *o)
 	return 0;
 }
 
-int inventory_write(FILE *f, struct store *st, const struct snapshot_info *snap, enum rformat fmt)
+int inventory_write(FILE *f, struct store *st, const struct snapshot_info *snap, enum rformat fmt,
+		    const struct finding_filter *ff)
 {
 	struct inv_ctx x = { f, true };
+	const char *type = ff ? ff->type : NULL, *glob = ff ? ff->object : NULL;
 	if (fmt == FMT_TABLE) {
 		rpt_snapshot_header(f, st, snap);
+		char *view = rpt_filter_text(ff);
+		if (view) {
+			fputs("Filtered view: ", f);
+			fput_safe(f, view, 0);
+			fputc('\n', f);
+		}
+		free(view);
 		fputc('\n', f);
-		return store_objects_each(st, snap->id, NULL, inv_table, &x);
+		return store_objects_matching(st, snap->id, type, glob, inv_table, &x);
 	}
 	fputs("{\n", f);
 	rpt_json_member(f, "schema", json_string(INVENTORY_JSON_SCHEMA), true);
 	rpt_json_member(f, "schema_version", json_integer(INVENTORY_JSON_VERSION), true);
 	rpt_json_member(f, "target", json_string(snap->target), true);
 	rpt_json_member(f, "snapshot_id", json_integer(snap->id), true);
+	rpt_json_member(f, "filters", rpt_filter_json(ff), true);
 	fputs("  \"objects\": [", f);
-	int rc = store_objects_each(st, snap->id, NULL, inv_json, &x);
+	int rc = store_objects_matching(st, snap->id, type, glob, inv_json, &x);
 	fputs(x.first ? "]\n}\n" : "\n  ]\n}\n", f);
 	return rc;
 }

@@ -2,10 +2,12 @@
  * here and each finding encoded by jansson as it streams out of the store,
  * so memory stays flat. */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/report_int.h"
 #include "report/report_util.h"
+#include "report/since.h"
 #include "version.h"
 
 struct json_ctx {
@@ -33,6 +35,10 @@ static int json_row(void *vctx, const struct finding_row *r)
 	char vid[VIOLATION_ID_SIZE];
 	if (rpt_violation_id(vid, x->target, r))
 		json_object_set_new(o, "violation_id", json_string(vid));
+	/* Only when the gate compared with a reference: whether the result is
+	 * new since it. */
+	if (x->o->gate && x->o->gate->ref)
+		json_object_set_new(o, "new", json_boolean(since_is_new(x->o->gate->ref, x->target, r)));
 	json_object_set_new(o, "property", string_or_null(r->property));
 	json_object_set_new(o, "observed", string_or_null(r->observed));
 	json_object_set_new(o, "expected", string_or_null(r->expected));
@@ -118,6 +124,32 @@ static json_t *baselines_json(const struct report_ctx *x)
 	return bl;
 }
 
+static json_t *limit_or_null(long long v)
+{
+	return v >= 0 ? json_integer(v) : json_null();
+}
+
+/* The gate as the command applied it, or null when it applied none. */
+static json_t *gate_json(const struct report_gate *g)
+{
+	if (!g)
+		return json_null();
+	const struct since *ref = g->ref;
+	const char *fail_on = g->fail_on >= 0 ? severity_name((enum severity)g->fail_on) : "none";
+	json_t *o = json_pack("{s:s, s:b}", "fail_on", fail_on, "fail_on_new", g->fail_on_new);
+	char *since = ref && !ref->empty_reference ? rpt_clean(ref->what, false) : NULL;
+	json_object_set_new(o, "since", since ? json_string(since) : json_null());
+	free(since);
+	json_object_set_new(o, "max_unknown", limit_or_null(g->max_unknown));
+	json_object_set_new(o, "min_score", g->min_score >= 0 ? json_real(g->min_score) : json_null());
+	json_object_set_new(o, "new", ref ? json_pack("{s:I, s:I}", "fail", (json_int_t)g->new_fail, "unknown",
+						      (json_int_t)g->new_unknown)
+					  : json_null());
+	json_object_set_new(o, "outcome", json_string(g->exit_code == 0 ? "pass" : "fail"));
+	json_object_set_new(o, "exit_code", json_integer(g->exit_code));
+	return o;
+}
+
 static int json_write(const struct report_ctx *x)
 {
 	FILE *f = x->f;
@@ -136,13 +168,15 @@ static int json_write(const struct report_ctx *x)
 	rpt_json_member(f, "score", rpt_json_score(total), true);
 	rpt_json_member(f, "fail_on", json_string(o->fail_on >= 0 ? severity_name((enum severity)o->fail_on) : "none"),
 			true);
+	rpt_json_member(f, "gate", gate_json(o->gate), true);
 	rpt_json_member(f, "findings_include", json_string(o->all ? "all" : "fail,unknown,waived"), true);
+	rpt_json_member(f, "filters", rpt_filter_json(o->filter), true);
 	fputs("  \"findings\": [", f);
 	struct json_ctx j = { f, o, NULL, x->snap->target, true };
 	int rc = 0;
 	for (unsigned i = 0; i < x->n && rc >= 0; i++) {
 		j.baseline_id = x->evals[i].baseline_id;
-		rc = store_findings_each(x->st, x->evals[i].id, json_row, &j);
+		rc = rpt_findings_each(x, x->evals[i].id, json_row, &j);
 	}
 	fputs(j.first ? "]\n}\n" : "\n  ]\n}\n", f);
 	return rc < 0 ? rc : 0;

@@ -155,7 +155,7 @@ static int junit_write(const struct report_ctx *x)
 	for (unsigned i = 0; i < x->n && rc >= 0; i++) {
 		e |= suite_head(w, x, i, host, pkg, ts) < 0;
 		j.baseline = x->evals[i].baseline_id;
-		rc = store_findings_each(x->st, x->evals[i].id, junit_case, &j);
+		rc = rpt_findings_each(x, x->evals[i].id, junit_case, &j);
 		e |= suite_tail(w, &x->counts->per[i]) < 0;
 	}
 	e |= xmlTextWriterEndDocument(w) < 0;

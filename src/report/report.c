@@ -53,6 +53,11 @@ void report_counts_release(struct report_counts *c)
 	c->n = 0;
 }
 
+int rpt_findings_each(const struct report_ctx *x, long long eval, store_finding_fn fn, void *ctx)
+{
+	return store_findings_filtered(x->st, eval, x->o->filter, fn, ctx);
+}
+
 int report_write(FILE *f, struct store *st, const struct snapshot_info *snap,
 		 const struct evaluation_info *evals, unsigned n, const struct report_counts *c,
 		 const struct report_opts *o)

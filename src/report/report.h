@@ -25,18 +25,40 @@ struct report_output {
 	char *path;
 };
 
+struct since;
+/* The CI gate as the command decided it, for the reports that carry it
+ * (JSON): its thresholds, what --fail-on-new compared with, and the
+ * outcome. */
+struct report_gate {
+	int fail_on;		/* a severity, or -1 for none */
+	bool fail_on_new;
+	const struct since *ref;	/* the comparison made, or NULL: none */
+	long long max_unknown;	/* -1: no limit */
+	double min_score;	/* -1: no minimum */
+	long long new_fail, new_unknown;	/* with ref: results new at or above fail_on */
+	int exit_code;		/* the exit code of the command */
+};
+
 struct report_opts {
 	enum rformat format;
 	bool all;		/* include pass and not_applicable results */
 	bool color;		/* the table may colour standard output */
 	int fail_on;		/* a severity, or -1 for none */
 	bool drift;		/* HTML: a section with the drift since the previous scan */
+	/* Which results are listed (NULL: as all says); counts and score
+	 * stay those of the whole evaluation. */
+	const struct finding_filter *filter;
+	bool by_rule;		/* table, HTML, JSON: one entry per rule (--group-by rule) */
+	const struct report_gate *gate;	/* NULL: no gate was applied */
 };
 
 long long counts_status(const struct counts *c, enum rstatus s);
-/* The compliance score in percent: passed / (passed + failed), waived and
- * unknown results left out; false when nothing passed or failed. */
+/* The compliance score in percent to one decimal: tenths =
+ * (1000 * passed + (passed + failed) / 2) / (passed + failed) in integer
+ * arithmetic (half rounds up), pct = tenths / 10; waived and unknown
+ * results are left out.  False when nothing passed or failed. */
 bool report_score(const struct counts *c, double *pct);
+bool report_score_tenths(const struct counts *c, long long *tenths);
 
 /* The counts of a list of evaluations, each and summed, read from the
  * store once and handed to every writer. */
@@ -61,7 +83,9 @@ void json_stream_close(FILE *f, bool first);
 int report_write(FILE *f, struct store *st, const struct snapshot_info *snap,
 		 const struct evaluation_info *evals, unsigned n, const struct report_counts *c,
 		 const struct report_opts *o);
-int inventory_write(FILE *f, struct store *st, const struct snapshot_info *snap, enum rformat fmt);
+/* The objects of ff's --object and --type (ff may be NULL: all). */
+int inventory_write(FILE *f, struct store *st, const struct snapshot_info *snap, enum rformat fmt,
+		    const struct finding_filter *ff);
 
 /* Several outputs at once.  report_output_parse splits "FORMAT:PATH" at its
  * first colon; unknown formats and empty paths fail with the error set. */

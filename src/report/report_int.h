@@ -29,6 +29,31 @@ struct report_writer {
 	bool contract;
 };
 
+/* The findings of evaluation eval that x's filter lets through, in the
+ * store's order (severity, rule, object, naturally sorted). */
+int rpt_findings_each(const struct report_ctx *x, long long eval, store_finding_fn fn, void *ctx);
+
+/* One rule's findings folded (byrule.c): the count of each status and the
+ * first few objects of each, by name (or moref when unnamed). */
+#define RULE_GROUP_SAMPLE 5
+struct rule_group {
+	char *rule_id, *title;
+	enum severity severity;
+	long long by_status[RS_COUNT];
+	char *sample[RS_COUNT][RULE_GROUP_SAMPLE];
+	unsigned nsample[RS_COUNT];
+};
+typedef int (*rule_group_fn)(void *ctx, const struct rule_group *g);
+/* The rules of evaluation eval, one group each, in the store's order; the
+ * filter applies to the rows counted. */
+int rpt_rules_each(const struct report_ctx *x, long long eval, rule_group_fn fn, void *ctx);
+/* Whether o lists a group: it has results of a status that o shows. */
+bool rpt_group_shown(const struct report_opts *o, const struct rule_group *g);
+/* The group's worst status: fail, unknown, waived, pass, not applicable. */
+enum rstatus rpt_group_status(const struct rule_group *g);
+/* "a, b, c ... and N more" of the objects with status s, or NULL if none. */
+char *rpt_group_objects(const struct rule_group *g, enum rstatus s);
+
 /* Each defined in its own file: table.c, json.c, sarif.c, ... */
 extern const struct report_writer report_table;
 extern const struct report_writer report_json;

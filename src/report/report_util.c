@@ -14,17 +14,91 @@ long long counts_status(const struct counts *c, enum rstatus s)
 	return n;
 }
 
-bool report_score(const struct counts *c, double *pct)
+bool report_score_tenths(const struct counts *c, long long *tenths)
 {
 	long long pass = counts_status(c, RS_PASS), fail = counts_status(c, RS_FAIL);
 	if (pass + fail == 0)
 		return false;
-	*pct = 100.0 * (double)pass / (double)(pass + fail);
+	*tenths = (1000 * pass + (pass + fail) / 2) / (pass + fail);
 	return true;
+}
+
+bool report_score(const struct counts *c, double *pct)
+{
+	long long t;
+	if (!report_score_tenths(c, &t))
+		return false;
+	*pct = (double)t / 10;
+	return true;
+}
+
+/* The names of the bits set, joined by sep. */
+static void bit_names(struct buf *b, unsigned bits, unsigned n, bool sev, const char *sep)
+{
+	bool first = true;
+	for (unsigned i = n; i-- > 0;) {
+		unsigned k = sev ? i : n - 1 - i;	/* severities highest first, statuses in order */
+		if (!(bits & (1u << k)))
+			continue;
+		buf_printf(b, "%s%s", first ? "" : sep, sev ? severity_name((enum severity)k) : rstatus_name((enum rstatus)k));
+		first = false;
+	}
+}
+
+char *rpt_filter_text(const struct finding_filter *ff)
+{
+	if (!finding_filter_active(ff))
+		return NULL;
+	struct buf b = BUF_INIT;
+	if (ff->severities) {
+		buf_puts(&b, "severity ");
+		bit_names(&b, ff->severities, SEV_COUNT, true, ", ");
+	}
+	if (ff->statuses) {
+		buf_puts(&b, b.len ? "; status " : "status ");
+		bit_names(&b, ff->statuses, RS_COUNT, false, ", ");
+	}
+	const char *const globs[][2] = { { "rule", ff->rule }, { "object", ff->object }, { "type", ff->type } };
+	for (size_t i = 0; i < ARRAY_SIZE(globs); i++)
+		if (globs[i][1])
+			buf_printf(&b, "%s%s '%s'", b.len ? "; " : "", globs[i][0], globs[i][1]);
+	return buf_detach(&b);
+}
+
+json_t *rpt_filter_json(const struct finding_filter *ff)
+{
+	json_t *o = json_object();
+	if (!ff)
+		return o;
+	const unsigned bits[] = { ff->severities, ff->statuses };
+	const char *const keys[] = { "severity", "status" };
+	for (int k = 0; k < 2; k++) {
+		if (!bits[k])
+			continue;
+		json_t *a = json_array();
+		unsigned n = k ? RS_COUNT : SEV_COUNT;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned b = k ? i : n - 1 - i;
+			if (bits[k] & (1u << b))
+				json_array_append_new(a, json_string(k ? rstatus_name((enum rstatus)b)
+								       : severity_name((enum severity)b)));
+		}
+		json_object_set_new(o, keys[k], a);
+	}
+	if (ff->rule)
+		json_object_set_new(o, "rule", json_string(ff->rule));
+	if (ff->object)
+		json_object_set_new(o, "object", json_string(ff->object));
+	if (ff->type)
+		json_object_set_new(o, "type", json_string(ff->type));
+	return o;
 }
 
 bool rpt_show(const struct report_opts *o, enum rstatus status)
 {
+	/* --status replaces the default set (and --all). */
+	if (o->filter && o->filter->statuses)
+		return (o->filter->statuses >> status) & 1u;
 	return o->all || status == RS_FAIL || status == RS_UNKNOWN || status == RS_WAIVED;
 }
 
@@ -215,7 +289,7 @@ void json_stream_item(FILE *f, json_t *item, bool *first)
 {
 	fputs(*first ? "\n    " : ",\n    ", f);
 	*first = false;
-	json_dumpf(item, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_dumpf(item, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | RPT_JSON_REALS);
 	json_decref(item);
 }
 
@@ -264,7 +338,7 @@ json_t *rpt_json_typed(const char *type, const char *value)
 void rpt_json_member(FILE *f, const char *key, json_t *v, bool comma)
 {
 	fprintf(f, "  \"%s\": ", key);
-	json_dumpf(v, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+	json_dumpf(v, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | JSON_ENCODE_ANY | RPT_JSON_REALS);
 	fputs(comma ? ",\n" : "\n", f);
 	json_decref(v);
 }
@@ -279,8 +353,8 @@ json_t *rpt_json_by_status(const struct counts *c)
 
 json_t *rpt_json_score(const struct counts *c)
 {
-	double pct;
-	return report_score(c, &pct) ? json_real((double)(long long)(pct * 10 + 0.5) / 10) : json_null();
+	long long t;
+	return report_score_tenths(c, &t) ? json_real((double)t / 10) : json_null();
 }
 
 void rpt_snapshot_header(FILE *f, struct store *st, const struct snapshot_info *snap)

@@ -31,6 +31,11 @@ char *rpt_trace_refs(const struct rpt_trace *t, const char *sep);
 json_t *rpt_params_json(const char *params);
 char *rpt_params_text(const char *params);
 
+/* What a filter keeps, in words ("severity high, critical; rule 'cis-*'"),
+ * or NULL when ff has no condition; and as a JSON object ({} when none). */
+char *rpt_filter_text(const struct finding_filter *ff);
+json_t *rpt_filter_json(const struct finding_filter *ff);
+
 /* Whether a result is listed under o's --all rule. */
 bool rpt_show(const struct report_opts *o, enum rstatus status);
 
@@ -74,6 +79,9 @@ json_t *rpt_json_typed(const char *type, const char *value);
 void rpt_json_member(FILE *f, const char *key, json_t *v, bool comma);
 /* The count of each status of c, as an object keyed by status name. */
 json_t *rpt_json_by_status(const struct counts *c);
+/* Reals at 15 significant digits: a score of 81.4 prints as 81.4, not as
+ * the nearest double's 17 digits. */
+#define RPT_JSON_REALS JSON_REAL_PRECISION(15)
 /* The score of c to one decimal, as the HTML report prints it, or null. */
 json_t *rpt_json_score(const struct counts *c);
 

@@ -1,5 +1,6 @@
 /* The table: plain text for people, coloured on a terminal. */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/report_int.h"
@@ -95,6 +96,40 @@ static int table_row(void *vctx, const struct finding_row *r)
 	return 0;
 }
 
+/* --group-by rule: a rule, its counts, and the first objects of its worst
+ * status ("... and N more"), in three lines whatever the object count. */
+static int table_group(void *vctx, const struct rule_group *g)
+{
+	struct table_ctx *x = vctx;
+	if (!rpt_group_shown(x->o, g))
+		return 0;
+	FILE *f = x->f;
+	enum rstatus worst = rpt_group_status(g);
+	status_label(f, worst, x->o->color);
+	fprintf(f, "%-8s  ", severity_name(g->severity));
+	fput_safe(f, g->rule_id, 16);
+	static const enum rstatus order[] = { RS_FAIL, RS_UNKNOWN, RS_WAIVED, RS_PASS, RS_NA };
+	const char *sep = "  ";
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		if (!g->by_status[order[i]])
+			continue;
+		fprintf(f, "%s%lld %s", sep, g->by_status[order[i]], order[i] == RS_NA ? "n/a" : rstatus_name(order[i]));
+		sep = ", ";
+	}
+	fputs("\n        ", f);
+	fput_safe(f, g->title, 0);
+	fputc('\n', f);
+	char *objs = worst == RS_PASS || worst == RS_NA ? NULL : rpt_group_objects(g, worst);
+	if (objs) {
+		fprintf(f, "        %s: ", worst == RS_FAIL ? "failing" : rstatus_name(worst));
+		fput_safe(f, objs, 0);
+		fputc('\n', f);
+	}
+	free(objs);
+	x->shown++;
+	return 0;
+}
+
 static void by_severity(FILE *f, const char *label, const struct counts *c, enum rstatus st)
 {
 	fputs(label, f);
@@ -131,6 +166,13 @@ static int table_write(const struct report_ctx *x)
 	const struct report_opts *o = x->o;
 	int rc = 0;
 	rpt_snapshot_header(f, x->st, x->snap);
+	char *view = rpt_filter_text(o->filter);
+	if (view) {
+		/* The counts stay the whole evaluation's: say the list is not. */
+		fputs("Filtered view: ", f);
+		fput_safe(f, view, 0);
+		fputs(" (the counts and score are of all results)\n", f);
+	}
 	for (unsigned i = 0; i < x->n && !rc; i++) {
 		const struct evaluation_info *ev = &x->evals[i];
 		fprintf(f, "Baseline %s", ev->baseline_id);
@@ -146,15 +188,18 @@ static int table_write(const struct report_ctx *x)
 		free(params);
 		fputc('\n', f);
 		struct table_ctx t = { f, o, x->snap->target, 0 };
-		if ((rc = store_findings_each(x->st, ev->id, table_row, &t)) < 0)
+		rc = o->by_rule ? rpt_rules_each(x, ev->id, table_group, &t) : rpt_findings_each(x, ev->id, table_row, &t);
+		if (rc < 0)
 			break;
 		if (!t.shown)
-			fputs(o->all ? "(no results)\n" : "No failing or unknown results.\n", f);
+			fputs(view ? "No results in this view.\n" : o->all ? "(no results)\n"
+								      : "No failing or unknown results.\n", f);
 		fputc('\n', f);
 		table_summary(f, &x->counts->per[i], o);
 		if (i + 1 < x->n)
 			fputc('\n', f);
 	}
+	free(view);
 	return rc;
 }
 

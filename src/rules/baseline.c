@@ -629,8 +629,11 @@ static int parse_parameters(struct yctx *y, yaml_node_t *v, struct baseline *b)
 			yaml_node_t *d = NULL;
 			for (yaml_node_pair_t *q = val->data.mapping.pairs.start; q < val->data.mapping.pairs.top; q++) {
 				const char *qk = yamlx_scalar(node(y, q->key));
+				const char *qv = yamlx_scalar(node(y, q->value));
 				if (qk && !strcmp(qk, "default"))
 					d = node(y, q->value);
+				else if (qk && !strcmp(qk, "description") && qv && !pr->description)
+					pr->description = xstrdup(qv);
 				else if (!qk || strcmp(qk, "description"))
 					return yamlx_error(y->file, node(y, q->key), "unknown key '%s' in parameter '%s'", yamlx_name(qk ? qk : ""), k);
 			}
@@ -734,6 +737,11 @@ static int parse_text(struct baseline **out, const char *name, const char *text,
 		baseline_free(b);
 		return -1;
 	}
+	/* Where each rule is defined, stored with the evaluation: SARIF points
+	 * at it, and a rule inherited unchanged keeps its parent's. */
+	for (unsigned i = 0; i < b->nrules; i++)
+		json_object_set_new(b->rules[i].details, "source",
+				    json_pack("{s:s, s:s, s:i}", "baseline", b->id, "file", name, "line", b->rules[i].line));
 	*out = b;
 	return 0;
 }
@@ -769,8 +777,16 @@ static void inherit(struct baseline *child, struct baseline *parent)
 	for (unsigned j = 0; j < child->nparams; j++)
 		pv[np++] = child->params[j];
 	for (unsigned i = 0; i < parent->nparams; i++) {
-		if (baseline_has_param(child, parent->params[i].name))
+		if (baseline_has_param(child, parent->params[i].name)) {
+			/* A default changed without a word keeps the parent's. */
+			for (unsigned j = 0; j < np; j++) {
+				if (!pv[j].description && !strcmp(pv[j].name, parent->params[i].name)) {
+					pv[j].description = parent->params[i].description;
+					parent->params[i].description = NULL;
+				}
+			}
 			continue;
+		}
 		pv[np++] = parent->params[i];
 		memset(&parent->params[i], 0, sizeof(parent->params[i]));
 	}
@@ -1085,6 +1101,7 @@ void baseline_free(struct baseline *b)
 	for (unsigned i = 0; i < b->nparams; i++) {
 		free(b->params[i].name);
 		free(b->params[i].where);
+		free(b->params[i].description);
 		free(b->params[i].force_value);
 		free(b->params[i].force_source);
 		strlist_release(&b->params[i].values);
@@ -1127,7 +1144,7 @@ void baseline_dirs(struct strlist *out)
 
 static int name_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return natcmp(*(char *const *)a, *(char *const *)b);
 }
 
 void baseline_catalog(const char *sub, struct strlist *stems, struct strlist *paths)

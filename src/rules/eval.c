@@ -120,6 +120,22 @@ char *check_describe(const struct check *c)
 	case OP_NOT_CONTAINS: buf_printf(&b, "does not contain %s", c->value); break;
 	case OP_EMPTY: buf_puts(&b, c->flag ? "empty" : "not empty"); break;
 	case OP_PRESENT: buf_puts(&b, c->flag ? "present" : "absent"); break;
+	case OP_ALL:
+	case OP_ANY:
+		buf_puts(&b, c->op == OP_ALL ? "all of: " : "any of: ");
+		for (unsigned i = 0; i < c->nkids; i++) {
+			char *k = check_describe(c->kids[i]);
+			buf_printf(&b, "%s%s%s%s", i ? "; " : "", c->kids[i]->property ? c->kids[i]->property : "",
+				   c->kids[i]->property ? " " : "", k);
+			free(k);
+		}
+		break;
+	case OP_NOT: {
+		char *k = check_describe(c->kids[0]);
+		buf_printf(&b, "not (%s)", k);
+		free(k);
+		break;
+	}
 	default: break;
 	}
 	if (c->deflt)
@@ -327,6 +343,13 @@ static enum rstatus eval_check(const struct check *c, const struct sobject *o, s
 		ev_move(ev, &unknown);
 		return RS_UNKNOWN;
 	}
+	/* Every child's evidence: say whether one of them would do or all
+	 * are needed, so a failed any: does not read as if all were due. */
+	if (c->nkids > 1 && joined.expected) {
+		char *e = xasprintf("%s: %s", c->op == OP_ALL ? "all of" : "any of", joined.expected);
+		free(joined.expected);
+		joined.expected = e;
+	}
 	ev_move(ev, &joined);
 	return decide == RS_FAIL ? RS_PASS : RS_FAIL;
 }
@@ -341,7 +364,23 @@ static enum rstatus applies(const struct rule *r, const struct sobject *o, struc
 	enum rstatus a = eval_check(r->when, o, ev);
 	if (a == RS_PASS)
 		evidence_release(ev);
-	return a == RS_FAIL ? RS_NA : a;
+	if (a != RS_FAIL)
+		return a;
+	/* Not applicable: the evidence is the condition that did not hold,
+	 * with the value seen, worded as such rather than as a failure. */
+	char *e;
+	if (ev->property && !strstr(ev->property, "; ")) {
+		const char *x = ev->expected ? ev->expected : "?";
+		bool verb = !strncmp(x, "does ", 5) || !strncmp(x, "matches ", 8) || !strncmp(x, "contains ", 9);
+		e = xasprintf("the rule applies only when %s %s%s", ev->property, verb ? "" : "is ", x);
+	} else {
+		char *d = check_describe(r->when);
+		e = xasprintf("the rule applies only when %s", d);
+		free(d);
+	}
+	free(ev->expected);
+	ev->expected = e;
+	return RS_NA;
 }
 
 enum rstatus rule_eval(const struct rule *r, const struct sobject *o, struct evidence *ev)
@@ -453,6 +492,18 @@ static bool sql_reads(const struct baseline *b, const char *otype)
 	return false;
 }
 
+/* The property of an SQL rule's evidence: what the query reads. */
+static char *sql_property(const struct rule *r)
+{
+	if (!r->reads.n)
+		return xstrdup("SQL query");
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "SQL query over ");
+	for (size_t i = 0; i < r->reads.n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", r->reads.v[i]);
+	return buf_detach(&b);
+}
+
 static enum rstatus sql_rule_eval(const struct rule *r, const struct sobject *o, const struct sqlset *set,
 				  struct evidence *ev)
 {
@@ -461,7 +512,9 @@ static enum rstatus sql_rule_eval(const struct rule *r, const struct sobject *o,
 		return a;
 	const char *expected = r->sql_expected ? r->sql_expected : "not returned by the SQL check";
 	if (set->error) {
-		ev_set(ev, "sql", "(not evaluated)", xasprintf("%s; the check failed: %s", expected, set->error));
+		char *prop = sql_property(r);
+		ev_set(ev, prop, "(not evaluated)", xasprintf("%s; the check failed: %s", expected, set->error));
+		free(prop);
 		return RS_UNKNOWN;
 	}
 	/* What the query reads must have been collected for this object, and
@@ -475,8 +528,15 @@ static enum rstatus sql_rule_eval(const struct rule *r, const struct sobject *o,
 		ev_set(ev, set->gap_prop, set->gap, xstrdup(expected));
 		return RS_UNKNOWN;
 	}
+	/* What the query found: this object's row (its value when the query
+	 * gives one) and how many objects it returned in all. */
 	const struct sqlrow *row = sqlset_find(set, o->moref);
-	ev_set(ev, "sql", !row ? "(not returned)" : row->observed ? row->observed : "(returned)", xstrdup(expected));
+	char *prop = sql_property(r);
+	char *seen = xasprintf("%s (the query returned %zu of the %s objects)",
+			       !row ? "not returned" : row->observed ? row->observed : "returned", set->n, r->object_type);
+	ev_set(ev, prop, seen, xstrdup(expected));
+	free(seen);
+	free(prop);
 	return row ? RS_FAIL : RS_PASS;
 }
 
@@ -505,7 +565,7 @@ static int eval_object(void *vctx, const struct sobject *o)
 		if (s == RS_FAIL) {
 			/* An active waiver turns a failure into waived; an expired
 			 * one stays attached to the failure so reports can say so. */
-			const struct waiver *wv = waivers_match(x->w, r->id, &r->aliases, o);
+			const struct waiver *wv = waivers_match(x->w, x->b->id, r->id, &r->aliases, o);
 			if (wv) {
 				waiver = wv->id;
 				if (!wv->expired)
@@ -561,7 +621,7 @@ static int eval_missing_part(struct eval_ctx *x, long long snap, const struct pa
 			    ? xstrdup("(not collected: the target names no NSX manager)")
 		    : p->status == PS_NOT_NEEDED
 			    ? xstrdup("(not collected: no baseline of the scan read an NSX type, so NSX was not contacted)")
-			    : xasprintf("(not collected: the NSX part failed: %s)", p->error ? p->error : "unknown error");
+			    : xstrdup("(not collected: the NSX part failed; the snapshot's parts say why)");
 	int rc = eval_unknown_on_part(x, snap, NSX_PART_OBJECT, part_name(PART_NSX), why);
 	free(why);
 	return rc;
@@ -581,10 +641,13 @@ static int eval_no_objects(struct eval_ctx *x, long long snap)
 	return rc;
 }
 
-static int store_waivers(struct store *st, long long eval, const struct waivers *w, const char *source)
+static int store_waivers(struct store *st, long long eval, const char *baseline, const struct waivers *w,
+			 const char *source)
 {
 	for (size_t i = 0; w && i < w->n; i++) {
 		struct waiver *x = &w->v[i];
+		if (!waiver_for_baseline(x, baseline))
+			continue;	/* another baseline's: not in force here */
 		json_t *sel = json_object();
 		if (x->moref)
 			json_object_set_new(sel, "moref", json_string(x->moref));
@@ -619,7 +682,7 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 	free(params);
 	if (rc < 0)
 		goto fail;
-	if ((rc = store_waivers(st, sum->eval_id, w, waiver_source)) < 0)
+	if ((rc = store_waivers(st, sum->eval_id, b->id, w, waiver_source)) < 0)
 		goto fail;
 	for (unsigned i = 0; i < b->nrules; i++) {
 		const struct rule *r = &b->rules[i];
@@ -658,7 +721,8 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 			rc = eval_missing_part(&x, snap, p);
 		else
 			rc = store_objects_each(st, snap, types.v[i], eval_object, &x);
-		if (rc >= 0 && part == PART_VCENTER && !x.seen && strcmp(types.v[i], VCENTER_PART_OBJECT))
+		if (rc >= 0 && part == PART_VCENTER && !x.seen && strcmp(types.v[i], VCENTER_PART_OBJECT) &&
+		    !vocab_may_be_absent(types.v[i]))
 			rc = eval_no_objects(&x, snap);
 		if (rc < 0)
 			break;

@@ -45,6 +45,7 @@ struct param {
 	char *name;
 	struct strlist values;	/* the default: one value, or a list */
 	bool list;
+	char *description;	/* what it means, or NULL */
 	char *where;		/* file:line:col of its definition */
 	/* In force after baseline_bind: the value (a list joined by commas)
 	 * and where it came from: "default", "--set" or "targets file F:L:C". */

@@ -37,6 +37,7 @@ static bool valid_date(const char *s)
 static void waiver_release(struct waiver *w)
 {
 	free(w->rule);
+	free(w->baseline);
 	free(w->moref);
 	free(w->name);
 	free(w->cluster);
@@ -92,7 +93,8 @@ static int parse_waiver(struct wctx *y, yaml_node_t *n, struct waiver *w, const 
 		const char *s = yamlx_scalar(v);
 		if (!s)
 			return yamlx_error(y->file, v, "key '%s' must be a scalar", k);
-		char **dst = !strcmp(k, "rule") ? &w->rule : !strcmp(k, "justification") ? &w->justification
+		char **dst = !strcmp(k, "rule") ? &w->rule : !strcmp(k, "baseline") ? &w->baseline
+			   : !strcmp(k, "justification") ? &w->justification
 			   : !strcmp(k, "approver") ? &w->approver : !strcmp(k, "expires") ? &w->expires
 			   : !strcmp(k, "ticket") ? &w->ticket : NULL;
 		if (!dst)
@@ -129,7 +131,10 @@ int waivers_load(struct waivers *w, const char *path, const char *today)
 	return rc;
 }
 
-int waivers_parse(struct waivers *w, const char *path, const char *text, size_t len, const char *today)
+/* With errs, every waiver is parsed and each error kept; without, the
+ * first error ends the parse. */
+static int parse_file(struct waivers *w, const char *path, const char *text, size_t len, const char *today,
+		      struct strlist *errs)
 {
 	memset(w, 0, sizeof(*w));
 	yaml_document_t doc;
@@ -158,8 +163,13 @@ int waivers_parse(struct waivers *w, const char *path, const char *text, size_t 
 	size_t n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
 	w->v = xcalloc(n ? n : 1, sizeof(*w->v));
 	for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
-		if (parse_waiver(&y, yaml_document_get_node(&doc, *it), &w->v[w->n++], today) < 0)
+		if (parse_waiver(&y, yaml_document_get_node(&doc, *it), &w->v[w->n++], today) == 0)
+			continue;
+		if (!errs)
 			goto out_doc;
+		strlist_add(errs, err_get());
+		waiver_release(&w->v[--w->n]);
+		memset(&w->v[w->n], 0, sizeof(w->v[w->n]));
 	}
 	rc = 0;
 out_doc:
@@ -174,6 +184,22 @@ out:
 	return rc;
 }
 
+int waivers_parse(struct waivers *w, const char *path, const char *text, size_t len, const char *today)
+{
+	return parse_file(w, path, text, len, today, NULL);
+}
+
+int waivers_check(struct waivers *w, const char *path, const char *today, struct strlist *errs)
+{
+	memset(w, 0, sizeof(*w));
+	size_t len, before = errs->n;
+	char *text = file_read(path, &len);
+	if (!text || parse_file(w, path, text, len, today, errs) < 0)
+		strlist_add(errs, err_get());
+	free(text);
+	return (int)(errs->n - before);
+}
+
 void waivers_release(struct waivers *w)
 {
 	for (size_t i = 0; i < w->n; i++)
@@ -182,7 +208,12 @@ void waivers_release(struct waivers *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static bool selects(const struct waiver *w, const struct sobject *o)
+bool waiver_for_baseline(const struct waiver *w, const char *baseline)
+{
+	return !w->baseline || !baseline || !strcmp(w->baseline, baseline);
+}
+
+bool waiver_selects(const struct waiver *w, const struct sobject *o)
 {
 	if (w->moref && strcmp(w->moref, o->moref))
 		return false;
@@ -196,14 +227,14 @@ static bool selects(const struct waiver *w, const struct sobject *o)
 	return true;
 }
 
-const struct waiver *waivers_match(const struct waivers *w, const char *rule, const struct strlist *aliases,
-				   const struct sobject *o)
+const struct waiver *waivers_match(const struct waivers *w, const char *baseline, const char *rule,
+				   const struct strlist *aliases, const struct sobject *o)
 {
 	const struct waiver *expired = NULL;
 	for (size_t i = 0; w && i < w->n; i++) {
 		const struct waiver *x = &w->v[i];
 		bool named = !strcmp(x->rule, rule) || (aliases && strlist_has(aliases, x->rule));
-		if (!named || !selects(x, o))
+		if (!named || !waiver_for_baseline(x, baseline) || !waiver_selects(x, o))
 			continue;
 		if (!x->expired)
 			return x;

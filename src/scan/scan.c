@@ -10,6 +10,8 @@
 
 #include "nsx/nsx.h"
 #include "drift/drift.h"
+#include "util/progress.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 #include "vcenter/vc.h"
 
@@ -33,6 +35,18 @@ struct part_ops {
 static enum herr from_store(int r)
 {
 	return r == HERR_FULL || r == HERR_BUSY ? r : HERR_STORE;
+}
+
+/* Whether SIGINT or SIGTERM asked the scan to stop: then the reason is
+ * the error message and s->interrupted the signal. */
+static bool stop_requested(struct scan *s)
+{
+	int sig = interrupt_pending();
+	if (!sig)
+		return false;
+	s->interrupted = sig;
+	err_set("interrupted by %s", interrupt_name(sig));
+	return true;
 }
 
 static const struct endpoint *vc_endpoint(const struct target *t)
@@ -238,6 +252,10 @@ static enum herr part_outcome(struct scan *s, struct store *st, long long snap, 
 		}
 		return HERR_OK;
 	}
+	if (stop_requested(s)) {
+		store_part_set(st, snap, p->part, PS_FAILED, e->url, err_get(), ps);
+		return HERR_COLLECT;
+	}
 	char *msg = xstrdup(err_get());
 	enum herr rc = (enum herr)r;
 	if (p->required || rc == HERR_STORE || rc == HERR_FULL || rc == HERR_BUSY) {
@@ -319,6 +337,12 @@ static enum herr verify_remediations(struct scan *s, struct store *st)
 static enum herr scan_lock(struct store *st, int wait_s)
 {
 	if (store_scan_lock(st, wait_s) < 0) {
+		/* A signal while waiting for another scan's lock. */
+		int sig = interrupt_pending();
+		if (sig) {
+			err_set("interrupted by %s", interrupt_name(sig));
+			return HERR_COLLECT;
+		}
 		log_error("%s", err_get());
 		return HERR_BUSY;
 	}
@@ -343,7 +367,9 @@ static enum herr snapshot_begin(struct scan *s, struct store *st, long long *sna
 static enum herr fail_snapshot(struct scan *s, struct store *st, long long snap, enum herr rc)
 {
 	char *why = xstrdup(err_get());
-	if (store_snapshot_end(st, snap, SNAP_FAILED, why, &s->stats) == 0 && rc != HERR_STORE && rc != HERR_FULL)
+	s->failed_id = snap;
+	if (store_snapshot_end(st, snap, SNAP_FAILED, why, &s->stats) == 0 && rc != HERR_STORE && rc != HERR_FULL &&
+	    !s->interrupted)
 		log_info("snapshot %lld marked failed; earlier snapshots are unchanged", snap);
 	err_set("%s", why);
 	free(why);
@@ -363,13 +389,14 @@ static enum herr scan_finish(struct scan *s, struct store *st, long long snap)
 	}
 	enum herr rc = scan_evaluate(st, &s->snapshot, s->baselines, s->nbaselines, "scan", s->waivers,
 				     s->waiver_source, &s->evals, &s->nevals, &s->eval_ms);
-	if (!rc)
+	if (!rc && !stop_requested(s))
 		rc = store_drift(s, st);
-	if (!rc)
+	if (!rc && !s->interrupted)
 		rc = verify_remediations(s, st);
-	if (rc) {
-		err_set("evaluation of snapshot %lld failed: %s", snap, err_get());
-		return fail_snapshot(s, st, snap, rc);
+	if (rc || s->interrupted || stop_requested(s)) {
+		if (!stop_requested(s))
+			err_set("evaluation of snapshot %lld failed: %s", snap, err_get());
+		return fail_snapshot(s, st, snap, rc ? rc : HERR_COLLECT);
 	}
 	snapshot_info_release(&s->snapshot);
 	if (store_snapshot_end(st, snap, SNAP_COMPLETED, NULL, &s->stats) < 0 ||
@@ -383,15 +410,19 @@ static enum herr scan_finish(struct scan *s, struct store *st, long long snap)
 enum herr scan_run(struct scan *s, struct store *st)
 {
 	long long snap;
+	if (stop_requested(s))
+		return HERR_COLLECT;	/* before any snapshot */
 	enum herr rc = scan_lock(st, s->wait_s);
+	if (rc == HERR_COLLECT)
+		stop_requested(s);
 	if (!rc)
 		rc = snapshot_begin(s, st, &snap);
 	if (rc)
 		return rc;
 	for (unsigned i = 0; i < ARRAY_SIZE(parts) && !rc; i++)
-		rc = run_part(s, st, snap, &parts[i]);
-	if (rc)
-		return fail_snapshot(s, st, snap, rc);
+		rc = stop_requested(s) ? HERR_COLLECT : run_part(s, st, snap, &parts[i]);
+	if (rc || stop_requested(s))
+		return fail_snapshot(s, st, snap, rc ? rc : HERR_COLLECT);
 	return scan_finish(s, st, snap);
 }
 
@@ -405,6 +436,13 @@ static void collect_target(struct scan *s)
 		struct scan_job_part *jp = &s->job.part[p->part];
 		if (!p->endpoint(s->target)->present || !part_needed(s, p))
 			continue;
+		if (interrupt_pending()) {
+			/* No new connection after a signal: the writer marks
+			 * the snapshot failed. */
+			jp->rc = HERR_COLLECT;
+			jp->msg = xasprintf("interrupted by %s", interrupt_name(interrupt_pending()));
+			break;
+		}
 		struct sink_to to = { NULL, 0, &jp->batch };
 		jp->rc = collect_part(s, &to, p, &jp->stats);
 		if (jp->rc)
@@ -435,7 +473,7 @@ static int write_batch(struct store *st, long long snap, struct scan_job_part *j
 static enum herr write_target(struct scan *s, struct store *st)
 {
 	long long snap = s->job.snap;
-	enum herr rc = HERR_OK;
+	enum herr rc = stop_requested(s) ? HERR_COLLECT : HERR_OK;
 	for (unsigned i = 0; i < ARRAY_SIZE(parts) && !rc; i++) {
 		const struct part_ops *p = &parts[i];
 		struct scan_job_part *jp = &s->job.part[p->part];
@@ -449,8 +487,8 @@ static enum herr write_target(struct scan *s, struct store *st)
 		batch_release(&jp->batch);
 		rc = part_outcome(s, st, snap, p, r, &jp->stats);
 	}
-	if (rc)
-		return fail_snapshot(s, st, snap, rc);
+	if (rc || stop_requested(s))
+		return fail_snapshot(s, st, snap, rc ? rc : HERR_COLLECT);
 	return scan_finish(s, st, snap);
 }
 
@@ -555,8 +593,16 @@ enum herr scan_evaluate(struct store *st, const struct snapshot_info *si, struct
 	*out = evals;
 	*nout = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (interrupt_pending()) {
+			err_set("interrupted by %s", interrupt_name(interrupt_pending()));
+			return HERR_COLLECT;
+		}
 		struct eval_summary sum;
+		char step[160];
+		snprintf(step, sizeof(step), "evaluating %s", bl[i]->id);
+		progress_show(step, "baseline %zu of %zu, %u rules", i + 1, n, bl[i]->nrules);
 		int r = rules_evaluate(st, si->id, bl[i], kind, w, waiver_source, &sum);
+		progress_clear();
 		if (r < 0) {
 			log_error("%s", err_get());
 			return from_store(r);

@@ -53,6 +53,8 @@ struct scan {
 		enum herr rc;	/* what scan_run would have returned */
 		char *error;	/* and its message */
 	} job;
+	int interrupted;	/* SIGINT or SIGTERM stopped the scan (see util/interrupt.h) */
+	long long failed_id;	/* the snapshot marked failed, or 0 */
 };
 
 /* Reads the passwords and warns about endpoints without TLS verification,
@@ -60,7 +62,10 @@ struct scan {
 enum herr scan_prepare(struct scan *s);
 /* Collects, evaluates and stores drift.  Returns 0 with the evaluations
  * in s (s->part_err tells of a failed NSX part), or an error: the
- * snapshot is then marked failed and earlier snapshots are untouched. */
+ * snapshot is then marked failed and earlier snapshots are untouched.
+ * After SIGINT or SIGTERM (util/interrupt.h) it stops at the next transfer
+ * or step, logs out, marks the snapshot failed ("interrupted by SIGINT"),
+ * sets s->interrupted and returns HERR_COLLECT without a message. */
 enum herr scan_run(struct scan *s, struct store *st);
 void scan_release(struct scan *s);
 /* Several targets (each prepared with scan_prepare): their snapshots are

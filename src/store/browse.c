@@ -49,12 +49,12 @@
 	"e.baseline_id, e.id " BROWSE_FROM
 
 static const char *const browse_sql[BROWSE_SORT_COUNT] = {
-	[BROWSE_SEVERITY] = BROWSE_SELECT "ORDER BY " SEV_ORDER ", f.rule_id, o.name, o.moref, e.baseline_id "
+	[BROWSE_SEVERITY] = BROWSE_SELECT "ORDER BY " SEV_ORDER ", f.rule_id COLLATE harden_natural, o.name COLLATE harden_natural, o.moref, e.baseline_id "
 					  "LIMIT ?11 OFFSET ?12",
-	[BROWSE_RULE] = BROWSE_SELECT "ORDER BY f.rule_id, e.baseline_id, o.name, o.moref LIMIT ?11 OFFSET ?12",
-	[BROWSE_OBJECT] = BROWSE_SELECT "ORDER BY o.name, o.moref, " SEV_ORDER ", f.rule_id, e.baseline_id "
+	[BROWSE_RULE] = BROWSE_SELECT "ORDER BY f.rule_id COLLATE harden_natural, e.baseline_id, o.name COLLATE harden_natural, o.moref LIMIT ?11 OFFSET ?12",
+	[BROWSE_OBJECT] = BROWSE_SELECT "ORDER BY o.name COLLATE harden_natural, o.moref, " SEV_ORDER ", f.rule_id COLLATE harden_natural, e.baseline_id "
 					"LIMIT ?11 OFFSET ?12",
-	[BROWSE_STATUS] = BROWSE_SELECT "ORDER BY " STATUS_ORDER ", " SEV_ORDER ", f.rule_id, o.name, o.moref, "
+	[BROWSE_STATUS] = BROWSE_SELECT "ORDER BY " STATUS_ORDER ", " SEV_ORDER ", f.rule_id COLLATE harden_natural, o.name COLLATE harden_natural, o.moref, "
 					"e.baseline_id LIMIT ?11 OFFSET ?12",
 };
 
@@ -117,7 +117,7 @@ static int rule_count_row(void *ctx, sqlite3_stmt *s)
 int store_rule_counts(struct store *st, long long eval, store_rule_count_fn fn, void *ctx)
 {
 	static const char sql[] =
-		"SELECT rule_id, status, count(*) FROM finding WHERE evaluation_id = ? GROUP BY 1, 2 ORDER BY 1";
+		"SELECT rule_id, status, count(*) FROM finding WHERE evaluation_id = ? GROUP BY 1, 2 ORDER BY 1 COLLATE harden_natural";
 	struct rule_count_ctx x = { fn, ctx };
 	return store_query(st, "read", sql, rule_count_row, &x, "i", eval);
 }
@@ -140,7 +140,7 @@ static int rule_row(void *ctx, sqlite3_stmt *s)
 int store_eval_rules(struct store *st, long long eval, store_rule_fn fn, void *ctx)
 {
 	static const char sql[] = "SELECT rule_id, title, severity, object_type, details FROM eval_rule "
-				  "WHERE evaluation_id = ? ORDER BY rule_id";
+				  "WHERE evaluation_id = ? ORDER BY rule_id COLLATE harden_natural";
 	struct rule_ctx x = { fn, ctx };
 	return store_query(st, "read", sql, rule_row, &x, "i", eval);
 }
@@ -241,7 +241,7 @@ int store_compare_results(struct store *st, long long a, long long snap_a, long 
 		"LEFT JOIN object oa ON oa.snapshot_id = ?2 AND oa.type = ob.type AND oa.moref = ob.moref "
 		"LEFT JOIN finding fa ON fa.object_id = oa.id AND fa.evaluation_id = ?1 AND fa.rule_id = fb.rule_id "
 		"WHERE fb.evaluation_id = ?3 AND (?4 OR fa.status IS NOT fb.status) "
-		"ORDER BY fb.rule_id, ob.name, ob.moref LIMIT ?5";
+		"ORDER BY fb.rule_id COLLATE harden_natural, ob.name COLLATE harden_natural, ob.moref LIMIT ?5";
 	struct compare_ctx x = { fn, ctx };
 	return store_query(st, "read", sql, compare_row, &x, "iiibi", a, snap_a, b, (int)all, limit);
 }

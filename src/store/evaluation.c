@@ -74,7 +74,36 @@ static int finding_row(void *ctx, sqlite3_stmt *s)
 	return x->fn(x->ctx, &f);
 }
 
-int store_findings_each(struct store *st, long long eval, store_finding_fn fn, void *ctx)
+bool finding_filter_active(const struct finding_filter *ff)
+{
+	return ff && (ff->severities || ff->statuses || ff->rule || ff->object || ff->type);
+}
+
+/* ",high,critical," of the bits set, for instr(); NULL when none is. */
+static char *word_set(unsigned bits, unsigned n, const char *(*name)(int))
+{
+	if (!bits)
+		return NULL;
+	struct buf b = BUF_INIT;
+	buf_putc(&b, ',');
+	for (unsigned i = 0; i < n; i++)
+		if (bits & (1u << i))
+			buf_printf(&b, "%s,", name((int)i));
+	return buf_detach(&b);
+}
+
+static const char *sev_word(int i)
+{
+	return severity_name((enum severity)i);
+}
+
+static const char *status_word(int i)
+{
+	return rstatus_name((enum rstatus)i);
+}
+
+int store_findings_filtered(struct store *st, long long eval, const struct finding_filter *ff, store_finding_fn fn,
+			    void *ctx)
 {
 	static const char sql[] =
 		"SELECT f.rule_id, r.title, r.severity, r.object_type, r.details, f.status, "
@@ -83,10 +112,30 @@ int store_findings_each(struct store *st, long long eval, store_finding_fn fn, v
 		"FROM finding f JOIN eval_rule r ON r.evaluation_id = f.evaluation_id AND r.rule_id = f.rule_id "
 		"JOIN object o ON o.id = f.object_id LEFT JOIN waiver w ON w.id = f.waiver_id "
 		"WHERE f.evaluation_id = ?1 "
+		"AND (?2 IS NULL OR instr(?2, ',' || r.severity || ',') > 0) "
+		"AND (?3 IS NULL OR instr(?3, ',' || f.status || ',') > 0) "
+		"AND (?4 IS NULL OR f.rule_id GLOB ?4) "
+		"AND (?5 IS NULL OR o.name GLOB ?5 OR o.moref GLOB ?5) "
+		"AND (?6 IS NULL OR r.object_type = ?6) "
 		"ORDER BY CASE r.severity WHEN " SQLW(W_SEV_CRITICAL) " THEN 0 WHEN " SQLW(W_SEV_HIGH) " THEN 1 "
-		"WHEN " SQLW(W_SEV_MEDIUM) " THEN 2 WHEN " SQLW(W_SEV_LOW) " THEN 3 ELSE 4 END, f.rule_id, o.name, o.moref";
+		"WHEN " SQLW(W_SEV_MEDIUM) " THEN 2 WHEN " SQLW(W_SEV_LOW) " THEN 3 ELSE 4 END, f.rule_id COLLATE harden_natural, "
+		"o.name COLLATE harden_natural, o.moref";
+	struct finding_filter none = { 0 };
+	if (!ff)
+		ff = &none;
+	char *sevs = word_set(ff->severities, SEV_COUNT, sev_word);
+	char *stats = word_set(ff->statuses, RS_COUNT, status_word);
 	struct findings_ctx x = { fn, ctx };
-	return store_query(st, "read", sql, finding_row, &x, "i", eval);
+	int rc = store_query(st, "read", sql, finding_row, &x, "ittttt", eval, sevs, stats, ff->rule, ff->object,
+			     ff->type);
+	free(sevs);
+	free(stats);
+	return rc;
+}
+
+int store_findings_each(struct store *st, long long eval, store_finding_fn fn, void *ctx)
+{
+	return store_findings_filtered(st, eval, NULL, fn, ctx);
 }
 
 static int evaluation_row(void *ctx, sqlite3_stmt *s)

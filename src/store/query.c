@@ -207,6 +207,12 @@ static int vquery(struct store *st, const char *what, const char *sql, store_row
 		  const char *fmt, va_list ap)
 {
 	bool fresh;
+	/* What the statement reads or writes sees the held properties. */
+	if (st->pend.obj && !st->pend.busy) {
+		int r = store_props_flush(st);
+		if (r < 0)
+			return r;
+	}
 	sqlite3_stmt *s = prepare(st, sql, &fresh);
 	if (!s)
 		return store_db_error(st, what);

@@ -187,6 +187,14 @@ int store_remediation_get(struct store *st, long long id, struct remediation_rec
 	return rc < 0 ? rc : rc == 1 ? 0 : 1;
 }
 
+int store_remediation_latest(struct store *st, const char *vid, struct remediation_rec *out)
+{
+	static const char sql[] = REMEDIATION_COLS "WHERE violation_id = ? ORDER BY id DESC LIMIT 1";
+	memset(out, 0, sizeof(*out));
+	int rc = store_query(st, "read", sql, remediation_one, out, "t", vid);
+	return rc < 0 ? rc : rc == 1 ? 0 : 1;
+}
+
 /* Rows are gathered first, so that fn may write to the twin. */
 struct rem_list {
 	struct remediation_rec *v;

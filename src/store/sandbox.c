@@ -10,7 +10,7 @@
 static const char sql_views[] =
 	"CREATE TEMP VIEW objects AS SELECT moref, type, name FROM main.object WHERE snapshot_id = %lld;"
 	"CREATE TEMP VIEW props AS SELECT o.moref AS moref, o.type AS type, p.name AS name, p.value AS value, "
-	"p.collected AS collected FROM main.object o JOIN main.property p ON p.object_id = o.id "
+	"p.collected AS collected FROM main.object o JOIN main.propset_prop p ON p.set_id = o.propset_id "
 	"WHERE o.snapshot_id = %lld;";
 
 /* Functions a check may not call: printf() and format() pad a value to any
@@ -122,7 +122,9 @@ static sqlite3 *sql_connection(const char *path, long long snap, struct sql_auth
 	char *views = sqlite3_mprintf(sql_views, snap, snap);
 	/* Validation runs on an empty database of the same shape. */
 	const char *shape = path ? "" : "CREATE TABLE object(id INTEGER PRIMARY KEY, snapshot_id INTEGER, type TEXT, "
-					"moref TEXT, name TEXT);"
+					"moref TEXT, name TEXT, propset_id INTEGER);"
+					"CREATE TABLE propset_prop(set_id INTEGER, name TEXT, type TEXT, collected INTEGER, "
+					"value TEXT);"
 					"CREATE TABLE property(object_id INTEGER, name TEXT, type TEXT, collected INTEGER, "
 					"value TEXT);";
 	char *msg = NULL;

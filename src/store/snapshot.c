@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "store/store_int.h"
+#include "util/interrupt.h"
 #include "util/util.h"
 
 #define INTERRUPTED "scan interrupted before it finished"
@@ -24,6 +25,13 @@ int store_scan_lock(struct store *st, int wait_s)
 	}
 	double deadline = now_ms() + wait_s * 1000.0;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (interrupt_pending()) {
+			err_set("interrupted by %s while waiting for database '%s'", interrupt_name(interrupt_pending()),
+				st->path);
+			close(fd);
+			free(lp);
+			return HERR_BUSY;
+		}
 		if (errno != EWOULDBLOCK || now_ms() >= deadline) {
 			err_set("another scan is using database '%s' (lock '%s' held)", st->path, lp);
 			close(fd);
@@ -209,7 +217,7 @@ int store_snapshots_each(struct store *st, const char *target, store_snapshot_fn
 {
 	static const char sql[] = "SELECT id, target, baselines, status, error, source_url, started_at, ended_at, "
 				  "objects, api_calls, bytes_received, collect_ms, store_ms FROM snapshot "
-				  "WHERE ?1 IS NULL OR target = ?1 ORDER BY target, id";
+				  "WHERE ?1 IS NULL OR target = ?1 ORDER BY target COLLATE harden_natural, id";
 	struct each_snapshot x = { st, fn, ctx };
 	int rc = store_query(st, "read", sql, each_snapshot_row, &x, "t", target);
 	return rc > 0 ? 0 : rc;
@@ -237,7 +245,7 @@ static int target_row(void *ctx, sqlite3_stmt *s)
 
 int store_targets(struct store *st, struct strlist *out)
 {
-	static const char sql[] = "SELECT DISTINCT target FROM snapshot ORDER BY target";
+	static const char sql[] = "SELECT DISTINCT target FROM snapshot ORDER BY target COLLATE harden_natural";
 	return store_query(st, "read", sql, target_row, out, "");
 }
 
@@ -267,16 +275,11 @@ int store_object_add(struct store *st, long long snap, const char *type, const c
 {
 	static const char sql[] = "INSERT INTO object(snapshot_id, type, moref, name) VALUES (?,?,?,?)";
 	int rc = store_query(st, "write", sql, NULL, NULL, "itte", snap, type, moref, name);
-	if (rc == 0)
+	if (rc == 0) {
 		*id = sqlite3_last_insert_rowid(st->db);
+		store_props_hold(st, *id);
+	}
 	return rc;
-}
-
-int store_prop(struct store *st, long long obj, const char *name, enum ptype type, const char *value)
-{
-	static const char sql[] = "INSERT OR REPLACE INTO property(object_id, name, type, collected, value) "
-				  "VALUES (?,?,?,?,?)";
-	return store_query(st, "write", sql, NULL, NULL, "ittbt", obj, name, ptype_name(type), value != NULL, value);
 }
 
 int store_object_count(struct store *st, long long snap, const char *type, long long *n)
@@ -350,16 +353,11 @@ static int object_row(void *ctx, sqlite3_stmt *s)
 	return 0;
 }
 
-int store_objects_each(struct store *st, long long snap, const char *type, store_object_fn fn, void *ctx)
+static int objects_query(struct store *st, const char *sql, long long snap, const char *type, const char *glob,
+			 store_object_fn fn, void *ctx)
 {
-	static const char by_type[] = "SELECT o.id, o.type, o.moref, o.name, p.name, p.type, p.collected, p.value "
-				      "FROM object o LEFT JOIN property p ON p.object_id = o.id "
-				      "WHERE o.snapshot_id = ?1 AND o.type = ?2 ORDER BY o.id, p.name";
-	static const char all[] = "SELECT o.id, o.type, o.moref, o.name, p.name, p.type, p.collected, p.value "
-				  "FROM object o LEFT JOIN property p ON p.object_id = o.id "
-				  "WHERE o.snapshot_id = ?1 ORDER BY o.type, o.name, o.id, p.name";
 	struct objects_ctx x = { .fn = fn, .ctx = ctx };
-	int rc = store_query(st, "read", type ? by_type : all, object_row, &x, "it", snap, type);
+	int rc = store_query(st, "read", sql, object_row, &x, "itt", snap, type, glob);
 	if (x.have) {
 		int r = object_done(&x, rc == 0);
 		if (rc == 0)
@@ -367,4 +365,25 @@ int store_objects_each(struct store *st, long long snap, const char *type, store
 	}
 	free(x.props.v);
 	return rc;
+}
+
+int store_objects_each(struct store *st, long long snap, const char *type, store_object_fn fn, void *ctx)
+{
+	/* By type in id order: the order evaluation reads, the quickest. */
+	static const char by_type[] = "SELECT o.id, o.type, o.moref, o.name, p.name, p.type, p.collected, p.value "
+				      "FROM object o LEFT JOIN propset_prop p ON p.set_id = o.propset_id "
+				      "WHERE o.snapshot_id = ?1 AND o.type = ?2 ORDER BY o.id, p.name";
+	return type ? objects_query(st, by_type, snap, type, NULL, fn, ctx)
+		    : store_objects_matching(st, snap, NULL, NULL, fn, ctx);
+}
+
+int store_objects_matching(struct store *st, long long snap, const char *type, const char *glob, store_object_fn fn,
+			   void *ctx)
+{
+	static const char sql[] = "SELECT o.id, o.type, o.moref, o.name, p.name, p.type, p.collected, p.value "
+				  "FROM object o LEFT JOIN propset_prop p ON p.set_id = o.propset_id "
+				  "WHERE o.snapshot_id = ?1 AND (?2 IS NULL OR o.type = ?2) "
+				  "AND (?3 IS NULL OR o.name GLOB ?3 OR o.moref GLOB ?3) "
+				  "ORDER BY o.type, o.name COLLATE harden_natural, o.id, p.name";
+	return objects_query(st, sql, snap, type, glob, fn, ctx);
 }

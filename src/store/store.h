@@ -26,6 +26,20 @@ int store_open(struct store **out, const char *path, bool readonly);
 void store_close(struct store *st);
 const char *store_path(const struct store *st);
 
+/* The twin's health (health.c), for harden doctor: opened read-only
+ * whatever its schema version, never written. */
+struct store_health {
+	long long bytes;	/* the file's size */
+	long long schema_version;	/* PRAGMA user_version */
+	long long snapshots, completed;
+	char *quick_check;	/* PRAGMA quick_check: "ok", or its first problems */
+	unsigned problems;	/* quick_check's rows other than "ok" */
+};
+/* 0 (problems may be non-zero), 1 when there is no file (the error set),
+ * or HERR_STORE when it is no SQLite database or no twin (the error set). */
+int store_health(const char *path, struct store_health *h);
+void store_health_release(struct store_health *h);
+
 /* Serialises scans on one database: an advisory lock on "<db>.lock".
  * Waits up to wait_s seconds; HERR_BUSY when another scan holds it.
  * Once held, snapshots left running by a killed scan are marked failed. */
@@ -127,6 +141,9 @@ const struct sprop *sobject_find(const struct sobject *o, const char *name);
 typedef int (*store_object_fn)(void *ctx, const struct sobject *o);
 /* Calls fn for each object of type (all types when NULL), one at a time. */
 int store_objects_each(struct store *st, long long snap, const char *type, store_object_fn fn, void *ctx);
+/* The same for the objects whose name or moref matches glob (NULL: all). */
+int store_objects_matching(struct store *st, long long snap, const char *type, const char *glob, store_object_fn fn,
+			   void *ctx);
 
 /* Evaluations. */
 struct eval_meta {
@@ -164,6 +181,22 @@ typedef int (*store_finding_fn)(void *ctx, const struct finding_row *f);
 /* Findings of an evaluation, ordered by severity (highest first), rule and
  * object name; a status or severity this harden does not know is left out. */
 int store_findings_each(struct store *st, long long eval, store_finding_fn fn, void *ctx);
+/* Which findings a view lists; every member is optional (0 or NULL: no
+ * condition).  Globs are shell patterns (*, ?, [...]) as SQLite's GLOB
+ * reads them, case-sensitive. */
+struct finding_filter {
+	unsigned severities;	/* a bit (1u << enum severity) for each listed */
+	unsigned statuses;	/* a bit (1u << enum rstatus) for each listed */
+	const char *rule;	/* glob on the rule id */
+	const char *object;	/* glob on the object's name or moref */
+	const char *type;	/* the object type, exactly */
+};
+/* Whether ff (may be NULL) has any condition. */
+bool finding_filter_active(const struct finding_filter *ff);
+/* store_findings_each's findings that pass ff (NULL: all), in its order;
+ * the conditions are SQL, so filtered rows are never read. */
+int store_findings_filtered(struct store *st, long long eval, const struct finding_filter *ff, store_finding_fn fn,
+			    void *ctx);
 
 struct evaluation_info {
 	long long id;
@@ -188,6 +221,11 @@ int store_prune_select(struct store *st, const char *target, long long keep, lon
 		       unsigned *n);
 /* Removes snapshots and everything that belongs to them, in one transaction. */
 int store_snapshots_delete(struct store *st, const long long *ids, unsigned n);
+/* Gives the pages that removing freed back to the file system: an
+ * incremental vacuum, or, on a twin made before twins vacuumed
+ * incrementally, one full VACUUM that switches it over.  *freed gets the
+ * bytes the file shrank by. */
+int store_reclaim(struct store *st, long long *freed);
 
 /* Object counts of a snapshot per type, "host=6 vm=12 ..." style. */
 int store_object_count(struct store *st, long long snap, const char *type, long long *n);
@@ -279,6 +317,59 @@ int store_finding_status(struct store *st, long long snap, const char *rule_id, 
  * *verified and *not_effective (may be NULL) get the counts. */
 int store_remediations_verify(struct store *st, const char *target, long long snap, unsigned *verified,
 			      unsigned *not_effective);
+
+/* Reviews (review.c): a reviewer's decision on one revision of a
+ * violation's suggestion, recorded by harden web --allow-review; the
+ * latest decision on a violation is the one in force. */
+enum review_decision { REVIEW_APPROVE, REVIEW_REJECT, REVIEW_COUNT };
+const char *review_decision_name(enum review_decision d);
+int review_decision_parse(const char *s, enum review_decision *out);
+struct review_rec {
+	long long id;
+	char *violation_id, *target;
+	int revision;
+	enum review_decision decision;
+	char *reviewer, *comment;
+	long long decided_at;
+	long long remediation_id;	/* 0 until apply --approved submits it */
+};
+/* Records r (violation_id, revision, decision, reviewer, comment; the
+ * target is the suggestion's) and sets r->id and r->decided_at; 1, with
+ * the error set, when the violation has no suggestion or revision is not
+ * its latest. */
+int store_review_add(struct store *st, struct review_rec *r);
+/* Links a decision to the remediation submitted for it. */
+int store_review_mark(struct store *st, long long id, long long remediation_id);
+void review_rec_release(struct review_rec *r);
+typedef int (*store_review_fn)(void *ctx, const struct review_rec *r);
+/* The decisions on a violation, newest first, at most limit. */
+int store_reviews_of(struct store *st, const char *vid, long long limit, store_review_fn fn, void *ctx);
+
+/* A plan: a violation's latest suggestion revision, the latest decision
+ * on the violation (any revision; reviewed false when none) and the
+ * remediation submitted for that revision (0: none).  Text is valid
+ * during the callback only. */
+struct plan_row {
+	const char *violation_id, *rule_id, *object_type, *moref, *object_name, *body, *source;
+	int revision;
+	long long created_at, snapshot_id;
+	bool reviewed;
+	long long review_id;
+	int review_revision;
+	enum review_decision decision;
+	const char *reviewer, *comment;
+	long long decided_at, review_remediation;
+	long long remediation_id;
+};
+typedef int (*store_plan_fn)(void *ctx, const struct plan_row *p);
+/* The plans of target, newest suggestion first, at most limit. */
+int store_plans_each(struct store *st, const char *target, long long limit, store_plan_fn fn, void *ctx);
+/* The newest remediation of a violation: 0, or 1 when there is none;
+ * release with remediation_rec_release. */
+int store_remediation_latest(struct store *st, const char *vid, struct remediation_rec *out);
+/* How long a connection waits for another's write lock before HERR_BUSY
+ * (10 s unless set). */
+void store_busy_wait(struct store *st, int ms);
 
 /* Browsing (harden web): bounded, indexed reads for pages. */
 

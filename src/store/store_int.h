@@ -10,7 +10,22 @@
 #include "util/error.h"
 
 /* Prepared statements kept for the store's life, by their SQL text. */
-#define STORE_CACHE 64
+#define STORE_CACHE 96
+
+/* A growing array that row functions append to. */
+struct store_list {
+	void *v;
+	unsigned n, cap;
+};
+
+/* The object whose properties are being written (propset.c): they are
+ * stored as a set when the next statement runs. */
+struct store_pending {
+	long long obj;		/* 0: none */
+	long long old_set;	/* the set it had when written earlier, or 0 */
+	struct store_list props;
+	bool busy;		/* flushing or loading: statements do not flush */
+};
 
 struct store {
 	sqlite3 *db;
@@ -22,6 +37,7 @@ struct store {
 		sqlite3_stmt *s;
 	} cache[STORE_CACHE];
 	unsigned ncache;
+	struct store_pending pend;
 };
 
 /* The stored words (status.h) as numbered parameters: the query helper
@@ -94,12 +110,22 @@ int store_count_row(void *ctx, sqlite3_stmt *s);
 void store_cols(sqlite3_stmt *s, const char *fmt, ...);
 const char *store_col_text(sqlite3_stmt *s, int i);
 char *store_col_dup(sqlite3_stmt *s, int i);
-/* A growing array that row functions append to. */
-struct store_list {
-	void *v;
-	unsigned n, cap;
-};
 /* A new zeroed element of size bytes at the end of l. */
 void *store_list_add(struct store_list *l, size_t size);
+
+/* Property sets (propset.c).  store_object_add holds the new object;
+ * every statement of the query helper, a commit and a savepoint first
+ * store what is held (flush); a rollback drops it (discard). */
+void store_props_hold(struct store *st, long long obj);
+int store_props_flush(struct store *st);
+void store_props_discard(struct store *st);
+void store_props_release(struct store *st);
+/* Removes the sets no object points to (after deleting snapshots). */
+int store_propsets_prune(struct store *st);
+/* The SQL of migration v (from version v to v + 1), NULL past the last:
+ * for tests that build an older twin as older code did. */
+const char *store_migration_sql(int v);
+/* Migration 8: moves an older twin's property table into sets. */
+int store_props_migrate(struct store *st);
 
 #endif

@@ -1,5 +1,7 @@
 #include "util/util.h"
 
+#include "util/progress.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -277,6 +279,7 @@ static void vlog(const char *kind, const char *fmt, va_list ap)
 {
 	char *m = xvasprintf(fmt, ap);
 	text_sanitize(m);
+	progress_clear();	/* a message never lands in the middle of the progress line */
 	fprintf(stderr, "harden: %s%s\n", kind ? kind : "", m);
 	free(m);
 }
@@ -434,4 +437,27 @@ void free_secret(char *s)
 	while (*p)
 		*p++ = '\0';
 	free(s);
+}
+
+int natcmp(const char *a, const char *b)
+{
+	return strverscmp(a, b);
+}
+
+int natcmp_n(const char *a, size_t alen, const char *b, size_t blen)
+{
+	/* SQLite hands over text without its NUL: copies on the stack when
+	 * short, as names and rule ids are. */
+	char sa[256], sb[256];
+	char *ca = alen < sizeof(sa) ? sa : xmalloc(alen + 1), *cb = blen < sizeof(sb) ? sb : xmalloc(blen + 1);
+	memcpy(ca, a, alen);
+	ca[alen] = '\0';
+	memcpy(cb, b, blen);
+	cb[blen] = '\0';
+	int c = strverscmp(ca, cb);
+	if (ca != sa)
+		free(ca);
+	if (cb != sb)
+		free(cb);
+	return c;
 }

@@ -87,5 +87,10 @@ void time_iso8601(char out[32], long long t);
 long peak_rss_kib(void);
 /* True when s is a whole base-10 integer; stores it. */
 bool parse_int64(const char *s, long long *out);
+/* Natural order (glibc's strverscmp): runs of digits compare as numbers,
+ * so H3 sorts before H15 and 5.8 before 5.10; 0 only for equal strings,
+ * as a SQLite collation needs.  The _n form takes lengths, not NULs. */
+int natcmp(const char *a, const char *b);
+int natcmp_n(const char *a, size_t alen, const char *b, size_t blen);
 
 #endif

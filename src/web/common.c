@@ -128,6 +128,70 @@ static const char *const zh[][2] = {
 	{ "Shown at most", "最多显示" },
 	{ "harden dashboard", "harden 仪表板" },
 	{ "read-only view of the twin", "孪生库只读视图" },
+	{ "view of the twin; reviews are recorded", "孪生库视图; 评审决定将被记录" },
+	{ "Remediations", "整改" },
+	{ "Step", "步骤" },
+	{ "Rollback", "回滚" },
+	{ "Risk", "风险" },
+	{ "Destructive", "破坏性" },
+	{ "Verified", "已验证" },
+	{ "Execution plan", "执行计划" },
+	{ "manual", "人工" },
+	{ "Summary", "摘要" },
+	{ "Revision", "修订版" },
+	{ "Advised", "建议时间" },
+	{ "Confidence", "置信度" },
+	{ "Human review required", "需要人工评审" },
+	{ "Impact prediction", "影响预测" },
+	{ "Decided", "决定时间" },
+	{ "Decision", "决定" },
+	{ "Reviewer", "评审人" },
+	{ "Comment", "意见" },
+	{ "approved", "已批准" },
+	{ "rejected", "已驳回" },
+	{ "not submitted", "未提交" },
+	{ "Approve", "批准" },
+	{ "Reject", "驳回" },
+	{ "Record the decision on revision", "记录对以下修订版的决定:" },
+	{ "Review", "评审" },
+	{ "No decision recorded yet.", "尚无评审决定。" },
+	{ "Decisions are recorded when harden web runs with --allow-review.",
+	  "以 --allow-review 运行 harden web 时才记录评审决定。" },
+	{ "To review, open the address harden web printed at start: it carries the access token.",
+	  "如需评审, 请打开 harden web 启动时打印的地址: 其中带有访问令牌。" },
+	{ "State", "状态" },
+	{ "Workflow", "工作流" },
+	{ "Pilot state", "pilot 状态" },
+	{ "Suggestion revision", "建议修订版" },
+	{ "Applied to snapshot", "应用时的快照" },
+	{ "Proof snapshot", "验证快照" },
+	{ "Message", "消息" },
+	{ "Updated", "更新时间" },
+	{ "No stored suggestion for this violation; make one with:", "该违规项没有已存储的建议; 可用以下命令生成:" },
+	{ "The stored suggestion cannot be read.", "无法读取已存储的建议。" },
+	{ "Remediation state", "整改状态" },
+	{ "Not submitted to vmware-pilot.", "尚未提交给 vmware-pilot。" },
+	{ "submitted", "已提交" },
+	{ "verified", "已验证" },
+	{ "not_effective", "未生效" },
+	{ "failed", "失败" },
+	{ "rolled_back", "已回滚" },
+	{ "cancelled", "已取消" },
+	{ "Planned: awaiting review", "计划中: 等待评审" },
+	{ "Approved, not yet submitted", "已批准, 尚未提交" },
+	{ "Rejected", "已驳回" },
+	{ "None.", "无。" },
+	{ "Submitted to vmware-pilot", "已提交给 vmware-pilot" },
+	{ "Verified by a later scan", "已由后续扫描验证" },
+	{ "Not effective", "未生效" },
+	{ "Failed, rolled back or cancelled", "失败、已回滚或已取消" },
+	{ "Suggestions come from harden advise; a reviewer approves or rejects them on the finding page (harden web "
+	  "--allow-review); harden apply --approved submits the approved ones to vmware-pilot; the next scan verifies "
+	  "them.",
+	  "建议由 harden advise 生成; 评审人在检查结果页面批准或驳回 (harden web --allow-review); harden apply "
+	  "--approved 将已批准的建议提交给 vmware-pilot; 下一次扫描验证其效果。" },
+	{ "Decision recorded", "决定已记录" },
+	{ "Back to the finding", "返回检查结果" },
 };
 
 const char *web_tr(const struct web_req *r, const char *en)
@@ -294,7 +358,7 @@ static const char web_css[] =
 
 static const char *const pages[][2] = {
 	{ "/", "Overview" }, { "/framework", "Framework" }, { "/violations", "Violations" },
-	{ "/drift", "Drift" }, { "/waivers", "Waivers" },
+	{ "/drift", "Drift" }, { "/remediations", "Remediations" }, { "/waivers", "Waivers" },
 };
 
 struct snap_opts {
@@ -437,7 +501,8 @@ struct html_page *web_page_begin(struct web_req *r, const char *page, const char
 int web_page_end(struct web_req *r, struct html_page *p)
 {
 	html_close(p);	/* main */
-	char *foot = xasprintf("harden %s, %s.", HARDEN_VERSION, web_tr(r, "read-only view of the twin"));
+	char *foot = xasprintf("harden %s, %s.", HARDEN_VERSION,
+			       web_tr(r, r->wst ? "view of the twin; reviews are recorded" : "read-only view of the twin"));
 	int rc = html_page_end(p, foot);
 	free(foot);
 	return rc;
@@ -596,4 +661,41 @@ void web_kv(struct html_page *p, const char *k, const char *v)
 	html_elem(p, "th", NULL, k);
 	html_elem(p, "td", NULL, v ? v : "");
 	html_close(p);
+}
+
+void web_time(char out[32], long long t)
+{
+	if (t)
+		time_iso8601(out, t);
+	else
+		snprintf(out, 32, "-");
+}
+
+char *web_finding_url(const struct web_req *r, const char *baseline, const char *rule, const char *type,
+		      const char *moref, long long snap)
+{
+	if (!snap)
+		return web_url(r, "/finding", "baseline", baseline, "rule", rule, "type", type, "moref", moref, NULL);
+	char id[24];
+	snprintf(id, sizeof(id), "%lld", snap);
+	return web_url(r, "/finding", "baseline", baseline, "rule", rule, "type", type, "moref", moref, "snap", id,
+		       NULL);
+}
+
+void web_remed_text(struct web_remed_text *t, const struct remediation_rec *m)
+{
+	snprintf(t->id, sizeof(t->id), "%lld", m->id);
+	snprintf(t->rev, sizeof(t->rev), "%d", m->suggestion_revision);
+	snprintf(t->applied, sizeof(t->applied), "%lld", m->applied_snapshot);
+	snprintf(t->proof, sizeof(t->proof), "%lld", m->proof_snapshot);
+	if (!m->applied_snapshot)
+		snprintf(t->applied, sizeof(t->applied), "-");
+	if (!m->proof_snapshot)
+		snprintf(t->proof, sizeof(t->proof), "-");
+	web_time(t->when, m->updated_at);
+}
+
+const char *web_remed_class(enum remed_state s)
+{
+	return s == RM_VERIFIED ? "st-pass" : s == RM_SUBMITTED ? "st-unknown" : "st-fail";
 }

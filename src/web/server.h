@@ -11,6 +11,7 @@
 struct web_opts {
 	const char *listen;	/* ADDR:PORT or [ADDR]:PORT; port 0 picks a free one */
 	bool allow_remote;	/* a non-loopback address, with the access token */
+	struct store *review;	/* a write connection: POST /review records decisions; NULL: never writes */
 };
 
 /* Serves until SIGINT or SIGTERM, having printed the URL (with the access

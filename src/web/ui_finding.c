@@ -1,5 +1,6 @@
 /* /finding: one result of a snapshot (baseline, rule, object) with its
- * evidence, the rule's text and the waiver that applied. */
+ * evidence, the rule's text, the waiver that applied, and the violation's
+ * suggestion, review and remediation (ui_plan.c). */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@ struct one {
 	struct web_req *r;
 	struct html_page *p;
 	bool found;
+	int rc;
 };
 
 static void details(struct html_page *p, struct web_req *r, const char *details_json)
@@ -112,8 +114,7 @@ static int one_row(void *ctx, const struct browse_row *b)
 	html_close(p);
 	free(h);
 	details(p, r, f->details_json);
-	html_elem(p, "h2", NULL, web_tr(r, "Suggestion and review"));
-	html_elem(p, "p", "muted", web_tr(r, "No stored suggestion: the advisor's records are not in this twin."));
+	x->rc = web_plan_section(p, r, vid);
 	free(collected);
 	free(obj);
 	free(rule);
@@ -129,10 +130,13 @@ int ui_finding(struct web_req *r)
 	flt.baseline = web_arg(r, "baseline");
 	flt.rule = web_arg(r, "rule");
 	flt.moref = web_arg(r, "moref");
-	struct one x = { r, p, false };
+	struct one x = { r, p, false, 0 };
 	int rc = 0;
-	if (r->si.id && flt.baseline && flt.rule && flt.moref)
+	/* The baseline may be left out: the first baseline's result. */
+	if (r->si.id && flt.rule && flt.moref)
 		rc = store_browse(r->st, &flt, 0, 1, one_row, &x);
+	if (rc >= 0 && x.rc < 0)
+		rc = x.rc;
 	if (rc >= 0 && !x.found) {
 		r->status = 404;
 		html_elem(p, "p", NULL, web_tr(r, "No such result in this snapshot."));

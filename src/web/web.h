@@ -35,6 +35,13 @@ struct web_req {
 	const char *ctype;
 	const char *download;
 	FILE *f;
+	/* Reviews (harden web --allow-review): the write connection (NULL:
+	 * the server never writes), whether this request carries the access
+	 * token, and the run's CSRF token a review form carries. */
+	struct store *wst;
+	bool authed;
+	const char *csrf;
+	char *location;		/* a redirect's target (303), freed by the server */
 	/* The scope every page has: a target and one of its snapshots. */
 	char *target;
 	struct snapshot_info si;	/* si.id 0: the target has no completed snapshot */
@@ -90,6 +97,20 @@ void web_submit(struct html_page *p, const struct web_req *r, const char *label)
 /* <input type=hidden>, when value is not NULL. */
 void web_hidden(struct html_page *p, const char *name, const char *value);
 void web_kv(struct html_page *p, const char *k, const char *v);
+/* A remediation's numbers as text ("-" for a snapshot it has not), and the
+ * row class of its state. */
+struct web_remed_text {
+	char id[24], rev[16], applied[24], proof[24], when[32];
+};
+void web_remed_text(struct web_remed_text *t, const struct remediation_rec *m);
+const char *web_remed_class(enum remed_state s);
+/* A time as YYYY-MM-DDTHH:MM:SSZ, "-" for 0. */
+void web_time(char out[32], long long t);
+/* A link to the finding page of rule on an object (baseline may be NULL:
+ * the first baseline's result), in snapshot snap (0: the scope's).
+ * Caller frees. */
+char *web_finding_url(const struct web_req *r, const char *baseline, const char *rule, const char *type,
+		      const char *moref, long long snap);
 
 /* The pages; each returns 0, or a store error (the server answers 500). */
 int ui_overview(struct web_req *r);
@@ -99,5 +120,16 @@ int ui_finding(struct web_req *r);
 int ui_drift(struct web_req *r);
 int ui_history(struct web_req *r);
 int ui_waivers(struct web_req *r);
+int ui_remediations(struct web_req *r);
+/* The finding page's suggestion, review and remediation of violation vid
+ * (ui_plan.c): 0 or a store error. */
+int web_plan_section(struct html_page *p, struct web_req *r, const char *vid);
+/* POST /review: records a decision with the write connection; the server
+ * has checked the access and CSRF tokens. */
+int ui_review(struct web_req *r);
+
+/* The longest reviewer name and comment a review may carry, in bytes. */
+#define WEB_REVIEWER_MAX 128
+#define WEB_COMMENT_MAX 2000
 
 #endif

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sprop cl = { (char *)"cluster", PT_STRING, true, (char *)"C1" };
 	struct sobject o = { 1, (char *)"host", (char *)"host-1", (char *)"esx-01", &cl, 1 };
 	for (size_t i = 0; i < w.n; i++)
-		waivers_match(&w, w.v[i].rule, NULL, &o);
+		waivers_match(&w, NULL, w.v[i].rule, NULL, &o);
 	waivers_release(&w);
 	return 0;
 }

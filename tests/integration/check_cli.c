@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "exitcode.h"
 #include "lib/lab.h"
 #include "lib/testutil.h"
 
@@ -179,22 +181,66 @@ START_TEST(test_usage_errors_name_the_problem_in_one_line)
 }
 END_TEST
 
+/* The first run: every command that reads the twin says there is no scan
+ * yet, exits 13 and creates nothing; once the twin exists, a target never
+ * scanned (or only scanned and failed) is the same. */
 START_TEST(test_read_commands_never_create_a_twin)
 {
-	struct run r;
+	struct lab l = { 0 };
+	l.dir = tu_tmpdir();
+	l.db = xasprintf("%s/twin.db", l.dir);
+	l.config = tu_write(l.dir, "targets.yaml",
+			    "targets:\n  lab:\n    vcenter:\n      url: http://127.0.0.1:1/sdk\n      user: u\n"
+			    "      password_env: HARDEN_CLI_TEST_PW\n", 0600);
 	const char *const *cases[] = {
 		(const char *[]){ "report", NULL },
+		(const char *[]){ "report", "--target", "lab", "--format", "json", NULL },
 		(const char *[]){ "inventory", "--target", "lab", NULL },
 		(const char *[]){ "drift", "--target", "lab", NULL },
 		(const char *[]){ "history", "--target", "lab", "--object", "h", NULL },
+		(const char *[]){ "history", "--target", "lab", "--object", "h", "--format", "json", NULL },
+		(const char *[]){ "evaluate", "--target", "lab", "--baseline", "cis-vmware-esxi-8.0-subset", NULL },
+		(const char *[]){ "advise", "--target", "lab", "--all-critical", NULL },
+		(const char *[]){ "snapshots", NULL },
+		(const char *[]){ "prune", "--keep", "1", NULL },
+		(const char *[]){ "prune", "--keep", "1", "--dry-run", NULL },
+		(const char *[]){ "remediation", "list", NULL },
+		(const char *[]){ "web", NULL },
 	};
+	struct run r;
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		run_plain(&r, cases[i]);
-		ck_assert_msg(r.status == EXIT_USAGE, "%s: exit %d", cases[i][0], r.status);
-		ck_assert_msg(strstr(r.err, "no twin database at") && strstr(r.err, "run 'harden scan' first"), "%s",
+		harden_run(&l, &r, cases[i]);
+		ck_assert_msg(r.status == EXIT_NO_SCAN, "%s: exit %d: %s", cases[i][0], r.status, r.err);
+		ck_assert_msg(strstr(r.err, "harden: no scan yet; run harden scan first"), "%s: %s", cases[i][0], r.err);
+		ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "%s: more than a line: %s", cases[i][0],
 			      r.err);
+		ck_assert_str_eq(r.out, "");
+		run_release(&r);
+		static const char *const made[] = { "", "-wal", "-shm", "-journal", ".lock" };
+		for (unsigned k = 0; k < sizeof(made) / sizeof(made[0]); k++) {
+			char *f = xasprintf("%s%s", l.db, made[k]);
+			ck_assert_msg(access(f, F_OK) < 0, "%s created %s", cases[i][0], f);
+			free(f);
+		}
+	}
+	/* A twin holding only a failed scan of the target. */
+	setenv("HARDEN_CLI_TEST_PW", "pw", 1);
+	harden_run(&l, &r, (const char *[]){ "scan", "--target", "lab", "--baseline", "cis-vmware-esxi-8.0-subset", NULL });
+	ck_assert_msg(r.status == EXIT_COLLECT, "exit %d: %s", r.status, r.err);
+	run_release(&r);
+	for (unsigned i = 0; i < 8; i++) {
+		harden_run(&l, &r, cases[i]);
+		ck_assert_msg(r.status == EXIT_NO_SCAN, "%s: exit %d: %s", cases[i][0], r.status, r.err);
+		ck_assert_msg(strstr(r.err, i ? "harden: no scan yet of target 'lab'; run harden scan --target lab first"
+					      : "harden: no scan yet; run harden scan first"),
+			      "%s: %s", cases[i][0], r.err);
+		ck_assert_str_eq(r.out, "");
 		run_release(&r);
 	}
+	tu_rmdir(l.dir);
+	free(l.dir);
+	free(l.db);
+	free(l.config);
 }
 END_TEST
 

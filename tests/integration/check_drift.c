@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exitcode.h"
 #include "lib/lab.h"
@@ -286,7 +287,7 @@ START_TEST(test_gates_for_ci)
 	struct run r;
 	harden_run(&lab, &r, argv);
 	ck_assert_int_eq(r.status, EXIT_FINDINGS);
-	ck_assert_msg(strstr(r.err, "gate: 4 failing and 0 unknown results are new since snapshot"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "gate: 2 failing and 0 unknown results are new since snapshot"), "%s", r.err);
 	run_release(&r);
 	/* Against the same snapshot again it is no longer new; against s1 it is. */
 	ck_assert_int_eq(run_gate(fresh), EXIT_CLEAN);
@@ -416,7 +417,7 @@ START_TEST(test_report_files_from_a_scan)
 	ck_assert_ptr_nonnull(text);
 	ck_assert_msg(!strncmp(text, "snapshot,target,baseline,rule_id,", 33), "%.80s", text);
 	/* Traceability columns come last: references, rationale, remediation. */
-	ck_assert_ptr_nonnull(strstr(text, ",waiver_expires,references,rationale,remediation\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, ",waiver_expires,violation_id,references,rationale,remediation\r\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\"<script>alert(1)</script>&\"\"vm\""));
 	free(text);
 	free(path);
@@ -424,6 +425,312 @@ START_TEST(test_report_files_from_a_scan)
 	free(junit);
 	free(html);
 	free(csv);
+}
+END_TEST
+
+/* ---- CI on an ephemeral runner: the previous run's report as reference ---- */
+
+/* A scan of CIS and PCI into a fresh twin (the runner keeps none), gating
+ * on what is new since the report at since (NULL: none), with the JSON on
+ * standard output and, when out is not NULL, a report file out. */
+static int ci_scan(const char *since, const char *out, struct run *r)
+{
+	unlink(lab.db);
+	const char *argv[24] = { "scan", "--target", "lab", "--baseline", "cis-vmware-esxi-8.0-subset", "--baseline",
+				 "pci-dss-4.0-vmware", "--fail-on", "high", "--fail-on-new", "--format", "json" };
+	int n = 12;
+	if (since) {
+		argv[n++] = "--since-report";
+		argv[n++] = since;
+	}
+	if (out) {
+		argv[n++] = "--output";
+		argv[n++] = out;
+	}
+	argv[n] = NULL;
+	harden_run(&lab, r, argv);
+	return r->status;
+}
+
+/* The JSON report on r's standard output: the number of findings marked
+ * new, checking that each has the flag and that the gate agrees. */
+static long long ci_new_findings(const struct run *r, int want_exit)
+{
+	json_error_t je;
+	json_t *j = json_loads(r->out, 0, &je);
+	ck_assert_msg(j != NULL, "not JSON: %s", je.text);
+	json_t *gate = json_object_get(j, "gate");
+	ck_assert_int_eq(json_integer_value(json_object_get(gate, "exit_code")), want_exit);
+	ck_assert_str_eq(json_string_value(json_object_get(gate, "outcome")), want_exit ? "fail" : "pass");
+	ck_assert_str_eq(json_string_value(json_object_get(gate, "fail_on")), "high");
+	ck_assert(json_is_true(json_object_get(gate, "fail_on_new")));
+	size_t i;
+	json_t *f;
+	long long fresh = 0, fresh_high = 0;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		json_t *nw = json_object_get(f, "new");
+		ck_assert_msg(json_is_boolean(nw), "finding %zu has no 'new'", i);
+		const char *sev = json_string_value(json_object_get(f, "severity"));
+		if (json_is_true(nw)) {
+			fresh++;
+			fresh_high += !strcmp(sev, "high") || !strcmp(sev, "critical");
+		}
+	}
+	json_t *counted = json_object_get(gate, "new");
+	ck_assert_int_eq(json_integer_value(json_object_get(counted, "fail")) +
+				 json_integer_value(json_object_get(counted, "unknown")),
+			 fresh_high);
+	json_decref(j);
+	return fresh;
+}
+
+START_TEST(test_since_report_on_an_empty_twin)
+{
+	struct run r;
+	/* A first run: no twin, no report.  Every failure is new, and stderr
+	 * says why rather than failing silently. */
+	ck_assert_int_eq(ci_scan(NULL, NULL, &r), EXIT_FINDINGS);
+	ck_assert_msg(strstr(r.err, "every failing or unknown result counts as new"), "%s", r.err);
+	ck_assert_int_gt(ci_new_findings(&r, EXIT_FINDINGS), 0);
+	run_release(&r);
+
+	/* The first CI run's artifacts, JSON and SARIF. */
+	char *j1 = xasprintf("%s/r1.json", lab.dir), *s1 = xasprintf("%s/r1.sarif", lab.dir);
+	char *oj = xasprintf("json:%s", j1), *os = xasprintf("sarif:%s", s1);
+	ci_scan(NULL, oj, &r);
+	run_release(&r);
+	ci_scan(NULL, os, &r);
+	run_release(&r);
+
+	/* Nothing changed: against either report nothing is new, with no twin
+	 * history at all. */
+	ck_assert_int_eq(ci_scan(j1, NULL, &r), EXIT_CLEAN);
+	ck_assert_int_eq(ci_new_findings(&r, EXIT_CLEAN), 0);
+	ck_assert_msg(strstr(r.err, "gate: 0 failing and 0 unknown results are new since report"), "%s", r.err);
+	run_release(&r);
+	ck_assert_int_eq(ci_scan(s1, NULL, &r), EXIT_CLEAN);
+	ck_assert_int_eq(ci_new_findings(&r, EXIT_CLEAN), 0);
+	run_release(&r);
+
+	/* A host regresses: those results, and only those, are new against
+	 * either report. */
+	change_labs("StopService");
+	char *j2 = xasprintf("%s/r2.json", lab.dir), *oj2 = xasprintf("json:%s", j2);
+	ck_assert_int_eq(ci_scan(j1, oj2, &r), EXIT_FINDINGS);
+	long long fresh = ci_new_findings(&r, EXIT_FINDINGS);
+	ck_assert_int_eq(fresh, 4);
+	ck_assert_msg(strstr(r.err, "gate: 2 failing and 0 unknown results are new since report"), "%s", r.err);
+	run_release(&r);
+	ck_assert_int_eq(ci_scan(s1, NULL, &r), EXIT_FINDINGS);
+	ck_assert_int_eq(ci_new_findings(&r, EXIT_FINDINGS), fresh);
+	run_release(&r);
+	/* The next run compares with this run's report: nothing new again. */
+	ck_assert_int_eq(ci_scan(j2, NULL, &r), EXIT_CLEAN);
+	ck_assert_int_eq(ci_new_findings(&r, EXIT_CLEAN), 0);
+	run_release(&r);
+
+	/* Anything but a harden report of this target is refused in one line
+	 * naming the file, before anything is collected. */
+	char *junk = tu_write(lab.dir, "junk.json", "{\"schema\": \"other\"}", 0644);
+	char *bad = tu_write(lab.dir, "bad.json", "not json", 0644);
+	char *other = tu_write(lab.dir, "other.sarif",
+			       "{\"version\": \"2.1.0\", \"runs\": [{\"tool\": {\"driver\": {\"name\": \"lint\"}}}]}", 0644);
+	char *text = file_read(j1, NULL), *p = strstr(text, "\"target\": \"lab\"");
+	ck_assert_ptr_nonnull(p);
+	memcpy(p, "\"target\": \"lob\"", 15);
+	char *moved = tu_write(lab.dir, "moved.json", text, 0644);
+	free(text);
+	char *missing = xasprintf("%s/none.json", lab.dir);
+	const char *const refused[][2] = { { junk, "not a harden JSON" }, { bad, "bad.json:1:" },
+					   { other, "another tool" }, { moved, "target 'lob', not 'lab'" },
+					   { missing, "none.json" } };
+	long long logins = lab_stat(&lab, "logins");
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		ck_assert_int_eq(ci_scan(refused[i][0], NULL, &r), EXIT_USAGE);
+		ck_assert_msg(strstr(r.err, refused[i][1]) && strstr(r.err, "--since-report"), "%s", r.err);
+		ck_assert_msg(!strchr(r.err, '\n') || strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "%s", r.err);
+		ck_assert_str_eq(r.out, "");
+		run_release(&r);
+	}
+	/* Two references at once are one too many. */
+	const char *const both[] = { "scan", "-t", "lab", "-b", "pci-dss-4.0-vmware", "--since", "1", "--since-report",
+				     j1, NULL };
+	harden_run(&lab, &r, both);
+	ck_assert_int_eq(r.status, EXIT_USAGE);
+	ck_assert_msg(strstr(r.err, "give one"), "%s", r.err);
+	run_release(&r);
+	ck_assert_int_eq(lab_stat(&lab, "logins"), logins);
+	free(junk);
+	free(bad);
+	free(other);
+	free(moved);
+	free(missing);
+	free(j1);
+	free(s1);
+	free(oj);
+	free(os);
+	free(j2);
+	free(oj2);
+}
+END_TEST
+
+/* ---- SARIF for code scanning ---- */
+
+#define SITE_BASELINE \
+	"id: site-esxi\ntitle: Site ESXi\nversion: \"1\"\nextends: cis-vmware-esxi-8.0-subset\nrules:\n" \
+	"  - id: cis-esxi-1.4\n    title: \"A TPM, high at this site\"\n    severity: high\n    object: host\n" \
+	"    check: { property: tpm.version, eq: \"2.0\" }\n" \
+	"  - id: site-1\n    title: \"An impossible version\"\n    severity: high\n    object: host\n" \
+	"    check: { property: version, eq: \"0.0.0\" }\n"
+
+/* The line of "  - id: RULE" in a file. */
+static long long rule_line(const char *path, const char *rule)
+{
+	char *text = file_read(path, NULL), *want = xasprintf("  - id: %s\n", rule);
+	ck_assert_ptr_nonnull(text);
+	char *at = strstr(text, want);
+	ck_assert_msg(at != NULL, "%s: no rule %s", path, rule);
+	long long line = 1;
+	for (char *p = text; p < at; p++)
+		line += *p == '\n';
+	free(text);
+	free(want);
+	return line;
+}
+
+/* Scans with the baselines given into out (a SARIF file), validates it,
+ * and returns it parsed. */
+static json_t *sarif_scan(const char *const *baselines, const char *out)
+{
+	const char *argv[16] = { "scan", "--target", "lab", "--fail-on", "none", "--quiet" };
+	int n = 6;
+	for (int i = 0; baselines[i]; i++) {
+		argv[n++] = "--baseline";
+		argv[n++] = baselines[i];
+	}
+	char *spec = xasprintf("sarif:%s", out);
+	argv[n++] = "--output";
+	argv[n++] = spec;
+	argv[n] = NULL;
+	struct run r;
+	harden_run(&lab, &r, argv);
+	ck_assert_msg(r.status == EXIT_CLEAN, "%s", r.err);
+	run_release(&r);
+	free(spec);
+	char *cmd = xasprintf("/usr/bin/python3 -c 'import json,jsonschema,sys; "
+			      "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' "
+			      "'%s' tests/schemas/sarif-schema-2.1.0.json", out);
+	ck_assert_msg(system(cmd) == 0, "SARIF does not validate: %s", cmd);
+	free(cmd);
+	json_error_t je;
+	json_t *doc = json_load_file(out, 0, &je);
+	ck_assert_msg(doc != NULL, "%s", je.text);
+	return doc;
+}
+
+/* Every result of doc has a physical location in a baseline file at a
+ * rule's line, and no two results of a category share rule and
+ * fingerprint.  Returns "category ruleId fingerprint uri line" lines. */
+static char *sarif_result_lines(json_t *doc)
+{
+	struct strlist l = { 0 };
+	size_t i, j;
+	json_t *run, *res;
+	json_array_foreach(json_object_get(doc, "runs"), i, run) {
+		const char *cat = json_string_value(json_object_get(json_object_get(run, "automationDetails"), "id"));
+		ck_assert_ptr_nonnull(cat);
+		json_array_foreach(json_object_get(run, "results"), j, res) {
+			json_t *pl = json_object_get(json_array_get(json_object_get(res, "locations"), 0),
+						     "physicalLocation");
+			const char *uri = json_string_value(json_object_get(json_object_get(pl, "artifactLocation"), "uri"));
+			json_int_t line = json_integer_value(json_object_get(json_object_get(pl, "region"), "startLine"));
+			ck_assert_msg(uri && *uri && line >= 1, "result %zu of %s has no physical location", j, cat);
+			const char *fp = json_string_value(json_object_get(json_object_get(res, "partialFingerprints"),
+									   "harden/v1"));
+			char *key = xasprintf("%s %s %s", cat, json_string_value(json_object_get(res, "ruleId")), fp);
+			ck_assert_msg(!strlist_has(&l, key), "duplicate result %s", key);
+			strlist_add(&l, key);
+			free(key);
+		}
+	}
+	strlist_release(&l);
+	struct buf b = BUF_INIT;
+	json_array_foreach(json_object_get(doc, "runs"), i, run) {
+		const char *cat = json_string_value(json_object_get(json_object_get(run, "automationDetails"), "id"));
+		json_array_foreach(json_object_get(run, "results"), j, res) {
+			json_t *pl = json_object_get(json_array_get(json_object_get(res, "locations"), 0),
+						     "physicalLocation");
+			buf_printf(&b, "%s %s %s %s %lld\n", cat, json_string_value(json_object_get(res, "ruleId")),
+				   json_string_value(json_object_get(json_object_get(res, "partialFingerprints"), "harden/v1")),
+				   json_string_value(json_object_get(json_object_get(pl, "artifactLocation"), "uri")),
+				   (long long)json_integer_value(json_object_get(json_object_get(pl, "region"), "startLine")));
+		}
+	}
+	return buf_detach(&b);
+}
+
+START_TEST(test_sarif_for_code_scanning)
+{
+	char *site = tu_write(lab.dir, "site.yaml", SITE_BASELINE, 0644);
+	char *out = xasprintf("%s/both.sarif", lab.dir), *alone = xasprintf("%s/alone.sarif", lab.dir);
+	/* The builtin by its path relative to the repository, as a CI job
+	 * names a baseline it keeps in its repository. */
+	const char *cis = "baselines/cis-vmware-esxi-8.0-subset.yaml";
+	const char *const both[] = { cis, site, NULL };
+	json_t *doc = sarif_scan(both, out);
+	json_t *runs = json_object_get(doc, "runs");
+	ck_assert_uint_eq(json_array_size(runs), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_array_get(runs, 0), "automationDetails"),
+							   "id")),
+			 "harden/lab/cis-vmware-esxi-8.0-subset/");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_array_get(runs, 1), "automationDetails"),
+							   "id")),
+			 "harden/lab/site-esxi/");
+	char *lines = sarif_result_lines(doc);
+	/* The site's own rules point at the site file; a rule it inherits
+	 * unchanged is reported once, under CIS, at CIS's line. */
+	char *own = xasprintf("harden/lab/site-esxi/ site-1 ");
+	ck_assert_msg(strstr(lines, own), "%s", lines);
+	/* The site file is outside the working directory: named relative to
+	 * HARDEN_BASELINES, which the run maps to its directory. */
+	char *own_at = xasprintf(" site.yaml %lld\n", rule_line(site, "site-1"));
+	ck_assert_msg(strstr(lines, own_at), "no '%s' in\n%s", own_at, lines);
+	json_t *site_run = json_array_get(runs, 1);
+	char *base = xasprintf("file://%s/", lab.dir);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(site_run, "originalUriBaseIds"),
+									   "HARDEN_BASELINES"),
+							   "uri")),
+			 base);
+	free(base);
+	char *tpm_site = xasprintf(" site.yaml %lld\n", rule_line(site, "cis-esxi-1.4"));
+	ck_assert_msg(strstr(lines, tpm_site), "no '%s' in\n%s", tpm_site, lines);
+	char *inherited = xasprintf("harden/lab/cis-vmware-esxi-8.0-subset/ cis-esxi-2.1 ");
+	char *cis_at = xasprintf(" %s %lld\n", cis, rule_line(cis, "cis-esxi-2.1"));
+	ck_assert_msg(strstr(lines, inherited) && strstr(lines, cis_at), "%s", lines);
+	ck_assert_msg(!strstr(lines, "harden/lab/site-esxi/ cis-esxi-2.1 "), "%s", lines);
+	json_decref(doc);
+
+	/* The site baseline alone reports what it inherits, with the same
+	 * fingerprints and locations. */
+	const char *const only[] = { site, NULL };
+	doc = sarif_scan(only, alone);
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "runs")), 1);
+	char *lines2 = sarif_result_lines(doc);
+	char *fp = strstr(lines, inherited) + strlen(inherited);
+	char *want = xasprintf("harden/lab/site-esxi/ cis-esxi-2.1 %.16s", fp);
+	ck_assert_msg(strstr(lines2, want), "no '%s' in\n%s", want, lines2);
+	json_decref(doc);
+	free(want);
+	free(lines2);
+	free(inherited);
+	free(cis_at);
+	free(tpm_site);
+	free(own_at);
+	free(own);
+	free(lines);
+	free(site);
+	free(out);
+	free(alone);
 }
 END_TEST
 
@@ -437,6 +744,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_history_across_three_scans);
 	tcase_add_test(tc, test_prune_keeps_the_latest_completed);
 	tcase_add_test(tc, test_gates_for_ci);
+	tcase_add_test(tc, test_since_report_on_an_empty_twin);
+	tcase_add_test(tc, test_sarif_for_code_scanning);
 	tcase_add_test(tc, test_waiver_expiry_is_a_posture_event);
 	tcase_add_test(tc, test_report_files_from_a_scan);
 	suite_add_tcase(s, tc);

@@ -16,6 +16,7 @@
 #include "lib/lab.h"
 #include "lib/testutil.h"
 #include "mcp/jsonrpc.h"
+#include "status.h"
 #include "util/util.h"
 
 #define LEGACY "/infra/domains/default/security-policies/web-tier/rules/legacy-any-any"
@@ -288,14 +289,16 @@ START_TEST(test_tools_list)
 			ck_assert(json_is_boolean(json_object_get(ann, "idempotentHint")));
 			bool scan = !strcmp(tool_names[i], "scan_target");
 			ck_assert_msg(json_is_true(json_object_get(ann, "openWorldHint")) == scan, "%s", tool_names[i]);
-			if (scan || !strcmp(tool_names[i], "evaluate_snapshot") || !strcmp(tool_names[i], "get_drift"))
+			if (scan || !strcmp(tool_names[i], "evaluate_snapshot") || !strcmp(tool_names[i], "get_drift") ||
+			    !strcmp(tool_names[i], "advise"))
 				ck_assert(json_is_false(json_object_get(ann, "readOnlyHint")));
 		}
 		ck_assert_msg(found, "tool %s missing", tool_names[i]);
 	}
 	size_t k;
 	json_array_foreach(tools, k, t)
-		ck_assert_msg(strcmp(member(t, "name"), "apply"), "apply is exposed");
+		ck_assert_msg(!strstr(member(t, "name"), "apply") && !strstr(member(t, "name"), "submit"),
+			      "%s: apply is exposed", member(t, "name"));
 	json_decref(m);
 	srv_stop();
 }
@@ -340,6 +343,74 @@ static long long all_pages(const char *tool, const char *extra, const char *key,
 	return total;
 }
 
+/* The id of a result that passes in the report (no violation). */
+static char *passing_id(json_t *findings)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(findings, i, f)
+		if (!strcmp(member(f, "status"), "pass")) {
+			char vid[VIOLATION_ID_SIZE];
+			json_t *o = json_object_get(f, "object");
+			violation_id(vid, "lab", member(f, "rule_id"), member(o, "type"), member(o, "id"));
+			return xstrdup(vid);
+		}
+	ck_abort_msg("no passing result in the report");
+	return NULL;
+}
+
+/* A suggestion without its revision (each advise adds one). */
+static json_t *unrevised(json_t *s)
+{
+	json_t *c = json_deep_copy(s);
+	ck_assert(json_object_del(c, "revision") == 0);
+	return c;
+}
+
+/* advise through MCP and harden advise -f json: the same suggestion, each
+ * stored as the next revision; get_finding and get_remediation then show
+ * the latest. */
+static void advise_matches_the_cli(const char *vid)
+{
+	char *args = xasprintf("{\"violation_id\": \"%s\"}", vid);
+	json_t *m = tool_ok("advise", args);
+	ck_assert_str_eq(member(m, "violation_id"), vid);
+	ck_assert_int_eq(json_integer_value(json_object_get(m, "revision")), 1);
+	ck_assert_str_eq(member(m, "source"), "baseline");
+	json_t *ms = json_object_get(m, "suggestion");
+	ck_assert_str_eq(member(ms, "schema"), "harden.suggestion");
+	const char *const cli[] = { "advise", "--violation-id", vid, "--format", "json", NULL };
+	json_t *c = cli_json(cli, EXIT_CLEAN);
+	json_t *cs = json_array_get(json_object_get(c, "suggestions"), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(c, "suggestions")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(cs, "revision")), 2);
+	json_t *a = unrevised(ms), *b = unrevised(cs);
+	ck_assert_msg(json_equal(a, b), "advise differs from the CLI's:\n%s\n%s", json_dumps(a, JSON_SORT_KEYS),
+		      json_dumps(b, JSON_SORT_KEYS));
+	json_decref(a);
+	json_decref(b);
+
+	json_t *f = tool_ok("get_finding", args);
+	ck_assert_str_eq(member(f, "remediation_state"), "suggested");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(f, "suggestion"), "revision")), 2);
+	ck_assert(json_equal(json_object_get(f, "suggestion"), cs));
+	ck_assert(json_is_null(json_object_get(f, "remediation")));
+	json_decref(f);
+	json_t *g = tool_ok("get_remediation", args);
+	ck_assert_str_eq(member(g, "state"), "suggested");
+	ck_assert(json_is_true(json_object_get(g, "stored")));
+	ck_assert_int_eq(json_integer_value(json_object_get(g, "revision")), 2);
+	ck_assert(json_equal(json_object_get(g, "suggestion"), cs));
+	ck_assert(json_equal(json_object_get(g, "plan"), json_object_get(cs, "execution_plan")));
+	ck_assert(json_equal(json_object_get(g, "impact"), json_object_get(cs, "impact_prediction")));
+	ck_assert_uint_eq(json_array_size(json_object_get(g, "rollback")),
+			  json_array_size(json_object_get(json_object_get(cs, "execution_plan"), "steps")));
+	json_decref(g);
+	json_decref(c);
+	json_decref(m);
+	free(args);
+}
+
 START_TEST(test_twin_tools_match_the_cli)
 {
 	srv_start();
@@ -366,7 +437,8 @@ START_TEST(test_twin_tools_match_the_cli)
 		ck_assert_str_eq(member(v, "severity"), "high");
 	json_decref(high);
 
-	/* get_finding of each of the first violations. */
+	/* get_finding of each of the first violations; get_remediation before
+	 * any advice builds an offline suggestion and stores nothing. */
 	json_array_foreach(viol, i, v) {
 		if (i >= 5)
 			break;
@@ -375,16 +447,41 @@ START_TEST(test_twin_tools_match_the_cli)
 		ck_assert_str_eq(member(f, "rule_id"), member(v, "rule_id"));
 		ck_assert_str_eq(member(json_object_get(f, "evidence"), "observed"), member(v, "observed"));
 		ck_assert(json_object_get(json_object_get(f, "rule_text"), "description") != NULL);
-		ck_assert(json_object_get(f, "waiver") != NULL && json_object_get(f, "suggestion") != NULL);
+		ck_assert(json_object_get(f, "waiver") != NULL && json_is_null(json_object_get(f, "suggestion")));
+		ck_assert_str_eq(member(f, "remediation_state"), "none");
 		json_decref(f);
-		json_t *e = tool_err("get_remediation", args);
-		ck_assert(strstr(member(e, "error"), "no advisor in this build"));
-		json_decref(e);
-		e = tool_err("advise", args);
-		ck_assert(strstr(member(e, "error"), "no advisor in this build"));
-		json_decref(e);
+		json_t *g = tool_ok("get_remediation", args);
+		ck_assert_str_eq(member(g, "state"), "none");
+		ck_assert(json_is_true(json_object_get(g, "failing")) && json_is_false(json_object_get(g, "stored")));
+		ck_assert_str_eq(member(g, "rule_id"), member(v, "rule_id"));
+		ck_assert(json_is_array(json_object_get(json_object_get(g, "plan"), "steps")));
+		ck_assert(json_is_object(json_object_get(g, "impact")) && json_is_array(json_object_get(g, "rollback")));
+		ck_assert_uint_eq(json_array_size(json_object_get(g, "remediations")), 0);
+		json_decref(g);
 		free(args);
 	}
+	advise_matches_the_cli(member(json_array_get(viol, 0), "violation_id"));
+
+	/* Unknown, malformed and passing ids are tool errors. */
+	static const char *const bad_ids[] = { "{\"violation_id\": \"V-00000000\"}", "{\"violation_id\": \"x\"}",
+					       NULL, NULL };
+	static const char *const report_all[] = { "report", "--target", "lab", "--all", "--format", "json", NULL };
+	json_t *rep_all = cli_json(report_all, EXIT_CLEAN);
+	char *pass = passing_id(json_object_get(rep_all, "findings"));
+	json_decref(rep_all);
+	char *pass_args = xasprintf("{\"violation_id\": \"%s\"}", pass);
+	for (unsigned k = 0; k < 3; k++) {
+		const char *args = bad_ids[k] ? bad_ids[k] : pass_args;
+		static const char *const tools[] = { "advise", "get_remediation", "get_finding" };
+		for (unsigned n = 0; n < ARRAY_SIZE(tools); n++) {
+			json_t *e = tool_err(tools[n], args);
+			ck_assert_msg(strstr(member(e, "error"), k == 1 ? "not a violation id" : "no failing"), "%s %s: %s",
+				      tools[n], args, member(e, "error"));
+			json_decref(e);
+		}
+	}
+	free(pass_args);
+	free(pass);
 
 	/* Targets and snapshots. */
 	json_t *t = tool_ok("list_targets", NULL);
@@ -501,6 +598,18 @@ START_TEST(test_scan_target)
 	ck_assert(json_equal(json_object_get(c, "score"), json_object_get(m, "score")));
 	ck_assert_int_eq(json_integer_value(json_object_get(c, "snapshot_id")),
 			 json_integer_value(json_object_get(m, "snapshot_id")) + 1);
+	/* Result by result: the snapshot scan_target made, as harden report
+	 * reads it, fails what the CLI's scan fails. */
+	char *snap = xasprintf("%lld", (long long)json_integer_value(json_object_get(m, "snapshot_id")));
+	const char *const rep_args[] = { "report", "--snapshot", snap, "--format", "json", NULL };
+	json_t *mr = cli_json(rep_args, EXIT_CLEAN);
+	char *a = fail_lines(json_object_get(mr, "findings"), true), *b = fail_lines(json_object_get(c, "findings"), true);
+	ck_assert(strlen(a) > 0);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	free(snap);
+	json_decref(mr);
 	json_decref(c);
 	run_release(&r);
 	json_decref(m);
@@ -557,12 +666,15 @@ START_TEST(test_official_sdk_client)
 	ck_assert_int_eq(json_array_size(tools), ARRAY_SIZE(tool_names));
 	for (unsigned i = 0; i < ARRAY_SIZE(tool_names); i++) {
 		json_t *c = json_object_get(calls, tool_names[i]);
-		bool advisor = !strcmp(tool_names[i], "get_remediation") || !strcmp(tool_names[i], "advise");
 		ck_assert_msg(c != NULL, "the SDK did not call %s", tool_names[i]);
-		ck_assert_msg(json_is_true(json_object_get(c, "ok")) == !advisor, "%s: %s", tool_names[i],
-			      json_dumps(c, 0));
+		ck_assert_msg(json_is_true(json_object_get(c, "ok")), "%s: %s", tool_names[i], json_dumps(c, 0));
 	}
 	ck_assert(json_is_true(json_object_get(o, "bad_argument_is_tool_error")));
+	ck_assert(json_is_true(json_object_get(o, "unknown_violation_is_tool_error")));
+	json_t *adv = json_object_get(json_object_get(calls, "advise"), "result");
+	json_t *rem = json_object_get(json_object_get(calls, "get_remediation"), "result");
+	ck_assert_str_eq(member(json_object_get(adv, "suggestion"), "schema"), "harden.suggestion");
+	ck_assert(json_is_object(json_object_get(rem, "plan")));
 	/* Its answers are the CLI's. */
 	static const char *const report[] = { "report", "--target", "lab", "--format", "json", NULL };
 	json_t *rep = cli_json(report, EXIT_CLEAN);
@@ -572,11 +684,88 @@ START_TEST(test_official_sdk_client)
 	ck_assert_int_eq(json_integer_value(json_object_get(scan, "snapshot_id")),
 			 json_integer_value(json_object_get(rep, "snapshot_id")));
 	ck_assert(json_equal(json_object_get(scan, "counts"), json_object_get(rep, "counts")));
+	/* list_violations after scan_target: the report's failing results. */
+	json_t *after = json_object_get(o, "violations_after_scan");
+	ck_assert(json_is_false(json_object_get(after, "truncated")));
+	char *cl = fail_lines(json_object_get(rep, "findings"), true);
+	char *ml = fail_lines(json_object_get(after, "violations"), false);
+	ck_assert_str_eq(cl, ml);
+	free(cl);
+	free(ml);
+	ck_assert_int_eq(json_integer_value(json_object_get(after, "total")),
+			 json_integer_value(json_object_get(json_object_get(rep, "counts"), "fail")));
 	json_decref(rep);
 	json_decref(o);
 	buf_release(&b);
 	free(cmd);
 	free(bin);
+}
+END_TEST
+
+/* After harden apply hands a fix to the pilot lab, get_remediation and
+ * get_finding show what became of it; apply itself is no tool. */
+START_TEST(test_remediation_state_after_apply)
+{
+	ck_assert_ptr_nonnull(freopen("/dev/null", "r", stdin));
+	char *pilot_db = xasprintf("%s/pilot.db", lab.dir);
+	setenv("PILOT_LAB_DB", pilot_db, 1);
+	setenv("HARDEN_PILOT_COMMAND", "python3 tests/lab/pilot/vmware-pilot mcp", 1);
+	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", "cis-vmware-esxi-8.0-subset",
+					    "--fail-on", "none", "--format", "json", NULL };
+	json_t *rep = cli_json(scan, EXIT_CLEAN);
+	const char *vid = NULL;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(rep, "findings"), i, f)
+		if (!strcmp(member(f, "rule_id"), "cis-esxi-2.7") && !strcmp(member(f, "status"), "fail")) {
+			vid = member(f, "violation_id");
+			break;
+		}
+	ck_assert_ptr_nonnull(vid);
+	char *args = xasprintf("{\"violation_id\": \"%s\"}", vid);
+	srv_start();
+	initialize("2025-06-18", "2025-06-18");
+	/* Pilot's catalog: the tool step is verified, as harden advise has it. */
+	json_t *m = tool_ok("advise", args);
+	json_t *step = json_array_get(json_object_get(json_object_get(json_object_get(m, "suggestion"),
+								       "execution_plan"), "steps"), 0);
+	ck_assert_str_eq(member(step, "tool"), "host_ntp_configure");
+	ck_assert(json_is_true(json_object_get(step, "verified")));
+	json_decref(m);
+	const char *const apply[] = { "apply", "--violation-id", vid, "--yes", "--approver", "alice", NULL };
+	struct run r;
+	harden_run(&lab, &r, apply);
+	ck_assert_msg(r.status == EXIT_CLEAN, "apply: exit %d: %s", r.status, r.err);
+	run_release(&r);
+	json_t *g = tool_ok("get_remediation", args);
+	ck_assert_str_eq(member(g, "state"), "submitted");
+	ck_assert(json_is_true(json_object_get(g, "failing")));
+	json_t *rem = json_object_get(g, "remediation");
+	ck_assert_str_eq(member(rem, "state"), "submitted");
+	ck_assert_str_eq(member(rem, "approver"), "alice");
+	ck_assert_str_eq(member(rem, "violation_id"), vid);
+	ck_assert(strlen(member(rem, "workflow_id")) > 0 && strcmp(member(rem, "workflow_id"), "(null)"));
+	ck_assert_uint_eq(json_array_size(json_object_get(g, "remediations")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(rem, "suggestion_revision")),
+			 json_integer_value(json_object_get(g, "revision")));
+	/* As harden remediation list has it. */
+	static const char *const list[] = { "remediation", "list", "--format", "json", NULL };
+	json_t *cl = cli_json(list, EXIT_CLEAN);
+	json_t *c0 = json_array_get(json_object_get(cl, "remediations"), 0);
+	ck_assert_str_eq(member(c0, "workflow_id"), member(rem, "workflow_id"));
+	ck_assert_str_eq(member(c0, "state"), member(rem, "state"));
+	json_decref(cl);
+	json_t *fd = tool_ok("get_finding", args);
+	ck_assert_str_eq(member(fd, "remediation_state"), "submitted");
+	ck_assert_str_eq(member(json_object_get(fd, "remediation"), "workflow_id"), member(rem, "workflow_id"));
+	json_decref(fd);
+	json_decref(g);
+	srv_stop();
+	unsetenv("HARDEN_PILOT_COMMAND");
+	unsetenv("PILOT_LAB_DB");
+	free(args);
+	free(pilot_db);
+	json_decref(rep);
 }
 END_TEST
 
@@ -591,6 +780,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_twin_tools_match_the_cli);
 	tcase_add_test(tc, test_scan_target);
 	tcase_add_test(tc, test_official_sdk_client);
+	tcase_add_test(tc, test_remediation_state_after_apply);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -465,6 +465,7 @@ START_TEST(test_nsx_tls_is_verified)
 	struct run r;
 	json_t *j = run_json(&r, scan_pci, EXIT_COLLECT);
 	ck_assert_msg(strstr(r.err, "TLS verification failed for the NSX manager of target 'lab'"), "%s", r.err);
+	ck_assert_msg(strstr(r.err, "set ca_file under 'nsx:' in the targets file"), "%s", r.err);
 	json_decref(j);
 	run_release(&r);
 	lab_config_nsx(&lab, "      insecure: true\n");
@@ -501,7 +502,7 @@ START_TEST(test_builtin_baselines_fail_pass_never_unknown)
 	merge_statuses(seen, all);
 
 	/* What the seeds do not break or mend: a PCI-grade lockout on one host,
-	 * a datastore only one host mounts, an allowing default rule with
+	 * an NFS datastore only one host mounts, an allowing default rule with
 	 * nothing ANY/ANY before it, and a stateless policy. */
 	struct vc *v = lab_session(&lab);
 	char *host = lab_moref(v, "HostSystem", "DC0_C0_H0");
@@ -510,8 +511,9 @@ START_TEST(test_builtin_baselines_fail_pass_never_unknown)
 	lab_soap(v, "<UpdateOptions xmlns=\"urn:vim25\"><_this type=\"OptionManager\">%s</_this>"
 		    "<changedValue><key>Security.AccountUnlockTime</key><value xsi:type=\"xsd:long\">1800</value>"
 		    "</changedValue></UpdateOptions>", opt);
-	lab_soap(v, "<CreateLocalDatastore xmlns=\"urn:vim25\"><_this type=\"HostDatastoreSystem\">%s</_this>"
-		    "<name>local-only</name><path>%s</path></CreateLocalDatastore>", dss, lab.dir);
+	lab_soap(v, "<CreateNasDatastore xmlns=\"urn:vim25\"><_this type=\"HostDatastoreSystem\">%s</_this>"
+		    "<spec><remoteHost>nas1.lab</remoteHost><remotePath>/export/vm</remotePath><localPath>%s</localPath>"
+		    "<accessMode>readWrite</accessMode><type>NFS</type></spec></CreateNasDatastore>", dss, lab.dir);
 	free(host);
 	free(opt);
 	free(dss);

@@ -161,7 +161,7 @@ static char *ntp_violation(void)
 {
 	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", CIS, "--format", "json", NULL };
 	json_t *rep = run_json(scan, EXIT_FINDINGS);
-	char *vid = violation_of(rep, "cis-esxi-2.1.1", NULL);
+	char *vid = violation_of(rep, "cis-esxi-2.7", NULL);
 	json_decref(rep);
 	return vid;
 }
@@ -189,7 +189,7 @@ START_TEST(test_workflow_ntp)
 	static const char *const scan[] = { "scan", "--target", "lab", "--baseline", CIS, "--format", "json", "--all",
 					     NULL };
 	json_t *rep = run_json(scan, EXIT_FINDINGS);
-	char *host, *vid = violation_of(rep, "cis-esxi-2.1.1", &host);
+	char *host, *vid = violation_of(rep, "cis-esxi-2.7", &host);
 	json_decref(rep);
 
 	/* advise: a stored suggestion naming the sibling tool and its rollback. */
@@ -254,7 +254,7 @@ START_TEST(test_workflow_ntp)
 	harden_run(&lab, &r, scan);
 	ck_assert_ptr_nonnull(strstr(r.err, "1 remediation verified"));
 	rep = json_loads(r.out, 0, NULL);
-	ck_assert_int_eq(status_of(rep, "cis-esxi-2.1.1", host), 1);
+	ck_assert_int_eq(status_of(rep, "cis-esxi-2.7", host), 1);
 	long long snap = json_integer_value(json_object_get(rep, "snapshot_id"));
 	json_decref(rep);
 	run_release(&r);
@@ -471,6 +471,18 @@ START_TEST(test_stale_twin)
 	run_release(&r);
 	static const char *const bogus[] = { "apply", "--violation-id", "V-00000000", "--yes", NULL };
 	run_ok(&r, bogus, EXIT_STALE);
+	run_release(&r);
+	/* --approved or --violation-id, one of them; nothing approved: nothing done. */
+	static const char *const neither[] = { "apply", NULL };
+	run_ok(&r, neither, EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(r.err, "--approved"));
+	run_release(&r);
+	const char *both[] = { "apply", "--approved", "--violation-id", vid, NULL };
+	run_ok(&r, both, EXIT_USAGE);
+	run_release(&r);
+	static const char *const approved[] = { "apply", "--approved", NULL };
+	run_ok(&r, approved, EXIT_CLEAN);
+	ck_assert_ptr_nonnull(strstr(r.out, "0 approved suggestions submitted"));
 	run_release(&r);
 	free(vid);
 }

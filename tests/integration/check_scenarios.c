@@ -3,19 +3,25 @@
  * binary and checks what it says.  The format is described in
  * tests/data/scenarios/README. */
 #include <dirent.h>
+#include <glob.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/lab.h"
 #include "lib/testutil.h"
+#include "rules/rules.h"
 #include "util/util.h"
 
 #define SCENARIOS "tests/data/scenarios"
 
 static struct dirent **names;
 static int nnames;
+/* Every "BASELINE RULE STATUS" a scenario's JSON report showed, one a line,
+ * appended by the (forked) scenario tests and read by the coverage test. */
+static char seen_path[64];
 
 /* One directive: its line number, keyword, the rest of its line, and the
  * indented lines that follow it. */
@@ -172,6 +178,12 @@ static char *expand(struct scenario *sc, const char *text)
 	return buf_detach(&b);
 }
 
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "-";
+}
+
 static void close_session(struct scenario *sc)
 {
 	if (sc->session)
@@ -200,6 +212,21 @@ static void start_lab(struct scenario *sc, const struct step *st)
 	free(rest);
 }
 
+/* Appends the (baseline, rule, status) triples of a report to seen_path. */
+static void record_statuses(json_t *j)
+{
+	json_t *all = json_object_get(j, "findings");
+	if (!json_is_array(all) || !json_array_size(all))
+		return;
+	FILE *f = fopen(seen_path, "a");
+	ck_assert_msg(f != NULL, "cannot append to %s", seen_path);
+	size_t i;
+	json_t *x;
+	json_array_foreach(all, i, x)
+		fprintf(f, "%s %s %s\n", str(x, "baseline_id"), str(x, "rule_id"), str(x, "status"));
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 static void run_harden(struct scenario *sc, const struct step *st)
 {
 	close_session(sc);
@@ -213,6 +240,7 @@ static void run_harden(struct scenario *sc, const struct step *st)
 	harden_run(&sc->lab, &sc->run, (const char *const *)v);
 	sc->ran = true;
 	sc->json = json_loads(sc->run.out, 0, NULL);
+	record_statuses(sc->json);
 	free(rest);
 }
 
@@ -221,12 +249,6 @@ static json_t *report(struct scenario *sc, const struct step *st)
 	ck_assert_msg(sc->ran, "%s:%d: '%s' before any 'harden'", sc->file, st->line, st->word);
 	ck_assert_msg(sc->json != NULL, "%s:%d: harden's output is not JSON:\n%s", sc->file, st->line, sc->run.out);
 	return sc->json;
-}
-
-static const char *str(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "-";
 }
 
 /* OBJECT in a find line: '*', name=NAME, type=T1,T2,... or an object id. */
@@ -435,6 +457,105 @@ START_TEST(test_scenario)
 }
 END_TEST
 
+/* Statuses the labs cannot show for a rule of a builtin baseline, and why.
+ * Everything else must be seen both failing and passing through the labs'
+ * APIs in the scenarios above; keep this list short and honest. */
+static const struct exemption {
+	const char *rule;
+	const char *status;	/* "fail" or "pass": the one never seen */
+	const char *why;
+} exemptions[] = {
+	{ NULL, NULL, NULL },
+};
+
+static const struct exemption *exemption(const char *rule, const char *status)
+{
+	for (const struct exemption *e = exemptions; e->rule; e++) {
+		if (!strcmp(e->rule, rule) && !strcmp(e->status, status))
+			return e;
+	}
+	return NULL;
+}
+
+/* "BASELINE RULE" -> { STATUS: true } for every status a scenario showed. */
+static json_t *seen_statuses(void)
+{
+	json_t *seen = json_object();
+	FILE *f = fopen(seen_path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s", seen_path);
+	char b[512], r[512], s[64];
+	while (fscanf(f, "%511s %511s %63s", b, r, s) == 3) {
+		char *key = xasprintf("%s %s", b, r);
+		json_t *e = json_object_get(seen, key);
+		if (!e)
+			json_object_set_new(seen, key, e = json_object());
+		json_object_set_new(e, s, json_true());
+		free(key);
+	}
+	fclose(f);
+	return seen;
+}
+
+/* One baseline's rules against what the scenarios showed: a line in gaps
+ * per status neither seen nor exempt; the exemptions used are ticked. */
+static void baseline_coverage(const char *path, json_t *seen, struct strlist *gaps, bool *used)
+{
+	static const char *const want[] = { "fail", "pass" };
+	struct baseline *b;
+	ck_assert_msg(baseline_load(&b, path) == 0, "%s: %s", path, err_get());
+	unsigned shown[2] = { 0, 0 };
+	for (unsigned i = 0; i < b->nrules; i++) {
+		char *key = xasprintf("%s %s", b->id, b->rules[i].id);
+		json_t *e = json_object_get(seen, key);
+		for (unsigned k = 0; k < ARRAY_SIZE(want); k++) {
+			const struct exemption *x = exemption(b->rules[i].id, want[k]);
+			if (json_object_get(e, want[k])) {
+				shown[k]++;
+				ck_assert_msg(!x, "%s %s is shown %s: drop its exemption", b->id, b->rules[i].id,
+					      want[k]);
+			} else if (x) {
+				used[x - exemptions] = true;
+			} else {
+				strlist_add_owned(gaps, xasprintf("%s %s never %s", b->id, b->rules[i].id,
+								  want[k]));
+			}
+		}
+		free(key);
+	}
+	printf("coverage %s: %u rules, %u shown failing, %u shown passing\n", b->id, b->nrules, shown[0],
+	       shown[1]);
+	fflush(stdout);
+	baseline_free(b);
+}
+
+/* Every rule of every builtin baseline (read now, so new rules count) is
+ * shown both failing and passing by the scenarios, through the labs' APIs,
+ * unless the table above says why it cannot be. */
+START_TEST(test_every_builtin_rule_fails_and_passes)
+{
+	const char *only = getenv("HARDEN_SCENARIO");
+	if (only && *only) {
+		printf("rule coverage: skipped, HARDEN_SCENARIO runs only some scenarios\n");
+		return;
+	}
+	json_t *seen = seen_statuses();
+	glob_t g;
+	ck_assert_int_eq(glob("baselines/*.yaml", 0, NULL, &g), 0);
+	struct strlist gaps = { 0 };
+	bool used[ARRAY_SIZE(exemptions)] = { false };
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		baseline_coverage(g.gl_pathv[i], seen, &gaps, used);
+	for (size_t i = 0; exemptions[i].rule; i++)
+		ck_assert_msg(used[i], "exemption of %s (%s) names no rule of a builtin baseline",
+			      exemptions[i].rule, exemptions[i].status);
+	char *list = tu_sorted_lines(&gaps);
+	ck_assert_msg(!*list, "rules the scenarios never show failing or passing:\n%s", list);
+	free(list);
+	globfree(&g);
+	json_decref(seen);
+}
+END_TEST
+
 START_TEST(test_scenarios_exist)
 {
 	ck_assert_msg(nnames > 0, "no scenarios in " SCENARIOS);
@@ -453,6 +574,14 @@ static int scenario_name(const struct dirent *d)
 
 int main(void)
 {
+	const char *tmp = getenv("TMPDIR");
+	snprintf(seen_path, sizeof(seen_path), "%s/harden-seen-XXXXXX", tmp && *tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+	int fd = mkstemp(seen_path);
+	if (fd < 0) {
+		perror(seen_path);
+		return 1;
+	}
+	close(fd);
 	nnames = scandir(SCENARIOS, &names, scenario_name, alphasort);
 	if (nnames < 0)
 		nnames = 0;
@@ -462,8 +591,10 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_scenarios_exist);
 	tcase_add_loop_test(tc, test_scenario, 0, nnames);
+	tcase_add_test(tc, test_every_builtin_rule_fails_and_passes);
 	suite_add_tcase(s, tc);
 	int failed = tu_run(s);
+	unlink(seen_path);
 	for (int i = 0; i < nnames; i++)
 		free(names[i]);
 	free(names);

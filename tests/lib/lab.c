@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,6 +368,23 @@ static size_t keep(char *d, size_t s, size_t n, void *u)
 {
 	buf_add(u, d, s * n);
 	return s * n;
+}
+
+char *lab_sql_text(struct lab *l, const char *sql, long long id)
+{
+	sqlite3 *h;
+	char *out = NULL;
+	ck_assert_int_eq(sqlite3_open_v2(l->db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(h, 2000);
+	sqlite3_stmt *s;
+	ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
+	if (sqlite3_bind_parameter_count(s) > 0)
+		sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		out = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return out;
 }
 
 json_t *lab_stats(struct lab *l)

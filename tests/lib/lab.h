@@ -74,6 +74,9 @@ void lab_soap_task(struct vc *v, const char *fmt, ...) __attribute__((format(pri
 char *lab_moref(struct vc *v, const char *type, const char *name);
 /* A host's configManager child, e.g. "advancedOption", "serviceSystem". */
 char *lab_host_manager(struct vc *v, const char *host_moref, const char *which);
+/* The first column of the first row sql gives on the lab's twin (read
+ * only), with id bound to its parameter if it has one; NULL when no row. */
+char *lab_sql_text(struct lab *l, const char *sql, long long id);
 /* A counter from the lab's GET /lab/stats, e.g. "logins". */
 long long lab_stat(struct lab *l, const char *key);
 /* The whole of GET /lab/stats (requested_paths: every Type.path asked for). */

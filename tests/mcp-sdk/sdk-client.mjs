@@ -31,6 +31,9 @@ const out = {
 };
 const { tools } = await client.listTools();
 out.tools = tools.map((t) => t.name).sort();
+// Submitting a fix to pilot stays a human act at the CLI or the web panel.
+if (out.tools.some((n) => n.includes("apply")))
+  throw new Error("apply is exposed");
 
 async function call(name, args) {
   const r = await client.callTool({ name, arguments: args }, undefined, { timeout: 300000 });
@@ -54,8 +57,11 @@ await call("list_snapshots", { target });
 const v = await call("list_violations", { limit: 200, target });
 const first = v.ok && v.result.violations.length ? v.result.violations[0].violation_id : "V-00000000";
 await call("get_finding", { violation_id: first });
-await call("get_remediation", { violation_id: first });
-await call("advise", { violation_id: first });
+const rem = await call("get_remediation", { violation_id: first });
+if (rem.ok && !rem.result.plan) throw new Error("get_remediation: no plan");
+const adv = await call("advise", { violation_id: first });
+if (adv.ok && adv.result.suggestion.violation_id !== first)
+  throw new Error("advise: a suggestion for another violation");
 await call("list_drift_events", { limit: 10 });
 await call("get_drift", { target, limit: 10 });
 await call("get_history", { target, object: "DC0_C0_H0", limit: 5 });
@@ -64,5 +70,11 @@ await call("scan_target", { target, baseline: "vsphere-scg-v8-subset" });
 // A bad argument is a tool error the model can read, not a broken session.
 const bad = await client.callTool({ name: "list_violations", arguments: { limit: 100000 } });
 out.bad_argument_is_tool_error = bad.isError === true;
+// A violation id that fails nowhere is a tool error too.
+const unknown = await client.callTool({ name: "get_remediation", arguments: { violation_id: "V-00000000" } });
+out.unknown_violation_is_tool_error = unknown.isError === true;
+// The violations after scan_target, to compare with harden report.
+const after = await client.callTool({ name: "list_violations", arguments: { limit: 200, target } });
+out.violations_after_scan = after.structuredContent;
 await client.close();
 console.log(JSON.stringify(out));

@@ -15,7 +15,7 @@
 static const char *const candidates[] = {
 	"false", "true", "0", "1", "-1", "999999", "", "x", "on", "off", "[]", "[\"ANY\"]", "[\"10.0.0.1\"]",
 	"lockdownDisabled", "lockdownNormal", "ALLOW", "DROP", "Application", "Emergency", "connected", "poweredOn",
-	"1.0.0", "99.0.0", "vmx-10", "vmx-21", "toolsOld", "toolsOk", "sslv3", "tlsv1.2",
+	"1.0.0", "99.0.0", "vmx-10", "vmx-21", "toolsOld", "toolsOk", "sslv3", "tlsv1.2", "guestToolsTooOld",
 };
 
 struct props {
@@ -46,6 +46,9 @@ static void leaves(const struct check *c, enum rstatus want, struct props *p)
 	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++)
 		if (check_value(c, c->ptype, candidates[i]) == want) {
 			prop_set(p, c->property, c->ptype, candidates[i]);
+			/* A derived property comes with the option it is read from. */
+			if (!strncmp(c->property, "password_quality.", 17))
+				prop_set(p, "option.Security.PasswordQualityControl", PT_STRING, "retry=3 min=disabled,8,8,7,7");
 			return;
 		}
 }
@@ -106,14 +109,23 @@ static void check_plan(const struct rule *r, const json_t *s, const char *where)
 }
 
 /* Rules whose fix cannot be exact and reversible, by the nature of the
- * change: upgrades, and the whole-DFW SQL checks (which rule to change is
- * a person's call). */
+ * change: upgrades and patches (version, build), hardware (a TPM is
+ * fitted, not configured), the VLAN a port group belongs on (the site's
+ * network design names it), CHAP secrets (the storage target holds
+ * them), and the whole-DFW SQL checks (which rule to change is a person's
+ * call). */
 static bool may_be_inexact(const struct rule *r, const char *property)
 {
+	static const char *const inexact[] = { "version", "build", "hw_version", "tools_status", "tools_version_status",
+					       "tpm.supported", "tpm.version", "network.vgt_portgroups",
+					       "network.native_vlan_portgroups", "iscsi.chap_not_mutual",
+					       "vlan_trunk" };
 	if (r->sql)
 		return true;
-	return property && (!strcmp(property, "version") || !strcmp(property, "hw_version") ||
-			    !strcmp(property, "tools_status"));
+	for (size_t i = 0; property && i < ARRAY_SIZE(inexact); i++)
+		if (!strcmp(property, inexact[i]))
+			return true;
+	return false;
 }
 
 static unsigned walked, exact_plans;

@@ -13,7 +13,8 @@
 
 static bool vcenter_collected(const char *otype)
 {
-	return !strcmp(otype, "host") || !strcmp(otype, "vm") || !strcmp(otype, "datastore");
+	return !strcmp(otype, "host") || !strcmp(otype, "vm") || !strcmp(otype, "datastore") ||
+	       !strcmp(otype, "dvportgroup");
 }
 
 START_TEST(test_every_vcenter_property_has_paths)
@@ -21,6 +22,12 @@ START_TEST(test_every_vcenter_property_has_paths)
 	unsigned n;
 	const struct vocab_entry *v = vocab_all(&n);
 	for (unsigned i = 0; i < n; i++) {
+		if (!strcmp(v[i].otype, "vcenter")) {
+			/* Known, even when always written (no path of its own). */
+			struct strlist none = { 0 };
+			ck_assert_msg(vc_property_paths("vcenter", v[i].name, &none) == 0, "vcenter.%s unknown", v[i].name);
+			strlist_release(&none);
+		}
 		if (!vcenter_collected(v[i].otype))
 			continue;
 		struct strlist paths = { 0 };
@@ -45,6 +52,28 @@ START_TEST(test_every_vcenter_property_has_paths)
 	ck_assert_int_eq(vc_property_paths("datastore", "hosts", &p), 0);
 	ck_assert(strlist_has(&p, "HostSystem.datastore"));
 	strlist_release(&p);
+	/* The properties of the network, trust and vCenter settings controls. */
+	static const char *const srcs[][3] = {
+		{ "host", "network.forged_transmits_allowed", "HostSystem.config.network" },
+		{ "host", "network.management_vnics_shared", "HostSystem.config.virtualNicManagerInfo" },
+		{ "host", "iscsi.chap_not_mutual", "HostSystem.config.storageDevice.hostBusAdapter" },
+		{ "host", "lockdown.exception_users", "HostSystem.configManager.hostAccessManager" },
+		{ "host", "image.acceptance_level", "HostSystem.configManager.imageConfigManager" },
+		{ "host", "tpm.supported", "HostSystem.capability" },
+		{ "vm", "dvfilters", "VirtualMachine.config.extraConfig" },
+		{ "datastore", "local", "Datastore.info" },
+		{ "dvportgroup", "forged_transmits", "DistributedVirtualPortgroup.config.defaultPortConfig" },
+		{ "dvportgroup", "overrides_allowed", "DistributedVirtualPortgroup.config.policy" },
+		{ "vcenter", "option.*", "OptionManager.setting" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(srcs); i++) {
+		ck_assert_int_eq(vc_property_paths(srcs[i][0], srcs[i][1], &p), 0);
+		ck_assert_msg(strlist_has(&p, srcs[i][2]), "%s.%s: no %s", srcs[i][0], srcs[i][1], srcs[i][2]);
+		strlist_release(&p);
+	}
+	/* The vcenter object's counts come with every collection. */
+	ck_assert_int_eq(vc_property_paths("vcenter", "version", &p), 0);
+	ck_assert_uint_eq(p.n, 0);
 }
 END_TEST
 
@@ -69,8 +98,7 @@ static void leaf_requested(struct walk *w, const char *prop)
 		ck_assert_msg(w->needs->nsx, "%s %s reads NSX but NSX is not needed", w->baseline, w->r->id);
 		return;
 	}
-	if (!vcenter_collected(otype))
-		return;		/* the vcenter object: always written */
+	/* On the vcenter object, only its settings have a path of their own. */
 	struct strlist paths = { 0 };
 	ck_assert_int_eq(vc_property_paths(otype, e->name, &paths), 0);
 	for (size_t i = 0; i < paths.n; i++)
@@ -153,6 +181,10 @@ START_TEST(test_needs_follow_the_baselines)
 	/* PCI reads no VM device: the device lists are not fetched. */
 	ck_assert(!strlist_has(&req, "VirtualMachine.config.hardware.device"));
 	ck_assert(!strlist_has(&req, "VirtualMachine.config.extraConfig"));
+	/* Nor iSCSI adapters, nor a port group's policy. */
+	ck_assert(!strlist_has(&req, "HostSystem.config.storageDevice.hostBusAdapter"));
+	ck_assert(!strlist_has(&req, "DistributedVirtualPortgroup.config.policy"));
+	ck_assert(strlist_has(&req, "DistributedVirtualPortgroup.name"));
 	strlist_release(&req);
 	prop_needs_release(&n);
 	/* --collect all: everything, whatever the baselines read. */
@@ -161,6 +193,9 @@ START_TEST(test_needs_follow_the_baselines)
 	ck_assert(strlist_has(&req, "VirtualMachine.config.hardware.device"));
 	ck_assert(strlist_has(&req, "Datastore.summary"));
 	ck_assert(strlist_has(&req, "OptionManager.setting"));
+	ck_assert(strlist_has(&req, "HostSystem.configManager.imageConfigManager"));
+	ck_assert(strlist_has(&req, "DistributedVirtualPortgroup.config.policy"));
+	ck_assert(strlist_has(&req, "Datastore.info"));
 	strlist_release(&req);
 	vc_requested_paths(NULL, &req);
 	ck_assert(strlist_has(&req, "HostSystem.capability"));

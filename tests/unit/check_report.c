@@ -17,6 +17,8 @@
 #include "lib/testutil.h"
 #include "cmd_common.h"
 #include "report/report.h"
+#include "report/report_util.h"
+#include "report/since.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -138,7 +140,7 @@ static char *write_report(struct loaded *l, enum rformat fmt, bool all, bool dri
 	char *path = xasprintf("%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	struct report_opts o = { fmt, all, false, -1, drift };
+	struct report_opts o = { fmt, all, false, -1, drift, NULL, false, NULL };
 	struct report_counts rc;
 	ck_assert_int_eq(report_counts(l->st, l->ev, l->nev, &rc), 0);
 	ck_assert_int_eq(report_write(f, l->st, &l->si, l->ev, l->nev, &rc, &o), 0);
@@ -667,7 +669,7 @@ static int write_to(struct loaded *l, const char *spec)
 {
 	struct report_output o;
 	ck_assert_int_eq(report_output_parse(spec, &o), 0);
-	struct report_opts ro = { FMT_TABLE, false, false, SEV_HIGH, false };
+	struct report_opts ro = { FMT_TABLE, false, false, SEV_HIGH, false, NULL, false, NULL };
 	struct report_counts c;
 	ck_assert_int_eq(report_counts(l->st, l->ev, l->nev, &c), 0);
 	int rc = report_write_outputs(&o, 1, l->st, &l->si, l->ev, l->nev, &c, &ro);
@@ -689,7 +691,7 @@ START_TEST(test_write_outputs_atomically)
 			   xasprintf("junit:%s/r.xml", out) };
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(report_output_parse(specs[i], &v[i]), 0);
-	struct report_opts ro = { FMT_TABLE, false, false, SEV_HIGH, false };
+	struct report_opts ro = { FMT_TABLE, false, false, SEV_HIGH, false, NULL, false, NULL };
 	struct report_counts c;
 	ck_assert_int_eq(report_counts(l.st, l.ev, l.nev, &c), 0);
 	ck_assert_int_eq(report_write_outputs(v, 0, l.st, &l.si, l.ev, l.nev, &c, &ro), 0);
@@ -779,6 +781,137 @@ START_TEST(test_formats_parse_and_json_unchanged)
 }
 END_TEST
 
+/* The score in integer tenths, half up, at the boundaries of rounding. */
+START_TEST(test_score_rounds_in_tenths)
+{
+	static const struct {
+		long long pass, fail, tenths;
+	} cases[] = {
+		{ 814, 186, 814 }, /* 81.4 exactly */
+		{ 1, 2, 333 },	 /* 33.33... down */
+		{ 2, 1, 667 },	 /* 66.66... up */
+		{ 1, 15, 63 },	 /* 6.25: half up */
+		{ 1, 7, 125 },	 /* 12.5 */
+		{ 1999, 1, 1000 }, /* 99.95: half up to 100.0 */
+		{ 1998, 2, 999 },  /* 99.90 */
+		{ 0, 5, 0 },	 { 5, 0, 1000 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct counts c = { 0 };
+		c.by[RS_PASS][SEV_HIGH] = cases[i].pass;
+		c.by[RS_FAIL][SEV_LOW] = cases[i].fail;
+		c.by[RS_UNKNOWN][SEV_HIGH] = 7;	/* left out */
+		long long t;
+		double pct;
+		ck_assert(report_score_tenths(&c, &t));
+		ck_assert_int_eq(t, cases[i].tenths);
+		ck_assert(report_score(&c, &pct));
+		ck_assert(pct == (double)cases[i].tenths / 10);
+		/* As JSON: one decimal at most, never the double's 17 digits. */
+		json_t *j = rpt_json_score(&c);
+		char *s = json_dumps(j, JSON_ENCODE_ANY | RPT_JSON_REALS);
+		char want[32];
+		snprintf(want, sizeof(want), "%lld.%lld", cases[i].tenths / 10, cases[i].tenths % 10);
+		ck_assert_str_eq(s, want);
+		free(s);
+		json_decref(j);
+	}
+	struct counts none = { 0 };
+	long long t;
+	ck_assert(!report_score_tenths(&none, &t));
+	json_t *j = rpt_json_score(&none);
+	ck_assert(json_is_null(j));
+	json_decref(j);
+}
+END_TEST
+
+/* ---- the reference of --fail-on-new ---- */
+
+static struct finding_row since_row(const char *rule, const char *moref, enum rstatus st, const char *details)
+{
+	struct finding_row r = { 0 };
+	r.rule_id = rule;
+	r.object_type = "host";
+	r.moref = moref;
+	r.status = st;
+	r.details_json = details;
+	return r;
+}
+
+START_TEST(test_since_report_matches_by_violation)
+{
+	char *json = tu_write(dir, "ref.json",
+			      "{\"schema\": \"harden.scan\", \"schema_version\": 1, \"target\": \"lab\", \"findings\": ["
+			      "{\"rule_id\": \"r1\", \"status\": \"fail\", \"object\": {\"type\": \"host\", \"id\": \"host-1\"}},"
+			      "{\"rule_id\": \"old-r2\", \"status\": \"fail\", \"object\": {\"type\": \"host\", \"id\": \"host-1\"}},"
+			      "{\"rule_id\": \"r3\", \"status\": \"unknown\", \"object\": {\"type\": \"host\", \"id\": \"host-1\"}},"
+			      "{\"rule_id\": \"r4\", \"status\": \"waived\", \"object\": {\"type\": \"host\", \"id\": \"host-1\"}}]}",
+			      0644);
+	char *sarif = tu_write(dir, "ref.sarif",
+			       "{\"version\": \"2.1.0\", \"runs\": ["
+			       "{\"tool\": {\"driver\": {\"name\": \"harden\"}}, \"properties\": {\"target\": \"lab\"}, \"results\": ["
+			       "{\"ruleId\": \"r1\", \"properties\": {\"status\": \"fail\", \"object\": {\"type\": \"host\", \"id\": \"host-1\"}}}]},"
+			       "{\"tool\": {\"driver\": {\"name\": \"harden\"}}, \"properties\": {\"target\": \"lab\"}, \"results\": ["
+			       "{\"ruleId\": \"r3\", \"properties\": {\"status\": \"unknown\", \"object\": {\"type\": \"host\", \"id\": \"host-1\"}}}]}]}",
+			       0644);
+	struct since s;
+	ck_assert_int_eq(since_from_report(&s, json, "lab"), HERR_OK);
+	struct finding_row r = since_row("r1", "host-1", RS_FAIL, NULL);
+	ck_assert(!since_is_new(&s, "lab", &r));	/* the same failure */
+	r = since_row("r1", "host-2", RS_FAIL, NULL);
+	ck_assert(since_is_new(&s, "lab", &r));		/* another object */
+	r = since_row("r1", "host-1", RS_UNKNOWN, NULL);
+	ck_assert(since_is_new(&s, "lab", &r));		/* failed then, unknown now */
+	r = since_row("r3", "host-1", RS_FAIL, NULL);
+	ck_assert(since_is_new(&s, "lab", &r));		/* unknown then, failing now */
+	r = since_row("r4", "host-1", RS_FAIL, NULL);
+	ck_assert(since_is_new(&s, "lab", &r));		/* waived then: failing now is new */
+	r = since_row("r2", "host-1", RS_FAIL, "{\"aliases\": [\"old-r2\"]}");
+	ck_assert(!since_is_new(&s, "lab", &r));	/* recorded under its alias */
+	r = since_row("r2", "host-1", RS_FAIL, "{\"aliases\": [\"other\"]}");
+	ck_assert(since_is_new(&s, "lab", &r));
+	r = since_row("r9", "host-1", RS_PASS, NULL);
+	ck_assert(!since_is_new(&s, "lab", &r));	/* only fail and unknown are ever new */
+	ck_assert_ptr_nonnull(strstr(s.what, "(json)"));
+	since_release(&s);
+
+	ck_assert_int_eq(since_from_report(&s, sarif, "lab"), HERR_OK);
+	r = since_row("r1", "host-1", RS_FAIL, NULL);
+	ck_assert(!since_is_new(&s, "lab", &r));
+	r = since_row("r3", "host-1", RS_UNKNOWN, NULL);
+	ck_assert(!since_is_new(&s, "lab", &r));	/* from the second run */
+	r = since_row("r3", "host-1", RS_FAIL, NULL);
+	ck_assert(since_is_new(&s, "lab", &r));
+	ck_assert_ptr_nonnull(strstr(s.what, "(sarif)"));
+	since_release(&s);
+
+	/* Another target's report, another tool's SARIF, another schema, not
+	 * JSON, no file: refused, naming the file. */
+	ck_assert_int_eq(since_from_report(&s, json, "prod"), HERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err_get(), "target 'lab', not 'prod'"));
+	const char *const bad[][2] = {
+		{ "{\"version\": \"2.1.0\", \"runs\": [{\"tool\": {\"driver\": {\"name\": \"lint\"}}}]}", "another tool" },
+		{ "{\"schema\": \"harden.inventory\", \"schema_version\": 1}", "not a harden JSON" },
+		{ "[1, 2]", "not a harden JSON" },
+		{ "{\"schema\": \"harden.scan\", \"findings\": []}", "without a target" },
+		{ "{\"a\": 1, \"a\": 2}", "duplicate" },
+		{ "", "bad.json" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char *p = tu_write(dir, "bad.json", bad[i][0], 0644);
+		ck_assert_int_eq(since_from_report(&s, p, "lab"), HERR_INPUT);
+		ck_assert_msg(strstr(err_get(), bad[i][1]) && strstr(err_get(), "bad.json"), "%s", err_get());
+		free(p);
+	}
+	char *none = xasprintf("%s/none.json", dir);
+	ck_assert_int_eq(since_from_report(&s, none, "lab"), HERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err_get(), "none.json"));
+	free(none);
+	free(json);
+	free(sarif);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("report");
@@ -792,6 +925,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_output_parse);
 	tcase_add_test(tc, test_write_outputs_atomically);
 	tcase_add_test(tc, test_formats_parse_and_json_unchanged);
+	tcase_add_test(tc, test_score_rounds_in_tenths);
+	tcase_add_test(tc, test_since_report_matches_by_violation);
 	suite_add_tcase(s, tc);
 	return s;
 }

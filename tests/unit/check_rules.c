@@ -408,7 +408,7 @@ START_TEST(test_user_baseline_overrides_builtin_of_the_same_name)
 	struct baseline *b;
 	ck_assert_msg(baseline_load(&b, p) == 0, "%s", err_get());
 	ck_assert_str_eq(b->title, "CIS, site edition");
-	ck_assert_uint_eq(b->nrules, 68);
+	ck_assert_uint_eq(b->nrules, 85);
 	ck_assert_str_eq(b->rules[b->nrules - 1].id, "cis-esxi-3.9");
 	ck_assert_int_eq(b->rules[b->nrules - 1].severity, SEV_LOW);
 	baseline_free(b);
@@ -515,16 +515,16 @@ START_TEST(test_waiver_matching_and_expiry)
 	ck_assert(w.v[0].expired);
 	ck_assert(!w.v[1].expired);	/* expires is the last day it applies */
 	/* host fixture: name "obj", moref host-1, no cluster collected. */
-	const struct waiver *m = waivers_match(&w, "r1", NULL, &host.o);
+	const struct waiver *m = waivers_match(&w, NULL, "r1", NULL, &host.o);
 	ck_assert_ptr_eq(m, &w.v[0]);	/* only the expired one selects it */
-	ck_assert_ptr_null(waivers_match(&w, "r2", NULL, &host.o));
-	ck_assert_ptr_null(waivers_match(&w, "r3", NULL, &host.o));
+	ck_assert_ptr_null(waivers_match(&w, NULL, "r2", NULL, &host.o));
+	ck_assert_ptr_null(waivers_match(&w, NULL, "r3", NULL, &host.o));
 	/* A rule renamed from r1 keeps r1's waivers through its alias. */
 	struct strlist aliases = { 0 };
 	strlist_add(&aliases, "r0");
-	ck_assert_ptr_null(waivers_match(&w, "r9", &aliases, &host.o));
+	ck_assert_ptr_null(waivers_match(&w, NULL, "r9", &aliases, &host.o));
 	strlist_add(&aliases, "r1");
-	ck_assert_ptr_eq(waivers_match(&w, "r9", &aliases, &host.o), &w.v[0]);
+	ck_assert_ptr_eq(waivers_match(&w, NULL, "r9", &aliases, &host.o), &w.v[0]);
 	strlist_release(&aliases);
 	waivers_release(&w);
 	free(p);
@@ -712,7 +712,7 @@ START_TEST(test_builtin_cross_references_resolve)
 		for (unsigned r = 0; r < b[i]->nrules; r++)
 			strlist_add(&ids, b[i]->rules[r].id);
 	}
-	ck_assert_uint_eq(ids.n, 68 + 65 + 22 + 26 + 7);
+	ck_assert_uint_eq(ids.n, 85 + 93 + 22 + 26 + 7);
 	unsigned refs = 0;
 	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
 		for (unsigned r = 0; r < b[i]->nrules; r++) {

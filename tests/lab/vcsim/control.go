@@ -95,7 +95,7 @@ func (f *faultState) reset() {
 }
 
 type counters struct {
-	soapCalls, retrieveCalls, continueCalls, logins, loginFailures, expired int64
+	soapCalls, retrieveCalls, continueCalls, logins, loginFailures, logouts, expired int64
 }
 
 var stats counters
@@ -323,6 +323,9 @@ func (fe *frontEnd) serveSDK(w http.ResponseWriter, r *http.Request) {
 		if ok && key != "" {
 			fe.setLive(key, false)
 		}
+		if ok {
+			atomic.AddInt64(&stats.logouts, 1)
+		}
 	case "ReconfigVM_Task":
 		if ok && reconfig != nil {
 			reconfig.after()
@@ -397,6 +400,7 @@ func (fe *frontEnd) serveLab(inv *inventory) http.HandlerFunc {
 				"continue_calls":     atomic.LoadInt64(&stats.continueCalls),
 				"logins":             atomic.LoadInt64(&stats.logins),
 				"login_failures":     atomic.LoadInt64(&stats.loginFailures),
+				"logouts":            atomic.LoadInt64(&stats.logouts),
 				"sessions_live":      fe.liveCount(),
 				"sessions_expired":   atomic.LoadInt64(&stats.expired),
 				"tokens_outstanding": pager.outstanding(),

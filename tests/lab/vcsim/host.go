@@ -38,6 +38,10 @@ type labHost struct {
 	datetime *hostDateTimeSystem
 	access   *hostAccessManager
 	firewall *hostFirewallSystem
+	network  *hostNetworkSystem
+	vnics    *hostVnicManager
+	image    *hostImageConfig
+	storage  *hostStorageSystem
 }
 
 // labHosts indexes hosts by moref value ("host-21"). Written once at start-up,
@@ -91,7 +95,8 @@ func setupHost(index int, hs *simulator.HostSystem, seed *hostSeed) *labHost {
 
 	// Drop the stock managers whose state is shared between hosts.
 	cm := &hs.ConfigManager
-	for _, r := range []*types.ManagedObjectReference{cm.AdvancedOption, cm.FirewallSystem} {
+	for _, r := range []*types.ManagedObjectReference{cm.AdvancedOption, cm.FirewallSystem, cm.NetworkSystem,
+		cm.StorageSystem} {
 		if r != nil && simulator.Map.Get(*r) != nil {
 			simulator.Map.Remove(*r)
 		}
@@ -102,6 +107,11 @@ func setupHost(index int, hs *simulator.HostSystem, seed *hostSeed) *labHost {
 	h.datetime = newHostDateTimeSystem(h, ref("HostDateTimeSystem", "dateTimeSystem"))
 	h.access = newHostAccessManager(h, ref("HostAccessManager", "hostAccessManager"))
 	h.firewall = newHostFirewallSystem(h, ref("HostFirewallSystem", "firewallSystem"))
+	h.network = newHostNetworkSystem(h, ref("HostNetworkSystem", "networkSystem"))
+	h.vnics = newHostVnicManager(h, ref("HostVirtualNicManager", "virtualNicManager"))
+	h.storage = newHostStorageSystem(h, ref("HostStorageSystem", "storageSystem"))
+	h.image = &hostImageConfig{level: seed.acceptance}
+	h.image.Self = ref("HostImageConfigManager", "imageConfigManager")
 
 	for _, obj := range []struct {
 		dst **types.ManagedObjectReference
@@ -113,6 +123,10 @@ func setupHost(index int, hs *simulator.HostSystem, seed *hostSeed) *labHost {
 		{&cm.DateTimeSystem, h.datetime.Self, func() { simulator.Map.Put(h.datetime) }},
 		{&cm.HostAccessManager, h.access.Self, func() { simulator.Map.Put(h.access) }},
 		{&cm.FirewallSystem, h.firewall.Self, func() { simulator.Map.Put(h.firewall) }},
+		{&cm.NetworkSystem, h.network.Self, func() { simulator.Map.Put(h.network) }},
+		{&cm.VirtualNicManager, h.vnics.Self, func() { simulator.Map.Put(h.vnics) }},
+		{&cm.ImageConfigManager, h.image.Self, func() { simulator.Map.Put(h.image) }},
+		{&cm.StorageSystem, h.storage.Self, func() { simulator.Map.Put(h.storage) }},
 	} {
 		obj.put()
 		r := obj.ref
@@ -127,6 +141,10 @@ func setupHost(index int, hs *simulator.HostSystem, seed *hostSeed) *labHost {
 	hs.Config.DateTimeInfo = &dt
 	hs.Config.Firewall = h.firewall.FirewallInfo
 	hs.Config.LockdownMode = h.access.LockdownMode
+	hs.Config.Network = h.network.info()
+	h.network.NetworkInfo = h.network.info()
+	hs.Config.VirtualNicManagerInfo = h.vnics.info()
+	hs.Config.StorageDevice = h.storage.info()
 	hs.Config.AdminDisabled = types.NewBool(adminDisabled(h.access.LockdownMode))
 
 	// TPM 2.0 (CIS 1.4); a copy per host, not vcsim's shared template.

@@ -88,12 +88,19 @@ func buildInventory(t topology) (inv *inventory, err error) {
 	about.FullName = fmt.Sprintf("VMware vCenter Server %s build-%s", vcenterVer, vcenterBuild)
 	about.ApiVersion = vcenterAPIVer
 	about.LicenseProductVersion = "8.0"
+	// vCenter's own advanced settings (ServiceContent.setting): the lab's
+	// compliant values; tests change them with UpdateOptions.
+	if om, ok := simulator.Map.Get(*si.Content.Setting).(*simulator.OptionManager); ok {
+		om.Setting = vcenterSettings()
+	}
 
 	// Paging/authenticating collector in place of the stock one. Must happen
 	// before the first HTTP session, which clones the registered type.
 	pc := &labCollector{}
 	pc.Self = si.Content.PropertyCollector
 	simulator.Map.Put(pc)
+
+	setupPortgroups()
 
 	byName := map[string]*simulator.HostSystem{}
 	for _, e := range simulator.Map.All("HostSystem") {
@@ -205,6 +212,9 @@ const (
 	keySerial   = 9000
 	keyParallel = 10000
 	keyXHCI     = 14000
+	keySound    = 15000
+	keyAHCI     = 16000
+	keyPassthru = 17000
 
 	keyPCI  = 100 // vcsim default VirtualPCIController
 	keyIDE0 = 200 // vcsim default VirtualIDEController 0
@@ -294,6 +304,23 @@ func vmDevices(s *vmSeed, ds, name string) []types.BaseVirtualDeviceConfigSpec {
 		u := &types.VirtualUSBXHCIController{AutoConnectDevices: types.NewBool(true)}
 		u.Key, u.ControllerKey, u.UnitNumber = keyXHCI, keyPCI, i32(23)
 		specs = append(specs, add(u))
+	}
+	if s.sound {
+		a := &types.VirtualHdAudioCard{}
+		a.Key, a.ControllerKey, a.UnitNumber = keySound, keyPCI, i32(24)
+		specs = append(specs, add(a))
+	}
+	if s.ahci {
+		a := &types.VirtualAHCIController{}
+		a.Key, a.ControllerKey, a.UnitNumber, a.BusNumber = keyAHCI, keyPCI, i32(25), 0
+		specs = append(specs, add(a))
+	}
+	if s.passthrough {
+		p := &types.VirtualPCIPassthrough{}
+		p.Key, p.ControllerKey, p.UnitNumber = keyPassthru, keyPCI, i32(26)
+		p.Backing = &types.VirtualPCIPassthroughDeviceBackingInfo{Id: "0000:3b:00.0", DeviceId: "1db6",
+			SystemId: "5f6b0a2e-lab", VendorId: 0x10de}
+		specs = append(specs, add(p))
 	}
 	return specs
 }

@@ -29,6 +29,7 @@ func newHostAccessManager(h *labHost, ref types.ManagedObjectReference) *hostAcc
 	a.Self = ref
 	a.LockdownMode = h.seed.lockdown
 	a.systemUsers = []string{"dcui", "vpxuser"}
+	a.exceptions = append([]string(nil), h.seed.exceptions...)
 	return a
 }
 

@@ -44,6 +44,9 @@ func main() {
 		seed         = flag.Bool("seed", true, "apply the seeded deviations (false: every host and VM compliant)")
 		printSeed    = flag.Bool("print-seed", false, "print the seed and profile tables (markdown) for this topology and exit")
 		trace        = flag.Bool("trace", false, "log SOAP traffic to stderr")
+		disconnected = flag.String("disconnected", "", "hosts vCenter lost the connection to (`NAME,...`)")
+		inaccessible = flag.String("inaccessible", "", "datastores that are inaccessible (`NAME,...`)")
+		absentOpts   = flag.String("absent-options", "", "advanced options a host lacks (`HOST:KEY,...`)")
 		withParent   = flag.Bool("exit-with-parent", false, "shut down cleanly when the parent process exits (for test harnesses that may die without stopping the lab)")
 	)
 	flag.Parse()
@@ -93,6 +96,10 @@ func main() {
 	inv, err := buildInventory(t)
 	if err != nil {
 		log.Fatalf("building inventory: %v", err)
+	}
+	if err = (estate{*disconnected, *inaccessible, *absentOpts}).apply(inv); err != nil {
+		inv.model.Remove()
+		log.Fatal(err)
 	}
 	built := time.Since(start)
 	markDatastoreDirs()

@@ -114,6 +114,26 @@ var compliantOptions = []option{
 	{"VMFS3.HardwareAcceleratedLocking", int64(1)},
 }
 
+// vcenterSettings is vCenter's own advanced settings list (vpxd): the keys
+// the vCenter rules read, compliant, after stock vcsim's.
+func vcenterSettings() []types.BaseOptionValue {
+	out := []types.BaseOptionValue{}
+	for _, o := range []option{
+		{"VirtualCenter.InstanceName", "vcenter.lab.local"},
+		{"VirtualCenter.VimPasswordExpirationInDays", int32(30)},
+		{"config.vpxd.hostPasswordLength", int32(32)},
+		{"event.maxAge", int32(30)},
+		{"event.maxAgeEnabled", true},
+		{"task.maxAge", int32(30)},
+		{"task.maxAgeEnabled", true},
+		{"config.log.level", "info"},
+		{"vpxd.event.syslog.enabled", true},
+	} {
+		out = append(out, &types.OptionValue{Key: o.key, Value: o.value})
+	}
+	return out
+}
+
 // service is the compliant state of one ESXi service.
 type service struct {
 	key, label string
@@ -187,6 +207,10 @@ type hostSeed struct {
 	outgoingBlocked bool
 	sshAllIP        bool
 	tpm             bool     // capability.tpmSupported, tpmVersion 2.0
+	net             netSeed  // standard switch, port groups, VMkernel services
+	acceptance      string   // image acceptance level
+	exceptions      []string // lockdown exception users
+	mutualChap      string   // the iSCSI adapter's mutualChapAuthenticationType
 	notes           []string // human-readable deviations, for the README
 }
 
@@ -201,6 +225,68 @@ func newHostSeed() *hostSeed {
 		incomingBlocked: true,
 		outgoingBlocked: true,
 		tpm:             true,
+		net:             newNetSeed(),
+		acceptance:      "partner",
+		mutualChap:      "chapRequired",
+	}
+}
+
+func switchAllows(field string) hostDeviation {
+	return func(s *hostSeed) {
+		t := types.NewBool(true)
+		switch field {
+		case "allowPromiscuous":
+			s.net.switchSecurity.AllowPromiscuous = t
+		case "macChanges":
+			s.net.switchSecurity.MacChanges = t
+		}
+		s.notes = append(s.notes, "vSwitch0 security "+field+"=true")
+	}
+}
+
+func portGroup(name string, vlan int32, forged bool) hostDeviation {
+	return func(s *hostSeed) {
+		for i := range s.net.portGroups {
+			if s.net.portGroups[i].name == name {
+				s.net.portGroups[i].vlan = vlan
+				if forged {
+					s.net.portGroups[i].security.ForgedTransmits = types.NewBool(true)
+				}
+			}
+		}
+		note := fmt.Sprintf("port group %s VLAN %d", name, vlan)
+		if forged {
+			note += ", forgedTransmits=true"
+		}
+		s.notes = append(s.notes, note)
+	}
+}
+
+func vnicShared(nicType, dev string) hostDeviation {
+	return func(s *hostSeed) {
+		s.net.selected[nicType] = append(append([]string(nil), s.net.selected[nicType]...), dev)
+		s.notes = append(s.notes, fmt.Sprintf("%s also selected for %s", dev, nicType))
+	}
+}
+
+func acceptance(level string) hostDeviation {
+	return func(s *hostSeed) {
+		s.acceptance = level
+		s.notes = append(s.notes, "image acceptance level "+level)
+	}
+}
+
+func mutualChap(kind string) hostDeviation {
+	return func(s *hostSeed) {
+		s.mutualChap = kind
+		s.notes = append(s.notes, "iSCSI vmhba65 mutualChapAuthenticationType "+kind)
+	}
+}
+
+func exceptionUsers(users ...string) hostDeviation {
+	return func(s *hostSeed) {
+		s.exceptions = users
+		s.notes = append(s.notes, fmt.Sprintf("lockdown exception users %v", users))
 	}
 }
 
@@ -269,6 +355,7 @@ var hostSeeds = [][]hostDeviation{
 		opt("Config.HostAgent.vmacore.soap.sessionTimeout", int64(0)),
 		lockdownOff,
 		sshAllIP,
+		exceptionUsers("svc-backup"),
 	},
 	2: { // logging & time
 		opt("Syslog.global.logHost", ""),
@@ -294,6 +381,7 @@ var hostSeeds = [][]hostDeviation{
 		opt("UserVars.HostClientSessionTimeout", int64(0)),
 		opt("UserVars.ESXiVPsDisabledProtocols", "sslv3"),
 		opt("Config.HostAgent.plugins.solo.enableMob", true),
+		mutualChap("chapProhibited"),
 	},
 	4: { // network & services
 		opt("Net.BlockGuestBPDU", int64(0)),
@@ -304,10 +392,17 @@ var hostSeeds = [][]hostDeviation{
 		svc("slpd", true, "on"),
 		svc("snmpd", true, "on"),
 		incomingOpen,
+		switchAllows("allowPromiscuous"),
+		switchAllows("macChanges"),
+		portGroup("VM Network", 4095, true),
+		portGroup("Management Network", 1, false),
+		vnicShared("vmotion", "vmk0"),
+		vnicShared("vsan", "vmk1"),
 	},
 	5: { // kernel, memory, banners, old build
 		oldProduct,
 		noTPM,
+		acceptance("community"),
 		opt("Mem.ShareForceSalting", int64(0)),
 		opt("Mem.MemEagerZero", int64(0)),
 		opt("VMkernel.Boot.execInstalledOnly", false),
@@ -355,6 +450,8 @@ var compliantExtraConfig = []option{
 	{"log.keepOld", "10"},
 	{"log.rotateSize", "2048000"},
 	{"tools.guest.desktop.autolock", "TRUE"},
+	{"isolation.device.edit.disable", "TRUE"},
+	{"bios.bootDeviceClasses", "allow:hd"},
 }
 
 const (
@@ -373,6 +470,9 @@ type vmSeed struct {
 	usb               bool // VirtualUSBController (EHCI)
 	usbXHCI           bool // VirtualUSBXHCIController
 	cdromConnected    bool
+	sound             bool // VirtualHdAudioCard
+	ahci              bool // VirtualAHCIController
+	passthrough       bool // VirtualPCIPassthrough
 	firmware          string // bios or efi
 	secureBoot        bool
 	logging           bool
@@ -422,7 +522,10 @@ var vmSeeds = [][]vmDeviation{
 	6: {vmFlag("USB controller (VirtualUSBController)", func(s *vmSeed) { s.usb = true }),
 		vmFlag("config.flags.enableLogging false", func(s *vmSeed) { s.logging = false }),
 		extra("isolation.tools.dnd.disable", "FALSE")},
-	7: {vmFlag("CD-ROM connected", func(s *vmSeed) { s.cdromConnected = true })},
+	7: {vmFlag("CD-ROM connected", func(s *vmSeed) { s.cdromConnected = true }),
+		vmFlag("HD audio card", func(s *vmSeed) { s.sound = true }),
+		vmFlag("AHCI (SATA) controller", func(s *vmSeed) { s.ahci = true }),
+		extra("ethernet0.filter0.name", "dvfilter-lab")},
 	8: {vmFlag("config.version vmx-13", func(s *vmSeed) { s.version = vmOldHWVersion }),
 		extra("isolation.tools.diskShrink.disable", "FALSE"), extra("isolation.tools.diskWiper.disable", "FALSE")},
 	9: {vmFlag("guest.toolsStatus toolsNotInstalled", func(s *vmSeed) { s.tools = types.VirtualMachineToolsStatusToolsNotInstalled }),
@@ -430,6 +533,9 @@ var vmSeeds = [][]vmDeviation{
 	10: {
 		vmFlag("guest.toolsStatus toolsOld", func(s *vmSeed) { s.tools = types.VirtualMachineToolsStatusToolsOld }),
 		extra("RemoteDisplay.maxConnections", "5"),
+		vmFlag("PCI passthrough device", func(s *vmSeed) { s.passthrough = true }),
+		extraMissing("isolation.device.edit.disable"),
+		extra("bios.bootDeviceClasses", "allow:hd,cd,net"),
 	},
 	11: {
 		vmFlag("powered off (guest.toolsStatus toolsNotRunning)", func(s *vmSeed) {

@@ -1,0 +1,295 @@
+/* Property sets, each stored once.  An object's properties are held in
+ * memory while it is written and stored when the next statement runs: as
+ * the set already in the twin with the same sorted contents (an object
+ * unchanged since the previous scan points to the set that scan stored),
+ * or as a new set.  Sets are found by a hash of their contents and then
+ * compared whole, so two sets whose hashes collide stay apart. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+#include "util/util.h"
+
+/* One property held for the pending object; seq orders repeated names
+ * (the last value written wins, as INSERT OR REPLACE did). */
+struct pprop {
+	char *name;
+	char *value;
+	enum ptype type;
+	bool collected;
+	unsigned seq;
+};
+
+static void pending_clear(struct store_pending *p)
+{
+	struct pprop *v = p->props.v;
+	for (unsigned i = 0; i < p->props.n; i++) {
+		free(v[i].name);
+		free(v[i].value);
+	}
+	p->props.n = 0;
+	p->obj = 0;
+	p->old_set = 0;
+}
+
+static void pending_add(struct store_pending *p, const char *name, enum ptype type, bool collected,
+			const char *value)
+{
+	struct pprop *x = store_list_add(&p->props, sizeof(*x));
+	x->name = xstrdup(name);
+	x->value = value ? xstrdup(value) : NULL;
+	x->type = type;
+	x->collected = collected;
+	x->seq = p->props.n;
+}
+
+void store_props_hold(struct store *st, long long obj)
+{
+	pending_clear(&st->pend);
+	st->pend.obj = obj;
+}
+
+void store_props_discard(struct store *st)
+{
+	pending_clear(&st->pend);
+}
+
+void store_props_release(struct store *st)
+{
+	pending_clear(&st->pend);
+	free(st->pend.props.v);
+	st->pend.props.v = NULL;
+	st->pend.props.cap = 0;
+}
+
+static int pprop_cmp(const void *a, const void *b)
+{
+	const struct pprop *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Sorts by name and keeps the last value of each name. */
+static void pending_sort(struct store_pending *p)
+{
+	struct pprop *v = p->props.v;
+	unsigned n = p->props.n, out = 0;
+	qsort(v, n, sizeof(*v), pprop_cmp);
+	for (unsigned i = 0; i < n; i++) {
+		if (i + 1 < n && !strcmp(v[i].name, v[i + 1].name)) {
+			free(v[i].name);
+			free(v[i].value);
+			continue;
+		}
+		v[out++] = v[i];
+	}
+	p->props.n = out;
+}
+
+/* FNV-1a over each property's name, type, collected flag and value, with
+ * a separator that no text holds. */
+static unsigned long long hash_add(unsigned long long h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h ^ 0xffu) * 1099511628211ULL;
+}
+
+static long long set_hash(const struct store_pending *p)
+{
+	const struct pprop *v = p->props.v;
+	unsigned long long h = 14695981039346656037ULL;
+	for (unsigned i = 0; i < p->props.n; i++) {
+		h = hash_add(h, v[i].name);
+		h = hash_add(h, ptype_name(v[i].type));
+		h = hash_add(h, v[i].collected ? "1" : "0");
+		h = hash_add(h, v[i].value ? "v" : "n");
+		h = hash_add(h, v[i].value);
+	}
+	return (long long)h;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Compares a stored set with the pending properties, row by row. */
+struct compare {
+	const struct store_pending *p;
+	unsigned i;
+};
+
+static int compare_row(void *ctx, sqlite3_stmt *s)
+{
+	struct compare *c = ctx;
+	if (c->i >= c->p->props.n)
+		return 1;
+	const struct pprop *x = (const struct pprop *)c->p->props.v + c->i++;
+	const char *type;
+	const char *name, *value;
+	bool collected;
+	store_cols(s, "ttbt", &name, &type, &collected, &value);
+	bool same = same_text(name, x->name) && same_text(type, ptype_name(x->type)) && collected == x->collected &&
+		    same_text(value, x->value);
+	return same ? 0 : 1;
+}
+
+static int id_row(void *ctx, sqlite3_stmt *s)
+{
+	long long *id = store_list_add(ctx, sizeof(*id));
+	*id = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
+static const char set_rows_sql[] = "SELECT name, type, collected, value FROM propset_prop WHERE set_id = ?1 "
+				   "ORDER BY name";
+
+/* The stored set equal to the pending properties, or a new one. */
+static int find_or_add(struct store *st, long long *set)
+{
+	static const char by_hash[] = "SELECT id FROM propset WHERE hash = ?1";
+	static const char add_set[] = "INSERT INTO propset(hash) VALUES (?1)";
+	static const char add_prop[] = "INSERT INTO propset_prop(set_id, name, type, collected, value) "
+				       "VALUES (?1, ?2, ?3, ?4, ?5)";
+	const struct store_pending *p = &st->pend;
+	long long hash = set_hash(p);
+	struct store_list ids = { 0 };
+	int rc = store_query(st, "read", by_hash, id_row, &ids, "i", hash);
+	for (unsigned i = 0; rc == 0 && i < ids.n; i++) {
+		struct compare c = { p, 0 };
+		long long id = ((long long *)ids.v)[i];
+		rc = store_query(st, "read", set_rows_sql, compare_row, &c, "i", id);
+		if (rc == 0 && c.i == p->props.n) {
+			*set = id;
+			free(ids.v);
+			return 0;
+		}
+		rc = rc > 0 ? 0 : rc;
+	}
+	free(ids.v);
+	if (rc < 0 || (rc = store_query(st, "write", add_set, NULL, NULL, "i", hash)) < 0)
+		return rc;
+	*set = sqlite3_last_insert_rowid(st->db);
+	const struct pprop *v = p->props.v;
+	for (unsigned i = 0; rc == 0 && i < p->props.n; i++)
+		rc = store_query(st, "write", add_prop, NULL, NULL, "ittbt", *set, v[i].name, ptype_name(v[i].type),
+				 (int)v[i].collected, v[i].value);
+	return rc;
+}
+
+int store_props_flush(struct store *st)
+{
+	static const char point[] = "UPDATE object SET propset_id = ?1 WHERE id = ?2";
+	static const char drop_old[] = "DELETE FROM propset WHERE id = ?1 AND NOT EXISTS "
+				       "(SELECT 1 FROM object WHERE propset_id = ?1)";
+	struct store_pending *p = &st->pend;
+	if (!p->obj || p->busy)
+		return 0;
+	p->busy = true;
+	long long set = 0;
+	int rc = 0;
+	pending_sort(p);
+	if (p->props.n)
+		rc = find_or_add(st, &set);
+	if (rc == 0 && set != p->old_set) {
+		rc = store_query(st, "write", point, NULL, NULL, "zi", set, p->obj);
+		if (rc == 0 && sqlite3_changes(st->db) != 1) {
+			err_set("cannot write database '%s': no object %lld", st->path, p->obj);
+			rc = HERR_STORE;
+		}
+		if (rc == 0 && p->old_set)
+			rc = store_query(st, "write", drop_old, NULL, NULL, "i", p->old_set);
+	}
+	pending_clear(p);
+	p->busy = false;
+	return rc;
+}
+
+static int load_row(void *ctx, sqlite3_stmt *s)
+{
+	struct store_pending *p = ctx;
+	enum ptype type;
+	if (ptype_parse(store_col_text(s, 1), &type) < 0)
+		type = PT_STRING;
+	pending_add(p, store_col_text(s, 0), type, sqlite3_column_int(s, 2) != 0, store_col_text(s, 3));
+	return 0;
+}
+
+/* A property for an object written earlier: its stored set becomes the
+ * pending one, and a new set is stored when it is flushed. */
+static int pending_load(struct store *st, long long obj)
+{
+	static const char set_of[] = "SELECT propset_id FROM object WHERE id = ?1";
+	int rc = store_props_flush(st);
+	if (rc < 0)
+		return rc;
+	long long set = 0;
+	if ((rc = store_query_int(st, set_of, &set, "i", obj)) < 0)
+		return rc;
+	store_props_hold(st, obj);
+	st->pend.old_set = set;
+	/* Reading the set must not flush the object it is read for. */
+	st->pend.busy = true;
+	if (set)
+		rc = store_query(st, "read", set_rows_sql, load_row, &st->pend, "i", set);
+	st->pend.busy = false;
+	return rc;
+}
+
+int store_prop(struct store *st, long long obj, const char *name, enum ptype type, const char *value)
+{
+	int rc;
+	if (obj != st->pend.obj && (rc = pending_load(st, obj)) < 0)
+		return rc;
+	pending_add(&st->pend, name, type, value != NULL, value);
+	return 0;
+}
+
+int store_propsets_prune(struct store *st)
+{
+	static const char sql[] = "DELETE FROM propset WHERE id NOT IN "
+				  "(SELECT propset_id FROM object WHERE propset_id IS NOT NULL)";
+	return store_query(st, "write", sql, NULL, NULL, "");
+}
+
+/* Migration 8: the property table of older twins becomes sets, object by
+ * object, and a view of the old shape takes its name. */
+static int move_row(void *ctx, sqlite3_stmt *s)
+{
+	struct store *st = ctx;
+	long long obj = sqlite3_column_int64(s, 0);
+	int rc;
+	if (obj != st->pend.obj) {
+		if ((rc = store_props_flush(st)) < 0)
+			return rc;
+		store_props_hold(st, obj);
+	}
+	enum ptype type;
+	if (ptype_parse(store_col_text(s, 2), &type) < 0)
+		type = PT_STRING;
+	pending_add(&st->pend, store_col_text(s, 1), type, sqlite3_column_int(s, 3) != 0, store_col_text(s, 4));
+	return 0;
+}
+
+int store_props_migrate(struct store *st)
+{
+	static const char is_table[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'property'";
+	static const char rows[] = "SELECT object_id, name, type, collected, value FROM property "
+				   "ORDER BY object_id, name";
+	static const char swap[] =
+		"DROP TABLE property;"
+		"CREATE VIEW property(object_id, name, type, collected, value) AS "
+		"SELECT o.id, p.name, p.type, p.collected, p.value FROM object o "
+		"JOIN propset_prop p ON p.set_id = o.propset_id";
+	long long n = 0;
+	int rc = store_query_int(st, is_table, &n, "");
+	if (rc < 0 || n == 0)
+		return rc < 0 ? rc : 0;
+	if ((rc = store_query(st, "migrate", rows, move_row, st, "")) == 0)
+		rc = store_props_flush(st);
+	store_props_discard(st);
+	if (rc < 0)
+		return rc;
+	return store_exec(st, swap, "migrate");
+}
