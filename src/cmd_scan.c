@@ -362,12 +362,11 @@ static int run_many(struct cmd_ctx *ctx, struct scan_opts *o, double t_start)
 				t = NULL, rc = cmd_bad_usage(ctx, "target '%s' is given twice", name);
 		rc = rc ? rc : !t ? EXIT_USAGE : prepare_one(ctx, o, &v[prepared], t);
 	}
-	if (!rc)
+	if (!rc) {
 		rc = collect_many(ctx, o, v, n);
-	if (!rc && interrupt_pending()) {
 		/* After SIGINT or SIGTERM: what became of each target, no
 		 * reports, and 128 + the signal. */
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n && interrupt_pending(); i++)
 			rc = interrupted(&v[i].s);
 	}
 	if (!rc) {
