@@ -1,14 +1,17 @@
 #!/bin/sh
-# make bench: scan a 50-host / 2,000-VM lab and a 50-host / 10,000-VM lab,
-# print harden's figures (wall time split into collection, storage and
-# evaluation; API calls; bytes received; peak RSS), and time a govmomi
-# property-collector client fetching the same properties from the same lab;
-# then collect an NSX distributed firewall of 20,000 rules in 200 policies;
-# then time harden web's pages on a twin of two 10,000-VM scans against the
-# four builtin baselines.
-#   BENCH_ONLY="web dfw scan"  runs only the parts named (default: all)
-#   BENCH_TWIN=PATH            bench_web keeps its twin at PATH and reuses it
-#                              when it is there (building it takes minutes)
+# make bench: collect an NSX distributed firewall of 20,000 rules in 200
+# policies; time harden web's pages on a twin of two 10,000-VM scans
+# against the four builtin baselines; then, on a 2,000-VM and a 10,000-VM
+# lab, for CIS alone and for the four builtin baselines, time harden
+# (its --stats line: collection, store, evaluation, drift, calls, bytes,
+# peak RSS) interleaved with a thin govmomi client (5 VM and 5 host
+# properties) and a govmomi client fetching the same paths harden
+# requested, and print the medians' ratios (and harden --collect all's);
+# then scan ten 2,000-VM labs together and compare with one alone.
+# BENCH_ONLY="dfw web ratios ratios-2k targets" runs the parts named (default
+# all but ratios-2k); BENCH_TWIN=PATH keeps bench_web's twin and reuses it; BENCH_REPS (default 3) the
+# repetitions; BENCH_TARGETS and BENCH_TARGET_FLAGS the parallel labs.
+# Timings are printed, never asserted: no test depends on them.
 set -u
 B=${1:-build}
 LAB_DIR=${LAB_DIR:-.lab-bench}
@@ -18,23 +21,93 @@ GO_ENV="GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= GOCACHE=$(cd "$B" && p
 B=$(cd "$B" && pwd)
 export HARDEN_BASELINE_DIR="$(pwd)/baselines"
 
+# median of the numbers on standard input
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+wall_of() {
+	sed -n 's/.*wall_ms=\([0-9]*\).*/\1/p'
+}
+
+# The paths the last snapshot requested, comma-separated (the vcenter
+# object's requested_paths in harden inventory).
+requested_paths() {
+	"$B/harden" --db "$LAB_DIR/twin.db" inventory --target lab --format json |
+		python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(",".join(p for o in d["objects"] if o["type"] == "vcenter" for p in o["properties"]["requested_paths"]))'
+}
+
+# ratios LABEL BASELINE-ARGS...: harden against the thin govmomi client
+# (5 VM and 5 host properties) and the same-properties govmomi client,
+# interleaved, REPS times each; medians and ratios.
+ratios() {
+	rl=$1
+	shift
+	rm -f "$LAB_DIR"/twin.db*
+	H="$B/harden --quiet --config $LAB_DIR/targets.yaml --db $LAB_DIR/twin.db scan --target lab --fail-on none --stats"
+	$H "$@" >/dev/null 2>&1	# warm-up, and the paths requested
+	paths=$(requested_paths)
+	: >"$LAB_DIR/h" ; : >"$LAB_DIR/t" ; : >"$LAB_DIR/s" ; : >"$LAB_DIR/a"
+	for _ in $(seq "$REPS"); do
+		$H "$@" 2>&1 | tee -a "$LAB_DIR/h.log" | wall_of >>"$LAB_DIR/h"
+		"$B/harden-govmomi-bench" -url "$LAB_URL" -password-file "$LAB_DIR/vc.pw" -mode thin | wall_of >>"$LAB_DIR/t"
+		"$B/harden-govmomi-bench" -url "$LAB_URL" -password-file "$LAB_DIR/vc.pw" -mode paths -paths "$paths" |
+			wall_of >>"$LAB_DIR/s"
+		$H "$@" --collect all 2>&1 | wall_of >>"$LAB_DIR/a"
+	done
+	h=$(median <"$LAB_DIR/h") t=$(median <"$LAB_DIR/t") sp=$(median <"$LAB_DIR/s") a=$(median <"$LAB_DIR/a")
+	tail -1 "$LAB_DIR/h.log" | sed "s/^harden: /harden ($rl): /"
+	awk -v l="$rl" -v h="$h" -v t="$t" -v s="$sp" -v a="$a" -v n="$(echo "$paths" | tr ',' '\n' | wc -l)" 'BEGIN {
+		printf "ratio %s: harden %d ms (%d paths) = %.2fx thin govmomi (%d ms), %.2fx same-properties govmomi (%d ms); harden --collect all %d ms = %.2fx thin\n",
+			l, h, n, h / t, t, h / s, s, a, a / t }'
+}
+
 bench() {
 	label=$1
 	shift
-	echo "== $label"
+	echo "== $label (medians of $REPS interleaved runs)"
 	t0=$(date +%s%N)
 	lab_start "$B" 127.0.0.1:0 "$@" || exit 1
 	t1=$(date +%s%N)
 	echo "lab: started in $(( (t1 - t0) / 1000000 )) ms"
-	rm -f "$LAB_DIR"/twin.db*
-	for i in 1 2 3; do
-		"$B/harden" --quiet --config "$LAB_DIR/targets.yaml" --db "$LAB_DIR/twin.db" scan --target lab \
-			--baseline cis-vmware-esxi-8.0-subset --fail-on none --stats 2>&1 | sed "s/^harden: /harden run $i: /"
-	done
-	for i in 1 2 3; do
-		"$B/harden-govmomi-bench" -url "$LAB_URL" -password-file "$LAB_DIR/vc.pw" | sed "s/^/run $i: /"
-	done
+	ratios "$label, CIS" --baseline cis-vmware-esxi-8.0-subset
+	ratios "$label, four baselines" --baseline cis-vmware-esxi-8.0-subset --baseline pci-dss-4.0-vmware \
+		--baseline dengbao-2.0-level3-vmware --baseline vsphere-scg-v8-subset
 	lab_stop
+}
+
+# Ten vCenter labs of TARGET_FLAGS each: one scanned alone, then all ten
+# in one harden scan (threads collect, one writes), walls compared.
+bench_targets() {
+	n=${BENCH_TARGETS:-10}
+	echo "== $n targets in parallel versus one ($TARGET_FLAGS each)"
+	pids=""
+	mkdir -p "$LAB_DIR"
+	chmod 700 "$LAB_DIR"
+	printf 'targets:\n' >"$LAB_DIR/many.yaml"
+	# (start_one uses i)
+	for k in $(seq "$n"); do
+		start_one "vCenter $k" "$B/harden-vclab" "$LAB_DIR/url$k" "$LAB_DIR/vc$k.pw" harden "$LAB_DIR/lab$k.log" \
+			-listen 127.0.0.1:0 $TARGET_FLAGS || exit 1
+		pids="$pids $STARTED_PID"
+		printf '  t%d:\n    vcenter: { url: %s, user: harden, password_file: vc%d.pw, timeout: 300 }\n' \
+			"$k" "$(cat "$LAB_DIR/url$k")" "$k" >>"$LAB_DIR/many.yaml"
+	done
+	H="$B/harden --quiet --config $LAB_DIR/many.yaml --db $LAB_DIR/many.db scan --baseline cis-vmware-esxi-8.0-subset --fail-on none --stats"
+	rm -f "$LAB_DIR"/many.db*
+	$H --target t1 >/dev/null 2>&1
+	start=$(date +%s%N)
+	$H --target t1 >/dev/null 2>&1
+	one=$(( ($(date +%s%N) - start) / 1000000 ))
+	start=$(date +%s%N)
+	$H --all-targets >/dev/null 2>&1
+	all=$(( ($(date +%s%N) - start) / 1000000 ))
+	awk -v n="$n" -v o="$one" -v a="$all" 'BEGIN { printf "ratio %d targets: %d ms together, one alone %d ms: %.2fx the wall of one\n", n, a, o, a / o }'
+	# shellcheck disable=SC2086
+	kill $pids 2>/dev/null
+	wait 2>/dev/null
 }
 
 bench_dfw() {
@@ -93,12 +166,20 @@ bench_web() {
 	wait "$web"
 }
 
-only=" ${BENCH_ONLY:-dfw web scan} "
+REPS=${BENCH_REPS:-3}
+TARGET_FLAGS=${BENCH_TARGET_FLAGS:--clusters 5 -hosts 10 -vms 40}
+only=" ${BENCH_ONLY:-dfw web ratios targets} "
 case $only in *" dfw "*) bench_dfw ;; esac
 case $only in *" web "*) bench_web ;; esac
-case $only in *" scan "*)
-	(cd tests/lab/govmomi-bench && env $GO_ENV go build -o "$B/harden-govmomi-bench" .) || exit 1
-	bench "50 hosts, 2,000 VMs" -clusters 5 -hosts 10 -vms 40
-	bench "50 hosts, 10,000 VMs" -clusters 5 -hosts 10 -vms 200 ;;
+case $only in *" ratios "* | *" ratios-2k "* | *" targets "*)
+	(cd tests/lab/govmomi-bench && env $GO_ENV go build -o "$B/harden-govmomi-bench" .) || exit 1 ;;
+esac
+case $only in *" ratios "* | *" ratios-2k "*)
+	bench "50 hosts, 2,000 VMs" -clusters 5 -hosts 10 -vms 40 ;;
+esac
+case $only in *" ratios "*)
+	bench "100 hosts, 10,000 VMs" -clusters 10 -hosts 10 -vms 100 ;;
+esac
+case $only in *" targets "*) bench_targets ;;
 esac
 rm -rf "$LAB_DIR"

@@ -506,10 +506,11 @@ int cmd_report_gate(const struct cmd_ctx *ctx, struct store *st, const struct sn
 	}
 	/* --quiet silences progress and the default table, never a format
 	 * that was asked for. */
+	FILE *out = ra->out ? ra->out : stdout;
 	if (code != EXIT_STORE && (!ctx->quiet || ra->format >= 0) &&
 	    !report_outputs_stdout(ra->outputs.v, ra->outputs.n))
-		r = report_write(stdout, st, si, evals, n, &rc, &ro);
-	fflush(stdout);
+		r = report_write(out, st, si, evals, n, &rc, &ro);
+	fflush(out);
 	if (code != EXIT_STORE && r >= 0)
 		r = report_write_outputs(ra->outputs.v, ra->outputs.n, st, si, evals, n, &rc, &ro);
 	report_counts_release(&rc);

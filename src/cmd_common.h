@@ -38,6 +38,7 @@ struct report_args {
 	int format;		/* enum rformat, or -1 when --format was not given */
 	struct output_list outputs;
 	bool all;
+	FILE *out;		/* where --format goes; NULL: standard output */
 };
 extern const struct cmd_opt cmd_report_opts[];
 #define REPORT_ARGS_INIT { .format = -1 }
@@ -89,8 +90,8 @@ int cmd_gate_prepare(struct store *st, const char *target, long long before, con
 		     struct since *ref);
 
 /* Works out the gate over the evaluations of si (g may be NULL: none;
- * ref as cmd_gate_prepare left it), then writes the report to standard
- * output in ra's format (unless quiet, or an output goes there) and each
+ * ref as cmd_gate_prepare left it), then writes the report to ra->out
+ * (standard output when NULL) in ra's format (unless quiet, or an output goes there) and each
  * --output, the JSON carrying the gate's outcome; view (may be NULL)
  * filters and groups the rows listed.  part_exit, when not 0,
  * is the exit code a failed collection part imposes (it outranks the

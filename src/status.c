@@ -15,6 +15,7 @@ static const char *const snap_status_names[SNAP_COUNT] = {
 };
 static const char *const part_status_names[PS_COUNT] = {
 	[PS_COMPLETED] = "completed", [PS_FAILED] = "failed", [PS_NOT_CONFIGURED] = "not_configured",
+	[PS_NOT_NEEDED] = "not_needed",
 };
 static const char *const part_names[PART_COUNT] = {
 	[PART_VCENTER] = "vcenter", [PART_NSX] = "nsx",

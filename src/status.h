@@ -11,7 +11,9 @@ enum rstatus { RS_PASS, RS_FAIL, RS_NA, RS_UNKNOWN, RS_WAIVED, RS_COUNT };
 /* A snapshot: running until the scan ends it. */
 enum snap_status { SNAP_RUNNING, SNAP_COMPLETED, SNAP_FAILED, SNAP_COUNT };
 /* What one part of a snapshot achieved. */
-enum part_status { PS_COMPLETED, PS_FAILED, PS_NOT_CONFIGURED, PS_COUNT };
+/* not_needed: configured, but no baseline of the scan reads a type the
+ * part collects, so it was not contacted; neither failed nor a gap. */
+enum part_status { PS_COMPLETED, PS_FAILED, PS_NOT_CONFIGURED, PS_NOT_NEEDED, PS_COUNT };
 /* The parts of a snapshot, one per collector. */
 enum part { PART_VCENTER, PART_NSX, PART_COUNT };
 

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <fnmatch.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/util.h"
@@ -86,6 +87,8 @@ static const struct vocab_entry vocab[] = {
 	{ "vcenter", "host_count", PT_INT, NULL, NULL, "HostSystem (counted)", "Hosts collected." },
 	{ "vcenter", "vm_count", PT_INT, NULL, NULL, "VirtualMachine (counted)", "VMs collected, templates included." },
 	{ "vcenter", "datastore_count", PT_INT, NULL, NULL, "Datastore (counted)", "Datastores collected." },
+	{ "vcenter", "collect", PT_STRING, NULL, NULL, "scan --collect", "baselines when the scan requested only what its baselines read, all when it requested everything harden knows (scan --collect all)." },
+	{ "vcenter", "requested_paths", PT_LIST, NULL, NULL, "the PropertyCollector specifications sent", "The vSphere property paths the scan requested, as Type.path (HostSystem.config.service), sorted. A property of this page whose path is not listed was not collected in the snapshot: a rule reading it is unknown there, never pass or fail." },
 	{ "vcenter", "dvportgroup_count", PT_INT, NULL, NULL, "DistributedVirtualPortgroup (counted)", "Distributed port groups collected; 0 in an estate without distributed switches." },
 	{ "vcenter", "version", PT_VERSION, NULL, NULL, "ServiceContent.about.version", "The vCenter release, such as 8.0.2; not collected when the service content does not give it." },
 	{ "vcenter", "build", PT_INT, NULL, NULL, "ServiceContent.about.build", "The vCenter build number; a release's patches share its version and differ in the build." },
@@ -273,4 +276,32 @@ int ptype_parse(const char *s, enum ptype *out)
 		}
 	}
 	return -1;
+}
+
+void prop_needs_add(struct prop_needs *n, const struct vocab_entry *e)
+{
+	char *k = xasprintf("%s:%s", e->otype, e->name);
+	if (strlist_has(&n->props, k))
+		free(k);
+	else
+		strlist_add_owned(&n->props, k);
+}
+
+bool prop_needed(const struct prop_needs *n, const char *otype, const char *entry_name)
+{
+	if (!n || n->all)
+		return true;
+	size_t tl = strlen(otype);
+	for (size_t i = 0; i < n->props.n; i++) {
+		const char *k = n->props.v[i];
+		if (!strncmp(k, otype, tl) && k[tl] == ':' && !strcmp(k + tl + 1, entry_name))
+			return true;
+	}
+	return false;
+}
+
+void prop_needs_release(struct prop_needs *n)
+{
+	strlist_release(&n->props);
+	memset(n, 0, sizeof(*n));
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "status.h"
+#include "util/util.h"
 
 enum ptype {
 	PT_STRING,
@@ -46,6 +47,19 @@ bool vocab_may_be_absent(const char *otype);
 /* The snapshot part that collects objects of otype. */
 enum part vocab_part(const char *otype);
 const char *ptype_name(enum ptype t);
+
+/* What a scan asks the collectors for: the vocabulary entries its
+ * baselines read (entry names as in the vocabulary, '*' kept), and
+ * whether any rule reads a type of the NSX part.  all: everything the
+ * collectors know (scan --collect all). */
+struct prop_needs {
+	bool all;
+	bool nsx;
+	struct strlist props;	/* "otype:entry-name" */
+};
+void prop_needs_add(struct prop_needs *n, const struct vocab_entry *e);
+bool prop_needed(const struct prop_needs *n, const char *otype, const char *entry_name);
+void prop_needs_release(struct prop_needs *n);
 int ptype_parse(const char *s, enum ptype *out);
 
 #endif

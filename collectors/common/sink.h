@@ -8,8 +8,30 @@
 
 #include "store/store.h"
 
-struct sink {
+/* A collection held in memory (several targets collect in threads while
+ * one thread writes the twin): objects and properties in the order the
+ * collector gave them, packed in one buffer. */
+struct batch {
+	char *data;
+	size_t len, cap;
+	long long objects;
+};
+/* Writes a batch into snapshot snap of st, in the open transaction, adding
+ * the time taken to *ms: 0, HERR_STORE or HERR_FULL. */
+int batch_replay(const struct batch *b, struct store *st, long long snap, double *ms);
+void batch_clear(struct batch *b);
+void batch_release(struct batch *b);
+
+/* Where a collection goes: the twin (st, snap) or, with st NULL, batch. */
+struct sink_to {
 	struct store *st;
+	long long snap;
+	struct batch *batch;
+};
+
+struct sink {
+	struct store *st;	/* NULL: into batch */
+	struct batch *batch;
 	long long snap;
 	int rc;			/* the first error (HERR_STORE, HERR_FULL, or HERR_COLLECT
 				 * for an object listed twice), 0 while none */

@@ -36,7 +36,9 @@ struct nsx;
 /* Checks the URL and, for session auth, creates the session. */
 int nsx_connect(struct nsx **out, const struct nsx_opts *o);
 /* Collects the DFW into snapshot snap inside the caller's transaction. */
-int nsx_collect(struct nsx *n, struct store *st, long long snap, struct scan_stats *stats);
+/* Into the twin or a batch (to: see common/sink.h). */
+struct sink_to;
+int nsx_collect(struct nsx *n, const struct sink_to *to, struct scan_stats *stats);
 long long nsx_api_calls(const struct nsx *n);
 long long nsx_bytes_received(const struct nsx *n);
 /* Destroys the session (best effort) and frees. */

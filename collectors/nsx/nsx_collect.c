@@ -658,9 +658,10 @@ static void collect_init(struct collect *c)
 	c->flood_bound = json_object();
 }
 
-int nsx_collect(struct nsx *n, struct store *st, long long snap, struct scan_stats *stats)
+int nsx_collect(struct nsx *n, const struct sink_to *to, struct scan_stats *stats)
 {
-	struct collect c = { .n = n, .out = { .st = st, .snap = snap, .source = "the NSX manager" } };
+	struct collect c = { .n = n, .out = { .st = to->st, .batch = to->batch, .snap = to->snap,
+					      .source = "the NSX manager" } };
 	collect_init(&c);
 	double t0 = now_ms();
 	long long calls0 = nsx_api_calls(n), bytes0 = nsx_bytes_received(n);

@@ -41,6 +41,7 @@ struct vc {
 	bool too_big;
 	int page_size;
 	bool progress;
+	const struct prop_needs *needs;
 	bool with_ca;		/* a ca_file was given: what a TLS failure's hint says */
 	bool logged_in;
 	int logins;
@@ -118,6 +119,11 @@ int vc_page_size(const struct vc *v)
 bool vc_progress(const struct vc *v)
 {
 	return v->progress;
+}
+
+const struct prop_needs *vc_needs(const struct vc *v)
+{
+	return v->needs;
 }
 
 static int transport_error(struct vc *v, CURLcode cc)
@@ -295,6 +301,7 @@ int vc_connect(struct vc **out, const struct vc_opts *o)
 	v->password = xstrdup(o->password ? o->password : "");
 	v->page_size = o->page_size > 0 ? o->page_size : 500;
 	v->progress = o->progress;
+	v->needs = o->needs;
 	v->curl = curl_easy_init();
 	if (!v->curl) {
 		err_set("cannot initialise libcurl");

@@ -26,12 +26,15 @@ struct vc_opts {
 	long timeout_s;
 	int page_size;		/* maxObjects per RetrievePropertiesEx page */
 	bool progress;		/* progress line on stderr */
+	const struct prop_needs *needs;	/* what to request; NULL: everything */
 };
 
 struct vc;
 
 int vc_connect(struct vc **out, const struct vc_opts *o);
-int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats *stats);
+/* Into the twin or a batch (to: see common/sink.h). */
+struct sink_to;
+int vc_collect(struct vc *v, const struct sink_to *to, struct scan_stats *stats);
 /* Sends one SOAP body (the element inside soapenv:Body, with xmlns="urn:vim25"),
  * logging in again once on NotAuthenticated.  On HERR_FAULT res holds the fault. */
 int vc_call(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, struct soap_result *res);
@@ -43,6 +46,14 @@ const char *vc_url(const struct vc *v);
 /* How many times this connection has logged in. */
 int vc_logins(const struct vc *v);
 long long vc_bytes_received(const struct vc *v);
+/* The vSphere paths (Type.path, sorted, no repeats) a collection for needs
+ * requests (NULL: everything), added to out. */
+void vc_requested_paths(const struct prop_needs *needs, struct strlist *out);
+/* The vSphere paths (Type.path) the property entry_name of otype (host, vm,
+ * datastore, dvportgroup, vcenter) is built from, added to out (none for
+ * what the vcenter object always carries); -1 when the collector does not
+ * fill such a property. */
+int vc_property_paths(const char *otype, const char *entry_name, struct strlist *out);
 /* Logs out (best effort) and frees. */
 void vc_close(struct vc *v);
 

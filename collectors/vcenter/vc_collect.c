@@ -29,8 +29,21 @@ struct pair {
 	char *val;
 };
 
+/* The object types whose properties are requested selectively; T_VC, the
+ * vcenter object, has no path list of its own (see prop_srcs). */
+enum { T_HOST, T_VM, T_DS, T_DVPG, T_COUNT, T_VC = T_COUNT };
+
+/* What a collection requests: per type, a bit per path of its path list
+ * (host_paths, vm_paths, ds_paths, dvpg_paths), whether the datastores'
+ * host lists are built, and whether vCenter's own settings are read. */
+struct plan {
+	unsigned mask[T_COUNT];
+	bool ds_hosts, vc_options;
+};
+
 struct collect {
 	struct vc *v;
+	struct plan plan;
 	struct sink out;	/* the twin */
 	struct pair *clusters;
 	size_t nclusters, capclusters;
@@ -294,7 +307,8 @@ static int retrieve_pages(struct collect *c, const char *first, soap_obj_fn fn)
 
 /* CreateContainerView over the root folder, RetrievePropertiesEx with the
  * token loop, DestroyView. */
-static int retrieve_view(struct collect *c, const char *type, const char *const *paths, soap_obj_fn fn)
+static int retrieve_view(struct collect *c, const char *type, const char *const *paths, unsigned mask,
+			 soap_obj_fn fn)
 {
 	struct vc *v = c->v;
 	struct buf b = BUF_INIT;
@@ -319,7 +333,8 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 	buf_xml_escape(&b, vc_service(v, "propertyCollector"));
 	buf_printf(&b, "</_this><specSet><propSet><type>%s</type><all>false</all>", type);
 	for (int i = 0; paths[i]; i++)
-		buf_printf(&b, "<pathSet>%s</pathSet>", paths[i]);
+		if (mask & (1u << i))
+			buf_printf(&b, "<pathSet>%s</pathSet>", paths[i]);
 	buf_puts(&b, "</propSet><objectSet><obj type=\"ContainerView\">");
 	buf_xml_escape(&b, view);
 	buf_printf(&b, "</obj><skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>view</name>"
@@ -457,6 +472,81 @@ static void host_firewall(struct collect *c, long long obj, const struct xnode *
 	}
 }
 
+static void host_ntp(struct collect *c, long long obj, const struct xnode *dt)
+{
+	if (dt) {
+		json_t *a = json_array();
+		const struct xnode *ntp = xnode_child(dt, "ntpConfig");
+		for (const struct xnode *s = ntp ? ntp->child : NULL; s; s = s->next)
+			if (!strcmp(s->name, "server") && s->text && *s->text)
+				json_array_append_new(a, json_string(s->text));
+		put_list(c, obj, "ntp.servers", a);
+	} else {
+		put(c, obj, "ntp.servers", PT_LIST, NULL);
+	}
+}
+
+#define WANT(c, t, i) ((c)->plan.mask[t] & (1u << (i)))
+
+/* The host's properties other than its identity, each written only when
+ * its path was requested: a property not requested is not in the twin,
+ * so a rule reading it is unknown, never judged. */
+static void host_details(struct collect *c, long long obj, const struct oc *oc)
+{
+	if (WANT(c, T_HOST, H_PRODUCT)) {
+		const struct xnode *prod = typed(oc->val[H_PRODUCT], "AboutInfo");
+		put(c, obj, "version", PT_VERSION, prod ? xnode_text(prod, "version") : NULL);
+		put(c, obj, "build", PT_INT, prod ? xnode_text(prod, "build") : NULL);
+	}
+	if (WANT(c, T_HOST, H_CONN))
+		put(c, obj, "connection_state", PT_STRING, simple(oc, H_CONN));
+	if (WANT(c, T_HOST, H_MAINT))
+		put_simple(c, obj, "maintenance_mode", PT_BOOL, simple(oc, H_MAINT));
+	if (WANT(c, T_HOST, H_LOCKDOWN))
+		put(c, obj, "lockdown_mode", PT_STRING, simple(oc, H_LOCKDOWN));
+	if (WANT(c, T_HOST, H_SERVICE))
+		host_services(c, obj, typed(oc->val[H_SERVICE], "HostServiceInfo"));
+	if (WANT(c, T_HOST, H_DATETIME))
+		host_ntp(c, obj, typed(oc->val[H_DATETIME], "HostDateTimeInfo"));
+	if (WANT(c, T_HOST, H_FIREWALL))
+		host_firewall(c, obj, typed(oc->val[H_FIREWALL], "HostFirewallInfo"));
+	if (WANT(c, T_HOST, H_CAPABILITY)) {
+		/* A capability the host does not report is one it does not have. */
+		const struct xnode *cap = oc->val[H_CAPABILITY];
+		const char *tpm = cap ? xnode_text(cap, "tpmSupported") : NULL;
+		put_simple(c, obj, "tpm.supported", PT_BOOL, cap ? (tpm ? tpm : "false") : NULL);
+		const char *tpmv = cap ? xnode_text(cap, "tpmVersion") : NULL;
+		put(c, obj, "tpm.version", PT_STRING, cap ? (tpmv ? tpmv : "") : NULL);
+	}
+	if (WANT(c, T_HOST, H_NETWORK))
+		vc_host_switches(&c->out, obj, typed(oc->val[H_NETWORK], "HostNetworkInfo"));
+	if (WANT(c, T_HOST, H_VNICMGR))
+		vc_host_vnics(&c->out, obj, typed(oc->val[H_VNICMGR], "HostVirtualNicManagerInfo"));
+	/* No adapter at all comes back as no value; a fault is not collected. */
+	if (WANT(c, T_HOST, H_HBA))
+		vc_host_iscsi(&c->out, obj, oc->val[H_HBA], !oc->missing[H_HBA]);
+}
+
+/* The datastores the host mounts: its count, and the host's name on each
+ * datastore's list (see on_datastore). */
+static void host_mounts(struct collect *c, long long obj, const struct oc *oc, const char *name)
+{
+	long long nds = 0;
+	const struct xnode *ds = oc->val[H_DATASTORE];
+	for (const struct xnode *d = ds ? ds->child : NULL; d; d = d->next) {
+		if (!d->text)
+			continue;
+		pairs_add(&c->ds_hosts, &c->nds_hosts, &c->capds_hosts, d->text, name ? name : oc->moref);
+		nds++;
+	}
+	char num[32];
+	snprintf(num, sizeof(num), "%lld", nds);
+	/* An empty list comes back as no value at all; a fault is not collected. */
+	put(c, obj, "datastore_count", PT_INT, oc->missing[H_DATASTORE] ? NULL : num);
+	if (oc->missing[H_DATASTORE])
+		c->mounts_incomplete = true;
+}
+
 static int on_host(void *ctx, const struct xnode *objects)
 {
 	struct collect *c = ctx;
@@ -474,51 +564,11 @@ static int on_host(void *ctx, const struct xnode *objects)
 		cluster = "";	/* standalone host */
 	put(c, obj, "cluster", PT_STRING, cluster);
 
-	const struct xnode *prod = typed(oc.val[H_PRODUCT], "AboutInfo");
-	put(c, obj, "version", PT_VERSION, prod ? xnode_text(prod, "version") : NULL);
-	put(c, obj, "build", PT_INT, prod ? xnode_text(prod, "build") : NULL);
-	put(c, obj, "connection_state", PT_STRING, simple(&oc, H_CONN));
-	put_simple(c, obj, "maintenance_mode", PT_BOOL, simple(&oc, H_MAINT));
-	put(c, obj, "lockdown_mode", PT_STRING, simple(&oc, H_LOCKDOWN));
-	host_services(c, obj, typed(oc.val[H_SERVICE], "HostServiceInfo"));
-
-	const struct xnode *dt = typed(oc.val[H_DATETIME], "HostDateTimeInfo");
-	if (dt) {
-		json_t *a = json_array();
-		const struct xnode *ntp = xnode_child(dt, "ntpConfig");
-		for (const struct xnode *s = ntp ? ntp->child : NULL; s; s = s->next)
-			if (!strcmp(s->name, "server") && s->text && *s->text)
-				json_array_append_new(a, json_string(s->text));
-		put_list(c, obj, "ntp.servers", a);
-	} else {
-		put(c, obj, "ntp.servers", PT_LIST, NULL);
-	}
-	host_firewall(c, obj, typed(oc.val[H_FIREWALL], "HostFirewallInfo"));
-	vc_host_network(&c->out, obj, typed(oc.val[H_NETWORK], "HostNetworkInfo"),
-			typed(oc.val[H_VNICMGR], "HostVirtualNicManagerInfo"));
-	/* No adapter at all comes back as no value; a fault is not collected. */
-	vc_host_iscsi(&c->out, obj, oc.val[H_HBA], !oc.missing[H_HBA]);
-	/* A capability the host does not report is one it does not have. */
-	const struct xnode *cap = oc.val[H_CAPABILITY];
-	const char *tpm = cap ? xnode_text(cap, "tpmSupported") : NULL;
-	put_simple(c, obj, "tpm.supported", PT_BOOL, cap ? (tpm ? tpm : "false") : NULL);
-	const char *tpmv = cap ? xnode_text(cap, "tpmVersion") : NULL;
-	put(c, obj, "tpm.version", PT_STRING, cap ? (tpmv ? tpmv : "") : NULL);
-
-	long long nds = 0;
-	const struct xnode *ds = oc.val[H_DATASTORE];
-	for (const struct xnode *d = ds ? ds->child : NULL; d; d = d->next) {
-		if (!d->text)
-			continue;
-		pairs_add(&c->ds_hosts, &c->nds_hosts, &c->capds_hosts, d->text, name ? name : oc.moref);
-		nds++;
-	}
-	char num[32];
-	snprintf(num, sizeof(num), "%lld", nds);
-	/* An empty list comes back as no value at all; a fault is not collected. */
-	put(c, obj, "datastore_count", PT_INT, oc.missing[H_DATASTORE] ? NULL : num);
-	if (oc.missing[H_DATASTORE])
-		c->mounts_incomplete = true;
+	host_details(c, obj, &oc);
+	if (c->out.rc)
+		return -1;
+	if (WANT(c, T_HOST, H_DATASTORE))
+		host_mounts(c, obj, &oc, name);
 
 	if (c->nhosts == c->caphosts) {
 		c->caphosts = c->caphosts ? c->caphosts * 2 : 16;
@@ -700,12 +750,17 @@ static int collect_options(struct collect *c)
 	return 0;
 }
 
-/* Per-host manager calls (vc_hostcalls.c), host by host. */
+/* Per-host manager calls (vc_hostcalls.c), host by host, for the
+ * properties requested. */
 static int collect_host_calls(struct collect *c)
 {
+	bool access = WANT(c, T_HOST, H_ACCESSMGR), image = WANT(c, T_HOST, H_IMAGEMGR);
+	if (!access && !image)
+		return 0;
 	c->phase = "host managers";
 	for (size_t i = 0; i < c->nhosts; i++) {
-		int rc = vc_host_calls(c->v, &c->out, c->hosts[i].obj, c->hosts[i].access_mgr, c->hosts[i].image_mgr);
+		int rc = vc_host_calls(c->v, &c->out, c->hosts[i].obj, c->hosts[i].access_mgr, c->hosts[i].image_mgr,
+				       access, image);
 		if (rc < 0)
 			return rc;
 		progress(c);
@@ -734,21 +789,29 @@ static const char *const vm_paths[] = {
  * efiSecureBootEnabled is off; a fault leaves them not collected. */
 static void vm_config_security(struct collect *c, long long obj, const struct oc *oc, bool config_seen)
 {
-	const char *enc = simple(oc, V_MIGRATE_ENC);
-	if (!enc && config_seen && !oc->missing[V_MIGRATE_ENC])
-		enc = "opportunistic";
-	put(c, obj, "migrate_encryption", PT_STRING, enc);
-	const char *fw = simple(oc, V_FIRMWARE);
-	if (!fw && config_seen && !oc->missing[V_FIRMWARE])
-		fw = "bios";
-	put(c, obj, "firmware", PT_STRING, fw);
-	const struct xnode *boot = oc->val[V_BOOT];
-	const char *sb = boot ? xnode_text(boot, "efiSecureBootEnabled") : NULL;
-	if (!sb && config_seen && !oc->missing[V_BOOT])
-		sb = "false";
-	put_simple(c, obj, "efi_secure_boot", PT_BOOL, sb);
-	const struct xnode *flags = oc->val[V_FLAGS];
-	put_simple(c, obj, "logging", PT_BOOL, flags ? xnode_text(flags, "enableLogging") : NULL);
+	if (WANT(c, T_VM, V_MIGRATE_ENC)) {
+		const char *enc = simple(oc, V_MIGRATE_ENC);
+		if (!enc && config_seen && !oc->missing[V_MIGRATE_ENC])
+			enc = "opportunistic";
+		put(c, obj, "migrate_encryption", PT_STRING, enc);
+	}
+	if (WANT(c, T_VM, V_FIRMWARE)) {
+		const char *fw = simple(oc, V_FIRMWARE);
+		if (!fw && config_seen && !oc->missing[V_FIRMWARE])
+			fw = "bios";
+		put(c, obj, "firmware", PT_STRING, fw);
+	}
+	if (WANT(c, T_VM, V_BOOT)) {
+		const struct xnode *boot = oc->val[V_BOOT];
+		const char *sb = boot ? xnode_text(boot, "efiSecureBootEnabled") : NULL;
+		if (!sb && config_seen && !oc->missing[V_BOOT])
+			sb = "false";
+		put_simple(c, obj, "efi_secure_boot", PT_BOOL, sb);
+	}
+	if (WANT(c, T_VM, V_FLAGS)) {
+		const struct xnode *flags = oc->val[V_FLAGS];
+		put_simple(c, obj, "logging", PT_BOOL, flags ? xnode_text(flags, "enableLogging") : NULL);
+	}
 }
 
 struct optval {
@@ -894,6 +957,35 @@ static void vm_devices(struct collect *c, long long obj, const struct oc *oc)
 	}
 }
 
+/* The VM's simple properties, each when its path was requested. */
+static void vm_simple(struct collect *c, long long obj, const struct oc *oc)
+{
+	static const struct {
+		int path;
+		const char *name;
+		enum ptype type;
+	} simples[] = {
+		{ V_UUID, "uuid", PT_STRING }, { V_POWER, "power_state", PT_STRING }, { V_TEMPLATE, "template", PT_BOOL },
+		{ V_GUEST, "guest_id", PT_STRING }, { V_TOOLS, "tools_status", PT_STRING },
+		{ V_TOOLS_VERSION, "tools_version_status", PT_STRING },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(simples); i++)
+		if (WANT(c, T_VM, simples[i].path))
+			put_simple(c, obj, simples[i].name, simples[i].type, simple(oc, simples[i].path));
+	if (!WANT(c, T_VM, V_VERSION))
+		return;
+	const char *hv = simple(oc, V_VERSION);
+	char num[32];
+	long long n;
+	if (hv && !strncmp(hv, "vmx-", 4) && parse_int64(hv + 4, &n)) {
+		snprintf(num, sizeof(num), "%lld", n);
+		hv = num;
+	} else {
+		hv = NULL;
+	}
+	put(c, obj, "hw_version", PT_INT, hv);
+}
+
 static int on_vm(void *ctx, const struct xnode *objects)
 {
 	struct collect *c = ctx;
@@ -901,32 +993,15 @@ static int on_vm(void *ctx, const struct xnode *objects)
 	long long obj = object_begin(c, objects, vm_paths, "vm", &oc);
 	if (obj <= 0)
 		return (int)obj;
-	put(c, obj, "uuid", PT_STRING, simple(&oc, V_UUID));
-	put(c, obj, "power_state", PT_STRING, simple(&oc, V_POWER));
-	put_simple(c, obj, "template", PT_BOOL, simple(&oc, V_TEMPLATE));
-	const char *hv = simple(&oc, V_VERSION);
-	char num[32];
-	if (hv && !strncmp(hv, "vmx-", 4)) {
-		long long n;
-		if (parse_int64(hv + 4, &n)) {
-			snprintf(num, sizeof(num), "%lld", n);
-			hv = num;
-		} else {
-			hv = NULL;
-		}
-	} else {
-		hv = NULL;
-	}
-	put(c, obj, "hw_version", PT_INT, hv);
-	put(c, obj, "guest_id", PT_STRING, simple(&oc, V_GUEST));
-	put(c, obj, "tools_status", PT_STRING, simple(&oc, V_TOOLS));
-	put(c, obj, "tools_version_status", PT_STRING, simple(&oc, V_TOOLS_VERSION));
 	const struct xnode *host = oc.val[V_HOST];
 	struct host_rec *h = host && host->text ? host_find(c, host->text) : NULL;
 	put(c, obj, "host", PT_STRING, h ? h->name : NULL);
+	vm_simple(c, obj, &oc);
 	bool config_seen = oc.val[V_CONFIG_NAME] != NULL;
-	vm_extra(c, obj, &oc, config_seen);
-	vm_devices(c, obj, &oc);
+	if (WANT(c, T_VM, V_EXTRA))
+		vm_extra(c, obj, &oc, config_seen);
+	if (WANT(c, T_VM, V_DEVICE))
+		vm_devices(c, obj, &oc);
 	vm_config_security(c, obj, &oc, config_seen);
 	return c->out.rc ? -1 : 0;
 }
@@ -944,8 +1019,10 @@ static int on_dvportgroup(void *ctx, const struct xnode *objects)
 	long long obj = object_begin(c, objects, dvpg_paths, "dvportgroup", &oc);
 	if (obj <= 0)
 		return (int)obj;
-	vc_dvportgroup(&c->out, obj, oc.val[P_UPLINK], oc.val[P_CONFIG_NAME] != NULL && !oc.missing[P_UPLINK],
-		       oc.val[P_PORT], oc.val[P_POLICY]);
+	/* Its properties come together, from the paths requested together. */
+	if (WANT(c, T_DVPG, P_PORT))
+		vc_dvportgroup(&c->out, obj, oc.val[P_UPLINK],
+			       oc.val[P_CONFIG_NAME] != NULL && !oc.missing[P_UPLINK], oc.val[P_PORT], oc.val[P_POLICY]);
 	return c->out.rc ? -1 : 0;
 }
 
@@ -987,12 +1064,17 @@ static int on_datastore(void *ctx, const struct xnode *objects)
 	if (obj <= 0)
 		return (int)obj;
 	const struct xnode *s = oc.val[D_SUMMARY];
-	put(c, obj, "type", PT_STRING, s ? xnode_text(s, "type") : NULL);
-	put(c, obj, "capacity", PT_INT, s ? xnode_text(s, "capacity") : NULL);
-	put(c, obj, "free_space", PT_INT, s ? xnode_text(s, "freeSpace") : NULL);
-	put_simple(c, obj, "accessible", PT_BOOL, s ? xnode_text(s, "accessible") : NULL);
-	put(c, obj, "url", PT_STRING, s ? xnode_text(s, "url") : NULL);
-	put(c, obj, "local", PT_BOOL, datastore_local(oc.val[D_INFO]));
+	if (WANT(c, T_DS, D_SUMMARY)) {
+		put(c, obj, "type", PT_STRING, s ? xnode_text(s, "type") : NULL);
+		put(c, obj, "capacity", PT_INT, s ? xnode_text(s, "capacity") : NULL);
+		put(c, obj, "free_space", PT_INT, s ? xnode_text(s, "freeSpace") : NULL);
+		put_simple(c, obj, "accessible", PT_BOOL, s ? xnode_text(s, "accessible") : NULL);
+		put(c, obj, "url", PT_STRING, s ? xnode_text(s, "url") : NULL);
+	}
+	if (WANT(c, T_DS, D_INFO))
+		put(c, obj, "local", PT_BOOL, datastore_local(oc.val[D_INFO]));
+	if (!c->plan.ds_hosts)
+		return c->out.rc ? -1 : 0;
 	/* Datastore.host is wrong in vcsim (last host only); HostSystem.datastore
 	 * is right everywhere, so the mounts come from the hosts. */
 	json_t *a = json_array();
@@ -1015,6 +1097,231 @@ static int on_datastore(void *ctx, const struct xnode *objects)
 		put_list(c, obj, "hosts", a);
 	}
 	return c->out.rc ? -1 : 0;
+}
+
+/* ---- what to request ---- */
+
+#define B(x) (1u << (x))
+
+/* Each property of the vocabulary the collector fills, and the paths it is
+ * built from: mask on its own type, host_mask on HostSystem (a VM's host
+ * name, a datastore's hosts).  tests/unit/check_needs.c proves every
+ * vCenter property of the vocabulary is here. */
+#define DVPG_DETAILS (B(P_UPLINK) | B(P_PORT) | B(P_POLICY) | B(P_CONFIG_NAME))
+
+static const struct prop_src {
+	int t;
+	const char *name;
+	unsigned mask, host_mask;
+} prop_srcs[] = {
+	{ T_HOST, "name", B(H_NAME), 0 },
+	{ T_HOST, "cluster", B(H_PARENT), 0 },
+	{ T_HOST, "version", B(H_PRODUCT), 0 },
+	{ T_HOST, "build", B(H_PRODUCT), 0 },
+	{ T_HOST, "connection_state", B(H_CONN), 0 },
+	{ T_HOST, "maintenance_mode", B(H_MAINT), 0 },
+	{ T_HOST, "lockdown_mode", B(H_LOCKDOWN), 0 },
+	{ T_HOST, "service.*.running", B(H_SERVICE), 0 },
+	{ T_HOST, "service.*.policy", B(H_SERVICE), 0 },
+	{ T_HOST, "ntp.servers", B(H_DATETIME), 0 },
+	{ T_HOST, "firewall.incoming_blocked", B(H_FIREWALL), 0 },
+	{ T_HOST, "firewall.outgoing_blocked", B(H_FIREWALL), 0 },
+	{ T_HOST, "firewall.ruleset.*.enabled", B(H_FIREWALL), 0 },
+	{ T_HOST, "firewall.ruleset.*.allowed_all_ip", B(H_FIREWALL), 0 },
+	{ T_HOST, "firewall.ruleset.*.allowed_ips", B(H_FIREWALL), 0 },
+	{ T_HOST, "option.*", B(H_OPTMGR), 0 },
+	{ T_HOST, "password_quality.min_length", B(H_OPTMGR), 0 },
+	{ T_HOST, "password_quality.similar", B(H_OPTMGR), 0 },
+	{ T_HOST, "tpm.supported", B(H_CAPABILITY), 0 },
+	{ T_HOST, "tpm.version", B(H_CAPABILITY), 0 },
+	{ T_HOST, "network.promiscuous_allowed", B(H_NETWORK), 0 },
+	{ T_HOST, "network.mac_changes_allowed", B(H_NETWORK), 0 },
+	{ T_HOST, "network.forged_transmits_allowed", B(H_NETWORK), 0 },
+	{ T_HOST, "network.vgt_portgroups", B(H_NETWORK), 0 },
+	{ T_HOST, "network.native_vlan_portgroups", B(H_NETWORK), 0 },
+	{ T_HOST, "network.management_vnics_shared", B(H_VNICMGR), 0 },
+	{ T_HOST, "network.vsan_vnics_shared", B(H_VNICMGR), 0 },
+	{ T_HOST, "iscsi.chap_not_mutual", B(H_HBA), 0 },
+	{ T_HOST, "lockdown.exception_users", B(H_ACCESSMGR), 0 },
+	{ T_HOST, "image.acceptance_level", B(H_IMAGEMGR), 0 },
+	{ T_HOST, "datastore_count", B(H_DATASTORE), 0 },
+	{ T_VM, "name", B(V_NAME), 0 },
+	{ T_VM, "uuid", B(V_UUID), 0 },
+	{ T_VM, "power_state", B(V_POWER), 0 },
+	{ T_VM, "template", B(V_TEMPLATE), 0 },
+	{ T_VM, "hw_version", B(V_VERSION), 0 },
+	{ T_VM, "guest_id", B(V_GUEST), 0 },
+	{ T_VM, "tools_status", B(V_TOOLS), 0 },
+	{ T_VM, "tools_version_status", B(V_TOOLS_VERSION), 0 },
+	{ T_VM, "host", B(V_HOST), B(H_NAME) },
+	{ T_VM, "migrate_encryption", B(V_MIGRATE_ENC) | B(V_CONFIG_NAME), 0 },
+	{ T_VM, "firmware", B(V_FIRMWARE) | B(V_CONFIG_NAME), 0 },
+	{ T_VM, "efi_secure_boot", B(V_BOOT) | B(V_CONFIG_NAME), 0 },
+	{ T_VM, "logging", B(V_FLAGS), 0 },
+	{ T_VM, "extra.*", B(V_EXTRA) | B(V_CONFIG_NAME), 0 },
+	{ T_VM, "dvfilters", B(V_EXTRA) | B(V_CONFIG_NAME), 0 },
+	{ T_VM, "device.*.present", B(V_DEVICE), 0 },
+	{ T_VM, "device.*.connected", B(V_DEVICE), 0 },
+	{ T_VM, "device.*.count", B(V_DEVICE), 0 },
+	{ T_DS, "name", B(D_NAME), 0 },
+	{ T_DS, "type", B(D_SUMMARY), 0 },
+	{ T_DS, "capacity", B(D_SUMMARY), 0 },
+	{ T_DS, "free_space", B(D_SUMMARY), 0 },
+	{ T_DS, "accessible", B(D_SUMMARY), 0 },
+	{ T_DS, "url", B(D_SUMMARY), 0 },
+	{ T_DS, "local", B(D_INFO), 0 },
+	{ T_DS, "hosts", 0, B(H_NAME) | B(H_DATASTORE) },
+	{ T_DVPG, "name", B(P_NAME), 0 },
+	{ T_DVPG, "uplink", DVPG_DETAILS, 0 },
+	{ T_DVPG, "allow_promiscuous", DVPG_DETAILS, 0 },
+	{ T_DVPG, "mac_changes", DVPG_DETAILS, 0 },
+	{ T_DVPG, "forged_transmits", DVPG_DETAILS, 0 },
+	{ T_DVPG, "mac_learning", DVPG_DETAILS, 0 },
+	{ T_DVPG, "vlan_trunk", DVPG_DETAILS, 0 },
+	{ T_DVPG, "reset_at_disconnect", DVPG_DETAILS, 0 },
+	{ T_DVPG, "overrides_allowed", DVPG_DETAILS, 0 },
+	/* The vcenter object's counts and identity are always written (the
+	 * version and build come from the ServiceContent read at login);
+	 * its own settings take a retrieval of their own. */
+	{ T_VC, "url", 0, 0 },
+	{ T_VC, "host_count", 0, 0 },
+	{ T_VC, "vm_count", 0, 0 },
+	{ T_VC, "datastore_count", 0, 0 },
+	{ T_VC, "dvportgroup_count", 0, 0 },
+	{ T_VC, "version", 0, 0 },
+	{ T_VC, "build", 0, 0 },
+	{ T_VC, "collect", 0, 0 },
+	{ T_VC, "requested_paths", 0, 0 },
+	{ T_VC, "option.*", 0, 0 },
+};
+
+static const char *const type_names[T_COUNT + 1] = { "host", "vm", "datastore", "dvportgroup",
+						      VCENTER_PART_OBJECT };
+static const char *const type_vim[T_COUNT] = { "HostSystem", "VirtualMachine", "Datastore",
+					       "DistributedVirtualPortgroup" };
+static const char *const *const type_paths[T_COUNT] = { host_paths, vm_paths, ds_paths, dvpg_paths };
+/* Always requested: what reports, waivers and drift show of every object
+ * (its name, a host's cluster, a VM's host). */
+static const unsigned identity[T_COUNT] = { B(H_NAME) | B(H_PARENT), B(V_NAME) | B(V_HOST), B(D_NAME),
+					    B(P_NAME) };
+
+static int type_index(const char *otype)
+{
+	for (int t = 0; t <= T_VC; t++)
+		if (!strcmp(type_names[t], otype))
+			return t;
+	return -1;
+}
+
+static const struct prop_src *src_find(int t, const char *name)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(prop_srcs); i++)
+		if (prop_srcs[i].t == t && !strcmp(prop_srcs[i].name, name))
+			return &prop_srcs[i];
+	return NULL;
+}
+
+static unsigned all_paths(int t)
+{
+	unsigned m = 0;
+	for (int i = 0; type_paths[t][i]; i++)
+		m |= B(i);
+	return m;
+}
+
+static void plan_add(struct plan *p, const struct prop_src *src)
+{
+	if (src->t < T_COUNT)
+		p->mask[src->t] |= src->mask;
+	p->mask[T_HOST] |= src->host_mask;
+	/* A datastore's host lists, vCenter's settings: retrievals of their own. */
+	p->ds_hosts |= src->t == T_DS && !strcmp(src->name, "hosts");
+	p->vc_options |= src->t == T_VC && !strcmp(src->name, "option.*");
+}
+
+/* The paths to request for needs (NULL: all).  A property the needs name
+ * that this table does not know gets its whole type requested: a rule's
+ * property is never left out. */
+static void plan_make(const struct prop_needs *n, struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (int t = 0; t < T_COUNT; t++)
+		p->mask[t] = !n || n->all ? all_paths(t) : identity[t];
+	p->ds_hosts = p->vc_options = !n || n->all;
+	for (size_t i = 0; n && !n->all && i < n->props.n; i++) {
+		const char *k = n->props.v[i], *colon = strchr(k, ':');
+		char otype[32];
+		if (!colon || (size_t)(colon - k) >= sizeof(otype))
+			continue;
+		memcpy(otype, k, (size_t)(colon - k));
+		otype[colon - k] = '\0';
+		int t = type_index(otype);
+		if (t < 0)
+			continue;
+		const struct prop_src *src = src_find(t, colon + 1);
+		if (src) {
+			plan_add(p, src);
+		} else if (t == T_VC) {
+			p->vc_options = true;	/* all the vcenter object has to request */
+		} else {
+			p->mask[t] = all_paths(t);
+			p->ds_hosts |= t == T_DS;
+		}
+	}
+	if (p->ds_hosts)
+		p->mask[T_HOST] |= B(H_DATASTORE);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_path(struct strlist *out, const char *type, const char *path)
+{
+	char *s = xasprintf("%s.%s", type, path);
+	if (strlist_has(out, s))
+		free(s);
+	else
+		strlist_add_owned(out, s);
+}
+
+static void plan_paths(const struct plan *p, struct strlist *out)
+{
+	add_path(out, "ClusterComputeResource", cluster_paths[0]);
+	for (int t = 0; t < T_COUNT; t++)
+		for (int i = 0; type_paths[t][i]; i++)
+			if (p->mask[t] & B(i))
+				add_path(out, type_vim[t], type_paths[t][i]);
+	if ((p->mask[T_HOST] & B(H_OPTMGR)) || p->vc_options)
+		add_path(out, "OptionManager", option_paths[0]);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), str_cmp);
+}
+
+void vc_requested_paths(const struct prop_needs *needs, struct strlist *out)
+{
+	struct plan p;
+	plan_make(needs, &p);
+	plan_paths(&p, out);
+}
+
+int vc_property_paths(const char *otype, const char *entry_name, struct strlist *out)
+{
+	int t = type_index(otype);
+	const struct prop_src *src = t < 0 ? NULL : src_find(t, entry_name);
+	if (!src)
+		return -1;
+	struct plan p;
+	memset(&p, 0, sizeof(p));
+	plan_add(&p, src);
+	for (int u = 0; u < T_COUNT; u++)
+		for (int i = 0; type_paths[u][i]; i++)
+			if (p.mask[u] & B(i))
+				add_path(out, type_vim[u], type_paths[u][i]);
+	if ((p.mask[T_HOST] & B(H_OPTMGR)) || p.vc_options)
+		add_path(out, "OptionManager", option_paths[0]);
+	return 0;
 }
 
 static void collect_release(struct collect *c)
@@ -1052,6 +1359,15 @@ static int record_vcenter(struct collect *c)
 	put(c, obj, "dvportgroup_count", PT_INT, n);
 	put(c, obj, "version", PT_VERSION, vc_about(c->v, "version"));
 	put(c, obj, "build", PT_INT, vc_about(c->v, "build"));
+	const struct prop_needs *needs = vc_needs(c->v);
+	put(c, obj, "collect", PT_STRING, !needs || needs->all ? "all" : "baselines");
+	struct strlist paths = { 0 };
+	plan_paths(&c->plan, &paths);
+	json_t *a = json_array();
+	for (size_t i = 0; i < paths.n; i++)
+		json_array_append_new(a, json_string(paths.v[i]));
+	strlist_release(&paths);
+	put_list(c, obj, "requested_paths", a);
 	c->vc_obj = obj;
 	return c->out.rc;
 }
@@ -1108,44 +1424,50 @@ static int collect_vc_options(struct collect *c)
 
 static int collect_all(struct collect *c)
 {
-	int rc = retrieve_view(c, "ClusterComputeResource", cluster_paths, on_cluster);
+	int rc = retrieve_view(c, "ClusterComputeResource", cluster_paths, B(0), on_cluster);
 	if (!rc)
-		rc = retrieve_view(c, "HostSystem", host_paths, on_host);
+		rc = retrieve_view(c, "HostSystem", host_paths, c->plan.mask[T_HOST], on_host);
 	if (!rc) {
 		if (c->nhosts > 1)
 			qsort(c->hosts, c->nhosts, sizeof(*c->hosts), host_cmp);
-		rc = collect_options(c);
+		if (WANT(c, T_HOST, H_OPTMGR))
+			rc = collect_options(c);
 	}
 	if (!rc)
-		rc = retrieve_view(c, "VirtualMachine", vm_paths, on_vm);
+		rc = retrieve_view(c, "VirtualMachine", vm_paths, c->plan.mask[T_VM], on_vm);
 	if (!rc) {
 		if (c->nds_hosts > 1)
 			qsort(c->ds_hosts, c->nds_hosts, sizeof(*c->ds_hosts), pair_cmp);
-		rc = retrieve_view(c, "Datastore", ds_paths, on_datastore);
+		rc = retrieve_view(c, "Datastore", ds_paths, c->plan.mask[T_DS], on_datastore);
 	}
 	if (!rc)
-		rc = retrieve_view(c, "DistributedVirtualPortgroup", dvpg_paths, on_dvportgroup);
+		rc = retrieve_view(c, "DistributedVirtualPortgroup", dvpg_paths, c->plan.mask[T_DVPG], on_dvportgroup);
 	if (!rc)
 		rc = collect_host_calls(c);
 	if (!rc)
 		rc = record_vcenter(c);
-	if (!rc)
+	if (!rc && c->plan.vc_options)
 		rc = collect_vc_options(c);
 	return rc;
 }
 
-int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats *stats)
+int vc_collect(struct vc *v, const struct sink_to *to, struct scan_stats *stats)
 {
 	struct collect c;
+	struct store *st = to->st;	/* NULL: into to->batch */
 	double t0 = now_ms(), store_ms = 0;
 	int rc;
 	for (int attempt = 0;; attempt++) {
 		memset(&c, 0, sizeof(c));
 		c.v = v;
 		c.out.st = st;
-		c.out.snap = snap;
+		c.out.batch = to->batch;
+		c.out.snap = to->snap;
 		c.out.source = "vCenter";
-		if ((rc = store_savepoint(st)) < 0) {
+		plan_make(vc_needs(v), &c.plan);
+		if (to->batch)
+			batch_clear(to->batch);
+		else if ((rc = store_savepoint(st)) < 0) {
 			rc = rc == HERR_FULL ? HERR_FULL : HERR_STORE;
 			break;
 		}
@@ -1156,7 +1478,7 @@ int vc_collect(struct vc *v, struct store *st, long long snap, struct scan_stats
 		 * and was renewed mid-scan they are gone, so start over, once. */
 		if (rc == HERR_COLLECT && vc_logins(v) != logins && attempt == 0) {
 			collect_release(&c);
-			if (store_rollback_savepoint(st) < 0) {
+			if (st && store_rollback_savepoint(st) < 0) {
 				rc = HERR_STORE;
 				break;
 			}

@@ -33,23 +33,27 @@ static int manager_call(struct vc *v, const char *method, const char *mtype, con
 	return rc;
 }
 
-int vc_host_calls(struct vc *v, struct sink *out, long long obj, const char *access_mgr, const char *image_mgr)
+int vc_host_calls(struct vc *v, struct sink *out, long long obj, const char *access_mgr, const char *image_mgr,
+		  bool want_access, bool want_image)
 {
 	json_t *users = NULL, *level = NULL;
 	int rc = 0;
-	if (access_mgr)
+	if (want_access && access_mgr)
 		rc = manager_call(v, "QueryLockdownExceptions", "HostAccessManager", access_mgr, &users);
-	if ((rc == 0 || rc == HERR_FAULT) && image_mgr)
+	if ((rc == 0 || rc == HERR_FAULT) && want_image && image_mgr)
 		rc = manager_call(v, "HostImageConfigGetAcceptance", "HostImageConfigManager", image_mgr, &level);
 	if (rc < 0 && rc != HERR_FAULT)
 		goto out;
 	rc = 0;
-	char *s = users ? json_dumps(users, JSON_COMPACT) : NULL;
-	sink_prop(out, obj, "lockdown.exception_users", PT_LIST, s);
-	free(s);
+	if (want_access) {
+		char *s = users ? json_dumps(users, JSON_COMPACT) : NULL;
+		sink_prop(out, obj, "lockdown.exception_users", PT_LIST, s);
+		free(s);
+	}
 	/* One string comes back; anything else is not a level. */
 	const char *lv = level && json_array_size(level) == 1 ? json_string_value(json_array_get(level, 0)) : NULL;
-	sink_prop(out, obj, "image.acceptance_level", PT_STRING, lv);
+	if (want_image)
+		sink_prop(out, obj, "image.acceptance_level", PT_STRING, lv);
 out:
 	json_decref(users);
 	json_decref(level);

@@ -7,6 +7,7 @@
 
 int vc_page_size(const struct vc *v);
 bool vc_progress(const struct vc *v);
+const struct prop_needs *vc_needs(const struct vc *v);
 
 /* From the ServiceContent: "version" and "build" of about, "setting" (the
  * moref of vCenter's own OptionManager); NULL when it did not say. */
@@ -14,10 +15,12 @@ const char *vc_about(const struct vc *v, const char *field);
 /* The target's name, for messages. */
 const char *vc_target(const struct vc *v);
 
-/* The network.* properties of a host (vc_network.c) from its
- * config.network and config.virtualNicManagerInfo; a NULL node leaves the
- * properties it feeds not collected. */
-void vc_host_network(struct sink *out, long long obj, const struct xnode *net, const struct xnode *vnics);
+/* The network.* properties of a host (vc_network.c): its switches' and
+ * port groups' from config.network, its shared VMkernel NICs' from
+ * config.virtualNicManagerInfo; a NULL node leaves the properties it feeds
+ * not collected. */
+void vc_host_switches(struct sink *out, long long obj, const struct xnode *net);
+void vc_host_vnics(struct sink *out, long long obj, const struct xnode *vnics);
 /* iscsi.chap_not_mutual of a host from config.storageDevice.hostBusAdapter
  * (vc_network.c); collected false leaves it not collected. */
 void vc_host_iscsi(struct sink *out, long long obj, const struct xnode *hbas, bool collected);
@@ -26,9 +29,10 @@ void vc_host_iscsi(struct sink *out, long long obj, const struct xnode *hbas, bo
  * says the configuration came back (an absent uplink flag is then false). */
 void vc_dvportgroup(struct sink *out, long long obj, const struct xnode *uplink, bool config_seen,
 		    const struct xnode *port, const struct xnode *policy);
-/* lockdown.exception_users and image.acceptance_level of one host
- * (vc_hostcalls.c): one manager call each, as vim25 has no property for
- * them.  0, or a transport error (a fault leaves the property not
- * collected). */
-int vc_host_calls(struct vc *v, struct sink *out, long long obj, const char *access_mgr, const char *image_mgr);
+/* lockdown.exception_users (when want_access) and image.acceptance_level
+ * (when want_image) of one host (vc_hostcalls.c): one manager call each,
+ * as vim25 has no property for them.  0, or a transport error (a fault, or
+ * no manager, leaves the property not collected). */
+int vc_host_calls(struct vc *v, struct sink *out, long long obj, const char *access_mgr, const char *image_mgr,
+		  bool want_access, bool want_image);
 #endif

@@ -55,7 +55,7 @@ static bool portgroup_allows(const struct xnode *net, const struct xnode *pg, co
 	return vsw && switch_allows(vsw, field);
 }
 
-static void host_switches(struct sink *out, long long obj, const struct xnode *net)
+void vc_host_switches(struct sink *out, long long obj, const struct xnode *net)
 {
 	json_t *sec[3] = { NULL, NULL, NULL }, *vgt = NULL, *native = NULL;
 	if (net) {
@@ -150,9 +150,8 @@ static json_t *shared_vnics(const struct xnode *info, const char *type)
 	return a;
 }
 
-void vc_host_network(struct sink *out, long long obj, const struct xnode *net, const struct xnode *vnics)
+void vc_host_vnics(struct sink *out, long long obj, const struct xnode *vnics)
 {
-	host_switches(out, obj, net);
 	json_t *mgmt = vnics ? shared_vnics(vnics, "management") : NULL;
 	json_t *vsan = vnics ? shared_vnics(vnics, "vsan") : NULL;
 	put_list(out, obj, "network.management_vnics_shared", mgmt);

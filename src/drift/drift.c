@@ -62,6 +62,15 @@ static int nsx_completed(struct store *st, long long snap, bool *yes)
 #define FAIL SQLW(W_RS_FAIL)
 #define UNKNOWN SQLW(W_RS_UNKNOWN)
 
+/* Whether object obj of a snapshot had property prop requested, when it
+ * has no row of it: a vCenter property outside a keyed family is always
+ * written when requested (if only as not collected), so no row means not
+ * requested (scan --collect baselines with other baselines), and a family
+ * member is requested with its group marker.  Such a property neither
+ * appeared nor disappeared.  NSX objects keep every property. */
+#define COVERED(obj, type, prop) \
+	"(harden_part(" type ") = " SQLW(W_PART_NSX) " OR EXISTS (SELECT 1 FROM propset_prop g WHERE g.set_id = " \
+	obj ".propset_id AND g.name = harden_group(" type ", " prop ")))"
 #define POSTURE_INSERT \
 	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name, property, " \
 	"  baseline_id, old_value, new_value) " \
@@ -117,7 +126,8 @@ static const char *const drift_sql[] = {
 	"LEFT JOIN propset_prop po ON po.set_id = o.propset_id AND po.name = pn.name "
 	"WHERE n.snapshot_id = ?2 AND n.propset_id IS NOT o.propset_id AND pn.type <> 'group' AND "
 	NSX_FILTER("n.type")
-	" AND ((po.set_id IS NULL AND pn.collected) OR po.collected <> pn.collected "
+	" AND ((po.set_id IS NULL AND pn.collected AND " COVERED("o", "n.type", "pn.name") ") "
+	"      OR po.collected <> pn.collected "
 	"      OR (po.collected AND pn.collected AND po.value IS NOT pn.value))",
 	/* Properties that disappeared from an object in both. */
 	"INSERT INTO drift_event(from_snapshot, to_snapshot, kind, object_type, moref, object_name, property, "
@@ -127,7 +137,8 @@ static const char *const drift_sql[] = {
 	"JOIN propset_prop po ON po.set_id = o.propset_id "
 	"WHERE n.snapshot_id = ?2 AND n.propset_id IS NOT o.propset_id AND po.type <> 'group' AND po.collected AND "
 	NSX_FILTER("n.type")
-	" AND NOT EXISTS (SELECT 1 FROM propset_prop pn WHERE pn.set_id = n.propset_id AND pn.name = po.name)",
+	" AND NOT EXISTS (SELECT 1 FROM propset_prop pn WHERE pn.set_id = n.propset_id AND pn.name = po.name)"
+	" AND " COVERED("n", "n.type", "po.name"),
 	/* Posture: the latest scan evaluation of each baseline both snapshots
 	 * were evaluated against, finding by finding.  Each new finding finds
 	 * its old one through the objects' and findings' indexes: first under

@@ -382,6 +382,8 @@ void rpt_snapshot_header(FILE *f, struct store *st, const struct snapshot_info *
 		fputs("NSX: not collected, the NSX part failed: ", f);
 		fput_safe(f, p->error, 0);
 		fputs("; DFW rules are unknown\n", f);
+	} else if (p && p->status == PS_NOT_NEEDED) {
+		fputs("NSX: not contacted, no baseline of the scan reads an NSX type\n", f);
 	} else if (p) {
 		fputs("NSX: no NSX manager configured; DFW rules are unknown\n", f);
 	}

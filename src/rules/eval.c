@@ -619,6 +619,8 @@ static int eval_missing_part(struct eval_ctx *x, long long snap, const struct pa
 {
 	char *why = !p || p->status == PS_NOT_CONFIGURED
 			    ? xstrdup("(not collected: the target names no NSX manager)")
+		    : p->status == PS_NOT_NEEDED
+			    ? xstrdup("(not collected: no baseline of the scan read an NSX type, so NSX was not contacted)")
 			    : xstrdup("(not collected: the NSX part failed; the snapshot's parts say why)");
 	int rc = eval_unknown_on_part(x, snap, NSX_PART_OBJECT, part_name(PART_NSX), why);
 	free(why);

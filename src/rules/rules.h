@@ -106,6 +106,9 @@ bool baseline_has_param(const struct baseline *b, const char *name);
  * check or when (after extends are merged). */
 int baseline_params_used(const struct baseline *b);
 
+/* Adds to n what the baselines read (see needs.c); n->all is untouched. */
+void baselines_needs(struct baseline *const *bl, size_t nbl, struct prop_needs *n);
+
 /* Resolves a baseline name (or a path containing '/' or ending in .yaml)
  * to a file; returns a new string or NULL with the error set. */
 char *baseline_resolve(const char *name);

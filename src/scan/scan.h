@@ -8,11 +8,20 @@
 
 #include <stdbool.h>
 
+#include "common/sink.h"
 #include "config/targets.h"
 #include "rules/rules.h"
 #include "rules/waiver.h"
 #include "store/store.h"
 #include "util/error.h"
+
+/* One part of a target collected by a worker thread (scan_run_many). */
+struct scan_job_part {
+	struct batch batch;
+	int rc;			/* the collection's result */
+	char *msg;		/* its error */
+	struct scan_stats stats;
+};
 
 struct scan {
 	/* What to scan, set by the caller. */
@@ -25,8 +34,10 @@ struct scan {
 	int wait_s;		/* how long to wait for another scan's lock */
 	bool progress;		/* a progress line on stderr */
 	bool quiet;		/* no information lines */
+	bool collect_all;	/* request everything, not only what the baselines read */
 
 	/* What it did, filled by scan_prepare and scan_run. */
+	struct prop_needs needs;	/* what the collectors request */
 	char *vc_password, *nsx_password;
 	struct snapshot_info snapshot;	/* the new snapshot, once completed */
 	struct evaluation_info *evals;
@@ -34,6 +45,14 @@ struct scan {
 	struct scan_stats stats;
 	double eval_ms, drift_ms;
 	enum herr part_err;	/* a part that failed without stopping the scan (NSX) */
+	/* scan_run_many's state for this target. */
+	struct {
+		long long snap;
+		struct scan_job_part part[PART_COUNT];
+		bool collected, written;
+		enum herr rc;	/* what scan_run would have returned */
+		char *error;	/* and its message */
+	} job;
 	int interrupted;	/* SIGINT or SIGTERM stopped the scan (see util/interrupt.h) */
 	long long failed_id;	/* the snapshot marked failed, or 0 */
 };
@@ -49,6 +68,13 @@ enum herr scan_prepare(struct scan *s);
  * sets s->interrupted and returns HERR_COLLECT without a message. */
 enum herr scan_run(struct scan *s, struct store *st);
 void scan_release(struct scan *s);
+/* Several targets (each prepared with scan_prepare): their snapshots are
+ * begun, their collections run in up to jobs threads into memory, and
+ * this thread alone writes each into the twin as it arrives, evaluates it
+ * and stores its drift; a target that fails does not stop the others.
+ * Each target's result is v[i]->job.rc.  Returns HERR_BUSY when the twin's
+ * lock is held, HERR_STORE or HERR_FULL when the twin failed, else 0. */
+enum herr scan_run_many(struct scan **v, size_t n, struct store *st, int jobs);
 
 /* Evaluates each baseline against a completed snapshot as a new evaluation
  * of kind ("scan" or "evaluate"); *evals (freed with evaluation_list_free)

@@ -199,6 +199,22 @@ static const char *const migrations[] = {
 	"  collected INTEGER NOT NULL,"
 	"  value TEXT,"
 	"  PRIMARY KEY (set_id, name)) WITHOUT ROWID;",
+	/* 9: a part may be not_needed: no baseline of the scan read its types. */
+	"CREATE TABLE snapshot_part_9("
+	"  snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	"  part TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('completed', 'failed', 'not_configured', 'not_needed')),"
+	"  url TEXT,"
+	"  error TEXT,"
+	"  objects INTEGER NOT NULL DEFAULT 0,"
+	"  api_calls INTEGER NOT NULL DEFAULT 0,"
+	"  bytes_received INTEGER NOT NULL DEFAULT 0,"
+	"  collect_ms REAL NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (snapshot_id, part)) WITHOUT ROWID;"
+	"INSERT INTO snapshot_part_9 SELECT snapshot_id, part, status, url, error, objects, api_calls, bytes_received, "
+	"  collect_ms FROM snapshot_part;"
+	"DROP TABLE snapshot_part;"
+	"ALTER TABLE snapshot_part_9 RENAME TO snapshot_part;",
 };
 
 const char *store_migration_sql(int v)
@@ -262,6 +278,20 @@ static void sql_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, part_name(vocab_part(t ? (const char *)t : "")), -1, SQLITE_STATIC);
 }
 
+/* harden_group(type, name): the keyed family a property belongs to (its
+ * group marker's name), or NULL: drift tells a member gone from its
+ * collected family from a family that was not requested. */
+static void sql_group(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const unsigned char *t = sqlite3_value_text(argv[0]), *n = sqlite3_value_text(argv[1]);
+	const struct vocab_entry *e = t && n ? vocab_lookup((const char *)t, (const char *)n) : NULL;
+	if (e && e->group)
+		sqlite3_result_text(ctx, e->group, -1, SQLITE_STATIC);
+	else
+		sqlite3_result_null(ctx);
+}
+
 /* COLLATE harden_natural: names and rule ids in natural order (H3 before H15). */
 static int sql_natural(void *ctx, int alen, const void *a, int blen, const void *b)
 {
@@ -311,6 +341,8 @@ static int configure(struct store *st, bool readonly)
 		return rc;
 	if (sqlite3_create_function(st->db, "harden_part", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_part, NULL,
 				    NULL) != SQLITE_OK ||
+	    sqlite3_create_function(st->db, "harden_group", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_group,
+				    NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_collation(st->db, "harden_natural", SQLITE_UTF8, NULL, sql_natural) != SQLITE_OK)
 		return store_db_error(st, "configure");
 	if (!readonly) {

@@ -251,7 +251,8 @@ void text_sanitize(char *s)
 		*--w = '\0';
 }
 
-static char errbuf[2048];
+/* Each thread its own: collections of several targets run in threads. */
+static _Thread_local char errbuf[2048];
 
 void err_set(const char *fmt, ...)
 {

@@ -58,7 +58,9 @@ static void wait_for(const char *sql, long long id, const char *want)
 static long long good_scan(void)
 {
 	struct run r;
-	const char *const args[] = { "scan", "--target", "lab", "--baseline", CIS, "--format", "json", NULL };
+	/* --collect all: CIS reads no NSX type, and these scans must reach NSX. */
+	const char *const args[] = { "scan", "--target", "lab", "--baseline", CIS, "--collect", "all", "--format", "json",
+				     NULL };
 	harden_run(&lab, &r, args);
 	ck_assert_msg(r.status == EXIT_FINDINGS, "exit %d: %s", r.status, r.err);
 	json_t *j = json_loads(r.out, 0, NULL);
@@ -79,7 +81,7 @@ static pid_t start_scan(const char *errfile, const char *opt, const char *val)
 		if (!freopen("/dev/null", "w", stdout) || !freopen(errfile, "w", stderr))
 			_exit(126);
 		execl(harden_bin(), "harden", "--db", lab.db, "--config", lab.config, "scan", "-t", "lab", "-b", CIS,
-		      opt, val, (char *)NULL);
+		      "--collect", "all", opt, val, (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -298,6 +300,55 @@ START_TEST(test_signal_before_collecting_creates_no_snapshot)
 }
 END_TEST
 
+/* Several targets scanned at once (scan_run_many): SIGINT while they are
+ * collected marks every running snapshot failed, logs each out, says so
+ * target by target and exits 130. */
+START_TEST(test_sigint_while_collecting_several_targets)
+{
+	long long good = good_scan();
+	char *text = xasprintf("targets:\n"
+			       "  a:\n    vcenter: { url: %s, user: " LAB_USER ", password_file: vc.pw }\n"
+			       "  b:\n    vcenter: { url: %s, user: " LAB_USER ", password_file: vc.pw }\n",
+			       lab.url, lab.url);
+	free(tu_write(lab.dir, "targets.yaml", text, 0644));
+	free(text);
+	long long logouts = lab_stat(&lab, "logouts");
+	lab_control(&lab, "/lab/delay?ms=200");
+	char *errfile = xasprintf("%s/many.err", lab.dir);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout) || !freopen(errfile, "w", stderr))
+			_exit(126);
+		execl(harden_bin(), "harden", "--db", lab.db, "--config", lab.config, "scan", "-t", "a", "-t", "b",
+		      "-b", CIS, "--jobs", "2", "--page-size", "1", (char *)NULL);
+		_exit(127);
+	}
+	/* Both snapshots are begun before the collections start. */
+	wait_for("SELECT count(*) FROM snapshot WHERE status = 'running' AND id > ?", good, "2");
+	usleep(500 * 1000);
+	kill(pid, SIGINT);
+	ck_assert_int_eq(wait_exit(pid, 5000), EXIT_SIGINT);
+	lab_control(&lab, "/lab/reset-faults");
+	char *failed = twin_text("SELECT count(*) FROM snapshot WHERE id > ? AND status = 'failed' "
+				 "AND error = 'interrupted by SIGINT'", good);
+	ck_assert_str_eq(failed, "2");
+	free(failed);
+	size_t len;
+	char *err = file_read(errfile, &len);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_msg(strstr(err, "of target 'a' marked failed") && strstr(err, "of target 'b' marked failed"),
+		      "stderr: %s", err);
+	free(err);
+	ck_assert_int_eq(lab_stat(&lab, "logouts"), logouts + 2);
+	ck_assert_int_eq(lab_stat(&lab, "sessions_live"), 0);
+	char *st = snap_status(good);
+	ck_assert_str_eq(st, "completed");
+	free(st);
+	free(errfile);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("signals");
@@ -310,6 +361,7 @@ int main(void)
 	tcase_add_test(tc, test_sigterm_while_collecting_nsx);
 	tcase_add_test(tc, test_second_signal_exits_at_once);
 	tcase_add_test(tc, test_signal_before_collecting_creates_no_snapshot);
+	tcase_add_test(tc, test_sigint_while_collecting_several_targets);
 	suite_add_tcase(s, tc);
 	return tu_run(s) ? 1 : 0;
 }

@@ -387,7 +387,7 @@ char *lab_sql_text(struct lab *l, const char *sql, long long id)
 	return out;
 }
 
-long long lab_stat(struct lab *l, const char *key)
+json_t *lab_stats(struct lab *l)
 {
 	CURL *c = curl_easy_init();
 	char *url = xasprintf("%s/lab/stats", l->base);
@@ -401,11 +401,18 @@ long long lab_stat(struct lab *l, const char *key)
 	curl_easy_cleanup(c);
 	ck_assert_msg(cc == CURLE_OK, "GET %s failed", url);
 	json_t *j = json_loads(body.data ? body.data : "", 0, NULL);
-	ck_assert_msg(j && json_is_integer(json_object_get(j, key)), "no counter '%s' in %s", key, url);
-	long long v = json_integer_value(json_object_get(j, key));
-	json_decref(j);
+	ck_assert_msg(j && json_is_object(j), "GET %s: not a JSON object", url);
 	buf_release(&body);
 	free(url);
+	return j;
+}
+
+long long lab_stat(struct lab *l, const char *key)
+{
+	json_t *j = lab_stats(l);
+	ck_assert_msg(json_is_integer(json_object_get(j, key)), "no counter '%s' in the lab's stats", key);
+	long long v = json_integer_value(json_object_get(j, key));
+	json_decref(j);
 	return v;
 }
 

@@ -79,6 +79,8 @@ char *lab_host_manager(struct vc *v, const char *host_moref, const char *which);
 char *lab_sql_text(struct lab *l, const char *sql, long long id);
 /* A counter from the lab's GET /lab/stats, e.g. "logins". */
 long long lab_stat(struct lab *l, const char *key);
+/* The whole of GET /lab/stats (requested_paths: every Type.path asked for). */
+json_t *lab_stats(struct lab *l);
 /* POST to the lab's control endpoint, e.g. "/lab/reset-faults". */
 void lab_control(struct lab *l, const char *path);
 

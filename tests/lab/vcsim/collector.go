@@ -20,6 +20,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"sort"
 	"strings"
 	"sync"
 
@@ -60,6 +61,7 @@ func (pc *labCollector) RetrievePropertiesEx(ctx *simulator.Context, req *types.
 	if ctx.Session == nil {
 		return &methods.RetrievePropertiesExBody{Fault_: notAuthenticated(req.This)}
 	}
+	recordPaths(req.SpecSet)
 	body := pc.PropertyCollector.RetrievePropertiesEx(ctx, req).(*methods.RetrievePropertiesExBody)
 	if body.Fault_ != nil || body.Res == nil || body.Res.Returnval == nil {
 		return body
@@ -299,4 +301,37 @@ func hasMissing(ms []types.MissingProperty, p string) bool {
 		}
 	}
 	return false
+}
+
+// requested keeps every Type.path a RetrievePropertiesEx asked for (all:
+// "Type.*"), for /lab/stats: tests prove what a client did not fetch.
+var requested = struct {
+	sync.Mutex
+	paths map[string]bool
+}{paths: map[string]bool{}}
+
+func recordPaths(specs []types.PropertyFilterSpec) {
+	requested.Lock()
+	defer requested.Unlock()
+	for _, s := range specs {
+		for _, ps := range s.PropSet {
+			if ps.All != nil && *ps.All {
+				requested.paths[ps.Type+".*"] = true
+			}
+			for _, p := range ps.PathSet {
+				requested.paths[ps.Type+"."+p] = true
+			}
+		}
+	}
+}
+
+func requestedPaths() []string {
+	requested.Lock()
+	defer requested.Unlock()
+	out := make([]string, 0, len(requested.paths))
+	for p := range requested.paths {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -408,6 +408,7 @@ func (fe *frontEnd) serveLab(inv *inventory) http.HandlerFunc {
 				"malformed_pending":  malformed,
 				"expire_armed":       armed,
 				"expire_calls_left":  left,
+				"requested_paths":    requestedPaths(),
 			})
 		case "/lab/seed":
 			labkit.WriteJSON(w, http.StatusOK, inv.report())
