@@ -26,8 +26,10 @@ median() {
 	sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# The wall time in ms: the govmomi client's wall_ms=N, harden's
+# --stats-json ("ms": {"wall": N, ...}).
 wall_of() {
-	sed -n 's/.*wall_ms=\([0-9]*\).*/\1/p'
+	sed -n -e 's/.*wall_ms=\([0-9]*\).*/\1/p' -e 's/.*"wall":\([0-9]*\).*/\1/p'
 }
 
 # The paths the last snapshot requested, comma-separated (the vcenter
@@ -46,7 +48,7 @@ ratios() {
 	rl=$1
 	shift
 	rm -f "$LAB_DIR"/twin.db*
-	H="$B/harden --quiet --config $LAB_DIR/targets.yaml --db $LAB_DIR/twin.db scan --target lab --fail-on none --stats"
+	H="$B/harden --quiet --config $LAB_DIR/targets.yaml --db $LAB_DIR/twin.db scan --target lab --fail-on none --stats --stats-json -"
 	$H "$@" >/dev/null 2>&1	# warm-up, and the paths requested
 	paths=$(requested_paths)
 	: >"$LAB_DIR/h" ; : >"$LAB_DIR/t" ; : >"$LAB_DIR/s" ; : >"$LAB_DIR/a"
