@@ -311,6 +311,10 @@ START_TEST(test_several_targets_one_twin)
 	 * and the others are scanned all the same. */
 	json_t *doc = run_json(scan, EXIT_COLLECT);
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "schema")), "harden.scan-targets");
+	char *saved = xasprintf("%s/scan-targets.json", lab.dir);
+	ck_assert_int_eq(json_dump_file(doc, saved, 0), 0);
+	ck_assert_msg(tu_schema_valid("harden.scan-targets", saved), "%s does not validate", saved);
+	free(saved);
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "exit_code")), EXIT_COLLECT);
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "targets")), 3);
 	json_t *a = target_obj(doc, "a"), *b = target_obj(doc, "b"), *d = target_obj(doc, "down");
