@@ -1,9 +1,9 @@
 #include "common/sink.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/writer.h"
 #include "util/error.h"
 #include "util/util.h"
 
@@ -96,13 +96,7 @@ static const char *batch_next_str(const struct batch *b, size_t *pos)
 	return s;
 }
 
-/* Row ids of the objects replayed so far, by their number in the sink. */
-struct idmap {
-	long long *ids;
-	size_t n, cap;
-};
-
-static void idmap_add(struct idmap *m, long long id)
+static void ids_add(struct batch_ids *m, long long id)
 {
 	if (m->n + 2 > m->cap) {
 		m->cap = m->cap ? m->cap * 2 : 1024;
@@ -130,8 +124,7 @@ static void batch_read(const struct batch *b, size_t *pos, struct record *r)
 	r->s3 = r->kind == 'O' ? batch_next_str(b, pos) : NULL;
 }
 
-/* Writes the records of b into snapshot snap: 0 or a store error. */
-static int replay(const struct batch *b, struct store *st, long long snap, struct idmap *m)
+int batch_write(const struct batch *b, struct store *st, long long snap, struct batch_ids *m)
 {
 	int rc = 0;
 	struct record r;
@@ -140,7 +133,7 @@ static int replay(const struct batch *b, struct store *st, long long snap, struc
 		if (r.kind == 'O') {
 			long long id = 0;
 			rc = store_object_add(st, snap, r.s1, r.s2, r.s3, &id);
-			idmap_add(m, id);
+			ids_add(m, id);
 		} else if (r.obj > 0 && (size_t)r.obj <= m->n) {
 			rc = store_prop(st, m->ids[r.obj], r.s1, r.t, r.kind == 'P' ? r.s2 : NULL);
 		}
@@ -150,9 +143,9 @@ static int replay(const struct batch *b, struct store *st, long long snap, struc
 
 int batch_replay(const struct batch *b, struct store *st, long long snap, double *ms)
 {
-	struct idmap m = { 0 };
+	struct batch_ids m = { 0 };
 	double t0 = now_ms();
-	int rc = replay(b, st, snap, &m);
+	int rc = batch_write(b, st, snap, &m);
 	free(m.ids);
 	*ms += now_ms() - t0;
 	return rc;
@@ -170,161 +163,32 @@ void batch_release(struct batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* ---- the writer thread ---- */
+/* ---- what collectors call ---- */
 
-/* A chunk is handed over at this size; at most PIPE_DEPTH wait. */
-#define PIPE_CHUNK (256 * 1024)
-#define PIPE_DEPTH 4
-
-struct sink_pipe {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t items, space;
-	struct batch cur;		/* the collector's chunk being filled */
-	struct batch q[PIPE_DEPTH];	/* full chunks, q[head] first */
-	unsigned head, count;
-	char *spare[PIPE_DEPTH + 1];	/* written chunks' buffers, for reuse */
-	size_t spare_cap[PIPE_DEPTH + 1];
-	unsigned nspare;
-	bool closed, abort;
-	int rc;				/* the writer's first error */
-	char *err;
-	struct store *st;
-	long long snap;
-	struct idmap map;
-	double busy_ms;
-};
-
-static void *pipe_writer(void *arg)
+/* Hands the filled chunk to the writer; its error ends the collection. */
+static void push(struct sink *s)
 {
-	struct sink_pipe *p = arg;
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->count && !p->closed)
-			pthread_cond_wait(&p->items, &p->mu);
-		if (!p->count)
-			break;
-		struct batch b = p->q[p->head];
-		bool skip = p->rc || p->abort;
-		pthread_mutex_unlock(&p->mu);
-		int rc = 0;
-		if (!skip) {
-			double t0 = now_ms();
-			rc = replay(&b, p->st, p->snap, &p->map);
-			p->busy_ms += now_ms() - t0;
-		}
-		char *msg = rc ? xstrdup(err_get()) : NULL;
-		pthread_mutex_lock(&p->mu);
-		p->head = (p->head + 1) % PIPE_DEPTH;
-		p->count--;
-		if (p->nspare < PIPE_DEPTH + 1) {
-			p->spare_cap[p->nspare] = b.cap;
-			p->spare[p->nspare++] = b.data;
-		} else {
-			free(b.data);
-		}
-		if (rc && !p->rc) {
-			p->rc = rc;
-			p->err = msg;
-			msg = NULL;
-		}
-		free(msg);
-		pthread_cond_signal(&p->space);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-/* Takes the writer's error into the sink, once. */
-static void pipe_error(struct sink *s)
-{
-	struct sink_pipe *p = s->pipe;
-	if (!p->rc || s->rc)
-		return;
-	s->rc = p->rc;
-	s->err = xstrdup(p->err);
-}
-
-/* Queues the collector's chunk, waiting while the queue is full; a
- * failed writer ends the collection with its error. */
-static void pipe_push(struct sink *s)
-{
-	struct sink_pipe *p = s->pipe;
-	double t0 = now_ms();
-	pthread_mutex_lock(&p->mu);
-	while (p->count == PIPE_DEPTH && !p->rc)
-		pthread_cond_wait(&p->space, &p->mu);
-	if (p->rc) {
-		pipe_error(s);
-		p->cur.len = 0;
-	} else {
-		p->q[(p->head + p->count) % PIPE_DEPTH] = p->cur;
-		p->count++;
-		pthread_cond_signal(&p->items);
-		memset(&p->cur, 0, sizeof(p->cur));
-		if (p->nspare) {
-			p->nspare--;
-			p->cur.data = p->spare[p->nspare];
-			p->cur.cap = p->spare_cap[p->nspare];
-		}
-	}
-	pthread_mutex_unlock(&p->mu);
-	s->stall_ms += now_ms() - t0;
+	int rc = writer_push(s->writer, &s->stall_ms);
+	if (rc < 0)
+		failed(s, rc, false);
 }
 
 void sink_start(struct sink *s)
 {
-	if (!s->st || s->pipe)
-		return;
-	struct sink_pipe *p = xcalloc(1, sizeof(*p));
-	p->st = s->st;
-	p->snap = s->snap;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->items, NULL);
-	pthread_cond_init(&p->space, NULL);
-	if (pthread_create(&p->thread, NULL, pipe_writer, p) != 0) {
-		pthread_cond_destroy(&p->items);
-		pthread_cond_destroy(&p->space);
-		pthread_mutex_destroy(&p->mu);
-		free(p);
-		return;	/* every write made at once instead */
-	}
-	s->pipe = p;
+	if (s->st && !s->writer)
+		s->writer = writer_start(s->st, s->snap);
 }
 
 int sink_finish(struct sink *s, bool abort)
 {
-	struct sink_pipe *p = s->pipe;
-	if (!p)
+	if (!s->writer)
 		return s->rc;
-	if (!abort && !s->rc && p->cur.len)
-		pipe_push(s);
-	double t0 = now_ms();
-	pthread_mutex_lock(&p->mu);
-	p->closed = true;
-	p->abort = abort || s->rc;
-	pthread_cond_signal(&p->items);
-	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->thread, NULL);
-	s->stall_ms += now_ms() - t0;
-	s->ms += p->busy_ms;
-	pipe_error(s);
-	for (unsigned i = 0; i < p->nspare; i++)
-		free(p->spare[i]);
-	for (unsigned i = 0; i < p->count; i++)
-		free(p->q[(p->head + i) % PIPE_DEPTH].data);
-	free(p->cur.data);
-	free(p->map.ids);
-	free(p->err);
-	pthread_cond_destroy(&p->items);
-	pthread_cond_destroy(&p->space);
-	pthread_mutex_destroy(&p->mu);
-	free(p);
-	s->pipe = NULL;
+	int rc = writer_finish(s->writer, abort || s->rc, &s->ms, &s->stall_ms);
+	s->writer = NULL;
+	if (rc < 0)
+		failed(s, rc, false);
 	return s->rc;
 }
-
-/* ---- what collectors call ---- */
 
 long long sink_object(struct sink *s, const char *type, const char *moref, const char *name)
 {
@@ -337,11 +201,12 @@ long long sink_object(struct sink *s, const char *type, const char *moref, const
 		return 0;
 	}
 	s->objects++;
-	if (s->pipe) {
-		batch_put(&s->pipe->cur, 'O', 0, 0, type, moref);
-		batch_str(&s->pipe->cur, name);
-		if (s->pipe->cur.len >= PIPE_CHUNK)
-			pipe_push(s);
+	if (s->writer) {
+		struct batch *b = writer_chunk(s->writer);
+		batch_put(b, 'O', 0, 0, type, moref);
+		batch_str(b, name);
+		if (b->len >= WRITER_CHUNK)
+			push(s);
 		return s->rc ? 0 : s->objects;
 	}
 	if (!s->st) {
@@ -363,11 +228,11 @@ void sink_prop(struct sink *s, long long obj, const char *name, enum ptype t, co
 {
 	if (s->rc)
 		return;
-	if (s->pipe || !s->st) {
-		struct batch *b = s->pipe ? &s->pipe->cur : s->batch;
+	if (s->writer || !s->st) {
+		struct batch *b = s->writer ? writer_chunk(s->writer) : s->batch;
 		batch_put(b, value ? 'P' : 'N', obj, t, name, value ? value : "");
-		if (s->pipe && b->len >= PIPE_CHUNK)
-			pipe_push(s);
+		if (s->writer && b->len >= WRITER_CHUNK)
+			push(s);
 		return;
 	}
 	double t0 = now_ms();

@@ -21,6 +21,14 @@ struct batch {
  * the time taken to *ms: 0, HERR_STORE or HERR_FULL. */
 int batch_replay(const struct batch *b, struct store *st, long long snap, double *ms);
 void batch_clear(struct batch *b);
+/* The row ids of the objects written so far, by their number in the
+ * collection (1 for the first). */
+struct batch_ids {
+	long long *ids;
+	size_t n, cap;
+};
+/* Writes a batch that goes on from the ones m has seen: 0 or a store error. */
+int batch_write(const struct batch *b, struct store *st, long long snap, struct batch_ids *m);
 void batch_release(struct batch *b);
 
 /* Where a collection goes: the twin (st, snap) or, with st NULL, batch. */
@@ -44,7 +52,7 @@ struct sink {
 	double stall_ms;	/* of which the collector waited for (all of it,
 				 * unless a writer thread writes) */
 	long long objects;
-	struct sink_pipe *pipe;	/* the writer thread, once sink_start ran */
+	struct writer *writer;	/* its thread, once sink_start ran (writer.h) */
 };
 
 /* Into the twin (st set), from now on a writer thread of its own writes:
