@@ -10,7 +10,7 @@
 #include "common/sink.h"
 
 /* A chunk is handed over once it holds this many bytes. */
-#define WRITER_CHUNK (256 * 1024)
+#define WRITER_CHUNK (64 * 1024)
 #define WRITER_DEPTH 4
 
 struct writer;

@@ -318,10 +318,21 @@ static int retrieve_pages(struct collect *c, const char *first, soap_obj_fn fn)
 static void put_propset(struct buf *b, const char *type, const char *const *paths, unsigned mask)
 {
 	buf_printf(b, "<propSet><type>%s</type><all>false</all>", type);
-	for (int i = 0; paths[i]; i++)
+	for (int i = 0; paths && paths[i]; i++)
 		if (mask & (1u << i))
 			buf_printf(b, "<pathSet>%s</pathSet>", paths[i]);
 	buf_puts(b, "</propSet>");
+}
+
+/* The objects of a retrieval: those of the view, max_objects a page. */
+static void put_view_objects(struct buf *b, const char *view, int max_objects)
+{
+	buf_puts(b, "<objectSet><obj type=\"ContainerView\">");
+	buf_xml_escape(b, view);
+	buf_printf(b, "</obj><skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>view</name>"
+		      "<type>ContainerView</type><path>view</path><skip>false</skip></selectSet>"
+		      "</objectSet></specSet><options><maxObjects>%d</maxObjects></options>"
+		      "</RetrievePropertiesEx>", max_objects);
 }
 
 static void put_retrieve_head(struct buf *b, struct vc *v)
@@ -332,6 +343,12 @@ static void put_retrieve_head(struct buf *b, struct vc *v)
 }
 
 /* ---- a retrieval in slices on several connections (vc_slices.c) ---- */
+
+/* Objects a page when only their references are listed. */
+#define VC_LIST_PAGE 10000
+/* Objects a slice at most: each retrieval at once holds one slice's
+ * records in memory until its turn. */
+#define VC_SLICE_MAX 200
 
 struct slice_spec {
 	struct collect *c;
@@ -416,16 +433,13 @@ static void slice_end(void *ctx, void *w)
 	free(sw);
 }
 
-/* The view's objects, in its order. */
+/* The view's objects, in its order, one answer object each. */
 static int on_members(void *ctx, const struct xnode *objects)
 {
-	struct strlist *l = &((struct collect *)ctx)->members;
-	static const char *const view_paths[] = { "view", NULL };
-	struct oc oc;
-	oc_parse(objects, view_paths, &oc);
-	for (const struct xnode *m = oc.val[0] ? oc.val[0]->child : NULL; m; m = m->next)
-		if (m->text && *m->text)
-			strlist_add(l, m->text);
+	struct collect *c = ctx;
+	const char *m = xnode_text(objects, "obj");
+	if (m && *m)
+		strlist_add(&c->members, m);
 	return 0;
 }
 
@@ -463,11 +477,10 @@ static int retrieve_rest(struct collect *c, const char *view, const char *type, 
 	buf_reset(&b);
 	if (rc < 0 && rc != HERR_FAULT)
 		goto out;
+	/* The objects alone, no property, in large pages. */
 	put_retrieve_head(&b, v);
-	buf_puts(&b, "<propSet><type>ContainerView</type><all>false</all><pathSet>view</pathSet></propSet>"
-		     "<objectSet><obj type=\"ContainerView\">");
-	buf_xml_escape(&b, view);
-	buf_puts(&b, "</obj><skip>false</skip></objectSet></specSet><options></options></RetrievePropertiesEx>");
+	put_propset(&b, type, NULL, 0);
+	put_view_objects(&b, view, VC_LIST_PAGE);
 	if ((rc = retrieve_pages(c, b.data, on_members)) < 0)
 		goto out;
 	/* The rest, in the view's order. */
@@ -482,8 +495,8 @@ static int retrieve_rest(struct collect *c, const char *view, const char *type, 
 	}
 	c->members.n = n;
 	struct slice_spec sp = { c, type, paths, mask, fn };
-	struct vc_slices run = { v, c->members.v, n, (size_t)vc_page_size(v), &c->out, &sp, slice_begin,
-				 slice_retrieve, slice_end };
+	size_t slice = vc_page_size(v) < VC_SLICE_MAX ? (size_t)vc_page_size(v) : VC_SLICE_MAX;
+	struct vc_slices run = { v, c->members.v, n, slice, &c->out, &sp, slice_begin, slice_retrieve, slice_end };
 	rc = n ? vc_slices_run(&run) : 0;
 	progress(c);
 out:
@@ -523,12 +536,7 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 	c->phase = type;
 	put_retrieve_head(&b, v);
 	put_propset(&b, type, paths, mask);
-	buf_puts(&b, "<objectSet><obj type=\"ContainerView\">");
-	buf_xml_escape(&b, view);
-	buf_printf(&b, "</obj><skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>view</name>"
-		       "<type>ContainerView</type><path>view</path><skip>false</skip></selectSet>"
-		       "</objectSet></specSet><options><maxObjects>%d</maxObjects></options>"
-		       "</RetrievePropertiesEx>", vc_page_size(v));
+	put_view_objects(&b, view, vc_page_size(v));
 	/* In slices: the first page alone, then, when there are more, the rest. */
 	c->first_page = sliced && vc_retrievals(v) > 1;
 	c->page_fn = fn;
