@@ -5,11 +5,15 @@
 # lab, for CIS alone and for the four builtin baselines, time harden
 # (its --stats line: collection, store, evaluation, drift, calls, bytes,
 # peak RSS) interleaved with a thin govmomi client (5 VM and 5 host
-# properties) and a govmomi client fetching the same paths harden
-# requested, and print the medians' ratios (and harden --collect all's);
-# then scan ten 2,000-VM labs together and compare with one alone.
-# BENCH_ONLY="dfw web ratios ratios-2k targets" runs the parts named (default
-# all but ratios-2k); BENCH_TWIN=PATH keeps bench_web's twin and reuses it; BENCH_REPS (default 3) the
+# properties), a govmomi client fetching the same paths harden
+# requested, and the server floor (harden's own requests, captured by the
+# lab, replayed by a client that only reads the answers), and print the
+# medians' ratios (and harden --collect all's) and harden's split; then
+# scan ten 2,000-VM labs together and compare with one alone and with
+# the labs' CPU time on this machine's cores; then harden's peak memory
+# at 30,000 VMs.
+# BENCH_ONLY="dfw web ratios ratios-2k targets rss30k" runs the parts named
+# (default all but ratios-2k); BENCH_TWIN=PATH keeps bench_web's twin and reuses it; BENCH_REPS (default 3) the
 # repetitions; BENCH_TARGETS and BENCH_TARGET_FLAGS the parallel labs.
 # Timings are printed, never asserted: no test depends on them.
 set -u
@@ -32,6 +36,17 @@ wall_of() {
 	sed -n -e 's/.*wall_ms=\([0-9]*\).*/\1/p' -e 's/.*"wall":\([0-9]*\).*/\1/p'
 }
 
+# The median of one of harden's --stats-json times ("collect", "store",
+# "evaluate", "drift") over the lines of FILE.
+split_of() {
+	sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$2" | median
+}
+
+# CPU time (user + system) of a process so far, in ms.
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
 # The paths the last snapshot requested, comma-separated (the vcenter
 # object's requested_paths in harden inventory).
 requested_paths() {
@@ -42,8 +57,9 @@ print(",".join(p for o in d["objects"] if o["type"] == "vcenter" for p in o["pro
 }
 
 # ratios LABEL BASELINE-ARGS...: harden against the thin govmomi client
-# (5 VM and 5 host properties) and the same-properties govmomi client,
-# interleaved, REPS times each; medians and ratios.
+# (5 VM and 5 host properties), the same-properties govmomi client and
+# the replay of harden's own requests (one retrieval at a time, captured
+# by the lab), interleaved, REPS times each; medians and ratios.
 ratios() {
 	rl=$1
 	shift
@@ -51,19 +67,33 @@ ratios() {
 	H="$B/harden --quiet --config $LAB_DIR/targets.yaml --db $LAB_DIR/twin.db scan --target lab --fail-on none --stats --stats-json -"
 	$H "$@" >/dev/null 2>&1	# warm-up, and the paths requested
 	paths=$(requested_paths)
-	: >"$LAB_DIR/h" ; : >"$LAB_DIR/t" ; : >"$LAB_DIR/s" ; : >"$LAB_DIR/a"
+	rm -rf "$LAB_DIR/cap"
+	mkdir -p "$LAB_DIR/cap"
+	curl -s -X POST "${LAB_URL%/sdk}/lab/capture?dir=$(cd "$LAB_DIR/cap" && pwd)" >/dev/null
+	$H "$@" --retrievals 1 >/dev/null 2>&1
+	curl -s -X POST "${LAB_URL%/sdk}/lab/capture?dir=" >/dev/null
+	: >"$LAB_DIR/h" ; : >"$LAB_DIR/t" ; : >"$LAB_DIR/s" ; : >"$LAB_DIR/a" ; : >"$LAB_DIR/f" ; : >"$LAB_DIR/hj"
 	for _ in $(seq "$REPS"); do
-		$H "$@" 2>&1 | tee -a "$LAB_DIR/h.log" | wall_of >>"$LAB_DIR/h"
+		$H "$@" 2>&1 | tee -a "$LAB_DIR/h.log" | grep '"schema":"harden.stats"' | tee -a "$LAB_DIR/hj" |
+			wall_of >>"$LAB_DIR/h"
 		"$B/harden-govmomi-bench" -url "$LAB_URL" -password-file "$LAB_DIR/vc.pw" -mode thin | wall_of >>"$LAB_DIR/t"
 		"$B/harden-govmomi-bench" -url "$LAB_URL" -password-file "$LAB_DIR/vc.pw" -mode paths -paths "$paths" |
 			wall_of >>"$LAB_DIR/s"
+		"$B/harden-soap-replay" -url "$LAB_URL" -password-file "$LAB_DIR/vc.pw" -dir "$LAB_DIR/cap" |
+			wall_of >>"$LAB_DIR/f"
 		$H "$@" --collect all 2>&1 | wall_of >>"$LAB_DIR/a"
 	done
 	h=$(median <"$LAB_DIR/h") t=$(median <"$LAB_DIR/t") sp=$(median <"$LAB_DIR/s") a=$(median <"$LAB_DIR/a")
-	tail -1 "$LAB_DIR/h.log" | sed "s/^harden: /harden ($rl): /"
+	f=$(median <"$LAB_DIR/f")
+	tail -1 "$LAB_DIR/hj" | sed "s/^/harden ($rl): /"
 	awk -v l="$rl" -v h="$h" -v t="$t" -v s="$sp" -v a="$a" -v n="$(echo "$paths" | tr ',' '\n' | wc -l)" 'BEGIN {
 		printf "ratio %s: harden %d ms (%d paths) = %.2fx thin govmomi (%d ms), %.2fx same-properties govmomi (%d ms); harden --collect all %d ms = %.2fx thin\n",
 			l, h, n, h / t, t, h / s, s, a, a / t }'
+	awk -v l="$rl" -v f="$f" -v t="$t" -v h="$h" -v c="$(split_of collect "$LAB_DIR/hj")" \
+		-v st="$(split_of store "$LAB_DIR/hj")" -v e="$(split_of evaluate "$LAB_DIR/hj")" \
+		-v d="$(split_of drift "$LAB_DIR/hj")" 'BEGIN {
+		printf "floor %s: server floor %d ms = %.2fx thin (harden %.2fx thin); harden collect %d ms (%.2fx the floor), store %d ms (beside collect), evaluate %d ms, drift %d ms\n",
+			l, f, f / t, h / t, c, c / f, st, e, d }'
 }
 
 bench() {
@@ -103,13 +133,42 @@ bench_targets() {
 	start=$(date +%s%N)
 	$H --target t1 >/dev/null 2>&1
 	one=$(( ($(date +%s%N) - start) / 1000000 ))
+	# The floor: the labs' CPU time and harden's, spread over the cores.
+	labs0=0
+	for p in $pids; do labs0=$((labs0 + $(cpu_ms "$p"))); done
 	start=$(date +%s%N)
-	$H --all-targets >/dev/null 2>&1
+	$H --all-targets >/dev/null 2>&1 &
+	hp=$!
+	hcpu=0
+	while kill -0 "$hp" 2>/dev/null; do
+		c=$(cpu_ms "$hp")
+		[ "$c" -gt 0 ] && hcpu=$c
+		sleep 0.05
+	done
+	wait "$hp"
 	all=$(( ($(date +%s%N) - start) / 1000000 ))
+	labs1=0
+	for p in $pids; do labs1=$((labs1 + $(cpu_ms "$p"))); done
 	awk -v n="$n" -v o="$one" -v a="$all" 'BEGIN { printf "ratio %d targets: %d ms together, one alone %d ms: %.2fx the wall of one\n", n, a, o, a / o }'
+	awk -v n="$n" -v o="$one" -v l="$((labs1 - labs0))" -v h="$hcpu" -v k="$(nproc)" 'BEGIN {
+		printf "floor %d targets: the labs used %d ms of CPU and harden at least %d ms on %d cores: at least %d ms = %.2fx the wall of one\n",
+			n, l, h, k, (l + h) / k, (l + h) / k / o }'
 	# shellcheck disable=SC2086
 	kill $pids 2>/dev/null
 	wait 2>/dev/null
+}
+
+# Peak memory at 30,000 VMs (300 hosts), CIS and the four baselines.
+bench_rss30k() {
+	echo "== peak RSS at 300 hosts, 30,000 VMs"
+	lab_start "$B" 127.0.0.1:0 -clusters 10 -hosts 30 -vms 100 || exit 1
+	rm -f "$LAB_DIR"/twin.db*
+	H="$B/harden --quiet --config $LAB_DIR/targets.yaml --db $LAB_DIR/twin.db scan --target lab --fail-on none --stats-json -"
+	for b in "--baseline cis-vmware-esxi-8.0-subset" "--baseline cis-vmware-esxi-8.0-subset --baseline pci-dss-4.0-vmware --baseline dengbao-2.0-level3-vmware --baseline vsphere-scg-v8-subset"; do
+		# shellcheck disable=SC2086
+		$H $b 2>&1 | grep '"schema":"harden.stats"' | sed "s/^/harden (30,000 VMs, $(echo "$b" | wc -w | awk '{ print $1 / 2 }') baselines): /"
+	done
+	lab_stop
 }
 
 bench_dfw() {
@@ -170,11 +229,12 @@ bench_web() {
 
 REPS=${BENCH_REPS:-3}
 TARGET_FLAGS=${BENCH_TARGET_FLAGS:--clusters 5 -hosts 10 -vms 40}
-only=" ${BENCH_ONLY:-dfw web ratios targets} "
+only=" ${BENCH_ONLY:-dfw web ratios targets rss30k} "
 case $only in *" dfw "*) bench_dfw ;; esac
 case $only in *" web "*) bench_web ;; esac
 case $only in *" ratios "* | *" ratios-2k "* | *" targets "*)
-	(cd tests/lab/govmomi-bench && env $GO_ENV go build -o "$B/harden-govmomi-bench" .) || exit 1 ;;
+	(cd tests/lab/govmomi-bench && env $GO_ENV go build -o "$B/harden-govmomi-bench" .) || exit 1
+	(cd tests/lab/soap-replay && env $GO_ENV go build -o "$B/harden-soap-replay" .) || exit 1 ;;
 esac
 case $only in *" ratios "* | *" ratios-2k "*)
 	bench "50 hosts, 2,000 VMs" -clusters 5 -hosts 10 -vms 40 ;;
@@ -183,5 +243,7 @@ case $only in *" ratios "*)
 	bench "100 hosts, 10,000 VMs" -clusters 10 -hosts 10 -vms 100 ;;
 esac
 case $only in *" targets "*) bench_targets ;;
+esac
+case $only in *" rss30k "*) bench_rss30k ;;
 esac
 rm -rf "$LAB_DIR"

@@ -8,6 +8,7 @@
 #include "cmd_common.h"
 #include "exitcode.h"
 #include "scan/scan.h"
+#include "vcenter/vc.h"
 #include "util/progress.h"
 #include "util/interrupt.h"
 
@@ -19,7 +20,7 @@ struct scan_opts {
 	struct gate gate;
 	struct report_args r;
 	struct view_args v;
-	long long page_size, wait_s;
+	long long page_size, wait_s, retrievals;
 	int collect;
 	bool stats, progress;
 	const char *stats_json;
@@ -39,6 +40,8 @@ static const struct cmd_opt opts[] = {
 static const struct cmd_opt tail_opts[] = {
 	{ .name = "page-size", .arg = "N", .kind = OPT_INT, .off = O(page_size), .min = 1, .max = 100000,
 	  .help = "objects per RetrievePropertiesEx page (default 500)" },
+	{ .name = "retrievals", .arg = "N", .kind = OPT_INT, .off = O(retrievals), .min = 1, .max = VC_RETRIEVALS_MAX,
+	  .help = "retrieve a vCenter's VMs N pages at a time on its session (default 2; 1: one after another)" },
 	{ .name = "wait", .arg = "SECONDS", .kind = OPT_INT, .off = O(wait_s), .min = 0, .max = 86400,
 	  .help = "wait this long for another scan of the twin (default 0)" },
 	{ .name = "collect", .arg = "WHAT", .kind = OPT_CHOICE, .off = O(collect), .choices = collect_modes,
@@ -53,7 +56,7 @@ static const struct cmd_opt tail_opts[] = {
 };
 
 static const struct scan_opts defaults = {
-	.gate = GATE_INIT, .r = REPORT_ARGS_INIT, .page_size = 500,
+	.gate = GATE_INIT, .r = REPORT_ARGS_INIT, .page_size = 500, .retrievals = VC_RETRIEVALS_DEFAULT,
 };
 
 /* For people: times in seconds, sizes in MB, one aspect a line. */
@@ -143,8 +146,8 @@ static int run(struct cmd_ctx *ctx, void *vopts)
 	double t_start = now_ms();
 	bool tty = isatty(STDERR_FILENO);
 	progress_set(ctx->quiet ? PROGRESS_OFF : tty ? PROGRESS_TTY : o->progress ? PROGRESS_LINES : PROGRESS_OFF);
-	struct scan s = { .page_size = (int)o->page_size, .wait_s = (int)o->wait_s, .quiet = ctx->quiet,
-			  .progress = progress_on(), .collect_all = o->collect == 1 };
+	struct scan s = { .page_size = (int)o->page_size, .retrievals = (int)o->retrievals, .wait_s = (int)o->wait_s,
+			  .quiet = ctx->quiet, .progress = progress_on(), .collect_all = o->collect == 1 };
 	struct waivers wv = { 0 };
 	struct since ref = { 0 };
 	int rc;
@@ -250,8 +253,8 @@ static int check_many_outputs(struct cmd_ctx *ctx, const struct scan_opts *o)
 
 static int prepare_one(struct cmd_ctx *ctx, const struct scan_opts *o, struct one *x, const struct target *t)
 {
-	x->s = (struct scan){ .target = t, .page_size = (int)o->page_size, .wait_s = (int)o->wait_s,
-			      .quiet = ctx->quiet, .collect_all = o->collect == 1 };
+	x->s = (struct scan){ .target = t, .page_size = (int)o->page_size, .retrievals = (int)o->retrievals,
+			      .wait_s = (int)o->wait_s, .quiet = ctx->quiet, .collect_all = o->collect == 1 };
 	x->ra = o->r;
 	x->ra.outputs.v = xcalloc(o->r.outputs.n ? o->r.outputs.n : 1, sizeof(*x->ra.outputs.v));
 	for (unsigned i = 0; i < o->r.outputs.n; i++) {

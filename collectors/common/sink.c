@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/writer.h"
 #include "util/error.h"
 #include "util/util.h"
 
@@ -95,28 +96,59 @@ static const char *batch_next_str(const struct batch *b, size_t *pos)
 	return s;
 }
 
-int batch_replay(const struct batch *b, struct store *st, long long snap, double *ms)
+static void ids_add(struct batch_ids *m, long long id)
 {
-	long long *ids = xcalloc((size_t)b->objects + 1, sizeof(*ids)), n = 0;
-	double t0 = now_ms();
+	if (m->n + 2 > m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 1024;
+		m->ids = xrealloc(m->ids, m->cap * sizeof(*m->ids));
+	}
+	m->ids[++m->n] = id;
+}
+
+/* One record of a batch, as batch_put wrote it; s3 only for an object. */
+struct record {
+	char kind;
+	long long obj;
+	enum ptype t;
+	const char *s1, *s2, *s3;
+};
+
+static void batch_read(const struct batch *b, size_t *pos, struct record *r)
+{
+	r->kind = b->data[(*pos)++];
+	memcpy(&r->obj, b->data + *pos, sizeof(r->obj));
+	*pos += sizeof(r->obj);
+	r->t = (enum ptype)b->data[(*pos)++];
+	r->s1 = batch_next_str(b, pos);
+	r->s2 = batch_next_str(b, pos);
+	r->s3 = r->kind == 'O' ? batch_next_str(b, pos) : NULL;
+}
+
+int batch_write(const struct batch *b, struct store *st, long long snap, struct batch_ids *m)
+{
 	int rc = 0;
+	struct record r;
 	for (size_t pos = 0; pos < b->len && rc == 0;) {
-		char kind = b->data[pos++];
-		long long obj;
-		memcpy(&obj, b->data + pos, sizeof(obj));
-		pos += sizeof(obj);
-		enum ptype t = (enum ptype)b->data[pos++];
-		const char *s1 = batch_next_str(b, &pos), *s2 = batch_next_str(b, &pos);
-		if (kind == 'O') {
-			const char *name = batch_next_str(b, &pos);
-			rc = store_object_add(st, snap, s1, s2, name, &ids[++n]);
-		} else if (obj > 0 && obj <= n) {
-			rc = store_prop(st, ids[obj], s1, t, kind == 'P' ? s2 : NULL);
+		batch_read(b, &pos, &r);
+		if (r.kind == 'O') {
+			long long id = 0;
+			rc = store_object_add(st, snap, r.s1, r.s2, r.s3, &id);
+			ids_add(m, id);
+		} else if (r.obj > 0 && (size_t)r.obj <= m->n) {
+			rc = store_prop(st, m->ids[r.obj], r.s1, r.t, r.kind == 'P' ? r.s2 : NULL);
 		}
 	}
-	free(ids);
-	*ms += now_ms() - t0;
 	return rc < 0 ? (rc == HERR_FULL ? HERR_FULL : HERR_STORE) : 0;
+}
+
+int batch_replay(const struct batch *b, struct store *st, long long snap, double *ms)
+{
+	struct batch_ids m = { 0 };
+	double t0 = now_ms();
+	int rc = batch_write(b, st, snap, &m);
+	free(m.ids);
+	*ms += now_ms() - t0;
+	return rc;
 }
 
 void batch_clear(struct batch *b)
@@ -131,6 +163,33 @@ void batch_release(struct batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* ---- what collectors call ---- */
+
+/* Hands the filled chunk to the writer; its error ends the collection. */
+static void push(struct sink *s)
+{
+	int rc = writer_push(s->writer, &s->stall_ms);
+	if (rc < 0)
+		failed(s, rc, false);
+}
+
+void sink_start(struct sink *s)
+{
+	if (s->st && !s->writer)
+		s->writer = writer_start(s->st, s->snap);
+}
+
+int sink_finish(struct sink *s, bool abort)
+{
+	if (!s->writer)
+		return s->rc;
+	int rc = writer_finish(s->writer, abort || s->rc, &s->ms, &s->stall_ms);
+	s->writer = NULL;
+	if (rc < 0)
+		failed(s, rc, false);
+	return s->rc;
+}
+
 long long sink_object(struct sink *s, const char *type, const char *moref, const char *name)
 {
 	long long id = 0;
@@ -142,6 +201,14 @@ long long sink_object(struct sink *s, const char *type, const char *moref, const
 		return 0;
 	}
 	s->objects++;
+	if (s->writer) {
+		struct batch *b = writer_chunk(s->writer);
+		batch_put(b, 'O', 0, 0, type, moref);
+		batch_str(b, name);
+		if (b->len >= WRITER_CHUNK)
+			push(s);
+		return s->rc ? 0 : s->objects;
+	}
 	if (!s->st) {
 		batch_put(s->batch, 'O', 0, 0, type, moref);
 		batch_str(s->batch, name);
@@ -149,7 +216,9 @@ long long sink_object(struct sink *s, const char *type, const char *moref, const
 	}
 	double t0 = now_ms();
 	int rc = store_object_add(s->st, s->snap, type, moref, name, &id);
-	s->ms += now_ms() - t0;
+	double ms = now_ms() - t0;
+	s->ms += ms;
+	s->stall_ms += ms;
 	if (rc < 0)
 		failed(s, rc, false);
 	return id;
@@ -159,19 +228,43 @@ void sink_prop(struct sink *s, long long obj, const char *name, enum ptype t, co
 {
 	if (s->rc)
 		return;
-	if (!s->st) {
-		batch_put(s->batch, value ? 'P' : 'N', obj, t, name, value ? value : "");
+	if (s->writer || !s->st) {
+		struct batch *b = s->writer ? writer_chunk(s->writer) : s->batch;
+		batch_put(b, value ? 'P' : 'N', obj, t, name, value ? value : "");
+		if (s->writer && b->len >= WRITER_CHUNK)
+			push(s);
 		return;
 	}
 	double t0 = now_ms();
 	int rc = store_prop(s->st, obj, name, t, value);
-	s->ms += now_ms() - t0;
+	double ms = now_ms() - t0;
+	s->ms += ms;
+	s->stall_ms += ms;
 	if (rc < 0)
 		failed(s, rc, false);
 }
 
+int sink_forward(struct sink *s, const struct batch *b)
+{
+	long long *ids = xcalloc((size_t)b->objects + 1, sizeof(*ids)), n = 0;
+	struct record r;
+	for (size_t pos = 0; pos < b->len && !s->rc;) {
+		batch_read(b, &pos, &r);
+		if (r.kind == 'O') {
+			long long id = sink_object(s, r.s1, r.s2, r.s3);
+			if (n < b->objects)
+				ids[++n] = id;
+		} else if (r.obj > 0 && r.obj <= n) {
+			sink_prop(s, ids[r.obj], r.s1, r.t, r.kind == 'P' ? r.s2 : NULL);
+		}
+	}
+	free(ids);
+	return s->rc;
+}
+
 void sink_release(struct sink *s)
 {
+	sink_finish(s, true);
 	free(s->err);
 	s->err = NULL;
 	for (size_t i = 0; i < s->capseen; i++)

@@ -665,7 +665,10 @@ int nsx_collect(struct nsx *n, const struct sink_to *to, struct scan_stats *stat
 	collect_init(&c);
 	double t0 = now_ms();
 	long long calls0 = nsx_api_calls(n), bytes0 = nsx_bytes_received(n);
+	sink_start(&c.out);
 	int rc = collect_all(&c);
+	if (sink_finish(&c.out, rc != 0) && !rc)
+		err_set("%s", c.out.err);
 	if (c.out.rc)
 		rc = c.out.rc;
 	progress_clear();
@@ -673,7 +676,7 @@ int nsx_collect(struct nsx *n, const struct sink_to *to, struct scan_stats *stat
 	stats->api_calls = nsx_api_calls(n) - calls0;
 	stats->bytes_received = nsx_bytes_received(n) - bytes0;
 	stats->store_ms = c.out.ms;
-	stats->collect_ms = now_ms() - t0 - c.out.ms;
+	stats->collect_ms = now_ms() - t0 - c.out.stall_ms;
 	collect_release(&c);
 	return rc;
 }

@@ -43,6 +43,12 @@ struct vc {
 	bool progress;
 	const struct prop_needs *needs;
 	bool with_ca;		/* a ca_file was given: what a TLS failure's hint says */
+	long timeout_s;
+	bool insecure;
+	char *ca_file;
+	int retrievals;		/* at most this many retrievals at once */
+	bool clone;		/* of another connection's session (vc_clone) */
+	bool expired;		/* a clone was told NotAuthenticated */
 	bool logged_in;
 	int logins;
 	char curl_err[CURL_ERROR_SIZE];
@@ -234,6 +240,8 @@ static int login(struct vc *v)
 int vc_call(struct vc *v, const char *body, soap_obj_fn fn, void *ctx, struct soap_result *res)
 {
 	int rc = call_once(v, body, fn, ctx, res);
+	if (rc == HERR_FAULT && !strcmp(res->fault_name, "NotAuthenticated") && v->clone)
+		v->expired = true;	/* the session's owner logs in again */
 	if (rc == HERR_FAULT && !strcmp(res->fault_name, "NotAuthenticated") && v->logged_in) {
 		/* The session expired mid-scan: log in again, once, and retry. */
 		soap_result_release(res);
@@ -291,6 +299,76 @@ static int service_content(struct vc *v)
 	return 0;
 }
 
+/* A curl handle set up for v: URL, headers, time limits, TLS. */
+static int handle_setup(struct vc *v)
+{
+	v->curl = curl_easy_init();
+	if (!v->curl) {
+		err_set("cannot initialise libcurl");
+		return HERR_COLLECT;
+	}
+	v->headers = curl_slist_append(NULL, "Content-Type: text/xml; charset=utf-8");
+	v->headers = curl_slist_append(v->headers, "SOAPAction: \"urn:vim25/8.0.2.0\"");
+	curl_easy_setopt(v->curl, CURLOPT_URL, v->url);
+	curl_easy_setopt(v->curl, CURLOPT_HTTPHEADER, v->headers);
+	struct transport_opts to = { v->timeout_s, v->insecure, v->ca_file, on_write, v, v->curl_err };
+	transport_setup(v->curl, &to);
+	return 0;
+}
+
+int vc_retrievals(const struct vc *v)
+{
+	return v->retrievals;
+}
+
+int vc_clone(const struct vc *v, struct vc **out)
+{
+	struct vc *c = xcalloc(1, sizeof(*c));
+	*out = NULL;
+	c->url = xstrdup(v->url);
+	c->target = xstrdup(v->target);
+	c->user = xstrdup(v->user);
+	c->password = xstrdup("");
+	for (unsigned i = 0; i < ARRAY_SIZE(service_names); i++)
+		c->service[i] = xstrdup(v->service[i]);
+	c->page_size = v->page_size;
+	c->needs = v->needs;
+	c->with_ca = v->with_ca;
+	c->timeout_s = v->timeout_s;
+	c->insecure = v->insecure;
+	c->ca_file = v->ca_file ? xstrdup(v->ca_file) : NULL;
+	c->retrievals = 1;
+	c->clone = true;
+	if (handle_setup(c) < 0) {
+		vc_close(c);
+		return HERR_COLLECT;
+	}
+	/* The session is the cookie: the clone carries the owner's. */
+	struct curl_slist *cookies = NULL;
+	curl_easy_getinfo(v->curl, CURLINFO_COOKIELIST, &cookies);
+	for (struct curl_slist *k = cookies; k; k = k->next)
+		curl_easy_setopt(c->curl, CURLOPT_COOKIELIST, k->data);
+	curl_slist_free_all(cookies);
+	*out = c;
+	return 0;
+}
+
+bool vc_clone_done(struct vc *v, struct vc *c)
+{
+	if (!c)
+		return false;
+	bool expired = c->expired;
+	v->calls += c->calls;
+	v->bytes += c->bytes;
+	vc_close(c);
+	return expired;
+}
+
+int vc_relogin(struct vc *v)
+{
+	return login(v);
+}
+
 int vc_connect(struct vc **out, const struct vc_opts *o)
 {
 	*out = NULL;
@@ -302,21 +380,14 @@ int vc_connect(struct vc **out, const struct vc_opts *o)
 	v->page_size = o->page_size > 0 ? o->page_size : 500;
 	v->progress = o->progress;
 	v->needs = o->needs;
-	v->curl = curl_easy_init();
-	if (!v->curl) {
-		err_set("cannot initialise libcurl");
-		vc_close(v);
-		return HERR_COLLECT;
-	}
-	v->headers = curl_slist_append(NULL, "Content-Type: text/xml; charset=utf-8");
-	v->headers = curl_slist_append(v->headers, "SOAPAction: \"urn:vim25/8.0.2.0\"");
-	CURL *c = v->curl;
-	curl_easy_setopt(c, CURLOPT_URL, v->url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, v->headers);
-	struct transport_opts to = { o->timeout_s, o->insecure, o->ca_file, on_write, v, v->curl_err };
+	v->retrievals = o->retrievals > 0 ? o->retrievals : VC_RETRIEVALS_DEFAULT;
+	v->timeout_s = o->timeout_s;
+	v->insecure = o->insecure;
+	v->ca_file = o->ca_file ? xstrdup(o->ca_file) : NULL;
 	v->with_ca = o->ca_file != NULL;
-	transport_setup(c, &to);
-	int rc = service_content(v);
+	int rc = handle_setup(v);
+	if (rc == 0)
+		rc = service_content(v);
 	if (rc == 0)
 		rc = login(v);
 	if (rc < 0) {
@@ -351,6 +422,7 @@ void vc_close(struct vc *v)
 	free(v->about_version);
 	free(v->about_build);
 	free(v->setting);
+	free(v->ca_file);
 	free(v->url);
 	free(v->target);
 	free(v->user);

@@ -27,7 +27,12 @@ struct vc_opts {
 	int page_size;		/* maxObjects per RetrievePropertiesEx page */
 	bool progress;		/* progress line on stderr */
 	const struct prop_needs *needs;	/* what to request; NULL: everything */
+	int retrievals;		/* retrievals at once on the session; 1: one
+				 * after the other; 0: VC_RETRIEVALS_DEFAULT */
 };
+
+#define VC_RETRIEVALS_DEFAULT 2
+#define VC_RETRIEVALS_MAX 8
 
 struct vc;
 

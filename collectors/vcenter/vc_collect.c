@@ -57,6 +57,13 @@ struct collect {
 	long long vc_obj;	/* the vcenter object */
 	bool vc_options_seen;
 	const char *phase;
+	/* A view retrieved in slices: the first page alone (first_page), the
+	 * token it left (more), its objects (first) and fn, and the view's
+	 * objects (members). */
+	bool first_page;
+	char *more;
+	struct strlist first, members;
+	soap_obj_fn page_fn;
 };
 
 #define MAXP 24
@@ -286,7 +293,9 @@ static int retrieve_pages(struct collect *c, const char *first, soap_obj_fn fn)
 		}
 		progress(c);
 		const char *tok = xnode_text(xnode_child(res.body, "returnval"), "token");
-		if (!tok || !*tok || (rc = next_token(c, pc.objects, &pages, &empty_run)) <= 0) {
+		if (c->first_page && tok && *tok)
+			c->more = xstrdup(tok);
+		if (!tok || !*tok || c->first_page || (rc = next_token(c, pc.objects, &pages, &empty_run)) <= 0) {
 			soap_result_release(&res);
 			break;
 		}
@@ -305,10 +314,205 @@ static int retrieve_pages(struct collect *c, const char *first, soap_obj_fn fn)
 	return rc;
 }
 
+/* The property part of a retrieval: type and the paths of mask. */
+static void put_propset(struct buf *b, const char *type, const char *const *paths, unsigned mask)
+{
+	buf_printf(b, "<propSet><type>%s</type><all>false</all>", type);
+	for (int i = 0; paths && paths[i]; i++)
+		if (mask & (1u << i))
+			buf_printf(b, "<pathSet>%s</pathSet>", paths[i]);
+	buf_puts(b, "</propSet>");
+}
+
+/* The objects of a retrieval: those of the view, max_objects a page. */
+static void put_view_objects(struct buf *b, const char *view, int max_objects)
+{
+	buf_puts(b, "<objectSet><obj type=\"ContainerView\">");
+	buf_xml_escape(b, view);
+	buf_printf(b, "</obj><skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>view</name>"
+		      "<type>ContainerView</type><path>view</path><skip>false</skip></selectSet>"
+		      "</objectSet></specSet><options><maxObjects>%d</maxObjects></options>"
+		      "</RetrievePropertiesEx>", max_objects);
+}
+
+static void put_retrieve_head(struct buf *b, struct vc *v)
+{
+	buf_puts(b, "<RetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
+	buf_xml_escape(b, vc_service(v, "propertyCollector"));
+	buf_puts(b, "</_this><specSet>");
+}
+
+/* ---- a retrieval in slices on several connections (vc_slices.c) ---- */
+
+/* Objects a page when only their references are listed. */
+#define VC_LIST_PAGE 10000
+/* Objects a slice at most: each retrieval at once holds one slice's
+ * records in memory until its turn. */
+#define VC_SLICE_MAX 200
+
+struct slice_spec {
+	struct collect *c;
+	const char *type;
+	const char *const *paths;
+	unsigned mask;
+	soap_obj_fn fn;
+};
+
+/* A worker: a collection of its own (first member) into its batch. */
+struct slice_worker {
+	struct collect w;
+	const struct slice_spec *sp;
+};
+
+static void *slice_begin(void *ctx, struct vc *conn, struct batch *b)
+{
+	const struct slice_spec *sp = ctx;
+	struct slice_worker *sw = xcalloc(1, sizeof(*sw));
+	sw->sp = sp;
+	sw->w.v = conn;
+	sw->w.plan = sp->c->plan;
+	sw->w.hosts = sp->c->hosts;	/* read only, as long as the workers run */
+	sw->w.nhosts = sp->c->nhosts;
+	sw->w.out.batch = b;
+	sw->w.out.source = "vCenter";
+	sw->w.phase = sp->c->phase;
+	return sw;
+}
+
+/* An object a slice named that is gone by now (reported, as asked, in
+ * its missingSet rather than as a fault) is skipped, as a retrieval over
+ * the view would not have listed it. */
+static int slice_object(void *ctx, const struct xnode *objects)
+{
+	struct slice_worker *sw = ctx;
+	bool props = false, gone = false;
+	for (const struct xnode *n = objects->child; n; n = n->next) {
+		if (!strcmp(n->name, "propSet"))
+			props = true;
+		else if (!strcmp(n->name, "missingSet") && !xnode_text(n, "path"))
+			gone = true;
+	}
+	return gone && !props ? 0 : sw->sp->fn(&sw->w, objects);
+}
+
+static int slice_retrieve(void *w, char *const *morefs, size_t n)
+{
+	struct slice_worker *sw = w;
+	const struct slice_spec *sp = sw->sp;
+	struct buf b = BUF_INIT;
+	put_retrieve_head(&b, sw->w.v);
+	put_propset(&b, sp->type, sp->paths, sp->mask);
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(&b, "<objectSet><obj type=\"%s\">", sp->type);
+		buf_xml_escape(&b, morefs[i]);
+		buf_puts(&b, "</obj><skip>false</skip></objectSet>");
+	}
+	buf_printf(&b, "<reportMissingObjectsInResults>true</reportMissingObjectsInResults></specSet>"
+		       "<options><maxObjects>%d</maxObjects></options></RetrievePropertiesEx>",
+		   vc_page_size(sw->w.v));
+	int rc = retrieve_pages(&sw->w, b.data, slice_object);
+	buf_release(&b);
+	if (sw->w.out.rc) {
+		err_set("%s", sw->w.out.err);
+		return sw->w.out.rc;
+	}
+	return rc == HERR_FAULT ? HERR_COLLECT : rc;
+}
+
+static void slice_end(void *ctx, void *w)
+{
+	struct collect *c = ((const struct slice_spec *)ctx)->c;
+	struct slice_worker *sw = w;
+	c->page_objects += sw->w.page_objects;
+	c->nhost_objs += sw->w.nhost_objs;
+	c->nvm_objs += sw->w.nvm_objs;
+	c->nds_objs += sw->w.nds_objs;
+	c->ndvpg_objs += sw->w.ndvpg_objs;
+	c->mounts_incomplete |= sw->w.mounts_incomplete;
+	sink_release(&sw->w.out);
+	free(sw);
+}
+
+/* The view's objects, in its order, one answer object each. */
+static int on_members(void *ctx, const struct xnode *objects)
+{
+	struct collect *c = ctx;
+	const char *m = xnode_text(objects, "obj");
+	if (m && *m)
+		strlist_add(&c->members, m);
+	return 0;
+}
+
+/* An object of the first page: noted, then handled as any. */
+static int on_first_page(void *ctx, const struct xnode *objects)
+{
+	struct collect *c = ctx;
+	const char *m = xnode_text(objects, "obj");
+	if (m)
+		strlist_add(&c->first, m);
+	return c->page_fn(c, objects);
+}
+
+static int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* After the first page, when there are more: the token is given back,
+ * the view's objects listed, and those the first page did not hold
+ * retrieved in slices of a page on up to vc_retrievals() connections. */
+static int retrieve_rest(struct collect *c, const char *view, const char *type, const char *const *paths,
+			 unsigned mask, soap_obj_fn fn)
+{
+	struct vc *v = c->v;
+	struct buf b = BUF_INIT;
+	struct soap_result res;
+	buf_puts(&b, "<CancelRetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
+	buf_xml_escape(&b, vc_service(v, "propertyCollector"));
+	buf_puts(&b, "</_this><token>");
+	buf_xml_escape(&b, c->more);
+	buf_puts(&b, "</token></CancelRetrievePropertiesEx>");
+	int rc = vc_call(v, b.data, NULL, NULL, &res);
+	soap_result_release(&res);
+	buf_reset(&b);
+	if (rc < 0 && rc != HERR_FAULT)
+		goto out;
+	/* The objects alone, no property, in large pages. */
+	put_retrieve_head(&b, v);
+	put_propset(&b, type, NULL, 0);
+	put_view_objects(&b, view, VC_LIST_PAGE);
+	if ((rc = retrieve_pages(c, b.data, on_members)) < 0)
+		goto out;
+	/* The rest, in the view's order. */
+	qsort(c->first.v, c->first.n, sizeof(*c->first.v), str_ptr_cmp);
+	size_t n = 0;
+	for (size_t i = 0; i < c->members.n; i++) {
+		char *m = c->members.v[i];
+		if (bsearch(&m, c->first.v, c->first.n, sizeof(*c->first.v), str_ptr_cmp))
+			free(m);
+		else
+			c->members.v[n++] = m;
+	}
+	c->members.n = n;
+	struct slice_spec sp = { c, type, paths, mask, fn };
+	size_t slice = vc_page_size(v) < VC_SLICE_MAX ? (size_t)vc_page_size(v) : VC_SLICE_MAX;
+	struct vc_slices run = { v, c->members.v, n, slice, &c->out, &sp, slice_begin, slice_retrieve, slice_end };
+	rc = n ? vc_slices_run(&run) : 0;
+	progress(c);
+out:
+	buf_release(&b);
+	strlist_release(&c->members);
+	strlist_release(&c->first);
+	free(c->more);
+	c->more = NULL;
+	return rc;
+}
+
 /* CreateContainerView over the root folder, RetrievePropertiesEx with the
- * token loop, DestroyView. */
+ * token loop (or, when sliced and more than a page, in slices at once),
+ * DestroyView. */
 static int retrieve_view(struct collect *c, const char *type, const char *const *paths, unsigned mask,
-			 soap_obj_fn fn)
+			 soap_obj_fn fn, bool sliced)
 {
 	struct vc *v = c->v;
 	struct buf b = BUF_INIT;
@@ -329,20 +533,20 @@ static int retrieve_view(struct collect *c, const char *type, const char *const 
 	char *view = xstrdup(vt ? vt : "");
 	soap_result_release(&res);
 
-	buf_puts(&b, "<RetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">");
-	buf_xml_escape(&b, vc_service(v, "propertyCollector"));
-	buf_printf(&b, "</_this><specSet><propSet><type>%s</type><all>false</all>", type);
-	for (int i = 0; paths[i]; i++)
-		if (mask & (1u << i))
-			buf_printf(&b, "<pathSet>%s</pathSet>", paths[i]);
-	buf_puts(&b, "</propSet><objectSet><obj type=\"ContainerView\">");
-	buf_xml_escape(&b, view);
-	buf_printf(&b, "</obj><skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><name>view</name>"
-		       "<type>ContainerView</type><path>view</path><skip>false</skip></selectSet>"
-		       "</objectSet></specSet><options><maxObjects>%d</maxObjects></options>"
-		       "</RetrievePropertiesEx>", vc_page_size(v));
 	c->phase = type;
-	rc = retrieve_pages(c, b.data, fn);
+	put_retrieve_head(&b, v);
+	put_propset(&b, type, paths, mask);
+	put_view_objects(&b, view, vc_page_size(v));
+	/* In slices: the first page alone, then, when there are more, the rest. */
+	c->first_page = sliced && vc_retrievals(v) > 1;
+	c->page_fn = fn;
+	rc = retrieve_pages(c, b.data, c->first_page ? on_first_page : fn);
+	c->first_page = false;
+	if (rc == 0 && c->more)
+		rc = retrieve_rest(c, view, type, paths, mask, fn);
+	strlist_release(&c->first);
+	free(c->more);
+	c->more = NULL;
 	int rc_main = rc;
 	buf_reset(&b);
 	buf_puts(&b, "<DestroyView xmlns=\"urn:vim25\"><_this type=\"ContainerView\">");
@@ -1424,9 +1628,9 @@ static int collect_vc_options(struct collect *c)
 
 static int collect_all(struct collect *c)
 {
-	int rc = retrieve_view(c, "ClusterComputeResource", cluster_paths, B(0), on_cluster);
+	int rc = retrieve_view(c, "ClusterComputeResource", cluster_paths, B(0), on_cluster, false);
 	if (!rc)
-		rc = retrieve_view(c, "HostSystem", host_paths, c->plan.mask[T_HOST], on_host);
+		rc = retrieve_view(c, "HostSystem", host_paths, c->plan.mask[T_HOST], on_host, false);
 	if (!rc) {
 		if (c->nhosts > 1)
 			qsort(c->hosts, c->nhosts, sizeof(*c->hosts), host_cmp);
@@ -1434,14 +1638,15 @@ static int collect_all(struct collect *c)
 			rc = collect_options(c);
 	}
 	if (!rc)
-		rc = retrieve_view(c, "VirtualMachine", vm_paths, c->plan.mask[T_VM], on_vm);
+		rc = retrieve_view(c, "VirtualMachine", vm_paths, c->plan.mask[T_VM], on_vm, true);
 	if (!rc) {
 		if (c->nds_hosts > 1)
 			qsort(c->ds_hosts, c->nds_hosts, sizeof(*c->ds_hosts), pair_cmp);
-		rc = retrieve_view(c, "Datastore", ds_paths, c->plan.mask[T_DS], on_datastore);
+		rc = retrieve_view(c, "Datastore", ds_paths, c->plan.mask[T_DS], on_datastore, false);
 	}
 	if (!rc)
-		rc = retrieve_view(c, "DistributedVirtualPortgroup", dvpg_paths, c->plan.mask[T_DVPG], on_dvportgroup);
+		rc = retrieve_view(c, "DistributedVirtualPortgroup", dvpg_paths, c->plan.mask[T_DVPG], on_dvportgroup,
+				   false);
 	if (!rc)
 		rc = collect_host_calls(c);
 	if (!rc)
@@ -1455,7 +1660,7 @@ int vc_collect(struct vc *v, const struct sink_to *to, struct scan_stats *stats)
 {
 	struct collect c;
 	struct store *st = to->st;	/* NULL: into to->batch */
-	double t0 = now_ms(), store_ms = 0;
+	double t0 = now_ms(), store_ms = 0, stall_ms = 0;
 	int rc;
 	for (int attempt = 0;; attempt++) {
 		memset(&c, 0, sizeof(c));
@@ -1471,9 +1676,15 @@ int vc_collect(struct vc *v, const struct sink_to *to, struct scan_stats *stats)
 			rc = rc == HERR_FULL ? HERR_FULL : HERR_STORE;
 			break;
 		}
+		sink_start(&c.out);
 		int logins = vc_logins(v);
 		rc = collect_all(&c);
+		if (sink_finish(&c.out, rc != 0) && !rc) {
+			rc = c.out.rc;
+			err_set("%s", c.out.err);
+		}
 		store_ms += c.out.ms;
+		stall_ms += c.out.stall_ms;
 		/* Views and paging tokens belong to the session: when it expired
 		 * and was renewed mid-scan they are gone, so start over, once. */
 		if (rc == HERR_COLLECT && vc_logins(v) != logins && attempt == 0) {
@@ -1491,7 +1702,7 @@ int vc_collect(struct vc *v, const struct sink_to *to, struct scan_stats *stats)
 	stats->api_calls = vc_api_calls(v);
 	stats->bytes_received = vc_bytes_received(v);
 	stats->store_ms = store_ms;
-	stats->collect_ms = now_ms() - t0 - store_ms;
+	stats->collect_ms = now_ms() - t0 - stall_ms;
 	collect_release(&c);
 	return rc;
 }

@@ -35,4 +35,35 @@ void vc_dvportgroup(struct sink *out, long long obj, const struct xnode *uplink,
  * no manager, leaves the property not collected). */
 int vc_host_calls(struct vc *v, struct sink *out, long long obj, const char *access_mgr, const char *image_mgr,
 		  bool want_access, bool want_image);
+
+/* How many retrievals may run at once on the session (vc_opts). */
+int vc_retrievals(const struct vc *v);
+/* A second connection on v's session (its cookie), for a retrieval in
+ * another thread: it never logs in or out itself. */
+int vc_clone(const struct vc *v, struct vc **out);
+/* Adds the clone's calls and bytes to v's and frees it; true when the
+ * server said the session had expired (then vc_relogin, and start over). */
+bool vc_clone_done(struct vc *v, struct vc *c);
+int vc_relogin(struct vc *v);
+
+/* A retrieval in slices (vc_slices.c): morefs, the view's objects in its
+ * order, cut into slices of slice objects, each retrieved on a clone by
+ * retrieve into the batch begin gave it, then forwarded to out in order. */
+struct vc_slices {
+	struct vc *v;
+	char *const *morefs;
+	size_t n, slice;
+	struct sink *out;
+	void *ctx;
+	/* A worker's context on connection conn, collecting into b. */
+	void *(*begin)(void *ctx, struct vc *conn, struct batch *b);
+	/* Retrieves n objects into the worker's batch: 0, or an error with
+	 * its message in err_get(). */
+	int (*retrieve)(void *w, char *const *morefs, size_t n);
+	/* Ends a worker: its counts are added to ctx's (one at a time). */
+	void (*end)(void *ctx, void *w);
+};
+/* 0, or the first error (its message in err_get()); when the session
+ * expired meanwhile it is renewed and the result is HERR_COLLECT. */
+int vc_slices_run(const struct vc_slices *sp);
 #endif

@@ -60,7 +60,7 @@ static int vc_open(void **h, const struct scan *s, const char *password)
 	struct vc_opts o = {
 		.target = s->target->name, .url = e->url, .user = e->user, .password = password,
 		.ca_file = e->ca_file, .insecure = e->insecure, .timeout_s = e->timeout_s,
-		.page_size = s->page_size, .progress = s->progress, .needs = &s->needs,
+		.page_size = s->page_size, .retrievals = s->retrievals, .progress = s->progress, .needs = &s->needs,
 	};
 	return vc_connect((struct vc **)h, &o);
 }

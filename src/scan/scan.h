@@ -31,6 +31,7 @@ struct scan {
 	const struct waivers *waivers;
 	const char *waiver_source;
 	int page_size;		/* objects per RetrievePropertiesEx page */
+	int retrievals;		/* vCenter retrievals at once (0: the default) */
 	int wait_s;		/* how long to wait for another scan's lock */
 	bool progress;		/* a progress line on stderr */
 	bool quiet;		/* no information lines */

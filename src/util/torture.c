@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@ static struct {
 	int ready;
 	long kill_at;		/* 0: never */
 	const char *trace;	/* NULL: no trace */
-	long reached;
+	atomic_long reached;	/* vCenter retrievals reach points from several threads */
 } torture;
 
 static void torture_init(void)
@@ -31,17 +32,17 @@ void torture_point(const char *where)
 		torture_init();
 	if (!torture.kill_at && !torture.trace)
 		return;
-	torture.reached++;
+	long reached = atomic_fetch_add(&torture.reached, 1) + 1;
 	if (torture.trace) {
 		int fd = open(torture.trace, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			char line[128];
-			int n = snprintf(line, sizeof(line), "%ld %s\n", torture.reached, where);
+			int n = snprintf(line, sizeof(line), "%ld %s\n", reached, where);
 			if (n > 0 && write(fd, line, (size_t)n) < 0)
 				n = 0;
 			close(fd);
 		}
 	}
-	if (torture.reached == torture.kill_at)
+	if (reached == torture.kill_at)
 		raise(SIGKILL);
 }

@@ -3,7 +3,9 @@
  * requests): a scan whose baselines read no NSX type does not contact NSX,
  * one whose baselines read no VM device does not fetch the device lists,
  * inventory lists exactly the paths the lab saw, and a rule whose property
- * was not requested is unknown, never pass or fail. */
+ * was not requested is unknown, never pass or fail.  VMs retrieved in
+ * slices on several connections at once make the same snapshot as one
+ * retrieval after the other, even when the session expires meanwhile. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +264,82 @@ START_TEST(test_changing_baselines_is_no_drift)
 }
 END_TEST
 
+/* ---- retrievals at once on one session ---- */
+
+/* The snapshot's objects in the order written: type, moref, name and
+ * property set, which holds each set of values once. */
+static char *object_rows(long long snap)
+{
+	return lab_sql_text(&lab, "SELECT group_concat(type || '/' || moref || '/' || name || '/' || propset_id, char(10)) "
+			    "FROM (SELECT * FROM object WHERE snapshot_id = ? ORDER BY id)", snap);
+}
+
+static json_t *inventory_objects(void)
+{
+	static const char *const inv[] = { "inventory", "--target", "lab", "--format", "json", NULL };
+	json_t *j = run_json(inv, EXIT_CLEAN), *o = json_incref(json_object_get(j, "objects"));
+	json_decref(j);
+	return o;
+}
+
+START_TEST(test_retrievals_at_once_collect_the_same)
+{
+	/* Pages of two VMs, each answer a little late: with four retrievals
+	 * at once the lab answers several together. */
+	lab_control(&lab, "/lab/delay?ms=20");
+	const char *scan[] = { "scan", "--target", "lab", "--collect", "all", "--page-size", "2", "--retrievals", "1",
+			       "--baseline", CIS, "--fail-on", "none", "--quiet", NULL };
+	struct run r;
+	harden_run(&lab, &r, scan);
+	ck_assert_msg(r.status == EXIT_CLEAN, "%s", r.err);
+	run_release(&r);
+	ck_assert_int_eq(lab_stat(&lab, "retrievals_at_once"), 1);
+	json_t *one = inventory_objects();
+	scan[8] = "4";
+	harden_run(&lab, &r, scan);
+	ck_assert_msg(r.status == EXIT_CLEAN, "%s", r.err);
+	run_release(&r);
+	long long at_once = lab_stat(&lab, "retrievals_at_once");
+	ck_assert_msg(at_once >= 2 && at_once <= 4, "retrievals at once: %lld", at_once);
+	json_t *four = inventory_objects();
+	ck_assert_int_gt((long long)json_array_size(one), 20);
+	ck_assert_msg(json_equal(one, four), "the inventories differ");
+	char *a = object_rows(1), *b = object_rows(2);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	json_decref(one);
+	json_decref(four);
+}
+END_TEST
+
+START_TEST(test_session_expiry_during_slices_starts_over)
+{
+	const char *scan[] = { "scan", "--target", "lab", "--page-size", "2", "--retrievals", "1", "--baseline", CIS,
+			       "--fail-on", "none", "--quiet", NULL };
+	struct run r;
+	harden_run(&lab, &r, scan);
+	ck_assert_msg(r.status == EXIT_CLEAN, "%s", r.err);
+	run_release(&r);
+	/* Call 18 of the next scan is among the slices of VMs (after the
+	 * clusters, the hosts and their settings, page by page). */
+	lab_control(&lab, "/lab/expire-sessions-after?calls=18");
+	long long logins = lab_stat(&lab, "logins");
+	scan[6] = "3";
+	harden_run(&lab, &r, scan);
+	ck_assert_msg(r.status == EXIT_CLEAN, "%s", r.err);
+	run_release(&r);
+	ck_assert_int_eq(lab_stat(&lab, "sessions_expired"), 1);
+	ck_assert_int_eq(lab_stat(&lab, "logins") - logins, 2);
+	char *a = object_rows(1), *b = object_rows(2);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+}
+END_TEST
+
 /* ---- several targets ---- */
 
 static struct lab second, third;
@@ -394,6 +472,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cis_scan_does_not_contact_nsx);
 	tcase_add_test(tc, test_property_not_requested_is_unknown);
 	tcase_add_test(tc, test_changing_baselines_is_no_drift);
+	tcase_add_test(tc, test_retrievals_at_once_collect_the_same);
+	tcase_add_test(tc, test_session_expiry_during_slices_starts_over);
 	suite_add_tcase(s, tc);
 	TCase *tm = tcase_create("many");
 	tcase_set_timeout(tm, 300);

@@ -96,6 +96,21 @@ func (f *faultState) reset() {
 
 type counters struct {
 	soapCalls, retrieveCalls, continueCalls, logins, loginFailures, logouts, expired int64
+	// retrievals being answered now, and the most there ever were at once
+	retrieving, retrievingMax int64
+}
+
+// retrievalBegins counts a property retrieval in flight; the returned
+// function ends it.
+func retrievalBegins() func() {
+	n := atomic.AddInt64(&stats.retrieving, 1)
+	for {
+		m := atomic.LoadInt64(&stats.retrievingMax)
+		if n <= m || atomic.CompareAndSwapInt64(&stats.retrievingMax, m, n) {
+			break
+		}
+	}
+	return func() { atomic.AddInt64(&stats.retrieving, -1) }
 }
 
 var stats counters
@@ -276,6 +291,11 @@ func (fe *frontEnd) serveSDK(w http.ResponseWriter, r *http.Request) {
 
 	call := scanSOAP(body)
 	atomic.AddInt64(&stats.soapCalls, 1)
+	captureRequest(call.method, body)
+	switch call.method {
+	case "RetrievePropertiesEx", "ContinueRetrievePropertiesEx":
+		defer retrievalBegins()()
+	}
 	faults.mu.Lock()
 	delay := faults.delay
 	faults.mu.Unlock()
@@ -398,6 +418,7 @@ func (fe *frontEnd) serveLab(inv *inventory) http.HandlerFunc {
 				"soap_calls":         atomic.LoadInt64(&stats.soapCalls),
 				"retrieve_calls":     atomic.LoadInt64(&stats.retrieveCalls),
 				"continue_calls":     atomic.LoadInt64(&stats.continueCalls),
+				"retrievals_at_once": atomic.LoadInt64(&stats.retrievingMax),
 				"logins":             atomic.LoadInt64(&stats.logins),
 				"login_failures":     atomic.LoadInt64(&stats.loginFailures),
 				"logouts":            atomic.LoadInt64(&stats.logouts),
@@ -477,6 +498,9 @@ func (fe *frontEnd) serveLab(inv *inventory) http.HandlerFunc {
 			faults.delay = time.Duration(ms) * time.Millisecond
 			faults.mu.Unlock()
 			labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true, "ms": ms})
+		case "/lab/capture":
+			captureSet(r.URL.Query().Get("dir"))
+			labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true})
 		case "/lab/reset-faults":
 			faults.reset()
 			labkit.WriteJSON(w, http.StatusOK, map[string]interface{}{"ok": true})
@@ -490,5 +514,5 @@ var labGET = map[string]bool{"/lab/stats": true, "/lab/seed": true}
 
 var labPOST = map[string]bool{
 	"/lab/expire-sessions-after": true, "/lab/missing": true, "/lab/missing/clear": true, "/lab/malformed": true,
-	"/lab/delay": true, "/lab/reset-faults": true,
+	"/lab/delay": true, "/lab/reset-faults": true, "/lab/capture": true,
 }
