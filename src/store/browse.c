@@ -157,8 +157,12 @@ static int rule_count_row(void *ctx, sqlite3_stmt *s)
 
 int store_rule_counts(struct store *st, long long eval, store_rule_count_fn fn, void *ctx)
 {
+	/* Over the evaluation's distinct result sets, each counted as many
+	 * times as objects point to it. */
 	static const char sql[] =
-		"SELECT rule_id, status, count(*) FROM finding WHERE evaluation_id = ? GROUP BY 1, 2 ORDER BY 1 COLLATE harden_natural";
+		"SELECT x.rule_id, x.status, sum(g.n) FROM (SELECT set_id, count(*) AS n FROM eval_object "
+		"WHERE evaluation_id = ? GROUP BY set_id) g JOIN result x ON x.set_id = g.set_id "
+		"GROUP BY 1, 2 ORDER BY 1 COLLATE harden_natural";
 	struct rule_count_ctx x = { fn, ctx };
 	return store_query(st, "read", sql, rule_count_row, &x, "i", eval);
 }
@@ -275,17 +279,20 @@ int store_compare_results(struct store *st, long long a, long long snap_a, long 
 			  store_compare_fn fn, void *ctx)
 {
 	/* The objects of b are paired with snap_a's once (by the unique
-	 * (snapshot, type, moref) index); then each object's results in b
-	 * and its old ones are found by the (object, evaluation, rule) index. */
+	 * (snapshot, type, moref) index), and each with its result sets in b
+	 * and a; unless every result is asked for, a pair pointing to the same
+	 * set has nothing changed and its results are not read. */
 	static const char sql[] =
 		"WITH m AS MATERIALIZED (SELECT ob.id AS bid, ob.type, ob.moref, ob.name, oa.id AS aid FROM object ob "
 		"LEFT JOIN object oa ON oa.snapshot_id = ?2 AND oa.type = ob.type AND oa.moref = ob.moref "
 		"WHERE ob.snapshot_id = (SELECT snapshot_id FROM evaluation WHERE id = ?3)) "
-		"SELECT fb.rule_id, m.type, m.moref, m.name, fa.status, fb.status FROM m "
-		"CROSS JOIN finding fb ON fb.object_id = m.bid AND fb.evaluation_id = ?3 "
-		"LEFT JOIN finding fa ON fa.object_id = m.aid AND fa.evaluation_id = ?1 AND fa.rule_id = fb.rule_id "
-		"WHERE ?4 OR fa.status IS NOT fb.status "
-		"ORDER BY fb.rule_id COLLATE harden_natural, m.name COLLATE harden_natural, m.moref LIMIT ?5";
+		"SELECT rb.rule_id, m.type, m.moref, m.name, ra.status, rb.status FROM m "
+		"CROSS JOIN eval_object xb ON xb.evaluation_id = ?3 AND xb.object_id = m.bid "
+		"LEFT JOIN eval_object xa ON xa.evaluation_id = ?1 AND xa.object_id = m.aid "
+		"CROSS JOIN result rb ON rb.set_id = xb.set_id "
+		"LEFT JOIN result ra ON ra.set_id = xa.set_id AND ra.rule_id = rb.rule_id "
+		"WHERE (?4 OR xa.set_id IS NOT xb.set_id) AND (?4 OR ra.status IS NOT rb.status) "
+		"ORDER BY rb.rule_id COLLATE harden_natural, m.name COLLATE harden_natural, m.moref LIMIT ?5";
 	struct compare_ctx x = { fn, ctx };
 	return store_query(st, "read", sql, compare_row, &x, "iiibi", a, snap_a, b, (int)all, limit);
 }

@@ -46,15 +46,6 @@ int store_waiver(struct store *st, long long eval, const char *rule_id, const ch
 	return rc;
 }
 
-int store_finding(struct store *st, long long eval, const char *rule_id, long long obj, enum rstatus status,
-		  const char *property, const char *observed, const char *expected, long long waiver)
-{
-	static const char sql[] = "INSERT INTO finding(evaluation_id, rule_id, object_id, status, property, observed, "
-				  "expected, waiver_id) VALUES (?,?,?,?,?,?,?,?)";
-	return store_query(st, "write", sql, NULL, NULL, "itittttz", eval, rule_id, obj, rstatus_name(status),
-			   property, observed, expected, waiver);
-}
-
 struct findings_ctx {
 	store_finding_fn fn;
 	void *ctx;
@@ -198,11 +189,13 @@ int store_count_row(void *ctx, sqlite3_stmt *s)
 
 int store_eval_counts(struct store *st, long long eval, store_count_fn fn, void *ctx)
 {
-	/* Counted by rule and status in the (evaluation, rule, status) index
-	 * alone, then each rule's counts given its severity. */
-	static const char sql[] = "SELECT g.status, r.severity, sum(g.n) FROM (SELECT rule_id, status, count(*) AS n "
-				  "FROM finding WHERE evaluation_id = ?1 GROUP BY rule_id, status) g "
-				  "JOIN eval_rule r ON r.evaluation_id = ?1 AND r.rule_id = g.rule_id GROUP BY 1, 2";
+	/* Counted over the evaluation's distinct result sets, each as many
+	 * times as objects point to it, then each rule's counts given its
+	 * severity. */
+	static const char sql[] = "SELECT x.status, r.severity, sum(g.n) FROM (SELECT set_id, count(*) AS n "
+				  "FROM eval_object WHERE evaluation_id = ?1 GROUP BY set_id) g "
+				  "JOIN result x ON x.set_id = g.set_id "
+				  "JOIN eval_rule r ON r.evaluation_id = ?1 AND r.rule_id = x.rule_id GROUP BY 1, 2";
 	struct store_counts x = { fn, ctx };
 	return store_query(st, "read", sql, store_count_row, &x, "i", eval);
 }

@@ -207,7 +207,13 @@ static int vquery(struct store *st, const char *what, const char *sql, store_row
 		  const char *fmt, va_list ap)
 {
 	bool fresh;
-	/* What the statement reads or writes sees the held properties. */
+	/* What the statement reads or writes sees the held results and
+	 * properties. */
+	if (st->rpend.obj && !st->rpend.busy) {
+		int r = store_results_flush(st);
+		if (r < 0)
+			return r;
+	}
 	if (st->pend.obj && !st->pend.busy) {
 		int r = store_props_flush(st);
 		if (r < 0)

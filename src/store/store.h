@@ -11,7 +11,7 @@
 #include "util/util.h"
 #include "vocab.h"
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Errors (util/error.h), with the message in err_get(): every function
  * returning int returns 0 on success, HERR_STORE when the twin cannot be

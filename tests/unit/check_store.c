@@ -215,6 +215,15 @@ static int count_findings(void *ctx, const struct finding_row *f)
 	return 0;
 }
 
+/* Results back in a finding table, as twins before version 10 held them. */
+#define RESULTS_AS_TABLE                                                                                            \
+	"CREATE TABLE finding_t(id INTEGER PRIMARY KEY, evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) "   \
+	"ON DELETE CASCADE, rule_id TEXT NOT NULL, object_id INTEGER NOT NULL REFERENCES object(id) "                \
+	"ON DELETE CASCADE, status TEXT NOT NULL, property TEXT, observed TEXT, expected TEXT, waiver_id INTEGER);" \
+	"INSERT INTO finding_t(evaluation_id, rule_id, object_id, status, property, observed, expected, waiver_id) " \
+	"SELECT * FROM finding; DROP VIEW finding; DROP TABLE finding_waiver; DROP TABLE eval_object; "             \
+	"DROP TABLE result; DROP TABLE resultset; ALTER TABLE finding_t RENAME TO finding;"
+
 START_TEST(test_migration_from_v1_keeps_data)
 {
 	/* A twin as version 1 left it: no waiver table, no finding.waiver_id, no parts. */
@@ -230,7 +239,7 @@ START_TEST(test_migration_from_v1_keeps_data)
 	store_close(st);
 	sqlite3 *raw;
 	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE suggestion_review; DROP TABLE remediation; DROP TABLE suggestion; DROP TABLE drift_event; DROP TABLE drift_pair; DROP TABLE snapshot_part; DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
+	ck_assert_int_eq(sqlite3_exec(raw, RESULTS_AS_TABLE "DROP TABLE suggestion_review; DROP TABLE remediation; DROP TABLE suggestion; DROP TABLE drift_event; DROP TABLE drift_pair; DROP TABLE snapshot_part; DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
 				      "ALTER TABLE evaluation DROP COLUMN params; "
 				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
@@ -421,7 +430,7 @@ START_TEST(test_migration_from_v4_then_remediations)
 	store_close(st);
 	sqlite3 *raw;
 	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE suggestion_review; DROP TABLE remediation; DROP TABLE suggestion; ALTER TABLE evaluation DROP COLUMN params; "
+	ck_assert_int_eq(sqlite3_exec(raw, RESULTS_AS_TABLE "DROP TABLE suggestion_review; DROP TABLE remediation; DROP TABLE suggestion; ALTER TABLE evaluation DROP COLUMN params; "
 				      "PRAGMA user_version = 4;",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
@@ -660,7 +669,8 @@ static char *dump_twin(void)
 		"SELECT * FROM evaluation ORDER BY id",
 		"SELECT * FROM eval_rule ORDER BY evaluation_id, rule_id",
 		"SELECT * FROM waiver ORDER BY id",
-		"SELECT * FROM finding ORDER BY id",
+		"SELECT evaluation_id, rule_id, object_id, status, property, observed, expected, waiver_id FROM finding "
+		"ORDER BY evaluation_id, object_id, rule_id",
 		"SELECT * FROM drift_pair ORDER BY from_snapshot, to_snapshot",
 		"SELECT * FROM drift_event ORDER BY id",
 	};
