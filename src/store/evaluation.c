@@ -27,10 +27,48 @@ int store_evaluation_end(struct store *st, long long id, double eval_ms)
 int store_eval_rule(struct store *st, long long eval, const char *rule_id, const char *title,
 		    enum severity severity, const char *object_type, const char *details_json)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO eval_rule(evaluation_id, rule_id, title, severity, "
-				  "object_type, details) VALUES (?,?,?,?,?,?)";
-	return store_query(st, "write", sql, NULL, NULL, "ittttt", eval, rule_id, title, severity_name(severity),
-			   object_type, details_json);
+	static const char text[] = "INSERT OR IGNORE INTO rule_details(details) VALUES (?1)";
+	static const char sql[] = "INSERT OR REPLACE INTO evaluated_rule(evaluation_id, rule_id, title, severity, "
+				  "object_type, details_id) VALUES (?1, ?2, ?3, ?4, ?5, "
+				  "(SELECT id FROM rule_details WHERE details = ?6))";
+	int rc = details_json ? store_query(st, "write", text, NULL, NULL, "t", details_json) : 0;
+	return rc < 0 ? rc : store_query(st, "write", sql, NULL, NULL, "ittttt", eval, rule_id, title,
+					  severity_name(severity), object_type, details_json);
+}
+
+int store_rule_details_prune(struct store *st)
+{
+	static const char sql[] = "DELETE FROM rule_details WHERE id NOT IN "
+				  "(SELECT details_id FROM evaluated_rule WHERE details_id IS NOT NULL)";
+	return store_query(st, "write", sql, NULL, NULL, "");
+}
+
+/* Migration 10: the eval_rule table of older twins keeps each details
+ * text once, and a view of the old shape takes its name. */
+int store_rules_migrate(struct store *st)
+{
+	static const char is_table[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'eval_rule'";
+	static const char move[] =
+		"CREATE TABLE evaluated_rule("
+		"  evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE,"
+		"  rule_id TEXT NOT NULL,"
+		"  title TEXT NOT NULL,"
+		"  severity TEXT NOT NULL,"
+		"  object_type TEXT NOT NULL,"
+		"  details_id INTEGER,"
+		"  PRIMARY KEY (evaluation_id, rule_id)) WITHOUT ROWID;"
+		"INSERT OR IGNORE INTO rule_details(details) SELECT details FROM eval_rule WHERE details IS NOT NULL;"
+		"INSERT INTO evaluated_rule SELECT r.evaluation_id, r.rule_id, r.title, r.severity, r.object_type, d.id "
+		"FROM eval_rule r LEFT JOIN rule_details d ON d.details = r.details;"
+		"DROP TABLE eval_rule;"
+		"CREATE VIEW eval_rule(evaluation_id, rule_id, title, severity, object_type, details) AS "
+		"SELECT r.evaluation_id, r.rule_id, r.title, r.severity, r.object_type, d.details FROM evaluated_rule r "
+		"LEFT JOIN rule_details d ON d.id = r.details_id";
+	long long n = 0;
+	int rc = store_query_int(st, is_table, &n, "");
+	if (rc < 0 || n == 0)
+		return rc < 0 ? rc : 0;
+	return store_exec(st, move, "migrate");
 }
 
 int store_waiver(struct store *st, long long eval, const char *rule_id, const char *selector,

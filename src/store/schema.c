@@ -252,7 +252,13 @@ static const char *const migrations[] = {
 	"  rule_id TEXT NOT NULL,"
 	"  waiver_id INTEGER NOT NULL REFERENCES waiver(id) ON DELETE CASCADE,"
 	"  PRIMARY KEY (evaluation_id, object_id, rule_id)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS finding_waiver_by_waiver ON finding_waiver(waiver_id);",
+	"CREATE INDEX IF NOT EXISTS finding_waiver_by_waiver ON finding_waiver(waiver_id);"
+	/* ... and each rule's details (rationale, references, remediation)
+	 * stored once, not with every evaluation: eval_rule becomes a view
+	 * over evaluated_rule and rule_details (store_rules_migrate). */
+	"CREATE TABLE IF NOT EXISTS rule_details("
+	"  id INTEGER PRIMARY KEY,"
+	"  details TEXT NOT NULL UNIQUE);",
 };
 
 const char *store_migration_sql(int v)
@@ -299,8 +305,8 @@ static int migrate(struct store *st)
 		free(sql);
 		if (rc == 0 && v + 1 == SCHEMA_PROPSETS)
 			rc = migrate_propsets(st);
-		if (rc == 0 && v + 1 == SCHEMA_RESULTSETS)
-			rc = store_results_migrate(st);
+		if (rc == 0 && v + 1 == SCHEMA_RESULTSETS && (rc = store_results_migrate(st)) == 0)
+			rc = store_rules_migrate(st);
 		if (rc < 0) {
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return rc;
@@ -509,6 +515,7 @@ void store_close(struct store *st)
 		store_props_flush(st);
 	store_results_release(st);
 	store_props_release(st);
+	store_clusters_release(st);
 	for (unsigned i = 0; i < st->ncache; i++)
 		sqlite3_finalize(st->cache[i].s);
 	if (st->db)

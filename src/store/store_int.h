@@ -47,6 +47,10 @@ struct store {
 	unsigned ncache;
 	struct store_pending pend;
 	struct store_rpending rpend;
+	struct {
+		long long snap;
+		char *cluster, *ids;	/* browse.c: the cluster's objects, resolved */
+	} clu;
 };
 
 /* The stored words (status.h) as numbered parameters: the query helper
@@ -152,6 +156,8 @@ void store_props_discard(struct store *st);
 void store_props_release(struct store *st);
 /* Removes the sets no object points to (after deleting snapshots). */
 int store_propsets_prune(struct store *st);
+/* Forgets the cluster browse.c resolved last. */
+void store_clusters_release(struct store *st);
 /* Result sets (resultset.c).  store_finding holds an object's results;
  * a change of object, every statement of the query helper, a commit and
  * a savepoint store them (flush); a rollback drops them (discard). */
@@ -160,8 +166,12 @@ void store_results_discard(struct store *st);
 void store_results_release(struct store *st);
 /* Removes the sets no evaluation points to (after deleting snapshots). */
 int store_resultsets_prune(struct store *st);
-/* Migration 10: moves an older twin's finding table into sets. */
+/* Migration 10: moves an older twin's finding table into sets, and its
+ * rules' details into rule_details. */
 int store_results_migrate(struct store *st);
+int store_rules_migrate(struct store *st);
+/* Removes the rules' details no evaluation points to. */
+int store_rule_details_prune(struct store *st);
 /* The finding view: the old table's columns over the sets. */
 #define STORE_FINDING_VIEW                                                                                          \
 	"CREATE VIEW finding(evaluation_id, rule_id, object_id, status, property, observed, expected, waiver_id) AS " \

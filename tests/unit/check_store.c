@@ -215,14 +215,20 @@ static int count_findings(void *ctx, const struct finding_row *f)
 	return 0;
 }
 
-/* Results back in a finding table, as twins before version 10 held them. */
+/* Results back in a finding table and rules' details in eval_rule, as
+ * twins before version 10 held them. */
 #define RESULTS_AS_TABLE                                                                                            \
 	"CREATE TABLE finding_t(id INTEGER PRIMARY KEY, evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) "   \
 	"ON DELETE CASCADE, rule_id TEXT NOT NULL, object_id INTEGER NOT NULL REFERENCES object(id) "                \
 	"ON DELETE CASCADE, status TEXT NOT NULL, property TEXT, observed TEXT, expected TEXT, waiver_id INTEGER);" \
 	"INSERT INTO finding_t(evaluation_id, rule_id, object_id, status, property, observed, expected, waiver_id) " \
 	"SELECT * FROM finding; DROP VIEW finding; DROP TABLE finding_waiver; DROP TABLE eval_object; "             \
-	"DROP TABLE result; DROP TABLE resultset; ALTER TABLE finding_t RENAME TO finding;"
+	"DROP TABLE result; DROP TABLE resultset; ALTER TABLE finding_t RENAME TO finding;"                         \
+	"CREATE TABLE eval_rule_t(evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE, "    \
+	"rule_id TEXT NOT NULL, title TEXT NOT NULL, severity TEXT NOT NULL, object_type TEXT NOT NULL, "            \
+	"details TEXT, PRIMARY KEY (evaluation_id, rule_id)) WITHOUT ROWID; "                                         \
+	"INSERT INTO eval_rule_t SELECT * FROM eval_rule; DROP VIEW eval_rule; DROP TABLE evaluated_rule; "          \
+	"DROP TABLE rule_details; ALTER TABLE eval_rule_t RENAME TO eval_rule;"
 
 START_TEST(test_migration_from_v1_keeps_data)
 {
