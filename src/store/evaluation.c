@@ -11,17 +11,23 @@ int store_evaluation_begin(struct store *st, long long snap, const struct eval_m
 {
 	static const char sql[] = "INSERT INTO evaluation(snapshot_id, baseline_id, baseline_title, baseline_version, "
 				  "baseline_path, kind, created_at, params) VALUES (?,?,?,?,?,?,?,?)";
+	static const char last_set[] = "SELECT coalesce(max(id), 0) FROM resultset";
 	int rc = store_query(st, "write", sql, NULL, NULL, "iteeetit", snap, m->baseline_id, m->baseline_title,
 			     m->baseline_version, m->baseline_path, m->kind, (long long)time(NULL), m->params);
 	if (rc == 0)
 		*id = sqlite3_last_insert_rowid(st->db);
-	return rc;
+	return rc < 0 ? rc : store_query_int(st, last_set, &st->rpend.before, "");
 }
 
 int store_evaluation_end(struct store *st, long long id, double eval_ms)
 {
 	static const char sql[] = "UPDATE evaluation SET eval_ms = ? WHERE id = ?";
-	return store_query(st, "write", sql, NULL, NULL, "di", eval_ms, id);
+	/* A set this evaluation stored for an object it later gave more
+	 * results (merge_earlier) is nobody's: no other evaluation saw it. */
+	static const char orphans[] = "DELETE FROM resultset WHERE id > ?1 AND id NOT IN "
+				      "(SELECT set_id FROM eval_object WHERE evaluation_id = ?2)";
+	int rc = store_query(st, "write", sql, NULL, NULL, "di", eval_ms, id);
+	return rc < 0 ? rc : store_query(st, "write", orphans, NULL, NULL, "ii", st->rpend.before, id);
 }
 
 int store_eval_rule(struct store *st, long long eval, const char *rule_id, const char *title,
@@ -47,7 +53,6 @@ int store_rule_details_prune(struct store *st)
  * text once, and a view of the old shape takes its name. */
 int store_rules_migrate(struct store *st)
 {
-	static const char is_table[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'eval_rule'";
 	static const char move[] =
 		"CREATE TABLE evaluated_rule("
 		"  evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE,"
@@ -64,10 +69,9 @@ int store_rules_migrate(struct store *st)
 		"CREATE VIEW eval_rule(evaluation_id, rule_id, title, severity, object_type, details) AS "
 		"SELECT r.evaluation_id, r.rule_id, r.title, r.severity, r.object_type, d.details FROM evaluated_rule r "
 		"LEFT JOIN rule_details d ON d.id = r.details_id";
-	long long n = 0;
-	int rc = store_query_int(st, is_table, &n, "");
-	if (rc < 0 || n == 0)
-		return rc < 0 ? rc : 0;
+	int rc = store_is_table(st, "eval_rule");
+	if (rc <= 0)
+		return rc;
 	return store_exec(st, move, "migrate");
 }
 

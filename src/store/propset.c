@@ -229,7 +229,6 @@ static int move_row(void *ctx, sqlite3_stmt *s)
 
 int store_props_migrate(struct store *st)
 {
-	static const char is_table[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'property'";
 	static const char rows[] = "SELECT object_id, name, type, collected, value FROM property "
 				   "ORDER BY object_id, name";
 	static const char swap[] =
@@ -237,10 +236,9 @@ int store_props_migrate(struct store *st)
 		"CREATE VIEW property(object_id, name, type, collected, value) AS "
 		"SELECT o.id, p.name, p.type, p.collected, p.value FROM object o "
 		"JOIN propset_prop p ON p.set_id = o.propset_id";
-	long long n = 0;
-	int rc = store_query_int(st, is_table, &n, "");
-	if (rc < 0 || n == 0)
-		return rc < 0 ? rc : 0;
+	int rc = store_is_table(st, "property");
+	if (rc <= 0)
+		return rc;
 	if ((rc = store_query(st, "migrate", rows, move_row, st, "")) == 0)
 		rc = store_props_flush(st);
 	store_props_discard(st);

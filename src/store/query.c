@@ -280,3 +280,11 @@ int store_query_int(struct store *st, const char *sql, long long *out, const cha
 		return rc;
 	return x.found ? 0 : 1;
 }
+
+int store_is_table(struct store *st, const char *name)
+{
+	static const char sql[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?";
+	long long n = 0;
+	int rc = store_query_int(st, sql, &n, "t", name);
+	return rc < 0 ? rc : n > 0;
+}

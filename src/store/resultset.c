@@ -242,13 +242,11 @@ static int move_row(void *ctx, sqlite3_stmt *s)
 
 int store_results_migrate(struct store *st)
 {
-	static const char is_table[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'finding'";
 	static const char rows[] = "SELECT evaluation_id, object_id, rule_id, status, property, observed, expected, "
 				   "waiver_id FROM finding ORDER BY evaluation_id, object_id, id";
-	long long n = 0;
-	int rc = store_query_int(st, is_table, &n, "");
-	if (rc < 0 || n == 0)
-		return rc < 0 ? rc : 0;
+	int rc = store_is_table(st, "finding");
+	if (rc <= 0)
+		return rc;
 	if ((rc = store_query(st, "migrate", rows, move_row, st, "")) == 0)
 		rc = store_results_flush(st);
 	store_results_discard(st);

@@ -31,6 +31,7 @@ struct store_pending {
  * stored as a set when the object changes or the next statement runs. */
 struct store_rpending {
 	long long eval, obj;	/* obj 0: none */
+	long long before;	/* the last set stored before the evaluation */
 	struct store_list rows;
 	bool busy;		/* flushing: statements do not flush */
 };
@@ -114,6 +115,10 @@ struct store_counts {
 	void *ctx;
 };
 int store_count_row(void *ctx, sqlite3_stmt *s);
+
+/* Whether the twin has a table (not a view) of that name: 1, 0, or an
+ * error as above (migrations that turn a table into a view). */
+int store_is_table(struct store *st, const char *name);
 
 /* Reads the row's columns 0, 1, ... into the pointers fmt lists:
  *   i  long long *        d  double *          b  bool *

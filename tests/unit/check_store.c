@@ -207,6 +207,65 @@ START_TEST(test_evaluation_findings_and_counts)
 }
 END_TEST
 
+static long long twin_int(struct store *st, const char *sql)
+{
+	long long n = -1;
+	ck_assert_int_eq(store_query_int(st, sql, &n, ""), 0);
+	return n;
+}
+
+static int collect_result(void *ctx, const struct finding_row *f)
+{
+	buf_printf(ctx, "%s %s %s %s|", f->moref, f->rule_id, rstatus_name(f->status), f->observed ? f->observed : "-");
+	return 0;
+}
+
+/* Results are held per object and stored as sets: equal objects share
+ * one, an object given results in two runs keeps both, the counts come
+ * from the sets, and a rollback leaves nothing. */
+START_TEST(test_result_sets)
+{
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	long long snap = completed_snapshot(st, "lab"), ev, h2, h3;
+	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan", NULL };
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_object_add(st, snap, "host", "host-2", "esx-02", &h2), 0);
+	ck_assert_int_eq(store_object_add(st, snap, "host", "host-3", "esx-03", &h3), 0);
+	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", SEV_HIGH, "host", "{\"rationale\": \"why\"}"), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, "r2", "Rule 2", SEV_LOW, "host", "{\"rationale\": \"why\"}"), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", 1, RS_FAIL, "p", "a", "b", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r2", 1, RS_PASS, "q", NULL, "b", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r2", h2, RS_PASS, "q", NULL, "b", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", h2, RS_FAIL, "p", "a", "b", 0), 0);
+	/* host-3: r1 now, r2 after another object's results. */
+	ck_assert_int_eq(store_finding(st, ev, "r1", h3, RS_PASS, "p", "b", "b", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", 1, RS_FAIL, "p", "a", "b", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r2", h3, RS_UNKNOWN, "q", NULL, "b", 0), 0);
+	ck_assert_int_eq(store_evaluation_end(st, ev, 1.0), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM resultset"), 2);
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM rule_details"), 1);
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM finding"), 6);
+	ck_assert_int_eq(twin_int(st, "SELECT n_fail * 10 + n_pass FROM resultset WHERE id = "
+				      "(SELECT set_id FROM eval_object WHERE object_id = 1)"), 11);
+	struct buf b = BUF_INIT;
+	ck_assert_int_eq(store_findings_each(st, ev, collect_result, &b), 0);
+	ck_assert_str_eq(b.data, "host-1 r1 fail a|host-2 r1 fail a|host-3 r1 pass b|"
+				 "host-1 r2 pass -|host-2 r2 pass -|host-3 r2 unknown -|");
+	buf_release(&b);
+	/* Rolled back, the held results go too. */
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", 1, RS_NA, NULL, NULL, NULL, 0), 0);
+	store_rollback(st);
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM eval_object"), 3);
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM resultset"), 2);
+	store_close(st);
+}
+END_TEST
+
 static int count_findings(void *ctx, const struct finding_row *f)
 {
 	ck_assert_int_eq(f->status, RS_FAIL);
@@ -792,6 +851,14 @@ START_TEST(test_migration_from_v6_keeps_everything)
 	/* Each set is stored once: host-1 of scans 1 and 2 share theirs, vm-1
 	 * its in all three. */
 	assert_sets(st, 4, "vm-1");
+	/* The three results differ, each a set; the waiver stays linked to
+	 * the second evaluation's. */
+	long long rsets = 0, links = 0;
+	ck_assert_int_eq(store_query_int(st, "SELECT count(*) FROM resultset", &rsets, ""), 0);
+	ck_assert_int_eq(rsets, 3);
+	ck_assert_int_eq(store_query_int(st, "SELECT count(*) FROM finding_waiver WHERE evaluation_id = 2 "
+					     "AND object_id = 3 AND waiver_id = 1", &links, ""), 0);
+	ck_assert_int_eq(links, 1);
 	/* Drift computed again over the sets finds what harden 6 found. */
 	long long n[DK_COUNT];
 	ck_assert_int_eq(drift_compute(st, 2, 3, n), 0);
@@ -885,6 +952,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_scan_lock_and_interrupted_scans);
 	tcase_add_test(tc, test_schema_version_and_foreign_files);
 	tcase_add_test(tc, test_evaluation_findings_and_counts);
+	tcase_add_test(tc, test_result_sets);
 	tcase_add_test(tc, test_migration_from_v1_keeps_data);
 	tcase_add_test(tc, test_foreign_sqlite_file_is_refused_untouched);
 	tcase_add_test(tc, test_twin_files_are_private);
