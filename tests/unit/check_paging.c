@@ -140,7 +140,8 @@ END_TEST
 
 /* The filters that keep some objects or search their texts are counted
  * through the result sets (a search term with a space is not): the same
- * rows, counts and pages as the one statement. */
+ * rows, counts and pages as the one statement.  Each k is one combination
+ * of sort, status, rule, search and object or cluster. */
 START_TEST(test_object_filters_and_search_match_one_statement)
 {
 	struct store *st;
@@ -150,26 +151,19 @@ START_TEST(test_object_filters_and_search_match_one_statement)
 	struct evaluation_info *ev;
 	unsigned nev;
 	ck_assert_int_eq(store_latest_evaluations(st, snap, &ev, &nev), 0);
-	static const int statuses[] = { -1, -2 };
-	static const char *const rules[] = { NULL, "shared" };
 	static const char *const searches[] = { NULL, "esx-2", "R-1", "ule", "esx x" };
 	static const char *const objects[] = { NULL, "esx-2", NULL };
 	static const char *const clusters[] = { NULL, NULL, "c1" };
-	for (int so = 0; so < BROWSE_SORT_COUNT; so++)
-		for (size_t a = 0; a < ARRAY_SIZE(statuses); a++)
-			for (size_t d = 0; d < ARRAY_SIZE(rules); d++)
-				for (size_t q = 0; q < ARRAY_SIZE(searches); q++)
-					for (size_t o = 0; o < ARRAY_SIZE(objects); o++) {
-						struct browse_filter flt = { .snapshot = snap,
-									     .rule = rules[d],
-									     .object = objects[o],
-									     .cluster = clusters[o],
-									     .search = searches[q],
-									     .severity = -1,
-									     .status = statuses[a],
-									     .sort = (enum browse_sort)so };
-						same_pages(&r, &flt, ev, nev);
-					}
+	for (unsigned k = 0; k < BROWSE_SORT_COUNT * 2 * 2 * ARRAY_SIZE(searches) * ARRAY_SIZE(objects); k++) {
+		unsigned q = k / 16 % ARRAY_SIZE(searches), o = k / 16 / ARRAY_SIZE(searches);
+		struct browse_filter flt = { .snapshot = snap, .severity = -1, .sort = (enum browse_sort)(k % 4) };
+		flt.status = k / 4 % 2 ? -2 : -1;
+		flt.rule = k / 8 % 2 ? "shared" : NULL;
+		flt.search = searches[q];
+		flt.object = objects[o];
+		flt.cluster = clusters[o];
+		same_pages(&r, &flt, ev, nev);
+	}
 	evaluation_list_free(ev, nev);
 	web_cache_free(r.cache);
 	store_close(st);
