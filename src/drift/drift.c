@@ -149,18 +149,20 @@ static const char *const drift_sql[] = {
 	 * were evaluated against, result by result.  Objects are paired first;
 	 * a pair whose result sets are the same set has no posture change, so
 	 * only the changed pairs' results are compared: first under the rule's
-	 * own id, then under its earlier ids (few rules have any, so that part
-	 * starts from them and compares every pair). */
+	 * own id, then under its earlier ids (aliases).  A set of the new
+	 * evaluation never holds a result under an alias of one of its rules
+	 * (an alias names no other rule of the baseline), so a pair whose set
+	 * is the same has none to compare under an alias either. */
 	POSTURE_INSERT "FROM evaluation en " POSTURE_OLD_EVAL POSTURE_OBJECTS
 	"CROSS JOIN result fn ON fn.set_id = xn.set_id "
 	"CROSS JOIN result fo ON fo.set_id = xo.set_id AND fo.rule_id = fn.rule_id "
 	POSTURE_WHERE " AND xn.set_id <> xo.set_id",
-	POSTURE_INSERT "FROM evaluation en " POSTURE_OLD_EVAL
+	POSTURE_INSERT "FROM evaluation en " POSTURE_OLD_EVAL POSTURE_OBJECTS
 	"CROSS JOIN eval_rule ar ON ar.evaluation_id = en.id AND json_valid(ar.details) "
-	"CROSS JOIN json_each(ar.details, '$.aliases') j " POSTURE_OBJECTS
+	"CROSS JOIN json_each(ar.details, '$.aliases') j "
 	"CROSS JOIN result fn ON fn.set_id = xn.set_id AND fn.rule_id = ar.rule_id "
 	"CROSS JOIN result fo ON fo.set_id = xo.set_id AND fo.rule_id = j.value "
-	POSTURE_WHERE " AND j.value IS NOT ar.rule_id",
+	POSTURE_WHERE " AND xn.set_id <> xo.set_id AND j.value IS NOT ar.rule_id",
 };
 
 static const char delete_pair[] = "DELETE FROM drift_event WHERE from_snapshot = ?1 AND to_snapshot = ?2";

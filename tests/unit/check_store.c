@@ -463,6 +463,49 @@ static long long snapshot_with_finding(struct store *st, enum rstatus status)
 	return snap;
 }
 
+/* A scan of "lab" whose one result is rule's on host-1, the rule's
+ * details naming its earlier ids. */
+static long long scan_result(struct store *st, const char *rule, const char *details, enum rstatus status)
+{
+	long long snap = completed_snapshot(st, "lab"), ev, obj = 0;
+	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan", NULL };
+	ck_assert_int_eq(store_query_int(st, "SELECT id FROM object WHERE snapshot_id = ?", &obj, "i", snap), 0);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, rule, "Rule", SEV_HIGH, "host", details), 0);
+	ck_assert_int_eq(store_finding(st, ev, rule, obj, status, "ntp.servers", "[]", "x", 0), 0);
+	ck_assert_int_eq(store_evaluation_end(st, ev, 1.0), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	return snap;
+}
+
+/* Posture drift pairs objects and compares only those whose result set
+ * changed, under the rule's id or an earlier one (alias). */
+START_TEST(test_posture_drift_through_sets)
+{
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	static const char renamed[] = "{\"aliases\": [\"r-old\"]}";
+	long long s1 = scan_result(st, "r-old", "{}", RS_FAIL);
+	long long s2 = scan_result(st, "r-new", renamed, RS_PASS);
+	long long s3 = scan_result(st, "r-new", renamed, RS_PASS);
+	long long s4 = scan_result(st, "r-new", renamed, RS_FAIL);
+	long long n[DK_COUNT];
+	ck_assert_int_eq(drift_compute(st, s1, s2, n), 0);
+	ck_assert_int_eq(n[DK_FIXED], 1);
+	ck_assert_int_eq(drift_compute(st, s2, s3, n), 0);
+	for (int k = 0; k < DK_COUNT; k++)
+		ck_assert_int_eq(n[k], 0);
+	ck_assert_int_eq(drift_compute(st, s3, s4, n), 0);
+	ck_assert_int_eq(n[DK_REGRESSED], 1);
+	ck_assert_int_eq(n[DK_FIXED], 0);
+	/* Scans 2 and 3 share their set; each details text is stored once. */
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM resultset"), 3);
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM rule_details"), 2);
+	store_close(st);
+}
+END_TEST
+
 struct plan_row_copy {
 	int n, revision, review_revision;
 	bool reviewed;
@@ -953,6 +996,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_schema_version_and_foreign_files);
 	tcase_add_test(tc, test_evaluation_findings_and_counts);
 	tcase_add_test(tc, test_result_sets);
+	tcase_add_test(tc, test_posture_drift_through_sets);
 	tcase_add_test(tc, test_migration_from_v1_keeps_data);
 	tcase_add_test(tc, test_foreign_sqlite_file_is_refused_untouched);
 	tcase_add_test(tc, test_twin_files_are_private);
