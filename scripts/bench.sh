@@ -11,9 +11,11 @@
 # medians' ratios (and harden --collect all's) and harden's split; then
 # scan ten 2,000-VM labs together and compare with one alone and with
 # the labs' CPU time on this machine's cores; then harden's peak memory
-# at 30,000 VMs.
-# BENCH_ONLY="dfw web ratios ratios-2k targets rss30k" runs the parts named
-# (default all but ratios-2k); BENCH_TWIN=PATH keeps bench_web's twin and reuses it; BENCH_REPS (default 3) the
+# at 30,000 VMs. Also the twin's growth over 30 consecutive scans of an
+# unchanged estate.
+# BENCH_ONLY="dfw web growth ratios ratios-2k targets rss30k" runs the parts
+# named (default all but ratios-2k); BENCH_SCANS the scans of growth;
+# BENCH_TWIN=PATH keeps bench_web's twin and reuses it; BENCH_REPS (default 3) the
 # repetitions; BENCH_TARGETS and BENCH_TARGET_FLAGS the parallel labs.
 # Timings are printed, never asserted: no test depends on them.
 set -u
@@ -215,7 +217,9 @@ bench_web() {
 	done
 	for p in "" "framework?baseline=dengbao-2.0-level3-vmware" "violations" "violations?status=all" \
 		"violations?status=all&page=500" "violations?severity=high&status=fail&baseline=pci-dss-4.0-vmware" \
-		"violations?q=VM1&status=all" "violations?cluster=DC0_C0&status=all" \
+		"violations?q=VM1&status=all" "violations?q=pci-dss&status=all" "violations?cluster=DC0_C0&status=all" \
+		"violations?status=all&sort=object" "violations?status=all&group=object" \
+		"violations?status=all&group=object&page=500" \
 		"violations?format=csv&status=all&per=500" "finding?baseline=cis-vmware-esxi-8.0-subset&rule=cis-esxi-1.1&moref=host-23" \
 		"drift" "drift?cmp_from=1&cmp_to=2" "history?object=DC0_C0_H0" "waivers" "remediations" \
 		"finding?rule=dengbao-8.1.3.2-a&type=dfw_rule&moref=%2Finfra%2Fdomains%2Fdefault%2Fsecurity-policies%2Fweb-tier%2Frules%2Flegacy-any-any"; do
@@ -227,10 +231,57 @@ bench_web() {
 	wait "$web"
 }
 
+# The twin's growth per scan: BENCH_SCANS (default 30) consecutive scans of
+# an unchanged 2,000-VM estate, for CIS alone and for all four baselines;
+# each scan's store, evaluation and drift times, and the bytes the twin's
+# tables use after each (free pages not counted), then the last scan's
+# growth by table (SQLite's dbstat).
+twin_used() {
+	sqlite3 "$1" "SELECT (SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count)" |
+		awk -v s="$(sqlite3 "$1" 'PRAGMA page_size')" '{ print $1 * s }'
+}
+
+twin_tables() {
+	sqlite3 "$1" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY name" | tr '|' ' '
+}
+
+growth() {
+	gl=$1
+	shift
+	rm -f "$LAB_DIR"/twin.db*
+	H="$B/harden --quiet --config $LAB_DIR/targets.yaml --db $LAB_DIR/twin.db scan --target lab --fail-on none --stats-json -"
+	: >"$LAB_DIR/g"
+	for i in $(seq "${BENCH_SCANS:-30}"); do
+		[ "$i" -eq "${BENCH_SCANS:-30}" ] && twin_tables "$LAB_DIR/twin.db" >"$LAB_DIR/tables.before"
+		$H "$@" 2>&1 >/dev/null | python3 -c 'import json, sys
+m = json.loads(sys.stdin.read().strip().splitlines()[-1])["ms"]
+print(m["store"], m["evaluate"], m["drift"], m["wall"])' >>"$LAB_DIR/g.ms"
+		echo "$i $(twin_used "$LAB_DIR/twin.db")" >>"$LAB_DIR/g"
+	done
+	twin_tables "$LAB_DIR/twin.db" >"$LAB_DIR/tables.after"
+	awk -v l="$gl" 'NR == 1 { first = $2 } NR == 2 { second = $2 } { last = $2; n = $1 }
+		END { printf "growth %s: first scan %.2f MB, then %.3f MB per scan (scans 2..%d), twin %.2f MB after %d scans\n",
+			l, first / 1e6, (last - first) / (n - 1) / 1e6, n, last / 1e6, n }' "$LAB_DIR/g"
+	awk -v l="$gl" '{ st += $1; ev += $2; dr += $3; n++ } END { if (n) printf "growth %s: per scan store %.0f ms, evaluate %.0f ms, drift %.0f ms (means of %d)\n", l, st / n, ev / n, dr / n, n }' "$LAB_DIR/g.ms"
+	rm -f "$LAB_DIR/g.ms"
+	join -a 2 -e 0 -o 0,1.2,2.2 "$LAB_DIR/tables.before" "$LAB_DIR/tables.after" |
+		awk -v l="$gl" '$3 != $2 { printf "growth %s: last scan %-28s %+9d bytes\n", l, $1, $3 - $2 }'
+}
+
+bench_growth() {
+	echo "== twin growth: ${BENCH_SCANS:-30} consecutive scans of an unchanged 50-host, 2,000-VM estate"
+	lab_start "$B" 127.0.0.1:0 -clusters 5 -hosts 10 -vms 40 || exit 1
+	growth "CIS" --baseline cis-vmware-esxi-8.0-subset
+	growth "four baselines" --baseline cis-vmware-esxi-8.0-subset --baseline pci-dss-4.0-vmware \
+		--baseline dengbao-2.0-level3-vmware --baseline vsphere-scg-v8-subset
+	lab_stop
+}
+
 REPS=${BENCH_REPS:-3}
 TARGET_FLAGS=${BENCH_TARGET_FLAGS:--clusters 5 -hosts 10 -vms 40}
-only=" ${BENCH_ONLY:-dfw web ratios targets rss30k} "
+only=" ${BENCH_ONLY:-dfw web growth ratios targets rss30k} "
 case $only in *" dfw "*) bench_dfw ;; esac
+case $only in *" growth "*) bench_growth ;; esac
 case $only in *" web "*) bench_web ;; esac
 case $only in *" ratios "* | *" ratios-2k "* | *" targets "*)
 	(cd tests/lab/govmomi-bench && env $GO_ENV go build -o "$B/harden-govmomi-bench" .) || exit 1

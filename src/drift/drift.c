@@ -1,6 +1,7 @@
 /* Drift between snapshots, computed by SQLite over the twin's own tables:
  * objects matched by type and moref, properties by name (only of objects
- * whose property set changed), findings by baseline, rule and object. */
+ * whose property set changed), results by baseline, rule and object (only
+ * of objects whose result set changed). */
 #include "drift/drift.h"
 
 #include <stdlib.h>
@@ -82,11 +83,16 @@ static int nsx_completed(struct store *st, long long snap, bool *yes)
 #define POSTURE_OLD_EVAL \
 	"JOIN evaluation eo ON eo.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?1 AND kind = 'scan' " \
 	"                               AND baseline_id = en.baseline_id) "
+/* Each object of the new evaluation paired with its old self (by type and
+ * moref) and both with their result sets (xn, xo). */
 #define POSTURE_OBJECTS \
-	"JOIN object n ON n.id = fn.object_id " \
-	"JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref "
+	"CROSS JOIN eval_object xn ON xn.evaluation_id = en.id " \
+	"CROSS JOIN object n ON n.id = xn.object_id " \
+	"CROSS JOIN object o ON o.snapshot_id = ?1 AND o.type = n.type AND o.moref = n.moref " \
+	"CROSS JOIN eval_object xo ON xo.evaluation_id = eo.id AND xo.object_id = o.id "
 #define POSTURE_WHERE \
-	"LEFT JOIN waiver w ON w.id = fn.waiver_id " \
+	"LEFT JOIN finding_waiver fw ON fw.evaluation_id = en.id AND fw.object_id = n.id AND fw.rule_id = fn.rule_id " \
+	"LEFT JOIN waiver w ON w.id = fw.waiver_id " \
 	"WHERE en.snapshot_id = ?2 AND en.kind = 'scan' " \
 	"  AND en.id = (SELECT max(id) FROM evaluation WHERE snapshot_id = ?2 AND kind = 'scan' " \
 	"               AND baseline_id = en.baseline_id) " \
@@ -140,20 +146,23 @@ static const char *const drift_sql[] = {
 	" AND NOT EXISTS (SELECT 1 FROM propset_prop pn WHERE pn.set_id = n.propset_id AND pn.name = po.name)"
 	" AND " COVERED("n", "n.type", "po.name"),
 	/* Posture: the latest scan evaluation of each baseline both snapshots
-	 * were evaluated against, finding by finding.  Each new finding finds
-	 * its old one through the objects' and findings' indexes: first under
-	 * the rule's own id, then under its earlier ids (few rules have any, so
-	 * that part starts from them). */
-	POSTURE_INSERT "FROM evaluation en " POSTURE_OLD_EVAL
-	"JOIN finding fn ON fn.evaluation_id = en.id " POSTURE_OBJECTS
-	"JOIN finding fo ON fo.object_id = o.id AND fo.evaluation_id = eo.id AND fo.rule_id = fn.rule_id "
-	POSTURE_WHERE,
-	POSTURE_INSERT "FROM evaluation en " POSTURE_OLD_EVAL
+	 * were evaluated against, result by result.  Objects are paired first;
+	 * a pair whose result sets are the same set has no posture change, so
+	 * only the changed pairs' results are compared: first under the rule's
+	 * own id, then under its earlier ids (aliases).  A set of the new
+	 * evaluation never holds a result under an alias of one of its rules
+	 * (an alias names no other rule of the baseline), so a pair whose set
+	 * is the same has none to compare under an alias either. */
+	POSTURE_INSERT "FROM evaluation en " POSTURE_OLD_EVAL POSTURE_OBJECTS
+	"CROSS JOIN result fn ON fn.set_id = xn.set_id "
+	"CROSS JOIN result fo ON fo.set_id = xo.set_id AND fo.rule_id = fn.rule_id "
+	POSTURE_WHERE " AND xn.set_id <> xo.set_id",
+	POSTURE_INSERT "FROM evaluation en " POSTURE_OLD_EVAL POSTURE_OBJECTS
 	"CROSS JOIN eval_rule ar ON ar.evaluation_id = en.id AND json_valid(ar.details) "
 	"CROSS JOIN json_each(ar.details, '$.aliases') j "
-	"CROSS JOIN finding fn ON fn.evaluation_id = en.id AND fn.rule_id = ar.rule_id " POSTURE_OBJECTS
-	"JOIN finding fo ON fo.object_id = o.id AND fo.evaluation_id = eo.id AND fo.rule_id = j.value "
-	POSTURE_WHERE " AND j.value IS NOT ar.rule_id",
+	"CROSS JOIN result fn ON fn.set_id = xn.set_id AND fn.rule_id = ar.rule_id "
+	"CROSS JOIN result fo ON fo.set_id = xo.set_id AND fo.rule_id = j.value "
+	POSTURE_WHERE " AND xn.set_id <> xo.set_id AND j.value IS NOT ar.rule_id",
 };
 
 static const char delete_pair[] = "DELETE FROM drift_event WHERE from_snapshot = ?1 AND to_snapshot = ?2";

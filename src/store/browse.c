@@ -18,16 +18,18 @@
 
 #define LATEST_EVALS "SELECT max(id) FROM evaluation WHERE snapshot_id = ?1 GROUP BY baseline_id"
 
-/* The objects of snapshot ?1 in cluster ?10: hosts by their cluster, VMs
- * by their host's; computed once per statement, not per row.  Properties
- * are read from the objects' sets directly (property is a view over them). */
-#define IN_CLUSTER                                                                                                  \
+/* The objects of snapshot ?1 in cluster ?2: hosts by their cluster, VMs
+ * by their host's.  Properties are read from the objects' sets directly
+ * (property is a view over them).  Resolved once per store handle into a
+ * JSON array of ids (cluster_ids), which the statements read as ?10. */
+#define CLUSTER_OBJECTS                                                                                             \
 	"SELECT x.id FROM object x JOIN propset_prop p ON p.set_id = x.propset_id AND p.name = 'cluster' "          \
-	"WHERE x.snapshot_id = ?1 AND p.value = ?10 UNION "                                                         \
+	"WHERE x.snapshot_id = ?1 AND p.value = ?2 UNION "                                                          \
 	"SELECT x.id FROM object x JOIN propset_prop p ON p.set_id = x.propset_id AND p.name = 'host' "             \
 	"WHERE x.snapshot_id = ?1 AND p.value IN (SELECT h.name FROM object h JOIN propset_prop hc "               \
 	"ON hc.set_id = h.propset_id AND hc.name = 'cluster' WHERE h.snapshot_id = ?1 AND h.type = 'host' "         \
-	"AND hc.value = ?10)"
+	"AND hc.value = ?2)"
+#define IN_CLUSTER "SELECT value FROM json_each(?10)"
 
 /* ?1 snapshot, ?2 baseline, ?3 rule, ?4 object name or moref, ?5 moref,
  * ?6 severity, ?7 status, ?8 open results only, ?9 search, ?10 cluster.
@@ -119,26 +121,53 @@ static int browse_row(void *ctx, sqlite3_stmt *s)
 	return x->fn(x->ctx, &b);
 }
 
-#define FILTER_ARGS(flt)                                                                                            \
+#define FILTER_ARGS(flt, cl)                                                                                        \
 	(flt)->snapshot, (flt)->baseline, (flt)->rule, (flt)->object, (flt)->moref,                                 \
 		(flt)->severity >= 0 ? severity_name((enum severity)(flt)->severity) : NULL,                        \
 		(flt)->status >= 0 ? rstatus_name((enum rstatus)(flt)->status) : NULL, (flt)->status == -2,         \
-		(flt)->search && *(flt)->search ? (flt)->search : NULL, (flt)->cluster
+		(flt)->search && *(flt)->search ? (flt)->search : NULL, (cl)
+
+static int text_row(void *ctx, sqlite3_stmt *s)
+{
+	free(*(char **)ctx);
+	*(char **)ctx = store_col_dup(s, 0);
+	return 0;
+}
+
+/* The ids of the objects of flt's cluster (NULL: no cluster asked), kept
+ * for the last snapshot and cluster asked: a snapshot's objects never
+ * change once written. */
+static int cluster_ids(struct store *st, const struct browse_filter *flt, const char **ids)
+{
+	static const char sql[] = "SELECT json_group_array(id) FROM (" CLUSTER_OBJECTS ")";
+	*ids = NULL;
+	if (!flt->cluster)
+		return 0;
+	if (!st->clu.ids || st->clu.snap != flt->snapshot || strcmp(st->clu.cluster, flt->cluster)) {
+		char *v = NULL;
+		int rc = store_query(st, "read", sql, text_row, &v, "it", flt->snapshot, flt->cluster);
+		if (rc < 0) {
+			free(v);
+			return rc;
+		}
+		store_clusters_release(st);
+		st->clu.snap = flt->snapshot;
+		st->clu.cluster = xstrdup(flt->cluster);
+		st->clu.ids = v ? v : xstrdup("[]");
+	}
+	*ids = st->clu.ids;
+	return 0;
+}
 
 int store_browse(struct store *st, const struct browse_filter *flt, long long offset, long long limit, browse_fn fn,
 		 void *ctx)
 {
 	struct browse_ctx x = { fn, ctx };
 	unsigned sort = (unsigned)flt->sort < BROWSE_SORT_COUNT ? flt->sort : BROWSE_SEVERITY;
-	return store_query(st, "read", browse_sql[by_objects(flt)][sort], browse_row, &x, "ittttttbttii", FILTER_ARGS(flt), limit,
-			   offset);
-}
-
-int store_browse_count(struct store *st, const struct browse_filter *flt, long long *n)
-{
-	static const char *const sql[2] = { "SELECT count(*) " BROWSE_FROM, "SELECT count(*) " BROWSE_FROM_OBJECTS };
-	int rc = store_query_int(st, sql[by_objects(flt)], n, "ittttttbtt", FILTER_ARGS(flt));
-	return rc > 0 ? 0 : rc;
+	const char *cl;
+	int rc = cluster_ids(st, flt, &cl);
+	return rc < 0 ? rc : store_query(st, "read", browse_sql[by_objects(flt)][sort], browse_row, &x, "ittttttbttii",
+					 FILTER_ARGS(flt, cl), limit, offset);
 }
 
 struct rule_count_ctx {
@@ -157,10 +186,160 @@ static int rule_count_row(void *ctx, sqlite3_stmt *s)
 
 int store_rule_counts(struct store *st, long long eval, store_rule_count_fn fn, void *ctx)
 {
+	/* Over the evaluation's distinct result sets, each counted as many
+	 * times as objects point to it. */
 	static const char sql[] =
-		"SELECT rule_id, status, count(*) FROM finding WHERE evaluation_id = ? GROUP BY 1, 2 ORDER BY 1 COLLATE harden_natural";
+		"SELECT x.rule_id, x.status, sum(g.n) FROM (SELECT set_id, count(*) AS n FROM eval_object "
+		"WHERE evaluation_id = ? GROUP BY set_id) g JOIN result x ON x.set_id = g.set_id "
+		"GROUP BY 1, 2 ORDER BY 1 COLLATE harden_natural";
 	struct rule_count_ctx x = { fn, ctx };
 	return store_query(st, "read", sql, rule_count_row, &x, "i", eval);
+}
+
+/* Counting through the result sets.  An evaluation's objects that share
+ * a set share its results, so the rule, severity and status filters and
+ * the search on the result's own texts (rule id, title, property,
+ * observed) are applied once per distinct set (hit), and the objects are
+ * counted per set (og).  The search matches the text of a row joined by
+ * spaces; a term without a space matches it exactly when it matches one
+ * of the texts, so a row matches when its result does (qm) or its object's
+ * name or moref does (om).  ?11: one evaluation, or NULL for all. */
+#define SET_CTES                                                                                                    \
+	"WITH obj AS MATERIALIZED (SELECT o.id, o.name, o.moref, ?9 IS NOT NULL AND "                               \
+	"(instr(lower(o.name), lower(?9)) > 0 OR instr(lower(o.moref), lower(?9)) > 0) AS om FROM object o "        \
+	"WHERE o.snapshot_id = ?1 AND (?4 IS NULL OR o.name = ?4 OR o.moref = ?4) AND (?5 IS NULL OR o.moref = ?5) " \
+	"AND (?10 IS NULL OR o.id IN (" IN_CLUSTER "))), "                                                          \
+	"ev AS MATERIALIZED (SELECT id FROM evaluation WHERE id IN (" LATEST_EVALS ") "                             \
+	"AND (?2 IS NULL OR baseline_id = ?2) AND (?11 IS NULL OR id = ?11)), "                                      \
+	"og AS MATERIALIZED (SELECT x.evaluation_id AS eid, x.set_id AS sid, count(*) AS n, sum(obj.om) AS nom "    \
+	"FROM ev CROSS JOIN eval_object x ON x.evaluation_id = ev.id JOIN obj ON obj.id = x.object_id "             \
+	"GROUP BY 1, 2), "                                                                                           \
+	"hit AS MATERIALIZED (SELECT og.eid, og.sid, r.rule_id, r.status, ?9 IS NULL "                              \
+	"OR instr(lower(r.rule_id), lower(?9)) > 0 OR instr(lower(er.title), lower(?9)) > 0 "                       \
+	"OR instr(lower(coalesce(r.property, '')), lower(?9)) > 0 "                                                  \
+	"OR instr(lower(coalesce(r.observed, '')), lower(?9)) > 0 AS qm, og.n, og.nom "                             \
+	"FROM og CROSS JOIN result r ON r.set_id = og.sid "                                                          \
+	"JOIN eval_rule er ON er.evaluation_id = og.eid AND er.rule_id = r.rule_id "                                 \
+	"WHERE r.rule_id >= coalesce(?3, '') AND r.rule_id <= coalesce(?3, x'') "                                    \
+	"AND (?6 IS NULL OR er.severity = ?6) AND (?7 IS NULL OR r.status = ?7) "                                    \
+	"AND (?8 = 0 OR r.status IN (" SQLW(W_RS_FAIL) ", " SQLW(W_RS_UNKNOWN) ", " SQLW(W_RS_WAIVED) "))) "
+
+bool store_browse_by_sets(const struct browse_filter *flt)
+{
+	return !flt->search || !strchr(flt->search, ' ');
+}
+
+static const char set_rule_counts[] = SET_CTES
+	"SELECT rule_id, status, sum(CASE WHEN qm THEN n ELSE nom END), eid FROM hit GROUP BY eid, 1, 2 "
+	"ORDER BY eid, 1 COLLATE harden_natural";
+
+struct eval_count_ctx {
+	store_eval_count_fn fn;
+	void *ctx;
+};
+
+static int eval_count_row(void *ctx, sqlite3_stmt *s)
+{
+	struct eval_count_ctx *x = ctx;
+	enum rstatus status;
+	if (rstatus_parse(store_col_text(s, 1), &status) == 0)
+		x->fn(x->ctx, sqlite3_column_int64(s, 3), store_col_text(s, 0), status, sqlite3_column_int64(s, 2));
+	return 0;
+}
+
+int store_browse_rule_counts(struct store *st, const struct browse_filter *flt, store_eval_count_fn fn, void *ctx)
+{
+	struct eval_count_ctx x = { fn, ctx };
+	const char *cl;
+	int rc = cluster_ids(st, flt, &cl);
+	return rc < 0 ? rc : store_query(st, "read", set_rule_counts, eval_count_row, &x, "ittttttbttz",
+					 FILTER_ARGS(flt, cl), 0LL);
+}
+
+static int add_count(void *ctx, sqlite3_stmt *s)
+{
+	*(long long *)ctx += sqlite3_column_int64(s, 2);
+	return 0;
+}
+
+int store_browse_count(struct store *st, const struct browse_filter *flt, long long *n)
+{
+	static const char *const sql[2] = { "SELECT count(*) " BROWSE_FROM, "SELECT count(*) " BROWSE_FROM_OBJECTS };
+	const char *cl;
+	int rc = cluster_ids(st, flt, &cl);
+	*n = 0;
+	if (rc < 0)
+		return rc;
+	if (store_browse_by_sets(flt))
+		return store_query(st, "read", set_rule_counts, add_count, n, "ittttttbttz", FILTER_ARGS(flt, cl), 0LL);
+	rc = store_query_int(st, sql[by_objects(flt)], n, "ittttttbtt", FILTER_ARGS(flt, cl));
+	return rc > 0 ? 0 : rc;
+}
+
+/* The page of the sort by object: the filter's rows counted per object
+ * (through the sets), in the sort's object order; then the rows of only
+ * the objects the page reaches, read by one statement that orders them.
+ * Objects equal in that order (name and moref) stay together. */
+struct obj_walk {
+	long long off, limit, pos, skip;
+	char *name, *moref;	/* of the last object taken */
+	bool taking, done;
+	struct buf ids;		/* JSON array of the object ids taken */
+};
+
+static int obj_count_row(void *ctx, sqlite3_stmt *s)
+{
+	struct obj_walk *w = ctx;
+	const char *name = store_col_text(s, 1), *moref = store_col_text(s, 2);
+	long long n = sqlite3_column_int64(s, 3);
+	bool same = w->name && !natcmp(w->name, name) && !strcmp(w->moref, moref);
+	if (w->done && !same)
+		return 1;
+	if (!w->taking && w->pos + n > w->off) {
+		w->taking = true;
+		w->skip = w->off - w->pos;
+	}
+	if (w->taking) {
+		buf_printf(&w->ids, "%s%lld", w->ids.len > 1 ? "," : "", sqlite3_column_int64(s, 0));
+		free(w->name);
+		free(w->moref);
+		w->name = xstrdup(name);
+		w->moref = xstrdup(moref);
+		if (w->pos + n >= w->off + w->limit)
+			w->done = true;
+	}
+	w->pos += n;
+	return 0;
+}
+
+int store_browse_by_object(struct store *st, const struct browse_filter *flt, long long offset, long long limit,
+			   browse_fn fn, void *ctx)
+{
+	static const char counts[] = SET_CTES
+		", hs AS MATERIALIZED (SELECT eid, sid, count(*) AS n, sum(qm) AS nq FROM hit GROUP BY 1, 2) "
+		"SELECT obj.id, obj.name, obj.moref, sum(CASE WHEN obj.om THEN hs.n ELSE hs.nq END) AS k FROM obj "
+		"CROSS JOIN eval_object x ON x.evaluation_id IN (SELECT id FROM ev) AND x.object_id = obj.id "
+		"JOIN hs ON hs.eid = x.evaluation_id AND hs.sid = x.set_id GROUP BY obj.id HAVING k > 0 "
+		"ORDER BY obj.name COLLATE harden_natural, obj.moref";
+	static const char rows[] = BROWSE_COLUMNS BROWSE_FROM_OBJECTS
+		"AND o.id IN (SELECT value FROM json_each(?13)) " ORDER_OBJECT;
+	struct obj_walk w = { .off = offset, .limit = limit, .ids = BUF_INIT };
+	buf_putc(&w.ids, '[');
+	const char *cl;
+	int rc = cluster_ids(st, flt, &cl);
+	if (rc == 0 && limit > 0)
+		rc = store_query(st, "read", counts, obj_count_row, &w, "ittttttbttz", FILTER_ARGS(flt, cl), 0LL);
+	rc = rc > 0 ? 0 : rc;
+	buf_putc(&w.ids, ']');
+	if (rc == 0 && w.taking) {
+		struct browse_ctx x = { fn, ctx };
+		rc = store_query(st, "read", rows, browse_row, &x, "ittttttbttiit", FILTER_ARGS(flt, cl), limit, w.skip,
+				 w.ids.data);
+	}
+	free(w.name);
+	free(w.moref);
+	buf_release(&w.ids);
+	return rc;
 }
 
 struct rule_ctx {
@@ -275,17 +454,28 @@ int store_compare_results(struct store *st, long long a, long long snap_a, long 
 			  store_compare_fn fn, void *ctx)
 {
 	/* The objects of b are paired with snap_a's once (by the unique
-	 * (snapshot, type, moref) index); then each object's results in b
-	 * and its old ones are found by the (object, evaluation, rule) index. */
+	 * (snapshot, type, moref) index), and each with its result sets in b
+	 * and a; unless every result is asked for, a pair pointing to the same
+	 * set has nothing changed and its results are not read. */
 	static const char sql[] =
 		"WITH m AS MATERIALIZED (SELECT ob.id AS bid, ob.type, ob.moref, ob.name, oa.id AS aid FROM object ob "
 		"LEFT JOIN object oa ON oa.snapshot_id = ?2 AND oa.type = ob.type AND oa.moref = ob.moref "
 		"WHERE ob.snapshot_id = (SELECT snapshot_id FROM evaluation WHERE id = ?3)) "
-		"SELECT fb.rule_id, m.type, m.moref, m.name, fa.status, fb.status FROM m "
-		"CROSS JOIN finding fb ON fb.object_id = m.bid AND fb.evaluation_id = ?3 "
-		"LEFT JOIN finding fa ON fa.object_id = m.aid AND fa.evaluation_id = ?1 AND fa.rule_id = fb.rule_id "
-		"WHERE ?4 OR fa.status IS NOT fb.status "
-		"ORDER BY fb.rule_id COLLATE harden_natural, m.name COLLATE harden_natural, m.moref LIMIT ?5";
+		"SELECT rb.rule_id, m.type, m.moref, m.name, ra.status, rb.status FROM m "
+		"CROSS JOIN eval_object xb ON xb.evaluation_id = ?3 AND xb.object_id = m.bid "
+		"LEFT JOIN eval_object xa ON xa.evaluation_id = ?1 AND xa.object_id = m.aid "
+		"CROSS JOIN result rb ON rb.set_id = xb.set_id "
+		"LEFT JOIN result ra ON ra.set_id = xa.set_id AND ra.rule_id = rb.rule_id "
+		"WHERE (?4 OR xa.set_id IS NOT xb.set_id) AND (?4 OR ra.status IS NOT rb.status) "
+		"ORDER BY rb.rule_id COLLATE harden_natural, m.name COLLATE harden_natural, m.moref LIMIT ?5";
 	struct compare_ctx x = { fn, ctx };
 	return store_query(st, "read", sql, compare_row, &x, "iiibi", a, snap_a, b, (int)all, limit);
+}
+
+void store_clusters_release(struct store *st)
+{
+	free(st->clu.cluster);
+	free(st->clu.ids);
+	st->clu.cluster = st->clu.ids = NULL;
+	st->clu.snap = 0;
 }

@@ -11,26 +11,68 @@ int store_evaluation_begin(struct store *st, long long snap, const struct eval_m
 {
 	static const char sql[] = "INSERT INTO evaluation(snapshot_id, baseline_id, baseline_title, baseline_version, "
 				  "baseline_path, kind, created_at, params) VALUES (?,?,?,?,?,?,?,?)";
+	static const char last_set[] = "SELECT coalesce(max(id), 0) FROM resultset";
 	int rc = store_query(st, "write", sql, NULL, NULL, "iteeetit", snap, m->baseline_id, m->baseline_title,
 			     m->baseline_version, m->baseline_path, m->kind, (long long)time(NULL), m->params);
 	if (rc == 0)
 		*id = sqlite3_last_insert_rowid(st->db);
-	return rc;
+	return rc < 0 ? rc : store_query_int(st, last_set, &st->rpend.before, "");
 }
 
 int store_evaluation_end(struct store *st, long long id, double eval_ms)
 {
 	static const char sql[] = "UPDATE evaluation SET eval_ms = ? WHERE id = ?";
-	return store_query(st, "write", sql, NULL, NULL, "di", eval_ms, id);
+	/* A set this evaluation stored for an object it later gave more
+	 * results (merge_earlier) is nobody's: no other evaluation saw it. */
+	static const char orphans[] = "DELETE FROM resultset WHERE id > ?1 AND id NOT IN "
+				      "(SELECT set_id FROM eval_object WHERE evaluation_id = ?2)";
+	int rc = store_query(st, "write", sql, NULL, NULL, "di", eval_ms, id);
+	return rc < 0 ? rc : store_query(st, "write", orphans, NULL, NULL, "ii", st->rpend.before, id);
 }
 
 int store_eval_rule(struct store *st, long long eval, const char *rule_id, const char *title,
 		    enum severity severity, const char *object_type, const char *details_json)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO eval_rule(evaluation_id, rule_id, title, severity, "
-				  "object_type, details) VALUES (?,?,?,?,?,?)";
-	return store_query(st, "write", sql, NULL, NULL, "ittttt", eval, rule_id, title, severity_name(severity),
-			   object_type, details_json);
+	static const char text[] = "INSERT OR IGNORE INTO rule_details(details) VALUES (?1)";
+	static const char sql[] = "INSERT OR REPLACE INTO evaluated_rule(evaluation_id, rule_id, title, severity, "
+				  "object_type, details_id) VALUES (?1, ?2, ?3, ?4, ?5, "
+				  "(SELECT id FROM rule_details WHERE details = ?6))";
+	int rc = details_json ? store_query(st, "write", text, NULL, NULL, "t", details_json) : 0;
+	return rc < 0 ? rc : store_query(st, "write", sql, NULL, NULL, "ittttt", eval, rule_id, title,
+					  severity_name(severity), object_type, details_json);
+}
+
+int store_rule_details_prune(struct store *st)
+{
+	static const char sql[] = "DELETE FROM rule_details WHERE id NOT IN "
+				  "(SELECT details_id FROM evaluated_rule WHERE details_id IS NOT NULL)";
+	return store_query(st, "write", sql, NULL, NULL, "");
+}
+
+/* Migration 10: the eval_rule table of older twins keeps each details
+ * text once, and a view of the old shape takes its name. */
+int store_rules_migrate(struct store *st)
+{
+	static const char move[] =
+		"CREATE TABLE evaluated_rule("
+		"  evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE,"
+		"  rule_id TEXT NOT NULL,"
+		"  title TEXT NOT NULL,"
+		"  severity TEXT NOT NULL,"
+		"  object_type TEXT NOT NULL,"
+		"  details_id INTEGER,"
+		"  PRIMARY KEY (evaluation_id, rule_id)) WITHOUT ROWID;"
+		"INSERT OR IGNORE INTO rule_details(details) SELECT details FROM eval_rule WHERE details IS NOT NULL;"
+		"INSERT INTO evaluated_rule SELECT r.evaluation_id, r.rule_id, r.title, r.severity, r.object_type, d.id "
+		"FROM eval_rule r LEFT JOIN rule_details d ON d.details = r.details;"
+		"DROP TABLE eval_rule;"
+		"CREATE VIEW eval_rule(evaluation_id, rule_id, title, severity, object_type, details) AS "
+		"SELECT r.evaluation_id, r.rule_id, r.title, r.severity, r.object_type, d.details FROM evaluated_rule r "
+		"LEFT JOIN rule_details d ON d.id = r.details_id";
+	int rc = store_is_table(st, "eval_rule");
+	if (rc <= 0)
+		return rc;
+	return store_exec(st, move, "migrate");
 }
 
 int store_waiver(struct store *st, long long eval, const char *rule_id, const char *selector,
@@ -44,15 +86,6 @@ int store_waiver(struct store *st, long long eval, const char *rule_id, const ch
 	if (rc == 0)
 		*id = sqlite3_last_insert_rowid(st->db);
 	return rc;
-}
-
-int store_finding(struct store *st, long long eval, const char *rule_id, long long obj, enum rstatus status,
-		  const char *property, const char *observed, const char *expected, long long waiver)
-{
-	static const char sql[] = "INSERT INTO finding(evaluation_id, rule_id, object_id, status, property, observed, "
-				  "expected, waiver_id) VALUES (?,?,?,?,?,?,?,?)";
-	return store_query(st, "write", sql, NULL, NULL, "itittttz", eval, rule_id, obj, rstatus_name(status),
-			   property, observed, expected, waiver);
 }
 
 struct findings_ctx {
@@ -198,11 +231,13 @@ int store_count_row(void *ctx, sqlite3_stmt *s)
 
 int store_eval_counts(struct store *st, long long eval, store_count_fn fn, void *ctx)
 {
-	/* Counted by rule and status in the (evaluation, rule, status) index
-	 * alone, then each rule's counts given its severity. */
-	static const char sql[] = "SELECT g.status, r.severity, sum(g.n) FROM (SELECT rule_id, status, count(*) AS n "
-				  "FROM finding WHERE evaluation_id = ?1 GROUP BY rule_id, status) g "
-				  "JOIN eval_rule r ON r.evaluation_id = ?1 AND r.rule_id = g.rule_id GROUP BY 1, 2";
+	/* Counted over the evaluation's distinct result sets, each as many
+	 * times as objects point to it, then each rule's counts given its
+	 * severity. */
+	static const char sql[] = "SELECT x.status, r.severity, sum(g.n) FROM (SELECT set_id, count(*) AS n "
+				  "FROM eval_object WHERE evaluation_id = ?1 GROUP BY set_id) g "
+				  "JOIN result x ON x.set_id = g.set_id "
+				  "JOIN eval_rule r ON r.evaluation_id = ?1 AND r.rule_id = x.rule_id GROUP BY 1, 2";
 	struct store_counts x = { fn, ctx };
 	return store_query(st, "read", sql, store_count_row, &x, "i", eval);
 }

@@ -69,77 +69,42 @@ static int pprop_cmp(const void *a, const void *b)
 	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* Sorts by name and keeps the last value of each name. */
-static void pending_sort(struct store_pending *p)
+static bool pprop_same_key(const void *a, const void *b)
 {
-	struct pprop *v = p->props.v;
-	unsigned n = p->props.n, out = 0;
-	qsort(v, n, sizeof(*v), pprop_cmp);
-	for (unsigned i = 0; i < n; i++) {
-		if (i + 1 < n && !strcmp(v[i].name, v[i + 1].name)) {
-			free(v[i].name);
-			free(v[i].value);
-			continue;
-		}
-		v[out++] = v[i];
-	}
-	p->props.n = out;
+	return !strcmp(((const struct pprop *)a)->name, ((const struct pprop *)b)->name);
 }
 
-/* FNV-1a over each property's name, type, collected flag and value, with
- * a separator that no text holds. */
-static unsigned long long hash_add(unsigned long long h, const char *s)
+static void pprop_drop(void *a)
 {
-	for (; s && *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (h ^ 0xffu) * 1099511628211ULL;
+	struct pprop *x = a;
+	free(x->name);
+	free(x->value);
 }
 
+/* FNV-1a over each property's name, type, collected flag and value. */
 static long long set_hash(const struct store_pending *p)
 {
 	const struct pprop *v = p->props.v;
 	unsigned long long h = 14695981039346656037ULL;
 	for (unsigned i = 0; i < p->props.n; i++) {
-		h = hash_add(h, v[i].name);
-		h = hash_add(h, ptype_name(v[i].type));
-		h = hash_add(h, v[i].collected ? "1" : "0");
-		h = hash_add(h, v[i].value ? "v" : "n");
-		h = hash_add(h, v[i].value);
+		h = store_hash_add(h, v[i].name);
+		h = store_hash_add(h, ptype_name(v[i].type));
+		h = store_hash_add(h, v[i].collected ? "1" : "0");
+		h = store_hash_add(h, v[i].value ? "v" : "n");
+		h = store_hash_add(h, v[i].value);
 	}
 	return (long long)h;
 }
 
-static bool same_text(const char *a, const char *b)
+/* Whether a stored row is the pending property. */
+static bool same_prop(const void *row, sqlite3_stmt *s)
 {
-	return a == b || (a && b && !strcmp(a, b));
-}
-
-/* Compares a stored set with the pending properties, row by row. */
-struct compare {
-	const struct store_pending *p;
-	unsigned i;
-};
-
-static int compare_row(void *ctx, sqlite3_stmt *s)
-{
-	struct compare *c = ctx;
-	if (c->i >= c->p->props.n)
-		return 1;
-	const struct pprop *x = (const struct pprop *)c->p->props.v + c->i++;
-	const char *type;
-	const char *name, *value;
+	const struct pprop *x = row;
+	const char *name, *type, *value;
 	bool collected;
 	store_cols(s, "ttbt", &name, &type, &collected, &value);
-	bool same = same_text(name, x->name) && same_text(type, ptype_name(x->type)) && collected == x->collected &&
-		    same_text(value, x->value);
-	return same ? 0 : 1;
-}
-
-static int id_row(void *ctx, sqlite3_stmt *s)
-{
-	long long *id = store_list_add(ctx, sizeof(*id));
-	*id = sqlite3_column_int64(s, 0);
-	return 0;
+	return store_same_text(name, x->name) && store_same_text(type, ptype_name(x->type)) &&
+	       collected == x->collected && store_same_text(value, x->value);
 }
 
 static const char set_rows_sql[] = "SELECT name, type, collected, value FROM propset_prop WHERE set_id = ?1 "
@@ -154,21 +119,11 @@ static int find_or_add(struct store *st, long long *set)
 				       "VALUES (?1, ?2, ?3, ?4, ?5)";
 	const struct store_pending *p = &st->pend;
 	long long hash = set_hash(p);
-	struct store_list ids = { 0 };
-	int rc = store_query(st, "read", by_hash, id_row, &ids, "i", hash);
-	for (unsigned i = 0; rc == 0 && i < ids.n; i++) {
-		struct compare c = { p, 0 };
-		long long id = ((long long *)ids.v)[i];
-		rc = store_query(st, "read", set_rows_sql, compare_row, &c, "i", id);
-		if (rc == 0 && c.i == p->props.n) {
-			*set = id;
-			free(ids.v);
-			return 0;
-		}
-		rc = rc > 0 ? 0 : rc;
-	}
-	free(ids.v);
-	if (rc < 0 || (rc = store_query(st, "write", add_set, NULL, NULL, "i", hash)) < 0)
+	struct store_cset c = { p->props.v, sizeof(struct pprop), p->props.n, 0, same_prop };
+	int rc = store_cset_find(st, by_hash, set_rows_sql, hash, &c, set);
+	if (rc < 0 || *set)
+		return rc;
+	if ((rc = store_query(st, "write", add_set, NULL, NULL, "i", hash)) < 0)
 		return rc;
 	*set = sqlite3_last_insert_rowid(st->db);
 	const struct pprop *v = p->props.v;
@@ -189,7 +144,7 @@ int store_props_flush(struct store *st)
 	p->busy = true;
 	long long set = 0;
 	int rc = 0;
-	pending_sort(p);
+	store_cset_sort(&p->props, sizeof(struct pprop), pprop_cmp, pprop_same_key, pprop_drop);
 	if (p->props.n)
 		rc = find_or_add(st, &set);
 	if (rc == 0 && set != p->old_set) {
@@ -274,7 +229,6 @@ static int move_row(void *ctx, sqlite3_stmt *s)
 
 int store_props_migrate(struct store *st)
 {
-	static const char is_table[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'property'";
 	static const char rows[] = "SELECT object_id, name, type, collected, value FROM property "
 				   "ORDER BY object_id, name";
 	static const char swap[] =
@@ -282,10 +236,9 @@ int store_props_migrate(struct store *st)
 		"CREATE VIEW property(object_id, name, type, collected, value) AS "
 		"SELECT o.id, p.name, p.type, p.collected, p.value FROM object o "
 		"JOIN propset_prop p ON p.set_id = o.propset_id";
-	long long n = 0;
-	int rc = store_query_int(st, is_table, &n, "");
-	if (rc < 0 || n == 0)
-		return rc < 0 ? rc : 0;
+	int rc = store_is_table(st, "property");
+	if (rc <= 0)
+		return rc;
 	if ((rc = store_query(st, "migrate", rows, move_row, st, "")) == 0)
 		rc = store_props_flush(st);
 	store_props_discard(st);

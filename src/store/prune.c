@@ -46,6 +46,10 @@ int store_snapshots_delete(struct store *st, const long long *ids, unsigned n)
 		rc = store_query(st, "write", sql, NULL, NULL, "i", ids[i]);
 	if (rc == 0)
 		rc = store_propsets_prune(st);
+	if (rc == 0)
+		rc = store_resultsets_prune(st);
+	if (rc == 0)
+		rc = store_rule_details_prune(st);
 	if (rc < 0) {
 		store_rollback(st);
 		return rc;

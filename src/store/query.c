@@ -207,7 +207,13 @@ static int vquery(struct store *st, const char *what, const char *sql, store_row
 		  const char *fmt, va_list ap)
 {
 	bool fresh;
-	/* What the statement reads or writes sees the held properties. */
+	/* What the statement reads or writes sees the held results and
+	 * properties. */
+	if (st->rpend.obj && !st->rpend.busy) {
+		int r = store_results_flush(st);
+		if (r < 0)
+			return r;
+	}
 	if (st->pend.obj && !st->pend.busy) {
 		int r = store_props_flush(st);
 		if (r < 0)
@@ -273,4 +279,12 @@ int store_query_int(struct store *st, const char *sql, long long *out, const cha
 	if (rc < 0)
 		return rc;
 	return x.found ? 0 : 1;
+}
+
+int store_is_table(struct store *st, const char *name)
+{
+	static const char sql[] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?";
+	long long n = 0;
+	int rc = store_query_int(st, sql, &n, "t", name);
+	return rc < 0 ? rc : n > 0;
 }

@@ -215,6 +215,50 @@ static const char *const migrations[] = {
 	"  collect_ms FROM snapshot_part;"
 	"DROP TABLE snapshot_part;"
 	"ALTER TABLE snapshot_part_9 RENAME TO snapshot_part;",
+	/* 10: results stored once (resultset.c): an evaluation's object points
+	 * to the set of its results; the waiver a result used is linked per
+	 * evaluation; the finding table becomes a view of the same columns
+	 * (store_results_migrate, after this).  eval_object has no index by
+	 * object or set and no key to object: an evaluation's objects are its
+	 * snapshot's, deleted with it (the evaluation cascades); readers reach
+	 * an object's results by (evaluation, object), and prune finds the
+	 * sets no evaluation points to in one pass.  Written to run again
+	 * harmlessly on a twin that has them, as 8 is. */
+	"CREATE TABLE IF NOT EXISTS resultset("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash INTEGER NOT NULL,"
+	"  n_pass INTEGER NOT NULL,"
+	"  n_fail INTEGER NOT NULL,"
+	"  n_na INTEGER NOT NULL,"
+	"  n_unknown INTEGER NOT NULL,"
+	"  n_waived INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS resultset_by_hash ON resultset(hash);"
+	"CREATE TABLE IF NOT EXISTS result("
+	"  set_id INTEGER NOT NULL REFERENCES resultset(id) ON DELETE CASCADE,"
+	"  rule_id TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  property TEXT,"
+	"  observed TEXT,"
+	"  expected TEXT,"
+	"  PRIMARY KEY (set_id, rule_id)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS eval_object("
+	"  evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE,"
+	"  object_id INTEGER NOT NULL,"
+	"  set_id INTEGER NOT NULL,"
+	"  PRIMARY KEY (evaluation_id, object_id)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS finding_waiver("
+	"  evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE,"
+	"  object_id INTEGER NOT NULL,"
+	"  rule_id TEXT NOT NULL,"
+	"  waiver_id INTEGER NOT NULL REFERENCES waiver(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (evaluation_id, object_id, rule_id)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS finding_waiver_by_waiver ON finding_waiver(waiver_id);"
+	/* ... and each rule's details (rationale, references, remediation)
+	 * stored once, not with every evaluation: eval_rule becomes a view
+	 * over evaluated_rule and rule_details (store_rules_migrate). */
+	"CREATE TABLE IF NOT EXISTS rule_details("
+	"  id INTEGER PRIMARY KEY,"
+	"  details TEXT NOT NULL UNIQUE);",
 };
 
 const char *store_migration_sql(int v)
@@ -225,6 +269,8 @@ const char *store_migration_sql(int v)
 /* The version whose migration moves properties into sets: after its SQL,
  * the steps SQL alone cannot take. */
 #define SCHEMA_PROPSETS 8
+/* ... and the version whose migration moves results into sets. */
+#define SCHEMA_RESULTSETS 10
 
 static int migrate_propsets(struct store *st)
 {
@@ -259,6 +305,8 @@ static int migrate(struct store *st)
 		free(sql);
 		if (rc == 0 && v + 1 == SCHEMA_PROPSETS)
 			rc = migrate_propsets(st);
+		if (rc == 0 && v + 1 == SCHEMA_RESULTSETS && (rc = store_results_migrate(st)) == 0)
+			rc = store_rules_migrate(st);
 		if (rc < 0) {
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return rc;
@@ -461,9 +509,13 @@ void store_close(struct store *st)
 		return;
 	/* Properties still held are written unless a transaction is open:
 	 * closing rolls that back. */
+	if (st->db && st->rpend.obj && sqlite3_get_autocommit(st->db))
+		store_results_flush(st);
 	if (st->db && st->pend.obj && sqlite3_get_autocommit(st->db))
 		store_props_flush(st);
+	store_results_release(st);
 	store_props_release(st);
+	store_clusters_release(st);
 	for (unsigned i = 0; i < st->ncache; i++)
 		sqlite3_finalize(st->cache[i].s);
 	if (st->db)
@@ -480,27 +532,36 @@ const char *store_path(const struct store *st)
 	return st->path;
 }
 
+/* What is held (properties, results) is stored before a transaction
+ * starts or ends. */
+static int flush_held(struct store *st)
+{
+	int rc = store_results_flush(st);
+	return rc < 0 ? rc : store_props_flush(st);
+}
+
 int store_begin(struct store *st)
 {
-	int rc = store_props_flush(st);
+	int rc = flush_held(st);
 	return rc < 0 ? rc : store_exec(st, "BEGIN IMMEDIATE", "write");
 }
 
 int store_savepoint(struct store *st)
 {
-	int rc = store_props_flush(st);
+	int rc = flush_held(st);
 	return rc < 0 ? rc : store_exec(st, "SAVEPOINT harden_sp", "write");
 }
 
 int store_rollback_savepoint(struct store *st)
 {
+	store_results_discard(st);
 	store_props_discard(st);
 	return store_exec(st, "ROLLBACK TO harden_sp", "write");
 }
 
 int store_commit(struct store *st)
 {
-	int rc = store_props_flush(st);
+	int rc = flush_held(st);
 	if (rc < 0) {
 		store_rollback(st);
 		return rc;
@@ -512,6 +573,7 @@ int store_commit(struct store *st)
 
 void store_rollback(struct store *st)
 {
+	store_results_discard(st);
 	store_props_discard(st);
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -11,7 +11,7 @@
 #include "util/util.h"
 #include "vocab.h"
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Errors (util/error.h), with the message in err_get(): every function
  * returning int returns 0 on success, HERR_STORE when the twin cannot be
@@ -405,6 +405,17 @@ int store_rule_counts(struct store *st, long long eval, store_rule_count_fn fn, 
 typedef int (*store_rule_fn)(void *ctx, const char *rule_id, const char *title, enum severity sev,
 			     const char *object_type, const char *details_json);
 int store_eval_rules(struct store *st, long long eval, store_rule_fn fn, void *ctx);
+/* Whether the filter can be counted through the result sets (its search
+ * term, if any, has no space): then the two below apply. */
+bool store_browse_by_sets(const struct browse_filter *flt);
+/* store_rule_counts of the snapshot's latest evaluations under the
+ * filter, by evaluation (id order), then rule. */
+typedef void (*store_eval_count_fn)(void *ctx, long long eval, const char *rule_id, enum rstatus status,
+				    long long n);
+int store_browse_rule_counts(struct store *st, const struct browse_filter *flt, store_eval_count_fn fn, void *ctx);
+/* store_browse sorted by object (flt->sort is not read). */
+int store_browse_by_object(struct store *st, const struct browse_filter *flt, long long offset, long long limit,
+			   browse_fn fn, void *ctx);
 
 /* A property of an object of a snapshot, by type and moref: 0, or 1 when
  * the object has no such property. */

@@ -27,6 +27,15 @@ struct store_pending {
 	bool busy;		/* flushing or loading: statements do not flush */
 };
 
+/* The object whose results are being written (resultset.c): they are
+ * stored as a set when the object changes or the next statement runs. */
+struct store_rpending {
+	long long eval, obj;	/* obj 0: none */
+	long long before;	/* the last set stored before the evaluation */
+	struct store_list rows;
+	bool busy;		/* flushing: statements do not flush */
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;	/* as given, for messages */
@@ -38,6 +47,11 @@ struct store {
 	} cache[STORE_CACHE];
 	unsigned ncache;
 	struct store_pending pend;
+	struct store_rpending rpend;
+	struct {
+		long long snap;
+		char *cluster, *ids;	/* browse.c: the cluster's objects, resolved */
+	} clu;
 };
 
 /* The stored words (status.h) as numbered parameters: the query helper
@@ -102,6 +116,10 @@ struct store_counts {
 };
 int store_count_row(void *ctx, sqlite3_stmt *s);
 
+/* Whether the twin has a table (not a view) of that name: 1, 0, or an
+ * error as above (migrations that turn a table into a view). */
+int store_is_table(struct store *st, const char *name);
+
 /* Reads the row's columns 0, 1, ... into the pointers fmt lists:
  *   i  long long *        d  double *          b  bool *
  *   s  char ** (a copy, NULL for NULL)
@@ -113,6 +131,27 @@ char *store_col_dup(sqlite3_stmt *s, int i);
 /* A new zeroed element of size bytes at the end of l. */
 void *store_list_add(struct store_list *l, size_t size);
 
+/* Content-addressed sets (cset.c).  store_cset_sort sorts the size-byte
+ * elements of l by cmp and keeps the last of each run whose keys are the
+ * same (same_key), dropping the others (drop frees what they hold). */
+void store_cset_sort(struct store_list *l, size_t size, int (*cmp)(const void *, const void *),
+		     bool (*same_key)(const void *, const void *), void (*drop)(void *));
+/* FNV-1a of s (NULL as ""), ended by a byte no text holds. */
+unsigned long long store_hash_add(unsigned long long h, const char *s);
+bool store_same_text(const char *a, const char *b);
+/* The n rows (size bytes each) a stored set must hold, in the order the
+ * set's rows are read; same tells whether a row read is the next one. */
+struct store_cset {
+	const void *rows;
+	size_t size;
+	unsigned n, i;
+	bool (*same)(const void *row, sqlite3_stmt *s);
+};
+/* The set among those by_hash (?1: hash) names whose rows (rows_sql, ?1:
+ * the set) are c's, in *set; 0 there when none is. */
+int store_cset_find(struct store *st, const char *by_hash, const char *rows_sql, long long hash,
+		    struct store_cset *c, long long *set);
+
 /* Property sets (propset.c).  store_object_add holds the new object;
  * every statement of the query helper, a commit and a savepoint first
  * store what is held (flush); a rollback drops it (discard). */
@@ -122,6 +161,29 @@ void store_props_discard(struct store *st);
 void store_props_release(struct store *st);
 /* Removes the sets no object points to (after deleting snapshots). */
 int store_propsets_prune(struct store *st);
+/* Forgets the cluster browse.c resolved last. */
+void store_clusters_release(struct store *st);
+/* Result sets (resultset.c).  store_finding holds an object's results;
+ * a change of object, every statement of the query helper, a commit and
+ * a savepoint store them (flush); a rollback drops them (discard). */
+int store_results_flush(struct store *st);
+void store_results_discard(struct store *st);
+void store_results_release(struct store *st);
+/* Removes the sets no evaluation points to (after deleting snapshots). */
+int store_resultsets_prune(struct store *st);
+/* Migration 10: moves an older twin's finding table into sets, and its
+ * rules' details into rule_details. */
+int store_results_migrate(struct store *st);
+int store_rules_migrate(struct store *st);
+/* Removes the rules' details no evaluation points to. */
+int store_rule_details_prune(struct store *st);
+/* The finding view: the old table's columns over the sets. */
+#define STORE_FINDING_VIEW                                                                                          \
+	"CREATE VIEW finding(evaluation_id, rule_id, object_id, status, property, observed, expected, waiver_id) AS " \
+	"SELECT eo.evaluation_id, r.rule_id, eo.object_id, r.status, r.property, r.observed, r.expected, "         \
+	"fw.waiver_id FROM eval_object eo JOIN result r ON r.set_id = eo.set_id "                                  \
+	"LEFT JOIN finding_waiver fw ON fw.evaluation_id = eo.evaluation_id AND fw.object_id = eo.object_id "      \
+	"AND fw.rule_id = r.rule_id"
 /* The SQL of migration v (from version v to v + 1), NULL past the last:
  * for tests that build an older twin as older code did. */
 const char *store_migration_sql(int v);

@@ -2,10 +2,12 @@
  * The sorts by severity, rule and status order results first by their
  * rule (its severity, id and baseline, and for the status sort the
  * status), and the evaluations' counts by rule and status are kept
- * (cache.c); so the rows before the page are counted from those, and only
- * the rules the page reaches are read, each through the (evaluation, rule,
- * status) index with the filter narrowed to it.  The rows and their order
- * are those of one statement over everything. */
+ * (cache.c), or counted through the result sets when the filter keeps
+ * some objects or searches; so the rows before the page are counted from
+ * those, and only the rules the page reaches are read, each with the
+ * filter narrowed to it.  The sort by object counts each object's rows
+ * and reads only the objects the page reaches (store_browse_by_object).
+ * The rows and their order are those of one statement over everything. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,20 +145,62 @@ static void rules_release(struct plan *x)
 	x->nrules = 0;
 }
 
+/* Whether the filter keeps only some objects (or rows by their texts):
+ * then the kept counts do not apply, and the rule counts are the filter's. */
+static bool objects_filtered(const struct browse_filter *flt)
+{
+	return flt->object || flt->moref || flt->cluster || flt->search;
+}
+
+/* The filter's counts of every evaluation, read in one statement and
+ * given to the plan one evaluation at a time. */
+struct count_row {
+	long long eval, n;
+	char *rule_id;
+	enum rstatus status;
+};
+
+struct count_list {
+	struct count_row *v;
+	size_t n, cap;
+};
+
+static void count_keep(void *ctx, long long eval, const char *rule_id, enum rstatus status, long long n)
+{
+	struct count_list *l = ctx;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = (struct count_row){ eval, n, xstrdup(rule_id), status };
+}
+
+static int counts_replay(const struct count_list *l, long long eval, struct plan *x)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].eval == eval)
+			add_unit(x, l->v[i].rule_id, l->v[i].status, l->v[i].n);
+	return 0;
+}
+
 static int plan_build(struct plan *x, struct web_req *r, const struct evaluation_info *ev, unsigned nev)
 {
-	int rc = 0;
+	struct count_list c = { 0 };
+	int rc = objects_filtered(x->flt) ? store_browse_rule_counts(r->st, x->flt, count_keep, &c) : 0;
 	for (unsigned i = 0; i < nev && rc >= 0; i++) {
 		if (x->flt->baseline && strcmp(x->flt->baseline, ev[i].baseline_id))
 			continue;
 		x->baseline_id = ev[i].baseline_id;
 		if ((rc = store_eval_rules(r->st, ev[i].id, keep_rule, x)) >= 0) {
 			qsort(x->rules, x->nrules, sizeof(*x->rules), rule_sev_cmp);
-			rc = web_rule_counts(r, &ev[i], add_unit, x);
+			rc = objects_filtered(x->flt) ? counts_replay(&c, ev[i].id, x) : web_rule_counts(r, &ev[i], add_unit, x);
 		}
 		rules_release(x);
 	}
 	free(x->rules);
+	for (size_t i = 0; i < c.n; i++)
+		free(c.v[i].rule_id);
+	free(c.v);
 	enum browse_sort sort = x->flt->sort;
 	if (x->n)
 		qsort_r(x->v, x->n, sizeof(*x->v), unit_cmp, &sort);
@@ -166,8 +210,10 @@ static int plan_build(struct plan *x, struct web_req *r, const struct evaluation
 int web_browse(struct web_req *r, const struct browse_filter *flt, const struct evaluation_info *ev, unsigned nev,
 	       long long off, long long limit, browse_fn fn, void *ctx)
 {
-	if (flt->object || flt->moref || flt->cluster || flt->search || flt->sort == BROWSE_OBJECT ||
-	    (unsigned)flt->sort >= BROWSE_SORT_COUNT)
+	bool sets = store_browse_by_sets(flt);
+	if (sets && flt->sort == BROWSE_OBJECT)
+		return store_browse_by_object(r->st, flt, off, limit, fn, ctx);
+	if (!sets || flt->sort == BROWSE_OBJECT || (unsigned)flt->sort >= BROWSE_SORT_COUNT)
 		return store_browse(r->st, flt, off, limit, fn, ctx);
 	struct plan x = { .flt = flt };
 	int rc = plan_build(&x, r, ev, nev);

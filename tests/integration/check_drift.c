@@ -66,6 +66,17 @@ static char *drift_lines(const char *const *args, int want)
 	return lines;
 }
 
+/* A disconnected floppy drive added to a VM. */
+static void add_floppy(struct vc *v, const char *vm)
+{
+	lab_soap_task(v, "<ReconfigVM_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">%s</_this><spec>"
+			 "<deviceChange><operation>add</operation><device xsi:type=\"VirtualFloppy\"><key>-1</key>"
+			 "<backing xsi:type=\"VirtualFloppyRemoteDeviceBackingInfo\"><deviceName></deviceName></backing>"
+			 "<connectable><startConnected>false</startConnected><allowGuestControl>false</allowGuestControl>"
+			 "<connected>false</connected></connectable></device></deviceChange>"
+			 "</spec></ReconfigVM_Task>", vm);
+}
+
 static void change_labs(const char *ntpd_call)
 {
 	struct vc *v = lab_session(&lab);
@@ -79,12 +90,7 @@ static void change_labs(const char *ntpd_call)
 			    "<changedValue><key>UserVars.DcuiTimeOut</key><value xsi:type=\"xsd:long\">3600</value>"
 			    "</changedValue></UpdateOptions>", opt);
 		char *vm = lab_moref(v, "VirtualMachine", "DC0_C0_H0_VM0");
-		lab_soap_task(v, "<ReconfigVM_Task xmlns=\"urn:vim25\"><_this type=\"VirtualMachine\">%s</_this><spec>"
-				 "<deviceChange><operation>add</operation><device xsi:type=\"VirtualFloppy\"><key>-1</key>"
-				 "<backing xsi:type=\"VirtualFloppyRemoteDeviceBackingInfo\"><deviceName></deviceName></backing>"
-				 "<connectable><startConnected>false</startConnected><allowGuestControl>false</allowGuestControl>"
-				 "<connected>false</connected></connectable></device></deviceChange>"
-				 "</spec></ReconfigVM_Task>", vm);
+		add_floppy(v, vm);
 		free(vm);
 		nsx_patch(&lab, LEGACY, "{\"source_groups\": [\"/infra/domains/default/groups/mgmt-hosts\"]}");
 	}
@@ -131,6 +137,50 @@ START_TEST(test_failed_scans_never_drift)
 	got = drift_lines(bad, EXIT_COLLECT);
 	ck_assert_msg(strstr(got, "is failed"), "%s", got);
 	free(got);
+}
+END_TEST
+
+/* Results are stored once: a scan of an unchanged estate adds no result
+ * set, and one VM changed adds only sets that VM's results point to. */
+static long long twin_count(const char *sql, long long id)
+{
+	char *t = lab_sql_text(&lab, sql, id);
+	long long n = t ? atoll(t) : -1;
+	free(t);
+	return n;
+}
+
+#define SETS "SELECT count(*) FROM resultset"
+#define NEW_SETS_OF "SELECT count(DISTINCT x.set_id) FROM eval_object x JOIN evaluation e ON e.id = x.evaluation_id " \
+	"JOIN object o ON o.id = x.object_id WHERE e.snapshot_id = (SELECT max(id) FROM snapshot) AND x.set_id > ?1"
+
+START_TEST(test_results_stored_once)
+{
+	scan();
+	long long sets = twin_count(SETS, 0);
+	ck_assert_int_gt(sets, 0);
+	ck_assert_int_le(sets, twin_count("SELECT count(*) FROM eval_object", 0));
+	scan();
+	ck_assert_int_eq(twin_count(SETS, 0), sets);
+	long long last = twin_count("SELECT max(id) FROM resultset", 0);
+
+	struct vc *v = lab_session(&lab);
+	char *vm = lab_moref(v, "VirtualMachine", "DC0_C0_H0_VM0");
+	add_floppy(v, vm);
+	vc_close(v);
+	long long s3 = scan();
+	long long added = twin_count(SETS, 0) - sets;
+	ck_assert_int_ge(added, 1);
+	/* Every new set is the changed VM's, and each is pointed to. */
+	ck_assert_int_eq(twin_count(NEW_SETS_OF, last), added);
+	char *sql = xasprintf("SELECT count(*) FROM eval_object x JOIN object o ON o.id = x.object_id "
+			      "WHERE x.set_id > %lld AND o.moref <> '%s'", last, vm);
+	ck_assert_int_eq(twin_count(sql, 0), 0);
+	free(sql);
+	/* The report reads the VM's new result through the view. */
+	ck_assert_int_gt(twin_count("SELECT count(*) FROM finding f JOIN evaluation e ON e.id = f.evaluation_id "
+				    "WHERE e.snapshot_id = ?1", s3), 0);
+	free(vm);
 }
 END_TEST
 
@@ -742,6 +792,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, start, stop);
 	tcase_add_test(tc, test_failed_scans_never_drift);
 	tcase_add_test(tc, test_history_across_three_scans);
+	tcase_add_test(tc, test_results_stored_once);
 	tcase_add_test(tc, test_prune_keeps_the_latest_completed);
 	tcase_add_test(tc, test_gates_for_ci);
 	tcase_add_test(tc, test_since_report_on_an_empty_twin);

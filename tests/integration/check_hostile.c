@@ -749,8 +749,10 @@ START_TEST(test_d18_file_size_limit_does_not_kill)
 		dup2(null, 1);
 		dup2(null, 2);
 		signal(SIGXFSZ, SIG_DFL);
-		struct stat sb;
-		rlim_t cap = stat(lab.db, &sb) == 0 ? (rlim_t)sb.st_size : 64 * 1024;
+		/* Below what the second scan writes to the log: a scan of an
+		 * unchanged estate no longer grows the twin by much (its
+		 * properties and results are stored once). */
+		rlim_t cap = 64 * 1024;
 		struct rlimit rl = { cap, cap };
 		setrlimit(RLIMIT_FSIZE, &rl);
 		execl(harden_bin(), "harden", "--db", lab.db, "--config", lab.config, "scan", "-t", "lab", "-b", CIS,

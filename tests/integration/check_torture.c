@@ -90,7 +90,7 @@ static char *dump_upto(long long id)
 		"SELECT r.* FROM eval_rule r JOIN evaluation e ON e.id = r.evaluation_id WHERE e.snapshot_id <= ?"
 		" ORDER BY r.evaluation_id, r.rule_id",
 		"SELECT f.* FROM finding f JOIN evaluation e ON e.id = f.evaluation_id WHERE e.snapshot_id <= ?"
-		" ORDER BY f.id",
+		" ORDER BY f.evaluation_id, f.object_id, f.rule_id",
 	};
 	sqlite3 *h = db_open();
 	struct buf b = BUF_INIT;

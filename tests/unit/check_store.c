@@ -207,6 +207,65 @@ START_TEST(test_evaluation_findings_and_counts)
 }
 END_TEST
 
+static long long twin_int(struct store *st, const char *sql)
+{
+	long long n = -1;
+	ck_assert_int_eq(store_query_int(st, sql, &n, ""), 0);
+	return n;
+}
+
+static int collect_result(void *ctx, const struct finding_row *f)
+{
+	buf_printf(ctx, "%s %s %s %s|", f->moref, f->rule_id, rstatus_name(f->status), f->observed ? f->observed : "-");
+	return 0;
+}
+
+/* Results are held per object and stored as sets: equal objects share
+ * one, an object given results in two runs keeps both, the counts come
+ * from the sets, and a rollback leaves nothing. */
+START_TEST(test_result_sets)
+{
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	long long snap = completed_snapshot(st, "lab"), ev, h2, h3;
+	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan", NULL };
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_object_add(st, snap, "host", "host-2", "esx-02", &h2), 0);
+	ck_assert_int_eq(store_object_add(st, snap, "host", "host-3", "esx-03", &h3), 0);
+	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, "r1", "Rule 1", SEV_HIGH, "host", "{\"rationale\": \"why\"}"), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, "r2", "Rule 2", SEV_LOW, "host", "{\"rationale\": \"why\"}"), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", 1, RS_FAIL, "p", "a", "b", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r2", 1, RS_PASS, "q", NULL, "b", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r2", h2, RS_PASS, "q", NULL, "b", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", h2, RS_FAIL, "p", "a", "b", 0), 0);
+	/* host-3: r1 now, r2 after another object's results. */
+	ck_assert_int_eq(store_finding(st, ev, "r1", h3, RS_PASS, "p", "b", "b", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", 1, RS_FAIL, "p", "a", "b", 0), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r2", h3, RS_UNKNOWN, "q", NULL, "b", 0), 0);
+	ck_assert_int_eq(store_evaluation_end(st, ev, 1.0), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM resultset"), 2);
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM rule_details"), 1);
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM finding"), 6);
+	ck_assert_int_eq(twin_int(st, "SELECT n_fail * 10 + n_pass FROM resultset WHERE id = "
+				      "(SELECT set_id FROM eval_object WHERE object_id = 1)"), 11);
+	struct buf b = BUF_INIT;
+	ck_assert_int_eq(store_findings_each(st, ev, collect_result, &b), 0);
+	ck_assert_str_eq(b.data, "host-1 r1 fail a|host-2 r1 fail a|host-3 r1 pass b|"
+				 "host-1 r2 pass -|host-2 r2 pass -|host-3 r2 unknown -|");
+	buf_release(&b);
+	/* Rolled back, the held results go too. */
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
+	ck_assert_int_eq(store_finding(st, ev, "r1", 1, RS_NA, NULL, NULL, NULL, 0), 0);
+	store_rollback(st);
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM eval_object"), 3);
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM resultset"), 2);
+	store_close(st);
+}
+END_TEST
+
 static int count_findings(void *ctx, const struct finding_row *f)
 {
 	ck_assert_int_eq(f->status, RS_FAIL);
@@ -214,6 +273,21 @@ static int count_findings(void *ctx, const struct finding_row *f)
 	(*(int *)ctx)++;
 	return 0;
 }
+
+/* Results back in a finding table and rules' details in eval_rule, as
+ * twins before version 10 held them. */
+#define RESULTS_AS_TABLE                                                                                            \
+	"CREATE TABLE finding_t(id INTEGER PRIMARY KEY, evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) "   \
+	"ON DELETE CASCADE, rule_id TEXT NOT NULL, object_id INTEGER NOT NULL REFERENCES object(id) "                \
+	"ON DELETE CASCADE, status TEXT NOT NULL, property TEXT, observed TEXT, expected TEXT, waiver_id INTEGER);" \
+	"INSERT INTO finding_t(evaluation_id, rule_id, object_id, status, property, observed, expected, waiver_id) " \
+	"SELECT * FROM finding; DROP VIEW finding; DROP TABLE finding_waiver; DROP TABLE eval_object; "             \
+	"DROP TABLE result; DROP TABLE resultset; ALTER TABLE finding_t RENAME TO finding;"                         \
+	"CREATE TABLE eval_rule_t(evaluation_id INTEGER NOT NULL REFERENCES evaluation(id) ON DELETE CASCADE, "    \
+	"rule_id TEXT NOT NULL, title TEXT NOT NULL, severity TEXT NOT NULL, object_type TEXT NOT NULL, "            \
+	"details TEXT, PRIMARY KEY (evaluation_id, rule_id)) WITHOUT ROWID; "                                         \
+	"INSERT INTO eval_rule_t SELECT * FROM eval_rule; DROP VIEW eval_rule; DROP TABLE evaluated_rule; "          \
+	"DROP TABLE rule_details; ALTER TABLE eval_rule_t RENAME TO eval_rule;"
 
 START_TEST(test_migration_from_v1_keeps_data)
 {
@@ -230,7 +304,7 @@ START_TEST(test_migration_from_v1_keeps_data)
 	store_close(st);
 	sqlite3 *raw;
 	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE suggestion_review; DROP TABLE remediation; DROP TABLE suggestion; DROP TABLE drift_event; DROP TABLE drift_pair; DROP TABLE snapshot_part; DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
+	ck_assert_int_eq(sqlite3_exec(raw, RESULTS_AS_TABLE "DROP TABLE suggestion_review; DROP TABLE remediation; DROP TABLE suggestion; DROP TABLE drift_event; DROP TABLE drift_pair; DROP TABLE snapshot_part; DROP TABLE waiver; ALTER TABLE finding DROP COLUMN waiver_id; "
 				      "ALTER TABLE evaluation DROP COLUMN params; "
 				      "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
@@ -389,6 +463,49 @@ static long long snapshot_with_finding(struct store *st, enum rstatus status)
 	return snap;
 }
 
+/* A scan of "lab" whose one result is rule's on host-1, the rule's
+ * details naming its earlier ids. */
+static long long scan_result(struct store *st, const char *rule, const char *details, enum rstatus status)
+{
+	long long snap = completed_snapshot(st, "lab"), ev, obj = 0;
+	struct eval_meta m = { "cis", "CIS", "1", "/x", "scan", NULL };
+	ck_assert_int_eq(store_query_int(st, "SELECT id FROM object WHERE snapshot_id = ?", &obj, "i", snap), 0);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_evaluation_begin(st, snap, &m, &ev), 0);
+	ck_assert_int_eq(store_eval_rule(st, ev, rule, "Rule", SEV_HIGH, "host", details), 0);
+	ck_assert_int_eq(store_finding(st, ev, rule, obj, status, "ntp.servers", "[]", "x", 0), 0);
+	ck_assert_int_eq(store_evaluation_end(st, ev, 1.0), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	return snap;
+}
+
+/* Posture drift pairs objects and compares only those whose result set
+ * changed, under the rule's id or an earlier one (alias). */
+START_TEST(test_posture_drift_through_sets)
+{
+	struct store *st;
+	ck_assert_int_eq(store_open(&st, db, false), 0);
+	static const char renamed[] = "{\"aliases\": [\"r-old\"]}";
+	long long s1 = scan_result(st, "r-old", "{}", RS_FAIL);
+	long long s2 = scan_result(st, "r-new", renamed, RS_PASS);
+	long long s3 = scan_result(st, "r-new", renamed, RS_PASS);
+	long long s4 = scan_result(st, "r-new", renamed, RS_FAIL);
+	long long n[DK_COUNT];
+	ck_assert_int_eq(drift_compute(st, s1, s2, n), 0);
+	ck_assert_int_eq(n[DK_FIXED], 1);
+	ck_assert_int_eq(drift_compute(st, s2, s3, n), 0);
+	for (int k = 0; k < DK_COUNT; k++)
+		ck_assert_int_eq(n[k], 0);
+	ck_assert_int_eq(drift_compute(st, s3, s4, n), 0);
+	ck_assert_int_eq(n[DK_REGRESSED], 1);
+	ck_assert_int_eq(n[DK_FIXED], 0);
+	/* Scans 2 and 3 share their set; each details text is stored once. */
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM resultset"), 3);
+	ck_assert_int_eq(twin_int(st, "SELECT count(*) FROM rule_details"), 2);
+	store_close(st);
+}
+END_TEST
+
 struct plan_row_copy {
 	int n, revision, review_revision;
 	bool reviewed;
@@ -421,7 +538,7 @@ START_TEST(test_migration_from_v4_then_remediations)
 	store_close(st);
 	sqlite3 *raw;
 	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE suggestion_review; DROP TABLE remediation; DROP TABLE suggestion; ALTER TABLE evaluation DROP COLUMN params; "
+	ck_assert_int_eq(sqlite3_exec(raw, RESULTS_AS_TABLE "DROP TABLE suggestion_review; DROP TABLE remediation; DROP TABLE suggestion; ALTER TABLE evaluation DROP COLUMN params; "
 				      "PRAGMA user_version = 4;",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(raw);
@@ -660,7 +777,8 @@ static char *dump_twin(void)
 		"SELECT * FROM evaluation ORDER BY id",
 		"SELECT * FROM eval_rule ORDER BY evaluation_id, rule_id",
 		"SELECT * FROM waiver ORDER BY id",
-		"SELECT * FROM finding ORDER BY id",
+		"SELECT evaluation_id, rule_id, object_id, status, property, observed, expected, waiver_id FROM finding "
+		"ORDER BY evaluation_id, object_id, rule_id",
 		"SELECT * FROM drift_pair ORDER BY from_snapshot, to_snapshot",
 		"SELECT * FROM drift_event ORDER BY id",
 	};
@@ -776,6 +894,14 @@ START_TEST(test_migration_from_v6_keeps_everything)
 	/* Each set is stored once: host-1 of scans 1 and 2 share theirs, vm-1
 	 * its in all three. */
 	assert_sets(st, 4, "vm-1");
+	/* The three results differ, each a set; the waiver stays linked to
+	 * the second evaluation's. */
+	long long rsets = 0, links = 0;
+	ck_assert_int_eq(store_query_int(st, "SELECT count(*) FROM resultset", &rsets, ""), 0);
+	ck_assert_int_eq(rsets, 3);
+	ck_assert_int_eq(store_query_int(st, "SELECT count(*) FROM finding_waiver WHERE evaluation_id = 2 "
+					     "AND object_id = 3 AND waiver_id = 1", &links, ""), 0);
+	ck_assert_int_eq(links, 1);
 	/* Drift computed again over the sets finds what harden 6 found. */
 	long long n[DK_COUNT];
 	ck_assert_int_eq(drift_compute(st, 2, 3, n), 0);
@@ -869,6 +995,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_scan_lock_and_interrupted_scans);
 	tcase_add_test(tc, test_schema_version_and_foreign_files);
 	tcase_add_test(tc, test_evaluation_findings_and_counts);
+	tcase_add_test(tc, test_result_sets);
+	tcase_add_test(tc, test_posture_drift_through_sets);
 	tcase_add_test(tc, test_migration_from_v1_keeps_data);
 	tcase_add_test(tc, test_foreign_sqlite_file_is_refused_untouched);
 	tcase_add_test(tc, test_twin_files_are_private);
