@@ -51,34 +51,46 @@ int yamlx_error(const char *file, const yaml_node_t *n, const char *fmt, ...)
 
 /* How many nodes the document holds once its aliases are expanded: an
  * alias costs nothing to load but everything to walk, and ten nested
- * aliases of ten make ten billion nodes.  Memoised on the node graph;
- * returns -1 past the depth limit. */
+ * aliases of ten make ten billion nodes.  Memoised on the node graph (0:
+ * not yet seen, IN_WALK: being walked); returns DEEP past the depth limit
+ * and CYCLE for an alias to a node that contains it (libyaml registers an
+ * anchor before its node's children, so "&a [*a]" loads as a cycle).  A
+ * failure returns at once: walking a mapping's value after its key failed
+ * would make a key and a value that both alias their container cost two
+ * to the power of the depth. */
+#define IN_WALK (-1)
+#define DEEP (-2)
+#define CYCLE (-3)
+
 static long long expanded(yaml_document_t *doc, int idx, long long *memo, int depth)
 {
 	if (depth > YAMLX_MAX_DEPTH)
-		return -1;
+		return DEEP;
 	yaml_node_t *n = yaml_document_get_node(doc, idx);
 	if (!n)
 		return 0;
+	if (memo[idx] == IN_WALK)
+		return CYCLE;
 	if (memo[idx])
 		return memo[idx];
+	memo[idx] = IN_WALK;
 	long long total = 1, sub;
 	if (n->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		for (yaml_node_item_t *it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top && total <= YAMLX_MAX_NODES; it++) {
 			if ((sub = expanded(doc, *it, memo, depth + 1)) < 0)
-				return -1;
+				return sub;
 			total += sub;
-			if (total > YAMLX_MAX_NODES)
-				break;
 		}
 	} else if (n->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-			long long k = expanded(doc, p->key, memo, depth + 1), v = expanded(doc, p->value, memo, depth + 1);
-			if (k < 0 || v < 0)
-				return -1;
-			total += k + v;
-			if (total > YAMLX_MAX_NODES)
-				break;
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+		     p < n->data.mapping.pairs.top && total <= YAMLX_MAX_NODES; p++) {
+			if ((sub = expanded(doc, p->key, memo, depth + 1)) < 0)
+				return sub;
+			total += sub;
+			if ((sub = expanded(doc, p->value, memo, depth + 1)) < 0)
+				return sub;
+			total += sub;
 		}
 	}
 	memo[idx] = total;
@@ -94,6 +106,8 @@ static int check_size(yaml_document_t *doc, const char *file)
 	long long *memo = xcalloc(n + 1, sizeof(*memo));
 	long long size = expanded(doc, 1, memo, 0);
 	free(memo);
+	if (size == CYCLE)
+		return yamlx_error(file, NULL, "an alias refers to a node that contains it");
 	if (size < 0)
 		return yamlx_error(file, NULL, "nested more than %d levels deep", YAMLX_MAX_DEPTH);
 	if (size > YAMLX_MAX_NODES)

@@ -620,6 +620,15 @@ START_TEST(test_d06_alias_bomb_refused)
 }
 END_TEST
 
+/* Found by fuzz_waivers: a key and a value that alias their own mapping
+ * took 2^200 steps to refuse. */
+START_TEST(test_d06_alias_cycle_refused)
+{
+	static const char *const args[] = { "baseline", "validate", "tests/data/hostile/alias-cycle.yaml", NULL };
+	run_expect(args, EXIT_USAGE, "alias-cycle.yaml: an alias refers to a node that contains it");
+}
+END_TEST
+
 START_TEST(test_d13_fifo_password_file_refused)
 {
 	char *fifo = xasprintf("%s/vc.pw", lab.dir);
@@ -799,6 +808,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(files, start_clean, stop);
 	tcase_add_test(files, test_d05_userinfo_in_url_refused);
 	tcase_add_test(files, test_d06_alias_bomb_refused);
+	tcase_add_test(files, test_d06_alias_cycle_refused);
 	tcase_add_test(files, test_d13_fifo_password_file_refused);
 	tcase_add_test(files, test_d13_fifo_ca_file_refused);
 	tcase_add_test(files, test_d13_devices_refused_everywhere);
