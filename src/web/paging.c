@@ -210,10 +210,9 @@ static int plan_build(struct plan *x, struct web_req *r, const struct evaluation
 int web_browse(struct web_req *r, const struct browse_filter *flt, const struct evaluation_info *ev, unsigned nev,
 	       long long off, long long limit, browse_fn fn, void *ctx)
 {
-	bool sets = store_browse_by_sets(flt);
-	if (sets && flt->sort == BROWSE_OBJECT)
+	if (flt->sort == BROWSE_OBJECT)
 		return store_browse_by_object(r->st, flt, off, limit, fn, ctx);
-	if (!sets || flt->sort == BROWSE_OBJECT || (unsigned)flt->sort >= BROWSE_SORT_COUNT)
+	if ((unsigned)flt->sort >= BROWSE_SORT_COUNT)
 		return store_browse(r->st, flt, off, limit, fn, ctx);
 	struct plan x = { .flt = flt };
 	int rc = plan_build(&x, r, ev, nev);
