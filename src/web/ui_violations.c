@@ -14,6 +14,12 @@
 
 static const char *const sorts[BROWSE_SORT_COUNT] = { "severity", "rule", "object", "status" };
 
+/* The search box's hints (store_search_words has the syntax). */
+#define SEARCH_PLACEHOLDER "words, or \"a phrase\""
+#define SEARCH_HELP                                                                                                 \
+	"Each word must occur in the rule id, title, object name or moref, property or observed value; "            \
+	"\"words in quotes\" are one phrase."
+
 struct vio {
 	struct web_req *r;
 	struct html_page *p;
@@ -168,7 +174,7 @@ static void filters(struct html_page *p, struct web_req *r, const struct evaluat
 	web_input(p, r, "Rule", "rule", "text");
 	web_input(p, r, "Object", "object", "text");
 	web_input(p, r, "Cluster", "cluster", "text");
-	web_input(p, r, "Search", "q", "search");
+	web_input_hint(p, r, "Search", "q", "search", SEARCH_PLACEHOLDER, SEARCH_HELP);
 	select_box(p, r, "Sort", "sort", sorts, sort_l, ARRAY_SIZE(sorts));
 	select_box(p, r, "Group", "group", grp_v, grp_l, ARRAY_SIZE(grp_v));
 	web_submit(p, r, "Filter");
@@ -227,6 +233,15 @@ int ui_violations(struct web_req *r)
 	flt.object = web_arg(r, "object");
 	flt.cluster = web_arg(r, "cluster");
 	flt.search = web_arg(r, "q");
+	struct strlist words = { 0 };
+	int rc = store_search_words(flt.search, &words);
+	strlist_release(&words);
+	if (rc < 0) {
+		char *m = xasprintf("q: %s", err_get());
+		web_plain(r, 400, m);
+		free(m);
+		return 0;
+	}
 	const char *s = web_arg(r, "severity"), *st = web_arg(r, "status"), *so = web_arg(r, "sort");
 	const char *g = web_arg(r, "group"), *fmt = web_arg(r, "format");
 	enum severity sev;
@@ -249,7 +264,6 @@ int ui_violations(struct web_req *r)
 		per = PER_PAGE_DEFAULT;
 	if (page < 1)
 		page = 1;
-	int rc = 0;
 	struct evaluation_info *ev = NULL;
 	unsigned nev = 0;
 	if (r->si.id && ((rc = store_latest_evaluations(r->st, r->si.id, &ev, &nev)) < 0 ||

@@ -100,6 +100,10 @@ const char *web_severity_label(const struct web_req *r, enum severity s);
 void web_form_open(struct html_page *p, const char *cls, const char *action);
 void web_label_open(struct html_page *p, const struct web_req *r, const char *label);
 void web_input(struct html_page *p, const struct web_req *r, const char *label, const char *name, const char *type);
+/* web_input with a placeholder and a help text (its title), each
+ * translated; either may be NULL. */
+void web_input_hint(struct html_page *p, const struct web_req *r, const char *label, const char *name,
+		    const char *type, const char *placeholder, const char *help);
 void web_submit(struct html_page *p, const struct web_req *r, const char *label);
 /* <input type=hidden>, when value is not NULL. */
 void web_hidden(struct html_page *p, const char *name, const char *value);
