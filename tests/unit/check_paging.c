@@ -97,16 +97,22 @@ static void same_pages(struct web_req *r, const struct browse_filter *flt, const
 	long long n = -1;
 	ck_assert_int_eq(store_browse_count(r->st, flt, &n), 0);
 	ck_assert_int_eq(n, (long long)all.v.n);
+	/* The counts a page reads once, for its total then its rows. */
+	struct web_counts *wc;
+	ck_assert_int_eq(web_counts_read(r, flt, &wc, &n), 0);
+	ck_assert_int_eq(n, (long long)all.v.n);
 	static const long long pers[] = { 1, 3, 7, 50 };
 	for (size_t p = 0; p < ARRAY_SIZE(pers); p++) {
 		struct rows got = { 0 };
 		for (long long off = 0; off < (long long)all.v.n + pers[p]; off += pers[p])
-			ck_assert_int_eq(web_browse(r, flt, ev, nev, off, pers[p], keep, &got), 0);
+			ck_assert_int_eq(web_browse_counted(r, flt, p % 2 ? wc : NULL, ev, nev, off, pers[p], keep, &got),
+					 0);
 		ck_assert_uint_eq(got.v.n, all.v.n);
 		for (size_t i = 0; i < all.v.n; i++)
 			ck_assert_str_eq(got.v.v[i], all.v.v[i]);
 		strlist_release(&got.v);
 	}
+	web_counts_free(wc);
 	strlist_release(&all.v);
 }
 
