@@ -217,7 +217,9 @@ bench_web() {
 	done
 	for p in "" "framework?baseline=dengbao-2.0-level3-vmware" "violations" "violations?status=all" \
 		"violations?status=all&page=500" "violations?severity=high&status=fail&baseline=pci-dss-4.0-vmware" \
-		"violations?q=VM1&status=all" "violations?q=pci-dss&status=all" "violations?cluster=DC0_C0&status=all" \
+		"violations?q=VM1&status=all" "violations?q=pci-dss&status=all" \
+		"violations?q=disk+wiping+VM1&status=all" "violations?q=%22console+disconnects%22+C0_H1&status=all" \
+		"violations?q=disk+VM1&status=all&sort=object" "violations?cluster=DC0_C0&status=all" \
 		"violations?status=all&sort=object" "violations?status=all&group=object" \
 		"violations?status=all&group=object&page=500" \
 		"violations?format=csv&status=all&per=500" "finding?baseline=cis-vmware-esxi-8.0-subset&rule=cis-esxi-1.1&moref=host-23" \

@@ -31,6 +31,13 @@
 	"AND hc.value = ?2)"
 #define IN_CLUSTER "SELECT value FROM json_each(?10)"
 
+/* The words of the search ?9 that an object's texts (name, moref) miss,
+ * and those a result's texts (rule id, title, property, observed) miss,
+ * as bit masks (search.c).  A row matches when no word is missed by
+ * both. */
+#define OBJECT_MISSES(o) "harden_unmatched(?9, " o ".name, " o ".moref)"
+#define RESULT_MISSES(r, title) "harden_unmatched(?9, " r ".rule_id, " title ", " r ".property, " r ".observed)"
+
 /* ?1 snapshot, ?2 baseline, ?3 rule, ?4 object name or moref, ?5 moref,
  * ?6 severity, ?7 status, ?8 open results only, ?9 search, ?10 cluster.
  * The rule is a range (from '' to any blob when absent), so that the
@@ -41,8 +48,7 @@
 	"AND (?4 IS NULL OR o.name = ?4 OR o.moref = ?4) AND (?5 IS NULL OR o.moref = ?5) "                         \
 	"AND (?6 IS NULL OR r.severity = ?6) AND (?7 IS NULL OR f.status = ?7) "                                    \
 	"AND (?8 = 0 OR f.status IN (" SQLW(W_RS_FAIL) ", " SQLW(W_RS_UNKNOWN) ", " SQLW(W_RS_WAIVED) ")) "         \
-	"AND (?9 IS NULL OR instr(lower(f.rule_id || ' ' || r.title || ' ' || o.name || ' ' || o.moref || ' ' || "  \
-	"coalesce(f.property, '') || ' ' || coalesce(f.observed, '')), lower(?9)) > 0) "
+	"AND (?9 IS NULL OR harden_unmatched(?9, f.rule_id, r.title, o.name, o.moref, f.property, f.observed) = 0) "
 
 /* Walking the snapshot's evaluations, their results, then each result's
  * object: for filters by rule, severity, status, baseline and search. */
@@ -121,11 +127,18 @@ static int browse_row(void *ctx, sqlite3_stmt *s)
 	return x->fn(x->ctx, &b);
 }
 
-#define FILTER_ARGS(flt, cl)                                                                                        \
+/* The arguments of a filter that are not its own fields: the ids of its
+ * cluster's objects, and its search when it has words. */
+struct fargs {
+	const char *cl;
+	const char *q;
+};
+
+#define FILTER_ARGS(flt, a)                                                                                         \
 	(flt)->snapshot, (flt)->baseline, (flt)->rule, (flt)->object, (flt)->moref,                                 \
 		(flt)->severity >= 0 ? severity_name((enum severity)(flt)->severity) : NULL,                        \
 		(flt)->status >= 0 ? rstatus_name((enum rstatus)(flt)->status) : NULL, (flt)->status == -2,         \
-		(flt)->search && *(flt)->search ? (flt)->search : NULL, (cl)
+		(a).q, (a).cl
 
 static int text_row(void *ctx, sqlite3_stmt *s)
 {
@@ -159,15 +172,28 @@ static int cluster_ids(struct store *st, const struct browse_filter *flt, const 
 	return 0;
 }
 
+static int fargs_get(struct store *st, const struct browse_filter *flt, struct fargs *a)
+{
+	struct strlist w = { 0 };
+	int rc = cluster_ids(st, flt, &a->cl);
+	if (rc == 0)
+		rc = store_search_words(flt->search, &w);
+	a->q = w.n ? flt->search : NULL;
+	strlist_release(&w);
+	return rc;
+}
+
 int store_browse(struct store *st, const struct browse_filter *flt, long long offset, long long limit, browse_fn fn,
 		 void *ctx)
 {
 	struct browse_ctx x = { fn, ctx };
 	unsigned sort = (unsigned)flt->sort < BROWSE_SORT_COUNT ? flt->sort : BROWSE_SEVERITY;
-	const char *cl;
-	int rc = cluster_ids(st, flt, &cl);
-	return rc < 0 ? rc : store_query(st, "read", browse_sql[by_objects(flt)][sort], browse_row, &x, "ittttttbttii",
-					 FILTER_ARGS(flt, cl), limit, offset);
+	struct fargs a = { 0 };
+	int rc = fargs_get(st, flt, &a);
+	if (rc == 0)
+		rc = store_query(st, "read", browse_sql[by_objects(flt)][sort], browse_row, &x, "ittttttbttii",
+				 FILTER_ARGS(flt, a), limit, offset);
+	return rc;
 }
 
 struct rule_count_ctx {
@@ -198,40 +224,30 @@ int store_rule_counts(struct store *st, long long eval, store_rule_count_fn fn, 
 
 /* Counting through the result sets.  An evaluation's objects that share
  * a set share its results, so the rule, severity and status filters and
- * the search on the result's own texts (rule id, title, property,
- * observed) are applied once per distinct set (hit), and the objects are
- * counted per set (og).  The search matches the text of a row joined by
- * spaces; a term without a space matches it exactly when it matches one
- * of the texts, so a row matches when its result does (qm) or its object's
- * name or moref does (om).  ?11: one evaluation, or NULL for all. */
+ * the search's words the result's own texts (rule id, title, property,
+ * observed) miss (qm) are taken once per distinct set (hit), and the
+ * objects are counted per set and the words their name and moref miss
+ * (og: om).  A row matches when qm & om is 0.  ?11: one evaluation, or
+ * NULL for all. */
 #define SET_CTES                                                                                                    \
-	"WITH obj AS MATERIALIZED (SELECT o.id, o.name, o.moref, ?9 IS NOT NULL AND "                               \
-	"(instr(lower(o.name), lower(?9)) > 0 OR instr(lower(o.moref), lower(?9)) > 0) AS om FROM object o "        \
+	"WITH obj AS MATERIALIZED (SELECT o.id, o.name, o.moref, " OBJECT_MISSES("o") " AS om FROM object o "       \
 	"WHERE o.snapshot_id = ?1 AND (?4 IS NULL OR o.name = ?4 OR o.moref = ?4) AND (?5 IS NULL OR o.moref = ?5) " \
 	"AND (?10 IS NULL OR o.id IN (" IN_CLUSTER "))), "                                                          \
 	"ev AS MATERIALIZED (SELECT id FROM evaluation WHERE id IN (" LATEST_EVALS ") "                             \
 	"AND (?2 IS NULL OR baseline_id = ?2) AND (?11 IS NULL OR id = ?11)), "                                      \
-	"og AS MATERIALIZED (SELECT x.evaluation_id AS eid, x.set_id AS sid, count(*) AS n, sum(obj.om) AS nom "    \
+	"og AS MATERIALIZED (SELECT x.evaluation_id AS eid, x.set_id AS sid, obj.om AS om, count(*) AS n "         \
 	"FROM ev CROSS JOIN eval_object x ON x.evaluation_id = ev.id JOIN obj ON obj.id = x.object_id "             \
-	"GROUP BY 1, 2), "                                                                                           \
-	"hit AS MATERIALIZED (SELECT og.eid, og.sid, r.rule_id, r.status, ?9 IS NULL "                              \
-	"OR instr(lower(r.rule_id), lower(?9)) > 0 OR instr(lower(er.title), lower(?9)) > 0 "                       \
-	"OR instr(lower(coalesce(r.property, '')), lower(?9)) > 0 "                                                  \
-	"OR instr(lower(coalesce(r.observed, '')), lower(?9)) > 0 AS qm, og.n, og.nom "                             \
-	"FROM og CROSS JOIN result r ON r.set_id = og.sid "                                                          \
-	"JOIN eval_rule er ON er.evaluation_id = og.eid AND er.rule_id = r.rule_id "                                 \
+	"GROUP BY 1, 2, 3), "                                                                                        \
+	"hit AS MATERIALIZED (SELECT s.eid, s.sid, r.rule_id, r.status, " RESULT_MISSES("r", "er.title")            \
+	" AS qm FROM (SELECT DISTINCT eid, sid FROM og) s CROSS JOIN result r ON r.set_id = s.sid "                  \
+	"JOIN eval_rule er ON er.evaluation_id = s.eid AND er.rule_id = r.rule_id "                                  \
 	"WHERE r.rule_id >= coalesce(?3, '') AND r.rule_id <= coalesce(?3, x'') "                                    \
 	"AND (?6 IS NULL OR er.severity = ?6) AND (?7 IS NULL OR r.status = ?7) "                                    \
 	"AND (?8 = 0 OR r.status IN (" SQLW(W_RS_FAIL) ", " SQLW(W_RS_UNKNOWN) ", " SQLW(W_RS_WAIVED) "))) "
 
-bool store_browse_by_sets(const struct browse_filter *flt)
-{
-	return !flt->search || !strchr(flt->search, ' ');
-}
-
 static const char set_rule_counts[] = SET_CTES
-	"SELECT rule_id, status, sum(CASE WHEN qm THEN n ELSE nom END), eid FROM hit GROUP BY eid, 1, 2 "
-	"ORDER BY eid, 1 COLLATE harden_natural";
+	"SELECT h.rule_id, h.status, sum(og.n), h.eid FROM hit h JOIN og ON og.eid = h.eid AND og.sid = h.sid "
+	"WHERE (h.qm & og.om) = 0 GROUP BY h.eid, 1, 2 ORDER BY h.eid, 1 COLLATE harden_natural";
 
 struct eval_count_ctx {
 	store_eval_count_fn fn;
@@ -250,10 +266,12 @@ static int eval_count_row(void *ctx, sqlite3_stmt *s)
 int store_browse_rule_counts(struct store *st, const struct browse_filter *flt, store_eval_count_fn fn, void *ctx)
 {
 	struct eval_count_ctx x = { fn, ctx };
-	const char *cl;
-	int rc = cluster_ids(st, flt, &cl);
-	return rc < 0 ? rc : store_query(st, "read", set_rule_counts, eval_count_row, &x, "ittttttbttz",
-					 FILTER_ARGS(flt, cl), 0LL);
+	struct fargs a = { 0 };
+	int rc = fargs_get(st, flt, &a);
+	if (rc == 0)
+		rc = store_query(st, "read", set_rule_counts, eval_count_row, &x, "ittttttbttz", FILTER_ARGS(flt, a),
+				 0LL);
+	return rc;
 }
 
 static int add_count(void *ctx, sqlite3_stmt *s)
@@ -264,16 +282,12 @@ static int add_count(void *ctx, sqlite3_stmt *s)
 
 int store_browse_count(struct store *st, const struct browse_filter *flt, long long *n)
 {
-	static const char *const sql[2] = { "SELECT count(*) " BROWSE_FROM, "SELECT count(*) " BROWSE_FROM_OBJECTS };
-	const char *cl;
-	int rc = cluster_ids(st, flt, &cl);
+	struct fargs a = { 0 };
+	int rc = fargs_get(st, flt, &a);
 	*n = 0;
-	if (rc < 0)
-		return rc;
-	if (store_browse_by_sets(flt))
-		return store_query(st, "read", set_rule_counts, add_count, n, "ittttttbttz", FILTER_ARGS(flt, cl), 0LL);
-	rc = store_query_int(st, sql[by_objects(flt)], n, "ittttttbtt", FILTER_ARGS(flt, cl));
-	return rc > 0 ? 0 : rc;
+	if (rc == 0)
+		rc = store_query(st, "read", set_rule_counts, add_count, n, "ittttttbttz", FILTER_ARGS(flt, a), 0LL);
+	return rc;
 }
 
 /* The page of the sort by object: the filter's rows counted per object
@@ -316,24 +330,24 @@ int store_browse_by_object(struct store *st, const struct browse_filter *flt, lo
 			   browse_fn fn, void *ctx)
 {
 	static const char counts[] = SET_CTES
-		", hs AS MATERIALIZED (SELECT eid, sid, count(*) AS n, sum(qm) AS nq FROM hit GROUP BY 1, 2) "
-		"SELECT obj.id, obj.name, obj.moref, sum(CASE WHEN obj.om THEN hs.n ELSE hs.nq END) AS k FROM obj "
+		", hs AS MATERIALIZED (SELECT eid, sid, qm, count(*) AS n FROM hit GROUP BY 1, 2, 3) "
+		"SELECT obj.id, obj.name, obj.moref, sum(hs.n) FROM obj "
 		"CROSS JOIN eval_object x ON x.evaluation_id IN (SELECT id FROM ev) AND x.object_id = obj.id "
-		"JOIN hs ON hs.eid = x.evaluation_id AND hs.sid = x.set_id GROUP BY obj.id HAVING k > 0 "
-		"ORDER BY obj.name COLLATE harden_natural, obj.moref";
+		"JOIN hs ON hs.eid = x.evaluation_id AND hs.sid = x.set_id WHERE (hs.qm & obj.om) = 0 "
+		"GROUP BY obj.id ORDER BY obj.name COLLATE harden_natural, obj.moref";
 	static const char rows[] = BROWSE_COLUMNS BROWSE_FROM_OBJECTS
 		"AND o.id IN (SELECT value FROM json_each(?13)) " ORDER_OBJECT;
 	struct obj_walk w = { .off = offset, .limit = limit, .ids = BUF_INIT };
 	buf_putc(&w.ids, '[');
-	const char *cl;
-	int rc = cluster_ids(st, flt, &cl);
+	struct fargs a = { 0 };
+	int rc = fargs_get(st, flt, &a);
 	if (rc == 0 && limit > 0)
-		rc = store_query(st, "read", counts, obj_count_row, &w, "ittttttbttz", FILTER_ARGS(flt, cl), 0LL);
+		rc = store_query(st, "read", counts, obj_count_row, &w, "ittttttbttz", FILTER_ARGS(flt, a), 0LL);
 	rc = rc > 0 ? 0 : rc;
 	buf_putc(&w.ids, ']');
 	if (rc == 0 && w.taking) {
 		struct browse_ctx x = { fn, ctx };
-		rc = store_query(st, "read", rows, browse_row, &x, "ittttttbttiit", FILTER_ARGS(flt, cl), limit, w.skip,
+		rc = store_query(st, "read", rows, browse_row, &x, "ittttttbttiit", FILTER_ARGS(flt, a), limit, w.skip,
 				 w.ids.data);
 	}
 	free(w.name);

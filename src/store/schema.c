@@ -391,7 +391,8 @@ static int configure(struct store *st, bool readonly)
 				    NULL) != SQLITE_OK ||
 	    sqlite3_create_function(st->db, "harden_group", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_group,
 				    NULL, NULL) != SQLITE_OK ||
-	    sqlite3_create_collation(st->db, "harden_natural", SQLITE_UTF8, NULL, sql_natural) != SQLITE_OK)
+	    sqlite3_create_collation(st->db, "harden_natural", SQLITE_UTF8, NULL, sql_natural) != SQLITE_OK ||
+	    store_search_register(st->db) != SQLITE_OK)
 		return store_db_error(st, "configure");
 	if (!readonly) {
 		if (sqlite3_db_readonly(st->db, "main") == 1)

@@ -384,6 +384,14 @@ struct browse_filter {
 	int status;		/* enum rstatus, or -1; -2: fail, unknown and waived */
 	enum browse_sort sort;
 };
+/* The words of a search, lower-cased, added to words: split on white
+ * space; a word that begins with a double quote runs to the next one (or
+ * the end), spaces included; empty words and repeats dropped.  A row
+ * matches when each word occurs in one of its rule id, title, object name,
+ * moref, property and observed value (ASCII case ignored).  HERR_INPUT
+ * when there are more than STORE_SEARCH_WORDS_MAX. */
+#define STORE_SEARCH_WORDS_MAX 32
+int store_search_words(const char *q, struct strlist *words);
 struct browse_row {
 	struct finding_row f;
 	const char *baseline_id;
@@ -405,9 +413,6 @@ int store_rule_counts(struct store *st, long long eval, store_rule_count_fn fn, 
 typedef int (*store_rule_fn)(void *ctx, const char *rule_id, const char *title, enum severity sev,
 			     const char *object_type, const char *details_json);
 int store_eval_rules(struct store *st, long long eval, store_rule_fn fn, void *ctx);
-/* Whether the filter can be counted through the result sets (its search
- * term, if any, has no space): then the two below apply. */
-bool store_browse_by_sets(const struct browse_filter *flt);
 /* store_rule_counts of the snapshot's latest evaluations under the
  * filter, by evaluation (id order), then rule. */
 typedef void (*store_eval_count_fn)(void *ctx, long long eval, const char *rule_id, enum rstatus status,

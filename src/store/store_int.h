@@ -161,6 +161,9 @@ void store_props_discard(struct store *st);
 void store_props_release(struct store *st);
 /* Removes the sets no object points to (after deleting snapshots). */
 int store_propsets_prune(struct store *st);
+/* Registers the SQL function harden_unmatched(q, text, ...) on db
+ * (search.c): an SQLite result code. */
+int store_search_register(sqlite3 *db);
 /* Forgets the cluster browse.c resolved last. */
 void store_clusters_release(struct store *st);
 /* Result sets (resultset.c).  store_finding holds an object's results;

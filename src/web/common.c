@@ -69,6 +69,10 @@ static const char *const zh[][2] = {
 	{ "Waiver", "豁免" },
 	{ "Cluster", "集群" },
 	{ "Search", "搜索" },
+	{ "words, or \"a phrase\"", "词语，或 \"短语\"" },
+	{ "Each word must occur in the rule id, title, object name or moref, property or observed value; "
+	  "\"words in quotes\" are one phrase.",
+	  "每个词须出现在规则编号、标题、对象名称或 moref、属性或观察值之一中；引号内的 \"多个词\" 作为一个短语匹配。" },
 	{ "Sort", "排序" },
 	{ "Group", "分组" },
 	{ "none", "无" },
@@ -398,15 +402,25 @@ void web_label_open(struct html_page *p, const struct web_req *r, const char *la
 	html_text(p, " ");
 }
 
-void web_input(struct html_page *p, const struct web_req *r, const char *label, const char *name, const char *type)
+void web_input_hint(struct html_page *p, const struct web_req *r, const char *label, const char *name,
+		    const char *type, const char *placeholder, const char *help)
 {
 	web_label_open(p, r, label);
 	html_open(p, "input", NULL);
 	html_attr(p, "type", type);
 	html_attr(p, "name", name);
 	html_attr(p, "value", web_arg(r, name) ? web_arg(r, name) : "");
+	if (placeholder)
+		html_attr(p, "placeholder", web_tr(r, placeholder));
+	if (help)
+		html_attr(p, "title", web_tr(r, help));
 	html_close_empty(p);
 	html_close(p);
+}
+
+void web_input(struct html_page *p, const struct web_req *r, const char *label, const char *name, const char *type)
+{
+	web_input_hint(p, r, label, name, type, NULL, NULL);
 }
 
 void web_submit(struct html_page *p, const struct web_req *r, const char *label)

@@ -175,6 +175,39 @@ static void count_keep(void *ctx, long long eval, const char *rule_id, enum rsta
 	l->v[l->n++] = (struct count_row){ eval, n, xstrdup(rule_id), status };
 }
 
+struct web_counts {
+	struct count_list l;
+};
+
+static void count_list_release(struct count_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].rule_id);
+	free(l->v);
+}
+
+void web_counts_free(struct web_counts *c)
+{
+	if (c)
+		count_list_release(&c->l);
+	free(c);
+}
+
+int web_counts_read(struct web_req *r, const struct browse_filter *flt, struct web_counts **out, long long *total)
+{
+	struct web_counts *c = xcalloc(1, sizeof(*c));
+	int rc = store_browse_rule_counts(r->st, flt, count_keep, &c->l);
+	*total = 0;
+	for (size_t i = 0; i < c->l.n && rc >= 0; i++)
+		*total += c->l.v[i].n;
+	if (rc < 0) {
+		web_counts_free(c);
+		c = NULL;
+	}
+	*out = c;
+	return rc;
+}
+
 static int counts_replay(const struct count_list *l, long long eval, struct plan *x)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -183,24 +216,25 @@ static int counts_replay(const struct count_list *l, long long eval, struct plan
 	return 0;
 }
 
-static int plan_build(struct plan *x, struct web_req *r, const struct evaluation_info *ev, unsigned nev)
+static int plan_build(struct plan *x, struct web_req *r, const struct web_counts *pre, const struct evaluation_info *ev,
+		      unsigned nev)
 {
 	struct count_list c = { 0 };
-	int rc = objects_filtered(x->flt) ? store_browse_rule_counts(r->st, x->flt, count_keep, &c) : 0;
+	bool filtered = pre || objects_filtered(x->flt);
+	int rc = filtered && !pre ? store_browse_rule_counts(r->st, x->flt, count_keep, &c) : 0;
 	for (unsigned i = 0; i < nev && rc >= 0; i++) {
 		if (x->flt->baseline && strcmp(x->flt->baseline, ev[i].baseline_id))
 			continue;
 		x->baseline_id = ev[i].baseline_id;
 		if ((rc = store_eval_rules(r->st, ev[i].id, keep_rule, x)) >= 0) {
 			qsort(x->rules, x->nrules, sizeof(*x->rules), rule_sev_cmp);
-			rc = objects_filtered(x->flt) ? counts_replay(&c, ev[i].id, x) : web_rule_counts(r, &ev[i], add_unit, x);
+			rc = filtered ? counts_replay(pre ? &pre->l : &c, ev[i].id, x)
+				      : web_rule_counts(r, &ev[i], add_unit, x);
 		}
 		rules_release(x);
 	}
 	free(x->rules);
-	for (size_t i = 0; i < c.n; i++)
-		free(c.v[i].rule_id);
-	free(c.v);
+	count_list_release(&c);
 	enum browse_sort sort = x->flt->sort;
 	if (x->n)
 		qsort_r(x->v, x->n, sizeof(*x->v), unit_cmp, &sort);
@@ -210,13 +244,19 @@ static int plan_build(struct plan *x, struct web_req *r, const struct evaluation
 int web_browse(struct web_req *r, const struct browse_filter *flt, const struct evaluation_info *ev, unsigned nev,
 	       long long off, long long limit, browse_fn fn, void *ctx)
 {
-	bool sets = store_browse_by_sets(flt);
-	if (sets && flt->sort == BROWSE_OBJECT)
+	return web_browse_counted(r, flt, NULL, ev, nev, off, limit, fn, ctx);
+}
+
+int web_browse_counted(struct web_req *r, const struct browse_filter *flt, const struct web_counts *counts,
+		       const struct evaluation_info *ev, unsigned nev, long long off, long long limit, browse_fn fn,
+		       void *ctx)
+{
+	if (flt->sort == BROWSE_OBJECT)
 		return store_browse_by_object(r->st, flt, off, limit, fn, ctx);
-	if (!sets || flt->sort == BROWSE_OBJECT || (unsigned)flt->sort >= BROWSE_SORT_COUNT)
+	if ((unsigned)flt->sort >= BROWSE_SORT_COUNT)
 		return store_browse(r->st, flt, off, limit, fn, ctx);
 	struct plan x = { .flt = flt };
-	int rc = plan_build(&x, r, ev, nev);
+	int rc = plan_build(&x, r, counts, ev, nev);
 	long long pos = 0;
 	for (size_t i = 0; i < x.n && rc >= 0 && limit > 0;) {
 		size_t j = i;

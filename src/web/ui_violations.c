@@ -14,6 +14,12 @@
 
 static const char *const sorts[BROWSE_SORT_COUNT] = { "severity", "rule", "object", "status" };
 
+/* The search box's hints (store_search_words has the syntax). */
+#define SEARCH_PLACEHOLDER "words, or \"a phrase\""
+#define SEARCH_HELP                                                                                                 \
+	"Each word must occur in the rule id, title, object name or moref, property or observed value; "            \
+	"\"words in quotes\" are one phrase."
+
 struct vio {
 	struct web_req *r;
 	struct html_page *p;
@@ -168,7 +174,7 @@ static void filters(struct html_page *p, struct web_req *r, const struct evaluat
 	web_input(p, r, "Rule", "rule", "text");
 	web_input(p, r, "Object", "object", "text");
 	web_input(p, r, "Cluster", "cluster", "text");
-	web_input(p, r, "Search", "q", "search");
+	web_input_hint(p, r, "Search", "q", "search", SEARCH_PLACEHOLDER, SEARCH_HELP);
 	select_box(p, r, "Sort", "sort", sorts, sort_l, ARRAY_SIZE(sorts));
 	select_box(p, r, "Group", "group", grp_v, grp_l, ARRAY_SIZE(grp_v));
 	web_submit(p, r, "Filter");
@@ -176,13 +182,14 @@ static void filters(struct html_page *p, struct web_req *r, const struct evaluat
 }
 
 /* How many rows the filter has: from the evaluations' counts when it
- * filters only by baseline, status and severity, else from the twin. */
+ * filters only by baseline, status and severity, else from the twin (the
+ * counts kept in *wc for the page's rows). */
 static int count(struct web_req *r, const struct browse_filter *flt, const struct evaluation_info *ev, unsigned nev,
-		 long long *total)
+		 struct web_counts **wc, long long *total)
 {
 	*total = 0;
 	if (flt->rule || flt->object || flt->moref || flt->cluster || flt->search)
-		return store_browse_count(r->st, flt, total);
+		return web_counts_read(r, flt, wc, total);
 	for (unsigned i = 0; i < nev; i++) {
 		if (flt->baseline && strcmp(flt->baseline, ev[i].baseline_id))
 			continue;
@@ -227,6 +234,15 @@ int ui_violations(struct web_req *r)
 	flt.object = web_arg(r, "object");
 	flt.cluster = web_arg(r, "cluster");
 	flt.search = web_arg(r, "q");
+	struct strlist words = { 0 };
+	int rc = store_search_words(flt.search, &words);
+	strlist_release(&words);
+	if (rc < 0) {
+		char *m = xasprintf("q: %s", err_get());
+		web_plain(r, 400, m);
+		free(m);
+		return 0;
+	}
 	const char *s = web_arg(r, "severity"), *st = web_arg(r, "status"), *so = web_arg(r, "sort");
 	const char *g = web_arg(r, "group"), *fmt = web_arg(r, "format");
 	enum severity sev;
@@ -249,11 +265,11 @@ int ui_violations(struct web_req *r)
 		per = PER_PAGE_DEFAULT;
 	if (page < 1)
 		page = 1;
-	int rc = 0;
 	struct evaluation_info *ev = NULL;
+	struct web_counts *wc = NULL;
 	unsigned nev = 0;
 	if (r->si.id && ((rc = store_latest_evaluations(r->st, r->si.id, &ev, &nev)) < 0 ||
-			 (rc = count(r, &flt, ev, nev, &total)) < 0))
+			 (rc = count(r, &flt, ev, nev, &wc, &total)) < 0))
 		goto out;
 	long long pages = total ? (total + per - 1) / per : 1;
 	if (page > pages)
@@ -265,7 +281,7 @@ int ui_violations(struct web_req *r)
 		for (size_t i = 0; i < ARRAY_SIZE(csv_head); i++)
 			fprintf(r->f, "%s%c", csv_head[i], i + 1 < ARRAY_SIZE(csv_head) ? ',' : '\n');
 		if (r->si.id)
-			rc = web_browse(r, &flt, ev, nev, off, per, csv_row, &x);
+			rc = web_browse_counted(r, &flt, wc, ev, nev, off, per, csv_row, &x);
 		goto out;
 	}
 	if (fmt && !strcmp(fmt, "json")) {
@@ -273,7 +289,7 @@ int ui_violations(struct web_req *r)
 		r->download = "violations.json";
 		x.json = json_array();
 		if (r->si.id)
-			rc = web_browse(r, &flt, ev, nev, off, per, json_row, &x);
+			rc = web_browse_counted(r, &flt, wc, ev, nev, off, per, json_row, &x);
 		json_t *doc = json_pack("{s:s, s:i, s:s?, s:I, s:I, s:I, s:I, s:o}", "schema", "harden.violations",
 					"schema_version", 1, "target", r->target, "snapshot_id", (json_int_t)r->si.id,
 					"total", (json_int_t)total, "page", (json_int_t)page, "per_page", (json_int_t)per,
@@ -334,7 +350,7 @@ int ui_violations(struct web_req *r)
 	html_close(p);
 	html_close(p);
 	html_open(p, "tbody", NULL);
-	rc = web_browse(r, &flt, ev, nev, off, per, html_row, &x);
+	rc = web_browse_counted(r, &flt, wc, ev, nev, off, per, html_row, &x);
 	html_close(p);
 	html_close(p);
 	if (rc >= 0 && !x.rows)
@@ -344,6 +360,7 @@ end:
 	if (web_page_end(r, p) < 0 && rc >= 0)
 		rc = HERR_OUTPUT;
 out:
+	web_counts_free(wc);
 	evaluation_list_free(ev, nev);
 	return rc;
 }

@@ -86,6 +86,15 @@ int web_rule_counts(struct web_req *r, const struct evaluation_info *ev, store_r
  * latest evaluations. */
 int web_browse(struct web_req *r, const struct browse_filter *flt, const struct evaluation_info *ev, unsigned nev,
 	       long long off, long long limit, browse_fn fn, void *ctx);
+/* A filter's counts by evaluation, rule and status, read once for a page
+ * (its total, then its rows): 0 or a store error (*out NULL). */
+struct web_counts;
+int web_counts_read(struct web_req *r, const struct browse_filter *flt, struct web_counts **out, long long *total);
+void web_counts_free(struct web_counts *c);
+/* web_browse with the filter's counts already read (NULL: read them). */
+int web_browse_counted(struct web_req *r, const struct browse_filter *flt, const struct web_counts *counts,
+		       const struct evaluation_info *ev, unsigned nev, long long off, long long limit, browse_fn fn,
+		       void *ctx);
 
 /* Shared pieces of pages. */
 void web_counts_row(struct html_page *p, const struct web_req *r, const struct counts *c);
@@ -100,6 +109,10 @@ const char *web_severity_label(const struct web_req *r, enum severity s);
 void web_form_open(struct html_page *p, const char *cls, const char *action);
 void web_label_open(struct html_page *p, const struct web_req *r, const char *label);
 void web_input(struct html_page *p, const struct web_req *r, const char *label, const char *name, const char *type);
+/* web_input with a placeholder and a help text (its title), each
+ * translated; either may be NULL. */
+void web_input_hint(struct html_page *p, const struct web_req *r, const char *label, const char *name,
+		    const char *type, const char *placeholder, const char *help);
 void web_submit(struct html_page *p, const struct web_req *r, const char *label);
 /* <input type=hidden>, when value is not NULL. */
 void web_hidden(struct html_page *p, const char *name, const char *value);

@@ -263,6 +263,81 @@ static long long total_of(const char *query)
 	return n;
 }
 
+static const char *text_of(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* The report's findings each of whose words occurs, case aside, in one of
+ * its rule id, title, object name, moref, property and observed value:
+ * what a search of those words shows. */
+static long long json_count_words(const char *json, const char *const *words)
+{
+	json_t *j = json_loads(json, 0, NULL);
+	long long n = 0;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(j, "findings"), i, f) {
+		json_t *o = json_object_get(f, "object");
+		const char *t[] = { text_of(f, "rule_id"), text_of(f, "title"), text_of(o, "name"),
+				    text_of(o, "id"),	   text_of(f, "property"), text_of(f, "observed") };
+		bool all = true;
+		for (const char *const *w = words; *w && all; w++) {
+			bool any = false;
+			for (size_t k = 0; k < ARRAY_SIZE(t) && !any; k++)
+				any = t[k] && strcasestr(t[k], *w);
+			all = any;
+		}
+		n += all;
+	}
+	json_decref(j);
+	return n;
+}
+
+/* Searches of several words over HTTP: each word in one of a result's
+ * texts (a rule's word and a VM's), a quoted phrase within one text. */
+static void multi_word_searches(const char *report)
+{
+	static const char *const w1[] = { "copy", "dc0_c0_h0", NULL }, *const w2[] = { "copy from", "H0_VM1", NULL },
+				 *const w3[] = { "from dc0", NULL }, *const w4[] = { "copy", "no-such-vm", NULL };
+	long long n = total_of("q=Copy+DC0_C0_H0&status=all");
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(n, json_count_words(report, w1));
+	ck_assert_int_lt(n, total_of("q=DC0_C0_H0&status=all"));
+	n = total_of("q=%22copy+from%22%09H0_VM1&status=all&sort=object");
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(n, json_count_words(report, w2));
+	ck_assert_int_eq(total_of("q=%22from+dc0%22&status=all"), 0);
+	ck_assert_int_eq(json_count_words(report, w3), 0);
+	ck_assert_int_eq(total_of("q=copy+no-such-vm&status=all"), json_count_words(report, w4));
+	/* The rows shown are those words' rows. */
+	struct resp r = get("/violations?q=Copy+DC0_C0_H0&status=all&format=json&per=500", NULL);
+	json_t *j = json_loads(r.body, 0, NULL);
+	size_t i;
+	json_t *row;
+	json_array_foreach(json_object_get(j, "results"), i, row) {
+		const char *t[] = { text_of(row, "rule_id"), text_of(row, "title"), text_of(row, "property"),
+				    text_of(row, "observed") };
+		bool copy = false;
+		for (size_t k = 0; k < ARRAY_SIZE(t); k++)
+			copy = copy || (t[k] && strcasestr(t[k], "copy"));
+		ck_assert(copy);
+		ck_assert_ptr_nonnull(strstr(text_of(row, "object_name"), "DC0_C0_H0"));
+	}
+	json_decref(j);
+	resp_free(&r);
+	/* More words than a search takes: a one-line refusal. */
+	struct buf q = BUF_INIT;
+	buf_puts(&q, "/violations?q=");
+	for (int k = 0; k <= 32; k++)
+		buf_printf(&q, "w%d+", k);
+	r = get(q.data, NULL);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_str_eq(r.body, "q: the search has more than 32 words\n");
+	resp_free(&r);
+	buf_release(&q);
+}
+
 START_TEST(test_counts_match_the_json_report)
 {
 	const char *const args[] = { "report", "--target", "lab", "--format", "json", "--all", NULL };
@@ -291,6 +366,7 @@ START_TEST(test_counts_match_the_json_report)
 	ck_assert_int_eq(total_of("severity=critical&status=fail&baseline=dengbao-2.0-level3-vmware"), crit);
 	ck_assert_int_gt(total_of("q=DC0_C0_H0&status=all"), 0);
 	ck_assert_int_eq(total_of("q=no-such-thing-anywhere&status=all"), 0);
+	multi_word_searches(rr.out);
 	ck_assert_int_gt(total_of("cluster=DC0_C0&status=all"), 0);
 	ck_assert_int_eq(total_of("cluster=no-such-cluster&status=all"), 0);
 	run_release(&rr);
