@@ -558,7 +558,7 @@ static enum rstatus sql_rule_eval(const struct rule *r, const struct sobject *o,
 /* SQL checks run on read-only connections of their own, at most
  * SQL_THREADS at once, beside the evaluation of the types they do not
  * judge; the evaluation waits for them before the first type they do. */
-#define SQL_THREADS 2
+#define SQL_THREADS 1
 
 struct sqlrun {
 	struct store *st;
