@@ -32,11 +32,12 @@ struct policy {
 	long long nrules;
 };
 
+/* A rule as listed, held until its policy's list ends and its order is
+ * known. */
 struct rulekey {
-	long long obj;
-	unsigned policy;	/* index into policies */
+	json_t *item;
 	long long seq;
-	char *id;
+	const char *id;		/* in item */
 };
 
 struct collect {
@@ -47,8 +48,9 @@ struct collect {
 	struct policy *pol;
 	unsigned npol, cappol;
 	unsigned cur;		/* the policy whose rules are being listed */
-	struct rulekey *rules;
-	size_t nrules, caprules;
+	struct rulekey *rules;	/* its rules, as listed */
+	size_t nheld, caprules;
+	long long nrules;	/* rules stored so far, in the DFW's order */
 	long long ngroups, nservices;
 	bool gaps;		/* a rule lacked a field its order or ANY-ness needs */
 	struct strlist domains;
@@ -261,17 +263,12 @@ static int on_policy(void *ctx, json_t *item)
 	return c->out.rc;
 }
 
-static int on_rule(void *ctx, json_t *item)
+/* Stores one rule, whose place in the DFW's evaluation order is known. */
+static void put_rule(struct collect *c, json_t *item, const char *id, long long seq, bool seq_known)
 {
-	struct collect *c = ctx;
 	struct policy *p = &c->pol[c->cur];
-	const char *id = item_id(c, item, "rule");
-	if (!id)
-		return HERR_COLLECT;
 	const char *path = json_string_value(json_object_get(item, "path"));
 	char *rp = path ? xstrdup(path) : xasprintf("%s/rules/%s", p->path, id);
-	long long seq;
-	bool seq_known = seq_of(json_object_get(item, "sequence_number"), &seq);
 	json_t *src = json_object_get(item, "source_groups"), *dst = json_object_get(item, "destination_groups");
 	json_t *src_ex = json_object_get(item, "sources_excluded"), *dst_ex = json_object_get(item, "destinations_excluded");
 	json_t *scope = json_object_get(item, "scope");
@@ -306,20 +303,66 @@ static int on_rule(void *ctx, json_t *item)
 	put_tri(c, obj, "destination_any", dst_any);
 	put_tri(c, obj, "service_any", svc_any);
 	put_tri(c, obj, "applied_to_any", all_any);
+	put_int(c, obj, "order", ++c->nrules, true);
 	free(rp);
 	if (src_any < 0 || dst_any < 0 || svc_any < 0 || all_any < 0 || !seq_known || p->seq == INT64_MAX ||
 	    !p->category || !json_is_string(json_object_get(item, "action")) ||
 	    !json_is_boolean(json_object_get(item, "disabled")))
 		c->gaps = true;
-
-	if (c->nrules == c->caprules) {
-		c->caprules = c->caprules ? c->caprules * 2 : 1024;
-		c->rules = xrealloc(c->rules, c->caprules * sizeof(*c->rules));
-	}
-	c->rules[c->nrules++] = (struct rulekey){ obj, c->cur, seq, xstrdup(id) };
 	p->nrules++;
 	if (c->nrules % 1000 == 0)
 		progress(c);
+}
+
+/* A listed rule is held: its order is known once its policy's list ends. */
+static int on_rule(void *ctx, json_t *item)
+{
+	struct collect *c = ctx;
+	const char *id = item_id(c, item, "rule");
+	if (!id)
+		return HERR_COLLECT;
+	if (c->nheld == c->caprules) {
+		c->caprules = c->caprules ? c->caprules * 2 : 1024;
+		c->rules = xrealloc(c->rules, c->caprules * sizeof(*c->rules));
+	}
+	struct rulekey *k = &c->rules[c->nheld++];
+	k->item = json_incref(item);
+	k->id = id;
+	seq_of(json_object_get(item, "sequence_number"), &k->seq);
+	return 0;
+}
+
+/* Within a policy the DFW evaluates rules by sequence number; ids break
+ * ties so the order is total. */
+static int rule_cmp(const void *a, const void *b)
+{
+	const struct rulekey *x = a, *y = b;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static void rules_drop(struct collect *c)
+{
+	for (size_t i = 0; i < c->nheld; i++)
+		json_decref(c->rules[i].item);
+	c->nheld = 0;
+}
+
+/* Stores the held rules of the current policy in their order. */
+static int put_rules(struct collect *c)
+{
+	if (c->nheld > 1)
+		qsort(c->rules, c->nheld, sizeof(*c->rules), rule_cmp);
+	for (size_t i = 0; i < c->nheld && !c->out.rc; i++) {
+		json_t *item = c->rules[i].item;
+		long long seq;
+		bool known = seq_of(json_object_get(item, "sequence_number"), &seq);
+		put_rule(c, item, c->rules[i].id, seq, known);
+	}
+	rules_drop(c);
+	if (c->out.rc)
+		err_set("%s", c->out.err);
 	return c->out.rc;
 }
 
@@ -502,24 +545,18 @@ static void finish_stig(struct collect *c)
 	}
 }
 
-/* The DFW's evaluation order: category, then policy sequence number, then
- * rule sequence number; ids break ties so the order is total. */
-static int rule_cmp(const void *a, const void *b, void *pols)
+/* The DFW's evaluation order of policies: category, then sequence number;
+ * paths break ties.  Rules follow their policy's place, so listing the
+ * policies' rules in this order numbers every rule as it is stored. */
+static int policy_cmp(const void *a, const void *b, void *pols)
 {
-	const struct rulekey *x = a, *y = b;
-	const struct policy *px = (const struct policy *)pols + x->policy, *py = (const struct policy *)pols + y->policy;
+	const struct policy *px = (const struct policy *)pols + *(const unsigned *)a;
+	const struct policy *py = (const struct policy *)pols + *(const unsigned *)b;
 	if (px->rank != py->rank)
 		return px->rank < py->rank ? -1 : 1;
 	if (px->seq != py->seq)
 		return px->seq < py->seq ? -1 : 1;
-	if (x->policy != y->policy) {
-		int d = strcmp(px->path, py->path);
-		if (d)
-			return d;
-	}
-	if (x->seq != y->seq)
-		return x->seq < y->seq ? -1 : 1;
-	return strcmp(x->id, y->id);
+	return strcmp(px->path, py->path);
 }
 
 /* Lists path under /policy/api/v1; segs are percent-encoded into the
@@ -551,14 +588,10 @@ static int list(struct collect *c, nsx_item_fn fn, const char *path, const char 
 /* After every list: the rules' effective order and the manager object. */
 static int finish(struct collect *c)
 {
-	if (c->nrules > 1)
-		qsort_r(c->rules, c->nrules, sizeof(*c->rules), rule_cmp, c->pol);
-	for (size_t i = 0; i < c->nrules; i++)
-		put_int(c, c->rules[i].obj, "order", (long long)i + 1, true);
 	long long m = add_object(c, NSX_MANAGER_TYPE, NSX_MANAGER_MOREF, nsx_base(c->n));
 	put(c, m, "url", PT_STRING, nsx_base(c->n));
 	put_int(c, m, "policy_count", c->npol, true);
-	put_int(c, m, "rule_count", (long long)c->nrules, true);
+	put_int(c, m, "rule_count", c->nrules, true);
 	/* Checks over the whole DFW (the default deny, what shadows it)
 	 * read this: one rule with a gap makes them unknown. */
 	put(c, m, "rules_complete", PT_BOOL, c->gaps ? NULL : "true");
@@ -587,14 +620,22 @@ static int collect_all(struct collect *c)
 			rc = list(c, on_policy, "/infra/domains/%s/security-policies", c->domain, NULL);
 		}
 	}
-	for (unsigned i = 0; rc == 0 && i < c->npol; i++) {
-		c->cur = i;
+	unsigned *by_order = xcalloc(c->npol + 1, sizeof(*by_order));
+	for (unsigned i = 0; i < c->npol; i++)
+		by_order[i] = i;
+	if (c->npol > 1)
+		qsort_r(by_order, c->npol, sizeof(*by_order), policy_cmp, c->pol);
+	for (unsigned k = 0; rc == 0 && k < c->npol; k++) {
+		unsigned i = c->cur = by_order[k];
 		c->phase = "rules";
 		rc = list(c, on_rule, "/infra/domains/%s/security-policies/%s/rules", c->pol[i].domain,
 			  c->pol[i].id);
 		if (rc == 0)
+			rc = put_rules(c);
+		if (rc == 0)
 			put_int(c, c->pol[i].obj, "rule_count", c->pol[i].nrules, true);
 	}
+	free(by_order);
 	if (rc == 0) {
 		c->phase = "services";
 		rc = list(c, on_service, "/infra/services", NULL, NULL);
@@ -633,8 +674,7 @@ static void collect_release(struct collect *c)
 		free(c->pol[i].category);
 	}
 	free(c->pol);
-	for (size_t i = 0; i < c->nrules; i++)
-		free(c->rules[i].id);
+	rules_drop(c);
 	free(c->rules);
 	strlist_release(&c->domains);
 	json_decref(c->sg_prof);
@@ -718,6 +758,8 @@ int nsx_collect_body(struct nsx *n, struct store *st, long long snap, const char
 				break;
 		}
 		rc = nsx_list_body(n, lists[i].path, body, len, lists[i].fn, &c);
+		if (rc == 0)
+			rc = put_rules(&c);
 		if (rc == 0)
 			rc = finish(&c);
 		break;

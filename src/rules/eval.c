@@ -1,5 +1,6 @@
 #include "rules/rules.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,6 +493,20 @@ static bool sql_reads(const struct baseline *b, const char *otype)
 	return false;
 }
 
+/* For every type an SQL rule of b reads, the first object lacking what
+ * the rule reads (once every SQL check has run). */
+static int sql_gaps(struct store *st, long long snap, const struct baseline *b, const struct strlist *types,
+		    struct sqlset *sql)
+{
+	int rc = 0;
+	for (size_t i = 0; i < types->n && rc >= 0; i++) {
+		struct gap_ctx g = { b, types->v[i], sql };
+		if (sql_reads(b, types->v[i]))
+			rc = store_objects_each(st, snap, types->v[i], find_gaps, &g);
+	}
+	return rc;
+}
+
 /* The property of an SQL rule's evidence: what the query reads. */
 static char *sql_property(const struct rule *r)
 {
@@ -538,6 +553,79 @@ static enum rstatus sql_rule_eval(const struct rule *r, const struct sobject *o,
 	free(seen);
 	free(prop);
 	return row ? RS_FAIL : RS_PASS;
+}
+
+/* SQL checks run on read-only connections of their own, at most
+ * SQL_THREADS at once, beside the evaluation of the types they do not
+ * judge; the evaluation waits for them before the first type they do. */
+#define SQL_THREADS 1
+
+struct sqlrun {
+	struct store *st;
+	long long snap;
+	const struct baseline *b;
+	struct sqlset *sql;	/* per rule */
+	pthread_mutex_t mu;
+	unsigned next;		/* the next rule to look at */
+	pthread_t th[SQL_THREADS];
+	unsigned nth;
+	bool done;
+};
+
+/* The next SQL rule no thread has taken, or nrules. */
+static unsigned sqlrun_take(struct sqlrun *q)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->next < q->b->nrules && !q->b->rules[q->next].sql)
+		q->next++;
+	unsigned i = q->next < q->b->nrules ? q->next++ : q->b->nrules;
+	pthread_mutex_unlock(&q->mu);
+	return i;
+}
+
+static void *sqlrun_work(void *arg)
+{
+	struct sqlrun *q = arg;
+	for (unsigned i; (i = sqlrun_take(q)) < q->b->nrules;) {
+		const struct rule *r = &q->b->rules[i];
+		struct sqlset *set = &q->sql[i];
+		if (store_sql_check(q->st, q->snap, r->sql, r->sql_timeout_ms, sqlset_add, set) < 0)
+			set->error = xstrdup(err_get());
+		else if (set->n > 1)
+			qsort(set->v, set->n, sizeof(*set->v), sqlrow_cmp);
+	}
+	return NULL;
+}
+
+static void sqlrun_start(struct sqlrun *q)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < q->b->nrules; i++)
+		n += q->b->rules[i].sql != NULL;
+	pthread_mutex_init(&q->mu, NULL);
+	while (q->nth < n && q->nth < SQL_THREADS && pthread_create(&q->th[q->nth], NULL, sqlrun_work, q) == 0)
+		q->nth++;
+}
+
+/* Every SQL check done (the ones no thread could take, here). */
+static void sqlrun_wait(struct sqlrun *q)
+{
+	if (q->done)
+		return;
+	for (unsigned i = 0; i < q->nth; i++)
+		pthread_join(q->th[i], NULL);
+	sqlrun_work(q);
+	pthread_mutex_destroy(&q->mu);
+	q->done = true;
+}
+
+/* Whether an SQL rule of b judges objects of otype. */
+static bool sql_judges(const struct baseline *b, const char *otype)
+{
+	for (unsigned i = 0; i < b->nrules; i++)
+		if (b->rules[i].sql && !strcmp(b->rules[i].object_type, otype))
+			return true;
+	return false;
 }
 
 struct eval_ctx {
@@ -695,11 +783,8 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 	}
 	/* SQL checks run once each, on their own read-only connection. */
 	struct sqlset *sql = xcalloc(b->nrules ? b->nrules : 1, sizeof(*sql));
-	for (unsigned i = 0; i < b->nrules; i++)
-		if (b->rules[i].sql && store_sql_check(st, snap, b->rules[i].sql, b->rules[i].sql_timeout_ms, sqlset_add, &sql[i]) < 0)
-			sql[i].error = xstrdup(err_get());
-		else if (sql[i].n > 1)
-			qsort(sql[i].v, sql[i].n, sizeof(*sql[i].v), sqlrow_cmp);
+	struct sqlrun run = { .st = st, .snap = snap, .b = b, .sql = sql };
+	sqlrun_start(&run);
 	struct strlist types = { 0 };
 	for (unsigned i = 0; i < b->nrules; i++)
 		if (!strlist_has(&types, b->rules[i].object_type))
@@ -709,11 +794,12 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 	if (types.n && (rc = store_parts(st, snap, &parts, &nparts)) < 0)
 		types.n = 0;
 	for (size_t i = 0; i < types.n && rc >= 0; i++) {
-		struct gap_ctx g = { b, types.v[i], sql };
-		if (sql_reads(b, types.v[i]))
-			rc = store_objects_each(st, snap, types.v[i], find_gaps, &g);
-	}
-	for (size_t i = 0; i < types.n && rc >= 0; i++) {
+		if (!run.done && sql_judges(b, types.v[i])) {
+			sqlrun_wait(&run);
+			rc = sql_gaps(st, snap, b, &types, sql);
+			if (rc < 0)
+				break;
+		}
 		struct eval_ctx x = { st, b, types.v[i], sum->eval_id, w, sql, sum, 0 };
 		enum part part = vocab_part(types.v[i]);
 		const struct part_info *p = part_find(parts, nparts, part);
@@ -727,6 +813,7 @@ int rules_evaluate(struct store *st, long long snap, const struct baseline *b, c
 		if (rc < 0)
 			break;
 	}
+	sqlrun_wait(&run);
 	part_list_free(parts, nparts);
 	strlist_release(&types);
 	for (unsigned i = 0; i < b->nrules; i++)
