@@ -268,10 +268,10 @@ print(m["store"], m["evaluate"], m["drift"], m["wall"])' >>"$LAB_DIR/g.ms"
 	twin_tables "$LAB_DIR/twin.db" >"$LAB_DIR/tables.after"
 	awk -v l="$gl" 'NR == 1 { first = $2 } NR == 2 { second = $2 } { last = $2; n = $1 }
 		END { printf "growth %s: first scan %.2f MB, then %.3f MB per scan (scans 2..%d), twin %.2f MB after %d scans\n",
-			l, first / 1e6, (last - first) / (n - 1) / 1e6, n, last / 1e6, n }' "$LAB_DIR/g"
+			l, first / 1e6, n > 1 ? (last - first) / (n - 1) / 1e6 : 0, n, last / 1e6, n }' "$LAB_DIR/g"
 	awk -v l="$gl" '{ st += $1; ev += $2; dr += $3; n++ } END { if (n) printf "growth %s: per scan store %.0f ms, evaluate %.0f ms, drift %.0f ms (means of %d)\n", l, st / n, ev / n, dr / n, n }' "$LAB_DIR/g.ms"
 	rm -f "$LAB_DIR/g.ms"
-	join -a 2 -e 0 -o 0,1.2,2.2 "$LAB_DIR/tables.before" "$LAB_DIR/tables.after" |
+	LC_ALL=C join -a 2 -e 0 -o 0,1.2,2.2 "$LAB_DIR/tables.before" "$LAB_DIR/tables.after" |
 		awk -v l="$gl" '$3 != $2 { printf "growth %s: last scan %-28s %+9d bytes\n", l, $1, $3 - $2 }'
 }
 

@@ -55,11 +55,6 @@ static int nsx_completed(struct store *st, long long snap, bool *yes)
 	"(?3 OR harden_part(" t ") <> " SQLW(W_PART_NSX) " OR " t " = '" NSX_PART_OBJECT "') AND " t \
 	" <> '" VCENTER_PART_OBJECT "'"
 
-/* The earlier ids (aliases) a rule of evaluation e was evaluated with: a
- * finding recorded under one of them is the same rule's. */
-#define ALIASES(e, rule) \
-	"(SELECT value FROM eval_rule ar, json_each(ar.details, '$.aliases') " \
-	"WHERE ar.evaluation_id = " e " AND ar.rule_id = " rule " AND json_valid(ar.details))"
 #define FAIL SQLW(W_RS_FAIL)
 #define UNKNOWN SQLW(W_RS_UNKNOWN)
 

@@ -48,19 +48,12 @@ static int compare_row(void *ctx, sqlite3_stmt *s)
 	return c->same(row, s) ? 0 : 1;
 }
 
-static int id_row(void *ctx, sqlite3_stmt *s)
-{
-	long long *id = store_list_add(ctx, sizeof(*id));
-	*id = sqlite3_column_int64(s, 0);
-	return 0;
-}
-
 int store_cset_find(struct store *st, const char *by_hash, const char *rows_sql, long long hash,
 		    struct store_cset *c, long long *set)
 {
 	struct store_list ids = { 0 };
 	*set = 0;
-	int rc = store_query(st, "read", by_hash, id_row, &ids, "i", hash);
+	int rc = store_query(st, "read", by_hash, store_id_row, &ids, "i", hash);
 	for (unsigned i = 0; rc == 0 && i < ids.n; i++) {
 		long long id = ((long long *)ids.v)[i];
 		c->i = 0;

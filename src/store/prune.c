@@ -7,13 +7,6 @@
 #include "store/store_int.h"
 #include "util/util.h"
 
-static int id_row(void *ctx, sqlite3_stmt *s)
-{
-	long long *id = store_list_add(ctx, sizeof(*id));
-	*id = sqlite3_column_int64(s, 0);
-	return 0;
-}
-
 int store_prune_select(struct store *st, const char *target, long long keep, long long before, long long **ids,
 		       unsigned *n)
 {
@@ -26,7 +19,7 @@ int store_prune_select(struct store *st, const char *target, long long keep, lon
 		" AND s.started_at <= ?2 AND s.id IS NOT (SELECT max(k.id) FROM snapshot k WHERE k.target = s.target "
 		"AND k.status = " SQLW(W_SNAP_COMPLETED) ") ORDER BY s.id";
 	struct store_list x = { 0 };
-	int rc = store_query(st, "read", keep > 0 ? by_keep : by_age, id_row, &x, "ti", target,
+	int rc = store_query(st, "read", keep > 0 ? by_keep : by_age, store_id_row, &x, "ti", target,
 			     keep > 0 ? keep : before);
 	if (rc < 0) {
 		free(x.v);

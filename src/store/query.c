@@ -102,6 +102,13 @@ void *store_list_add(struct store_list *l, size_t size)
 	return e;
 }
 
+int store_id_row(void *ctx, sqlite3_stmt *s)
+{
+	long long *id = store_list_add(ctx, sizeof(*id));
+	*id = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
 static const char *word(int param)
 {
 	if (param >= W_SEV)

@@ -31,7 +31,7 @@ int store_review_add(struct store *st, struct review_rec *r)
 	static const char sql[] = "INSERT INTO suggestion_review(violation_id, target, revision, decision, reviewer, "
 				  "comment, decided_at) VALUES (?,?,?,?,?,?,?)";
 	struct suggestion_rec s = { 0 };
-	int rc = store_exec(st, "BEGIN IMMEDIATE", "write");
+	int rc = store_begin(st);
 	if (rc < 0)
 		return rc;
 	if ((rc = store_suggestion_get(st, r->violation_id, 0, &s)) != 0) {
@@ -51,11 +51,11 @@ int store_review_add(struct store *st, struct review_rec *r)
 out:
 	suggestion_rec_release(&s);
 	if (rc != 0) {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		store_rollback(st);
 		return rc;
 	}
 	r->id = sqlite3_last_insert_rowid(st->db);
-	return store_exec(st, "COMMIT", "write");
+	return store_commit(st);
 }
 
 int store_review_mark(struct store *st, long long id, long long remediation_id)

@@ -19,8 +19,8 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* ASCII only, as SQLite's lower() (which the statements apply to the
- * texts) folds. */
+/* ASCII only, as strcasestr() in harden_unmatched folds (harden never
+ * sets a locale). */
 static char *ascii_lower(const char *s, size_t n)
 {
 	char *w = xmalloc(n + 1);

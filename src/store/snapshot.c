@@ -249,18 +249,11 @@ int store_targets(struct store *st, struct strlist *out)
 	return store_query(st, "read", sql, target_row, out, "");
 }
 
-static int id_row(void *ctx, sqlite3_stmt *s)
-{
-	long long *id = store_list_add(ctx, sizeof(*id));
-	*id = sqlite3_column_int64(s, 0);
-	return 0;
-}
-
 int store_snapshot_ids(struct store *st, const char *target, long long **ids, unsigned *n)
 {
 	static const char sql[] = "SELECT id FROM snapshot WHERE target = ?1 ORDER BY id DESC";
 	struct store_list l = { 0 };
-	int rc = store_query(st, "read", sql, id_row, &l, "t", target);
+	int rc = store_query(st, "read", sql, store_id_row, &l, "t", target);
 	*ids = l.v;
 	*n = rc < 0 ? 0 : l.n;
 	if (rc < 0) {

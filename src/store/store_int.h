@@ -130,6 +130,8 @@ const char *store_col_text(sqlite3_stmt *s, int i);
 char *store_col_dup(sqlite3_stmt *s, int i);
 /* A new zeroed element of size bytes at the end of l. */
 void *store_list_add(struct store_list *l, size_t size);
+/* A row function appending column 0 as a long long to a store_list. */
+int store_id_row(void *ctx, sqlite3_stmt *s);
 
 /* Content-addressed sets (cset.c).  store_cset_sort sorts the size-byte
  * elements of l by cmp and keeps the last of each run whose keys are the
